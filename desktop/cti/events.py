@@ -1,0 +1,173 @@
+"""Normalised telephony events: what every CTI source (AMI, ESL, the simulator, a softphone
+plug-in) is turned into, and what travels over the CTI socket as JSON lines.
+
+Wire names are `<family>.<kind>`: call.ringing, queue.join, agent.pause ... (see
+docs/cti-protocol.md, a public contract: add fields, never rename or remove them).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field, fields
+from enum import StrEnum
+from typing import Any, ClassVar
+
+
+class CallEventKind(StrEnum):
+    RINGING = "ringing"  # offered to an agent (the agent's phone rings): the screen-pop trigger
+    ANSWERED = "answered"
+    HELD = "held"
+    UNHELD = "unheld"
+    TRANSFERRED = "transferred"
+    ENDED = "ended"
+
+
+class QueueEventKind(StrEnum):
+    JOIN = "join"  # caller entered a queue: pre-warm trigger
+    LEAVE = "leave"  # caller left the queue to be connected (or for an unknown reason)
+    ABANDON = "abandon"  # caller hung up while waiting
+    TIMEOUT = "timeout"  # queue gave up: timeout, empty, full (not an abandon, see METRICS.md)
+    STATS = "stats"  # a snapshot of the queue's figures (QueueParams, callcenter_config)
+
+
+class AgentEventKind(StrEnum):
+    STATE = "state"  # device/availability state: ready, busy, ringing, unavailable, logged_out
+    PAUSE = "pause"  # paused / unpaused, with a reason code
+    ADDED = "added"  # logged in to a queue
+    REMOVED = "removed"  # logged out of a queue
+
+
+@dataclass(frozen=True, slots=True)
+class CallEvent:
+    family: ClassVar[str] = "call"
+    kind: CallEventKind
+    call_id: str
+    ts: float  # epoch seconds, from the PBX where it says, else receipt time
+    caller: str | None = None  # E.164, None when withheld
+    caller_name: str = ""
+    dnis: str | None = None  # the dialled (hotline) number
+    queue: str | None = None
+    agent: str | None = None
+    target: str | None = None  # transfer target
+    extra: dict[str, Any] = field(default_factory=dict, compare=False)
+
+    @property
+    def wire_type(self) -> str:
+        return f"call.{self.kind.value}"
+
+
+@dataclass(frozen=True, slots=True)
+class QueueEvent:
+    family: ClassVar[str] = "queue"
+    kind: QueueEventKind
+    queue: str
+    ts: float
+    call_id: str | None = None
+    caller: str | None = None
+    dnis: str | None = None
+    position: int | None = None
+    wait_s: float | None = None
+    reason: str = ""
+    stats: dict[str, Any] = field(default_factory=dict, compare=False)
+    extra: dict[str, Any] = field(default_factory=dict, compare=False)
+
+    @property
+    def wire_type(self) -> str:
+        return f"queue.{self.kind.value}"
+
+
+@dataclass(frozen=True, slots=True)
+class AgentEvent:
+    family: ClassVar[str] = "agent"
+    kind: AgentEventKind
+    agent: str
+    ts: float
+    queue: str | None = None
+    state: str = ""
+    paused: bool | None = None
+    reason: str = ""
+    extra: dict[str, Any] = field(default_factory=dict, compare=False)
+
+    @property
+    def wire_type(self) -> str:
+        return f"agent.{self.kind.value}"
+
+
+CtiEvent = CallEvent | QueueEvent | AgentEvent
+
+_FAMILIES: dict[str, tuple[type, type[StrEnum]]] = {
+    "call": (CallEvent, CallEventKind),
+    "queue": (QueueEvent, QueueEventKind),
+    "agent": (AgentEvent, AgentEventKind),
+}
+
+
+class EventDecodeError(ValueError):
+    """A JSON object that is not a valid CTI event; the message says which field is wrong."""
+
+
+def to_wire(event: CtiEvent) -> dict[str, Any]:
+    """The JSON-lines form: {"type": "call.ringing", ...fields}; empty extras and Nones dropped."""
+    out: dict[str, Any] = {"type": event.wire_type}
+    for f in fields(event):
+        if f.name == "kind":
+            continue
+        value = getattr(event, f.name)
+        if value is None or (f.name in ("extra", "stats") and not value):
+            continue
+        out[f.name] = value
+    return out
+
+
+def from_wire(obj: Any) -> CtiEvent:
+    """Build an event from a decoded JSON object; raises EventDecodeError with a clear reason."""
+    if not isinstance(obj, dict):
+        raise EventDecodeError("event must be a JSON object")
+    wire_type = obj.get("type")
+    if not isinstance(wire_type, str) or "." not in wire_type:
+        raise EventDecodeError(f"unknown event type {wire_type!r}")
+    family, _, kind = wire_type.partition(".")
+    if family not in _FAMILIES:
+        raise EventDecodeError(f"unknown event type {wire_type!r}")
+    cls, kind_enum = _FAMILIES[family]
+    try:
+        kind_value = kind_enum(kind)
+    except ValueError:
+        raise EventDecodeError(f"unknown event type {wire_type!r}") from None
+    kwargs: dict[str, Any] = {"kind": kind_value}
+    for f in fields(cls):
+        if f.name == "kind" or f.name not in obj:
+            continue
+        kwargs[f.name] = _checked(f.name, f.type, obj[f.name])
+    if "ts" not in kwargs:
+        raise EventDecodeError(f"{wire_type}: missing 'ts'")
+    for required in ("call_id",) if family == "call" else ("queue",) if family == "queue" else ("agent",):
+        if not kwargs.get(required):
+            raise EventDecodeError(f"{wire_type}: missing '{required}'")
+    return cls(**kwargs)
+
+
+def _checked(name: str, annotation: Any, value: Any) -> Any:
+    text = str(annotation)
+    if value is None and "None" in text:
+        return None
+    if name == "ts" or text.startswith("float"):
+        if isinstance(value, bool) or not isinstance(value, int | float):
+            raise EventDecodeError(f"'{name}' must be a number")
+        return float(value)
+    if text.startswith("int"):
+        if isinstance(value, bool) or not isinstance(value, int):
+            raise EventDecodeError(f"'{name}' must be an integer")
+        return value
+    if text.startswith("bool"):
+        if not isinstance(value, bool):
+            raise EventDecodeError(f"'{name}' must be true or false")
+        return value
+    if text.startswith("dict"):
+        if not isinstance(value, dict):
+            raise EventDecodeError(f"'{name}' must be an object")
+        return value
+    if not isinstance(value, str):
+        raise EventDecodeError(f"'{name}' must be a string")
+    if len(value) > 256:
+        raise EventDecodeError(f"'{name}' is longer than 256 characters")
+    return value

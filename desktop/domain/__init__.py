@@ -1,0 +1,1 @@
+"""Plain data and pure rules of the call-centre business. Imports nothing else of ours."""

@@ -1,0 +1,79 @@
+"""Phone number normalisation to E.164 (default region CN) and display masking.
+
+Caller ids arrive from PBXs in every shape: 13800138000, +86 138 0013 8000, 008613800138000,
+010-12345678, 01012345678, "anonymous", "" or garbage. `normalize` turns each into one E.164
+string or None and never raises: a bad caller id must never crash a screen pop.
+"""
+
+from __future__ import annotations
+
+import re
+
+import phonenumbers
+
+DEFAULT_REGION = "CN"
+
+_WITHHELD = frozenset(
+    {"", "anonymous", "unknown", "withheld", "private", "restricted", "unavailable", "<unknown>", "null"}
+)
+_EXTENSION_SPLIT = re.compile(r"\s*(?:ext\.?|x|#|转|分机)\s*\d+\s*$", re.IGNORECASE)
+_MAX_INPUT = 64
+
+
+def normalize(raw: object, region: str = DEFAULT_REGION) -> str | None:
+    """Return the E.164 form of `raw`, or None for withheld, empty or unusable input."""
+    if not isinstance(raw, str):
+        raw = "" if raw is None else str(raw)
+    text = raw.strip()
+    if len(text) > _MAX_INPUT or text.lower() in _WITHHELD:
+        return None
+    text = _EXTENSION_SPLIT.sub("", text)
+    digits = "".join(ch for ch in text if ch.isdigit() and ch.isascii())
+    if not digits:
+        return None
+    if text.startswith("+"):
+        candidate = "+" + digits
+    elif digits.startswith("00") and len(digits) > 4:
+        candidate = "+" + digits[2:]
+    else:
+        candidate = digits
+    try:
+        parsed = phonenumbers.parse(candidate, region)
+    except phonenumbers.NumberParseException:
+        return None
+    except Exception:  # phonenumbers has raised odd errors on pathological input
+        return None
+    if not phonenumbers.is_possible_number(parsed):
+        return None
+    return phonenumbers.format_number(parsed, phonenumbers.PhoneNumberFormat.E164)
+
+
+def national_display(e164: str | None) -> str:
+    """Human form the agent reads: 138 0013 8000, 010 1234 5678; '' for None."""
+    if not e164:
+        return ""
+    try:
+        parsed = phonenumbers.parse(e164, None)
+    except phonenumbers.NumberParseException:
+        return e164
+    if parsed.country_code == 86:
+        return phonenumbers.format_number(parsed, phonenumbers.PhoneNumberFormat.NATIONAL)
+    return phonenumbers.format_number(parsed, phonenumbers.PhoneNumberFormat.INTERNATIONAL)
+
+
+def mask(e164_or_display: str | None) -> str:
+    """Mask the middle of a number as agents without the right see it: 138****8000."""
+    if not e164_or_display:
+        return ""
+    digits = "".join(ch for ch in e164_or_display if ch.isdigit())
+    if e164_or_display.startswith("+86"):
+        digits = digits[2:]
+        if not re.match(r"1[3-9]|400|800", digits):
+            digits = "0" + digits  # landlines are read with their trunk 0: 010****5678
+    if len(digits) <= 7:
+        return digits[:2] + "*" * max(len(digits) - 4, 1) + digits[-2:]
+    return digits[:3] + "****" + digits[-4:]
+
+
+def is_mobile_cn(e164: str | None) -> bool:
+    return bool(e164) and re.fullmatch(r"\+861[3-9]\d{9}", e164 or "") is not None

@@ -1,0 +1,53 @@
+"""Shared test set-up: offscreen Qt, an in-memory keyring, and async tests on the Qt loop.
+
+Area-specific fixtures live in tests/<area>/conftest.py, not here.
+"""
+
+from __future__ import annotations
+
+import os
+
+os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
+os.environ.setdefault("CALLDESK_LOG_LEVEL", "DEBUG")
+
+import keyring
+import keyring.backend
+import pytest
+
+
+class MemoryKeyring(keyring.backend.KeyringBackend):
+    """A real keyring backend that keeps secrets in a dict (headless Linux has none)."""
+
+    priority = 1  # type: ignore[assignment]
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.secrets: dict[tuple[str, str], str] = {}
+
+    def get_password(self, service: str, username: str) -> str | None:
+        return self.secrets.get((service, username))
+
+    def set_password(self, service: str, username: str, password: str) -> None:
+        self.secrets[(service, username)] = password
+
+    def delete_password(self, service: str, username: str) -> None:
+        self.secrets.pop((service, username), None)
+
+
+@pytest.fixture(autouse=True)
+def memory_keyring() -> MemoryKeyring:
+    backend = MemoryKeyring()
+    keyring.set_keyring(backend)
+    return backend
+
+
+def pytest_asyncio_loop_factories(config, item):  # noqa: ARG001 - hook signature
+    """Run `async def` tests on a qasync loop so Qt widgets and asyncio share one thread."""
+    import qasync
+    from PySide6.QtWidgets import QApplication
+
+    def make_loop():
+        app = QApplication.instance() or QApplication([])
+        return qasync.QEventLoop(app)
+
+    return {"qt": make_loop}
