@@ -14,6 +14,9 @@ import keyring
 import keyring.backend
 import pytest
 
+# Fixtures that start the real central API on loopback (tests/fixtures_central.py).
+pytest_plugins = ["fixtures_central"]
+
 
 class MemoryKeyring(keyring.backend.KeyringBackend):
     """A real keyring backend that keeps secrets in a dict (headless Linux has none)."""
