@@ -44,7 +44,7 @@ def memory_keyring() -> MemoryKeyring:
     return backend
 
 
-def pytest_asyncio_loop_factories(config, item):  # noqa: ARG001 - hook signature
+def pytest_asyncio_loop_factories(config, item):
     """Run `async def` tests on a qasync loop so Qt widgets and asyncio share one thread."""
     import qasync
     from PySide6.QtWidgets import QApplication

@@ -1,0 +1,145 @@
+"""Settings: defaults <- MSI-provided defaults file <- user TOML file <- CALLDESK_* environment.
+
+A bad value never stops the desktop: it is logged, reported in `Settings.problems` (shown to the
+user once) and the default is kept. Secrets (API tokens, the CTI token) live in keyring, not here.
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+import sys
+import tomllib
+from dataclasses import dataclass, field, fields, replace
+from pathlib import Path
+from typing import Any
+
+import platformdirs
+
+log = logging.getLogger(__name__)
+
+APP_NAME = "CallDesk"
+LANGUAGES = ("zh_CN", "en")
+ENV_PREFIX = "CALLDESK_"
+
+
+@dataclass(frozen=True, slots=True)
+class Settings:
+    central_url: str = "http://127.0.0.1:8765"
+    username: str = ""
+    language: str = "zh_CN"
+    cti_host: str = "127.0.0.1"
+    cti_port: int = 7390
+    cache_path: str = ""  # empty = platformdirs user data dir
+    ca_bundle: str = ""  # empty = system/certifi store; TLS verification is always on
+    detail_window_days: int = 180
+    wrapup_seconds: int = 30
+    timezone: str = "Asia/Shanghai"
+    dnis_names: dict[str, str] = field(default_factory=dict)  # "4008123456" -> "品牌服务热线"
+    problems: tuple[str, ...] = ()  # human-readable config errors found while loading
+
+    def resolved_cache_path(self) -> Path:
+        if self.cache_path:
+            return Path(self.cache_path).expanduser()
+        return Path(platformdirs.user_data_dir(APP_NAME, appauthor=False)) / "cache.sqlite3"
+
+    def hotline_name(self, dnis: str | None) -> str:
+        if not dnis:
+            return ""
+        return self.dnis_names.get(dnis, dnis)
+
+
+def user_config_path() -> Path:
+    return Path(platformdirs.user_config_dir(APP_NAME, appauthor=False)) / "config.toml"
+
+
+def msi_defaults_path() -> Path:
+    """The installer drops `defaults.toml` beside the executable (frozen) or the package."""
+    base = Path(sys.executable).parent if getattr(sys, "frozen", False) else Path(__file__).parent
+    return base / "defaults.toml"
+
+
+def load_settings(
+    config_file: Path | None = None,
+    env: dict[str, str] | None = None,
+    defaults_file: Path | None = None,
+) -> Settings:
+    env = dict(os.environ) if env is None else env
+    settings = Settings()
+    problems: list[str] = []
+    for path in (defaults_file or msi_defaults_path(), config_file or user_config_path()):
+        settings = _merge(settings, _read_toml(path, problems), str(path), problems)
+    overrides = {
+        f.name: env[ENV_PREFIX + f.name.upper()]
+        for f in fields(Settings)
+        if f.name not in ("problems", "dnis_names") and ENV_PREFIX + f.name.upper() in env
+    }
+    settings = _merge(settings, overrides, "environment", problems)
+    return replace(settings, problems=tuple(problems))
+
+
+def _read_toml(path: Path, problems: list[str]) -> dict[str, Any]:
+    try:
+        with path.open("rb") as fh:
+            data = tomllib.load(fh)
+    except FileNotFoundError:
+        return {}
+    except (OSError, tomllib.TOMLDecodeError, UnicodeDecodeError) as exc:
+        message = f"{path}: cannot read settings ({exc}); using defaults"
+        log.warning(message)
+        problems.append(message)
+        return {}
+    section = data.get("calldesk", data)
+    return section if isinstance(section, dict) else {}
+
+
+def _merge(settings: Settings, values: dict[str, Any], origin: str, problems: list[str]) -> Settings:
+    known = {f.name: f for f in fields(Settings) if f.name != "problems"}
+    changes: dict[str, Any] = {}
+    for key, raw in values.items():
+        if key not in known:
+            message = f"{origin}: unknown setting '{key}' ignored"
+            log.warning(message)
+            problems.append(message)
+            continue
+        try:
+            changes[key] = _coerce(key, getattr(settings, key), raw)
+        except ValueError as exc:
+            message = f"{origin}: setting '{key}': {exc}; keeping {getattr(settings, key)!r}"
+            log.warning(message)
+            problems.append(message)
+    return replace(settings, **changes)
+
+
+def _coerce(key: str, current: Any, raw: Any) -> Any:
+    if isinstance(current, bool):
+        if isinstance(raw, bool):
+            return raw
+        if str(raw).lower() in ("1", "true", "yes", "on"):
+            return True
+        if str(raw).lower() in ("0", "false", "no", "off"):
+            return False
+        raise ValueError(f"{raw!r} is not true/false")
+    if isinstance(current, int):
+        try:
+            value = int(raw)
+        except (TypeError, ValueError):
+            raise ValueError(f"{raw!r} is not a whole number") from None
+        if key == "cti_port" and not 0 <= value <= 65535:
+            raise ValueError(f"{value} is not a TCP port (0-65535)")
+        if value < 0:
+            raise ValueError(f"{value} must not be negative")
+        return value
+    if isinstance(current, dict):
+        if not isinstance(raw, dict) or not all(isinstance(v, str) for v in raw.values()):
+            raise ValueError('must be a table of "number" = "name" strings')
+        return {str(k): v for k, v in raw.items()}
+    if not isinstance(raw, str):
+        raise ValueError(f"{raw!r} is not text")
+    if key == "language" and raw not in LANGUAGES:
+        raise ValueError(f"{raw!r} is not one of {', '.join(LANGUAGES)}")
+    if key == "cti_host" and raw not in ("127.0.0.1", "localhost", "::1"):
+        raise ValueError("the CTI socket listens on loopback only (127.0.0.1 or ::1)")
+    if key == "central_url" and not raw.startswith(("http://", "https://")):
+        raise ValueError(f"{raw!r} is not an http(s) URL")
+    return raw

@@ -1,0 +1,72 @@
+from pathlib import Path
+
+from hypothesis import given
+from hypothesis import strategies as st
+
+from desktop.config import Settings, load_settings
+
+
+def _load(tmp_path: Path, text: str | None = None, env: dict[str, str] | None = None, defaults: str = ""):
+    cfg = tmp_path / "config.toml"
+    if text is not None:
+        cfg.write_text(text, encoding="utf-8")
+    dfl = tmp_path / "defaults.toml"
+    dfl.write_text(defaults, encoding="utf-8")
+    return load_settings(config_file=cfg, env=env or {}, defaults_file=dfl)
+
+
+def test_missing_file_gives_defaults(tmp_path):
+    s = _load(tmp_path)
+    assert s == Settings()
+    assert s.problems == ()
+
+
+def test_layers_msi_defaults_then_user_then_env(tmp_path):
+    s = _load(
+        tmp_path,
+        '[calldesk]\ncti_port = 7400\nlanguage = "en"\n[calldesk.dnis_names]\n"4008123456" = "服务热线"\n',
+        env={"CALLDESK_CTI_PORT": "7500"},
+        defaults='central_url = "https://crm.example.cn"\ncti_port = 7391\n',
+    )
+    assert s.central_url == "https://crm.example.cn"
+    assert s.language == "en"
+    assert s.cti_port == 7500
+    assert s.hotline_name("4008123456") == "服务热线"
+    assert s.hotline_name("4000000000") == "4000000000"
+
+
+def test_bad_values_are_reported_and_defaults_kept(tmp_path):
+    s = _load(tmp_path, 'cti_port = "abc"\nlanguage = "fr"\ncti_host = "0.0.0.0"\nwhat = 1\n')
+    assert s.cti_port == 7390
+    assert s.language == "zh_CN"
+    assert s.cti_host == "127.0.0.1"
+    text = "\n".join(s.problems)
+    assert "cti_port" in text and "language" in text and "loopback" in text and "unknown setting" in text
+
+
+def test_broken_toml_is_reported_not_fatal(tmp_path):
+    s = _load(tmp_path, "cti_port = [unclosed\n")
+    assert s.cti_port == 7390
+    assert len(s.problems) == 1 and "cannot read settings" in s.problems[0]
+
+
+@given(
+    st.dictionaries(
+        st.sampled_from(
+            [
+                "CALLDESK_CTI_PORT",
+                "CALLDESK_LANGUAGE",
+                "CALLDESK_CENTRAL_URL",
+                "CALLDESK_DETAIL_WINDOW_DAYS",
+                "CALLDESK_CACHE_PATH",
+            ]
+        ),
+        st.text(max_size=30),
+    )
+)
+def test_any_environment_loads_without_raising(env):
+    s = load_settings(
+        config_file=Path("/nonexistent/c.toml"), env=env, defaults_file=Path("/nonexistent/d.toml")
+    )
+    assert 0 <= s.cti_port <= 65535
+    assert s.language in ("zh_CN", "en")

@@ -1,0 +1,96 @@
+import pytest
+from hypothesis import given
+from hypothesis import strategies as st
+
+from desktop.domain.phone import is_mobile_cn, mask, national_display, normalize
+
+
+@pytest.mark.parametrize(
+    ("raw", "expected"),
+    [
+        ("13800138000", "+8613800138000"),
+        ("+86 138 0013 8000", "+8613800138000"),
+        ("008613800138000", "+8613800138000"),
+        ("+86-138-0013-8000", "+8613800138000"),
+        ("(+86) 13800138000", "+8613800138000"),
+        ("8613800138000", "+8613800138000"),
+        ("010-12345678", "+861012345678"),
+        ("01012345678", "+861012345678"),
+        ("(010) 1234 5678", "+861012345678"),
+        ("0755-26000000", "+8675526000000"),
+        ("075526000000", "+8675526000000"),
+        ("021-6888 8888", "+862168888888"),
+        ("4008123456", "+864008123456"),
+        ("400-812-3456", "+864008123456"),
+        ("010-12345678 转 801", "+861012345678"),
+        ("13800138000 ext 12", "+8613800138000"),
+        ("+1 650 253 0000", "+16502530000"),
+        ("１３８００１３８０００", None),  # full-width digits are not a PBX caller id
+    ],
+)
+def test_normalize_table(raw, expected):
+    assert normalize(raw) == expected
+
+
+@pytest.mark.parametrize(
+    "raw",
+    [
+        "",
+        "   ",
+        "anonymous",
+        "Anonymous",
+        "unknown",
+        "withheld",
+        "private",
+        "restricted",
+        "<unknown>",
+        None,
+        "abc",
+        "+",
+        "00",
+        "12",
+        "x" * 500,
+    ],
+)
+def test_withheld_or_unusable_is_none(raw):
+    assert normalize(raw) is None
+
+
+def test_mobile_and_landline_forms_meet():
+    assert normalize("13800138000") == normalize("+86 138 0013 8000") == normalize("008613800138000")
+    assert normalize("010-12345678") == normalize("01012345678")
+    assert normalize("010-12345678") != normalize("13800138000")
+
+
+def test_display_and_mask():
+    assert national_display("+8613800138000") == "138 0013 8000"
+    assert national_display("+861012345678") == "010 1234 5678"
+    assert national_display(None) == ""
+    assert mask("+8613800138000") == "138****8000"
+    assert mask("+861012345678") == "010****5678"
+    assert mask("+864008123456") == "400****3456"
+    assert mask("") == ""
+    assert is_mobile_cn("+8613800138000") and not is_mobile_cn("+861012345678")
+
+
+@given(
+    st.one_of(
+        st.text(max_size=80),
+        st.binary(max_size=40).map(lambda b: b.decode("latin-1")),
+        st.integers(),
+        st.none(),
+    )
+)
+def test_normalize_never_raises(raw):
+    result = normalize(raw)
+    assert result is None or (result.startswith("+") and result[1:].isdigit())
+
+
+@given(
+    st.from_regex(r"1[3-9][0-9]{9}", fullmatch=True),
+    st.sampled_from(["{}", "+86{}", "0086{}", "+86 {a} {b} {c}", "{a}-{b}-{c}"]),
+)
+def test_any_cn_mobile_in_any_format_normalises_to_one_number(digits, pattern):
+    raw = pattern.format(digits, a=digits[:3], b=digits[3:7], c=digits[7:])
+    assert normalize(raw) == "+86" + digits
+    assert mask(normalize(raw)) == digits[:3] + "****" + digits[-4:]
