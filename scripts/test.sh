@@ -1,0 +1,29 @@
+#!/usr/bin/env bash
+# Install everything the test suite needs into .venv and run it: lint, then pytest.
+# Works on a fresh Debian machine with only Python + pip; as root it also installs the CJK font
+# (screenshots, layout tests) and starts a local PostgreSQL for the central API tests.
+# Extra arguments go to pytest (e.g. `bash scripts/test.sh tests/domain -x`).
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+PYTHON=${PYTHON:-python3}
+[ -x .venv/bin/python ] || "$PYTHON" -m venv .venv
+.venv/bin/python -m pip install -q --disable-pip-version-check --upgrade pip
+.venv/bin/python -m pip install -q --disable-pip-version-check -c requirements.lock -e ".[dev]"
+
+if [ "$(id -u)" = 0 ] && command -v apt-get >/dev/null; then
+  need=""
+  fc-list 2>/dev/null | grep -qi "WenQuanYi Micro Hei" || need="$need fonts-wqy-microhei"
+  command -v fc-list >/dev/null || need="$need fontconfig"
+  if [ -n "$need" ]; then
+    apt-get update -qq >/dev/null && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq $need >/dev/null
+  fi
+  if [ -z "${CALLDESK_TEST_PG_URL:-}" ]; then
+    CALLDESK_TEST_PG_URL=$(bash scripts/start-postgres.sh | tail -n 1)
+    export CALLDESK_TEST_PG_URL
+  fi
+fi
+
+export QT_QPA_PLATFORM=${QT_QPA_PLATFORM:-offscreen}
+.venv/bin/ruff check .
+.venv/bin/python -m pytest -q "$@"
