@@ -1,0 +1,202 @@
+"""Turn change-feed / API records (plain dicts from outside) into cache rows, checking every field.
+
+Anything from the network is untrusted: a missing field, a wrong type or an unparsable time raises
+`BadRecord` with a reason; the caller logs it, counts it and goes on with the rest of the page.
+"""
+
+from __future__ import annotations
+
+import json
+import math
+from datetime import UTC, datetime
+from typing import Any
+
+from desktop.cache.pinyin import name_keys
+from desktop.domain.models import parse_ts
+from desktop.domain.phone import normalize
+
+_TS_FORMAT = "%Y-%m-%dT%H:%M:%S.%fZ"
+
+
+class BadRecord(ValueError):
+    """A record that cannot be stored; the message says which field and why."""
+
+
+def ts_text(value: object) -> str | None:
+    """Fixed-width UTC text so that SQL text order equals time order; None stays None."""
+    if value is None or value == "":
+        return None
+    if not isinstance(value, str | datetime):
+        raise BadRecord(f"timestamp {value!r} is not text")
+    try:
+        parsed = parse_ts(value)
+    except (ValueError, TypeError) as exc:
+        raise BadRecord(f"timestamp {value!r} is not ISO 8601") from exc
+    assert parsed is not None
+    return parsed.astimezone(UTC).strftime(_TS_FORMAT)
+
+
+def text_ts(value: str | None) -> datetime | None:
+    if not value:
+        return None
+    return datetime.strptime(value, _TS_FORMAT).replace(tzinfo=UTC)
+
+
+def now_text() -> str:
+    return datetime.now(UTC).strftime(_TS_FORMAT)
+
+
+def _str(data: dict[str, Any], key: str, default: str | None = None) -> str:
+    value = data.get(key, default)
+    if value is None and default is not None:
+        value = default
+    if not isinstance(value, str):
+        raise BadRecord(f"field '{key}' must be text, got {type(value).__name__}")
+    return value
+
+
+def _id(data: dict[str, Any], key: str) -> str:
+    value = _str(data, key)
+    if not value.strip():
+        raise BadRecord(f"field '{key}' is empty")
+    return value
+
+
+def _int(data: dict[str, Any], key: str, default: int | None = None) -> int:
+    value = data.get(key, default)
+    if value is None and default is not None:
+        value = default
+    if isinstance(value, bool) or not isinstance(value, int):
+        raise BadRecord(f"field '{key}' must be a whole number, got {value!r}")
+    return value
+
+
+def _float(data: dict[str, Any], key: str, default: float) -> float:
+    value = data.get(key, default)
+    if value is None:
+        value = default
+    if isinstance(value, bool) or not isinstance(value, int | float) or not math.isfinite(value):
+        raise BadRecord(f"field '{key}' must be a number, got {value!r}")
+    return float(value)
+
+
+def _str_list(data: dict[str, Any], key: str) -> list[str]:
+    value = data.get(key) or []
+    if not isinstance(value, list) or not all(isinstance(v, str) for v in value):
+        raise BadRecord(f"field '{key}' must be a list of text")
+    return value
+
+
+def _record(data: object, expected_id: str | None, required: tuple[str, ...] = ()) -> dict[str, Any]:
+    if not isinstance(data, dict):
+        raise BadRecord(f"record must be an object, got {type(data).__name__}")
+    missing = [key for key in ("id", *required) if key not in data]
+    if missing:
+        raise BadRecord(f"missing field(s): {', '.join(missing)}")
+    record_id = _id(data, "id")
+    if expected_id is not None and record_id != expected_id:
+        raise BadRecord(f"record id {record_id!r} does not match change id {expected_id!r}")
+    return data
+
+
+def _json(value: object) -> str:
+    return json.dumps(value, ensure_ascii=False, separators=(",", ":"))
+
+
+def customer_rows(data: object, expected_id: str | None = None) -> tuple[tuple, list[tuple]]:
+    """(customers row, phones rows). Unusable phone numbers are dropped, not fatal."""
+    record = _record(data, expected_id, ("name",))
+    customer_id = record["id"]
+    name = _str(record, "name")
+    initials, full = name_keys(name)
+    phones_raw = record.get("phones") or []
+    if not isinstance(phones_raw, list):
+        raise BadRecord("field 'phones' must be a list")
+    phones: list[tuple] = []
+    seen: set[str] = set()
+    for phone in phones_raw:
+        if not isinstance(phone, dict) or not isinstance(phone.get("e164"), str):
+            raise BadRecord("each phone must be an object with text 'e164'")
+        e164 = normalize(phone["e164"])
+        if e164 is None or e164 in seen:
+            continue
+        seen.add(e164)
+        digits_reversed = e164[1:][::-1]
+        phones.append(
+            (customer_id, e164, digits_reversed, _str(phone, "kind", "mobile"), _str(phone, "label", ""))
+        )
+    row = (
+        customer_id,
+        name,
+        initials,
+        full,
+        _str(record, "tier", "ordinary"),
+        _str(record, "membership_level", ""),
+        _int(record, "points_balance", 0),
+        _float(record, "churn_risk", 0.0),
+        _json(_str_list(record, "churn_reasons")),
+        _json(_str_list(record, "tags")),
+        _int(record, "version", 1),
+        _json(record),
+    )
+    ts_text(record.get("created_at"))
+    ts_text(record.get("updated_at"))
+    return row, phones
+
+
+def order_row(data: object, expected_id: str | None = None) -> tuple:
+    record = _record(data, expected_id, ("customer_id", "order_no", "placed_at", "status", "amount_fen"))
+    items = record.get("items") or []
+    item_keys = {"sku", "name", "qty", "price_fen"}
+    if not isinstance(items, list) or not all(isinstance(i, dict) and item_keys <= i.keys() for i in items):
+        raise BadRecord("field 'items' must be a list of objects with sku, name, qty, price_fen")
+    return (
+        record["id"],
+        _id(record, "customer_id"),
+        _id(record, "order_no"),
+        ts_text(record.get("placed_at")),
+        _str(record, "status"),
+        _int(record, "amount_fen"),
+        _int(record, "version", 1),
+        _json(record),
+    )
+
+
+def points_row(data: object, expected_id: str | None = None) -> tuple:
+    record = _record(data, expected_id, ("customer_id", "ts", "kind", "points"))
+    return (
+        record["id"],
+        _id(record, "customer_id"),
+        ts_text(record.get("ts")),
+        _str(record, "kind"),
+        _int(record, "points"),
+        _int(record, "version", 1),
+        _json(record),
+    )
+
+
+def service_row(data: object, expected_id: str | None = None) -> tuple:
+    record = _record(data, expected_id, ("customer_id", "ts", "kind", "summary"))
+    _str(record, "summary")
+    return (
+        record["id"],
+        _id(record, "customer_id"),
+        ts_text(record.get("ts")),
+        _str(record, "kind", ""),
+        _str(record, "status", ""),
+        _int(record, "version", 1),
+        _json(record),
+    )
+
+
+def marketing_row(data: object, expected_id: str | None = None) -> tuple:
+    record = _record(data, expected_id, ("customer_id", "ts", "campaign", "channel"))
+    return (
+        record["id"],
+        _id(record, "customer_id"),
+        ts_text(record.get("ts")),
+        _str(record, "campaign"),
+        _str(record, "channel"),
+        _int(record, "version", 1),
+        _json(record),
+    )

@@ -1,0 +1,518 @@
+"""CacheStore: the desktop's local SQLite replica of the CRM (pop index + detail records).
+
+Reads are synchronous and indexed so the UI thread can call them during a screen pop (well under
+a millisecond each on a million customers; see bench/bench_initial_sync.py). Writes (bulk sync,
+on-demand detail) belong on the worker thread (desktop.services.worker), each in one transaction.
+One CacheStore per thread; several stores on the same file are fine (WAL).
+
+The ORM models in desktop/cache/schema.py define the schema; this module talks to the sqlite3
+connection directly because per-row ORM objects would cost more than the whole lookup.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import sqlite3
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from desktop.cache import rows
+from desktop.cache.migrate import upgrade
+from desktop.cache.pinyin import search_key
+from desktop.cache.pragmas import apply_pragmas
+from desktop.domain.models import (
+    Customer,
+    CustomerDetail,
+    MarketingTouch,
+    Order,
+    PointsEntry,
+    ServiceRecord,
+)
+from desktop.domain.phone import normalize
+from desktop.domain.popcard import PopCard
+
+log = logging.getLogger(__name__)
+
+_CUSTOMER_COLUMNS = (
+    "id",
+    "name",
+    "name_initials",
+    "name_pinyin",
+    "tier",
+    "membership_level",
+    "points_balance",
+    "churn_risk",
+    "churn_reasons",
+    "tags",
+    "version",
+    "data",
+)
+
+
+@dataclass(frozen=True, slots=True)
+class _DetailTable:
+    entity: str
+    table: str
+    columns: tuple[str, ...]
+    time_column: str
+    to_row: Any
+    record_type: Any
+
+
+_DETAIL_TABLES: dict[str, _DetailTable] = {
+    t.entity: t
+    for t in (
+        _DetailTable(
+            "order",
+            "orders",
+            ("id", "customer_id", "order_no", "placed_at", "status", "amount_fen", "version", "payload"),
+            "placed_at",
+            rows.order_row,
+            Order,
+        ),
+        _DetailTable(
+            "points",
+            "points_entries",
+            ("id", "customer_id", "ts", "kind", "points", "version", "payload"),
+            "ts",
+            rows.points_row,
+            PointsEntry,
+        ),
+        _DetailTable(
+            "service",
+            "service_records",
+            ("id", "customer_id", "ts", "kind", "status", "version", "payload"),
+            "ts",
+            rows.service_row,
+            ServiceRecord,
+        ),
+        _DetailTable(
+            "marketing",
+            "marketing_touches",
+            ("id", "customer_id", "ts", "campaign", "channel", "version", "payload"),
+            "ts",
+            rows.marketing_row,
+            MarketingTouch,
+        ),
+    )
+}
+
+_CHUNK = 500  # ids per IN (...) list, far below SQLite's variable limit
+
+
+def _upsert_sql(table: str, columns: Sequence[str], version_guard: bool) -> str:
+    placeholders = ", ".join("?" for _ in columns)
+    updates = ", ".join(f"{c} = excluded.{c}" for c in columns if c != "id")
+    guard = f" WHERE excluded.version >= {table}.version" if version_guard else ""
+    return (
+        f"INSERT INTO {table} ({', '.join(columns)}) VALUES ({placeholders}) "
+        f"ON CONFLICT(id) DO UPDATE SET {updates}{guard}"
+    )
+
+
+_CUSTOMER_UPSERT = _upsert_sql("customers", _CUSTOMER_COLUMNS, version_guard=False)
+_PHONE_INSERT = "INSERT INTO phones (customer_id, e164, digits_reversed, kind, label) VALUES (?, ?, ?, ?, ?)"
+_DETAIL_UPSERT = {e: _upsert_sql(t.table, t.columns, version_guard=True) for e, t in _DETAIL_TABLES.items()}
+
+
+@dataclass(frozen=True, slots=True)
+class ApplyReport:
+    """Outcome of one change page: `applied` valid changes written (stale versions are a no-op
+    but count as applied), `skipped` bad rows logged and left out, `last_seq` stored with them."""
+
+    applied: int
+    skipped: int
+    last_seq: int
+
+
+@dataclass(frozen=True, slots=True)
+class _Change:
+    seq: int
+    entity: str
+    record_id: str
+    op: str
+    data: dict[str, Any] | None
+
+
+def _parse_change(change: object) -> _Change:
+    if not isinstance(change, dict):
+        raise rows.BadRecord(f"change must be an object, got {type(change).__name__}")
+    seq = change.get("seq")
+    if isinstance(seq, bool) or not isinstance(seq, int) or seq < 0:
+        raise rows.BadRecord(f"change 'seq' must be a non-negative whole number, got {seq!r}")
+    entity = change.get("entity")
+    if entity != "customer" and entity not in _DETAIL_TABLES:
+        raise rows.BadRecord(f"unknown entity {entity!r}")
+    record_id = change.get("id")
+    if not isinstance(record_id, str) or not record_id:
+        raise rows.BadRecord(f"change 'id' must be non-empty text, got {record_id!r}")
+    op = change.get("op")
+    data = change.get("data")
+    if op == "delete":
+        return _Change(seq, entity, record_id, op, None)
+    if op != "upsert":
+        raise rows.BadRecord(f"unknown op {op!r}")
+    if not isinstance(data, dict):
+        raise rows.BadRecord("upsert without a data object")
+    version = change.get("version")
+    if "version" not in data and isinstance(version, int) and not isinstance(version, bool):
+        data = {**data, "version": version}
+    return _Change(seq, entity, record_id, op, data)
+
+
+def _chunks(items: Sequence[Any], size: int = _CHUNK) -> Iterable[Sequence[Any]]:
+    for start in range(0, len(items), size):
+        yield items[start : start + size]
+
+
+class CacheStore:
+    """The local cache file. Opening it migrates it to the newest schema."""
+
+    def __init__(self, path: Path | str, *, migrate: bool = True) -> None:
+        self.path = Path(path)
+        if migrate:
+            upgrade(self.path)
+        # check_same_thread=False lets a store be created on one thread and handed to the worker;
+        # callers still use each store from one thread at a time.
+        self._conn = sqlite3.connect(self.path, isolation_level=None, check_same_thread=False)
+        apply_pragmas(self._conn)
+
+    # ---- pop index reads (UI thread) -------------------------------------------------------
+
+    def lookup_phone(self, e164: str) -> list[PopCard]:
+        """Every customer who has this E.164 number (a shared landline gives several)."""
+        ids = [r[0] for r in self._conn.execute("SELECT customer_id FROM phones WHERE e164 = ?", (e164,))]
+        return self._cards(ids)
+
+    def pop_card(self, customer_id: str) -> PopCard | None:
+        cards = self._cards([customer_id])
+        return cards[0] if cards else None
+
+    def _cards(self, ids: Sequence[str]) -> list[PopCard]:
+        unique = list(dict.fromkeys(ids))
+        if not unique:
+            return []
+        marks = ", ".join("?" for _ in unique)
+        phones: dict[str, list[str]] = {}
+        for customer_id, e164 in self._conn.execute(
+            f"SELECT customer_id, e164 FROM phones WHERE customer_id IN ({marks}) ORDER BY id", unique
+        ):
+            phones.setdefault(customer_id, []).append(e164)
+        found: dict[str, PopCard] = {}
+        for row in self._conn.execute(
+            "SELECT id, name, tier, membership_level, points_balance, churn_risk, churn_reasons, tags,"
+            " (SELECT max(placed_at) FROM orders o WHERE o.customer_id = c.id),"
+            " (SELECT max(ts) FROM service_records s WHERE s.customer_id = c.id)"
+            f" FROM customers c WHERE id IN ({marks})",
+            unique,
+        ):
+            found[row[0]] = PopCard(
+                customer_id=row[0],
+                name=row[1],
+                tier=row[2],
+                membership_level=row[3],
+                points_balance=row[4],
+                churn_risk=row[5],
+                churn_reasons=tuple(json.loads(row[6])),
+                tags=tuple(json.loads(row[7])),
+                phones=tuple(phones.get(row[0], ())),
+                last_order_at=rows.text_ts(row[8]),
+                last_contact_at=rows.text_ts(row[9]),
+            )
+        return [found[i] for i in unique if i in found]
+
+    def search(self, text: str, limit: int = 20) -> list[PopCard]:
+        """Customers matching `text`, best kinds of match first: customer id, phone (any format),
+        order number, last 4+ digits of a phone, name prefix, pinyin initials / full pinyin prefix,
+        name substring. Indexed except the substring step, which scans and stops at `limit`."""
+        text = (text or "").strip()
+        if not text or limit <= 0:
+            return []
+        ids: list[str] = []
+
+        def add(query: str, params: Sequence[Any]) -> bool:
+            for (customer_id,) in self._conn.execute(query, params):
+                if customer_id not in ids:
+                    ids.append(customer_id)
+                    if len(ids) >= limit:
+                        return True
+            return False
+
+        for candidate in dict.fromkeys((text, text.upper())):
+            if add("SELECT id FROM customers WHERE id = ?", (candidate,)):
+                return self._cards(ids)
+        e164 = normalize(text)
+        if e164 and add("SELECT customer_id FROM phones WHERE e164 = ? LIMIT ?", (e164, limit)):
+            return self._cards(ids)
+        if add("SELECT customer_id FROM orders WHERE order_no = ? LIMIT ?", (text, limit)):
+            return self._cards(ids)
+        digits = "".join(ch for ch in text if ch.isdigit() and ch.isascii())
+        only_digits = digits and all(ch.isdigit() or ch in " -+()" for ch in text)
+        if only_digits and len(digits) >= 4:
+            reversed_digits = digits[::-1]
+            if add(
+                "SELECT customer_id FROM phones WHERE digits_reversed >= ? AND digits_reversed < ?"
+                " ORDER BY digits_reversed LIMIT ?",
+                (reversed_digits, reversed_digits + ":", limit),
+            ):
+                return self._cards(ids)
+        if add(
+            "SELECT id FROM customers WHERE name >= ? AND name < ? ORDER BY name LIMIT ?",
+            (text, text + "\U0010ffff", limit),
+        ):
+            return self._cards(ids)
+        key = search_key(text)
+        if key and all(ch.isascii() and (ch.isalpha() or ch in " '-") for ch in text):
+            for column in ("name_initials", "name_pinyin"):
+                if add(
+                    f"SELECT id FROM customers WHERE {column} >= ? AND {column} < ?"
+                    f" ORDER BY {column}, name LIMIT ?",
+                    (key, key + "\x7f", limit),
+                ):
+                    return self._cards(ids)
+        escaped = text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
+        add(
+            "SELECT id FROM customers WHERE name LIKE ? ESCAPE '\\' LIMIT ?",
+            (f"%{escaped}%", limit + len(ids)),
+        )
+        return self._cards(ids[:limit])
+
+    # ---- detail reads ----------------------------------------------------------------------
+
+    def customer_detail(self, customer_id: str) -> CustomerDetail | None:
+        """The cached card for one customer, each list newest first; None if not cached."""
+        row = self._conn.execute("SELECT data FROM customers WHERE id = ?", (customer_id,)).fetchone()
+        if row is None:
+            return None
+        detail = CustomerDetail(customer=Customer.from_dict(json.loads(row[0])))
+        for entity, target in (
+            ("order", detail.orders),
+            ("points", detail.points),
+            ("service", detail.service),
+            ("marketing", detail.marketing),
+        ):
+            table = _DETAIL_TABLES[entity]
+            for (payload,) in self._conn.execute(
+                f"SELECT payload FROM {table.table} WHERE customer_id = ?"
+                f" ORDER BY {table.time_column} DESC, id DESC",
+                (customer_id,),
+            ):
+                try:
+                    target.append(table.record_type.from_dict(json.loads(payload)))
+                except (TypeError, ValueError) as exc:
+                    log.warning("cache: unreadable %s row for %s skipped: %s", entity, customer_id, exc)
+        return detail
+
+    def has_detail(self, customer_id: str) -> bool:
+        """True when the cache holds this customer's full detail: fetched on demand, or the
+        change feed (which carries every detail record) has been applied to its end once."""
+        row = self._conn.execute(
+            "SELECT detail_fetched_at FROM customers WHERE id = ?", (customer_id,)
+        ).fetchone()
+        if row is None:
+            return False
+        return row[0] is not None or self._state("feed_complete") == "1"
+
+    # ---- writes (worker thread) ------------------------------------------------------------
+
+    def store_detail(self, detail: CustomerDetail) -> None:
+        """Cache an on-demand fetch. Older versions never overwrite newer ones."""
+        customer_rows = rows.customer_rows(detail.customer.to_dict())
+        detail_rows: dict[str, list[tuple]] = {e: [] for e in _DETAIL_TABLES}
+        for entity, records in (
+            ("order", detail.orders),
+            ("points", detail.points),
+            ("service", detail.service),
+            ("marketing", detail.marketing),
+        ):
+            for record in records:
+                try:
+                    detail_rows[entity].append(_DETAIL_TABLES[entity].to_row(record.to_dict()))
+                except rows.BadRecord as exc:
+                    log.warning("cache: %s %s not stored: %s", entity, getattr(record, "id", "?"), exc)
+        with self._transaction():
+            self._upsert_customers([customer_rows])
+            self._conn.execute(
+                "UPDATE customers SET detail_fetched_at = ? WHERE id = ?",
+                (rows.now_text(), detail.customer.id),
+            )
+            for entity, entity_rows in detail_rows.items():
+                if entity_rows:
+                    self._conn.executemany(_DETAIL_UPSERT[entity], entity_rows)
+
+    def store_customers(self, customers: Iterable[Customer]) -> int:
+        """Cache customers found online (e.g. created after the last sync). Returns rows stored."""
+        prepared = []
+        for customer in customers:
+            try:
+                prepared.append(rows.customer_rows(customer.to_dict()))
+            except rows.BadRecord as exc:
+                log.warning("cache: customer %s not stored: %s", customer.id, exc)
+        with self._transaction():
+            return self._upsert_customers(prepared)
+
+    def apply_changes(self, changes: list[dict], next_since: int | None = None) -> int:
+        """Apply one change-feed page; returns the number of valid changes applied."""
+        return self.apply_changes_report(changes, next_since).applied
+
+    def apply_changes_report(
+        self, changes: list[Any], next_since: int | None = None, feed_complete: bool = False
+    ) -> ApplyReport:
+        """Upsert/delete one page of changes and store the new `since` in ONE transaction.
+
+        The new `since` is the largest of the stored one, `next_since` and every seq seen (bad
+        rows included, so a poisoned change is skipped, not fetched forever). Within a page the
+        last change per record wins. Bad rows are logged, counted and skipped.
+        """
+        latest: dict[tuple[str, str], _Change] = {}
+        skipped = 0
+        max_seq = next_since if isinstance(next_since, int) and not isinstance(next_since, bool) else 0
+        for index, raw in enumerate(changes if isinstance(changes, list) else []):
+            seq = raw.get("seq") if isinstance(raw, dict) else None
+            if isinstance(seq, int) and not isinstance(seq, bool):
+                max_seq = max(max_seq, seq)
+            try:
+                change = _parse_change(raw)
+            except rows.BadRecord as exc:
+                skipped += 1
+                log.warning("sync: change #%d (seq %r) skipped: %s", index, seq, exc)
+                continue
+            latest[(change.entity, change.record_id)] = change
+        applied = (len(changes) if isinstance(changes, list) else 0) - skipped
+
+        customer_upserts: list[tuple[tuple, list[tuple]]] = []
+        customer_deletes: list[str] = []
+        detail_upserts: dict[str, list[tuple]] = {e: [] for e in _DETAIL_TABLES}
+        detail_deletes: dict[str, list[str]] = {e: [] for e in _DETAIL_TABLES}
+        for change in latest.values():
+            if change.op == "delete":
+                (customer_deletes if change.entity == "customer" else detail_deletes[change.entity]).append(
+                    change.record_id
+                )
+                continue
+            try:
+                if change.entity == "customer":
+                    customer_upserts.append(rows.customer_rows(change.data, change.record_id))
+                else:
+                    detail_upserts[change.entity].append(
+                        _DETAIL_TABLES[change.entity].to_row(change.data, change.record_id)
+                    )
+            except rows.BadRecord as exc:
+                skipped += 1
+                applied -= 1
+                log.warning(
+                    "sync: %s %s (seq %d) skipped: %s", change.entity, change.record_id, change.seq, exc
+                )
+
+        with self._transaction():
+            if customer_deletes:
+                self._delete_customers(customer_deletes)
+            self._upsert_customers(customer_upserts)
+            for entity, table in _DETAIL_TABLES.items():
+                if detail_deletes[entity]:
+                    self._conn.executemany(
+                        f"DELETE FROM {table.table} WHERE id = ?", [(i,) for i in detail_deletes[entity]]
+                    )
+                if detail_upserts[entity]:
+                    self._conn.executemany(_DETAIL_UPSERT[entity], detail_upserts[entity])
+            last_seq = max(self._last_seq(), max_seq)
+            self._set_state("last_seq", str(last_seq))
+            if feed_complete:
+                self._set_state("feed_complete", "1")
+        return ApplyReport(applied=applied, skipped=skipped, last_seq=last_seq)
+
+    def _upsert_customers(self, prepared: list[tuple[tuple, list[tuple]]]) -> int:
+        """Write customers whose incoming version is not older than the cached one."""
+        if not prepared:
+            return 0
+        stored: dict[str, int] = {}
+        ids = [customer_row[0] for customer_row, _ in prepared]
+        for chunk in _chunks(ids):
+            marks = ", ".join("?" for _ in chunk)
+            stored.update(
+                self._conn.execute(f"SELECT id, version FROM customers WHERE id IN ({marks})", chunk)
+            )
+        fresh = [(c, p) for c, p in prepared if stored.get(c[0], -1) <= c[10]]
+        if not fresh:
+            return 0
+        self._conn.executemany(_CUSTOMER_UPSERT, [c for c, _ in fresh])
+        replaced = [(c[0],) for c, _ in fresh if c[0] in stored]
+        if replaced:
+            self._conn.executemany("DELETE FROM phones WHERE customer_id = ?", replaced)
+        self._conn.executemany(_PHONE_INSERT, [phone for _, phones in fresh for phone in phones])
+        return len(fresh)
+
+    def _delete_customers(self, ids: list[str]) -> None:
+        params = [(i,) for i in ids]
+        self._conn.executemany("DELETE FROM customers WHERE id = ?", params)  # phones cascade
+        for table in _DETAIL_TABLES.values():
+            self._conn.executemany(f"DELETE FROM {table.table} WHERE customer_id = ?", params)
+
+    # ---- sync state and housekeeping -------------------------------------------------------
+
+    def last_seq(self) -> int:
+        """The seq of the last applied change (0 for a fresh cache)."""
+        return self._last_seq()
+
+    def feed_complete(self) -> bool:
+        return self._state("feed_complete") == "1"
+
+    def _last_seq(self) -> int:
+        value = self._state("last_seq")
+        return int(value) if value and value.isdigit() else 0
+
+    def _state(self, key: str) -> str | None:
+        row = self._conn.execute("SELECT value FROM sync_state WHERE key = ?", (key,)).fetchone()
+        return row[0] if row else None
+
+    def _set_state(self, key: str, value: str) -> None:
+        self._conn.execute(
+            "INSERT INTO sync_state (key, value) VALUES (?, ?)"
+            " ON CONFLICT(key) DO UPDATE SET value = excluded.value",
+            (key, value),
+        )
+
+    def counts(self) -> dict[str, int]:
+        tables = ("customers", "phones", "orders", "points_entries", "service_records", "marketing_touches")
+        return {
+            t: self._conn.execute(f"SELECT count(*) FROM {t}").fetchone()[0]
+            for t in (*tables, "outbox", "conflicts")
+        }
+
+    def file_size_bytes(self) -> int:
+        """Main file plus write-ahead log: what the cache occupies on disk right now."""
+        return sum(p.stat().st_size for p in (self.path, Path(f"{self.path}-wal")) if p.exists())
+
+    def journal_mode(self) -> str:
+        return self._conn.execute("PRAGMA journal_mode").fetchone()[0]
+
+    def close(self) -> None:
+        self._conn.close()
+
+    def __enter__(self) -> CacheStore:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+    def _transaction(self) -> _Transaction:
+        return _Transaction(self._conn)
+
+
+class _Transaction:
+    """BEGIN IMMEDIATE ... COMMIT, rolled back on any exception (the page is then not applied)."""
+
+    def __init__(self, conn: sqlite3.Connection) -> None:
+        self._conn = conn
+
+    def __enter__(self) -> None:
+        self._conn.execute("BEGIN IMMEDIATE")
+
+    def __exit__(self, exc_type: object, exc: object, tb: object) -> None:
+        if exc_type is None:
+            self._conn.execute("COMMIT")
+        else:
+            self._conn.execute("ROLLBACK")
