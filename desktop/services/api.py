@@ -1,0 +1,394 @@
+"""CentralApi: the desktop's async client for the central CRM API (docs/central-api.md).
+
+Every failure surfaces as `ApiError` with a message an agent can act on: network down, server
+error, bad credentials, a malformed answer. Transient failures (connection errors, 5xx, 429) are
+retried a bounded number of times with exponential backoff and jitter, honouring Retry-After.
+A 401 triggers one call of the token refresher (a re-login) and one retry.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import random
+import ssl
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
+from email.utils import parsedate_to_datetime
+from typing import Any
+from urllib.parse import quote
+
+import httpx
+
+from desktop.cache import rows
+from desktop.domain.models import (
+    Customer,
+    CustomerDetail,
+    MarketingTouch,
+    Order,
+    PointsEntry,
+    ServiceRecord,
+    parse_ts,
+)
+
+log = logging.getLogger(__name__)
+
+ROLES = ("agent", "supervisor", "admin")
+_RETRY_STATUS = frozenset({429, 500, 502, 503, 504})
+
+
+class ApiError(Exception):
+    """A failed API call. `status` is the HTTP status (None when the server was not reached);
+    `code` a machine code (`unreachable`, `bad_response`, `unauthorized`, or the server's own);
+    `message` human text saying what happened and what to do; `field` the offending input."""
+
+    def __init__(self, status: int | None, code: str, message: str, field: str | None = None) -> None:
+        super().__init__(message)
+        self.status = status
+        self.code = code
+        self.message = message
+        self.field = field
+
+    @property
+    def unreachable(self) -> bool:
+        return self.code == "unreachable"
+
+    def __repr__(self) -> str:
+        return f"ApiError(status={self.status!r}, code={self.code!r}, message={self.message!r})"
+
+
+@dataclass(frozen=True, slots=True)
+class Session:
+    token: str
+    role: str
+    agent_id: str
+    display_name: str
+    expires_at: datetime
+
+
+@dataclass(frozen=True, slots=True)
+class ChangePage:
+    changes: list[Any]  # raw change dicts; the cache validates each row and skips bad ones
+    next_since: int
+    has_more: bool
+    remaining: int
+    server_time: datetime | None
+
+
+@dataclass(frozen=True, slots=True)
+class CustomerSummary:
+    customer: Customer
+    last_order: Order | None
+    open_service: int
+
+
+def _bad(what: str) -> ApiError:
+    return ApiError(
+        None,
+        "bad_response",
+        f"The central server sent an answer CallDesk cannot read ({what}). "
+        "Try again; if it keeps happening, tell your administrator.",
+    )
+
+
+def _require(value: object, kind: type | tuple[type, ...], what: str) -> Any:
+    if isinstance(value, bool) and kind is not bool:  # True is an int to Python, not to JSON
+        raise _bad(f"{what} has the wrong type")
+    if not isinstance(value, kind):
+        raise _bad(f"{what} has the wrong type")
+    return value
+
+
+def _customer(data: object) -> Customer:
+    try:
+        rows.customer_rows(data)
+        return Customer.from_dict(data)  # type: ignore[arg-type]
+    except (rows.BadRecord, TypeError, ValueError, AttributeError) as exc:
+        raise _bad(f"customer record: {exc}") from exc
+
+
+_DETAIL_PARSERS = {
+    "orders": (rows.order_row, Order),
+    "points": (rows.points_row, PointsEntry),
+    "service": (rows.service_row, ServiceRecord),
+    "marketing": (rows.marketing_row, MarketingTouch),
+}
+
+
+def _record(key: str, data: object) -> Any:
+    check, record_type = _DETAIL_PARSERS[key]
+    try:
+        check(data)
+        return record_type.from_dict(data)
+    except (rows.BadRecord, TypeError, ValueError, AttributeError) as exc:
+        raise _bad(f"{key} record: {exc}") from exc
+
+
+def _records(body: dict[str, Any], key: str) -> list[Any]:
+    items = body.get(key) or []
+    _require(items, list, f"'{key}'")
+    return [_record(key, item) for item in items]
+
+
+def _retry_after_seconds(response: httpx.Response) -> float | None:
+    value = response.headers.get("Retry-After")
+    if not value:
+        return None
+    try:
+        return max(0.0, float(value))
+    except ValueError:
+        pass
+    try:
+        when = parsedate_to_datetime(value)
+    except (TypeError, ValueError, IndexError):
+        return None
+    if when.tzinfo is None:
+        when = when.replace(tzinfo=UTC)
+    return max(0.0, (when - datetime.now(UTC)).total_seconds())
+
+
+TokenRefresher = Callable[[], Awaitable[str | None]]
+
+
+class CentralApi:
+    """Async client; one per server. `verify` is True (system CAs) or a CA bundle path."""
+
+    def __init__(
+        self,
+        base_url: str,
+        *,
+        token: str | None = None,
+        verify: bool | str = True,
+        timeout: float = 10.0,
+        max_retries: int = 3,
+        backoff_base: float = 0.25,
+        backoff_cap: float = 8.0,
+        retry_after_cap: float = 30.0,
+        token_refresher: TokenRefresher | None = None,
+        transport: httpx.AsyncBaseTransport | None = None,
+        sleep: Callable[[float], Awaitable[None]] = asyncio.sleep,
+    ) -> None:
+        self.base_url = base_url.rstrip("/")
+        self.token = token
+        self.token_refresher = token_refresher
+        self._max_retries = max_retries
+        self._backoff_base = backoff_base
+        self._backoff_cap = backoff_cap
+        self._retry_after_cap = retry_after_cap
+        self._sleep = sleep
+        ssl_verify: bool | ssl.SSLContext = (
+            ssl.create_default_context(cafile=verify) if isinstance(verify, str) else verify
+        )
+        self._client = httpx.AsyncClient(
+            base_url=self.base_url,
+            verify=ssl_verify,
+            timeout=timeout,
+            transport=transport,
+            headers={"User-Agent": "CallDesk/0.1", "Accept": "application/json"},
+        )
+
+    async def aclose(self) -> None:
+        await self._client.aclose()
+
+    async def __aenter__(self) -> CentralApi:
+        return self
+
+    async def __aexit__(self, *exc: object) -> None:
+        await self.aclose()
+
+    # ---- endpoints -------------------------------------------------------------------------
+
+    async def health(self) -> dict[str, Any]:
+        body = await self._request("GET", "/health", auth=False)
+        _require(body.get("status"), str, "'status'")
+        return body
+
+    async def login(self, username: str, password: str) -> Session:
+        body = await self._request(
+            "POST", "/api/v1/auth/token", json={"username": username, "password": password}, auth=False
+        )
+        token = _require(body.get("access_token"), str, "'access_token'")
+        role = _require(body.get("role"), str, "'role'")
+        if role not in ROLES:
+            raise _bad(f"unknown role {role!r}")
+        expires_in = _require(body.get("expires_in", 3600), (int, float), "'expires_in'")
+        agent_id = body.get("agent_id")
+        _require(agent_id, (str, int), "'agent_id'")
+        display_name = body.get("display_name") or username
+        _require(display_name, str, "'display_name'")
+        self.token = token
+        return Session(
+            token=token,
+            role=role,
+            agent_id=str(agent_id),
+            display_name=display_name,
+            expires_at=datetime.now(UTC) + timedelta(seconds=float(expires_in)),
+        )
+
+    async def lookup(self, phone: str) -> list[Customer]:
+        body = await self._request("GET", "/api/v1/customers/lookup", params={"phone": phone})
+        matches = _require(body.get("matches"), list, "'matches'")
+        return [_customer(m) for m in matches]
+
+    async def customer_detail(self, customer_id: str) -> CustomerDetail | None:
+        """The full card; None if the server does not know the customer (404)."""
+        try:
+            body = await self._request("GET", f"/api/v1/customers/{_path(customer_id)}")
+        except ApiError as exc:
+            if exc.status == 404:
+                return None
+            raise
+        return CustomerDetail(
+            customer=_customer(body.get("customer")),
+            orders=_records(body, "orders"),
+            points=_records(body, "points"),
+            service=_records(body, "service"),
+            marketing=_records(body, "marketing"),
+        )
+
+    async def customer_summary(self, customer_id: str) -> CustomerSummary | None:
+        try:
+            body = await self._request("GET", f"/api/v1/customers/{_path(customer_id)}/summary")
+        except ApiError as exc:
+            if exc.status == 404:
+                return None
+            raise
+        last_order = body.get("last_order")
+        open_service = _require(body.get("open_service", 0), int, "'open_service'")
+        return CustomerSummary(
+            customer=_customer(body.get("customer")),
+            last_order=None if last_order is None else _record("orders", last_order),
+            open_service=open_service,
+        )
+
+    async def search(self, q: str, limit: int = 20) -> list[Customer]:
+        body = await self._request("GET", "/api/v1/customers/search", params={"q": q, "limit": limit})
+        results = _require(body.get("results"), list, "'results'")
+        return [_customer(r) for r in results]
+
+    async def changes(self, since: int, limit: int = 1000) -> ChangePage:
+        body = await self._request("GET", "/api/v1/sync/changes", params={"since": since, "limit": limit})
+        changes = _require(body.get("changes"), list, "'changes'")
+        next_since = _require(body.get("next_since"), int, "'next_since'")
+        has_more = _require(body.get("has_more"), bool, "'has_more'")
+        remaining = _require(body.get("remaining", 0), int, "'remaining'")
+        if next_since < since:
+            raise _bad(f"'next_since' {next_since} went back before {since}")
+        server_time = body.get("server_time")
+        try:
+            parsed_time = parse_ts(server_time) if isinstance(server_time, str) else None
+        except ValueError:
+            parsed_time = None
+        return ChangePage(changes, next_since, has_more, max(0, remaining), parsed_time)
+
+    # ---- transport -------------------------------------------------------------------------
+
+    async def _request(
+        self,
+        method: str,
+        path: str,
+        *,
+        params: dict[str, Any] | None = None,
+        json: Any = None,
+        auth: bool = True,
+    ) -> dict[str, Any]:
+        attempt = 0
+        refreshed = False
+        while True:
+            headers = {"Authorization": f"Bearer {self.token}"} if auth and self.token else {}
+            try:
+                response = await self._client.request(method, path, params=params, json=json, headers=headers)
+            except httpx.TransportError as exc:
+                if attempt < self._max_retries:
+                    await self._pause(attempt, None, f"{method} {path}: {exc!r}")
+                    attempt += 1
+                    continue
+                log.warning("api: %s %s unreachable: %r", method, path, exc)
+                raise ApiError(
+                    None,
+                    "unreachable",
+                    f"Cannot reach the central server at {self.base_url} ({type(exc).__name__}). "
+                    "Check the network; CallDesk keeps working from its local cache.",
+                ) from exc
+            status = response.status_code
+            if status in _RETRY_STATUS and attempt < self._max_retries:
+                await self._pause(attempt, _retry_after_seconds(response), f"{method} {path}: HTTP {status}")
+                attempt += 1
+                continue
+            if status == 401 and auth and self.token_refresher is not None and not refreshed:
+                refreshed = True
+                new_token = await self._refresh()
+                if new_token:
+                    self.token = new_token
+                    continue
+            if status >= 400:
+                raise _error_from(response)
+            return _json_object(response)
+
+    async def _refresh(self) -> str | None:
+        assert self.token_refresher is not None
+        try:
+            return await self.token_refresher()
+        except ApiError as exc:
+            log.warning("api: token refresh failed: %s", exc.message)
+            return None
+
+    async def _pause(self, attempt: int, retry_after: float | None, what: str) -> None:
+        if retry_after is not None:
+            delay = min(retry_after, self._retry_after_cap)
+        else:
+            delay = min(self._backoff_cap, self._backoff_base * 2**attempt) * (0.5 + random.random() / 2)
+        log.info("api: %s; retry %d in %.2fs", what, attempt + 1, delay)
+        await self._sleep(delay)
+
+
+def _path(segment: str) -> str:
+    """Percent-encode an id for use as one path segment (an id never changes the route)."""
+    return quote(segment, safe="")
+
+
+def _json_object(response: httpx.Response) -> dict[str, Any]:
+    try:
+        body = response.json()
+    except (ValueError, UnicodeDecodeError) as exc:
+        raise _bad("not JSON") from exc
+    if not isinstance(body, dict):
+        raise _bad("not a JSON object")
+    return body
+
+
+_STATUS_MESSAGES = {
+    401: "The server did not accept the sign-in (wrong user name or password, or the session expired). "
+    "Sign in again.",
+    403: "Your role is not allowed to do this. Ask a supervisor.",
+    404: "Not found on the central server.",
+    429: "The central server is busy (too many requests). Try again in a moment.",
+}
+
+
+def _error_from(response: httpx.Response) -> ApiError:
+    status = response.status_code
+    code, message, field = f"http_{status}", None, None
+    try:
+        body = response.json()
+    except (ValueError, UnicodeDecodeError):
+        body = None
+    error = body.get("error") if isinstance(body, dict) else None
+    if isinstance(error, dict):
+        code = error.get("code") if isinstance(error.get("code"), str) else code
+        message = error.get("message") if isinstance(error.get("message"), str) else None
+        field = error.get("field") if isinstance(error.get("field"), str) else None
+    if status == 401:
+        code = "unauthorized" if code == f"http_{status}" else code
+    human = _STATUS_MESSAGES.get(status)
+    if human is None:
+        human = (
+            f"The central server failed (HTTP {status}). Try again later; your work is kept locally."
+            if status >= 500
+            else f"The central server refused the request (HTTP {status})."
+        )
+    if message and status != 401:
+        human = f"{human} {message}" if status >= 500 or status in (403, 404, 429) else message
+    log.warning("api: HTTP %d %s: %s", status, code, message or "")
+    return ApiError(status, code, human, field)

@@ -1,0 +1,121 @@
+"""Caller and customer lookup: cache first (synchronous, fast), the central API as a fallback.
+
+`match_caller` runs on the UI thread during a screen pop and only reads indexed cache rows.
+`detail` and `match_caller_online` may go to the network; whatever they fetch is written to the
+cache on the worker thread so the next pop finds it locally.
+"""
+
+from __future__ import annotations
+
+import logging
+from dataclasses import dataclass, field
+from typing import Literal
+
+from desktop.cache.store import CacheStore
+from desktop.domain.models import Customer, CustomerDetail
+from desktop.domain.phone import normalize
+from desktop.domain.popcard import PopCard
+from desktop.services.api import ApiError, CentralApi
+from desktop.services.worker import run_in_worker, worker_store
+
+log = logging.getLogger(__name__)
+
+MatchKind = Literal["single", "multiple", "unknown", "withheld"]
+
+# What PBXs send when the caller withheld the number (compared case-insensitively).
+_WITHHELD = frozenset(
+    {"", "anonymous", "unknown", "withheld", "private", "restricted", "unavailable", "<unknown>", "null"}
+)
+
+
+@dataclass(frozen=True, slots=True)
+class CallerMatch:
+    kind: MatchKind
+    e164: str | None
+    cards: list[PopCard] = field(default_factory=list)
+
+
+@dataclass(frozen=True, slots=True)
+class DetailResult:
+    detail: CustomerDetail | None
+    source: Literal["cache", "api"]
+    stale: bool
+    reason: str = ""  # why the detail is stale or missing, for the agent
+
+
+def _is_withheld(raw: str | None) -> bool:
+    return raw is None or raw.strip().lower() in _WITHHELD
+
+
+def _match(e164: str, cards: list[PopCard]) -> CallerMatch:
+    kind: MatchKind = "single" if len(cards) == 1 else "multiple" if cards else "unknown"
+    return CallerMatch(kind, e164, cards)
+
+
+def _store_detail(path, detail: CustomerDetail) -> None:
+    worker_store(path).store_detail(detail)
+
+
+def _store_customers(path, customers: list[Customer]) -> int:
+    return worker_store(path).store_customers(customers)
+
+
+class LookupService:
+    def __init__(self, store: CacheStore, api: CentralApi | None = None) -> None:
+        self.store = store
+        self.api = api
+
+    def match_caller(self, raw_caller: str | None) -> CallerMatch:
+        """Who is calling, from the cache only. Never raises on odd caller ids."""
+        if _is_withheld(raw_caller):
+            return CallerMatch("withheld", None, [])
+        e164 = normalize(raw_caller)
+        if e164 is None:
+            log.info("lookup: unusable caller id %r", raw_caller)
+            return CallerMatch("unknown", None, [])
+        return _match(e164, self.store.lookup_phone(e164))
+
+    async def match_caller_online(self, raw_caller: str | None) -> CallerMatch:
+        """`match_caller`, then the central API if the cache does not know the number (a customer
+        created since the last sync). Online finds are cached. If the API fails: the cache answer."""
+        local = self.match_caller(raw_caller)
+        if local.kind != "unknown" or local.e164 is None or self.api is None:
+            return local
+        try:
+            customers = await self.api.lookup(local.e164)
+        except ApiError as exc:
+            log.warning("lookup: online lookup of %s failed: %s", local.e164, exc.message)
+            return local
+        if not customers:
+            return local
+        try:
+            await run_in_worker(_store_customers, self.store.path, customers)
+        except Exception:  # caching is an optimisation; the agent still gets the card
+            log.exception("lookup: could not cache customers found online")
+        return _match(local.e164, [PopCard.from_customer(c) for c in customers])
+
+    async def detail(self, customer_id: str) -> DetailResult:
+        """The customer's full card: the cache if it holds the detail, else the API (and cache it).
+        If the API is unreachable: whatever the cache has, marked stale, or None with a reason."""
+        if self.store.has_detail(customer_id):
+            return DetailResult(self.store.customer_detail(customer_id), "cache", False)
+        if self.api is None:
+            return self._cached_fallback(customer_id, "offline: not connected to the central server")
+        try:
+            detail = await self.api.customer_detail(customer_id)
+        except ApiError as exc:
+            log.warning("lookup: detail for %s not fetched: %s", customer_id, exc.message)
+            return self._cached_fallback(customer_id, exc.message)
+        if detail is None:
+            return DetailResult(None, "api", False, f"customer {customer_id} does not exist on the server")
+        try:
+            await run_in_worker(_store_detail, self.store.path, detail)
+        except Exception:
+            log.exception("lookup: could not cache detail of %s", customer_id)
+        return DetailResult(detail, "api", False)
+
+    def _cached_fallback(self, customer_id: str, reason: str) -> DetailResult:
+        cached = self.store.customer_detail(customer_id)
+        if cached is None:
+            return DetailResult(None, "cache", True, reason)
+        return DetailResult(cached, "cache", True, reason)
