@@ -144,7 +144,7 @@ def _parse_change(change: object) -> _Change:
     if isinstance(seq, bool) or not isinstance(seq, int) or seq < 0:
         raise rows.BadRecord(f"change 'seq' must be a non-negative whole number, got {seq!r}")
     entity = change.get("entity")
-    if entity != "customer" and entity not in _DETAIL_TABLES:
+    if not isinstance(entity, str) or (entity != "customer" and entity not in _DETAIL_TABLES):
         raise rows.BadRecord(f"unknown entity {entity!r}")
     record_id = change.get("id")
     if not isinstance(record_id, str) or not record_id:

@@ -1,0 +1,87 @@
+"""The cache schema comes from Alembic migrations, and the file runs in WAL mode."""
+
+from __future__ import annotations
+
+import sqlite3
+from pathlib import Path
+
+from alembic.autogenerate import compare_metadata
+from alembic.runtime.migration import MigrationContext
+from sqlalchemy import create_engine
+
+from desktop.cache import default_cache_path
+from desktop.cache.migrate import current_revision, downgrade, upgrade
+from desktop.cache.schema import Base
+from desktop.cache.store import CacheStore
+
+EXPECTED_TABLES = {
+    "customers",
+    "phones",
+    "orders",
+    "points_entries",
+    "service_records",
+    "marketing_touches",
+    "sync_state",
+    "outbox",
+    "conflicts",
+}
+
+
+def _tables(path: Path) -> set[str]:
+    with sqlite3.connect(path) as conn:
+        return {r[0] for r in conn.execute("SELECT name FROM sqlite_master WHERE type = 'table'")}
+
+
+def test_upgrade_from_empty_creates_every_table_at_head(tmp_path: Path) -> None:
+    path = tmp_path / "sub" / "cache.sqlite3"
+    upgrade(path)
+    assert EXPECTED_TABLES <= _tables(path)
+    assert current_revision(path) == "0001"
+
+
+def test_migrated_schema_matches_the_orm_models(tmp_path: Path) -> None:
+    path = tmp_path / "cache.sqlite3"
+    upgrade(path)
+    engine = create_engine(f"sqlite:///{path}")
+    with engine.connect() as conn:
+        diffs = compare_metadata(MigrationContext.configure(conn), Base.metadata)
+    engine.dispose()
+    assert diffs == []
+
+
+def test_downgrade_to_base_then_upgrade_again(tmp_path: Path) -> None:
+    path = tmp_path / "cache.sqlite3"
+    upgrade(path)
+    downgrade(path, "base")
+    assert _tables(path) & EXPECTED_TABLES == set()
+    assert current_revision(path) is None
+    upgrade(path)
+    assert EXPECTED_TABLES <= _tables(path)
+
+
+def test_upgrade_twice_keeps_data(tmp_path: Path) -> None:
+    path = tmp_path / "cache.sqlite3"
+    with CacheStore(path) as store:
+        store.apply_changes([], next_since=41)
+    upgrade(path)
+    with CacheStore(path) as store:
+        assert store.last_seq() == 41
+
+
+def test_store_connection_is_wal_with_foreign_keys_and_normal_sync(tmp_path: Path) -> None:
+    path = tmp_path / "cache.sqlite3"
+    with CacheStore(path) as store:
+        conn = store._conn
+        assert store.journal_mode() == "wal"
+        assert conn.execute("PRAGMA foreign_keys").fetchone()[0] == 1
+        assert conn.execute("PRAGMA synchronous").fetchone()[0] == 1  # NORMAL
+        assert conn.execute("PRAGMA busy_timeout").fetchone()[0] >= 1000
+    # WAL is a property of the file: a plain connection sees it too.
+    with sqlite3.connect(path) as plain:
+        assert plain.execute("PRAGMA journal_mode").fetchone()[0] == "wal"
+
+
+def test_default_cache_path_is_in_the_user_data_dir() -> None:
+    path = default_cache_path()
+    assert path.name == "cache.sqlite3"
+    assert path.parent.name == "CallDesk"

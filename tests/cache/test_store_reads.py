@@ -1,0 +1,173 @@
+"""Pop-index reads, search and detail from a real cache file."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+
+import pytest
+from cache_builders import customer, marketing, order, points, service, ts, upsert
+
+from desktop.cache.store import CacheStore
+from desktop.domain.models import Customer, CustomerDetail, MarketingTouch, Order, PointsEntry, ServiceRecord
+from desktop.domain.phone import normalize
+
+
+@pytest.mark.parametrize(
+    "raw",
+    [
+        "13800138000",
+        "+86 138 0013 8000",
+        "008613800138000",
+        "+8613800138000",
+        "138-0013-8000",
+        "86 13800138000",
+    ],
+)
+def test_lookup_mobile_in_every_format(filled_store: CacheStore, raw: str) -> None:
+    e164 = normalize(raw)
+    assert e164 == "+8613800138000"
+    cards = filled_store.lookup_phone(e164)
+    assert [c.customer_id for c in cards] == ["C001"]
+    card = cards[0]
+    assert card.name == "张三"
+    assert card.tier == "high_end"
+    assert card.phones == ("+8613800138000", "+861012345678")
+    assert card.tags == ("vip",)
+    assert card.churn_reasons == ("no order in 180 days",)
+    assert card.churn_warning
+
+
+@pytest.mark.parametrize("raw", ["010-12345678", "01012345678", "+86 10 1234 5678", "(010) 1234 5678"])
+def test_shared_landline_gives_every_customer(filled_store: CacheStore, raw: str) -> None:
+    cards = filled_store.lookup_phone(normalize(raw) or "")
+    assert sorted(c.customer_id for c in cards) == ["C001", "C002"]
+
+
+def test_unknown_number_gives_nothing(filled_store: CacheStore) -> None:
+    assert filled_store.lookup_phone("+8613700000000") == []
+
+
+def test_pop_card_carries_last_order_and_last_contact(filled_store: CacheStore) -> None:
+    card = filled_store.pop_card("C001")
+    assert card is not None
+    assert card.last_order_at == ts(3)
+    assert card.last_contact_at == ts(5)
+    assert filled_store.pop_card("C002").last_order_at is None  # type: ignore[union-attr]
+    assert filled_store.pop_card("NOPE") is None
+
+
+@pytest.mark.parametrize(
+    ("query", "expected"),
+    [
+        ("张三", ["C001"]),
+        ("小明", ["C003"]),  # name substring
+        ("王", ["C003"]),  # name prefix
+        ("zs", ["C001"]),  # pinyin initials
+        ("ZS", ["C001"]),
+        ("wxm", ["C003"]),
+        ("wx", ["C003"]),  # initials prefix
+        ("zhangsan", ["C001"]),  # full pinyin
+        ("zhang", ["C001"]),  # full pinyin prefix
+        ("Wang Xiao", ["C003"]),
+        ("13800138000", ["C001"]),  # phone, national
+        ("+86 139 1234 5678", ["C003"]),  # phone, international with spaces
+        ("5678", ["C001", "C002", "C003"]),  # last 4 digits, shared by all three
+        ("8000", ["C001"]),
+        ("12345678", ["C001", "C002", "C003"]),
+        ("SO20260401004", ["C003"]),  # order number
+        ("C002", ["C002"]),  # customer id
+        ("c002", ["C002"]),
+    ],
+)
+def test_search(filled_store: CacheStore, query: str, expected: list[str]) -> None:
+    assert sorted(c.customer_id for c in filled_store.search(query)) == expected
+
+
+def test_search_nothing_and_limits(filled_store: CacheStore) -> None:
+    assert filled_store.search("") == []
+    assert filled_store.search("   ") == []
+    assert filled_store.search("赵") == []
+    assert filled_store.search("999") == []  # fewer than 4 digits is not a phone suffix
+    assert filled_store.search("%") == []  # LIKE wildcards are literal
+    assert filled_store.search("_") == []
+    assert len(filled_store.search("5678", limit=2)) == 2
+
+
+def test_search_puts_exact_id_first(filled_store: CacheStore) -> None:
+    filled_store.apply_changes([upsert(20, "customer", customer("C003X", "C003 Trading", []))])
+    results = filled_store.search("C003")
+    assert results[0].customer_id == "C003"
+    assert [c.customer_id for c in results] == ["C003", "C003X"]
+
+
+def test_detail_lists_are_newest_first(filled_store: CacheStore) -> None:
+    detail = filled_store.customer_detail("C001")
+    assert detail is not None
+    assert detail.customer.name == "张三"
+    assert [o.order_no for o in detail.orders] == ["SO20260301002", "SO20260201003", "SO20260101001"]
+    assert [p.id for p in detail.points] == ["P2", "P1"]
+    assert [s.id for s in detail.service] == ["S2", "S1"]
+    assert [m.id for m in detail.marketing] == ["M1"]
+    assert filled_store.customer_detail("C999") is None
+
+
+def test_has_detail_follows_feed_completion_and_on_demand_fetch(store: CacheStore) -> None:
+    store.apply_changes([upsert(1, "customer", customer("C1", "赵六", ["+8613600000000"]))])
+    assert not store.has_detail("C1")
+    detail = CustomerDetail(
+        customer=Customer.from_dict(customer("C2", "钱七", ["+8613611111111"])),
+        orders=[Order.from_dict(order("OX", "C2", "SO-X", ts(1)))],
+        points=[PointsEntry.from_dict(points("PX", "C2", ts(1)))],
+        service=[ServiceRecord.from_dict(service("SX", "C2", ts(1)))],
+        marketing=[MarketingTouch.from_dict(marketing("MX", "C2", ts(1)))],
+    )
+    store.store_detail(detail)
+    assert store.has_detail("C2")
+    assert not store.has_detail("C1")
+    assert store.customer_detail("C2") == detail
+    assert [c.customer_id for c in store.lookup_phone("+8613611111111")] == ["C2"]
+    store.apply_changes_report([], next_since=1, feed_complete=True)
+    assert store.has_detail("C1")
+    assert not store.has_detail("C404")
+
+
+def test_store_detail_does_not_overwrite_a_newer_version(store: CacheStore) -> None:
+    store.apply_changes([upsert(1, "customer", customer("C1", "新名字", ["+8613600000000"], version=5))])
+    old = CustomerDetail(customer=Customer.from_dict(customer("C1", "旧名字", ["+8613655555555"], version=3)))
+    store.store_detail(old)
+    card = store.pop_card("C1")
+    assert card is not None
+    assert card.name == "新名字"
+    assert card.phones == ("+8613600000000",)
+
+
+def test_store_customers_from_online_lookup(store: CacheStore) -> None:
+    found = Customer.from_dict(customer("C9", "孙八", ["+8613700000009"]))
+    assert store.store_customers([found]) == 1
+    assert store.lookup_phone("+8613700000009")[0].name == "孙八"
+    assert store.search("sb")[0].customer_id == "C9"
+
+
+def test_counts_and_file_size(filled_store: CacheStore) -> None:
+    counts = filled_store.counts()
+    assert counts["customers"] == 3
+    assert counts["phones"] == 4
+    assert counts["orders"] == 4
+    assert counts["points_entries"] == 2
+    assert counts["service_records"] == 2
+    assert counts["marketing_touches"] == 1
+    assert counts["outbox"] == 0
+    assert filled_store.file_size_bytes() > 0
+
+
+def test_two_stores_on_one_file_see_each_others_commits(cache_path, store: CacheStore) -> None:
+    with CacheStore(cache_path) as writer:
+        writer.apply_changes([upsert(1, "customer", customer("C1", "周九", ["+8613800000001"]))])
+    assert store.pop_card("C1") is not None
+    assert store.last_seq() == 1
+
+
+def test_timestamps_come_back_timezone_aware(filled_store: CacheStore) -> None:
+    detail = filled_store.customer_detail("C001")
+    assert detail is not None
+    assert detail.orders[0].placed_at == datetime(2026, 3, 1, 8, 0, tzinfo=UTC)
