@@ -35,7 +35,7 @@ def _tables(path: Path) -> set[str]:
 def test_upgrade_from_empty_creates_every_table_at_head(tmp_path: Path) -> None:
     path = tmp_path / "sub" / "cache.sqlite3"
     upgrade(path)
-    assert EXPECTED_TABLES <= _tables(path)
+    assert _tables(path) >= EXPECTED_TABLES
     assert current_revision(path) == "0001"
 
 
@@ -56,7 +56,7 @@ def test_downgrade_to_base_then_upgrade_again(tmp_path: Path) -> None:
     assert _tables(path) & EXPECTED_TABLES == set()
     assert current_revision(path) is None
     upgrade(path)
-    assert EXPECTED_TABLES <= _tables(path)
+    assert _tables(path) >= EXPECTED_TABLES
 
 
 def test_upgrade_twice_keeps_data(tmp_path: Path) -> None:
