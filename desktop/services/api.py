@@ -36,6 +36,7 @@ log = logging.getLogger(__name__)
 
 ROLES = ("agent", "supervisor", "admin")
 _RETRY_STATUS = frozenset({429, 500, 502, 503, 504})
+_MAX_TOKEN_LIFETIME_S = 366 * 24 * 3600
 
 
 class ApiError(Exception):
@@ -213,6 +214,8 @@ class CentralApi:
         if role not in ROLES:
             raise _bad(f"unknown role {role!r}")
         expires_in = _require(body.get("expires_in", 3600), (int, float), "'expires_in'")
+        if not 0 < expires_in <= _MAX_TOKEN_LIFETIME_S:  # also rejects NaN and Infinity
+            raise _bad(f"'expires_in' {expires_in!r} is not a sensible token lifetime")
         agent_id = body.get("agent_id")
         _require(agent_id, (str, int), "'agent_id'")
         display_name = body.get("display_name") or username
