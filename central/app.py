@@ -1,0 +1,307 @@
+"""The central CRM HTTP API (contract: docs/central-api.md).
+
+`create_app(db_url)` returns a FastAPI app bound to one database. It does not migrate; `central
+serve` and `central.server.start_in_thread` do that first. Endpoints are plain `def` functions
+(FastAPI runs them on its thread pool) that open one connection each and return JSON built by
+`central.queries`.
+"""
+
+import json
+import logging
+import threading
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+from datetime import UTC, datetime
+from typing import Annotated, Any
+
+import sqlalchemy as sa
+from fastapi import Depends, FastAPI, Path, Query, Request
+from fastapi.exceptions import RequestValidationError
+from fastapi.responses import JSONResponse, Response
+from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
+from pydantic import BaseModel, Field
+from sqlalchemy.engine import Engine
+from starlette.exceptions import HTTPException as StarletteHTTPException
+from starlette.types import ASGIApp, Message, Receive, Scope, Send
+
+import central
+from central import auth, queries
+from central.db import make_engine
+from central.schemas import (
+    ChangesResponse,
+    CustomerDetailResponse,
+    CustomerSummaryResponse,
+    ErrorResponse,
+    HealthResponse,
+    LookupResponse,
+    SearchResponse,
+    TokenResponse,
+)
+from desktop.domain.models import format_ts
+from desktop.domain.phone import normalize
+
+log = logging.getLogger(__name__)
+
+_HTTP_CODES = {
+    400: "bad_request",
+    401: "unauthorized",
+    403: "forbidden",
+    404: "not_found",
+    405: "method_not_allowed",
+    409: "conflict",
+    413: "payload_too_large",
+    415: "unsupported_media_type",
+    422: "validation_error",
+    429: "too_many_requests",
+}
+_ERRORS: dict[int | str, dict[str, Any]] = {
+    401: {"model": ErrorResponse, "description": "missing, invalid or expired bearer token"},
+    422: {"model": ErrorResponse, "description": "invalid parameter (the first failing field)"},
+}
+
+
+class ApiError(Exception):
+    """An error answered as {"error": {"code", "message", "field"}} with `status`."""
+
+    def __init__(self, status: int, code: str, message: str, field: str | None = None) -> None:
+        super().__init__(message)
+        self.status = status
+        self.code = code
+        self.message = message
+        self.field = field
+
+
+def server_time() -> str:
+    return format_ts(datetime.now(UTC)) or ""
+
+
+def error_response(
+    status: int, code: str, message: str, field: str | None = None, headers=None
+) -> JSONResponse:
+    return JSONResponse(
+        {"error": {"code": code, "message": message, "field": field}}, status_code=status, headers=headers
+    )
+
+
+class ServerTimeMiddleware:
+    """Adds X-Server-Time to every response (plain ASGI: no per-request task like BaseHTTPMiddleware)."""
+
+    def __init__(self, app: ASGIApp) -> None:
+        self.app = app
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+
+        async def send_with_time(message: Message) -> None:
+            if message["type"] == "http.response.start":
+                headers = list(message.get("headers", []))
+                headers.append((b"x-server-time", server_time().encode("ascii")))
+                message = {**message, "headers": headers}
+            await send(message)
+
+        await self.app(scope, receive, send_with_time)
+
+
+CustomerId = Annotated[str, Path(min_length=1, max_length=32)]
+
+
+class TokenRequest(BaseModel):
+    username: str = Field(min_length=1, max_length=64)
+    password: str = Field(min_length=1, max_length=256)
+
+
+class _State:
+    """Per-app resources: the engine and the (lazily loaded) token secret."""
+
+    def __init__(self, engine: Engine) -> None:
+        self.engine = engine
+        self._secret: bytes | None = None
+        self._lock = threading.Lock()
+
+    @property
+    def secret(self) -> bytes:
+        if self._secret is None:
+            with self._lock:
+                if self._secret is None:
+                    self._secret = auth.load_secret(self.engine)
+        return self._secret
+
+
+def _install_error_handlers(app: FastAPI) -> None:
+    @app.exception_handler(ApiError)
+    async def _api_error(_request: Request, exc: ApiError) -> JSONResponse:
+        headers = {"WWW-Authenticate": "Bearer"} if exc.status == 401 else None
+        return error_response(exc.status, exc.code, exc.message, exc.field, headers)
+
+    @app.exception_handler(StarletteHTTPException)
+    async def _http_error(_request: Request, exc: StarletteHTTPException) -> JSONResponse:
+        code = _HTTP_CODES.get(exc.status_code, "http_error")
+        message = exc.detail if isinstance(exc.detail, str) else code.replace("_", " ")
+        return error_response(exc.status_code, code, message, None, getattr(exc, "headers", None))
+
+    @app.exception_handler(RequestValidationError)
+    async def _validation_error(_request: Request, exc: RequestValidationError) -> JSONResponse:
+        errors = exc.errors()
+        first = errors[0] if errors else {}
+        loc = [part for part in first.get("loc", ()) if part not in ("query", "path", "body", "header")]
+        field = str(loc[-1]) if loc and isinstance(loc[-1], str) else None
+        message = str(first.get("msg", "invalid request"))
+        if first.get("type") == "json_invalid":
+            message = "request body is not valid JSON"
+        elif field:
+            message = f"{field}: {message}"
+        return error_response(422, "validation_error", message, field)
+
+    @app.exception_handler(Exception)
+    async def _unexpected(_request: Request, exc: Exception) -> JSONResponse:
+        log.exception("unhandled error in central API")
+        return error_response(500, "internal_error", "internal server error; see the server log")
+
+
+def create_app(db_url: str) -> FastAPI:
+    """The API bound to the (already migrated) database at `db_url`."""
+    # FastAPI runs sync endpoints on a 40-thread pool: let most of them hold a connection.
+    engine = make_engine(db_url, pool_size=10, max_overflow=30)
+    state = _State(engine)
+
+    @asynccontextmanager
+    async def lifespan(_app: FastAPI) -> AsyncIterator[None]:
+        yield
+        engine.dispose()
+
+    app = FastAPI(
+        title="CallDesk central CRM API",
+        version=central.__version__,
+        description="Reference central API for CallDesk desktops (contract: docs/central-api.md).",
+        lifespan=lifespan,
+    )
+    app.state.central = state
+    app.add_middleware(ServerTimeMiddleware)
+    _install_error_handlers(app)
+
+    bearer = HTTPBearer(auto_error=False, description="token from POST /api/v1/auth/token")
+
+    def principal(
+        credentials: Annotated[HTTPAuthorizationCredentials | None, Depends(bearer)],
+    ) -> auth.Principal:
+        if credentials is None or not credentials.credentials.strip():
+            raise ApiError(401, "unauthorized", "missing bearer token; get one from POST /api/v1/auth/token")
+        found = auth.verify_token(state.secret, credentials.credentials.strip())
+        if found is None:
+            raise ApiError(401, "invalid_token", "invalid or expired token; log in again")
+        return found
+
+    Principal = Annotated[auth.Principal, Depends(principal)]
+
+    @app.get("/health", response_model=None, responses={200: {"model": HealthResponse}})
+    def health() -> JSONResponse:
+        try:
+            with engine.connect() as conn:
+                conn.execute(sa.text("SELECT 1"))
+        except sa.exc.SQLAlchemyError as exc:
+            log.error("health check: database unreachable: %s", exc)
+            return error_response(503, "db_unavailable", "database unreachable")
+        return JSONResponse({"status": "ok", "db": engine.dialect.name, "version": central.__version__})
+
+    @app.post(
+        "/api/v1/auth/token",
+        response_model=None,
+        responses={200: {"model": TokenResponse}, 401: _ERRORS[401], 422: _ERRORS[422]},
+    )
+    def token(body: TokenRequest) -> JSONResponse:
+        with engine.connect() as conn:
+            user = auth.authenticate(conn, body.username, body.password)
+        if user is None:
+            log.info("login failed for %r", body.username)
+            raise ApiError(401, "invalid_credentials", "wrong username or password")
+        return JSONResponse(
+            {
+                "access_token": auth.issue_token(state.secret, user),
+                "token_type": "bearer",
+                "expires_in": auth.TOKEN_LIFETIME_S,
+                "role": user.role,
+                "agent_id": user.agent_id,
+                "display_name": user.display_name,
+            }
+        )
+
+    @app.get(
+        "/api/v1/customers/lookup",
+        response_model=None,
+        responses={200: {"model": LookupResponse}, **_ERRORS},
+    )
+    def lookup(_who: Principal, phone: Annotated[str, Query(max_length=64)]) -> JSONResponse:
+        e164 = normalize(phone)
+        if e164 is None:
+            raise ApiError(422, "invalid_phone", f"not a usable phone number: {phone!r}", "phone")
+        with engine.connect() as conn:
+            matches = queries.lookup_by_phone(conn, e164)
+        return JSONResponse({"phone": e164, "matches": matches})
+
+    @app.get(
+        "/api/v1/customers/search",
+        response_model=None,
+        responses={200: {"model": SearchResponse}, **_ERRORS},
+    )
+    def search(
+        _who: Principal,
+        q: Annotated[str, Query(min_length=1, max_length=100)],
+        limit: Annotated[int, Query(ge=1, le=100)] = 20,
+    ) -> JSONResponse:
+        text = q.strip()
+        if not text:
+            raise ApiError(422, "validation_error", "q: search text is empty", "q")
+        with engine.connect() as conn:
+            results = queries.search(conn, text, limit)
+        return JSONResponse({"results": results})
+
+    @app.get(
+        "/api/v1/customers/{customer_id}",
+        response_model=None,
+        responses={200: {"model": CustomerDetailResponse}, 404: {"model": ErrorResponse}, **_ERRORS},
+    )
+    def customer(_who: Principal, customer_id: CustomerId) -> JSONResponse:
+        with engine.connect() as conn:
+            detail = queries.customer_detail(conn, customer_id)
+        if detail is None:
+            raise ApiError(404, "customer_not_found", f"no customer {customer_id}", "customer_id")
+        return JSONResponse(detail)
+
+    @app.get(
+        "/api/v1/customers/{customer_id}/summary",
+        response_model=None,
+        responses={200: {"model": CustomerSummaryResponse}, 404: {"model": ErrorResponse}, **_ERRORS},
+    )
+    def summary(_who: Principal, customer_id: CustomerId) -> JSONResponse:
+        with engine.connect() as conn:
+            found = queries.customer_summary(conn, customer_id)
+        if found is None:
+            raise ApiError(404, "customer_not_found", f"no customer {customer_id}", "customer_id")
+        return JSONResponse(found)
+
+    @app.get(
+        "/api/v1/sync/changes",
+        response_model=None,
+        responses={200: {"model": ChangesResponse}, **_ERRORS},
+    )
+    def changes(
+        _who: Principal,
+        since: Annotated[int, Query(ge=0, le=2**62)] = 0,
+        limit: Annotated[int, Query(ge=1, le=5000)] = 1000,
+    ) -> Response:
+        with engine.connect() as conn:
+            encoded, next_since, remaining = queries.changes_page(conn, since, limit)
+        tail = json.dumps(
+            {
+                "next_since": next_since,
+                "has_more": remaining > 0,
+                "remaining": remaining,
+                "server_time": server_time(),
+            }
+        )
+        body = '{"changes":[' + ",".join(encoded) + "]," + tail[1:]
+        return Response(body.encode("utf-8"), media_type="application/json")
+
+    return app

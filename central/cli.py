@@ -1,0 +1,117 @@
+"""`calldesk central serve | seed | migrate`: run, fill and upgrade the reference central API."""
+
+from __future__ import annotations
+
+import argparse
+import logging
+import sys
+
+from sqlalchemy.exc import OperationalError, SQLAlchemyError
+
+from central.db import DEFAULT_DB_URL, DatabaseUrlError, check_connection, make_engine, parse_db_url
+
+log = logging.getLogger(__name__)
+
+EXIT_USAGE = 2
+
+
+def add_arguments(parser: argparse.ArgumentParser) -> None:
+    sub = parser.add_subparsers(dest="central_command", metavar="{serve,seed,migrate}")
+    db_help = f"database URL: sqlite:///file.db or postgresql://user:pw@host/db (default {DEFAULT_DB_URL})"
+
+    serve = sub.add_parser("serve", help="migrate the database, then serve the API")
+    serve.add_argument("--db", default=DEFAULT_DB_URL, help=db_help)
+    serve.add_argument("--host", default="127.0.0.1", help="address to listen on (default 127.0.0.1)")
+    serve.add_argument("--port", type=int, default=8765, help="TCP port (default 8765)")
+
+    seed = sub.add_parser("seed", help="fill the database with realistic demo customers and users")
+    seed.add_argument("--db", default=DEFAULT_DB_URL, help=db_help)
+    seed.add_argument("--customers", type=int, default=1000, help="how many customers (default 1000)")
+    seed.add_argument("--seed", type=int, default=1, help="random seed; same seed, same data (default 1)")
+    seed.add_argument("--append", action="store_true", help="add customers to a non-empty database")
+
+    migrate = sub.add_parser("migrate", help="upgrade the database schema to the latest version")
+    migrate.add_argument("--db", default=DEFAULT_DB_URL, help=db_help)
+
+
+def _fail(message: str, code: int = EXIT_USAGE) -> int:
+    log.error(message)
+    print(f"calldesk central: error: {message}", file=sys.stderr)
+    return code
+
+
+def _check_db(db_url: str) -> str | None:
+    """None if the database is reachable, else the message to show."""
+    try:
+        engine = make_engine(parse_db_url(db_url))
+    except DatabaseUrlError as exc:
+        return str(exc)
+    try:
+        check_connection(engine)
+    except OperationalError as exc:
+        return f"cannot open database {db_url!r}: {str(exc.orig or exc).strip().splitlines()[0]}"
+    finally:
+        engine.dispose()
+    return None
+
+
+def run(args: argparse.Namespace) -> int:
+    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+    command = getattr(args, "central_command", None)
+    if command is None:
+        return _fail("choose a command: calldesk central serve | seed | migrate")
+    problem = _check_db(args.db)
+    if problem:
+        return _fail(problem)
+    try:
+        if command == "migrate":
+            return _migrate(args)
+        if command == "seed":
+            return _seed(args)
+        return _serve(args)
+    except SQLAlchemyError as exc:
+        return _fail(f"database error: {exc}", 1)
+
+
+def _migrate(args: argparse.Namespace) -> int:
+    from central.migrate import upgrade
+
+    revision = upgrade(args.db)
+    print(f"database is at schema revision {revision}")
+    return 0
+
+
+def _seed(args: argparse.Namespace) -> int:
+    from central.seed import DatabaseNotEmptyError, seed_database
+
+    if args.customers < 0:
+        return _fail("--customers must be 0 or more")
+    try:
+        summary = seed_database(args.db, args.customers, args.seed, append=args.append)
+    except DatabaseNotEmptyError as exc:
+        return _fail(str(exc), 1)
+    print(
+        f"seeded {summary.customers} customers ({summary.first_customer_id}..{summary.last_customer_id}), "
+        f"{summary.phones} phones, {summary.orders} orders, {summary.points} points entries, "
+        f"{summary.service} service records, {summary.marketing} marketing touches, "
+        f"{summary.users_created} demo users in {summary.seconds:.1f} s "
+        f"({summary.customers_per_second:.0f} customers/s)"
+    )
+    return 0
+
+
+def _serve(args: argparse.Namespace) -> int:
+    import uvicorn
+
+    from central.app import create_app
+    from central.migrate import upgrade
+
+    if not 0 < args.port < 65536:
+        return _fail(f"--port must be 1..65535, not {args.port}")
+    upgrade(args.db)
+    app = create_app(args.db)
+    try:
+        uvicorn.run(app, host=args.host, port=args.port, log_level="info")
+    except OSError as exc:
+        return _fail(f"cannot listen on {args.host}:{args.port}: {exc}", 1)
+    return 0

@@ -1,0 +1,201 @@
+"""Read side of the central API: rows -> record dicts in the `to_dict()` shape of
+`desktop.domain.models`. No HTTP here; `central.app` calls these inside one connection.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from dataclasses import fields
+from typing import Any
+
+import sqlalchemy as sa
+from sqlalchemy.engine import Connection, Row
+
+from central.tables import (
+    ENTITY_TABLES,
+    change_log,
+    customer_phones,
+    customers,
+    orders,
+    service_records,
+)
+from desktop.domain.models import ENTITY_TYPES, format_ts
+from desktop.domain.phone import normalize
+
+OPEN_SERVICE_STATUSES = ("open", "in_progress")
+_CUSTOMER_ID = re.compile(r"[Cc]\d{1,12}")
+_FIELDS = {entity: [f.name for f in fields(cls)] for entity, cls in ENTITY_TYPES.items()}  # type: ignore[arg-type]
+_JSON_SEPARATORS = (",", ":")
+
+
+def record_dict(entity: str, row: Row | dict[str, Any]) -> dict[str, Any]:
+    """One record row as its wire dict (customers need `attach_phones` for their phones)."""
+    mapping = row._mapping if isinstance(row, Row) else row
+    ts_fields = ENTITY_TYPES[entity]._TS_FIELDS
+    out: dict[str, Any] = {}
+    for name in _FIELDS[entity]:
+        if name == "phones":
+            out[name] = []
+            continue
+        value = mapping[name]
+        if name in ts_fields:
+            value = format_ts(value)
+        out[name] = value
+    return out
+
+
+def customer_dicts(conn: Connection, rows: list[Row]) -> list[dict[str, Any]]:
+    """Customer rows -> wire dicts with their phones (one query for all phones), order kept."""
+    result = [record_dict("customer", row) for row in rows]
+    by_id = {c["id"]: c for c in result}
+    if by_id:
+        phone_rows = conn.execute(
+            sa.select(customer_phones)
+            .where(customer_phones.c.customer_id.in_(list(by_id)))
+            .order_by(customer_phones.c.customer_id, customer_phones.c.position)
+        )
+        for phone in phone_rows:
+            by_id[phone.customer_id]["phones"].append(
+                {"e164": phone.e164, "kind": phone.kind, "label": phone.label}
+            )
+    return result
+
+
+def customers_by_ids(conn: Connection, ids: list[str]) -> list[dict[str, Any]]:
+    if not ids:
+        return []
+    rows = conn.execute(sa.select(customers).where(customers.c.id.in_(ids))).all()
+    order = {customer_id: index for index, customer_id in enumerate(ids)}
+    rows.sort(key=lambda row: order[row.id])
+    return customer_dicts(conn, rows)
+
+
+def lookup_by_phone(conn: Connection, e164: str) -> list[dict[str, Any]]:
+    """Every customer that has this E.164 number (shared family landlines give several)."""
+    ids = conn.execute(
+        sa.select(customer_phones.c.customer_id)
+        .where(customer_phones.c.e164 == e164)
+        .distinct()
+        .order_by(customer_phones.c.customer_id)
+    ).scalars()
+    return customers_by_ids(conn, list(ids))
+
+
+def _records(conn: Connection, entity: str, customer_id: str, newest_first_by: str) -> list[dict[str, Any]]:
+    table = ENTITY_TABLES[entity]
+    rows = conn.execute(
+        sa.select(table)
+        .where(table.c.customer_id == customer_id)
+        .order_by(table.c[newest_first_by].desc(), table.c.id.desc())
+    )
+    return [record_dict(entity, row) for row in rows]
+
+
+def customer_detail(conn: Connection, customer_id: str) -> dict[str, Any] | None:
+    found = customers_by_ids(conn, [customer_id])
+    if not found:
+        return None
+    return {
+        "customer": found[0],
+        "orders": _records(conn, "order", customer_id, "placed_at"),
+        "points": _records(conn, "points", customer_id, "ts"),
+        "service": _records(conn, "service", customer_id, "ts"),
+        "marketing": _records(conn, "marketing", customer_id, "ts"),
+    }
+
+
+def customer_summary(conn: Connection, customer_id: str) -> dict[str, Any] | None:
+    found = customers_by_ids(conn, [customer_id])
+    if not found:
+        return None
+    last = conn.execute(
+        sa.select(orders)
+        .where(orders.c.customer_id == customer_id)
+        .order_by(orders.c.placed_at.desc(), orders.c.id.desc())
+        .limit(1)
+    ).first()
+    open_service = conn.execute(
+        sa.select(sa.func.count())
+        .select_from(service_records)
+        .where(
+            service_records.c.customer_id == customer_id,
+            service_records.c.status.in_(OPEN_SERVICE_STATUSES),
+        )
+    ).scalar_one()
+    return {
+        "customer": found[0],
+        "last_order": record_dict("order", last) if last else None,
+        "open_service": int(open_service),
+    }
+
+
+def _escape_like(text: str) -> str:
+    return text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
+
+
+def search(conn: Connection, q: str, limit: int) -> list[dict[str, Any]]:
+    """Customers matching `q` as customer id, order no, shop member id, phone (any format) or
+    name substring. Exact matches come first, then name matches (exact name first, then by id).
+    """
+    ids: list[str] = []
+    if _CUSTOMER_ID.fullmatch(q):
+        ids.extend(conn.execute(sa.select(customers.c.id).where(customers.c.id == q.upper())).scalars())
+    ids.extend(conn.execute(sa.select(orders.c.customer_id).where(orders.c.order_no == q)).scalars())
+    ids.extend(conn.execute(sa.select(customers.c.id).where(customers.c.shop_member_id == q)).scalars())
+    if sum(ch.isdigit() for ch in q) >= 7:
+        e164 = normalize(q)
+        if e164:
+            ids.extend(
+                conn.execute(
+                    sa.select(customer_phones.c.customer_id)
+                    .where(customer_phones.c.e164 == e164)
+                    .order_by(customer_phones.c.customer_id)
+                ).scalars()
+            )
+    if not q.replace(" ", "").replace("-", "").replace("+", "").isdigit():
+        pattern = f"%{_escape_like(q)}%"
+        ids.extend(
+            conn.execute(
+                sa.select(customers.c.id)
+                .where(customers.c.name.ilike(pattern, escape="\\"))
+                .order_by(sa.case((customers.c.name == q, 0), else_=1), customers.c.id)
+                .limit(limit + len(ids))
+            ).scalars()
+        )
+    unique = list(dict.fromkeys(ids))[:limit]
+    return customers_by_ids(conn, unique)
+
+
+def changes_page(conn: Connection, since: int, limit: int) -> tuple[list[str], int, int]:
+    """One page of the change feed as pre-encoded JSON objects, plus (next_since, remaining).
+
+    The stored `data` JSON text is spliced in as is, so a 5,000-change page is not decoded and
+    re-encoded record by record.
+    """
+    rows = conn.execute(
+        sa.select(
+            change_log.c.seq,
+            change_log.c.entity,
+            change_log.c.entity_id,
+            change_log.c.op,
+            change_log.c.version,
+            sa.cast(change_log.c.data, sa.Text).label("data"),
+        )
+        .where(change_log.c.seq > since)
+        .order_by(change_log.c.seq)
+        .limit(limit)
+    ).all()
+    encoded = []
+    for row in rows:
+        head = json.dumps(
+            {"seq": row.seq, "entity": row.entity, "id": row.entity_id, "op": row.op, "version": row.version},
+            ensure_ascii=False,
+            separators=_JSON_SEPARATORS,
+        )
+        encoded.append(f'{head[:-1]},"data":{row.data if row.data is not None else "null"}}}')
+    next_since = rows[-1].seq if rows else since
+    remaining = conn.execute(
+        sa.select(sa.func.count()).select_from(change_log).where(change_log.c.seq > next_since)
+    ).scalar_one()
+    return encoded, int(next_since), int(remaining)

@@ -1,0 +1,79 @@
+"""Response shapes for the OpenAPI document (documentation and contract tests only).
+
+Records are the dataclasses of `desktop.domain.models` themselves, so the published schema
+cannot drift from the client's records. Endpoints build their JSON directly (no per-request
+pydantic validation on the hot path).
+"""
+
+from __future__ import annotations
+
+from typing import Literal
+
+from pydantic import BaseModel
+
+from desktop.domain.models import Customer, MarketingTouch, Order, PointsEntry, ServiceRecord
+
+
+class ErrorBody(BaseModel):
+    code: str
+    message: str
+    field: str | None
+
+
+class ErrorResponse(BaseModel):
+    error: ErrorBody
+
+
+class HealthResponse(BaseModel):
+    status: Literal["ok"]
+    db: Literal["sqlite", "postgresql"]
+    version: str
+
+
+class TokenResponse(BaseModel):
+    access_token: str
+    token_type: Literal["bearer"]
+    expires_in: int
+    role: Literal["agent", "supervisor", "admin"]
+    agent_id: str
+    display_name: str
+
+
+class LookupResponse(BaseModel):
+    phone: str
+    matches: list[Customer]
+
+
+class CustomerDetailResponse(BaseModel):
+    customer: Customer
+    orders: list[Order]
+    points: list[PointsEntry]
+    service: list[ServiceRecord]
+    marketing: list[MarketingTouch]
+
+
+class CustomerSummaryResponse(BaseModel):
+    customer: Customer
+    last_order: Order | None
+    open_service: int
+
+
+class SearchResponse(BaseModel):
+    results: list[Customer]
+
+
+class Change(BaseModel):
+    seq: int
+    entity: Literal["customer", "order", "points", "service", "marketing"]
+    id: str
+    op: Literal["upsert", "delete"]
+    version: int
+    data: dict | None
+
+
+class ChangesResponse(BaseModel):
+    changes: list[Change]
+    next_since: int
+    has_more: bool
+    remaining: int
+    server_time: str

@@ -1,0 +1,160 @@
+"""The central CRM schema (SQLAlchemy Core tables, shared by SQLite and PostgreSQL).
+
+Record tables mirror the dataclasses in `desktop.domain.models`; `change_log` is the change
+feed (one live row per record, see `central.writes`). The Alembic migrations in
+`central/migrations/versions` create exactly this schema (a test compares the two).
+"""
+
+from __future__ import annotations
+
+import sqlalchemy as sa
+from sqlalchemy.dialects.postgresql import JSONB
+
+metadata = sa.MetaData()
+
+# JSONB on PostgreSQL (binary, cheaper to read back), JSON text on SQLite.
+Json = sa.JSON(none_as_null=True).with_variant(JSONB(none_as_null=True), "postgresql")
+Timestamp = sa.DateTime(timezone=True)
+
+users = sa.Table(
+    "users",
+    metadata,
+    sa.Column("id", sa.Integer, primary_key=True),
+    sa.Column("username", sa.String(64), nullable=False, unique=True),
+    sa.Column("password_hash", sa.String(255), nullable=False),
+    sa.Column("role", sa.String(16), nullable=False),
+    sa.Column("agent_id", sa.String(32), nullable=False),
+    sa.Column("display_name", sa.String(64), nullable=False),
+    sa.Column("created_at", Timestamp, nullable=False),
+)
+
+server_secrets = sa.Table(
+    "server_secrets",
+    metadata,
+    sa.Column("name", sa.String(32), primary_key=True),
+    sa.Column("value", sa.String(128), nullable=False),
+)
+
+customers = sa.Table(
+    "customers",
+    metadata,
+    sa.Column("id", sa.String(16), primary_key=True),
+    sa.Column("name", sa.String(64), nullable=False, index=True),
+    sa.Column("email", sa.String(128)),
+    sa.Column("shop_member_id", sa.String(32), index=True),
+    sa.Column("tier", sa.String(16), nullable=False),
+    sa.Column("membership_level", sa.String(32), nullable=False),
+    sa.Column("points_balance", sa.Integer, nullable=False),
+    sa.Column("tags", Json, nullable=False),
+    sa.Column("lifetime_value_fen", sa.BigInteger, nullable=False),
+    sa.Column("churn_risk", sa.Float, nullable=False),
+    sa.Column("churn_reasons", Json, nullable=False),
+    sa.Column("city", sa.String(32), nullable=False),
+    sa.Column("created_at", Timestamp),
+    sa.Column("updated_at", Timestamp),
+    sa.Column("version", sa.Integer, nullable=False),
+)
+
+customer_phones = sa.Table(
+    "customer_phones",
+    metadata,
+    sa.Column("id", sa.Integer, primary_key=True),
+    sa.Column(
+        "customer_id", sa.String(16), sa.ForeignKey("customers.id", ondelete="CASCADE"), nullable=False
+    ),
+    sa.Column("position", sa.Integer, nullable=False),
+    sa.Column("e164", sa.String(20), nullable=False, index=True),
+    sa.Column("kind", sa.String(16), nullable=False),
+    sa.Column("label", sa.String(32), nullable=False),
+    sa.Index("ix_customer_phones_customer_id", "customer_id", "position"),
+)
+
+
+def _customer_fk() -> sa.Column:
+    return sa.Column(
+        "customer_id",
+        sa.String(16),
+        sa.ForeignKey("customers.id", ondelete="CASCADE"),
+        nullable=False,
+        index=True,
+    )
+
+
+orders = sa.Table(
+    "orders",
+    metadata,
+    sa.Column("id", sa.String(16), primary_key=True),
+    _customer_fk(),
+    sa.Column("order_no", sa.String(32), nullable=False, unique=True, index=True),
+    sa.Column("placed_at", Timestamp),
+    sa.Column("status", sa.String(24), nullable=False),
+    sa.Column("amount_fen", sa.BigInteger, nullable=False),
+    sa.Column("channel", sa.String(32), nullable=False),
+    sa.Column("logistics_status", sa.String(64), nullable=False),
+    sa.Column("items", Json, nullable=False),
+    sa.Column("version", sa.Integer, nullable=False),
+)
+
+points_entries = sa.Table(
+    "points_entries",
+    metadata,
+    sa.Column("id", sa.String(16), primary_key=True),
+    _customer_fk(),
+    sa.Column("ts", Timestamp),
+    sa.Column("kind", sa.String(16), nullable=False),
+    sa.Column("points", sa.Integer, nullable=False),
+    sa.Column("note", sa.String(128), nullable=False),
+    sa.Column("version", sa.Integer, nullable=False),
+)
+
+service_records = sa.Table(
+    "service_records",
+    metadata,
+    sa.Column("id", sa.String(16), primary_key=True),
+    _customer_fk(),
+    sa.Column("ts", Timestamp),
+    sa.Column("kind", sa.String(16), nullable=False),
+    sa.Column("summary", sa.Text, nullable=False),
+    sa.Column("status", sa.String(24), nullable=False),
+    sa.Column("channel", sa.String(24), nullable=False),
+    sa.Column("version", sa.Integer, nullable=False),
+)
+
+marketing_touches = sa.Table(
+    "marketing_touches",
+    metadata,
+    sa.Column("id", sa.String(16), primary_key=True),
+    _customer_fk(),
+    sa.Column("ts", Timestamp),
+    sa.Column("campaign", sa.String(128), nullable=False),
+    sa.Column("channel", sa.String(24), nullable=False),
+    sa.Column("response", sa.String(24), nullable=False),
+    sa.Column("version", sa.Integer, nullable=False),
+)
+
+# seq: strictly increasing and never reused (AUTOINCREMENT on SQLite, a sequence on PostgreSQL),
+# so a row deleted by compaction never gives its number to a later change.
+change_log = sa.Table(
+    "change_log",
+    metadata,
+    sa.Column(
+        "seq", sa.BigInteger().with_variant(sa.Integer, "sqlite"), primary_key=True, autoincrement=True
+    ),
+    sa.Column("entity", sa.String(16), nullable=False),
+    sa.Column("entity_id", sa.String(16), nullable=False),
+    sa.Column("op", sa.String(8), nullable=False),
+    sa.Column("version", sa.Integer, nullable=False),
+    sa.Column("data", Json),
+    sa.Column("changed_at", Timestamp, nullable=False),
+    sa.UniqueConstraint("entity", "entity_id", name="uq_change_log_entity_id"),
+    sqlite_autoincrement=True,
+)
+
+# Entity name (change feed) -> record table.
+ENTITY_TABLES: dict[str, sa.Table] = {
+    "customer": customers,
+    "order": orders,
+    "points": points_entries,
+    "service": service_records,
+    "marketing": marketing_touches,
+}

@@ -1,0 +1,235 @@
+"""The one write path of the central database.
+
+Every change to a record (customer, order, points entry, service record, marketing touch) goes
+through `apply_changes`, which in the caller's transaction:
+
+1. gives each record its next version (one more than the last version in the change log, so a
+   record re-created after a delete never reuses a version),
+2. writes the record table(s) (a customer's phones are replaced as a whole),
+3. compacts the change log: deletes the record's previous change row and appends a new one with
+   a fresh, higher `seq` (so the feed holds exactly one live row per record, tombstones included).
+
+On PostgreSQL writers take a transaction-level advisory lock first, so change rows commit in
+`seq` order and a feed reader can never skip a sequence number that commits later.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Sequence
+from datetime import UTC, datetime
+from typing import Any
+
+import sqlalchemy as sa
+from sqlalchemy.engine import Connection
+
+from central.tables import ENTITY_TABLES, change_log, customer_phones
+from desktop.domain.models import ENTITY_TYPES, format_ts, parse_ts
+
+_CHUNK = 500
+_PG_LOCK_KEY = 0x6361_6C6C  # "call": serialises change-log writers on PostgreSQL
+
+# Parent -> children whose rows must get tombstones when the parent is deleted.
+_CHILDREN = ("order", "points", "service", "marketing")
+
+
+class UnknownEntityError(ValueError):
+    pass
+
+
+def _chunks(items: Sequence[Any], size: int = _CHUNK) -> Iterable[Sequence[Any]]:
+    for start in range(0, len(items), size):
+        yield items[start : start + size]
+
+
+def _table(entity: str) -> sa.Table:
+    try:
+        return ENTITY_TABLES[entity]
+    except KeyError:
+        raise UnknownEntityError(
+            f"unknown entity {entity!r}; expected one of {sorted(ENTITY_TABLES)}"
+        ) from None
+
+
+def _column_keys(table: sa.Table) -> list[str]:
+    return [column.key for column in table.columns]
+
+
+def _lock_writers(conn: Connection) -> None:
+    if conn.dialect.name == "postgresql":
+        conn.execute(sa.text("SELECT pg_advisory_xact_lock(:key)"), {"key": _PG_LOCK_KEY})
+
+
+def _last_versions(conn: Connection, entity: str, ids: Sequence[str]) -> dict[str, int]:
+    found: dict[str, int] = {}
+    for chunk in _chunks(ids):
+        rows = conn.execute(
+            sa.select(change_log.c.entity_id, change_log.c.version).where(
+                change_log.c.entity == entity, change_log.c.entity_id.in_(chunk)
+            )
+        )
+        found.update({row.entity_id: row.version for row in rows})
+    return found
+
+
+def _record_row(entity: str, table: sa.Table, record: dict[str, Any]) -> dict[str, Any]:
+    ts_fields = ENTITY_TYPES[entity]._TS_FIELDS
+    row = {}
+    for column in _column_keys(table):
+        value = record.get(column)
+        if column in ts_fields:
+            value = parse_ts(value)
+        row[column] = value
+    return row
+
+
+def _phone_rows(record: dict[str, Any]) -> list[dict[str, Any]]:
+    return [
+        {
+            "customer_id": record["id"],
+            "position": position,
+            "e164": phone["e164"],
+            "kind": phone.get("kind", "mobile"),
+            "label": phone.get("label", ""),
+        }
+        for position, phone in enumerate(record.get("phones") or [])
+    ]
+
+
+def _append_changes(
+    conn: Connection, entity: str, changes: list[tuple[str, str, int, dict[str, Any] | None]], *, fresh: bool
+) -> None:
+    ids = [entity_id for entity_id, _, _, _ in changes]
+    if not fresh:
+        for chunk in _chunks(ids):
+            conn.execute(
+                change_log.delete().where(change_log.c.entity == entity, change_log.c.entity_id.in_(chunk))
+            )
+    now = datetime.now(UTC)
+    conn.execute(
+        change_log.insert(),
+        [
+            {
+                "entity": entity,
+                "entity_id": entity_id,
+                "op": op,
+                "version": version,
+                "data": data,
+                "changed_at": now,
+            }
+            for entity_id, op, version, data in changes
+        ],
+    )
+
+
+def apply_changes(
+    conn: Connection,
+    entity: str,
+    upserts: Sequence[dict[str, Any]] = (),
+    deletes: Sequence[str] = (),
+    *,
+    fresh: bool = False,
+) -> dict[str, int]:
+    """Upsert records (dicts in `to_dict()` shape) and delete records by id; returns id -> version.
+
+    `fresh=True` is the bulk-load promise that none of the records exists yet (seeding): every
+    version is 1 and nothing is looked up or compacted; a broken promise fails on a unique
+    constraint and the caller's transaction rolls back. Deleting a customer also deletes (and
+    tombstones) its orders, points, service records and marketing touches.
+    """
+    table = _table(entity)
+    if not upserts and not deletes:
+        return {}
+    _lock_writers(conn)
+    versions: dict[str, int] = {}
+    if upserts:
+        versions.update(_upsert(conn, entity, table, upserts, fresh=fresh))
+    if deletes:
+        versions.update(_delete(conn, entity, table, list(dict.fromkeys(deletes))))
+    return versions
+
+
+def _upsert(
+    conn: Connection, entity: str, table: sa.Table, upserts: Sequence[dict[str, Any]], *, fresh: bool
+) -> dict[str, int]:
+    record_type = ENTITY_TYPES[entity]
+    if fresh:
+        records = [{**record, "version": 1} for record in upserts]
+        existing: set[str] = set()
+    else:
+        # Normalise through the dataclass: fills defaults and drops unknown keys.
+        records = [record_type.from_dict(record).to_dict() for record in upserts]
+        ids = [record["id"] for record in records]
+        if len(set(ids)) != len(ids):
+            raise ValueError(f"duplicate ids in one {entity} write")
+        last = _last_versions(conn, entity, ids)
+        present: set[str] = set()
+        for chunk in _chunks(ids):
+            present.update(conn.execute(sa.select(table.c.id).where(table.c.id.in_(chunk))).scalars())
+        existing = present
+        now = format_ts(datetime.now(UTC))
+        for record in records:
+            record["version"] = last.get(record["id"], 0) + 1
+            if entity == "customer":
+                record["updated_at"] = now
+    rows = [_record_row(entity, table, record) for record in records]
+    inserts = [row for row in rows if row["id"] not in existing]
+    updates = [row for row in rows if row["id"] in existing]
+    if inserts:
+        conn.execute(table.insert(), inserts)
+    if updates:
+        values = {key: sa.bindparam(f"v_{key}") for key in _column_keys(table) if key != "id"}
+        conn.execute(
+            table.update().where(table.c.id == sa.bindparam("v_id")).values(values),
+            [{f"v_{key}": value for key, value in row.items()} for row in updates],
+        )
+    if entity == "customer":
+        if not fresh:
+            ids = [record["id"] for record in records]
+            for chunk in _chunks(ids):
+                conn.execute(customer_phones.delete().where(customer_phones.c.customer_id.in_(chunk)))
+        phone_rows = [row for record in records for row in _phone_rows(record)]
+        if phone_rows:
+            conn.execute(customer_phones.insert(), phone_rows)
+    _append_changes(
+        conn,
+        entity,
+        [(record["id"], "upsert", record["version"], record) for record in records],
+        fresh=fresh,
+    )
+    return {record["id"]: record["version"] for record in records}
+
+
+def _delete(conn: Connection, entity: str, table: sa.Table, ids: list[str]) -> dict[str, int]:
+    present: list[str] = []
+    for chunk in _chunks(ids):
+        present.extend(conn.execute(sa.select(table.c.id).where(table.c.id.in_(chunk))).scalars())
+    if not present:
+        return {}
+    if entity == "customer":
+        for child in _CHILDREN:
+            child_table = ENTITY_TABLES[child]
+            child_ids: list[str] = []
+            for chunk in _chunks(present):
+                child_ids.extend(
+                    conn.execute(
+                        sa.select(child_table.c.id).where(child_table.c.customer_id.in_(chunk))
+                    ).scalars()
+                )
+            if child_ids:
+                _delete(conn, child, child_table, child_ids)
+    last = _last_versions(conn, entity, present)
+    for chunk in _chunks(present):
+        conn.execute(table.delete().where(table.c.id.in_(chunk)))
+    tombstones = [(entity_id, "delete", last.get(entity_id, 0) + 1, None) for entity_id in present]
+    _append_changes(conn, entity, tombstones, fresh=False)
+    return {entity_id: version for entity_id, _, version, _ in tombstones}
+
+
+def write_records(conn: Connection, entity: str, records: Sequence[dict[str, Any]]) -> dict[str, int]:
+    """Insert or update records of one entity; see `apply_changes`."""
+    return apply_changes(conn, entity, upserts=records)
+
+
+def delete_records(conn: Connection, entity: str, ids: Sequence[str]) -> dict[str, int]:
+    """Delete records of one entity, leaving tombstones in the change feed; see `apply_changes`."""
+    return apply_changes(conn, entity, deletes=ids)
