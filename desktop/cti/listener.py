@@ -466,7 +466,8 @@ class CtiListener:
             self.stats.bad_json += 1
             self._reject(source, "bad_json", f"not valid JSON: {str(exc)[:120]}")
             return
-        wire_type = obj.get("type") if isinstance(obj, dict) else None
+        raw_type = obj.get("type") if isinstance(obj, dict) else None
+        wire_type = raw_type if isinstance(raw_type, str) else None  # a list/dict "type" is unhashable
         if wire_type in EVENT_TYPES:
             self._handle_event(source, obj)
         elif wire_type == "ping":
@@ -479,7 +480,7 @@ class CtiListener:
             self._reject(source, "invalid_event", "each line must be a JSON object")
         else:
             self.stats.unknown_type += 1
-            shown = wire_type if isinstance(wire_type, str) else repr(wire_type)
+            shown = wire_type if wire_type is not None else repr(raw_type)[:64]
             self._reject(source, "unknown_type", f"unknown message type {shown[:64]!r}")
 
     def _handle_event(self, source: _Source, obj: dict[str, Any]) -> None:
