@@ -217,6 +217,10 @@ def _delete(conn: Connection, entity: str, table: sa.Table, ids: list[str]) -> d
                 )
             if child_ids:
                 _delete(conn, child, child_table, child_ids)
+        # Explicit, not left to ON DELETE CASCADE: a connection without PRAGMA foreign_keys
+        # would otherwise leave the phones behind.
+        for chunk in _chunks(present):
+            conn.execute(customer_phones.delete().where(customer_phones.c.customer_id.in_(chunk)))
     last = _last_versions(conn, entity, present)
     for chunk in _chunks(present):
         conn.execute(table.delete().where(table.c.id.in_(chunk)))

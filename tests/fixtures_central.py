@@ -1,1 +1,258 @@
-"""Fixtures that run the real central API on loopback. Filled in by the central API work."""
+"""Fixtures that run the REAL central API (central/) on 127.0.0.1, for every test area.
+
+Registered as a pytest plugin by tests/conftest.py. Nothing here is mocked: a real SQLite file
+(or PostgreSQL schema) is migrated with Alembic, seeded with `central.seed`, and served by
+uvicorn in a background thread (`central.server.start_in_thread`).
+
+Fixtures
+--------
+central_db_url          a fresh, EMPTY database URL; parametrized: "sqlite" (a file in tmp_path) and
+                        "postgresql" (a fresh schema in $CALLDESK_TEST_PG_URL, dropped afterwards).
+                        Without CALLDESK_TEST_PG_URL the postgresql case is skipped, except when
+                        CI=true: then it FAILS (CI must test PostgreSQL). Start one with
+                        `export CALLDESK_TEST_PG_URL=$(bash scripts/start-postgres.sh | tail -n 1)`.
+central_sqlite_url      the same, SQLite only.
+seeded_central          a running server on a database seeded with SEED_CUSTOMERS=300 customers,
+                        seed=7 (parametrized sqlite/postgresql like central_db_url). Yields a
+                        `SeededCentral`:
+                          .url      http://127.0.0.1:PORT      .db_url   the database URL
+                          .token    bearer token of agent 1001 (signed with the server's secret)
+                          .token_for(username)  the same for another seeded user
+                          .headers  {"Authorization": "Bearer ..."}
+                          .client() an httpx.Client on .url with the token set (close it)
+                          .sample_customer()  a customer read from the DB (not the API): dict with
+                                    id, name, phones (E.164 list), mobile, landline (unshared, or
+                                    None), order_count, order_nos
+                          .shared_landline()  an E.164 landline shared by >= 2 customers
+                          .customers_with_phone(e164)  sorted customer ids having that number
+                          .write(entity, record) / .delete(entity, record_id)  server-side edits
+                                    through central.writes (bump version, change feed entry)
+                          .max_seq() latest change-feed seq
+                        Each test gets its own copy of the data: edits never leak between tests.
+seeded_central_sqlite   the same on SQLite only (fast: copies a session-wide seeded template).
+"""
+
+from __future__ import annotations
+
+import os
+import sqlite3
+import sys
+import uuid
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import httpx
+import pytest
+import sqlalchemy as sa
+
+# tests/central/ (no __init__.py) would otherwise be imported as a namespace package called
+# `central`, shadowing the real package that the editable install provides through a finder
+# hook: put the repository root on sys.path so the regular package always wins.
+_REPO_ROOT = str(Path(__file__).resolve().parents[1])
+if _REPO_ROOT not in sys.path:
+    sys.path.append(_REPO_ROOT)
+
+SEED_CUSTOMERS = 300
+SEED = 7
+PG_ENV = "CALLDESK_TEST_PG_URL"
+
+
+def _pg_base_url() -> str:
+    url = os.environ.get(PG_ENV, "").strip()
+    if not url:
+        message = (
+            f"{PG_ENV} is not set: start PostgreSQL with "
+            f"`export {PG_ENV}=$(bash scripts/start-postgres.sh | tail -n 1)`"
+        )
+        if os.environ.get("CI", "").lower() == "true":
+            pytest.fail(f"PostgreSQL tests must run in CI: {message}")
+        pytest.skip(message)
+    return url
+
+
+def _fresh_pg_schema() -> Iterator[str]:
+    """A URL whose search_path is a brand-new schema; the schema is dropped afterwards."""
+    from central.db import make_engine, parse_db_url
+
+    base = parse_db_url(_pg_base_url())
+    schema = f"t_{uuid.uuid4().hex[:16]}"
+    admin = make_engine(base)
+    with admin.begin() as conn:
+        conn.execute(sa.text(f'CREATE SCHEMA "{schema}"'))
+    url = base.update_query_dict({"options": f"-csearch_path={schema}"})
+    try:
+        yield url.render_as_string(hide_password=False)
+    finally:
+        with admin.begin() as conn:
+            conn.execute(sa.text(f'DROP SCHEMA IF EXISTS "{schema}" CASCADE'))
+        admin.dispose()
+
+
+@pytest.fixture(params=["sqlite", "postgresql"])
+def central_db_url(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[str]:
+    if request.param == "sqlite":
+        yield f"sqlite:///{tmp_path / 'central.db'}"
+    else:
+        yield from _fresh_pg_schema()
+
+
+@pytest.fixture
+def central_sqlite_url(tmp_path: Path) -> str:
+    return f"sqlite:///{tmp_path / 'central.db'}"
+
+
+class SeededCentral:
+    """A running, seeded central API; see the module docstring."""
+
+    def __init__(self, server: Any, db_url: str) -> None:
+        from central.db import make_engine
+
+        self.server = server
+        self.url: str = server.url
+        self.db_url = db_url
+        self.engine = make_engine(db_url)
+        self.token: str = self.token_for("1001")
+        self.headers = {"Authorization": f"Bearer {self.token}"}
+
+    def token_for(self, username: str) -> str:
+        """A real signed token for a seeded user, minted with the server's secret.
+
+        Skips the password check (argon2 costs ~0.1 s per login); tests of POST
+        /api/v1/auth/token exercise that path.
+        """
+        from central import auth
+        from central.tables import users
+
+        secret = auth.load_secret(self.engine)
+        with self.engine.connect() as conn:
+            row = conn.execute(sa.select(users).where(users.c.username == username)).one()
+        principal = auth.Principal(row.id, row.username, row.role, row.agent_id, row.display_name, 0)
+        return auth.issue_token(secret, principal)
+
+    def client(self, **kwargs: Any) -> httpx.Client:
+        return httpx.Client(base_url=self.url, headers=self.headers, timeout=10, **kwargs)
+
+    def close(self) -> None:
+        self.server.stop()
+        self.engine.dispose()
+
+    def _rows(self, sql: str, **params: Any) -> list[Any]:
+        with self.engine.connect() as conn:
+            return list(conn.execute(sa.text(sql), params))
+
+    def customers_with_phone(self, e164: str) -> list[str]:
+        rows = self._rows("SELECT DISTINCT customer_id FROM customer_phones WHERE e164 = :e", e=e164)
+        return sorted(row[0] for row in rows)
+
+    def shared_landline(self) -> str:
+        rows = self._rows(
+            "SELECT e164 FROM customer_phones WHERE kind = 'landline' GROUP BY e164 "
+            "HAVING COUNT(DISTINCT customer_id) >= 2 ORDER BY e164"
+        )
+        assert rows, "seed data has no shared landline"
+        return rows[0][0]
+
+    def sample_customer(self) -> dict[str, Any]:
+        """A customer with a mobile, an unshared landline and at least one order (read from SQL)."""
+        shared = {
+            row[0]
+            for row in self._rows(
+                "SELECT e164 FROM customer_phones GROUP BY e164 HAVING COUNT(DISTINCT customer_id) > 1"
+            )
+        }
+        candidates = self._rows(
+            "SELECT c.id FROM customers c WHERE c.id <> 'C0000001' "
+            "AND EXISTS (SELECT 1 FROM customer_phones p WHERE p.customer_id = c.id AND p.kind = 'mobile') "
+            "AND EXISTS (SELECT 1 FROM customer_phones p WHERE p.customer_id = c.id AND p.kind = 'landline') "
+            "AND EXISTS (SELECT 1 FROM orders o WHERE o.customer_id = c.id) ORDER BY c.id"
+        )
+        for (customer_id,) in candidates:
+            phones = self._rows(
+                "SELECT e164, kind FROM customer_phones WHERE customer_id = :c ORDER BY position",
+                c=customer_id,
+            )
+            landlines = [e for e, kind in phones if kind == "landline" and e not in shared]
+            mobiles = [e for e, kind in phones if kind == "mobile" and e not in shared]
+            if not landlines or not mobiles:
+                continue
+            name = self._rows("SELECT name FROM customers WHERE id = :c", c=customer_id)[0][0]
+            order_nos = [
+                r[0] for r in self._rows("SELECT order_no FROM orders WHERE customer_id = :c", c=customer_id)
+            ]
+            return {
+                "id": customer_id,
+                "name": name,
+                "phones": [e for e, _ in phones],
+                "mobile": mobiles[0],
+                "landline": landlines[0],
+                "order_count": len(order_nos),
+                "order_nos": sorted(order_nos),
+            }
+        raise AssertionError("seed data has no customer with mobile, landline and orders")
+
+    def write(self, entity: str, record: dict[str, Any]) -> int:
+        """Upsert one record server-side (the real write path); returns its new version."""
+        from central.writes import write_records
+
+        with self.engine.begin() as conn:
+            return write_records(conn, entity, [record])[record["id"]]
+
+    def delete(self, entity: str, record_id: str) -> int | None:
+        from central.writes import delete_records
+
+        with self.engine.begin() as conn:
+            return delete_records(conn, entity, [record_id]).get(record_id)
+
+    def max_seq(self) -> int:
+        return int(self._rows("SELECT COALESCE(MAX(seq), 0) FROM change_log")[0][0])
+
+
+def _serve(db_url: str) -> Iterator[SeededCentral]:
+    from central.server import start_in_thread
+
+    server = start_in_thread(db_url)
+    central = SeededCentral(server, db_url)
+    try:
+        yield central
+    finally:
+        central.close()
+
+
+@pytest.fixture(scope="session")
+def _seeded_sqlite_template(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    from central.seed import seed_database
+
+    path = tmp_path_factory.mktemp("central-template") / "seeded.db"
+    seed_database(f"sqlite:///{path}", SEED_CUSTOMERS, SEED)
+    return path
+
+
+def _copy_sqlite(template: Path, target: Path) -> None:
+    source = sqlite3.connect(template)
+    dest = sqlite3.connect(target)
+    try:
+        source.backup(dest)
+    finally:
+        dest.close()
+        source.close()
+
+
+@pytest.fixture
+def seeded_central_sqlite(_seeded_sqlite_template: Path, tmp_path: Path) -> Iterator[SeededCentral]:
+    target = tmp_path / "central.db"
+    _copy_sqlite(_seeded_sqlite_template, target)
+    yield from _serve(f"sqlite:///{target}")
+
+
+@pytest.fixture
+def seeded_central(
+    central_db_url: str, _seeded_sqlite_template: Path, tmp_path: Path
+) -> Iterator[SeededCentral]:
+    if central_db_url.startswith("sqlite"):
+        _copy_sqlite(_seeded_sqlite_template, tmp_path / "central.db")
+    else:
+        from central.seed import seed_database
+
+        seed_database(central_db_url, SEED_CUSTOMERS, SEED)
+    yield from _serve(central_db_url)
