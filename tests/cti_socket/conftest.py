@@ -2,42 +2,18 @@
 
 from __future__ import annotations
 
-import os
 from collections.abc import AsyncIterator
 
 import pytest
-from cti_socket_helpers import TOKEN
+from cti_socket_helpers import TOKEN, Received
 
-from desktop.cti.events import CtiEvent
-from desktop.cti.listener import CommandResult, CtiListener
+from desktop.cti.listener import CtiListener
 
 
 def pytest_addoption(parser: pytest.Parser) -> None:
     # Only honoured when this conftest is an initial one (pytest tests/cti_socket --cti-soak);
     # CALLDESK_CTI_SOAK=1 works from anywhere.
     parser.addoption("--cti-soak", action="store_true", default=False, help="run the 1M-frame CTI soak")
-
-
-def soak_enabled(config: pytest.Config) -> bool:
-    try:
-        flag = bool(config.getoption("--cti-soak"))
-    except ValueError:
-        flag = False
-    return flag or os.environ.get("CALLDESK_CTI_SOAK") == "1"
-
-
-class Received:
-    """What the listener handed to its callbacks."""
-
-    def __init__(self) -> None:
-        self.events: list[tuple[CtiEvent, str]] = []
-        self.results: list[CommandResult] = []
-
-    def on_event(self, event: CtiEvent, agent: str) -> None:
-        self.events.append((event, agent))
-
-    def call_ids(self) -> list[str | None]:
-        return [getattr(event, "call_id", None) for event, _ in self.events]
 
 
 @pytest.fixture

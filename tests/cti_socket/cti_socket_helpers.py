@@ -5,8 +5,14 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import json
+import os
 import time
 from typing import Any
+
+import pytest
+
+from desktop.cti.events import CtiEvent
+from desktop.cti.listener import CommandResult
 
 TOKEN = "test-token-Zq9"
 
@@ -77,3 +83,25 @@ class RawSource:
         self.writer.close()
         with contextlib.suppress(ConnectionError, OSError):
             await self.writer.wait_closed()
+
+
+def soak_enabled(config: pytest.Config) -> bool:
+    try:
+        flag = bool(config.getoption("--cti-soak"))
+    except ValueError:
+        flag = False
+    return flag or os.environ.get("CALLDESK_CTI_SOAK") == "1"
+
+
+class Received:
+    """What the listener handed to its callbacks."""
+
+    def __init__(self) -> None:
+        self.events: list[tuple[CtiEvent, str]] = []
+        self.results: list[CommandResult] = []
+
+    def on_event(self, event: CtiEvent, agent: str) -> None:
+        self.events.append((event, agent))
+
+    def call_ids(self) -> list[str | None]:
+        return [getattr(event, "call_id", None) for event, _ in self.events]

@@ -10,8 +10,7 @@ import time
 from collections.abc import Iterator
 
 import pytest
-from conftest import Received, soak_enabled
-from cti_socket_helpers import TOKEN, RawSource, hello, line, ringing
+from cti_socket_helpers import TOKEN, RawSource, Received, hello, line, ringing, soak_enabled
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
