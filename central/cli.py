@@ -57,6 +57,7 @@ def _check_db(db_url: str) -> str | None:
 
 def run(args: argparse.Namespace) -> int:
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+    logging.getLogger("alembic").setLevel(logging.WARNING)
     command = getattr(args, "central_command", None)
     if command is None:
         return _fail("choose a command: calldesk central serve | seed | migrate")

@@ -30,6 +30,8 @@ seeded_central          a running server on a database seeded with SEED_CUSTOMER
                           .max_seq() latest change-feed seq
                         Each test gets its own copy of the data: edits never leak between tests.
 seeded_central_sqlite   the same on SQLite only (fast: copies a session-wide seeded template).
+seeded_central_shared   like seeded_central but MODULE-scoped: one server for all tests of a module.
+                        For read-only tests only (do not write through it or edit its data).
 """
 
 from __future__ import annotations
@@ -245,14 +247,30 @@ def seeded_central_sqlite(_seeded_sqlite_template: Path, tmp_path: Path) -> Iter
     yield from _serve(f"sqlite:///{target}")
 
 
+def _seeded(db_url: str, template: Path, directory: Path) -> Iterator[SeededCentral]:
+    if db_url.startswith("sqlite"):
+        _copy_sqlite(template, directory / "central.db")
+    else:
+        from central.seed import seed_database
+
+        seed_database(db_url, SEED_CUSTOMERS, SEED)
+    yield from _serve(db_url)
+
+
 @pytest.fixture
 def seeded_central(
     central_db_url: str, _seeded_sqlite_template: Path, tmp_path: Path
 ) -> Iterator[SeededCentral]:
-    if central_db_url.startswith("sqlite"):
-        _copy_sqlite(_seeded_sqlite_template, tmp_path / "central.db")
-    else:
-        from central.seed import seed_database
+    yield from _seeded(central_db_url, _seeded_sqlite_template, tmp_path)
 
-        seed_database(central_db_url, SEED_CUSTOMERS, SEED)
-    yield from _serve(central_db_url)
+
+@pytest.fixture(scope="module", params=["sqlite", "postgresql"])
+def seeded_central_shared(
+    request: pytest.FixtureRequest, _seeded_sqlite_template: Path, tmp_path_factory: pytest.TempPathFactory
+) -> Iterator[SeededCentral]:
+    if request.param == "sqlite":
+        directory = tmp_path_factory.mktemp("central-shared")
+        yield from _seeded(f"sqlite:///{directory / 'central.db'}", _seeded_sqlite_template, directory)
+    else:
+        for db_url in _fresh_pg_schema():
+            yield from _seeded(db_url, _seeded_sqlite_template, Path())

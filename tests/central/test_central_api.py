@@ -1,4 +1,7 @@
-"""Every endpoint of the central API against a real server (SQLite and PostgreSQL)."""
+"""Every endpoint of the central API against a real server (SQLite and PostgreSQL).
+
+All tests here only read, so they share one server per backend (seeded_central_shared).
+"""
 
 from __future__ import annotations
 
@@ -34,22 +37,22 @@ def assert_error(
     return error
 
 
-def test_health_reports_backend_and_server_time(seeded_central):
-    response = httpx.get(f"{seeded_central.url}/health")
+def test_health_reports_backend_and_server_time(seeded_central_shared):
+    response = httpx.get(f"{seeded_central_shared.url}/health")
     assert response.status_code == 200
     body = response.json()
     assert body["status"] == "ok"
-    assert body["db"] == seeded_central.db_url.split(":")[0].split("+")[0]
+    assert body["db"] == seeded_central_shared.db_url.split(":")[0].split("+")[0]
     assert body["version"]
     assert ISO_UTC.match(response.headers["x-server-time"])
 
 
-def test_token_for_each_demo_user(seeded_central_sqlite):
+def test_token_for_each_demo_user(seeded_central_shared):
     expected = {"1001": ("agent", "1001"), "1002": ("agent", "1002"), "super": ("supervisor", "9001")}
     expected["admin"] = ("admin", "9000")
     for username, (role, agent_id) in expected.items():
         response = httpx.post(
-            f"{seeded_central_sqlite.url}/api/v1/auth/token", json={"username": username, "password": "demo"}
+            f"{seeded_central_shared.url}/api/v1/auth/token", json={"username": username, "password": "demo"}
         )
         assert response.status_code == 200, response.text
         body = response.json()
@@ -57,7 +60,7 @@ def test_token_for_each_demo_user(seeded_central_sqlite):
         assert body["role"] == role and body["agent_id"] == agent_id
         assert body["expires_in"] > 0 and body["display_name"]
         check = httpx.get(
-            f"{seeded_central_sqlite.url}/api/v1/customers/C0000001",
+            f"{seeded_central_shared.url}/api/v1/customers/C0000001",
             headers={"Authorization": f"Bearer {body['access_token']}"},
         )
         assert check.status_code == 200
@@ -73,16 +76,16 @@ def test_token_for_each_demo_user(seeded_central_sqlite):
         ({"username": 5, "password": ["x"]}, 422, "validation_error"),
     ],
 )
-def test_token_rejects_bad_credentials(seeded_central_sqlite, payload, status, code):
-    response = httpx.post(f"{seeded_central_sqlite.url}/api/v1/auth/token", json=payload)
+def test_token_rejects_bad_credentials(seeded_central_shared, payload, status, code):
+    response = httpx.post(f"{seeded_central_shared.url}/api/v1/auth/token", json=payload)
     error = assert_error(response, status, code)
     if status == 422:
         assert error["field"] in {"username", "password"}
 
 
-def test_token_rejects_malformed_json(seeded_central_sqlite):
+def test_token_rejects_malformed_json(seeded_central_shared):
     response = httpx.post(
-        f"{seeded_central_sqlite.url}/api/v1/auth/token",
+        f"{seeded_central_shared.url}/api/v1/auth/token",
         content=b'{"username": ',
         headers={"Content-Type": "application/json"},
     )
@@ -103,26 +106,26 @@ def test_token_rejects_malformed_json(seeded_central_sqlite):
     "authorization",
     [None, "Bearer", "Bearer not-a-token", "Basic MTAwMTpkZW1v", "Bearer eyJ1aWQiOjF9.AAAA"],
 )
-def test_every_api_endpoint_requires_a_valid_token(seeded_central_sqlite, path, authorization):
+def test_every_api_endpoint_requires_a_valid_token(seeded_central_shared, path, authorization):
     headers = {"Authorization": authorization} if authorization else {}
-    response = httpx.get(seeded_central_sqlite.url + path, headers=headers)
+    response = httpx.get(seeded_central_shared.url + path, headers=headers)
     assert_error(response, 401)
     assert response.headers["www-authenticate"].lower().startswith("bearer")
 
 
-def test_token_signed_by_another_server_is_rejected(seeded_central_sqlite):
+def test_token_signed_by_another_server_is_rejected(seeded_central_shared):
     from central import auth
 
     forged = auth.issue_token(b"x" * 32, auth.Principal(1, "1001", "admin", "1001", "x", 0))
     response = httpx.get(
-        f"{seeded_central_sqlite.url}/api/v1/customers/C0000001",
+        f"{seeded_central_shared.url}/api/v1/customers/C0000001",
         headers={"Authorization": f"Bearer {forged}"},
     )
     assert_error(response, 401, "invalid_token")
 
 
-def test_lookup_finds_the_same_customer_from_every_phone_format(seeded_central):
-    sample = seeded_central.sample_customer()
+def test_lookup_finds_the_same_customer_from_every_phone_format(seeded_central_shared):
+    sample = seeded_central_shared.sample_customer()
     mobile = sample["mobile"][3:]  # national digits
     landline = "0" + sample["landline"][3:]
     area_len = 3 if landline[1] in "12" else 4
@@ -134,7 +137,7 @@ def test_lookup_finds_the_same_customer_from_every_phone_format(seeded_central):
         landline,
         national_display(sample["landline"]),
     ]
-    with seeded_central.client() as client:
+    with seeded_central_shared.client() as client:
         for raw in formats:
             response = client.get("/api/v1/customers/lookup", params={"phone": raw})
             assert response.status_code == 200, (raw, response.text)
@@ -145,45 +148,45 @@ def test_lookup_finds_the_same_customer_from_every_phone_format(seeded_central):
             assert sorted(p["e164"] for p in body["matches"][0]["phones"]) == sorted(sample["phones"])
 
 
-def test_lookup_of_the_documented_demo_numbers(seeded_central_sqlite):
-    with seeded_central_sqlite.client() as client:
+def test_lookup_of_the_documented_demo_numbers(seeded_central_shared):
+    with seeded_central_shared.client() as client:
         for raw in ("13800138000", "+86 138 0013 8000", "008613800138000", "010-12345678", "01012345678"):
             body = client.get("/api/v1/customers/lookup", params={"phone": raw}).json()
             assert [m["id"] for m in body["matches"]] == ["C0000001"], raw
 
 
-def test_shared_landline_returns_every_household_member(seeded_central):
-    number = seeded_central.shared_landline()
-    expected = seeded_central.customers_with_phone(number)
+def test_shared_landline_returns_every_household_member(seeded_central_shared):
+    number = seeded_central_shared.shared_landline()
+    expected = seeded_central_shared.customers_with_phone(number)
     assert len(expected) >= 2
-    with seeded_central.client() as client:
+    with seeded_central_shared.client() as client:
         body = client.get("/api/v1/customers/lookup", params={"phone": "0" + number[3:]}).json()
     assert body["phone"] == number
     assert [m["id"] for m in body["matches"]] == expected
 
 
-def test_lookup_of_unknown_number_is_empty_not_error(seeded_central_sqlite):
-    with seeded_central_sqlite.client() as client:
+def test_lookup_of_unknown_number_is_empty_not_error(seeded_central_shared):
+    with seeded_central_shared.client() as client:
         body = client.get("/api/v1/customers/lookup", params={"phone": "+1 650 253 0000"}).json()
     assert body == {"phone": "+16502530000", "matches": []}
 
 
 @pytest.mark.parametrize("raw", ["", "anonymous", "abc", "12", "+", "x" * 65])
-def test_lookup_rejects_unusable_numbers(seeded_central, raw):
-    with seeded_central.client() as client:
+def test_lookup_rejects_unusable_numbers(seeded_central_shared, raw):
+    with seeded_central_shared.client() as client:
         response = client.get("/api/v1/customers/lookup", params={"phone": raw})
     assert_error(response, 422, field="phone")
 
 
-def test_lookup_without_phone_parameter(seeded_central_sqlite):
-    with seeded_central_sqlite.client() as client:
+def test_lookup_without_phone_parameter(seeded_central_shared):
+    with seeded_central_shared.client() as client:
         assert_error(client.get("/api/v1/customers/lookup"), 422, "validation_error", "phone")
 
 
 @settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
 @given(raw=st.text(max_size=80))
-def test_lookup_never_fails_on_arbitrary_input(seeded_central_sqlite, raw):
-    with seeded_central_sqlite.client() as client:
+def test_lookup_never_fails_on_arbitrary_input(seeded_central_shared, raw):
+    with seeded_central_shared.client() as client:
         response = client.get("/api/v1/customers/lookup", params={"phone": raw})
     assert response.status_code in (200, 422), response.text
     if response.status_code == 422:
@@ -192,9 +195,9 @@ def test_lookup_never_fails_on_arbitrary_input(seeded_central_sqlite, raw):
         assert response.json()["phone"].startswith("+")
 
 
-def test_customer_detail_is_complete_and_newest_first(seeded_central):
-    sample = seeded_central.sample_customer()
-    with seeded_central.client() as client:
+def test_customer_detail_is_complete_and_newest_first(seeded_central_shared):
+    sample = seeded_central_shared.sample_customer()
+    with seeded_central_shared.client() as client:
         response = client.get(f"/api/v1/customers/{sample['id']}")
     assert response.status_code == 200
     body = response.json()
@@ -210,15 +213,15 @@ def test_customer_detail_is_complete_and_newest_first(seeded_central):
     assert all(o.customer_id == sample["id"] for o in detail.orders)
 
 
-def test_unknown_customer_is_404_with_error_shape(seeded_central):
-    with seeded_central.client() as client:
+def test_unknown_customer_is_404_with_error_shape(seeded_central_shared):
+    with seeded_central_shared.client() as client:
         assert_error(client.get("/api/v1/customers/C9999999"), 404, "customer_not_found", "customer_id")
         assert_error(client.get("/api/v1/customers/C9999999/summary"), 404, "customer_not_found")
 
 
-def test_summary_matches_detail(seeded_central):
-    sample = seeded_central.sample_customer()
-    with seeded_central.client() as client:
+def test_summary_matches_detail(seeded_central_shared):
+    sample = seeded_central_shared.sample_customer()
+    with seeded_central_shared.client() as client:
         summary = client.get(f"/api/v1/customers/{sample['id']}/summary").json()
         detail = client.get(f"/api/v1/customers/{sample['id']}").json()
     assert set(summary) == {"customer", "last_order", "open_service"}
@@ -229,18 +232,18 @@ def test_summary_matches_detail(seeded_central):
     assert summary["open_service"] == open_count
 
 
-def test_summary_of_customer_without_orders_has_null_last_order(seeded_central_sqlite):
-    rows = seeded_central_sqlite._rows(
+def test_summary_of_customer_without_orders_has_null_last_order(seeded_central_shared):
+    rows = seeded_central_shared._rows(
         "SELECT id FROM customers c WHERE NOT EXISTS (SELECT 1 FROM orders o WHERE o.customer_id = c.id) LIMIT 1"
     )
-    with seeded_central_sqlite.client() as client:
+    with seeded_central_shared.client() as client:
         body = client.get(f"/api/v1/customers/{rows[0][0]}/summary").json()
     assert body["last_order"] is None
 
 
-def test_search_by_name_substring(seeded_central):
-    sample = seeded_central.sample_customer()
-    with seeded_central.client() as client:
+def test_search_by_name_substring(seeded_central_shared):
+    sample = seeded_central_shared.sample_customer()
+    with seeded_central_shared.client() as client:
         full = client.get("/api/v1/customers/search", params={"q": sample["name"]}).json()["results"]
         part = client.get("/api/v1/customers/search", params={"q": sample["name"][1:], "limit": 100}).json()
     assert full[0]["name"] == sample["name"]
@@ -249,8 +252,8 @@ def test_search_by_name_substring(seeded_central):
     assert sample["id"] in [c["id"] for c in part["results"]]
 
 
-def test_search_by_phone_order_no_and_customer_id(seeded_central):
-    sample = seeded_central.sample_customer()
+def test_search_by_phone_order_no_and_customer_id(seeded_central_shared):
+    sample = seeded_central_shared.sample_customer()
     queries = [
         sample["mobile"][3:],
         "+86 " + sample["mobile"][3:],
@@ -259,15 +262,15 @@ def test_search_by_phone_order_no_and_customer_id(seeded_central):
         sample["id"],
         sample["id"].lower(),
     ]
-    with seeded_central.client() as client:
+    with seeded_central_shared.client() as client:
         for q in queries:
             results = client.get("/api/v1/customers/search", params={"q": q}).json()["results"]
             assert [c["id"] for c in results] == [sample["id"]], q
             assert Customer.from_dict(results[0]).to_dict() == results[0]
 
 
-def test_search_limit_and_no_match(seeded_central_sqlite):
-    with seeded_central_sqlite.client() as client:
+def test_search_limit_and_no_match(seeded_central_shared):
+    with seeded_central_shared.client() as client:
         limited = client.get("/api/v1/customers/search", params={"q": "王", "limit": 3}).json()["results"]
         nothing = client.get("/api/v1/customers/search", params={"q": "不存在的名字"}).json()["results"]
         wildcard = client.get("/api/v1/customers/search", params={"q": "%"}).json()["results"]
@@ -286,19 +289,19 @@ def test_search_limit_and_no_match(seeded_central_sqlite):
         ({"q": "王", "limit": "x"}, "limit"),
     ],
 )
-def test_search_rejects_bad_parameters(seeded_central_sqlite, params, field):
-    with seeded_central_sqlite.client() as client:
+def test_search_rejects_bad_parameters(seeded_central_shared, params, field):
+    with seeded_central_shared.client() as client:
         assert_error(client.get("/api/v1/customers/search", params=params), 422, field=field)
 
 
-def test_unknown_route_and_method_use_error_shape(seeded_central_sqlite):
-    with seeded_central_sqlite.client() as client:
+def test_unknown_route_and_method_use_error_shape(seeded_central_shared):
+    with seeded_central_shared.client() as client:
         assert_error(client.get("/api/v1/nope"), 404, "not_found")
         assert_error(client.delete("/api/v1/customers/C0000001"), 405, "method_not_allowed")
 
 
-def test_openapi_document_lists_the_contract(seeded_central_sqlite):
-    response = httpx.get(f"{seeded_central_sqlite.url}/openapi.json")
+def test_openapi_document_lists_the_contract(seeded_central_shared):
+    response = httpx.get(f"{seeded_central_shared.url}/openapi.json")
     assert response.status_code == 200
     spec = response.json()
     for path in (
@@ -315,7 +318,7 @@ def test_openapi_document_lists_the_contract(seeded_central_sqlite):
     assert {"id", "name", "phones", "tier", "churn_risk", "churn_reasons"} <= set(customer_schema)
 
 
-def test_server_time_header_is_current(seeded_central_sqlite):
-    response = httpx.get(f"{seeded_central_sqlite.url}/health")
+def test_server_time_header_is_current(seeded_central_shared):
+    response = httpx.get(f"{seeded_central_shared.url}/health")
     stamp = datetime.fromisoformat(response.headers["x-server-time"].replace("Z", "+00:00"))
     assert abs((datetime.now(stamp.tzinfo) - stamp).total_seconds()) < 60

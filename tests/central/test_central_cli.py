@@ -1,0 +1,135 @@
+"""`calldesk central serve | seed | migrate` as a user runs them (real subprocesses)."""
+
+from __future__ import annotations
+
+import os
+import signal
+import socket
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import httpx
+import pytest
+
+CALLDESK = Path(sys.executable).with_name("calldesk")
+
+
+def calldesk(*args: str, timeout: float = 60) -> subprocess.CompletedProcess:
+    return subprocess.run(
+        [str(CALLDESK), "central", *args],
+        capture_output=True,
+        text=True,
+        timeout=timeout,
+        env=os.environ.copy(),
+    )
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+def test_migrate_then_seed_then_refuse_then_append(central_db_url):
+    migrated = calldesk("migrate", "--db", central_db_url)
+    assert migrated.returncode == 0, migrated.stderr
+    assert "0001_initial" in migrated.stdout
+
+    seeded = calldesk("seed", "--db", central_db_url, "--customers", "40", "--seed", "3")
+    assert seeded.returncode == 0, seeded.stderr
+    assert "seeded 40 customers (C0000001..C0000040)" in seeded.stdout
+
+    again = calldesk("seed", "--db", central_db_url, "--customers", "40")
+    assert again.returncode == 1
+    assert "already has 40 customers" in again.stderr and "--append" in again.stderr
+
+    appended = calldesk("seed", "--db", central_db_url, "--customers", "10", "--append")
+    assert appended.returncode == 0, appended.stderr
+    assert "C0000041..C0000050" in appended.stdout
+
+
+@pytest.mark.parametrize(
+    ("command", "db", "message"),
+    [
+        ("migrate", "mysql://u:p@localhost/x", "unsupported database"),
+        ("seed", "nonsense", "not a database URL"),
+        ("serve", "sqlite:////no/such/dir/c.db", "does not exist"),
+        ("serve", "postgresql://nobody:wrong@127.0.0.1:1/none", "cannot open database"),
+    ],
+)
+def test_bad_db_url_exits_2_with_a_clear_message(command, db, message):
+    result = calldesk(command, "--db", db)
+    assert result.returncode == 2, (command, result.stderr)
+    assert message in result.stderr
+    assert "Traceback" not in result.stderr
+
+
+def test_no_subcommand_exits_2():
+    result = calldesk()
+    assert result.returncode == 2
+    assert "serve | seed | migrate" in result.stderr
+
+
+def test_serve_migrates_and_answers(tmp_path):
+    db = f"sqlite:///{tmp_path / 'served.db'}"
+    assert calldesk("seed", "--db", db, "--customers", "5").returncode == 0
+    port = free_port()
+    process = subprocess.Popen(
+        [str(CALLDESK), "central", "serve", "--db", db, "--port", str(port)],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
+    base = f"http://127.0.0.1:{port}"
+    try:
+        deadline = time.monotonic() + 30
+        while True:
+            try:
+                health = httpx.get(f"{base}/health", timeout=1)
+                break
+            except httpx.TransportError:
+                assert process.poll() is None, process.communicate()[1]
+                assert time.monotonic() < deadline, "server did not come up"
+                time.sleep(0.1)
+        assert health.json()["status"] == "ok"
+        token = httpx.post(f"{base}/api/v1/auth/token", json={"username": "1001", "password": "demo"})
+        headers = {"Authorization": f"Bearer {token.json()['access_token']}"}
+        lookup = httpx.get(
+            f"{base}/api/v1/customers/lookup", params={"phone": "13800138000"}, headers=headers
+        )
+        assert [m["id"] for m in lookup.json()["matches"]] == ["C0000001"]
+    finally:
+        process.terminate()
+        _, stderr = process.communicate(timeout=15)
+    # uvicorn shuts down gracefully, then re-raises the signal it caught (exit -15 on POSIX)
+    assert process.returncode in (0, -signal.SIGTERM, 1), stderr
+    assert "Application shutdown complete" in stderr
+
+
+def test_serve_on_an_unmigrated_database_creates_the_schema(tmp_path):
+    db = f"sqlite:///{tmp_path / 'empty.db'}"
+    port = free_port()
+    process = subprocess.Popen(
+        [str(CALLDESK), "central", "serve", "--db", db, "--port", str(port)],
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
+    try:
+        deadline = time.monotonic() + 30
+        while True:
+            try:
+                response = httpx.post(
+                    f"http://127.0.0.1:{port}/api/v1/auth/token",
+                    json={"username": "1001", "password": "demo"},
+                )
+                break
+            except httpx.TransportError:
+                assert process.poll() is None and time.monotonic() < deadline
+                time.sleep(0.1)
+        assert response.status_code == 401  # schema exists, no users yet: a clean 401, not a 500
+    finally:
+        process.terminate()
+        process.communicate(timeout=15)
