@@ -234,7 +234,8 @@ def test_summary_matches_detail(seeded_central_shared):
 
 def test_summary_of_customer_without_orders_has_null_last_order(seeded_central_shared):
     rows = seeded_central_shared._rows(
-        "SELECT id FROM customers c WHERE NOT EXISTS (SELECT 1 FROM orders o WHERE o.customer_id = c.id) LIMIT 1"
+        "SELECT id FROM customers c "
+        "WHERE NOT EXISTS (SELECT 1 FROM orders o WHERE o.customer_id = c.id) LIMIT 1"
     )
     with seeded_central_shared.client() as client:
         body = client.get(f"/api/v1/customers/{rows[0][0]}/summary").json()

@@ -53,7 +53,7 @@ def test_different_seed_gives_different_data(tmp_path):
 def test_reseeding_a_non_empty_database_refuses_and_changes_nothing(central_sqlite_url):
     seed_database(central_sqlite_url, 20, seed=5)
     before = feed_rows(central_sqlite_url)
-    with pytest.raises(DatabaseNotEmptyError, match="already has 20 customers.*--append"):
+    with pytest.raises(DatabaseNotEmptyError, match=r"already has 20 customers.*--append"):
         seed_database(central_sqlite_url, 20, seed=5)
     assert feed_rows(central_sqlite_url) == before
 
