@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import json
 import math
+import re
 from datetime import UTC, datetime
 from typing import Any
 
@@ -22,10 +23,25 @@ class BadRecord(ValueError):
     """A record that cannot be stored; the message says which field and why."""
 
 
+# The wire form the central API writes (2026-11-23T08:00:00Z, optional fraction): converted to
+# the fixed-width form by string surgery, without a datetime round trip (bulk sync hot path).
+_WIRE_UTC = re.compile(r"(\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2})(?:\.(\d{1,6}))?Z")
+# Already E.164-shaped numbers from the server skip the full phonenumbers parse.
+_E164_SHAPE = re.compile(r"\+[1-9]\d{6,14}")
+
+
 def ts_text(value: object) -> str | None:
     """Fixed-width UTC text so that SQL text order equals time order; None stays None."""
     if value is None or value == "":
         return None
+    if isinstance(value, str):
+        wire = _WIRE_UTC.fullmatch(value)
+        if wire is not None:
+            try:
+                datetime.fromisoformat(wire.group(1))  # C-fast calendar check: no month 13
+            except ValueError as exc:
+                raise BadRecord(f"timestamp {value!r} is not a real date") from exc
+            return f"{wire.group(1)}.{(wire.group(2) or '').ljust(6, '0')}Z"
     if not isinstance(value, str | datetime):
         raise BadRecord(f"timestamp {value!r} is not text")
     try:
@@ -39,7 +55,7 @@ def ts_text(value: object) -> str | None:
 def text_ts(value: str | None) -> datetime | None:
     if not value:
         return None
-    return datetime.strptime(value, _TS_FORMAT).replace(tzinfo=UTC)
+    return datetime.fromisoformat(value)  # our own fixed-width "...Z" text: aware UTC
 
 
 def now_text() -> str:
@@ -99,8 +115,11 @@ def _record(data: object, expected_id: str | None, required: tuple[str, ...] = (
     return data
 
 
+_ENCODER = json.JSONEncoder(ensure_ascii=False, separators=(",", ":"))
+
+
 def _json(value: object) -> str:
-    return json.dumps(value, ensure_ascii=False, separators=(",", ":"))
+    return _ENCODER.encode(value)
 
 
 def customer_rows(data: object, expected_id: str | None = None) -> tuple[tuple, list[tuple]]:
@@ -117,7 +136,8 @@ def customer_rows(data: object, expected_id: str | None = None) -> tuple[tuple, 
     for phone in phones_raw:
         if not isinstance(phone, dict) or not isinstance(phone.get("e164"), str):
             raise BadRecord("each phone must be an object with text 'e164'")
-        e164 = normalize(phone["e164"])
+        raw_number = phone["e164"]
+        e164 = raw_number if _E164_SHAPE.fullmatch(raw_number) else normalize(raw_number)
         if e164 is None or e164 in seen:
             continue
         seen.add(e164)

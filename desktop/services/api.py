@@ -9,6 +9,7 @@ A 401 triggers one call of the token refresher (a re-login) and one retry.
 from __future__ import annotations
 
 import asyncio
+import json
 import logging
 import random
 import ssl
@@ -37,6 +38,7 @@ log = logging.getLogger(__name__)
 ROLES = ("agent", "supervisor", "admin")
 _RETRY_STATUS = frozenset({429, 500, 502, 503, 504})
 _MAX_TOKEN_LIFETIME_S = 366 * 24 * 3600
+_PARSE_OFF_LOOP_BYTES = 64 * 1024
 
 
 class ApiError(Exception):
@@ -207,7 +209,7 @@ class CentralApi:
 
     async def login(self, username: str, password: str) -> Session:
         body = await self._request(
-            "POST", "/api/v1/auth/token", json={"username": username, "password": password}, auth=False
+            "POST", "/api/v1/auth/token", json_body={"username": username, "password": password}, auth=False
         )
         token = _require(body.get("access_token"), str, "'access_token'")
         role = _require(body.get("role"), str, "'role'")
@@ -293,7 +295,7 @@ class CentralApi:
         path: str,
         *,
         params: dict[str, Any] | None = None,
-        json: Any = None,
+        json_body: Any = None,
         auth: bool = True,
     ) -> dict[str, Any]:
         attempt = 0
@@ -301,7 +303,9 @@ class CentralApi:
         while True:
             headers = {"Authorization": f"Bearer {self.token}"} if auth and self.token else {}
             try:
-                response = await self._client.request(method, path, params=params, json=json, headers=headers)
+                response = await self._client.request(
+                    method, path, params=params, json=json_body, headers=headers
+                )
             except httpx.TransportError as exc:
                 if attempt < self._max_retries:
                     await self._pause(attempt, None, f"{method} {path}: {exc!r}")
@@ -327,7 +331,7 @@ class CentralApi:
                     continue
             if status >= 400:
                 raise _error_from(response)
-            return _json_object(response)
+            return await _json_object(response)
 
     async def _refresh(self) -> str | None:
         assert self.token_refresher is not None
@@ -351,9 +355,14 @@ def _path(segment: str) -> str:
     return quote(segment, safe="")
 
 
-def _json_object(response: httpx.Response) -> dict[str, Any]:
+async def _json_object(response: httpx.Response) -> dict[str, Any]:
+    """Decode the body; big ones (change pages) off the event loop so a frame is never missed."""
+    content = response.content
     try:
-        body = response.json()
+        if len(content) > _PARSE_OFF_LOOP_BYTES:
+            body = await asyncio.to_thread(json.loads, content)
+        else:
+            body = json.loads(content)
     except (ValueError, UnicodeDecodeError) as exc:
         raise _bad("not JSON") from exc
     if not isinstance(body, dict):

@@ -9,10 +9,11 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import gc
 import logging
 import sqlite3
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -58,6 +59,19 @@ def _apply_page(path: Path, changes: list, next_since: int, feed_complete: bool)
     return worker_store(path).apply_changes_report(changes, next_since, feed_complete=feed_complete)
 
 
+@contextlib.contextmanager
+def _heap_frozen() -> Iterator[None]:
+    """Hide the objects alive before the sync (imports, pinyin and phone tables, Qt) from the
+    garbage collector while it runs. A sync allocates fast enough to trigger full collections,
+    and each walked ~300k long-lived objects, stalling every thread (the UI too) for ~90 ms;
+    frozen, a collection walks only what the sync itself made. Unfrozen afterwards."""
+    gc.freeze()
+    try:
+        yield
+    finally:
+        gc.unfreeze()
+
+
 class PullSync:
     """Pages through `/sync/changes` from the cache's last applied seq into the cache file."""
 
@@ -75,6 +89,14 @@ class PullSync:
 
         Raises ApiError when the server cannot be reached or answers badly, SyncError when the
         cache cannot be written; everything applied before the failure stays applied."""
+        with _heap_frozen():
+            return await self._run(progress, cancel)
+
+    async def _run(
+        self,
+        progress: Callable[[SyncProgress], None] | None,
+        cancel: asyncio.Event | None,
+    ) -> SyncResult:
         started = time.monotonic()
         applied = skipped = pages = 0
         since = await self._in_worker(_last_seq, self._path)

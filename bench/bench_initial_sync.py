@@ -1,0 +1,247 @@
+"""Initial sync into a fresh cache, and pop-index lookups, each against a raw sqlite3 baseline.
+
+    .venv/bin/python bench/bench_initial_sync.py                 # 20,000 customers (< 1 min)
+    .venv/bin/python bench/bench_initial_sync.py --customers 1000000
+
+1. Seeds a central API (SQLite) with N customers and serves it on 127.0.0.1.
+2. Times PullSync (HTTP paging + validation + pinyin keys + apply on the worker thread) into a
+   fresh cache, while a ticker on the event loop records the longest stall (the UI-thread budget
+   is 16 ms per frame).
+3. Baseline, same run: raw sqlite3 `executemany` of the very same pop-index rows (customers +
+   phones, read back from the synced cache) into a fresh file with the same schema; and the same
+   for all rows (detail tables too).
+4. `CacheStore.lookup_phone` p50/p99 vs a raw indexed sqlite3 SELECT on the same file.
+Writes bench/results/initial_sync.json.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import json
+import platform
+import random
+import socket
+import sqlite3
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT))
+
+import httpx  # noqa: E402
+
+from desktop.cache.migrate import upgrade  # noqa: E402
+from desktop.cache.store import CacheStore  # noqa: E402
+from desktop.services.api import CentralApi  # noqa: E402
+from desktop.services.sync import PullSync  # noqa: E402
+from desktop.services.worker import shutdown_worker  # noqa: E402
+
+TABLES = ("customers", "phones", "orders", "points_entries", "service_records", "marketing_touches")
+
+
+async def _timed_sync(url: str, token: str, cache: Path, page_size: int) -> tuple[float, object, list[float]]:
+    stalls: list[float] = []
+    done = asyncio.Event()
+
+    async def ticker() -> None:
+        interval = 0.005
+        while not done.is_set():
+            before = time.perf_counter()
+            await asyncio.sleep(interval)
+            stalls.append(time.perf_counter() - before - interval)
+
+    tick = asyncio.create_task(ticker())
+    async with CentralApi(url, token=token, timeout=60.0) as api:
+        started = time.perf_counter()
+        result = await PullSync(api, cache, page_size=page_size).run()
+        seconds = time.perf_counter() - started
+    done.set()
+    await tick
+    return seconds, result, stalls
+
+
+def _serve_in_subprocess(db_url: str) -> tuple[subprocess.Popen, str]:
+    """The central API in its own process, as in production: it must not share our GIL."""
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        port = probe.getsockname()[1]
+    process = subprocess.Popen(
+        [sys.executable, "-m", "desktop.cli", "central", "serve", "--db", db_url, "--port", str(port)],
+        cwd=ROOT,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
+    url = f"http://127.0.0.1:{port}"
+    deadline = time.monotonic() + 60
+    while time.monotonic() < deadline:
+        try:
+            if httpx.get(f"{url}/health", timeout=1).status_code == 200:
+                return process, url
+        except httpx.TransportError:
+            time.sleep(0.1)
+    process.terminate()
+    raise RuntimeError("the central API did not start")
+
+
+def _copy_rows(source: Path, target: Path, tables: tuple[str, ...]) -> float:
+    """Raw executemany of `tables`' rows from `source` into a fresh migrated `target`; seconds."""
+    with sqlite3.connect(source) as src:
+        rows = {t: src.execute(f"SELECT * FROM {t}").fetchall() for t in tables}
+    upgrade(target)
+    conn = sqlite3.connect(target, isolation_level=None)
+    conn.execute("PRAGMA journal_mode=WAL")
+    conn.execute("PRAGMA synchronous=NORMAL")
+    started = time.perf_counter()
+    conn.execute("BEGIN")
+    for table, table_rows in rows.items():
+        if table_rows:
+            marks = ", ".join("?" for _ in table_rows[0])
+            conn.executemany(f"INSERT INTO {table} VALUES ({marks})", table_rows)
+    conn.execute("COMMIT")
+    seconds = time.perf_counter() - started
+    conn.close()
+    return seconds
+
+
+def _percentile(samples: list[float], fraction: float) -> float:
+    ordered = sorted(samples)
+    return ordered[min(len(ordered) - 1, int(fraction * len(ordered)))]
+
+
+def _lookups(cache: Path, count: int, seed: int) -> dict[str, float]:
+    raw = sqlite3.connect(cache)
+    phones = [r[0] for r in raw.execute("SELECT e164 FROM phones")]
+    picks = random.Random(seed).choices(phones, k=count)
+    store = CacheStore(cache)
+    raw_query = (
+        "SELECT c.id, c.name, c.tier, c.membership_level, c.points_balance, c.churn_risk, c.churn_reasons,"
+        " c.tags FROM phones p JOIN customers c ON c.id = p.customer_id WHERE p.e164 = ?"
+    )
+    for e164 in picks[:200]:  # warm both paths equally
+        store.lookup_phone(e164)
+        raw.execute(raw_query, (e164,)).fetchall()
+    ours, baseline = [], []
+    for e164 in picks:
+        t0 = time.perf_counter()
+        cards = store.lookup_phone(e164)
+        t1 = time.perf_counter()
+        rows = raw.execute(raw_query, (e164,)).fetchall()
+        t2 = time.perf_counter()
+        assert len(cards) == len(rows) >= 1
+        ours.append((t1 - t0) * 1000)
+        baseline.append((t2 - t1) * 1000)
+    store.close()
+    raw.close()
+    return {
+        "lookup_phone_p50_ms": statistics.median(ours),
+        "lookup_phone_p99_ms": _percentile(ours, 0.99),
+        "raw_select_p50_ms": statistics.median(baseline),
+        "raw_select_p99_ms": _percentile(baseline, 0.99),
+    }
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(
+        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
+    parser.add_argument("--customers", type=int, default=20_000)
+    parser.add_argument("--page-size", type=int, default=1000)
+    parser.add_argument("--lookups", type=int, default=5000)
+    parser.add_argument("--seed", type=int, default=42)
+    parser.add_argument("--out", type=Path, default=ROOT / "bench" / "results" / "initial_sync.json")
+    args = parser.parse_args(argv)
+
+    with tempfile.TemporaryDirectory(prefix="calldesk-bench-") as tmp:
+        workdir = Path(tmp)
+        db_url = f"sqlite:///{workdir / 'central.sqlite3'}"
+        print(f"seeding central with {args.customers:,} customers ...", flush=True)
+        # Seeding runs in its own process too: its generator state must not sit in our heap,
+        # where every full garbage collection during the sync would have to walk it.
+        seed_started = time.perf_counter()
+        subprocess.run(
+            [sys.executable, "-m", "desktop.cli", "central", "seed", "--db", db_url,
+             "--customers", str(args.customers), "--seed", str(args.seed)],
+            cwd=ROOT, check=True, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+        )  # fmt: skip
+        print(f"  seeded in {time.perf_counter() - seed_started:.1f}s", flush=True)
+        server, url = _serve_in_subprocess(db_url)
+        try:
+            token = httpx.post(
+                f"{url}/api/v1/auth/token", json={"username": "1001", "password": "demo"}
+            ).json()["access_token"]
+            cache = workdir / "cache.sqlite3"
+            sync_s, result, stalls = asyncio.run(_timed_sync(url, token, cache, args.page_size))
+        finally:
+            server.terminate()
+            server.wait(10)
+        shutdown_worker()
+
+        with CacheStore(cache) as store:
+            counts = store.counts()
+            cache_bytes = store.file_size_bytes()
+        baseline_pop_s = _copy_rows(cache, workdir / "baseline_pop.sqlite3", ("customers", "phones"))
+        baseline_all_s = _copy_rows(cache, workdir / "baseline_all.sqlite3", TABLES)
+        lookups = _lookups(cache, args.lookups, args.seed)
+
+    customers = counts["customers"]
+    figures = {
+        "customers": customers,
+        "changes_applied": result.applied,  # type: ignore[attr-defined]
+        "pages": result.pages,  # type: ignore[attr-defined]
+        "page_size": args.page_size,
+        "sync_seconds": sync_s,
+        "sync_customers_per_s": customers / sync_s,
+        "sync_changes_per_s": result.applied / sync_s,  # type: ignore[attr-defined]
+        "max_event_loop_stall_ms": max(stalls, default=0.0) * 1000,
+        "p99_event_loop_stall_ms": _percentile(stalls, 0.99) * 1000 if stalls else 0.0,
+        "event_loop_ticks": len(stalls),
+        "baseline_raw_executemany_pop_index_seconds": baseline_pop_s,
+        "baseline_pop_index_customers_per_s": customers / baseline_pop_s,
+        "baseline_raw_executemany_all_rows_seconds": baseline_all_s,
+        "ratio_sync_vs_raw_pop_index": sync_s / baseline_pop_s,
+        "ratio_sync_vs_raw_all_rows": sync_s / baseline_all_s,
+        **lookups,
+        "ratio_lookup_p50_vs_raw": lookups["lookup_phone_p50_ms"] / lookups["raw_select_p50_ms"],
+        "cache_bytes": cache_bytes,
+        "counts": counts,
+        "python": platform.python_version(),
+        "sqlite": sqlite3.sqlite_version,
+        "machine": platform.machine(),
+    }
+    f = figures
+    print(
+        f"initial sync: {customers:,} customers ({f['changes_applied']:,} changes, {f['pages']} pages) "
+        f"in {sync_s:.2f}s = {f['sync_customers_per_s']:,.0f} customers/s"
+    )
+    print(
+        f"  baseline raw executemany, pop index only: {baseline_pop_s:.2f}s = "
+        f"{f['baseline_pop_index_customers_per_s']:,.0f} customers/s "
+        f"-> ratio {f['ratio_sync_vs_raw_pop_index']:.1f}x"
+    )
+    print(
+        f"  baseline raw executemany, all rows:       {baseline_all_s:.2f}s "
+        f"-> ratio {f['ratio_sync_vs_raw_all_rows']:.1f}x"
+    )
+    print(
+        f"  event-loop stall during sync: p99 {f['p99_event_loop_stall_ms']:.1f} ms, "
+        f"max {f['max_event_loop_stall_ms']:.1f} ms over {f['event_loop_ticks']:,} ticks (frame: 16 ms)"
+    )
+    print(
+        f"lookup_phone p50 {f['lookup_phone_p50_ms']:.3f} ms, p99 {f['lookup_phone_p99_ms']:.3f} ms; "
+        f"raw SELECT p50 {f['raw_select_p50_ms']:.3f} ms, p99 {f['raw_select_p99_ms']:.3f} ms "
+        f"-> ratio {f['ratio_lookup_p50_vs_raw']:.1f}x"
+    )
+    print(f"cache file: {cache_bytes / 1e6:.1f} MB")
+    args.out.parent.mkdir(parents=True, exist_ok=True)
+    args.out.write_text(json.dumps(figures, indent=2) + "\n", encoding="utf-8")
+    print(f"wrote {args.out}")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
