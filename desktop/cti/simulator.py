@@ -292,6 +292,32 @@ class CtiSimulator:
             await self._writer.drain()
         return sent
 
+    async def stream(self, rate_per_s: float, duration_s: float, *, tick_s: float = 0.005) -> int:
+        """Send whole calls' events at a steady `rate_per_s` for `duration_s` (load generation).
+
+        Sends what is due every `tick_s`, so the rate holds on average even when sleeps overshoot.
+        Returns how many events were sent."""
+        await self.connect()
+        assert self._writer is not None
+        loop = asyncio.get_running_loop()
+        started = loop.time()
+        sent = 0
+        queued: list[dict[str, Any]] = []
+        while (elapsed := loop.time() - started) < duration_s:
+            due = int(elapsed * rate_per_s) - sent
+            if due > 0:
+                lines = []
+                for _ in range(due):
+                    if not queued:
+                        queued = self.call_events(abandon=False)
+                    lines.append(self._line(queued.pop(0)))
+                self._writer.write(b"".join(lines))
+                await self._writer.drain()
+                sent += due
+                self.events_sent += due
+            await asyncio.sleep(tick_s)
+        return sent
+
     async def play_script(self, script: Iterable[dict[str, Any]]) -> int:
         """Send scripted events in order. Each dict is a wire event; optional "delay_s" sleeps first;
         a missing "ts" becomes now and a missing "agent" on call/agent events becomes ours.
@@ -373,6 +399,10 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
         "--script", type=Path, help="JSON-lines file of events to play instead of random calls"
     )
     parser.add_argument("--burst", type=int, default=0, help="send this many events flat out, then stop")
+    parser.add_argument(
+        "--rate", type=float, default=0.0, help="send events at this steady rate per second..."
+    )
+    parser.add_argument("--duration", type=float, default=10.0, help="...for this many seconds (with --rate)")
     parser.add_argument("--seed", type=int, help="random seed for repeatable traffic")
 
 
@@ -425,6 +455,8 @@ async def _simulate(simulator: CtiSimulator, args: argparse.Namespace, script: l
             await simulator.play_script(script)
         elif args.burst:
             await simulator.burst(args.burst)
+        elif args.rate > 0:
+            await simulator.stream(args.rate, args.duration)
         else:
             await simulator.run(args.calls, args.interval)
         await simulator.ping()  # the listener has read everything we sent once it answers

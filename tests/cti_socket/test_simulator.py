@@ -200,3 +200,11 @@ def test_cli_failures_exit_non_zero(threaded, tmp_path):
     assert simulator_cli.run(cli_args("--port", port, "--token", TOKEN, "--script", str(invalid))) == 2
     assert simulator_cli.run(cli_args("--port", "1", "--token", TOKEN, "--calls", "1")) == 1
     assert threaded.received.events == []
+
+
+async def test_stream_holds_the_asked_rate(listener, received):
+    async with CtiSimulator(port=listener.port, token=TOKEN, agent="1001", numbers=KNOWN, seed=4) as sim:
+        sent = await sim.stream(rate_per_s=1000, duration_s=0.5)
+        await sim.ping()
+    assert 400 <= sent <= 500
+    assert len(received.events) == sent == sim.events_sent
