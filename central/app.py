@@ -71,6 +71,12 @@ class ApiError(Exception):
         self.field = field
 
 
+def reject_control_characters(value: str, field: str) -> None:
+    """NUL and other C0 controls never belong in names, numbers or ids (PostgreSQL rejects NUL)."""
+    if any(ord(ch) < 32 for ch in value):
+        raise ApiError(422, "validation_error", f"{field}: control characters are not allowed", field)
+
+
 def server_time() -> str:
     return format_ts(datetime.now(UTC)) or ""
 
@@ -211,6 +217,7 @@ def create_app(db_url: str) -> FastAPI:
         responses={200: {"model": TokenResponse}, 401: _ERRORS[401], 422: _ERRORS[422]},
     )
     def token(body: TokenRequest) -> JSONResponse:
+        reject_control_characters(body.username, "username")
         with engine.connect() as conn:
             user = auth.authenticate(conn, body.username, body.password)
         if user is None:
@@ -250,6 +257,7 @@ def create_app(db_url: str) -> FastAPI:
         q: Annotated[str, Query(min_length=1, max_length=100)],
         limit: Annotated[int, Query(ge=1, le=100)] = 20,
     ) -> JSONResponse:
+        reject_control_characters(q, "q")
         text = q.strip()
         if not text:
             raise ApiError(422, "validation_error", "q: search text is empty", "q")
@@ -263,6 +271,7 @@ def create_app(db_url: str) -> FastAPI:
         responses={200: {"model": CustomerDetailResponse}, 404: {"model": ErrorResponse}, **_ERRORS},
     )
     def customer(_who: Principal, customer_id: CustomerId) -> JSONResponse:
+        reject_control_characters(customer_id, "customer_id")
         with engine.connect() as conn:
             detail = queries.customer_detail(conn, customer_id)
         if detail is None:
@@ -275,6 +284,7 @@ def create_app(db_url: str) -> FastAPI:
         responses={200: {"model": CustomerSummaryResponse}, 404: {"model": ErrorResponse}, **_ERRORS},
     )
     def summary(_who: Principal, customer_id: CustomerId) -> JSONResponse:
+        reject_control_characters(customer_id, "customer_id")
         with engine.connect() as conn:
             found = queries.customer_summary(conn, customer_id)
         if found is None:

@@ -81,12 +81,21 @@ def create_user(
 def ensure_demo_users(conn: Connection) -> int:
     """Create the contract's demo users that are missing; returns how many were created."""
     present = set(conn.execute(sa.select(users.c.username)).scalars())
-    created = 0
-    for username, password, role, agent_id, display_name in DEMO_USERS:
-        if username not in present:
-            create_user(conn, username, password, role, agent_id, display_name)
-            created += 1
-    return created
+    missing = [user for user in DEMO_USERS if user[0] not in present]
+    # One argon2 hash (~0.1-0.25 s) for the shared, published demo password, not one per user.
+    hashes = {password: hash_password(password) for _, password, _, _, _ in missing}
+    for username, password, role, agent_id, display_name in missing:
+        conn.execute(
+            users.insert().values(
+                username=username,
+                password_hash=hashes[password],
+                role=role,
+                agent_id=agent_id,
+                display_name=display_name,
+                created_at=datetime.now(UTC),
+            )
+        )
+    return len(missing)
 
 
 def authenticate(conn: Connection, username: str, password: str) -> Principal | None:

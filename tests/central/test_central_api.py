@@ -323,3 +323,40 @@ def test_server_time_header_is_current(seeded_central_shared):
     response = httpx.get(f"{seeded_central_shared.url}/health")
     stamp = datetime.fromisoformat(response.headers["x-server-time"].replace("Z", "+00:00"))
     assert abs((datetime.now(stamp.tzinfo) - stamp).total_seconds()) < 60
+
+
+@settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(q=st.text(max_size=120), limit=st.integers(min_value=-5, max_value=200))
+def test_search_never_fails_on_arbitrary_input(seeded_central_shared, q, limit):
+    with seeded_central_shared.client() as client:
+        response = client.get("/api/v1/customers/search", params={"q": q, "limit": limit})
+    assert response.status_code in (200, 422), response.text
+    if response.status_code == 422:
+        assert_error(response, 422)
+    else:
+        assert len(response.json()["results"]) <= limit
+
+
+def test_parallel_lookups_all_answer(seeded_central_shared):
+    from concurrent.futures import ThreadPoolExecutor
+
+    number = seeded_central_shared.shared_landline()
+    expected = seeded_central_shared.customers_with_phone(number)
+
+    def lookup(_: int) -> list[str]:
+        with seeded_central_shared.client() as client:
+            body = client.get("/api/v1/customers/lookup", params={"phone": number}).json()
+        return [m["id"] for m in body["matches"]]
+
+    with ThreadPoolExecutor(max_workers=16) as pool:
+        results = list(pool.map(lookup, range(64)))
+    assert results == [expected] * 64
+
+
+def test_control_characters_are_rejected_not_crashing(seeded_central_shared):
+    with seeded_central_shared.client() as client:
+        assert_error(client.get("/api/v1/customers/search", params={"q": "王\x00"}), 422, field="q")
+        assert_error(client.get("/api/v1/customers/C0000001%00"), 422, field="customer_id")
+        assert_error(client.get("/api/v1/customers/C0000001%00/summary"), 422, field="customer_id")
+        response = client.post("/api/v1/auth/token", json={"username": "10\x0001", "password": "demo"})
+        assert_error(response, 422, field="username")
