@@ -237,7 +237,10 @@ class CtiListener:
         server.close()
         tasks = [s.task for s in self._open if s.task is not None and not s.task.done()]
         for source in list(self._open):
-            source.writer.close()
+            if source.writer.transport.get_write_buffer_size():
+                source.writer.transport.abort()  # do not wait on a peer that is not reading
+            else:
+                source.writer.close()
         if tasks:
             _, still_running = await asyncio.wait(tasks, timeout=1.0)
             for task in still_running:
@@ -293,7 +296,7 @@ class CtiListener:
                 source.peer,
                 source.agent,
             )
-            writer.close()
+            writer.transport.abort()  # close() would wait forever to flush to a peer that never reads
             return False
         writer.write(data)
         return True
