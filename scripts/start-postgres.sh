@@ -31,7 +31,7 @@ cluster=$(echo "$cluster_line" | awk '{print $2}')
 port=$(echo "$cluster_line" | awk '{print $3}')
 status=$(echo "$cluster_line" | awk '{print $4}')
 
-if [ "$status" != "online" ]; then
+if [[ "$status" != online* ]]; then
   log "starting cluster $version/$cluster on port $port"
   pg_ctlcluster "$version" "$cluster" start
 fi
