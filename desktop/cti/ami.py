@@ -1,0 +1,406 @@
+"""Asterisk AMI connector: an asyncio client that logs in, turns the event stream into normalised
+CTI events, and sends the actions behind the desktop's commands.
+
+    client = AmiClient(AmiConfig(host, 5038, "calldesk", secret, auth="md5"),
+                       on_event=forward, on_state=show_banner)
+    task = asyncio.create_task(client.run())      # connect, re-connect with backoff, re-sync
+
+Every event passes through one `CallStateMachine`; only events that change it reach `on_event`,
+so the QueueStatus re-sync after a reconnect does not hand consumers anything twice.
+`on_state("connected" | "disconnected", detail)` drives a "PBX disconnected" banner.
+
+Commands: AMI cannot make a SIP phone go off-hook, so `answer` is not possible here (the phone
+or its softphone plug-in answers); nor is `hold` (Asterisk has no AMI action that puts an
+arbitrary channel on hold: the phone does it, and the Hold/Unhold events come back). What maps:
+hangup -> Hangup, transfer -> BlindTransfer (Redirect on Asterisk 11), attended transfer ->
+Atxfer, pause/unpause -> QueuePause (with Reason), dial -> Originate.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import hashlib
+import itertools
+import logging
+import random
+import time
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from typing import Any
+
+from desktop.cti.ami_normalize import AmiNormalizer, normalize_messages
+from desktop.cti.ami_parser import AmiMessage, AmiParser, parse_ami_messages
+from desktop.cti.callstate import CallStateMachine
+from desktop.cti.events import CtiEvent, QueueEvent, QueueEventKind
+
+log = logging.getLogger(__name__)
+
+CONNECTED, DISCONNECTED = "connected", "disconnected"
+
+
+def parse_ami_bytes(data: bytes) -> list[CtiEvent]:
+    """A recorded AMI stream -> normalised events (what `calldesk cti parse --format ami` prints)."""
+    return normalize_messages(parse_ami_messages(data))
+
+
+class AmiError(Exception):
+    """An AMI problem; the message says what happened and what to do."""
+
+
+class AmiAuthError(AmiError):
+    """The PBX refused the login: wrong user name or secret, or the user may not log in."""
+
+
+class AmiActionError(AmiError):
+    """The PBX answered an action with Response: Error."""
+
+    def __init__(self, action: str, response: AmiMessage) -> None:
+        self.response = response
+        super().__init__(f"AMI {action} failed: {response.get('Message') or 'no reason given'}")
+
+
+class AmiConnectionError(AmiError, ConnectionError):
+    """The connection to the PBX is down."""
+
+
+class AmiNotSupported(AmiError):
+    """The command has no AMI equivalent (see the module docstring)."""
+
+
+@dataclass
+class AmiConfig:
+    host: str
+    port: int = 5038
+    username: str = ""
+    secret: str = field(default="", repr=False)
+    auth: str = "md5"  # "md5" (challenge/response) or "plain"
+    connect_timeout: float = 5.0
+    action_timeout: float = 10.0
+    backoff_initial: float = 0.5
+    backoff_max: float = 30.0
+    backoff_jitter: float = 0.25  # each delay is stretched by up to this fraction, at random
+
+
+@dataclass
+class AmiListResult:
+    """An event-list action's answer: the response and the events up to its *Complete event."""
+
+    response: AmiMessage
+    events: list[AmiMessage]
+
+
+@dataclass
+class _Pending:
+    future: asyncio.Future[Any]
+    action: str
+    events: list[AmiMessage] | None = None  # set while an event list is being collected
+    response: AmiMessage | None = None
+
+
+class AmiClient:
+    def __init__(
+        self,
+        config: AmiConfig,
+        on_event: Callable[[CtiEvent], None] | None = None,
+        on_state: Callable[[str, str], None] | None = None,
+        rng: random.Random | None = None,
+    ) -> None:
+        self.config = config
+        self.on_event = on_event
+        self.on_state = on_state
+        self.state = CallStateMachine()
+        self.normalizer = AmiNormalizer()
+        self.connected = False
+        self.version: str | None = None
+        self.reconnects = 0
+        self._rng = rng or random.Random()
+        self._ids = itertools.count(1)
+        self._pending: dict[str, _Pending] = {}
+        self._writer: asyncio.StreamWriter | None = None
+        self._reader_task: asyncio.Task[None] | None = None
+        self._closing = False
+
+    # ---- connection life ------------------------------------------------------------------
+    async def connect(self) -> None:
+        """Connect, log in (raises AmiAuthError on a refused login), turn events on, re-sync."""
+        try:
+            reader, writer = await asyncio.wait_for(
+                asyncio.open_connection(self.config.host, self.config.port), self.config.connect_timeout
+            )
+        except (OSError, TimeoutError) as exc:
+            raise AmiConnectionError(
+                f"cannot reach the PBX's AMI at {self.config.host}:{self.config.port} ({exc}); "
+                "check the host, port and that manager.conf enables it"
+            ) from exc
+        self._writer = writer
+        parser = AmiParser()
+        self._reader_task = asyncio.get_running_loop().create_task(self._read_loop(reader, parser))
+        try:
+            await self._login()
+        except BaseException:
+            await self._drop_connection()
+            raise
+        self.version = parser.version
+        self.connected = True
+        self._notify(CONNECTED, f"AMI {self.version or '?'} at {self.config.host}:{self.config.port}")
+        await self.resync()
+
+    async def run(self) -> None:
+        """Stay connected until close(): reconnect with exponential backoff and jitter.
+
+        A refused login stops the loop (raises AmiAuthError): retrying a wrong secret only
+        locks the account or fills the PBX's security log.
+        """
+        delay = self.config.backoff_initial
+        while not self._closing:
+            try:
+                await self.connect()
+                delay = self.config.backoff_initial
+                assert self._reader_task is not None
+                await self._reader_task
+            except AmiAuthError as exc:
+                self._notify(DISCONNECTED, str(exc))
+                raise
+            except (AmiError, OSError, TimeoutError) as exc:
+                log.warning("AMI: %s", exc)
+            await self._drop_connection()
+            if self._closing:
+                break
+            self.reconnects += 1
+            wait = delay * (1.0 + self.config.backoff_jitter * self._rng.random())
+            log.info("AMI: reconnecting in %.2f s", wait)
+            await asyncio.sleep(wait)
+            delay = min(delay * 2, self.config.backoff_max)
+
+    async def close(self) -> None:
+        self._closing = True
+        if self._writer is not None and self.connected:
+            with contextlib.suppress(Exception):
+                await asyncio.wait_for(self.send_action("Logoff"), 1.0)
+        await self._drop_connection()
+
+    async def _drop_connection(self) -> None:
+        writer, self._writer = self._writer, None
+        task, self._reader_task = self._reader_task, None
+        if writer is not None:
+            writer.close()
+            with contextlib.suppress(Exception):
+                await writer.wait_closed()
+        if task is not None and not task.done():
+            task.cancel()
+            with contextlib.suppress(BaseException):
+                await task
+        self._fail_pending("the connection to the PBX was lost")
+        was_connected, self.connected = self.connected, False
+        for event in self.normalizer.flush():
+            self._deliver(event)
+        if was_connected:
+            self._notify(DISCONNECTED, "PBX disconnected; reconnecting")
+
+    def _notify(self, state: str, detail: str) -> None:
+        if self.on_state is not None:
+            try:
+                self.on_state(state, detail)
+            except Exception:
+                log.exception("AMI: connection-state callback failed")
+
+    # ---- reading ------------------------------------------------------------------------
+    async def _read_loop(self, reader: asyncio.StreamReader, parser: AmiParser) -> None:
+        while True:
+            data = await reader.read(65536)
+            if not data:
+                return
+            for message in parser.feed(data):
+                self._dispatch(message)
+
+    def _dispatch(self, message: AmiMessage) -> None:
+        action_id = message.headers.get("ActionID")
+        pending = self._pending.get(action_id) if action_id else None
+        if pending is not None:
+            self._route_to_action(action_id or "", pending, message)
+        if "Event" in message.headers:
+            for event in self.normalizer.feed(message):
+                self._deliver(event)
+
+    def _route_to_action(self, action_id: str, pending: _Pending, message: AmiMessage) -> None:
+        if "Response" in message.headers and pending.response is None:
+            pending.response = message
+            if message.headers["Response"] == "Error":
+                self._pending.pop(action_id, None)
+                if not pending.future.done():
+                    pending.future.set_exception(AmiActionError(pending.action, message))
+            elif message.headers.get("EventList", "").lower() == "start":
+                pending.events = []
+            else:
+                self._pending.pop(action_id, None)
+                if not pending.future.done():
+                    pending.future.set_result(message)
+        elif "Event" in message.headers and pending.events is not None:
+            if message.headers.get("EventList", "").lower() == "complete":
+                self._pending.pop(action_id, None)
+                if not pending.future.done():
+                    assert pending.response is not None
+                    pending.future.set_result(AmiListResult(pending.response, pending.events))
+            else:
+                pending.events.append(message)
+
+    def _deliver(self, event: CtiEvent) -> None:
+        if not self.state.apply(event):
+            return
+        if self.on_event is not None:
+            try:
+                self.on_event(event)
+            except Exception:
+                log.exception("AMI: event consumer failed on %s", event.wire_type)
+
+    def _fail_pending(self, reason: str) -> None:
+        pending, self._pending = self._pending, {}
+        for item in pending.values():
+            if not item.future.done():
+                item.future.set_exception(AmiConnectionError(reason))
+
+    # ---- actions ------------------------------------------------------------------------
+    async def _send(self, action: str, headers: dict[str, str]) -> _Pending:
+        if self._writer is None:
+            raise AmiConnectionError("not connected to the PBX")
+        action_id = f"cd-{next(self._ids)}"
+        lines = [f"Action: {action}", f"ActionID: {action_id}"]
+        for key, value in headers.items():
+            text = str(value).replace("\r", " ").replace("\n", " ")
+            lines.append(f"{key}: {text}")
+        pending = _Pending(asyncio.get_running_loop().create_future(), action)
+        self._pending[action_id] = pending
+        self._writer.write(("\r\n".join(lines) + "\r\n\r\n").encode())
+        try:
+            await self._writer.drain()
+        except (OSError, ConnectionError) as exc:
+            self._pending.pop(action_id, None)
+            raise AmiConnectionError(f"could not send {action}: {exc}") from exc
+        return pending
+
+    async def _await(self, pending: _Pending) -> Any:
+        try:
+            return await asyncio.wait_for(asyncio.shield(pending.future), self.config.action_timeout)
+        except TimeoutError as exc:
+            raise AmiError(
+                f"the PBX did not answer {pending.action} within {self.config.action_timeout} s"
+            ) from exc
+
+    async def send_action(self, action: str, **headers: str) -> AmiMessage:
+        """Send one action; returns its response (raises AmiActionError on Response: Error)."""
+        result = await self._await(await self._send(action, headers))
+        if isinstance(result, AmiListResult):
+            return result.response
+        return result
+
+    async def send_list_action(self, action: str, **headers: str) -> AmiListResult:
+        """An event-list action (QueueStatus, CoreShowChannels ...): response + its events."""
+        result = await self._await(await self._send(action, headers))
+        if isinstance(result, AmiListResult):
+            return result
+        return AmiListResult(result, [])
+
+    async def _login(self) -> None:
+        user, secret = self.config.username, self.config.secret
+        try:
+            if self.config.auth.lower() == "md5":
+                challenge = await self.send_action("Challenge", AuthType="MD5")
+                key = hashlib.md5((challenge.get("Challenge") + secret).encode()).hexdigest()
+                await self.send_action("Login", AuthType="MD5", Username=user, Key=key, Events="on")
+            else:
+                await self.send_action("Login", Username=user, Secret=secret, Events="on")
+        except AmiActionError as exc:
+            reason = exc.response.get("Message") or "refused"
+            raise AmiAuthError(
+                f"the PBX refused the AMI login for user {user!r}: {reason}. "
+                "Check the AMI user name and secret (manager.conf) in the CTI settings."
+            ) from exc
+
+    async def resync(self) -> AmiListResult:
+        """QueueStatus: members and waiting callers go through the state machine (which drops
+        what it already knows); callers we thought waiting but the PBX no longer lists leave."""
+        result = await self.send_list_action("QueueStatus")
+        present: dict[str, set[str]] = {name: set() for name in self.state.queues}
+        for message in result.events:
+            queue = message.get("Queue")
+            if not queue:
+                continue
+            present.setdefault(queue, set())
+            if message.event == "QueueEntry":
+                call_id = self.normalizer.call_id_for_channel(message.get("Uniqueid"))
+                if call_id:
+                    present[queue].add(call_id)
+        now = time.time()
+        for queue, call_ids in present.items():
+            for event in self.state.stale_waiting(queue, call_ids, now):
+                self._deliver(event)
+        return result
+
+    # ---- commands -----------------------------------------------------------------------
+    def _agent_channel(self, call_id: str) -> str:
+        caller_channel, agent_channel = self.normalizer.call_channels(call_id)
+        channel = agent_channel or caller_channel
+        if not channel:
+            raise AmiError(f"no such call {call_id!r} (or it has no channel yet)")
+        return channel
+
+    async def hangup(self, call_id: str) -> AmiMessage:
+        caller_channel, agent_channel = self.normalizer.call_channels(call_id)
+        channel = caller_channel or agent_channel
+        if not channel:
+            raise AmiError(f"no such call {call_id!r}")
+        return await self.send_action("Hangup", Channel=channel, Cause="16")
+
+    async def transfer(self, call_id: str, target: str, context: str = "default") -> AmiMessage:
+        """Blind transfer: the agent's channel transfers its peer to target@context."""
+        channel = self._agent_channel(call_id)
+        if self.version and self.version.split(".")[0].isdigit() and int(self.version.split(".")[0]) < 2:
+            caller_channel, _ = self.normalizer.call_channels(call_id)
+            return await self.send_action(
+                "Redirect", Channel=caller_channel or channel, Exten=target, Context=context, Priority="1"
+            )
+        return await self.send_action("BlindTransfer", Channel=channel, Exten=target, Context=context)
+
+    async def attended_transfer(self, call_id: str, target: str, context: str = "default") -> AmiMessage:
+        return await self.send_action(
+            "Atxfer", Channel=self._agent_channel(call_id), Exten=target, Context=context
+        )
+
+    async def pause(self, agent: str, paused: bool, reason: str = "", queue: str | None = None) -> AmiMessage:
+        interface = self.normalizer.interface_of(agent) or agent
+        headers = {"Interface": interface, "Paused": "true" if paused else "false"}
+        if queue:
+            headers["Queue"] = queue
+        if paused and reason:
+            headers["Reason"] = reason
+        return await self.send_action("QueuePause", **headers)
+
+    async def dial(
+        self, agent_channel: str, number: str, context: str = "default", caller_id: str = ""
+    ) -> AmiMessage:
+        """Click-to-dial: ring the agent's phone, then dial `number` from `context`."""
+        headers = {
+            "Channel": agent_channel,
+            "Exten": number,
+            "Context": context,
+            "Priority": "1",
+            "Async": "true",
+        }
+        if caller_id:
+            headers["CallerID"] = caller_id
+        return await self.send_action("Originate", **headers)
+
+    async def hold(self, call_id: str) -> AmiMessage:
+        raise AmiNotSupported("hold is done on the phone: AMI has no action that holds a channel")
+
+    async def answer(self, call_id: str) -> AmiMessage:
+        raise AmiNotSupported("answer is done on the phone: AMI cannot take a SIP phone off-hook")
+
+    async def queue_status(self, queue: str | None = None) -> AmiListResult:
+        return await self.send_list_action("QueueStatus", **({"Queue": queue} if queue else {}))
+
+    def stale_events(self, queue: str, present: set[str]) -> list[QueueEvent]:
+        return [
+            e for e in self.state.stale_waiting(queue, present, time.time()) if e.kind is QueueEventKind.LEAVE
+        ]

@@ -1,0 +1,671 @@
+"""AMI messages -> normalised CTI events (desktop/cti/events.py).
+
+Understands Asterisk 13+ event names (QueueCallerJoin, AgentConnect, QueueMemberPause, Hold,
+BlindTransfer ...) and the Asterisk 11 ones (Join, Leave, QueueMemberPaused, Transfer, the old
+AgentCalled/AgentConnect headers). Calls are identified by the Linkedid of the channel that joined
+the queue (Uniqueid where the PBX gives no Linkedid), and keep that id for their whole life.
+
+Queue timeouts and abandons: app_queue.c calls record_abandoned() -- and so sends
+QueueCallerAbandon -- both when the caller hangs up and when the queue gives up (timeout,
+leavewhenempty). What tells them apart is what the caller's channel does next: a caller who hung
+up has a (Soft)HangupRequest/Hangup on that channel; a caller the queue let go gets
+QUEUESTATUS=TIMEOUT|LEAVEEMPTY|... (VarSet) and carries on in the dialplan (Newexten). So an
+abandon is held back until one of those arrives (or `flush()`), then emitted as queue.abandon
+or queue.timeout.
+"""
+
+from __future__ import annotations
+
+import logging
+import time
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Any
+
+from desktop.cti.ami_parser import AmiMessage
+from desktop.cti.events import (
+    AgentEvent,
+    AgentEventKind,
+    CallEvent,
+    CallEventKind,
+    CtiEvent,
+    QueueEvent,
+    QueueEventKind,
+)
+from desktop.domain.phone import normalize
+
+log = logging.getLogger(__name__)
+
+# QueueMemberStatus / device state codes (include/asterisk/devicestate.h AST_DEVICE_*).
+MEMBER_STATES = {
+    "0": "unknown",
+    "1": "ready",
+    "2": "busy",
+    "3": "busy",
+    "4": "unavailable",
+    "5": "unavailable",
+    "6": "ringing",
+    "7": "busy",
+    "8": "busy",
+}
+# QUEUESTATUS values (app_queue.c queue_results) that mean the queue let the caller go.
+QUEUE_GAVE_UP = {
+    "TIMEOUT": "timeout",
+    "LEAVEEMPTY": "empty",
+    "JOINEMPTY": "empty",
+    "LEAVEUNAVAIL": "unavailable",
+    "JOINUNAVAIL": "unavailable",
+    "FULL": "full",
+    "WITHDRAW": "withdraw",
+}
+DNIS_VARIABLES = frozenset({"DNIS", "FROM_DID", "DID", "CALLERID(DNID)"})
+_NOT_A_NUMBER = frozenset({"", "<unknown>", "unknown", "s", "h", "i", "t"})
+
+
+@dataclass(slots=True)
+class _Channel:
+    linkedid: str
+    name: str = ""
+    caller_raw: str = ""
+    caller_name: str = ""
+    withheld: bool = False
+    dnis: str | None = None
+    dnis_from_variable: bool = False
+    hangup_requested: bool = False
+
+
+@dataclass(slots=True)
+class _Call:
+    call_id: str
+    caller_uid: str
+    queue: str | None = None
+    agent: str | None = None
+    caller: str | None = None
+    caller_name: str = ""
+    dnis: str | None = None
+    ended: bool = False
+    caller_channel: str = ""
+    agent_channel: str = ""
+
+
+@dataclass(slots=True)
+class _PendingAbandon:
+    queue: str
+    call_id: str
+    ts: float
+    position: int | None
+    wait_s: float | None
+    extra: dict[str, Any]
+
+
+def _int(text: str) -> int | None:
+    try:
+        return int(text)
+    except (TypeError, ValueError):
+        return None
+
+
+def _float(text: str) -> float | None:
+    try:
+        value = float(text)
+    except (TypeError, ValueError):
+        return None
+    return value if value == value and abs(value) != float("inf") else None
+
+
+def _numeric_exten(exten: str) -> str | None:
+    text = exten.strip()
+    if text.lower() in _NOT_A_NUMBER:
+        return None
+    digits = text[1:] if text.startswith("+") else text
+    if len(digits) >= 3 and digits.isdigit() and digits.isascii():
+        return text
+    return None
+
+
+class AmiNormalizer:
+    """Turns a stream of AmiMessages into CtiEvents. Stateful (channels, members, calls); pure."""
+
+    def __init__(self, clock: Callable[[], float] = time.time) -> None:
+        self._clock = clock
+        self._channels: dict[str, _Channel] = {}
+        self._uid_call: dict[str, str] = {}  # any channel uniqueid of a known call -> call id
+        self._calls: dict[str, _Call] = {}
+        self._members: dict[str, str] = {}  # interface -> member name
+        self._pending: dict[str, _PendingAbandon] = {}  # caller uniqueid -> held-back abandon
+        self.unhandled = 0
+        self._handlers: dict[str, Callable[[AmiMessage, float], list[CtiEvent]]] = {
+            "Newchannel": self._on_channel_info,
+            "NewCallerid": self._on_channel_info,
+            "Newstate": self._on_channel_info,
+            "Newexten": self._on_newexten,
+            "VarSet": self._on_varset,
+            "HangupRequest": self._on_hangup_request,
+            "SoftHangupRequest": self._on_hangup_request,
+            "Hangup": self._on_hangup,
+            "QueueCallerJoin": self._on_join,
+            "Join": self._on_join,
+            "QueueCallerLeave": self._on_leave,
+            "Leave": self._on_leave,
+            "QueueCallerAbandon": self._on_abandon,
+            "AgentCalled": self._on_agent_called,
+            "AgentConnect": self._on_agent_connect,
+            "AgentComplete": self._on_agent_complete,
+            "AgentRingNoAnswer": self._on_agent_missed,
+            "AgentDump": self._on_agent_missed,
+            "Hold": self._on_hold,
+            "Unhold": self._on_hold,
+            "BlindTransfer": self._on_blind_transfer,
+            "AttendedTransfer": self._on_attended_transfer,
+            "Transfer": self._on_transfer_11,
+            "QueueMemberStatus": self._on_member,
+            "QueueMemberAdded": self._on_member,
+            "QueueMemberRemoved": self._on_member,
+            "QueueMemberPause": self._on_member_pause,
+            "QueueMemberPaused": self._on_member_pause,
+            "QueueMember": self._on_member,
+            "QueueParams": self._on_queue_params,
+            "QueueEntry": self._on_queue_entry,
+        }
+
+    # ---- public API ----------------------------------------------------------------------
+    def feed(self, message: AmiMessage) -> list[CtiEvent]:
+        """Events for one message (often none). Never raises on odd headers."""
+        name = message.headers.get("Event")
+        if name is None:
+            return []
+        handler = self._handlers.get(name)
+        if handler is None:
+            return []
+        ts = _float(message.headers.get("Timestamp", "")) or self._clock()
+        try:
+            return handler(message, ts)
+        except Exception:  # a malformed event must not stop the stream
+            self.unhandled += 1
+            log.exception("AMI: could not normalise %s event", name)
+            return []
+
+    def feed_all(self, messages: list[AmiMessage]) -> list[CtiEvent]:
+        out: list[CtiEvent] = []
+        for message in messages:
+            out.extend(self.feed(message))
+        return out
+
+    def flush(self) -> list[CtiEvent]:
+        """Emit held-back abandons (end of a recording, or the connection dropped)."""
+        out: list[CtiEvent] = []
+        for uid in list(self._pending):
+            out.append(self._resolve_abandon(uid, None))
+        return out
+
+    def member_name(self, interface: str) -> str:
+        return self._members.get(interface, interface)
+
+    def call_id_for_channel(self, uniqueid: str) -> str | None:
+        return self._uid_call.get(uniqueid)
+
+    def call_channels(self, call_id: str) -> tuple[str, str]:
+        """(caller channel, agent channel) names of a known call; '' where unknown."""
+        call = self._calls.get(call_id)
+        return (call.caller_channel, call.agent_channel) if call else ("", "")
+
+    def interface_of(self, agent: str) -> str | None:
+        """The queue-member interface (Local/..., PJSIP/...) of a member name, if seen."""
+        for interface, name in self._members.items():
+            if name == agent or interface == agent:
+                return interface
+        return None
+
+    # ---- channels -----------------------------------------------------------------------
+    def _touch(self, m: AmiMessage) -> tuple[str, _Channel | None]:
+        h = m.headers
+        uid = h.get("Uniqueid") or h.get("UniqueID") or ""
+        if not uid or uid == "none":
+            return uid, None
+        ch = self._channels.get(uid)
+        if ch is None:
+            ch = _Channel(linkedid=h.get("Linkedid") or uid)
+            self._channels[uid] = ch
+        if "Channel" in h:
+            ch.name = h["Channel"]
+        num = h.get("CallerIDNum")
+        if num is not None:
+            ch.caller_raw = num
+        name = h.get("CallerIDName")
+        if name is not None and name != "<unknown>":
+            ch.caller_name = name
+        pres = h.get("CID-CallingPres")
+        if pres is not None:
+            ch.withheld = "prohibited" in pres.lower()
+        if not ch.dnis_from_variable:
+            exten = _numeric_exten(h.get("Exten") or h.get("Extension") or "")
+            if exten and ch.dnis is None:
+                ch.dnis = exten
+        return uid, ch
+
+    def _on_channel_info(self, m: AmiMessage, ts: float) -> list[CtiEvent]:
+        self._touch(m)
+        return []
+
+    def _on_newexten(self, m: AmiMessage, ts: float) -> list[CtiEvent]:
+        uid, _ = self._touch(m)
+        exten = m.headers.get("Exten") or m.headers.get("Extension") or ""
+        if uid in self._pending and exten != "h" and m.headers.get("Application") != "Hangup":
+            # Queue() returned and the dialplan goes on: the queue let the caller go.
+            return [self._resolve_abandon(uid, "timeout")]
+        return []
+
+    def _on_varset(self, m: AmiMessage, ts: float) -> list[CtiEvent]:
+        uid, ch = self._touch(m)
+        variable = m.headers.get("Variable", "").lstrip("_").upper()
+        value = m.headers.get("Value", "")
+        if ch is not None and variable in DNIS_VARIABLES and _numeric_exten(value):
+            ch.dnis = value.strip()
+            ch.dnis_from_variable = True
+        if variable == "QUEUESTATUS" and uid in self._pending:
+            reason = QUEUE_GAVE_UP.get(value.strip().upper())
+            if reason is not None:
+                return [self._resolve_abandon(uid, reason)]
+        return []
+
+    def _on_hangup_request(self, m: AmiMessage, ts: float) -> list[CtiEvent]:
+        uid, ch = self._touch(m)
+        if ch is not None:
+            ch.hangup_requested = True
+        if uid in self._pending:
+            return [self._resolve_abandon(uid, None)]
+        return []
+
+    def _on_hangup(self, m: AmiMessage, ts: float) -> list[CtiEvent]:
+        uid, _ch = self._touch(m)
+        out: list[CtiEvent] = []
+        if uid in self._pending:
+            out.append(self._resolve_abandon(uid, None))
+        call_id = self._uid_call.get(uid)
+        call = self._calls.get(call_id) if call_id else None
+        if call is not None and not call.ended and uid == call.caller_uid:
+            call.ended = True
+            extra = {"cause": m.headers.get("Cause", ""), "cause_txt": m.headers.get("Cause-txt", "")}
+            out.append(self._call_event(CallEventKind.ENDED, call, ts, extra=extra))
+        self._channels.pop(uid, None)
+        return out
+
+    # ---- queue callers ------------------------------------------------------------------
+    def _call_for(self, m: AmiMessage, uid: str) -> _Call:
+        call_id = self._uid_call.get(uid)
+        if call_id is None:
+            ch = self._channels.get(uid)
+            call_id = (ch.linkedid if ch else None) or m.headers.get("Linkedid") or uid
+            self._uid_call[uid] = call_id
+        call = self._calls.get(call_id)
+        if call is None:
+            call = _Call(call_id=call_id, caller_uid=uid)
+            self._calls[call_id] = call
+        return call
+
+    def _fill_caller(self, call: _Call, m: AmiMessage, ch: _Channel | None) -> None:
+        raw = m.headers.get("CallerIDNum", ch.caller_raw if ch else "")
+        withheld = ch.withheld if ch else False
+        call.caller = None if withheld else normalize(raw)
+        call.caller_name = (ch.caller_name if ch else "") or m.headers.get("CallerIDName", "")
+        if call.caller_name == "<unknown>":
+            call.caller_name = ""
+        if call.dnis is None:
+            call.dnis = (ch.dnis if ch else None) or _numeric_exten(m.headers.get("Exten", ""))
+
+    def _on_join(self, m: AmiMessage, ts: float) -> list[CtiEvent]:
+        uid, ch = self._touch(m)
+        if not uid:
+            return []
+        call = self._call_for(m, uid)
+        call.caller_uid = uid
+        call.caller_channel = m.headers.get("Channel", call.caller_channel)
+        call.queue = m.headers.get("Queue") or call.queue
+        call.ended = False
+        self._fill_caller(call, m, ch)
+        if not call.queue:
+            return []
+        extra = {"uniqueid": uid, "channel": m.headers.get("Channel", "")}
+        if call.caller_name:
+            extra["caller_name"] = call.caller_name
+        raw = m.headers.get("CallerIDNum", "")
+        if raw:
+            extra["caller_raw"] = raw
+        return [
+            QueueEvent(
+                QueueEventKind.JOIN,
+                queue=call.queue,
+                ts=ts,
+                call_id=call.call_id,
+                caller=call.caller,
+                dnis=call.dnis,
+                position=_int(m.headers.get("Position", "")),
+                extra=extra,
+            )
+        ]
+
+    def _on_queue_entry(self, m: AmiMessage, ts: float) -> list[CtiEvent]:
+        """A waiting caller in a QueueStatus answer: a join as of now minus its wait."""
+        uid, ch = self._touch(m)
+        queue = m.headers.get("Queue", "")
+        if not uid or not queue:
+            return []
+        call = self._call_for(m, uid)
+        call.queue = queue
+        self._fill_caller(call, m, ch)
+        wait = _float(m.headers.get("Wait", "")) or 0.0
+        join_ts = self._clock() - wait
+        return [
+            QueueEvent(
+                QueueEventKind.JOIN,
+                queue=queue,
+                ts=join_ts,
+                call_id=call.call_id,
+                caller=call.caller,
+                dnis=call.dnis,
+                position=_int(m.headers.get("Position", "")),
+                wait_s=wait,
+                extra={"snapshot": True, "uniqueid": uid, "local_ts": True},
+            )
+        ]
+
+    def _on_leave(self, m: AmiMessage, ts: float) -> list[CtiEvent]:
+        uid, _ = self._touch(m)
+        call_id = self._uid_call.get(uid) or m.headers.get("Linkedid") or uid
+        queue = m.headers.get("Queue", "")
+        if not queue:
+            return []
+        return [
+            QueueEvent(
+                QueueEventKind.LEAVE,
+                queue=queue,
+                ts=ts,
+                call_id=call_id,
+                position=_int(m.headers.get("Position", "")),
+                extra={"count": _int(m.headers.get("Count", ""))},
+            )
+        ]
+
+    def _on_abandon(self, m: AmiMessage, ts: float) -> list[CtiEvent]:
+        uid, ch = self._touch(m)
+        queue = m.headers.get("Queue", "")
+        if not uid or not queue:
+            return []
+        call_id = self._uid_call.get(uid) or m.headers.get("Linkedid") or uid
+        hold = _float(m.headers.get("HoldTime", m.headers.get("Holdtime", "")))
+        self._pending[uid] = _PendingAbandon(
+            queue=queue,
+            call_id=call_id,
+            ts=ts,
+            position=_int(m.headers.get("Position", "")),
+            wait_s=hold,
+            extra={"original_position": _int(m.headers.get("OriginalPosition", ""))},
+        )
+        if ch is not None and ch.hangup_requested:
+            return [self._resolve_abandon(uid, None)]
+        return []
+
+    def _resolve_abandon(self, uid: str, gave_up_reason: str | None) -> QueueEvent:
+        pending = self._pending.pop(uid)
+        if gave_up_reason is None:
+            return QueueEvent(
+                QueueEventKind.ABANDON,
+                queue=pending.queue,
+                ts=pending.ts,
+                call_id=pending.call_id,
+                position=pending.position,
+                wait_s=pending.wait_s,
+                extra=pending.extra,
+            )
+        return QueueEvent(
+            QueueEventKind.TIMEOUT,
+            queue=pending.queue,
+            ts=pending.ts,
+            call_id=pending.call_id,
+            position=pending.position,
+            wait_s=pending.wait_s,
+            reason=gave_up_reason,
+            extra=pending.extra,
+        )
+
+    # ---- agents and calls ---------------------------------------------------------------
+    def _agent_name(self, m: AmiMessage) -> tuple[str, str]:
+        h = m.headers
+        interface = h.get("Interface") or h.get("Location") or h.get("AgentCalled") or h.get("Member") or ""
+        name = h.get("MemberName") or h.get("AgentName") or h.get("Name") or ""
+        if name and interface:
+            self._members[interface] = name
+        return (name or self._members.get(interface) or interface), interface
+
+    def _queue_call(self, m: AmiMessage) -> _Call | None:
+        uid = m.headers.get("Uniqueid", "")
+        call_id = self._uid_call.get(uid)
+        if call_id is None:
+            return None
+        return self._calls.get(call_id)
+
+    def _call_event(
+        self,
+        kind: CallEventKind,
+        call: _Call,
+        ts: float,
+        agent: str | None = None,
+        target: str | None = None,
+        extra: dict[str, Any] | None = None,
+    ) -> CallEvent:
+        return CallEvent(
+            kind,
+            call_id=call.call_id,
+            ts=ts,
+            caller=call.caller,
+            caller_name=call.caller_name,
+            dnis=call.dnis,
+            queue=call.queue,
+            agent=agent or call.agent,
+            target=target,
+            extra=extra or {},
+        )
+
+    def _map_agent_channel(self, m: AmiMessage, call: _Call) -> None:
+        for key in ("DestUniqueid", "BridgedChannel"):
+            agent_uid = m.headers.get(key)
+            if agent_uid:
+                self._uid_call.setdefault(agent_uid, call.call_id)
+
+    def _on_agent_called(self, m: AmiMessage, ts: float) -> list[CtiEvent]:
+        call = self._queue_call(m)
+        if call is None:
+            return []
+        agent, interface = self._agent_name(m)
+        self._map_agent_channel(m, call)
+        call.queue = m.headers.get("Queue") or call.queue
+        return [
+            self._call_event(CallEventKind.RINGING, call, ts, agent=agent, extra={"interface": interface})
+        ]
+
+    def _on_agent_connect(self, m: AmiMessage, ts: float) -> list[CtiEvent]:
+        call = self._queue_call(m)
+        if call is None:
+            return []
+        agent, interface = self._agent_name(m)
+        self._map_agent_channel(m, call)
+        call.agent = agent
+        call.agent_channel = m.headers.get("DestChannel") or m.headers.get("Channel", "")
+        extra: dict[str, Any] = {"interface": interface}
+        hold = _float(m.headers.get("HoldTime", m.headers.get("Holdtime", "")))
+        ring = _float(m.headers.get("RingTime", m.headers.get("Ringtime", "")))
+        if hold is not None:
+            extra["hold_time"] = hold
+        if ring is not None:
+            extra["ring_time"] = ring
+        return [self._call_event(CallEventKind.ANSWERED, call, ts, extra=extra)]
+
+    def _on_agent_complete(self, m: AmiMessage, ts: float) -> list[CtiEvent]:
+        call = self._queue_call(m)
+        if call is None:
+            return []
+        agent, _ = self._agent_name(m)
+        reason = m.headers.get("Reason", "")
+        extra: dict[str, Any] = {"reason": reason}
+        talk = _float(m.headers.get("TalkTime", ""))
+        if talk is not None:
+            extra["talk_time"] = talk
+        if reason == "transfer":
+            return [self._call_event(CallEventKind.TRANSFERRED, call, ts, agent=agent, extra=extra)]
+        if call.ended:
+            return []
+        call.ended = True
+        return [self._call_event(CallEventKind.ENDED, call, ts, agent=agent, extra=extra)]
+
+    def _on_agent_missed(self, m: AmiMessage, ts: float) -> list[CtiEvent]:
+        agent, interface = self._agent_name(m)
+        call = self._queue_call(m)
+        extra: dict[str, Any] = {"interface": interface, "event": m.headers.get("Event", "")}
+        if call is not None:
+            extra["call_id"] = call.call_id
+        ring = _float(m.headers.get("RingTime", ""))
+        if ring is not None:
+            extra["ring_time"] = ring
+        return [
+            AgentEvent(
+                AgentEventKind.STATE,
+                agent=agent,
+                ts=ts,
+                queue=m.headers.get("Queue") or None,
+                state="ring_no_answer",
+                extra=extra,
+            )
+        ]
+
+    def _call_of_any(self, m: AmiMessage, *prefixes: str) -> _Call | None:
+        for prefix in prefixes:
+            call_id = self._uid_call.get(m.headers.get(prefix + "Uniqueid", ""))
+            if call_id is None:
+                call_id = self._uid_call.get(m.headers.get(prefix + "Linkedid", ""))
+            if call_id is not None and call_id in self._calls:
+                return self._calls[call_id]
+        for prefix in prefixes:
+            linked = m.headers.get(prefix + "Linkedid", "")
+            if linked in self._calls:
+                return self._calls[linked]
+        return None
+
+    def _on_hold(self, m: AmiMessage, ts: float) -> list[CtiEvent]:
+        self._touch(m)
+        call = self._call_of_any(m, "")
+        if call is None:
+            return []
+        held = m.headers.get("Event") == "Hold" and m.headers.get("Status", "On").lower() != "off"
+        kind = CallEventKind.HELD if held else CallEventKind.UNHELD
+        return [self._call_event(kind, call, ts, extra={"channel": m.headers.get("Channel", "")})]
+
+    def _on_blind_transfer(self, m: AmiMessage, ts: float) -> list[CtiEvent]:
+        if m.headers.get("Result", "Success") != "Success":
+            return []
+        call = self._call_of_any(m, "Transferee", "Transferer")
+        if call is None:
+            return []
+        target = m.headers.get("Extension") or None
+        extra = {"transfer": "blind", "context": m.headers.get("Context", "")}
+        return [self._call_event(CallEventKind.TRANSFERRED, call, ts, target=target, extra=extra)]
+
+    def _on_attended_transfer(self, m: AmiMessage, ts: float) -> list[CtiEvent]:
+        if m.headers.get("Result", "Success") != "Success":
+            return []
+        call = self._call_of_any(m, "OrigTransferer", "OrigBridge", "SecondTransferer", "TransferTarget")
+        if call is None:
+            return []
+        h = m.headers
+        target = (
+            _numeric_exten(h.get("TransferTargetCallerIDNum", ""))
+            or _numeric_exten(h.get("SecondTransfererConnectedLineNum", ""))
+            or _numeric_exten(h.get("SecondTransfererExten", ""))
+            or h.get("TransferTargetChannel")
+            or None
+        )
+        extra = {"transfer": "attended", "dest_type": h.get("DestType", "")}
+        return [self._call_event(CallEventKind.TRANSFERRED, call, ts, target=target, extra=extra)]
+
+    def _on_transfer_11(self, m: AmiMessage, ts: float) -> list[CtiEvent]:
+        call = self._call_of_any(m, "", "Target")
+        if call is None:
+            return []
+        kind = m.headers.get("TransferType", "").lower() or "blind"
+        extra = {"transfer": kind, "context": m.headers.get("TransferContext", "")}
+        target = m.headers.get("TransferExten") or None
+        return [self._call_event(CallEventKind.TRANSFERRED, call, ts, target=target, extra=extra)]
+
+    # ---- queue members ------------------------------------------------------------------
+    def _on_member(self, m: AmiMessage, ts: float) -> list[CtiEvent]:
+        agent, interface = self._agent_name(m)
+        queue = m.headers.get("Queue") or None
+        if not agent:
+            return []
+        name = m.headers["Event"]
+        paused_text = m.headers.get("Paused")
+        paused = None if paused_text is None else paused_text.strip() == "1"
+        reason = m.headers.get("PausedReason", m.headers.get("Reason", "")) if paused else ""
+        state = MEMBER_STATES.get(m.headers.get("Status", ""), "")
+        extra: dict[str, Any] = {"interface": interface}
+        if name == "QueueMember":
+            extra["snapshot"] = True
+        kind = {
+            "QueueMemberAdded": AgentEventKind.ADDED,
+            "QueueMemberRemoved": AgentEventKind.REMOVED,
+        }.get(name, AgentEventKind.STATE)
+        if kind is AgentEventKind.REMOVED:
+            state = "logged_out"
+        return [
+            AgentEvent(
+                kind, agent=agent, ts=ts, queue=queue, state=state, paused=paused, reason=reason, extra=extra
+            )
+        ]
+
+    def _on_member_pause(self, m: AmiMessage, ts: float) -> list[CtiEvent]:
+        agent, interface = self._agent_name(m)
+        if not agent:
+            return []
+        paused = m.headers.get("Paused", "").strip() == "1"
+        reason = (m.headers.get("PausedReason") or m.headers.get("Reason") or "") if paused else ""
+        return [
+            AgentEvent(
+                AgentEventKind.PAUSE,
+                agent=agent,
+                ts=ts,
+                queue=m.headers.get("Queue") or None,
+                paused=paused,
+                reason=reason,
+                extra={"interface": interface},
+            )
+        ]
+
+    def _on_queue_params(self, m: AmiMessage, ts: float) -> list[CtiEvent]:
+        h = m.headers
+        queue = h.get("Queue", "")
+        if not queue:
+            return []
+        stats: dict[str, Any] = {"strategy": h.get("Strategy", "")}
+        for key, name in (
+            ("Calls", "waiting"),
+            ("Holdtime", "avg_wait_s"),
+            ("TalkTime", "avg_talk_s"),
+            ("Completed", "answered"),
+            ("Abandoned", "abandoned"),
+            ("ServiceLevel", "service_level_threshold_s"),
+            ("ServicelevelPerf", "service_level_pct"),
+            ("ServicelevelPerf2", "service_level2_pct"),
+            ("Max", "max"),
+            ("Weight", "weight"),
+        ):
+            value = _float(h.get(key, ""))
+            if value is not None:
+                stats[name] = int(value) if value.is_integer() and "pct" not in name else value
+        return [QueueEvent(QueueEventKind.STATS, queue=queue, ts=ts, stats=stats, extra={"snapshot": True})]
+
+
+def normalize_messages(messages: list[AmiMessage], clock: Callable[[], float] = time.time) -> list[CtiEvent]:
+    """Normalise a whole recording, resolving held-back abandons at its end."""
+    normalizer = AmiNormalizer(clock=clock)
+    events = normalizer.feed_all(messages)
+    events.extend(normalizer.flush())
+    return events
