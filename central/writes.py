@@ -73,12 +73,9 @@ def _last_versions(conn: Connection, entity: str, ids: Sequence[str]) -> dict[st
 
 def _record_row(entity: str, table: sa.Table, record: dict[str, Any]) -> dict[str, Any]:
     ts_fields = ENTITY_TYPES[entity]._TS_FIELDS
-    row = {}
-    for column in _column_keys(table):
-        value = record.get(column)
-        if column in ts_fields:
-            value = parse_ts(value)
-        row[column] = value
+    row = {column: record.get(column) for column in _column_keys(table)}
+    for column in ts_fields:
+        row[column] = parse_ts(row[column])
     return row
 
 
@@ -132,7 +129,7 @@ def apply_changes(
     """Upsert records (dicts in `to_dict()` shape) and delete records by id; returns id -> version.
 
     `fresh=True` is the bulk-load promise that none of the records exists yet (seeding): every
-    version is 1 and nothing is looked up or compacted; a broken promise fails on a unique
+    version is set to 1 (in the given dicts) and nothing is looked up or compacted; a broken promise fails on a unique
     constraint and the caller's transaction rolls back. Deleting a customer also deletes (and
     tombstones) its orders, points, service records and marketing touches.
     """
@@ -153,7 +150,9 @@ def _upsert(
 ) -> dict[str, int]:
     record_type = ENTITY_TYPES[entity]
     if fresh:
-        records = [{**record, "version": 1} for record in upserts]
+        records = list(upserts)
+        for record in records:
+            record["version"] = 1
         existing: set[str] = set()
     else:
         # Normalise through the dataclass: fills defaults and drops unknown keys.
