@@ -130,8 +130,9 @@ def apply_changes(
 
     `fresh=True` is the bulk-load promise that none of the records exists yet (seeding): every
     version is set to 1 (in the given dicts) and nothing is looked up or compacted; a broken
-    promise fails on a unique constraint and the caller's transaction rolls back. Deleting a customer also deletes (and
-    tombstones) its orders, points, service records and marketing touches.
+    promise fails on a unique constraint and the caller's transaction rolls back. Deleting a
+    customer also deletes (and tombstones) its orders, points, service records and marketing
+    touches.
     """
     table = _table(entity)
     if not upserts and not deletes:
