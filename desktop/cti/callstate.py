@@ -226,34 +226,41 @@ class CallStateMachine:
             call.caller = e.caller
         call.dnis = call.dnis or e.dnis
         if e.kind is QueueEventKind.JOIN:
-            if call.state != ENDED and call.answer_ts is None and call.outcome is None:
-                if not call.in_queue or call.queue != e.queue:
-                    if call.in_queue and call.queue:
-                        self._queue(call.queue).waiting.pop(call.call_id, None)
-                    call.queue = e.queue
-                    call.in_queue = True
-                    if call.join_ts is None:
-                        call.join_ts = e.ts
-                        call.local_ts = bool(e.extra.get("local_ts"))
-                    queue.waiting[call.call_id] = call.join_ts
-                    call.state = QUEUED
+            self._join(call, queue, e)
         elif e.kind is QueueEventKind.LEAVE:
             self._leave_queue(call, e.ts)
-        elif e.kind in (QueueEventKind.ABANDON, QueueEventKind.TIMEOUT):
-            if call.answer_ts is None and call.outcome is None:
-                call.queue = call.queue or e.queue
-                if e.kind is QueueEventKind.ABANDON:
-                    call.outcome = OUTCOME_ABANDONED
-                    call.abandon_position = e.position
-                else:
-                    call.outcome = OUTCOME_UNANSWERED
-                    call.timeout_reason = e.reason or "timeout"
-                if e.wait_s is not None:
-                    call.pbx_wait_s = e.wait_s
-                self._leave_queue(call, e.ts)
-                left = call.left_queue_ts
-                call.left_queue_ts = e.ts if left is None else min(left, e.ts)
+        elif call.answer_ts is None and call.outcome is None:
+            self._gave_up(call, e)
         return not known or _fingerprint(call) != before
+
+    def _join(self, call: CallRecord, queue: QueueRecord, e: QueueEvent) -> None:
+        finished = call.state == ENDED or call.answer_ts is not None or call.outcome is not None
+        if finished or (call.in_queue and call.queue == e.queue):
+            return  # a duplicate (re-sync) or a late snapshot of a call we already followed
+        if call.in_queue and call.queue:
+            self._queue(call.queue).waiting.pop(call.call_id, None)
+        call.queue = e.queue
+        call.in_queue = True
+        if call.join_ts is None:
+            call.join_ts = e.ts
+            call.local_ts = bool(e.extra.get("local_ts"))
+        queue.waiting[call.call_id] = call.join_ts
+        call.state = QUEUED
+
+    def _gave_up(self, call: CallRecord, e: QueueEvent) -> None:
+        """queue.abandon (the caller hung up) or queue.timeout (the queue let it go)."""
+        call.queue = call.queue or e.queue
+        if e.kind is QueueEventKind.ABANDON:
+            call.outcome = OUTCOME_ABANDONED
+            call.abandon_position = e.position
+        else:
+            call.outcome = OUTCOME_UNANSWERED
+            call.timeout_reason = e.reason or "timeout"
+        if e.wait_s is not None:
+            call.pbx_wait_s = e.wait_s
+        self._leave_queue(call, e.ts)
+        left = call.left_queue_ts
+        call.left_queue_ts = e.ts if left is None else min(left, e.ts)
 
     # ---- agents ------------------------------------------------------------------------
     def _apply_agent(self, e: AgentEvent) -> bool:
