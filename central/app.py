@@ -4,6 +4,9 @@
 serve` and `central.server.start_in_thread` do that first. Endpoints are plain `def` functions
 (FastAPI runs them on its thread pool) that open one connection each and return JSON built by
 `central.queries`.
+
+No `from __future__ import annotations` here: FastAPI must resolve the `Annotated` dependency
+types defined inside `create_app` at import time.
 """
 
 import json
@@ -160,7 +163,13 @@ def _install_error_handlers(app: FastAPI) -> None:
     @app.exception_handler(Exception)
     async def _unexpected(_request: Request, exc: Exception) -> JSONResponse:
         log.exception("unhandled error in central API")
-        return error_response(500, "internal_error", "internal server error; see the server log")
+        # Answered by Starlette's outermost error middleware, outside ServerTimeMiddleware.
+        return error_response(
+            500,
+            "internal_error",
+            "internal server error; see the server log",
+            headers={"X-Server-Time": server_time()},
+        )
 
 
 def create_app(db_url: str) -> FastAPI:

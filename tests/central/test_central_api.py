@@ -360,3 +360,31 @@ def test_control_characters_are_rejected_not_crashing(seeded_central_shared):
         assert_error(client.get("/api/v1/customers/C0000001%00/summary"), 422, field="customer_id")
         response = client.post("/api/v1/auth/token", json={"username": "10\x0001", "password": "demo"})
         assert_error(response, 422, field="username")
+
+
+def test_server_error_keeps_the_error_shape_and_is_logged(tmp_path, caplog):
+    from central.server import start_in_thread
+
+    # An unmigrated database: every query fails inside the endpoint.
+    server = start_in_thread(f"sqlite:///{tmp_path / 'unmigrated.db'}", migrate=False)
+    try:
+        response = httpx.post(
+            f"{server.url}/api/v1/auth/token", json={"username": "1001", "password": "demo"}
+        )
+        health = httpx.get(f"{server.url}/health")
+    finally:
+        server.stop()
+    assert_error(response, 500, "internal_error", None)
+    assert "unhandled error in central API" in caplog.text
+    assert health.status_code == 200  # the database itself is reachable
+
+
+def test_health_is_503_when_the_database_is_unreachable():
+    from central.server import start_in_thread
+
+    server = start_in_thread("postgresql://nobody:none@127.0.0.1:1/none", migrate=False)
+    try:
+        response = httpx.get(f"{server.url}/health")
+    finally:
+        server.stop()
+    assert_error(response, 503, "db_unavailable", None)
