@@ -1,0 +1,533 @@
+"""The customer card: what the agent sees when a call pops, plus the pages for callers who are not
+(yet) one customer: new caller, shared number (chooser) and withheld number.
+
+Thin view: it paints the data objects it is given and emits the agent's intent as signals.
+`show_pop` paints the header from the small pop card at once; `show_detail` fills the tabs later.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+
+from PySide6.QtCore import QEvent, QModelIndex, Qt, Signal
+from PySide6.QtWidgets import (
+    QFrame,
+    QHBoxLayout,
+    QLabel,
+    QPushButton,
+    QSizePolicy,
+    QStackedWidget,
+    QTableView,
+    QTabWidget,
+    QVBoxLayout,
+    QWidget,
+)
+
+from desktop.domain.models import CHURN_WARNING_THRESHOLD, CustomerDetail
+from desktop.domain.popcard import PopCard
+from desktop.views import display
+from desktop.views.record_columns import (
+    MARKETING_COLUMNS,
+    MATCH_COLUMNS,
+    ORDER_COLUMNS,
+    POINTS_COLUMNS,
+    SERVICE_COLUMNS,
+    MatchRow,
+)
+from desktop.views.record_model import Column, RecordTableModel, make_table
+
+# Badge colours per tier (text, background): gold, blue, green-grey, grey. Calm, but distinct.
+TIER_COLOURS: dict[str, tuple[str, str]] = {
+    "high_end": ("#7a4b00", "#fde9b8"),
+    "important": ("#0b4a8b", "#d6e6fb"),
+    "ordinary": ("#2f5d50", "#dcefe7"),
+    "small": ("#4a5568", "#e6e9ee"),
+}
+PAGES = ("empty", "card", "new_caller", "matches", "withheld")
+
+
+class _RecordTab(QStackedWidget):
+    """A tab holding one record table, or a message (loading…, none) in its place."""
+
+    def __init__(self, columns: Sequence[Column], parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.model = RecordTableModel(columns, self)
+        self.table = make_table(self.model)
+        self.message = QLabel()
+        self.message.setObjectName("tabMessage")
+        self.message.setAlignment(Qt.AlignmentFlag.AlignCenter)
+        self.addWidget(self.message)
+        self.addWidget(self.table)
+
+    def show_message(self, text: str) -> None:
+        self.model.set_records([])
+        self.message.setText(text)
+        self.setCurrentWidget(self.message)
+
+    def show_records(self, records: Sequence[object], empty_text: str) -> None:
+        self.model.set_records(records)
+        if records:
+            self.setCurrentWidget(self.table)
+            self.table.scrollToTop()
+        else:
+            self.message.setText(empty_text)
+            self.setCurrentWidget(self.message)
+
+
+class _Chip(QLabel):
+    def __init__(self, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.setObjectName("tagChip")
+
+
+class CustomerCardView(QWidget):
+    """Signals: customerChosen(customer_id), createCustomerRequested(number), searchRequested()."""
+
+    customerChosen = Signal(str)
+    createCustomerRequested = Signal(str)
+    searchRequested = Signal()
+
+    def __init__(self, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.setObjectName("customerCard")
+        self._customer_id: str | None = None
+        self._page = "empty"
+        self._rerender: Callable[[], None] | None = None
+        self._new_caller_number = ""
+        self._orders_count = 0
+        self._stack = QStackedWidget(self)
+        layout = QVBoxLayout(self)
+        layout.setContentsMargins(0, 0, 0, 0)
+        layout.addWidget(self._stack)
+        self._pages: dict[str, QWidget] = {
+            "empty": self._build_empty_page(),
+            "card": self._build_card_page(),
+            "new_caller": self._build_new_caller_page(),
+            "matches": self._build_matches_page(),
+            "withheld": self._build_withheld_page(),
+        }
+        for page in self._pages.values():
+            self._stack.addWidget(page)
+        self._retranslate_static()
+        self._switch("empty")
+
+    # ------------------------------------------------------------------ public API -------------
+    def show_pop(self, card: PopCard, *, masked: bool) -> None:
+        """Paint the header from the pop card now; the tabs say they are loading."""
+        self._customer_id = card.customer_id
+        self._render_pop(card, masked)
+        self._rerender = lambda: self._render_pop(card, masked)
+        self._switch("card")
+
+    def show_detail(self, detail: CustomerDetail, *, masked: bool, stale: bool = False) -> None:
+        """Fill header and tabs from the full record; `stale` marks data served from the cache offline."""
+        self._customer_id = detail.customer.id
+        self._render_detail(detail, masked, stale)
+        self._rerender = lambda: self._render_detail(detail, masked, stale)
+        self._switch("card")
+
+    def show_new_caller(self, number_e164: str | None, raw: str, *, masked: bool = False) -> None:
+        self._customer_id = None
+        self._new_caller_number = number_e164 or raw
+        self._render_new_caller(number_e164, raw, masked)
+        self._rerender = lambda: self._render_new_caller(number_e164, raw, masked)
+        self._switch("new_caller")
+
+    def show_matches(self, cards: list[PopCard], *, masked: bool) -> None:
+        """Chooser for a number several customers share; Enter or double-click picks one."""
+        self._customer_id = None
+        self._matches_model.set_records([MatchRow(card, masked) for card in cards])
+        self._render_matches_title()
+        self._rerender = self._render_matches_title
+        self._switch("matches")
+        if cards:
+            self._matches_table.setCurrentIndex(self._matches_model.index(0, 0))
+            self._matches_table.selectRow(0)
+        self._matches_table.setFocus(Qt.FocusReason.OtherFocusReason)
+
+    def show_withheld(self) -> None:
+        self._customer_id = None
+        self._rerender = None
+        self._switch("withheld")
+        self.searchRequested.emit()
+
+    def show_empty(self) -> None:
+        self._customer_id = None
+        self._rerender = None
+        self._switch("empty")
+
+    # accessors for the integrator and tests
+    def current_customer_id(self) -> str | None:
+        return self._customer_id
+
+    def header_name_text(self) -> str:
+        return self._name.text()
+
+    def points_text(self) -> str:
+        return self._points_value.text()
+
+    def orders_count(self) -> int:
+        return self._orders_count
+
+    def page(self) -> str:
+        return self._page
+
+    def churn_warning_text(self) -> str | None:
+        """The churn banner's text, or None when no warning is shown."""
+        return None if self._churn.isHidden() else self._churn_text.text()
+
+    def is_stale(self) -> bool:
+        return not self._stale.isHidden()
+
+    def phones_text(self) -> str:
+        return self._phones.text()
+
+    def tab_titles(self) -> list[str]:
+        return [self._tabs.tabText(i) for i in range(self._tabs.count())]
+
+    # ------------------------------------------------------------------ rendering --------------
+    def _render_header(
+        self,
+        *,
+        name: str,
+        tier: str,
+        level: str,
+        points: int,
+        churn_risk: float,
+        churn_reasons: Sequence[str],
+        tags: Sequence[str],
+        phones: Sequence[str],
+        masked: bool,
+    ) -> None:
+        self._name.setText(name)
+        fg, bg = TIER_COLOURS.get(tier, TIER_COLOURS["small"])
+        self._tier.setText(display.tier_label(tier))
+        self._tier.setStyleSheet(f"color: {fg}; background: {bg};")
+        self._level.setText(level)
+        self._level.setHidden(not level)
+        self._points_value.setText(display.points(points))
+        self._phones.setText("  ·  ".join(display.phone_text(p, masked=masked) for p in phones) or "—")
+        self._render_tags(tags)
+        if churn_risk >= CHURN_WARNING_THRESHOLD:
+            reasons = "；".join(churn_reasons) if churn_reasons else self.tr("no reason recorded")
+            self._churn_text.setText(
+                self.tr("Churn risk %1% — %2. Try to retain this customer.")
+                .replace("%1", str(round(churn_risk * 100)))
+                .replace("%2", reasons)
+            )
+            self._churn.show()
+        else:
+            self._churn.hide()
+
+    def _render_tags(self, tags: Sequence[str]) -> None:
+        while len(self._tag_chips) < len(tags):
+            chip = _Chip(self)
+            self._tags_layout.insertWidget(len(self._tag_chips), chip)
+            self._tag_chips.append(chip)
+        for i, chip in enumerate(self._tag_chips):
+            if i < len(tags):
+                chip.setText(tags[i])
+                chip.show()
+            else:
+                chip.hide()
+        self._tags_row.setHidden(not tags)
+
+    def _render_pop(self, card: PopCard, masked: bool) -> None:
+        self._render_header(
+            name=card.name,
+            tier=card.tier,
+            level=card.membership_level,
+            points=card.points_balance,
+            churn_risk=card.churn_risk,
+            churn_reasons=card.churn_reasons,
+            tags=card.tags,
+            phones=card.phones,
+            masked=masked,
+        )
+        self._ltv_value.setText("…")
+        self._stale.hide()
+        self._orders_count = 0
+        loading = self.tr("Loading…")
+        for tab in self._record_tabs:
+            tab.show_message(loading)
+        self._set_tab_titles(None)
+
+    def _render_detail(self, detail: CustomerDetail, masked: bool, stale: bool) -> None:
+        c = detail.customer
+        self._render_header(
+            name=c.name,
+            tier=c.tier,
+            level=c.membership_level,
+            points=c.points_balance,
+            churn_risk=c.churn_risk,
+            churn_reasons=c.churn_reasons,
+            tags=c.tags,
+            phones=[p.e164 for p in c.phones],
+            masked=masked,
+        )
+        self._ltv_value.setText(display.yuan(c.lifetime_value_fen))
+        self._stale.setVisible(stale)
+        self._orders_count = len(detail.orders)
+        self._orders_tab.show_records(detail.orders, self.tr("No orders"))
+        self._points_tab.show_records(detail.points, self.tr("No points activity"))
+        self._service_tab.show_records(detail.service, self.tr("No service history"))
+        self._marketing_tab.show_records(detail.marketing, self.tr("No marketing contacts"))
+        self._set_tab_titles(detail)
+
+    def _set_tab_titles(self, detail: CustomerDetail | None) -> None:
+        titles = (
+            self.tr("Orders"),
+            self.tr("Points ledger"),
+            self.tr("Service history"),
+            self.tr("Marketing"),
+        )
+        counts = (
+            (len(detail.orders), len(detail.points), len(detail.service), len(detail.marketing))
+            if detail is not None
+            else (None,) * 4
+        )
+        for i, (title, count) in enumerate(zip(titles, counts, strict=True)):
+            self._tabs.setTabText(i, title if count is None else f"{title} ({count})")
+
+    def _render_new_caller(self, number_e164: str | None, raw: str, masked: bool) -> None:
+        shown = display.phone_text(number_e164, masked=masked) if number_e164 else raw
+        self._new_number.setText(shown or self.tr("(no number)"))
+        self._create_button.setEnabled(bool(number_e164 or raw))
+
+    def _render_matches_title(self) -> None:
+        self._matches_title.setText(
+            self.tr("%1 customers share this number. Who is calling?").replace(
+                "%1", str(self._matches_model.rowCount())
+            )
+        )
+
+    def _switch(self, page: str) -> None:
+        self._page = page
+        self._stack.setCurrentWidget(self._pages[page])
+
+    # ------------------------------------------------------------------ building ---------------
+    def _build_empty_page(self) -> QWidget:
+        page = QWidget()
+        layout = QVBoxLayout(page)
+        self._empty_title = QLabel()
+        self._empty_title.setObjectName("pageTitle")
+        self._empty_hint = QLabel()
+        self._empty_hint.setObjectName("pageHint")
+        self._empty_hint.setWordWrap(True)
+        for label in (self._empty_title, self._empty_hint):
+            label.setAlignment(Qt.AlignmentFlag.AlignCenter)
+        layout.addStretch(2)
+        layout.addWidget(self._empty_title)
+        layout.addWidget(self._empty_hint)
+        layout.addStretch(3)
+        return page
+
+    def _build_card_page(self) -> QWidget:
+        page = QWidget()
+        layout = QVBoxLayout(page)
+        layout.setContentsMargins(0, 0, 0, 0)
+        layout.setSpacing(8)
+        header = QFrame()
+        header.setObjectName("cardHeader")
+        header_layout = QVBoxLayout(header)
+        header_layout.setContentsMargins(16, 12, 16, 12)
+        header_layout.setSpacing(6)
+
+        top = QHBoxLayout()
+        top.setSpacing(10)
+        self._name = QLabel()
+        self._name.setObjectName("customerName")
+        self._name.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
+        self._tier = QLabel()
+        self._tier.setObjectName("tierBadge")
+        self._level = QLabel()
+        self._level.setObjectName("levelChip")
+        self._stale = QLabel()
+        self._stale.setObjectName("staleMarker")
+        self._stale.hide()
+        top.addWidget(self._name)
+        top.addWidget(self._tier)
+        top.addWidget(self._level)
+        top.addStretch(1)
+        top.addWidget(self._stale)
+        header_layout.addLayout(top)
+
+        facts = QHBoxLayout()
+        facts.setSpacing(6)
+        self._phones_caption, self._phones = QLabel(), QLabel()
+        self._points_caption, self._points_value = QLabel(), QLabel()
+        self._ltv_caption, self._ltv_value = QLabel(), QLabel()
+        self._phones.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
+        for caption, value in (
+            (self._phones_caption, self._phones),
+            (self._points_caption, self._points_value),
+            (self._ltv_caption, self._ltv_value),
+        ):
+            caption.setObjectName("factCaption")
+            value.setObjectName("factValue")
+            facts.addWidget(caption)
+            facts.addWidget(value)
+            facts.addSpacing(22)
+        self._points_value.setObjectName("pointsValue")
+        facts.addStretch(1)
+        header_layout.addLayout(facts)
+
+        self._tags_row = QWidget()
+        self._tags_layout = QHBoxLayout(self._tags_row)
+        self._tags_layout.setContentsMargins(0, 0, 0, 0)
+        self._tags_layout.setSpacing(6)
+        self._tags_layout.addStretch(1)
+        self._tag_chips: list[_Chip] = []
+        header_layout.addWidget(self._tags_row)
+        layout.addWidget(header)
+
+        self._churn = QFrame()
+        self._churn.setObjectName("churnBanner")
+        churn_layout = QHBoxLayout(self._churn)
+        churn_layout.setContentsMargins(14, 8, 14, 8)
+        icon = QLabel("⚠")
+        icon.setObjectName("churnIcon")
+        self._churn_text = QLabel()
+        self._churn_text.setObjectName("churnText")
+        self._churn_text.setWordWrap(True)
+        self._churn_text.setSizePolicy(QSizePolicy.Policy.Expanding, QSizePolicy.Policy.Preferred)
+        churn_layout.addWidget(icon, 0, Qt.AlignmentFlag.AlignTop)
+        churn_layout.addWidget(self._churn_text, 1)
+        self._churn.hide()
+        layout.addWidget(self._churn)
+
+        self._tabs = QTabWidget()
+        self._tabs.setObjectName("detailTabs")
+        self._tabs.setDocumentMode(True)
+        self._orders_tab = _RecordTab(ORDER_COLUMNS)
+        self._points_tab = _RecordTab(POINTS_COLUMNS)
+        self._service_tab = _RecordTab(SERVICE_COLUMNS)
+        self._marketing_tab = _RecordTab(MARKETING_COLUMNS)
+        self._record_tabs = (self._orders_tab, self._points_tab, self._service_tab, self._marketing_tab)
+        for tab in self._record_tabs:
+            self._tabs.addTab(tab, "")
+        layout.addWidget(self._tabs, 1)
+        return page
+
+    def _build_new_caller_page(self) -> QWidget:
+        page = QWidget()
+        layout = QVBoxLayout(page)
+        layout.setSpacing(12)
+        self._new_title = QLabel()
+        self._new_title.setObjectName("pageTitle")
+        self._new_number = QLabel()
+        self._new_number.setObjectName("callerNumber")
+        self._new_number.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
+        self._new_hint = QLabel()
+        self._new_hint.setObjectName("pageHint")
+        self._new_hint.setWordWrap(True)
+        self._create_button = QPushButton()
+        self._create_button.setObjectName("primaryButton")
+        self._create_button.clicked.connect(
+            lambda: self.createCustomerRequested.emit(self._new_caller_number)
+        )
+        self._new_search_button = QPushButton()
+        self._new_search_button.clicked.connect(self.searchRequested.emit)
+        buttons = QHBoxLayout()
+        buttons.addStretch(1)
+        buttons.addWidget(self._create_button)
+        buttons.addWidget(self._new_search_button)
+        buttons.addStretch(1)
+        for label in (self._new_title, self._new_number, self._new_hint):
+            label.setAlignment(Qt.AlignmentFlag.AlignCenter)
+        layout.addStretch(2)
+        layout.addWidget(self._new_title)
+        layout.addWidget(self._new_number)
+        layout.addWidget(self._new_hint)
+        layout.addLayout(buttons)
+        layout.addStretch(3)
+        return page
+
+    def _build_matches_page(self) -> QWidget:
+        page = QWidget()
+        layout = QVBoxLayout(page)
+        layout.setContentsMargins(16, 16, 16, 16)
+        layout.setSpacing(10)
+        self._matches_title = QLabel()
+        self._matches_title.setObjectName("pageTitle")
+        self._matches_hint = QLabel()
+        self._matches_hint.setObjectName("pageHint")
+        self._matches_model = RecordTableModel(MATCH_COLUMNS, self)
+        self._matches_table: QTableView = make_table(self._matches_model)
+        self._matches_table.setObjectName("matchesTable")
+        self._matches_table.activated.connect(self._on_match_activated)
+        layout.addWidget(self._matches_title)
+        layout.addWidget(self._matches_hint)
+        layout.addWidget(self._matches_table, 1)
+        return page
+
+    def _build_withheld_page(self) -> QWidget:
+        page = QWidget()
+        layout = QVBoxLayout(page)
+        layout.setSpacing(12)
+        self._withheld_title = QLabel()
+        self._withheld_title.setObjectName("pageTitle")
+        self._withheld_hint = QLabel()
+        self._withheld_hint.setObjectName("pageHint")
+        self._withheld_hint.setWordWrap(True)
+        self._withheld_search = QPushButton()
+        self._withheld_search.setObjectName("primaryButton")
+        self._withheld_search.clicked.connect(self.searchRequested.emit)
+        for label in (self._withheld_title, self._withheld_hint):
+            label.setAlignment(Qt.AlignmentFlag.AlignCenter)
+        buttons = QHBoxLayout()
+        buttons.addStretch(1)
+        buttons.addWidget(self._withheld_search)
+        buttons.addStretch(1)
+        layout.addStretch(2)
+        layout.addWidget(self._withheld_title)
+        layout.addWidget(self._withheld_hint)
+        layout.addLayout(buttons)
+        layout.addStretch(3)
+        return page
+
+    def _on_match_activated(self, index: QModelIndex) -> None:
+        if index.isValid():
+            self.customerChosen.emit(self._matches_model.record(index.row()).card.customer_id)
+
+    # ------------------------------------------------------------------ translation ------------
+    def _retranslate_static(self) -> None:
+        self._empty_title.setText(self.tr("No customer on screen"))
+        self._empty_hint.setText(
+            self.tr(
+                "The caller's card appears here when a call rings. Press Ctrl+F to search for a customer."
+            )
+        )
+        self._phones_caption.setText(self.tr("Phone:"))
+        self._points_caption.setText(self.tr("Points:"))
+        self._ltv_caption.setText(self.tr("Lifetime value:"))
+        self._stale.setText(self.tr("Cached data, may be out of date (offline)"))
+        self._new_title.setText(self.tr("New caller"))
+        self._new_hint.setText(
+            self.tr(
+                "This number is not linked to any customer. Create a customer, or search "
+                "if the caller already has an account under another number."
+            )
+        )
+        self._create_button.setText(self.tr("Create customer"))
+        self._new_search_button.setText(self.tr("Search customers"))
+        self._matches_hint.setText(self.tr("Press Enter or double-click to open the customer's card."))
+        self._withheld_title.setText(self.tr("Number withheld"))
+        self._withheld_hint.setText(
+            self.tr(
+                "The caller's number is hidden. Ask for their name, phone number or order number and search."
+            )
+        )
+        self._withheld_search.setText(self.tr("Search (Ctrl+F)"))
+        if self._rerender is None:
+            self._set_tab_titles(None)
+
+    def changeEvent(self, event: QEvent) -> None:
+        if event.type() == QEvent.Type.LanguageChange:
+            self._retranslate_static()
+            for tab in self._record_tabs:
+                tab.model.retranslate()
+            self._matches_model.retranslate()
+            if self._rerender is not None:
+                self._rerender()
+        super().changeEvent(event)
