@@ -9,12 +9,14 @@ Calls are keyed by the caller's channel UUID, which mod_callcenter calls the mem
 | agent-offering | call.ringing for `CC-Agent` (the screen-pop trigger) |
 | bridge-agent-start | queue.leave (reason "answered") + call.answered |
 | bridge-agent-fail | agent.state "ring_no_answer" |
-| member-queue-end, CC-Cause Cancel | queue.abandon (NONE, BREAK_OUT, EXIT_WITH_KEY: the caller left) or queue.timeout (TIMEOUT -> "timeout", NO_AGENT_TIMEOUT -> "empty": the queue gave up, METRICS.md) |
+| member-queue-end, Cancel | queue.abandon (NONE, BREAK_OUT, EXIT_WITH_KEY: the caller left) |
+| member-queue-end, Cancel | queue.timeout (TIMEOUT "timeout", NO_AGENT_TIMEOUT "empty": the queue gave up) |
 | member-queue-end Terminated, caller still up and transferred | call.transferred |
 | CHANNEL_HANGUP_COMPLETE of the caller | call.ended |
 | CHANNEL_HOLD / CHANNEL_UNHOLD | call.held / call.unheld |
-| agent-status-change | agent.pause (On Break = paused; Available after On Break = unpaused), agent.removed (Logged Out), agent.added (Available after Logged Out), else agent.state |
-| agent-state-change | agent.state (Waiting ready, Receiving ringing, In a queue call busy, Idle unavailable) |
+| agent-status-change | agent.pause (On Break = paused; Available after On Break = unpaused) |
+| agent-status-change | agent.removed (Logged Out), agent.added (Available after Logged Out) |
+| agent-state-change | agent.state (Waiting ready, Receiving ringing, In a queue call busy, Idle idle) |
 | members-count | queue.stats {"waiting": n} |
 
 Timestamps come from `Event-Date-Timestamp` (microseconds). The normaliser is pure and replayable:
@@ -82,6 +84,10 @@ def _number_like(text: str | None) -> str | None:
 
 def _caller_gone(e: EslEvent) -> bool:
     return e.get("Channel-Call-State") == "HANGUP" or e.get("Answer-State") == "hangup"
+
+
+def _agent(kind: AgentEventKind, agent: str, ts: float, **fields: Any) -> AgentEvent:
+    return AgentEvent(kind, agent=agent, ts=ts, **fields)
 
 
 @dataclass(slots=True)
