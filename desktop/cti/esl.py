@@ -193,7 +193,7 @@ class EslNormalizer:
                 )
             else:
                 paused = low == PAUSED_STATUS
-                reason = "break" if paused else ""
+                reason = ""
                 events.append(
                     AgentEvent(
                         AgentEventKind.PAUSE, agent=agent, ts=ts, paused=paused, reason=reason, extra=extra
@@ -528,7 +528,7 @@ class EslNormalizer:
         extra = {"cc_status": status}
         if low == PAUSED_STATUS:
             return [
-                AgentEvent(AgentEventKind.PAUSE, agent=agent, ts=ts, paused=True, reason="break", extra=extra)
+                AgentEvent(AgentEventKind.PAUSE, agent=agent, ts=ts, paused=True, extra=extra)
             ]
         if low == LOGGED_OUT_STATUS:
             return [AgentEvent(AgentEventKind.REMOVED, agent=agent, ts=ts, state="logged_out", extra=extra)]
