@@ -54,6 +54,41 @@ def _column_keys(table: sa.Table) -> list[str]:
     return [column.key for column in table.columns]
 
 
+def _bulk_insert(conn: Connection, table: sa.Table, rows: list[dict[str, Any]]) -> None:
+    """executemany INSERT of rows that all have the same keys.
+
+    On SQLite the rows go to the driver as tuples after the same per-type bind processors
+    SQLAlchemy would apply (JSON, DateTime), skipping its per-row parameter compilation, which
+    is a third of the cost of seeding. PostgreSQL keeps the normal Core path (typed binds).
+    """
+    if not rows:
+        return
+    dialect = conn.dialect
+    if dialect.name != "sqlite":
+        conn.execute(table.insert(), rows)
+        return
+    keys = list(rows[0])
+    processors = [table.c[key].type.dialect_impl(dialect).bind_processor(dialect) for key in keys]
+    quote = dialect.identifier_preparer.quote
+    sql = (
+        f"INSERT INTO {quote(table.name)} ({', '.join(quote(key) for key in keys)}) "
+        f"VALUES ({', '.join('?' for _ in keys)})"
+    )
+    plain = [index for index, processor in enumerate(processors) if processor is None]
+    if len(plain) == len(keys):
+        params = [tuple(row[key] for key in keys) for row in rows]
+    else:
+        pairs = list(zip(keys, processors, strict=True))
+        params = [
+            tuple(
+                value if (value := row[key]) is None or processor is None else processor(value)
+                for key, processor in pairs
+            )
+            for row in rows
+        ]
+    conn.exec_driver_sql(sql, params)
+
+
 def _lock_writers(conn: Connection) -> None:
     if conn.dialect.name == "postgresql":
         conn.execute(sa.text("SELECT pg_advisory_xact_lock(:key)"), {"key": _PG_LOCK_KEY})
@@ -102,8 +137,9 @@ def _append_changes(
                 change_log.delete().where(change_log.c.entity == entity, change_log.c.entity_id.in_(chunk))
             )
     now = datetime.now(UTC)
-    conn.execute(
-        change_log.insert(),
+    _bulk_insert(
+        conn,
+        change_log,
         [
             {
                 "entity": entity,
@@ -175,7 +211,7 @@ def _upsert(
     inserts = [row for row in rows if row["id"] not in existing]
     updates = [row for row in rows if row["id"] in existing]
     if inserts:
-        conn.execute(table.insert(), inserts)
+        _bulk_insert(conn, table, inserts)
     if updates:
         values = {key: sa.bindparam(f"v_{key}") for key in _column_keys(table) if key != "id"}
         conn.execute(
@@ -189,7 +225,7 @@ def _upsert(
                 conn.execute(customer_phones.delete().where(customer_phones.c.customer_id.in_(chunk)))
         phone_rows = [row for record in records for row in _phone_rows(record)]
         if phone_rows:
-            conn.execute(customer_phones.insert(), phone_rows)
+            _bulk_insert(conn, customer_phones, phone_rows)
     _append_changes(
         conn,
         entity,
