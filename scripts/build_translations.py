@@ -61,6 +61,8 @@ def run_lupdate(target: Path, language: str) -> None:
         tool("pyside6-lupdate"),
         *map(str, view_sources()),
         "-no-obsolete",
+        "-locations",
+        "none",
         "-target-language",
         language,
         "-ts",

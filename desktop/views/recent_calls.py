@@ -23,7 +23,8 @@ class RecentCall:
 
 
 def _who(call: RecentCall) -> str:
-    return call.customer_name or display.translate(UNKNOWN_CALLER)
+    """The customer's name; for an unknown caller the number (more useful than "unknown")."""
+    return call.customer_name or call.caller_display or display.translate(UNKNOWN_CALLER)
 
 
 UNKNOWN_CALLER = QT_TRANSLATE_NOOP("Vocabulary", "Unknown caller")

@@ -140,8 +140,9 @@ class SearchBox(QLineEdit):
         table = self.results.table
         if self.results.model.rowCount():
             rows = min(self.results.model.rowCount(), MAX_VISIBLE_ROWS)
-            header = table.fontMetrics().height() + 14
-            height = header + rows * table.verticalHeader().defaultSectionSize() + 4
+            header = max(table.horizontalHeader().sizeHint().height(), table.fontMetrics().height() + 14)
+            rows_height = rows * table.verticalHeader().defaultSectionSize()
+            height = header + rows_height + 2 * table.frameWidth() + 8
         else:
             height = self.results.empty.sizeHint().height() + 4
         self.results.setGeometry(left, top_left.y(), width, height)

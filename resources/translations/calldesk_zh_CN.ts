@@ -1,0 +1,631 @@
+<?xml version="1.0" encoding="utf-8"?>
+<!DOCTYPE TS>
+<TS version="2.1" language="zh_CN">
+<context>
+    <name>Banner</name>
+    <message>
+        <source>Dismiss</source>
+        <translation>关闭</translation>
+    </message>
+</context>
+<context>
+    <name>CallBar</name>
+    <message>
+        <source>No call</source>
+        <translation>空闲</translation>
+    </message>
+    <message>
+        <source>Ready: the caller&apos;s card pops here when a call rings.</source>
+        <translation>就绪：来电时将自动弹出客户资料。</translation>
+    </message>
+    <message>
+        <source>On call</source>
+        <translation>通话中</translation>
+    </message>
+    <message>
+        <source>Withheld number</source>
+        <translation>号码未显示</translation>
+    </message>
+    <message>
+        <source>Hotline: %1</source>
+        <translation>热线：%1</translation>
+    </message>
+    <message>
+        <source>Queue: %1</source>
+        <translation>队列：%1</translation>
+    </message>
+</context>
+<context>
+    <name>Columns</name>
+    <message>
+        <source>Time</source>
+        <translation>时间</translation>
+    </message>
+    <message>
+        <source>Caller</source>
+        <translation>来电方</translation>
+    </message>
+    <message>
+        <source>Outcome</source>
+        <translation>结果</translation>
+    </message>
+    <message>
+        <source>Order no.</source>
+        <translation>订单号</translation>
+    </message>
+    <message>
+        <source>Date</source>
+        <translation>日期</translation>
+    </message>
+    <message>
+        <source>Status</source>
+        <translation>状态</translation>
+    </message>
+    <message>
+        <source>Amount</source>
+        <translation>金额</translation>
+    </message>
+    <message>
+        <source>Items</source>
+        <translation>商品</translation>
+    </message>
+    <message>
+        <source>Logistics</source>
+        <translation>物流</translation>
+    </message>
+    <message>
+        <source>Type</source>
+        <translation>类型</translation>
+    </message>
+    <message>
+        <source>Points</source>
+        <translation>积分</translation>
+    </message>
+    <message>
+        <source>Note</source>
+        <translation>备注</translation>
+    </message>
+    <message>
+        <source>Summary</source>
+        <translation>内容摘要</translation>
+    </message>
+    <message>
+        <source>Channel</source>
+        <translation>渠道</translation>
+    </message>
+    <message>
+        <source>Campaign</source>
+        <translation>营销活动</translation>
+    </message>
+    <message>
+        <source>Response</source>
+        <translation>客户响应</translation>
+    </message>
+    <message>
+        <source>Name</source>
+        <translation>姓名</translation>
+    </message>
+    <message>
+        <source>Tier</source>
+        <translation>客户等级</translation>
+    </message>
+    <message>
+        <source>Membership</source>
+        <translation>会员等级</translation>
+    </message>
+    <message>
+        <source>Phone</source>
+        <translation>电话</translation>
+    </message>
+    <message>
+        <source>Last order</source>
+        <translation>最近下单</translation>
+    </message>
+    <message>
+        <source>Last contact</source>
+        <translation>最近联系</translation>
+    </message>
+</context>
+<context>
+    <name>CustomerCardView</name>
+    <message>
+        <source>no reason recorded</source>
+        <translation>未记录原因</translation>
+    </message>
+    <message>
+        <source>Churn risk %1% — %2. Try to retain this customer.</source>
+        <translation>流失风险 %1%：%2。请注意挽留该客户。</translation>
+    </message>
+    <message>
+        <source>Loading…</source>
+        <translation>正在加载…</translation>
+    </message>
+    <message>
+        <source>No orders</source>
+        <translation>暂无订单</translation>
+    </message>
+    <message>
+        <source>No points activity</source>
+        <translation>暂无积分记录</translation>
+    </message>
+    <message>
+        <source>No service history</source>
+        <translation>暂无服务记录</translation>
+    </message>
+    <message>
+        <source>No marketing contacts</source>
+        <translation>暂无营销记录</translation>
+    </message>
+    <message>
+        <source>Orders</source>
+        <translation>订单</translation>
+    </message>
+    <message>
+        <source>Points ledger</source>
+        <translation>积分明细</translation>
+    </message>
+    <message>
+        <source>Service history</source>
+        <translation>服务记录</translation>
+    </message>
+    <message>
+        <source>Marketing</source>
+        <translation>营销记录</translation>
+    </message>
+    <message>
+        <source>(no number)</source>
+        <translation>（无号码）</translation>
+    </message>
+    <message>
+        <source>%1 customers share this number. Who is calling?</source>
+        <translation>此号码关联了 %1 位客户，请确认来电人是哪一位。</translation>
+    </message>
+    <message>
+        <source>No customer on screen</source>
+        <translation>当前未打开客户</translation>
+    </message>
+    <message>
+        <source>The caller&apos;s card appears here when a call rings. Press Ctrl+F to search for a customer.</source>
+        <translation>来电时此处将自动弹出客户资料。按 Ctrl+F 搜索客户。</translation>
+    </message>
+    <message>
+        <source>Phone:</source>
+        <translation>电话：</translation>
+    </message>
+    <message>
+        <source>Points:</source>
+        <translation>积分：</translation>
+    </message>
+    <message>
+        <source>Lifetime value:</source>
+        <translation>累计消费：</translation>
+    </message>
+    <message>
+        <source>Cached data, may be out of date (offline)</source>
+        <translation>缓存数据，可能不是最新（离线）</translation>
+    </message>
+    <message>
+        <source>New caller</source>
+        <translation>新来电客户</translation>
+    </message>
+    <message>
+        <source>This number is not linked to any customer. Create a customer, or search if the caller already has an account under another number.</source>
+        <translation>该号码未关联任何客户。请新建客户；如来电人已用其他号码注册，请先搜索。</translation>
+    </message>
+    <message>
+        <source>Create customer</source>
+        <translation>新建客户</translation>
+    </message>
+    <message>
+        <source>Search customers</source>
+        <translation>搜索客户</translation>
+    </message>
+    <message>
+        <source>Press Enter or double-click to open the customer&apos;s card.</source>
+        <translation>按回车键或双击打开客户资料。</translation>
+    </message>
+    <message>
+        <source>Number withheld</source>
+        <translation>来电号码未显示</translation>
+    </message>
+    <message>
+        <source>The caller&apos;s number is hidden. Ask for their name, phone number or order number and search.</source>
+        <translation>来电号码已隐藏。请询问客户的姓名、手机号或订单号后搜索。</translation>
+    </message>
+    <message>
+        <source>Search (Ctrl+F)</source>
+        <translation>搜索 (Ctrl+F)</translation>
+    </message>
+</context>
+<context>
+    <name>LoginDialog</name>
+    <message>
+        <source>Enter your user name.</source>
+        <translation>请输入用户名。</translation>
+    </message>
+    <message>
+        <source>Enter your password.</source>
+        <translation>请输入密码。</translation>
+    </message>
+    <message>
+        <source>Warning: this address is not encrypted (http). Use https outside a test setup.</source>
+        <translation>警告：该地址未加密（http）。除测试环境外请使用 https。</translation>
+    </message>
+    <message>
+        <source>Enter the CRM server address, for example https://crm.example.com.</source>
+        <translation>请输入 CRM 服务器地址，例如 https://crm.example.com。</translation>
+    </message>
+    <message>
+        <source>The server address must start with https:// and name a host, for example https://crm.example.com.</source>
+        <translation>服务器地址须以 https:// 开头并包含主机名，例如 https://crm.example.com。</translation>
+    </message>
+    <message>
+        <source>Sign in to CallDesk</source>
+        <translation>登录 CallDesk</translation>
+    </message>
+    <message>
+        <source>CRM server:</source>
+        <translation>CRM 服务器：</translation>
+    </message>
+    <message>
+        <source>User name:</source>
+        <translation>用户名：</translation>
+    </message>
+    <message>
+        <source>Password:</source>
+        <translation>密码：</translation>
+    </message>
+    <message>
+        <source>Remember me on this computer</source>
+        <translation>在此电脑上记住我</translation>
+    </message>
+    <message>
+        <source>Sign in</source>
+        <translation>登录</translation>
+    </message>
+    <message>
+        <source>Cancel</source>
+        <translation>取消</translation>
+    </message>
+</context>
+<context>
+    <name>MainWindow</name>
+    <message>
+        <source>Incoming call: %1</source>
+        <translation>来电：%1</translation>
+    </message>
+    <message>
+        <source>Incoming call</source>
+        <translation>有新来电</translation>
+    </message>
+    <message>
+        <source>CallDesk</source>
+        <translation>CallDesk 坐席工作台</translation>
+    </message>
+    <message>
+        <source>About CallDesk</source>
+        <translation>关于 CallDesk</translation>
+    </message>
+    <message>
+        <source>CallDesk: the call-centre agent desktop.
+Screen pop, customer card, tickets and contact log, working from a local cache when the network is down.</source>
+        <translation>CallDesk：呼叫中心坐席工作台。
+来电弹屏、客户资料、工单与联络记录；网络中断时使用本地缓存继续工作。</translation>
+    </message>
+    <message>
+        <source>CallDesk — Agent desktop</source>
+        <translation>CallDesk — 坐席工作台</translation>
+    </message>
+    <message>
+        <source>&amp;File</source>
+        <translation>文件(&amp;F)</translation>
+    </message>
+    <message>
+        <source>&amp;Call</source>
+        <translation>通话(&amp;C)</translation>
+    </message>
+    <message>
+        <source>&amp;View</source>
+        <translation>视图(&amp;V)</translation>
+    </message>
+    <message>
+        <source>&amp;Help</source>
+        <translation>帮助(&amp;H)</translation>
+    </message>
+    <message>
+        <source>&amp;Language</source>
+        <translation>语言(&amp;L)</translation>
+    </message>
+    <message>
+        <source>&amp;Settings…</source>
+        <translation>设置(&amp;S)…</translation>
+    </message>
+    <message>
+        <source>&amp;Quit</source>
+        <translation>退出(&amp;Q)</translation>
+    </message>
+    <message>
+        <source>&amp;About CallDesk</source>
+        <translation>关于 CallDesk(&amp;A)</translation>
+    </message>
+    <message>
+        <source>&amp;Find customer</source>
+        <translation>查找客户(&amp;F)</translation>
+    </message>
+    <message>
+        <source>&amp;Answer call</source>
+        <translation>接听来电(&amp;A)</translation>
+    </message>
+    <message>
+        <source>&amp;New ticket</source>
+        <translation>新建工单(&amp;N)</translation>
+    </message>
+    <message>
+        <source>&amp;Log contact</source>
+        <translation>填写联络记录(&amp;L)</translation>
+    </message>
+</context>
+<context>
+    <name>RecentCallsPanel</name>
+    <message>
+        <source>Calls today (%1)</source>
+        <translation>今日来电（%1）</translation>
+    </message>
+</context>
+<context>
+    <name>SearchBox</name>
+    <message>
+        <source>Search customers: name, pinyin initials, phone or order no.  (Ctrl+F)</source>
+        <translation>搜索客户：姓名、拼音首字母、电话或订单号  (Ctrl+F)</translation>
+    </message>
+    <message>
+        <source>No customer found.</source>
+        <translation>未找到客户。</translation>
+    </message>
+</context>
+<context>
+    <name>StatusPanel</name>
+    <message>
+        <source>estimating…</source>
+        <translation>正在估算剩余时间…</translation>
+    </message>
+    <message>
+        <source>about %1 s left</source>
+        <translation>约剩 %1 秒</translation>
+    </message>
+    <message>
+        <source>about %1 min %2 s left</source>
+        <translation>约剩 %1 分 %2 秒</translation>
+    </message>
+    <message>
+        <source>Online</source>
+        <translation>在线</translation>
+    </message>
+    <message>
+        <source>Offline</source>
+        <translation>离线</translation>
+    </message>
+    <message>
+        <source>Syncing…</source>
+        <translation>正在同步…</translation>
+    </message>
+    <message>
+        <source>Unsent changes: %1</source>
+        <translation>待上传更改：%1</translation>
+    </message>
+    <message>
+        <source>CTI: connected</source>
+        <translation>CTI：已连接</translation>
+    </message>
+    <message>
+        <source>CTI: not connected</source>
+        <translation>CTI：未连接</translation>
+    </message>
+    <message>
+        <source>Cancel</source>
+        <translation>取消</translation>
+    </message>
+    <message>
+        <source>Sync %1 / %2 · %3</source>
+        <translation>同步 %1 / %2 · %3</translation>
+    </message>
+    <message>
+        <source>Sync cancelled after %1 changes.</source>
+        <translation>同步已取消，已完成 %1 条更改。</translation>
+    </message>
+    <message>
+        <source>Sync complete: %1 changes in %2 s.</source>
+        <translation>同步完成：%1 条更改，用时 %2 秒。</translation>
+    </message>
+</context>
+<context>
+    <name>SyncDialog</name>
+    <message>
+        <source>Stopping… what has been downloaded is kept; the next sync resumes from here.</source>
+        <translation>正在停止…已下载的数据会保留，下次同步将从此处继续。</translation>
+    </message>
+    <message>
+        <source>Connecting to the CRM server…</source>
+        <translation>正在连接 CRM 服务器…</translation>
+    </message>
+    <message>
+        <source>%1 of %2 records downloaded</source>
+        <translation>已下载 %1 / %2 条记录</translation>
+    </message>
+    <message>
+        <source>Downloading customers</source>
+        <translation>正在下载客户数据</translation>
+    </message>
+    <message>
+        <source>Preparing your customer list</source>
+        <translation>正在准备您的客户列表</translation>
+    </message>
+    <message>
+        <source>CallDesk keeps a local copy of your customers so calls pop instantly, even when the network is down. This first download happens once.</source>
+        <translation>CallDesk 会在本机保存一份客户数据，来电即可立即弹屏，断网时也能查看。首次下载只需进行一次。</translation>
+    </message>
+    <message>
+        <source>Cancel</source>
+        <translation>取消</translation>
+    </message>
+    <message>
+        <source>Close</source>
+        <translation>关闭</translation>
+    </message>
+</context>
+<context>
+    <name>Vocabulary</name>
+    <message>
+        <source>High-end</source>
+        <translation>高端</translation>
+    </message>
+    <message>
+        <source>Important</source>
+        <translation>重要</translation>
+    </message>
+    <message>
+        <source>Ordinary</source>
+        <translation>普通</translation>
+    </message>
+    <message>
+        <source>Small</source>
+        <translation>小客户</translation>
+    </message>
+    <message>
+        <source>Awaiting payment</source>
+        <translation>待付款</translation>
+    </message>
+    <message>
+        <source>Paid</source>
+        <translation>已付款</translation>
+    </message>
+    <message>
+        <source>Shipped</source>
+        <translation>已发货</translation>
+    </message>
+    <message>
+        <source>Completed</source>
+        <translation>已完成</translation>
+    </message>
+    <message>
+        <source>Cancelled</source>
+        <translation>已取消</translation>
+    </message>
+    <message>
+        <source>Refunded</source>
+        <translation>已退款</translation>
+    </message>
+    <message>
+        <source>Earned</source>
+        <translation>获得</translation>
+    </message>
+    <message>
+        <source>Redeemed</source>
+        <translation>兑换</translation>
+    </message>
+    <message>
+        <source>Expired</source>
+        <translation>过期</translation>
+    </message>
+    <message>
+        <source>Ticket</source>
+        <translation>工单</translation>
+    </message>
+    <message>
+        <source>Contact</source>
+        <translation>咨询</translation>
+    </message>
+    <message>
+        <source>Repair</source>
+        <translation>维修</translation>
+    </message>
+    <message>
+        <source>Open</source>
+        <translation>待处理</translation>
+    </message>
+    <message>
+        <source>In progress</source>
+        <translation>处理中</translation>
+    </message>
+    <message>
+        <source>Resolved</source>
+        <translation>已解决</translation>
+    </message>
+    <message>
+        <source>Closed</source>
+        <translation>已关闭</translation>
+    </message>
+    <message>
+        <source>Phone</source>
+        <translation>电话</translation>
+    </message>
+    <message>
+        <source>Online chat</source>
+        <translation>在线客服</translation>
+    </message>
+    <message>
+        <source>WeChat</source>
+        <translation>微信</translation>
+    </message>
+    <message>
+        <source>Email</source>
+        <translation>邮件</translation>
+    </message>
+    <message>
+        <source>SMS</source>
+        <translation>短信</translation>
+    </message>
+    <message>
+        <source>App push</source>
+        <translation>App 推送</translation>
+    </message>
+    <message>
+        <source>Outbound call</source>
+        <translation>外呼</translation>
+    </message>
+    <message>
+        <source>No response</source>
+        <translation>未响应</translation>
+    </message>
+    <message>
+        <source>Opened</source>
+        <translation>已查看</translation>
+    </message>
+    <message>
+        <source>Clicked</source>
+        <translation>已点击</translation>
+    </message>
+    <message>
+        <source>Purchased</source>
+        <translation>已购买</translation>
+    </message>
+    <message>
+        <source>Unsubscribed</source>
+        <translation>已退订</translation>
+    </message>
+    <message>
+        <source>Ended</source>
+        <translation>已结束</translation>
+    </message>
+    <message>
+        <source>Answered</source>
+        <translation>已接听</translation>
+    </message>
+    <message>
+        <source>Missed</source>
+        <translation>未接</translation>
+    </message>
+    <message>
+        <source>Abandoned</source>
+        <translation>客户放弃</translation>
+    </message>
+    <message>
+        <source>Transferred</source>
+        <translation>已转接</translation>
+    </message>
+    <message>
+        <source>Unknown caller</source>
+        <translation>未知来电</translation>
+    </message>
+</context>
+</TS>
