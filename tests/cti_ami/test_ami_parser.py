@@ -141,7 +141,7 @@ def test_fragmented_stream_normalises_to_the_same_events(cuts):
     assert normalize_messages(messages, clock) == _EVENTS_ALL(clock)
 
 
-def _EVENTS_ALL(clock):  # noqa: N802
+def _EVENTS_ALL(clock):
     from desktop.cti.ami_normalize import normalize_messages
 
     return normalize_messages(parse_ami_messages(ALL_TRACES), clock)
