@@ -235,7 +235,7 @@ class CallStateMachine:
 
     def _join(self, call: CallRecord, queue: QueueRecord, e: QueueEvent) -> None:
         finished = call.state == ENDED or call.answer_ts is not None or call.outcome is not None
-        if finished or (call.in_queue and call.queue == e.queue):
+        if finished or (call.queue == e.queue and call.join_ts is not None):
             return  # a duplicate (re-sync) or a late snapshot of a call we already followed
         if call.in_queue and call.queue:
             self._queue(call.queue).waiting.pop(call.call_id, None)
