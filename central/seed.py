@@ -16,6 +16,7 @@ import itertools
 import logging
 import random
 import time
+from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from typing import Any
@@ -44,6 +45,7 @@ DEMO_MOBILE = "+8613800138000"
 DEMO_LANDLINE = "+861012345678"
 
 OPEN_SERVICE_STATUSES = ("open", "in_progress")
+ENTITIES = ("customer", "order", "points", "service", "marketing")
 
 
 class DatabaseNotEmptyError(RuntimeError):
@@ -427,6 +429,18 @@ class _Generator:
         return tags
 
 
+def _batches(generator: _Generator, customers: int, batch: int) -> Iterator[dict[str, list[dict]]]:
+    remaining = customers
+    while remaining > 0:
+        size = min(batch, remaining)
+        remaining -= size
+        chunk: dict[str, list[dict[str, Any]]] = {name: [] for name in ENTITIES}
+        for _ in range(size):
+            for name, records in generator.customer().items():
+                chunk[name].extend(records)
+        yield chunk
+
+
 def _max_number(conn: Connection, table: sa.Table) -> int:
     value = conn.execute(sa.select(sa.func.max(table.c.id))).scalar()
     return int(value[1:]) if value else 0
@@ -458,7 +472,7 @@ def seed_database(
                 f"the database already has {existing} customers; seed a fresh database "
                 "or pass --append to add more"
             )
-        totals = dict.fromkeys(("customer", "order", "points", "service", "marketing"), 0)
+        totals = dict.fromkeys(ENTITIES, 0)
         phones = 0
         first_id = last_id = None
         with engine.begin() as conn:
@@ -473,14 +487,7 @@ def seed_database(
             rng = random.Random(f"calldesk-seed:{seed}:{ids.customer}")
             pools = _Pools(seed, size=max(500, min(customers, 20_000)))
             generator = _Generator(rng, pools, ids, fresh_db=existing == 0)
-            remaining = customers
-            while remaining > 0:
-                size = min(batch, remaining)
-                remaining -= size
-                chunk: dict[str, list[dict[str, Any]]] = {name: [] for name in totals}
-                for _ in range(size):
-                    for name, records in generator.customer().items():
-                        chunk[name].extend(records)
+            for chunk in _batches(generator, customers, batch):
                 for name, records in chunk.items():
                     if records:
                         apply_changes(conn, name, records, fresh=True)
