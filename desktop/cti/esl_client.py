@@ -1,0 +1,399 @@
+"""FreeSWITCH event-socket (inbound) client: log in, subscribe, normalise events, send commands.
+
+    client = EslClient(EslConfig("pbx1", 8021, password), on_event=forward, on_state=banner)
+    task = asyncio.create_task(client.run())      # connect, re-connect with backoff, re-sync
+
+Protocol (mod_event_socket.c): the switch greets with `auth/request`; we answer `auth <password>`
+(`+OK accepted`, or `-ERR invalid` and a disconnect). `event plain ...` subscribes. Every command
+gets exactly one reply, in order: `command/reply` (Reply-Text) or, for `api`, `api/response` with
+the output as body; so replies are matched to commands first-in first-out. `bgapi` answers at once
+with `+OK Job-UUID: <id>` (we choose the id with a `Job-UUID` header) and later a BACKGROUND_JOB
+event carrying that id and the output.
+
+Every normalised event passes through one `CallStateMachine`; only events that change it reach
+`on_event`, so the re-sync after a reconnect (`callcenter_config queue list members`, `agent list`)
+hands consumers nothing twice. `on_state("connected" | "disconnected", detail)` drives a banner.
+
+Commands: hangup -> uuid_kill, transfer -> uuid_transfer (the caller's leg), hold/unhold ->
+uuid_hold [off], dial -> originate (the agent's phone first, then the number), pause/unpause ->
+callcenter_config agent set status <agent> 'On Break' | 'Available'. `answer` is done on the phone.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+import random
+import time
+import uuid
+from collections import deque
+from collections.abc import Callable
+from dataclasses import dataclass, field
+
+from desktop.cti.callstate import CallStateMachine
+from desktop.cti.esl import SUBSCRIBED_EVENTS, EslNormalizer
+from desktop.cti.esl_parser import EslEvent, EslFrame, EslParser
+from desktop.cti.events import CtiEvent
+
+log = logging.getLogger(__name__)
+
+CONNECTED, DISCONNECTED = "connected", "disconnected"
+_READ_CHUNK = 65536
+
+
+class EslError(Exception):
+    """A command failed or the switch answered something unexpected."""
+
+
+class EslAuthError(EslError):
+    """The switch refused the password: retrying cannot help."""
+
+
+class EslConnectionError(EslError, ConnectionError):
+    """The connection to the switch is down."""
+
+
+@dataclass
+class EslConfig:
+    host: str
+    port: int = 8021
+    password: str = field(default="", repr=False)
+    connect_timeout: float = 5.0
+    command_timeout: float = 10.0
+    backoff_initial: float = 0.5
+    backoff_max: float = 30.0
+    backoff_jitter: float = 0.25  # each delay is stretched by up to this fraction, at random
+    dial_endpoint: str = "user/{agent}"  # how to ring an agent's phone for click-to-dial
+    dial_context: str = "default"
+
+
+@dataclass(frozen=True, slots=True)
+class EslReply:
+    """A command's answer: `ok` unless the text starts with -ERR / -USAGE."""
+
+    text: str
+
+    @property
+    def ok(self) -> bool:
+        head = self.text.lstrip()
+        return not (head.startswith("-ERR") or head.startswith("-USAGE"))
+
+
+def parse_pipe_table(text: str) -> list[dict[str, str]]:
+    """`callcenter_config ... list` output (a header row, rows, then +OK) -> dicts. Rows whose
+    column count does not match the header are logged and skipped."""
+    lines = [line.rstrip("\r") for line in text.split("\n") if line.strip()]
+    if lines and lines[-1].strip() == "+OK":
+        lines.pop()
+    if not lines or lines[0].startswith("-ERR"):
+        return []
+    header = lines[0].split("|")
+    rows: list[dict[str, str]] = []
+    for line in lines[1:]:
+        cells = line.split("|")
+        if len(cells) != len(header):
+            log.warning("ESL: skipped a list row with %d cells (header has %d)", len(cells), len(header))
+            continue
+        rows.append(dict(zip(header, cells, strict=True)))
+    return rows
+
+
+def _quote_arg(value: str) -> str:
+    """An API argument that may not break the command line (a newline would end the command)."""
+    cleaned = value.replace("\n", " ").replace("\r", " ").strip()
+    if not cleaned or any(ch in cleaned for ch in "'\"") or len(cleaned) > 256:
+        raise EslError(f"refusing an unsafe command argument {value[:40]!r}")
+    return cleaned
+
+
+class EslClient:
+    def __init__(
+        self,
+        config: EslConfig,
+        on_event: Callable[[CtiEvent], None] | None = None,
+        on_state: Callable[[str, str], None] | None = None,
+        rng: random.Random | None = None,
+    ) -> None:
+        self.config = config
+        self.on_event = on_event
+        self.on_state = on_state
+        self.state = CallStateMachine()
+        self.normalizer = EslNormalizer()
+        self.connected = False
+        self.reconnects = 0
+        self._rng = rng or random.Random()
+        self._replies: deque[asyncio.Future[EslFrame]] = deque()
+        self._jobs: dict[str, asyncio.Future[str]] = {}
+        self._writer: asyncio.StreamWriter | None = None
+        self._reader_task: asyncio.Task[None] | None = None
+        self._greeting: asyncio.Future[None] | None = None
+        self._closing = False
+
+    # ---- connection life ------------------------------------------------------------------
+    async def connect(self) -> None:
+        """Connect, authenticate (EslAuthError if refused), subscribe, re-sync."""
+        try:
+            reader, writer = await asyncio.wait_for(
+                asyncio.open_connection(self.config.host, self.config.port), self.config.connect_timeout
+            )
+        except (OSError, TimeoutError) as exc:
+            raise EslConnectionError(
+                f"cannot reach FreeSWITCH's event socket at {self.config.host}:{self.config.port} ({exc}); "
+                "check the host, port and event_socket.conf.xml (listen-ip, apply-inbound-acl)"
+            ) from exc
+        loop = asyncio.get_running_loop()
+        self._writer = writer
+        self._greeting = loop.create_future()
+        self._reader_task = loop.create_task(self._read_loop(reader))
+        try:
+            await asyncio.wait_for(asyncio.shield(self._greeting), self.config.connect_timeout)
+            reply = await self._command(f"auth {self.config.password}")
+            if not reply.ok:
+                raise EslAuthError(
+                    f"FreeSWITCH refused the event-socket password ({reply.text.strip()}); "
+                    "check the password in event_socket.conf.xml"
+                )
+            reply = await self._command(f"event plain {SUBSCRIBED_EVENTS}")
+            if not reply.ok:
+                raise EslError(f"event subscription refused: {reply.text.strip()}")
+        except TimeoutError as exc:
+            await self._drop_connection()
+            raise EslConnectionError(f"{self.config.host}:{self.config.port} did not greet as ESL") from exc
+        except BaseException:
+            await self._drop_connection()
+            raise
+        self.connected = True
+        self._notify(CONNECTED, f"FreeSWITCH at {self.config.host}:{self.config.port}")
+        await self.resync()
+
+    async def run(self) -> None:
+        """Stay connected until close(): reconnect with exponential backoff and jitter.
+        A refused password stops the loop (raises EslAuthError)."""
+        delay = self.config.backoff_initial
+        while not self._closing:
+            try:
+                await self.connect()
+                delay = self.config.backoff_initial
+                assert self._reader_task is not None
+                await self._reader_task
+            except EslAuthError as exc:
+                self._notify(DISCONNECTED, str(exc))
+                raise
+            except (EslError, OSError, TimeoutError) as exc:
+                log.warning("ESL: %s", exc)
+            await self._drop_connection()
+            if self._closing:
+                break
+            self.reconnects += 1
+            wait = delay * (1.0 + self.config.backoff_jitter * self._rng.random())
+            log.info("ESL: reconnecting in %.2f s", wait)
+            await asyncio.sleep(wait)
+            delay = min(delay * 2, self.config.backoff_max)
+
+    async def close(self) -> None:
+        self._closing = True
+        if self._writer is not None and self.connected:
+            with contextlib.suppress(Exception):
+                await asyncio.wait_for(self._command("exit"), 1.0)
+        await self._drop_connection()
+
+    async def _drop_connection(self) -> None:
+        writer, self._writer = self._writer, None
+        task, self._reader_task = self._reader_task, None
+        if writer is not None:
+            writer.close()
+            with contextlib.suppress(Exception):
+                await writer.wait_closed()
+        if task is not None and not task.done() and task is not asyncio.current_task():
+            task.cancel()
+            with contextlib.suppress(BaseException):
+                await task
+        self._fail_pending("the connection to FreeSWITCH was lost")
+        was_connected, self.connected = self.connected, False
+        for event in self.normalizer.flush():
+            self._deliver(event)
+        if was_connected:
+            self._notify(DISCONNECTED, "FreeSWITCH disconnected; reconnecting")
+
+    def _notify(self, state: str, detail: str) -> None:
+        log.info("ESL %s: %s", state, detail)
+        if self.on_state is not None:
+            try:
+                self.on_state(state, detail)
+            except Exception:
+                log.exception("ESL: connection-state callback failed")
+
+    # ---- reading ----------------------------------------------------------------------------
+    async def _read_loop(self, reader: asyncio.StreamReader) -> None:
+        parser = EslParser()
+        while True:
+            try:
+                data = await reader.read(_READ_CHUNK)
+            except (ConnectionError, OSError) as exc:
+                log.warning("ESL: connection lost: %s", exc)
+                return
+            if not data:
+                log.info("ESL: FreeSWITCH closed the connection")
+                return
+            for frame in parser.feed(data):
+                try:
+                    self._dispatch(frame)
+                except Exception:  # one bad frame must not stop the stream
+                    log.exception("ESL: could not handle a %s frame", frame.content_type)
+
+    def _dispatch(self, frame: EslFrame) -> None:
+        kind = frame.content_type
+        if kind == "auth/request":
+            if self._greeting is not None and not self._greeting.done():
+                self._greeting.set_result(None)
+        elif kind in ("command/reply", "api/response"):
+            while self._replies:
+                future = self._replies.popleft()
+                if not future.done():
+                    future.set_result(frame)
+                    break
+            else:
+                log.warning("ESL: a %s nobody asked for: %r", kind, frame.reply_text or frame.body[:80])
+        elif kind == "text/event-plain" and frame.event is not None:
+            self._on_esl_event(frame.event)
+        elif kind == "text/disconnect-notice":
+            log.info("ESL: disconnect notice: %s", frame.body_text().strip()[:200])
+        else:
+            log.debug("ESL: ignored frame %r", kind)
+
+    def _on_esl_event(self, event: EslEvent) -> None:
+        if event.name == "BACKGROUND_JOB":
+            future = self._jobs.pop(event.get("Job-UUID"), None)
+            if future is not None and not future.done():
+                future.set_result(event.body)
+            return
+        for cti_event in self.normalizer.feed(event):
+            self._deliver(cti_event)
+
+    def _deliver(self, event: CtiEvent) -> None:
+        if not self.state.apply(event) or self.on_event is None:
+            return
+        try:
+            self.on_event(event)
+        except Exception:
+            log.exception("ESL: event callback failed for %s", event.wire_type)
+
+    def _fail_pending(self, reason: str) -> None:
+        error = EslConnectionError(reason)
+        while self._replies:
+            future = self._replies.popleft()
+            if not future.done():
+                future.set_exception(error)
+        for future in self._jobs.values():
+            if not future.done():
+                future.set_exception(error)
+        self._jobs.clear()
+        if self._greeting is not None and not self._greeting.done():
+            self._greeting.set_exception(error)
+            self._greeting.exception()  # retrieved: nobody may be waiting any more
+
+    # ---- commands -----------------------------------------------------------------------
+    async def _command(self, line: str, headers: dict[str, str] | None = None) -> EslReply:
+        if self._writer is None or self._writer.is_closing():
+            raise EslConnectionError("not connected to FreeSWITCH")
+        if "\n" in line or "\r" in line:
+            raise EslError("a command line may not contain a line break")
+        future: asyncio.Future[EslFrame] = asyncio.get_running_loop().create_future()
+        self._replies.append(future)
+        extra = "".join(f"{k}: {v}\n" for k, v in (headers or {}).items())
+        self._writer.write(f"{line}\n{extra}\n".encode())
+        try:
+            frame = await asyncio.wait_for(future, self.config.command_timeout)
+        except TimeoutError as exc:
+            raise EslError(
+                f"no answer to {line.split(' ', 1)[0]!r} within {self.config.command_timeout} s"
+            ) from exc
+        if frame.content_type == "api/response":
+            return EslReply(frame.body_text())
+        return EslReply(frame.reply_text)
+
+    async def api(self, command: str) -> EslReply:
+        """Run an API command and wait for its output."""
+        return await self._command(f"api {command}")
+
+    async def bgapi(self, command: str, timeout: float | None = None) -> EslReply:
+        """Run an API command in the background; returns the BACKGROUND_JOB output."""
+        job_id = str(uuid.uuid4())
+        future: asyncio.Future[str] = asyncio.get_running_loop().create_future()
+        self._jobs[job_id] = future
+        try:
+            accepted = await self._command(f"bgapi {command}", {"Job-UUID": job_id})
+            if not accepted.ok:
+                return accepted
+            return EslReply(await asyncio.wait_for(future, timeout or self.config.command_timeout * 6))
+        except TimeoutError as exc:
+            raise EslError(f"background job {command.split(' ', 1)[0]!r} did not finish in time") from exc
+        finally:
+            self._jobs.pop(job_id, None)
+
+    async def resync(self) -> list[CtiEvent]:
+        """Ask mod_callcenter for every queue's members and every agent's status; deliver what changed.
+        Calls we thought were waiting but the switch no longer lists get a queue.leave (resync)."""
+        now = time.time()
+        events: list[CtiEvent] = []
+        queues = await self.api("callcenter_config queue list")
+        if not queues.ok:
+            log.info("ESL: no mod_callcenter here (%s); nothing to re-sync", queues.text.strip()[:80])
+            return []
+        for queue_row in parse_pipe_table(queues.text):
+            name = queue_row.get("name", "")
+            if not name:
+                continue
+            members = await self.api(f"callcenter_config queue list members {_quote_arg(name)}")
+            present: set[str] = set()
+            for row in parse_pipe_table(members.text):
+                present.add(row.get("session_uuid", ""))
+                events.extend(self.normalizer.member_snapshot(row, now))
+            events.extend(self.state.stale_waiting(name, present, now))
+        agents = await self.api("callcenter_config agent list")
+        for row in parse_pipe_table(agents.text):
+            if row.get("name"):
+                events.extend(
+                    self.normalizer.agent_snapshot(
+                        row["name"], row.get("status", ""), row.get("state", ""), now
+                    )
+                )
+        delivered = []
+        for event in events:
+            if self.state.apply(event):
+                delivered.append(event)
+                if self.on_event is not None:
+                    try:
+                        self.on_event(event)
+                    except Exception:
+                        log.exception("ESL: event callback failed for %s", event.wire_type)
+        return delivered
+
+    async def hangup(self, call_id: str) -> EslReply:
+        return await self.api(f"uuid_kill {_quote_arg(call_id)}")
+
+    async def transfer(self, call_id: str, target: str, context: str = "default") -> EslReply:
+        """Blind transfer of the caller's leg to target (extension, queue or number) in context."""
+        return await self.api(
+            f"uuid_transfer {_quote_arg(call_id)} {_quote_arg(target)} XML {_quote_arg(context)}"
+        )
+
+    async def hold(self, call_id: str, on: bool = True) -> EslReply:
+        prefix = "" if on else "off "
+        return await self.api(f"uuid_hold {prefix}{_quote_arg(call_id)}")
+
+    async def dial(self, agent: str, number: str) -> EslReply:
+        """Click-to-dial: ring the agent's phone, then bridge it to `number`."""
+        endpoint = self.config.dial_endpoint.format(agent=_quote_arg(agent))
+        caller = "".join(ch for ch in number if ch.isdigit() or ch == "+")
+        if not caller:
+            raise EslError(f"not a number to dial: {number[:40]!r}")
+        vars_ = f"{{origination_uuid={uuid.uuid4()},ignore_early_media=true}}"
+        return await self.bgapi(
+            f"originate {vars_}{endpoint} {caller} XML {_quote_arg(self.config.dial_context)}"
+        )
+
+    async def pause(self, agent: str, paused: bool) -> EslReply:
+        status = "'On Break'" if paused else "'Available'"
+        return await self.api(f"callcenter_config agent set status {_quote_arg(agent)} {status}")
