@@ -32,7 +32,7 @@ from typing import Any
 from desktop.cti.ami_normalize import AmiNormalizer, normalize_messages
 from desktop.cti.ami_parser import AmiMessage, AmiParser, parse_ami_messages
 from desktop.cti.callstate import CallStateMachine
-from desktop.cti.events import CtiEvent, QueueEvent, QueueEventKind
+from desktop.cti.events import CtiEvent
 
 log = logging.getLogger(__name__)
 
@@ -42,6 +42,14 @@ CONNECTED, DISCONNECTED = "connected", "disconnected"
 def parse_ami_bytes(data: bytes) -> list[CtiEvent]:
     """A recorded AMI stream -> normalised events (what `calldesk cti parse --format ami` prints)."""
     return normalize_messages(parse_ami_messages(data))
+
+
+def backoff_delay(attempt: int, config: AmiConfig, rng: random.Random) -> float:
+    """Seconds to wait before reconnect attempt `attempt` (0-based): initial * 2**attempt, capped
+    at backoff_max, then stretched by a random 0..backoff_jitter fraction so that many bridges
+    cut off together do not all come back in the same instant."""
+    base = min(config.backoff_initial * (2 ** min(attempt, 30)), config.backoff_max)
+    return base * (1.0 + config.backoff_jitter * rng.random())
 
 
 class AmiError(Exception):
@@ -152,11 +160,11 @@ class AmiClient:
         A refused login stops the loop (raises AmiAuthError): retrying a wrong secret only
         locks the account or fills the PBX's security log.
         """
-        delay = self.config.backoff_initial
+        attempt = 0
         while not self._closing:
             try:
                 await self.connect()
-                delay = self.config.backoff_initial
+                attempt = 0
                 assert self._reader_task is not None
                 await self._reader_task
             except AmiAuthError as exc:
@@ -168,10 +176,10 @@ class AmiClient:
             if self._closing:
                 break
             self.reconnects += 1
-            wait = delay * (1.0 + self.config.backoff_jitter * self._rng.random())
+            wait = backoff_delay(attempt, self.config, self._rng)
+            attempt += 1
             log.info("AMI: reconnecting in %.2f s", wait)
             await asyncio.sleep(wait)
-            delay = min(delay * 2, self.config.backoff_max)
 
     async def close(self) -> None:
         self._closing = True
@@ -399,8 +407,3 @@ class AmiClient:
 
     async def queue_status(self, queue: str | None = None) -> AmiListResult:
         return await self.send_list_action("QueueStatus", **({"Queue": queue} if queue else {}))
-
-    def stale_events(self, queue: str, present: set[str]) -> list[QueueEvent]:
-        return [
-            e for e in self.state.stale_waiting(queue, present, time.time()) if e.kind is QueueEventKind.LEAVE
-        ]
