@@ -1,0 +1,148 @@
+"""Wires services to views: the only place that knows both.
+
+Views stay dumb (they receive data objects and emit intent signals); services stay headless
+(they emit data). The controller translates between them and measures what the agent feels:
+the time from a ringing event to a painted card.
+"""
+
+from __future__ import annotations
+
+import logging
+import time
+from dataclasses import dataclass
+
+from PySide6.QtCore import QObject, Signal
+
+from desktop.config import Settings
+from desktop.cti.events import CallEvent, CallEventKind
+from desktop.domain.phone import mask, national_display
+from desktop.services.auth import can_see_full_numbers
+from desktop.services.lookup import LookupService
+from desktop.services.screenpop import Pop, ScreenPopService
+from desktop.views.main_window import MainWindow
+
+log = logging.getLogger(__name__)
+
+
+@dataclass(slots=True, frozen=True)
+class PopPainted:
+    """What the agent saw for one pop, and how long it took (ms from event receipt)."""
+
+    call_id: str
+    caller: str | None
+    customer_id: str | None
+    kind: str  # single | multiple | unknown | withheld
+    card_ms: float  # header painted
+    detail_ms: float | None  # detail tabs painted (None until they are)
+
+
+class DesktopController(QObject):
+    popPainted = Signal(object)  # PopPainted, after the header is on screen
+    detailPainted = Signal(object)  # PopPainted, after the detail tabs are on screen
+
+    def __init__(
+        self,
+        window: MainWindow,
+        screenpop: ScreenPopService,
+        lookup: LookupService,
+        settings: Settings,
+        role: str,
+        parent: QObject | None = None,
+    ):
+        super().__init__(parent)
+        self.window = window
+        self.screenpop = screenpop
+        self.lookup = lookup
+        self.settings = settings
+        self.masked = not can_see_full_numbers(role)
+        self._calls: dict[str, tuple[str, str | None]] = {}  # call_id -> (caller display, name)
+        self._card_ms: dict[str, float] = {}
+        screenpop.popped.connect(self._on_popped)
+        screenpop.detailFilled.connect(self._on_detail)
+        screenpop.callUpdated.connect(self._on_call_updated)
+        window.searchChanged.connect(self._on_search)
+        window.customerChosen.connect(self._on_customer_chosen)
+        window.card.customerChosen.connect(self._on_customer_chosen)
+        window.card.searchRequested.connect(window.focus_search)
+
+    def display_number(self, e164: str | None, raw: str | None = None) -> str:
+        if not e164:
+            return raw or ""
+        return mask(e164) if self.masked else national_display(e164)
+
+    # -- pops --------------------------------------------------------------------------------
+    def _on_popped(self, pop: Pop) -> None:
+        card = self.window.card
+        match = pop.match
+        if match.kind == "single":
+            card.show_pop(match.cards[0], masked=self.masked)
+        elif match.kind == "multiple":
+            card.show_matches(match.cards, masked=self.masked)
+        elif match.kind == "withheld":
+            card.show_withheld()
+        else:
+            card.show_new_caller(match.e164, pop.raw_caller or "")
+        name = match.cards[0].name if match.kind == "single" else None
+        if pop.call_id:
+            caller_display = self.display_number(match.e164, pop.raw_caller)
+            self._calls[pop.call_id] = (caller_display, name)
+            self.window.show_call(
+                caller_display, self.settings.hotline_name(pop.dnis), pop.queue or "", time.time()
+            )
+            self.window.raise_for_call()
+        card.repaint()  # paint now, inside this frame: the agent must see the caller before "hello"
+        card_ms = (time.perf_counter() - pop.received_at) * 1000
+        self._card_ms[pop.call_id] = card_ms
+        self.popPainted.emit(PopPainted(pop.call_id, match.e164, pop.customer_id, match.kind, card_ms, None))
+
+    def _on_detail(self, pop: Pop) -> None:
+        card = self.window.card
+        if pop.detail is None:
+            if pop.error:
+                self.window.show_banner(
+                    self.tr("Could not load the customer's details: %1").replace("%1", pop.error), "warning"
+                )
+            return
+        if card.current_customer_id() != pop.detail.customer.id:
+            return  # the agent has moved on to another customer
+        card.show_detail(pop.detail, masked=self.masked, stale=pop.stale)
+        card.repaint()
+        detail_ms = (time.perf_counter() - pop.received_at) * 1000
+        self.detailPainted.emit(
+            PopPainted(
+                pop.call_id,
+                pop.match.e164,
+                pop.customer_id,
+                pop.match.kind,
+                self._card_ms.pop(pop.call_id, detail_ms),
+                detail_ms,
+            )
+        )
+
+    def _on_call_updated(self, event: CallEvent) -> None:
+        if event.kind is CallEventKind.ENDED:
+            caller_display, name = self._calls.pop(event.call_id, (self.display_number(event.caller), None))
+            self.window.add_recent_call(
+                event.call_id, caller_display, name, event.ts, event.extra.get("outcome", "ended")
+            )
+            self.window.clear_call()
+
+    # -- agent intents -----------------------------------------------------------------------
+    def _on_search(self, text: str) -> None:
+        text = text.strip()
+        if not text:
+            self.window.show_search_results([], self.masked)
+            return
+        try:
+            results = self.lookup.store.search(text, limit=20)
+        except Exception as exc:  # a broken cache must not take the window down
+            log.exception("search failed")
+            self.window.show_banner(self.tr("Search failed: %1").replace("%1", str(exc)), "error")
+            return
+        self.window.show_search_results(results, self.masked)
+
+    def _on_customer_chosen(self, customer_id: str) -> None:
+        if self.screenpop.show_customer(customer_id) is None:
+            self.window.show_banner(
+                self.tr("Customer %1 is not in the local cache.").replace("%1", customer_id), "warning"
+            )

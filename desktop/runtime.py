@@ -1,0 +1,141 @@
+"""One signed-in agent's desktop, assembled: cache, lookup, screen pop, CTI socket, main window.
+
+Used by the desktop (`calldesk`) and the demo (`calldesk demo`) alike, so the demo runs exactly
+the product's code path. Everything async runs on the qasync loop of the Qt thread.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from dataclasses import dataclass, field
+
+from desktop.config import Settings
+from desktop.controller import DesktopController
+from desktop.cti.listener import CtiListener
+from desktop.services.api import CentralApi, Session
+from desktop.services.handoff import HandoffServer
+from desktop.services.lookup import LookupService
+from desktop.services.screenpop import ScreenPopService
+from desktop.services.sync import PullSync, SyncProgress
+from desktop.views.main_window import MainWindow
+
+log = logging.getLogger(__name__)
+
+
+@dataclass
+class DesktopRuntime:
+    settings: Settings
+    api: CentralApi
+    session: Session
+    cti_token: str
+    window: MainWindow = field(default_factory=MainWindow)
+    handoff: HandoffServer | None = None
+    store: object | None = None
+    lookup: LookupService | None = None
+    screenpop: ScreenPopService | None = None
+    controller: DesktopController | None = None
+    listener: CtiListener | None = None
+    sync: PullSync | None = None
+    _cancel_sync: asyncio.Event = field(default_factory=asyncio.Event)
+    _background: set[asyncio.Task] = field(default_factory=set)
+
+    async def start(self, *, initial_sync: bool = True) -> None:
+        from desktop.cache.store import CacheStore
+
+        cache_path = self.settings.resolved_cache_path()
+        cache_path.parent.mkdir(parents=True, exist_ok=True)
+        self.store = CacheStore(cache_path)
+        self.lookup = LookupService(self.store, self.api)
+        self.screenpop = ScreenPopService(self.lookup, self.session.agent_id)
+        self.controller = DesktopController(
+            self.window, self.screenpop, self.lookup, self.settings, self.session.role
+        )
+        if self.handoff is not None:
+            self.handoff.popRequested.connect(self._on_handoff_pop)
+            self.handoff.dialRequested.connect(self._on_handoff_dial)
+        for problem in self.settings.problems:
+            self.window.show_banner(problem, "warning")
+        self.window.show()
+        if initial_sync:
+            await self.pull()
+        await self.start_cti()
+
+    async def pull(self) -> None:
+        self.sync = PullSync(self.api, self.settings.resolved_cache_path())
+        self.window.set_connection_state("syncing")
+        try:
+            result = await self.sync.run(progress=self._on_sync_progress, cancel=self._cancel_sync)
+        except Exception as exc:
+            log.warning("sync failed: %s", exc)
+            self.window.set_connection_state("offline")
+            self.window.show_banner(
+                self.window.tr(
+                    "Could not sync with the CRM server; working from the local cache. (%1)"
+                ).replace("%1", str(exc)),
+                "warning",
+            )
+            return
+        self.window.sync_finished(result)
+        self.window.set_connection_state("online")
+
+    def _on_sync_progress(self, progress: SyncProgress) -> None:
+        self.window.set_sync_progress(progress.applied, progress.remaining, progress.eta_s)
+
+    async def start_cti(self) -> None:
+        assert self.screenpop is not None
+        self.listener = CtiListener(
+            host=self.settings.cti_host,
+            port=self.settings.cti_port,
+            token=self.cti_token,
+            on_event=self.screenpop.handle_event,
+        )
+        try:
+            await self.listener.start()
+        except OSError as exc:
+            log.error(
+                "CTI socket could not listen on %s:%s: %s",
+                self.settings.cti_host,
+                self.settings.cti_port,
+                exc,
+            )
+            self.window.set_cti_state(False, str(exc))
+            self.window.show_banner(
+                self.window.tr(
+                    "The CTI socket could not start on port %1: %2. Calls will not pop until it is "
+                    "fixed in Settings."
+                )
+                .replace("%1", str(self.settings.cti_port))
+                .replace("%2", str(exc)),
+                "error",
+            )
+            self.listener = None
+            return
+        self.window.set_cti_state(True, f"{self.settings.cti_host}:{self.listener.port}")
+
+    def _on_handoff_pop(self, customer_id: str) -> None:
+        assert self.controller is not None
+        self.window.raise_for_call()
+        self.controller._on_customer_chosen(customer_id)
+
+    def _on_handoff_dial(self, number: str) -> None:
+        if self.listener is None:
+            self.window.show_banner(self.window.tr("Cannot dial: no CTI connection."), "error")
+            return
+        task = asyncio.ensure_future(
+            self.listener.send_command(
+                {"type": "command", "action": "dial", "target": number}, agent=self.session.agent_id
+            )
+        )
+        self._background.add(task)
+        task.add_done_callback(self._background.discard)
+
+    async def stop(self) -> None:
+        self._cancel_sync.set()
+        if self.listener is not None:
+            await self.listener.stop()
+        await self.api.aclose()
+        if self.store is not None:
+            self.store.close()
+        if self.handoff is not None:
+            self.handoff.close()
