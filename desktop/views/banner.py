@@ -24,6 +24,7 @@ class Banner(QFrame):
         self.setObjectName("banner")
         self.setProperty("level", level)
         self.level = level
+        self.dismissed = False
         self.label = QLabel(text)
         self.label.setObjectName("bannerText")
         self.label.setWordWrap(True)
@@ -38,6 +39,7 @@ class Banner(QFrame):
         layout.addWidget(self.close_button)
 
     def dismiss(self) -> None:
+        self.dismissed = True
         self.hide()
         self.deleteLater()
 
@@ -64,6 +66,7 @@ class BannerArea(QWidget):
                 return existing
         banner = Banner(text, level, self)
         self._layout.insertWidget(0, banner)
+        banner.show()
         if level == "info":
             QTimer.singleShot(self._info_timeout_ms, banner, banner.dismiss)
         for extra in self.banners()[MAX_BANNERS:]:
@@ -75,7 +78,7 @@ class BannerArea(QWidget):
         found = []
         for i in range(self._layout.count()):
             widget = self._layout.itemAt(i).widget()
-            if isinstance(widget, Banner) and not widget.isHidden():
+            if isinstance(widget, Banner) and not widget.dismissed:
                 found.append(widget)
         return found
 
