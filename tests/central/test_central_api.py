@@ -388,3 +388,23 @@ def test_health_is_503_when_the_database_is_unreachable():
     finally:
         server.stop()
     assert_error(response, 503, "db_unavailable", None)
+
+
+@settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(
+    pick=st.integers(min_value=0, max_value=10_000),
+    prefix=st.sampled_from(["", "+86", "+86 ", "0086", "86"]),
+    separator=st.sampled_from(["", " ", "-"]),
+    padding=st.sampled_from(["", " ", "\t"]),
+)
+def test_any_rendering_of_a_mobile_finds_its_owner(seeded_central_shared, pick, prefix, separator, padding):
+    rows = seeded_central_shared._rows(
+        "SELECT e164, customer_id FROM customer_phones WHERE kind = 'mobile' ORDER BY e164"
+    )
+    e164, owner = rows[pick % len(rows)]
+    national = e164[3:]
+    raw = f"{padding}{prefix}{national[:3]}{separator}{national[3:7]}{separator}{national[7:]}{padding}"
+    with seeded_central_shared.client() as client:
+        body = client.get("/api/v1/customers/lookup", params={"phone": raw}).json()
+    assert body["phone"] == e164, raw
+    assert owner in [m["id"] for m in body["matches"]]
