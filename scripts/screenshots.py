@@ -17,11 +17,13 @@ from pathlib import Path
 os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from PySide6.QtWidgets import QApplication
+from PySide6.QtWidgets import QApplication, QWidget
 
 from desktop.views.i18n import install_translator, load_fonts
+from desktop.views.login_dialog import LoginDialog
 from desktop.views.main_window import MainWindow
 from desktop.views.sample_data import family_cards, sample_detail, sample_pop
+from desktop.views.sync_dialog import SyncDialog
 from desktop.views.theme import apply_theme
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -32,6 +34,10 @@ OFFLINE_NOTICE = {
     "zh_CN": "无法与 CRM 服务器同步，正在使用本地缓存。(connection refused)",
     "en": "Could not sync with the CRM server; working from the local cache. (connection refused)",
 }
+
+
+# Error text comes from the caller (the auth service), in the agent's language.
+LOGIN_ERROR = {"zh_CN": "用户名或密码错误，请重试。", "en": "Wrong user name or password. Try again."}
 
 
 def settle(app: QApplication) -> None:
@@ -57,10 +63,26 @@ def populate(window: MainWindow, language: str) -> None:
     window.show_call("138****5678", HOTLINE[language], QUEUE[language], now - 42)
 
 
-def shoot(window: MainWindow, app: QApplication, path: Path) -> None:
+def shoot(window: QWidget, app: QApplication, path: Path) -> None:
     settle(app)
     window.grab().save(str(path))
     print(path)
+
+
+def shoot_dialogs(app: QApplication, out: Path, language: str) -> None:
+    login = LoginDialog(server_url="https://crm.example.com", username="1001")
+    login.server.setText("http://crm.example.com")
+    login.password.setText("not-the-password")
+    login.submit()
+    login.set_error(LOGIN_ERROR[language])
+    login.show()
+    shoot(login, app, out / f"login_{language}.png")
+    login.close()
+    sync = SyncDialog()
+    sync.update_progress(38_000, 112_000, 95)
+    sync.show()
+    shoot(sync, app, out / f"sync_{language}.png")
+    sync.close()
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -102,6 +124,7 @@ def main(argv: list[str] | None = None) -> int:
         shoot(window, app, args.out / f"withheld_search_{language}.png")
         window.close()
         window.deleteLater()
+        shoot_dialogs(app, args.out, language)
         settle(app)
     install_translator(app, "en")
     return 0

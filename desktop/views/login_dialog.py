@@ -75,6 +75,8 @@ class LoginDialog(QDialog):
         )
         self.buttons.accepted.connect(self.submit)
         self.buttons.rejected.connect(self.reject)
+        self.heading = QLabel()
+        self.heading.setObjectName("pageTitle")
         self.form = QFormLayout()
         self._server_label, self._user_label, self._password_label = QLabel(), QLabel(), QLabel()
         self.form.addRow(self._server_label, self.server)
@@ -85,6 +87,8 @@ class LoginDialog(QDialog):
         self.form.addRow("", self.password_error)
         self.form.addRow("", self.remember)
         layout = QVBoxLayout(self)
+        layout.setSpacing(10)
+        layout.addWidget(self.heading)
         layout.addLayout(self.form)
         layout.addWidget(self.note)
         layout.addWidget(self.error)
@@ -162,6 +166,7 @@ class LoginDialog(QDialog):
 
     def _retranslate(self) -> None:
         self.setWindowTitle(self.tr("Sign in to CallDesk"))
+        self.heading.setText(self.windowTitle())
         self._server_label.setText(self.tr("CRM server:"))
         self._user_label.setText(self.tr("User name:"))
         self._password_label.setText(self.tr("Password:"))
