@@ -51,6 +51,8 @@ def pytest_asyncio_loop_factories(config, item):
 
     def make_loop():
         app = QApplication.instance() or QApplication([])
+        # a dialog closing must not stop the loop under an awaiting test (the app sets this too)
+        app.setQuitOnLastWindowClosed(False)
         return qasync.QEventLoop(app)
 
     return {"qt": make_loop}
