@@ -16,7 +16,7 @@ Calls are keyed by the caller's channel UUID, which mod_callcenter calls the mem
 | CHANNEL_HOLD / CHANNEL_UNHOLD | call.held / call.unheld |
 | agent-status-change | agent.pause (On Break = paused; Available after On Break = unpaused) |
 | agent-status-change | agent.removed (Logged Out), agent.added (Available after Logged Out) |
-| agent-state-change | agent.state (Waiting ready, Receiving ringing, In a queue call busy, Idle idle) |
+| agent-state-change | agent.state: Waiting ready, Receiving ringing, In a queue call busy, Idle unavailable |
 | members-count | queue.stats {"waiting": n} |
 
 Timestamps come from `Event-Date-Timestamp` (microseconds). The normaliser is pure and replayable:
