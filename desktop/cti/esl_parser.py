@@ -85,11 +85,25 @@ def parse_header_lines(text: str, *, url_decoded: bool) -> dict[str, str] | None
     return headers
 
 
+def _event_headers(head: str) -> dict[str, str] | None:
+    """Fast path for well-formed event bodies (one C-level split per line); the validating
+    parser when any line is not `Name: value`."""
+    try:
+        pairs = dict(line.split(": ", 1) for line in head.split("\n"))  # type: ignore[misc]
+    except ValueError:
+        return parse_header_lines(head, url_decoded=True)
+    if any(" " in name or not name for name in pairs):
+        return parse_header_lines(head, url_decoded=True)
+    return {
+        name: (unquote(value, errors="replace") if "%" in value else value) for name, value in pairs.items()
+    }
+
+
 def decode_event_plain(body: bytes) -> EslEvent | None:
     """Decode a `text/event-plain` body; None (logged) if it is not one."""
     text = body.decode("utf-8", errors="replace")
     head, _, rest = text.partition("\n\n")
-    headers = parse_header_lines(head, url_decoded=True)
+    headers = _event_headers(head.strip("\n").replace("\r\n", "\n"))
     if headers is None or "Event-Name" not in headers:
         log.warning("ESL: text/event-plain body without valid headers (%d bytes) skipped", len(body))
         return None
@@ -180,7 +194,8 @@ class EslParser:
         buf = self._buf
         scan = max(self._scan_from - 3, 0)
         lf = buf.find(b"\n\n", scan)
-        crlf = buf.find(b"\n\r\n", scan)
+        # bounded by the LF end when there is one: never rescan a whole 64 KiB read per frame
+        crlf = buf.find(b"\n\r\n", scan, lf + 1 if lf >= 0 else len(buf))
         if lf < 0 and crlf < 0:
             self._scan_from = len(buf)
             return -1, 0
