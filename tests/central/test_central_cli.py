@@ -32,7 +32,7 @@ def free_port() -> int:
         return sock.getsockname()[1]
 
 
-def test_migrate_then_seed_then_refuse_then_append(central_db_url):
+def test_migrate_and_seed_on_each_backend(central_db_url):
     migrated = calldesk("migrate", "--db", central_db_url)
     assert migrated.returncode == 0, migrated.stderr
     assert "0001_initial" in migrated.stdout
@@ -41,11 +41,15 @@ def test_migrate_then_seed_then_refuse_then_append(central_db_url):
     assert seeded.returncode == 0, seeded.stderr
     assert "seeded 40 customers (C0000001..C0000040)" in seeded.stdout
 
-    again = calldesk("seed", "--db", central_db_url, "--customers", "40")
+
+def test_seed_refuses_a_non_empty_database_unless_appending(central_sqlite_url):
+    assert calldesk("seed", "--db", central_sqlite_url, "--customers", "40").returncode == 0
+
+    again = calldesk("seed", "--db", central_sqlite_url, "--customers", "40")
     assert again.returncode == 1
     assert "already has 40 customers" in again.stderr and "--append" in again.stderr
 
-    appended = calldesk("seed", "--db", central_db_url, "--customers", "10", "--append")
+    appended = calldesk("seed", "--db", central_sqlite_url, "--customers", "10", "--append")
     assert appended.returncode == 0, appended.stderr
     assert "C0000041..C0000050" in appended.stdout
 

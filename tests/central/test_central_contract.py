@@ -19,7 +19,7 @@ def contract_check(operation, headers: dict[str, str]):
     excluded = [schemathesis.checks.positive_data_acceptance] if operation.path.endswith("/lookup") else []
 
     @given(case=operation.as_strategy())
-    @settings(max_examples=15, deadline=None, suppress_health_check=list(HealthCheck), database=None)
+    @settings(max_examples=8, deadline=None, suppress_health_check=list(HealthCheck), database=None)
     def run(case):
         response = case.call_and_validate(headers=headers, excluded_checks=excluded)
         if response.status_code >= 400:
