@@ -36,13 +36,8 @@ from desktop.views.record_columns import (
 )
 from desktop.views.record_model import Column, RecordTableModel, make_table
 
-# Badge colours per tier (text, background): gold, blue, green-grey, grey. Calm, but distinct.
-TIER_COLOURS: dict[str, tuple[str, str]] = {
-    "high_end": ("#7a4b00", "#fde9b8"),
-    "important": ("#0b4a8b", "#d6e6fb"),
-    "ordinary": ("#2f5d50", "#dcefe7"),
-    "small": ("#4a5568", "#e6e9ee"),
-}
+# Tiers with their own badge colour in the theme (QLabel#tierBadge[tier="..."]); others look "small".
+TIER_BADGES = ("high_end", "important", "ordinary", "small")
 PAGES = ("empty", "card", "new_caller", "matches", "withheld")
 
 
@@ -60,7 +55,7 @@ class _RecordTab(QStackedWidget):
         self.addWidget(self.table)
 
     def show_message(self, text: str) -> None:
-        self.model.set_records([])
+        # The old rows stay in the (hidden) table: emptying it and refilling costs a header rebuild.
         self.message.setText(text)
         self.setCurrentWidget(self.message)
 
@@ -200,9 +195,12 @@ class CustomerCardView(QWidget):
         masked: bool,
     ) -> None:
         self._name.setText(name)
-        fg, bg = TIER_COLOURS.get(tier, TIER_COLOURS["small"])
         self._tier.setText(display.tier_label(tier))
-        self._tier.setStyleSheet(f"color: {fg}; background: {bg};")
+        badge = tier if tier in TIER_BADGES else "small"
+        if self._tier.property("tier") != badge:  # re-polish only when the colour changes
+            self._tier.setProperty("tier", badge)
+            self._tier.style().unpolish(self._tier)
+            self._tier.style().polish(self._tier)
         self._level.setText(level)
         self._level.setHidden(not level)
         self._points_value.setText(display.points(points))
@@ -225,11 +223,11 @@ class CustomerCardView(QWidget):
             self._tags_layout.insertWidget(len(self._tag_chips), chip)
             self._tag_chips.append(chip)
         for i, chip in enumerate(self._tag_chips):
-            if i < len(tags):
+            wanted = i < len(tags)
+            if wanted:
                 chip.setText(tags[i])
-                chip.show()
-            else:
-                chip.hide()
+            if chip.isHidden() == wanted:
+                chip.setVisible(wanted)
         self._tags_row.setHidden(not tags)
 
     def _render_pop(self, card: PopCard, masked: bool) -> None:
@@ -287,7 +285,9 @@ class CustomerCardView(QWidget):
             else (None,) * 4
         )
         for i, (title, count) in enumerate(zip(titles, counts, strict=True)):
-            self._tabs.setTabText(i, title if count is None else f"{title} ({count})")
+            text = title if count is None else f"{title} ({count})"
+            if self._tabs.tabText(i) != text:  # a tab-bar relayout costs more than the comparison
+                self._tabs.setTabText(i, text)
 
     def _render_new_caller(self, number_e164: str | None, raw: str, masked: bool) -> None:
         shown = display.phone_text(number_e164, masked=masked) if number_e164 else raw

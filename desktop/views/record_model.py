@@ -34,6 +34,14 @@ class Column:
 
 
 RIGHT = Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter
+_ROLES = frozenset(
+    {
+        Qt.ItemDataRole.DisplayRole,
+        Qt.ItemDataRole.TextAlignmentRole,
+        Qt.ItemDataRole.ToolTipRole,
+        Qt.ItemDataRole.ForegroundRole,
+    }
+)
 
 
 class RecordTableModel(QAbstractTableModel):
@@ -79,7 +87,8 @@ class RecordTableModel(QAbstractTableModel):
         return 0 if parent.isValid() else len(self._columns)
 
     def data(self, index: Index, role: int = Qt.ItemDataRole.DisplayRole) -> Any:
-        if not index.isValid():
+        # Views ask for ~7 roles per painted cell; answering the unused ones first keeps a paint cheap.
+        if role not in _ROLES or not index.isValid():
             return None
         column = self._columns[index.column()]
         record = self._records[index.row()]
