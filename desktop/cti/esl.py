@@ -29,7 +29,7 @@ import logging
 import time
 from collections import OrderedDict
 from collections.abc import Callable, Iterable
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, fields, replace
 from typing import Any
 
 from desktop.cti.esl_parser import EslEvent, EslParser
@@ -84,6 +84,29 @@ def _number_like(text: str | None) -> str | None:
 
 def _caller_gone(e: EslEvent) -> bool:
     return e.get("Channel-Call-State") == "HANGUP" or e.get("Answer-State") == "hangup"
+
+
+MAX_FIELD = 256  # the CTI protocol's string limit (docs/cti-protocol.md)
+
+
+def _fit(events: list[CtiEvent]) -> list[CtiEvent]:
+    """Clip over-long strings to the protocol's limit and drop events missing their key field, so
+    every event is one the desktop accepts, whatever the PBX sent."""
+    out: list[CtiEvent] = []
+    for event in events:
+        changes = {
+            f.name: value[:MAX_FIELD]
+            for f in fields(event)
+            if isinstance(value := getattr(event, f.name), str) and len(value) > MAX_FIELD
+        }
+        if changes:
+            event = replace(event, **changes)
+        key = event.call_id if isinstance(event, CallEvent) else getattr(event, event.family, "")
+        if not key:
+            log.debug("ESL: dropped a %s without its %s", event.wire_type, event.family)
+            continue
+        out.append(event)
+    return out
 
 
 def _agent(kind: AgentEventKind, agent: str, ts: float, **fields: Any) -> AgentEvent:
@@ -156,7 +179,7 @@ class EslNormalizer:
                 handler = self._cc_handlers.get(event.get("CC-Action"))
             else:
                 handler = self._channel_handlers.get(event.name)
-            return handler(event, ts) if handler is not None else []
+            return _fit(handler(event, ts)) if handler is not None else []
         except Exception:  # one malformed event must not stop the stream
             self.unhandled += 1
             log.exception("ESL: could not normalise %s %s", event.name, event.get("CC-Action"))
@@ -178,7 +201,7 @@ class EslNormalizer:
             if call.in_queue and call.queue:
                 out.append(self._queue_end(QueueEventKind.ABANDON, call, ts, "hangup", {}))
             out.append(self._end(call, ts, extra))
-        return out
+        return _fit(out)
 
     def agent_snapshot(self, agent: str, status: str, state: str, ts: float) -> list[CtiEvent]:
         """Events for one agent of a `callcenter_config agent list` answer (resync)."""
@@ -214,6 +237,9 @@ class EslNormalizer:
 
     def member_snapshot(self, row: dict[str, str], ts: float) -> list[CtiEvent]:
         """Events for one row of `callcenter_config queue list members <queue>` (resync)."""
+        return _fit(self._member_snapshot(row, ts))
+
+    def _member_snapshot(self, row: dict[str, str], ts: float) -> list[CtiEvent]:
         session = row.get("session_uuid", "")
         queue = row.get("queue", "")
         if not session or not queue:
@@ -527,9 +553,7 @@ class EslNormalizer:
         self._agent_status[agent] = low
         extra = {"cc_status": status}
         if low == PAUSED_STATUS:
-            return [
-                AgentEvent(AgentEventKind.PAUSE, agent=agent, ts=ts, paused=True, extra=extra)
-            ]
+            return [AgentEvent(AgentEventKind.PAUSE, agent=agent, ts=ts, paused=True, extra=extra)]
         if low == LOGGED_OUT_STATUS:
             return [AgentEvent(AgentEventKind.REMOVED, agent=agent, ts=ts, state="logged_out", extra=extra)]
         if low in AVAILABLE_STATUSES:

@@ -3,11 +3,15 @@ agent states, and late or odd events."""
 
 from __future__ import annotations
 
+import json
+
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from desktop.cti.esl import EslNormalizer
 from desktop.cti.esl_parser import EslEvent
-from desktop.cti.events import AgentEventKind, CallEventKind, QueueEventKind
+from desktop.cti.events import AgentEventKind, CallEventKind, QueueEventKind, from_wire, to_wire
 
 from . import esl_wire as w
 
@@ -180,3 +184,60 @@ def test_snapshots_from_resync() -> None:
         )
     )
     assert (unpause.kind, unpause.paused) == (AgentEventKind.PAUSE, False)
+
+
+_ACTIONS = [
+    "member-queue-start",
+    "agent-offering",
+    "bridge-agent-start",
+    "bridge-agent-end",
+    "bridge-agent-fail",
+    "member-queue-end",
+    "agent-status-change",
+    "agent-state-change",
+    "members-count",
+]
+_KEYS = [
+    "CC-Queue",
+    "CC-Agent",
+    "CC-Member-CID-Number",
+    "CC-Member-CID-Name",
+    "CC-Cause",
+    "CC-Cancel-Reason",
+    "CC-Agent-Status",
+    "CC-Agent-State",
+    "CC-Count",
+    "CC-Member-DNIS",
+    "Caller-Destination-Number",
+    "Event-Date-Timestamp",
+    "Channel-Call-State",
+    "Caller-Channel-Transfer-Time",
+]
+
+
+@settings(max_examples=300, deadline=None)
+@given(
+    st.lists(
+        st.tuples(
+            st.sampled_from(
+                [*_ACTIONS, "CHANNEL_CREATE", "CHANNEL_BRIDGE", "CHANNEL_HANGUP_COMPLETE", "CHANNEL_HOLD"]
+            ),
+            st.sampled_from(["s1", "s2", "x" * 300]),
+            st.dictionaries(st.sampled_from(_KEYS), st.text(max_size=300), max_size=8),
+        ),
+        max_size=25,
+    )
+)
+def test_any_event_sequence_gives_valid_wire_events(steps) -> None:
+    """Whatever the PBX sends, every event we make is one the desktop's listener accepts."""
+    n = EslNormalizer(clock=lambda: 1.0)
+    out = []
+    for action, session, headers in steps:
+        if action.startswith("CHANNEL_"):
+            out += n.feed(ev({"Event-Name": action, "Unique-ID": session, **headers}))
+        else:
+            base = {"Event-Name": "CUSTOM", "Event-Subclass": "callcenter::info", "CC-Action": action}
+            out += n.feed(ev({**base, "CC-Member-Session-UUID": session, **headers}))
+    out += n.flush()
+    for event in out:
+        assert from_wire(json.loads(json.dumps(to_wire(event)))) == event
