@@ -3,8 +3,9 @@
     .venv/bin/python scripts/build_translations.py          # lupdate -> .ts, lrelease -> .qm
     .venv/bin/python scripts/build_translations.py --check  # fail if anything is untranslated
 
-1. `pyside6-lupdate` scans desktop/views/*.py and merges new/changed source strings into
-   resources/translations/calldesk_<lang>.ts (existing translations are kept, vanished ones dropped);
+1. `pyside6-lupdate` scans desktop/views/*.py (and the wiring modules in WIRING) and merges
+   new/changed source strings into resources/translations/calldesk_<lang>.ts (existing
+   translations are kept, vanished ones dropped);
 2. every message must have a finished translation: new strings are listed and the exit code is 1
    until someone translates them (Qt Linguist: `pyside6-linguist <file.ts>`, or edit the XML);
 3. `pyside6-lrelease` compiles the .ts into the .qm the application loads.
@@ -44,8 +45,17 @@ def qm_path(language: str) -> Path:
     return TRANSLATIONS / f"calldesk_{language}.qm"
 
 
+# Modules outside views/ that put text on screen (the integrator's wiring): scanned too, so zh_CN covers
+# every notice the agent can see. Their strings must use tr() on their own QObject class or
+# QCoreApplication.translate("<Context>", ...): `other_object.tr(...)` is filed by lupdate under a
+# context that never matches at runtime.
+WIRING = ("app.py", "controller.py", "runtime.py")
+
+
 def view_sources() -> list[Path]:
-    return sorted(p for p in VIEWS.glob("*.py") if p.name != "__init__.py")
+    views = sorted(p for p in VIEWS.glob("*.py") if p.name != "__init__.py")
+    wiring = [VIEWS.parent / name for name in WIRING if (VIEWS.parent / name).is_file()]
+    return views + wiring
 
 
 def tool(name: str) -> str:

@@ -238,6 +238,34 @@
     </message>
 </context>
 <context>
+    <name>DesktopApp</name>
+    <message>
+        <source>CallDesk could not start: %1
+Details are in %2</source>
+        <translation>CallDesk 无法启动：%1
+详细信息见 %2</translation>
+    </message>
+    <message>
+        <source>No secure credential store is available on this system: the CTI token is temporary and CTI sources must be given the new one after every restart.</source>
+        <translation>本机没有可用的安全凭据存储：CTI 令牌仅为临时令牌，每次重启后都需要把新令牌提供给 CTI 来源。</translation>
+    </message>
+</context>
+<context>
+    <name>DesktopController</name>
+    <message>
+        <source>Could not load the customer&apos;s details: %1</source>
+        <translation>无法加载客户详细资料：%1</translation>
+    </message>
+    <message>
+        <source>Search failed: %1</source>
+        <translation>搜索失败：%1</translation>
+    </message>
+    <message>
+        <source>Customer %1 is not in the local cache.</source>
+        <translation>本地缓存中没有客户 %1。</translation>
+    </message>
+</context>
+<context>
     <name>LoginDialog</name>
     <message>
         <source>Enter your user name.</source>
@@ -626,6 +654,21 @@ Screen pop, customer card, tickets and contact log, working from a local cache w
     <message>
         <source>Unknown caller</source>
         <translation>未知来电</translation>
+    </message>
+</context>
+<context>
+    <name>self.window</name>
+    <message>
+        <source>Could not sync with the CRM server; working from the local cache. (%1)</source>
+        <translation>无法与 CRM 服务器同步，正在使用本地缓存。（%1）</translation>
+    </message>
+    <message>
+        <source>The CTI socket could not start on port %1: %2. Calls will not pop until it is fixed in Settings.</source>
+        <translation>CTI 端口 %1 无法启动：%2。在“设置”中修复之前，来电不会弹屏。</translation>
+    </message>
+    <message>
+        <source>Cannot dial: no CTI connection.</source>
+        <translation>无法拨号：CTI 未连接。</translation>
     </message>
 </context>
 </TS>
