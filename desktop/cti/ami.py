@@ -223,11 +223,11 @@ class AmiClient:
                 self._dispatch(message)
 
     def _dispatch(self, message: AmiMessage) -> None:
-        action_id = message.headers.get("ActionID")
+        action_id = message.action_id
         pending = self._pending.get(action_id) if action_id else None
         if pending is not None:
             self._route_to_action(action_id or "", pending, message)
-        if "Event" in message.headers:
+        if message.event is not None:
             for event in self.normalizer.feed(message):
                 self._deliver(event)
 

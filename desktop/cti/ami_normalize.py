@@ -171,7 +171,7 @@ class AmiNormalizer:
     # ---- public API ----------------------------------------------------------------------
     def feed(self, message: AmiMessage) -> list[CtiEvent]:
         """Events for one message (often none). Never raises on odd headers."""
-        name = message.headers.get("Event")
+        name = message.event
         if name is None:
             return []
         handler = self._handlers.get(name)

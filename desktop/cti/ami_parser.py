@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import codecs
 import logging
+from itertools import repeat
 
 log = logging.getLogger(__name__)
 
@@ -24,6 +25,9 @@ END_COMMAND = "--END COMMAND--"
 # A sane AMI message is a few KiB; a buffer this large without a blank line is a broken peer.
 MAX_PENDING_CHARS = 4 * 1024 * 1024
 _FOLLOWS_HEADERS = frozenset({"Privilege", "ActionID", "Message"})
+# Endless, stateless argument streams for map(str.split, lines, ...): reusable across calls.
+_SEPARATORS = repeat(": ")
+_ONE_SPLIT = repeat(1)
 
 
 class AmiMessage:
@@ -33,7 +37,7 @@ class AmiMessage:
     repeated key to all its values in order; `output` holds command output lines, if any.
     """
 
-    __slots__ = ("headers", "multi", "output")
+    __slots__ = ("_headers", "_multi", "output")
 
     def __init__(
         self,
@@ -41,9 +45,24 @@ class AmiMessage:
         multi: dict[str, list[str]] | None = None,
         output: list[str] | None = None,
     ) -> None:
-        self.headers = headers
-        self.multi = multi
+        self._headers: dict[str, str] | None = headers
+        self._multi = multi
         self.output = output
+
+    @property
+    def headers(self) -> dict[str, str]:
+        if self._headers is None:
+            self._materialise()
+        return self._headers  # type: ignore[return-value]
+
+    @property
+    def multi(self) -> dict[str, list[str]] | None:
+        if self._headers is None:
+            self._materialise()
+        return self._multi
+
+    def _materialise(self) -> None:  # only lazy events have something to do
+        raise AssertionError("headers missing")
 
     @property
     def event(self) -> str | None:
@@ -62,14 +81,61 @@ class AmiMessage:
 
     def get_all(self, key: str) -> list[str]:
         """Every value of `key` in arrival order (ChanVariable, Output ...)."""
-        if self.multi is not None and key in self.multi:
-            return list(self.multi[key])
+        multi = self.multi
+        if multi is not None and key in multi:
+            return list(multi[key])
         value = self.headers.get(key)
         return [] if value is None else [value]
 
     def __repr__(self) -> str:
         kind = f"Event={self.event}" if self.event else f"Response={self.response}"
-        return f"<AmiMessage {kind} {len(self.headers)} headers>"
+        return f"<AmiMessage {kind}>"
+
+
+class _LazyEvent(AmiMessage):
+    """An event whose headers are split out of its text only when first asked for.
+
+    Most of a PBX's events (RTCP, DeviceStateChange, NewConnectedLine, Bridge* ...) are never
+    looked at by the normaliser beyond their name; not building their dicts is most of the
+    parser's speed. The result is the same as eager parsing (tests compare the two).
+    """
+
+    __slots__ = ("_line_end", "_parser", "_raw")
+
+    def __init__(self, raw: str, line_end: str, parser: AmiParser) -> None:
+        self._headers = None
+        self._multi = None
+        self.output = None
+        self._raw = raw
+        self._line_end = line_end
+        self._parser = parser
+
+    @property
+    def event(self) -> str | None:
+        if self._headers is not None:
+            return self._headers.get("Event")
+        raw = self._raw
+        end = raw.find(self._line_end)
+        return raw[7:end] if end >= 0 else raw[7:]
+
+    @property
+    def action_id(self) -> str | None:
+        if self._headers is None and "ActionID:" not in self._raw:
+            return None
+        return self.headers.get("ActionID")
+
+    def _materialise(self) -> None:
+        lines = self._raw.split(self._line_end)
+        try:
+            headers = dict(map(str.split, lines, _SEPARATORS, _ONE_SPLIT))
+        except ValueError:
+            headers = None
+        if headers is None or len(headers) != len(lines):
+            slow = self._parser._parse_slow(lines)
+            headers, self._multi, self.output = slow._headers, slow._multi, slow.output
+        elif "Output" in headers:
+            self.output = [headers["Output"]]
+        self._headers = headers
 
 
 class AmiParser:
@@ -86,44 +152,68 @@ class AmiParser:
         text = self._decoder.decode(data)
         if not text:
             return []
-        pending = self._pending
-        if pending.endswith("\r"):  # a \r\n split across two reads
-            pending = pending[:-1]
-            text = "\r" + text
-        if "\r" in text:
-            text = text.replace("\r\n", "\n")
-        pending += text
-        if "\n\n" not in pending:
+        pending = self._pending + text
+        newlines = pending.count("\n")
+        if newlines == pending.count("\r\n"):
+            block_end, line_end = "\r\n\r\n", "\r\n"  # the usual case: no folding needed
+        else:
+            if pending.endswith("\r"):  # keep a \r whose \n is still on its way
+                pending = pending[:-1].replace("\r\n", "\n") + "\r"
+            else:
+                pending = pending.replace("\r\n", "\n")
+            block_end, line_end = "\n\n", "\n"
+        if block_end not in pending:
             self._pending = self._bounded(pending)
             return []
-        blocks = pending.split("\n\n")
+        blocks = pending.split(block_end)
         self._pending = blocks.pop()
         out: list[AmiMessage] = []
+        append = out.append
+        split = str.split
         i = 0
         n = len(blocks)
         while i < n:
             block = blocks[i]
             i += 1
-            if not block:
+            if block.startswith("Event: "):
+                append(_LazyEvent(block, line_end, self))
                 continue
-            if block[0] == "\n":
-                block = block.lstrip("\n")
-                if not block:
+            # Fast path: every line is "Key: Value" and no key repeats -- one C-level dict build.
+            try:
+                lines = block.split(line_end)
+                headers = dict(map(split, lines, _SEPARATORS, _ONE_SPLIT))
+            except ValueError:
+                headers = None
+            if headers is not None and len(headers) == len(lines):
+                if "Event" in headers:
+                    append(AmiMessage(headers))
                     continue
+                if "Output" in headers:
+                    append(AmiMessage(headers, None, [headers["Output"]]))
+                    continue
+                if "Response" in headers and headers["Response"] != "Follows":
+                    append(AmiMessage(headers))
+                    continue
+            if line_end != "\n":
+                block = block.replace("\r\n", "\n")
+            if not block or not (block := block.lstrip("\n")):
+                continue
             if block.startswith("Response: Follows") and END_COMMAND not in block:
                 # Old command output may hold blank lines: join until its end marker.
                 j = i
                 while j < n and END_COMMAND not in blocks[j]:
                     j += 1
                 if j == n:
-                    self._pending = "\n\n".join([block, *blocks[i:], self._pending])
-                    self._pending = self._bounded(self._pending)
+                    rest = [b.replace("\r\n", "\n") for b in blocks[i:]]
+                    tail = self._pending.replace("\r\n", "\n")
+                    self._pending = self._bounded("\n\n".join([block, *rest, tail]))
                     return out
-                block = "\n\n".join(blocks[i - 1 : j + 1])
+                rest = [b.replace("\r\n", "\n") for b in blocks[i : j + 1]]
+                block = "\n\n".join([block, *rest])
                 i = j + 1
             message = self._parse_block(block)
             if message is not None:
-                out.append(message)
+                append(message)
         self._pending = self._bounded(self._pending)
         return out
 
