@@ -218,3 +218,30 @@ def test_soak_one_million_random_frames():
                 normalizer.feed(message)
             pos += step
     assert frames >= 1_000_000
+
+
+def _reference_parse(data: bytes) -> list[dict[str, list[str]]]:
+    """A slow, obviously-correct reading of clean CRLF AMI text (no banner-only quirks)."""
+    text = data.decode("utf-8", "replace").replace("\r\n", "\n")
+    out = []
+    for block in text.split("\n\n"):
+        headers: dict[str, list[str]] = {}
+        for line in block.split("\n"):
+            if line.startswith("Asterisk Call Manager"):
+                continue
+            key, sep, value = line.partition(":")
+            if sep and key and " " not in key:
+                headers.setdefault(key.strip(), []).append(value[1:] if value.startswith(" ") else value)
+        if "Event" in headers or "Response" in headers:
+            out.append(headers)
+    return out
+
+
+def test_lazy_event_headers_equal_a_reference_reading_of_every_trace():
+    messages = parse_ami_messages(ALL_TRACES)
+    reference = _reference_parse(ALL_TRACES)
+    assert len(messages) == len(reference)
+    for message, want in zip(messages, reference, strict=True):
+        assert message.event == (want.get("Event") or [None])[0]
+        assert {k: message.get_all(k) for k in want} == want
+        assert set(message.headers) == set(want)
