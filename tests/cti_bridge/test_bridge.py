@@ -9,6 +9,8 @@ import random
 from pathlib import Path
 
 import pytest
+from cti_esl import esl_wire as w
+from cti_esl.fake_esl import FakeEsl
 
 from desktop.cti.bridge import (
     BridgeConfigError,
@@ -22,8 +24,6 @@ from desktop.cti.bridge import (
 from desktop.cti.esl_client import EslClient, EslConfig
 from desktop.cti.events import CallEvent, CallEventKind, CtiEvent, QueueEvent, QueueEventKind
 from desktop.cti.listener import CommandResult, CtiListener
-from tests.cti_esl import esl_wire as w
-from tests.cti_esl.fake_esl import FakeEsl
 
 SESSION = "ab000000-0000-4000-8000-0000000000ab"
 T0 = 1795400000.0
