@@ -104,9 +104,12 @@ class RecordTableModel(QAbstractTableModel):
         return None
 
     def headerData(self, section: int, orientation: Qt.Orientation, role: int = Qt.ItemDataRole.DisplayRole):
-        horizontal = orientation == Qt.Orientation.Horizontal
-        if role == Qt.ItemDataRole.DisplayRole and horizontal and 0 <= section < len(self._columns):
+        if orientation != Qt.Orientation.Horizontal or not 0 <= section < len(self._columns):
+            return None
+        if role == Qt.ItemDataRole.DisplayRole:
             return QCoreApplication.translate(COLUMNS_CONTEXT, self._columns[section].title)
+        if role == Qt.ItemDataRole.TextAlignmentRole:  # titles line up with their figures
+            return int(self._columns[section].align.value)
         return None
 
 
