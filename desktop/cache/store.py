@@ -225,9 +225,14 @@ class CacheStore:
         return [found[i] for i in unique if i in found]
 
     def search(self, text: str, limit: int = 20) -> list[PopCard]:
-        """Customers matching `text`, best kinds of match first: customer id, phone (any format),
-        order number, last 4+ digits of a phone, name prefix, pinyin initials / full pinyin prefix,
-        name substring. Indexed except the substring step, which scans and stops at `limit`."""
+        """Customers matching `text`, best kind of match first.
+
+        Exact matches (customer id, phone in any format, order number) answer alone. Otherwise:
+        last 4+ digits of a phone (digit input), then name prefix, pinyin initials and full
+        pinyin prefixes, then name substring. All index range scans except the substring step,
+        which scans the names (stopping at `limit`) and runs only for input with letters or
+        characters: on a million customers a miss costs a full scan (see bench/), so typed
+        search should run through `run_in_worker` when the cache is big."""
         text = (text or "").strip()
         if not text or limit <= 0:
             return []
@@ -242,23 +247,23 @@ class CacheStore:
             return False
 
         for candidate in dict.fromkeys((text, text.upper())):
-            if add("SELECT id FROM customers WHERE id = ?", (candidate,)):
-                return self._cards(ids)
+            add("SELECT id FROM customers WHERE id = ?", (candidate,))
         e164 = normalize(text)
-        if e164 and add("SELECT customer_id FROM phones WHERE e164 = ? LIMIT ?", (e164, limit)):
-            return self._cards(ids)
-        if add("SELECT customer_id FROM orders WHERE order_no = ? LIMIT ?", (text, limit)):
-            return self._cards(ids)
+        if e164:
+            add("SELECT customer_id FROM phones WHERE e164 = ? LIMIT ?", (e164, limit))
+        add("SELECT customer_id FROM orders WHERE order_no = ? LIMIT ?", (text, limit))
+        if ids:
+            return self._cards(ids[:limit])
         digits = "".join(ch for ch in text if ch.isdigit() and ch.isascii())
-        only_digits = digits and all(ch.isdigit() or ch in " -+()" for ch in text)
-        if only_digits and len(digits) >= 4:
-            reversed_digits = digits[::-1]
-            if add(
-                "SELECT customer_id FROM phones WHERE digits_reversed >= ? AND digits_reversed < ?"
-                " ORDER BY digits_reversed LIMIT ?",
-                (reversed_digits, reversed_digits + ":", limit),
-            ):
-                return self._cards(ids)
+        if digits and all(ch.isdigit() or ch in " -+()" for ch in text):
+            if len(digits) >= 4:
+                reversed_digits = digits[::-1]
+                add(
+                    "SELECT customer_id FROM phones WHERE digits_reversed >= ? AND digits_reversed < ?"
+                    " ORDER BY digits_reversed LIMIT ?",
+                    (reversed_digits, reversed_digits + ":", limit),
+                )
+            return self._cards(ids)
         if add(
             "SELECT id FROM customers WHERE name >= ? AND name < ? ORDER BY name LIMIT ?",
             (text, text + "\U0010ffff", limit),

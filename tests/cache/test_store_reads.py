@@ -93,11 +93,16 @@ def test_search_nothing_and_limits(filled_store: CacheStore) -> None:
     assert len(filled_store.search("5678", limit=2)) == 2
 
 
-def test_search_puts_exact_id_first(filled_store: CacheStore) -> None:
+def test_exact_id_phone_or_order_number_answers_alone(filled_store: CacheStore) -> None:
     filled_store.apply_changes([upsert(20, "customer", customer("C003X", "C003 Trading", []))])
-    results = filled_store.search("C003")
-    assert results[0].customer_id == "C003"
-    assert [c.customer_id for c in results] == ["C003", "C003X"]
+    assert [c.customer_id for c in filled_store.search("C003")] == ["C003"]
+    assert [c.customer_id for c in filled_store.search("C003 T")] == ["C003X"]  # name prefix
+    assert [c.customer_id for c in filled_store.search("Trading")] == ["C003X"]  # substring
+
+
+def test_digit_input_never_matches_names(filled_store: CacheStore) -> None:
+    filled_store.apply_changes([upsert(20, "customer", customer("C0042", "Team 5678", []))])
+    assert sorted(c.customer_id for c in filled_store.search("5678")) == ["C001", "C002", "C003"]
 
 
 def test_detail_lists_are_newest_first(filled_store: CacheStore) -> None:
