@@ -13,7 +13,9 @@ central_db_url          a fresh, EMPTY database URL; parametrized: "sqlite" (a f
                         `export CALLDESK_TEST_PG_URL=$(bash scripts/start-postgres.sh | tail -n 1)`.
 central_sqlite_url      the same, SQLite only.
 seeded_central          a running server on a database seeded with SEED_CUSTOMERS=300 customers,
-                        seed=7 (parametrized sqlite/postgresql like central_db_url). Yields a
+                        seed=7 (parametrized sqlite/postgresql, skipping/failing like
+                        central_db_url; PostgreSQL: a database cloned from a session-wide seeded
+                        template, or a freshly seeded schema if the role lacks CREATEDB). Yields a
                         `SeededCentral`:
                           .url      http://127.0.0.1:PORT      .db_url   the database URL
                           .token    bearer token of agent 1001 (signed with the server's secret)
@@ -247,21 +249,79 @@ def seeded_central_sqlite(_seeded_sqlite_template: Path, tmp_path: Path) -> Iter
     yield from _serve(f"sqlite:///{target}")
 
 
-def _seeded(db_url: str, template: Path, directory: Path) -> Iterator[SeededCentral]:
-    if db_url.startswith("sqlite"):
-        _copy_sqlite(template, directory / "central.db")
-    else:
+class _PgTemplate:
+    """A seeded PostgreSQL database that per-test databases are cloned from (CREATE DATABASE ...
+    TEMPLATE is much faster than migrating and seeding again). `name` is None when the role
+    may not create databases; callers then seed a fresh schema instead."""
+
+    def __init__(self) -> None:
+        from sqlalchemy.exc import DBAPIError
+
+        from central.db import make_engine, parse_db_url
         from central.seed import seed_database
 
-        seed_database(db_url, SEED_CUSTOMERS, SEED)
-    yield from _serve(db_url)
+        self.base = parse_db_url(_pg_base_url())
+        self.admin = make_engine(self.base.set(database="postgres"), isolation_level="AUTOCOMMIT")
+        self.name: str | None = f"calldesk_tmpl_{uuid.uuid4().hex[:12]}"
+        try:
+            self._sql(f'CREATE DATABASE "{self.name}"')
+        except DBAPIError:
+            self.name = None
+            return
+        seed_database(self._url(self.name), SEED_CUSTOMERS, SEED)  # disposes its connections
+
+    def _sql(self, statement: str) -> None:
+        with self.admin.connect() as conn:
+            conn.execute(sa.text(statement))
+
+    def _url(self, database: str) -> str:
+        return self.base.set(database=database).render_as_string(hide_password=False)
+
+    def clone(self) -> Iterator[str]:
+        name = f"calldesk_t_{uuid.uuid4().hex[:12]}"
+        self._sql(f'CREATE DATABASE "{name}" TEMPLATE "{self.name}"')
+        try:
+            yield self._url(name)
+        finally:
+            self._sql(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+
+    def close(self) -> None:
+        if self.name:
+            self._sql(f'DROP DATABASE IF EXISTS "{self.name}" WITH (FORCE)')
+        self.admin.dispose()
 
 
-@pytest.fixture
+@pytest.fixture(scope="session")
+def _pg_template() -> Iterator[_PgTemplate]:
+    template = _PgTemplate()
+    try:
+        yield template
+    finally:
+        template.close()
+
+
+def _seeded_pg(request: pytest.FixtureRequest) -> Iterator[SeededCentral]:
+    template: _PgTemplate = request.getfixturevalue("_pg_template")
+    if template.name is None:
+        from central.seed import seed_database
+
+        for db_url in _fresh_pg_schema():
+            seed_database(db_url, SEED_CUSTOMERS, SEED)
+            yield from _serve(db_url)
+    else:
+        for db_url in template.clone():
+            yield from _serve(db_url)
+
+
+@pytest.fixture(params=["sqlite", "postgresql"])
 def seeded_central(
-    central_db_url: str, _seeded_sqlite_template: Path, tmp_path: Path
+    request: pytest.FixtureRequest, _seeded_sqlite_template: Path, tmp_path: Path
 ) -> Iterator[SeededCentral]:
-    yield from _seeded(central_db_url, _seeded_sqlite_template, tmp_path)
+    if request.param == "sqlite":
+        _copy_sqlite(_seeded_sqlite_template, tmp_path / "central.db")
+        yield from _serve(f"sqlite:///{tmp_path / 'central.db'}")
+    else:
+        yield from _seeded_pg(request)
 
 
 @pytest.fixture(scope="module", params=["sqlite", "postgresql"])
@@ -270,7 +330,7 @@ def seeded_central_shared(
 ) -> Iterator[SeededCentral]:
     if request.param == "sqlite":
         directory = tmp_path_factory.mktemp("central-shared")
-        yield from _seeded(f"sqlite:///{directory / 'central.db'}", _seeded_sqlite_template, directory)
+        _copy_sqlite(_seeded_sqlite_template, directory / "central.db")
+        yield from _serve(f"sqlite:///{directory / 'central.db'}")
     else:
-        for db_url in _fresh_pg_schema():
-            yield from _seeded(db_url, _seeded_sqlite_template, Path())
+        yield from _seeded_pg(request)
