@@ -147,6 +147,7 @@ class EslNormalizer:
         self._leg_call: dict[str, str] = {}  # agent leg uuid -> call id
         self._agent_status: dict[str, str] = {}  # agent -> last status, lower case
         self._ended: OrderedDict[str, None] = OrderedDict()  # recently ended calls: late events ignored
+        self._outbound: set[str] = set()  # click-to-dial calls being followed
         self.unhandled = 0
         self._cc_handlers: dict[str, Callable[[EslEvent, float], list[CtiEvent]]] = {
             "member-queue-start": self._on_member_start,
@@ -162,6 +163,7 @@ class EslNormalizer:
         }
         self._channel_handlers: dict[str, Callable[[EslEvent, float], list[CtiEvent]]] = {
             "CHANNEL_CREATE": self._on_create,
+            "CHANNEL_ANSWER": self._on_answer,
             "CHANNEL_BRIDGE": self._on_channel_bridge,
             "CHANNEL_HANGUP_COMPLETE": self._on_hangup,
             "CHANNEL_HOLD": self._on_hold,
@@ -202,6 +204,20 @@ class EslNormalizer:
                 out.append(self._queue_end(QueueEventKind.ABANDON, call, ts, "hangup", {}))
             out.append(self._end(call, ts, extra))
         return _fit(out)
+
+    def track_outbound(self, call_id: str, agent: str, number: str) -> None:
+        """Follow a call the agent placed (click-to-dial with origination_uuid=call_id): its
+        CHANNEL_ANSWER becomes call.answered and its hangup call.ended, for that agent."""
+        call = _Call(call_id=call_id, agent=agent, answered=False)
+        call.extra = {"direction": "outbound", "number": number}
+        self._calls[call_id] = call
+        self._outbound.add(call_id)
+
+    def forget_outbound(self, call_id: str) -> None:
+        """The click-to-dial call was never placed (originate failed): stop following it."""
+        if call_id in self._outbound:
+            self._outbound.discard(call_id)
+            self._calls.pop(call_id, None)
 
     def agent_snapshot(self, agent: str, status: str, state: str, ts: float) -> list[CtiEvent]:
         """Events for one agent of a `callcenter_config agent list` answer (resync)."""
@@ -371,6 +387,7 @@ class EslNormalizer:
         return event
 
     def _forget(self, call: _Call) -> None:
+        self._outbound.discard(call.call_id)
         self._ended[call.call_id] = None
         if len(self._ended) > 10_000:
             self._ended.popitem(last=False)
@@ -389,6 +406,14 @@ class EslNormalizer:
             if len(self._channels) > 100_000:  # channels whose hangup we never saw: stay bounded
                 self._channels.pop(next(iter(self._channels)))
         return []
+
+    def _on_answer(self, e: EslEvent, ts: float) -> list[CtiEvent]:
+        uuid = e.get("Unique-ID")
+        call = self._calls.get(uuid) if uuid in self._outbound else None
+        if call is None or call.answered:
+            return []
+        call.answered = True
+        return [self._call(CallEventKind.ANSWERED, call, ts, extra=dict(call.extra))]
 
     def _on_channel_bridge(self, e: EslEvent, ts: float) -> list[CtiEvent]:
         for uuid in (e.get("Unique-ID"), e.get("Other-Leg-Unique-ID")):

@@ -389,10 +389,19 @@ class EslClient:
         caller = "".join(ch for ch in number if ch.isdigit() or ch == "+")
         if not caller:
             raise EslError(f"not a number to dial: {number[:40]!r}")
-        vars_ = f"{{origination_uuid={uuid.uuid4()},ignore_early_media=true}}"
-        return await self.bgapi(
-            f"originate {vars_}{endpoint} {caller} XML {_quote_arg(self.config.dial_context)}"
-        )
+        call_id = str(uuid.uuid4())
+        self.normalizer.track_outbound(call_id, agent, caller)
+        vars_ = f"{{origination_uuid={call_id},ignore_early_media=true}}"
+        try:
+            reply = await self.bgapi(
+                f"originate {vars_}{endpoint} {caller} XML {_quote_arg(self.config.dial_context)}"
+            )
+        except EslError:
+            self.normalizer.forget_outbound(call_id)
+            raise
+        if not reply.ok:
+            self.normalizer.forget_outbound(call_id)
+        return reply
 
     async def pause(self, agent: str, paused: bool) -> EslReply:
         status = "'On Break'" if paused else "'Available'"

@@ -241,3 +241,20 @@ def test_any_event_sequence_gives_valid_wire_events(steps) -> None:
     out += n.flush()
     for event in out:
         assert from_wire(json.loads(json.dumps(to_wire(event)))) == event
+
+
+def test_click_to_dial_call_is_followed_for_its_agent() -> None:
+    n = EslNormalizer()
+    n.track_outbound("out-1", "1001@default", "+8613800138000")
+    assert n.feed(ev(w.channel("CHANNEL_CREATE", T0, 1, "out-1", cid="1001", dest="1001"))) == []
+    (answered,) = n.feed(ev(w.channel("CHANNEL_ANSWER", T0 + 4, 2, "out-1", cid="1001", dest="1001")))
+    (ended,) = n.feed(
+        ev(w.channel("CHANNEL_HANGUP_COMPLETE", T0 + 60, 3, "out-1", cid="1001", call_state="HANGUP"))
+    )
+    assert [(e.kind, e.call_id, e.agent) for e in (answered, ended)] == [
+        (CallEventKind.ANSWERED, "out-1", "1001@default"),
+        (CallEventKind.ENDED, "out-1", "1001@default"),
+    ]
+    assert answered.extra == {"direction": "outbound", "number": "+8613800138000"}
+    # other channels' answers are not calls of ours
+    assert n.feed(ev(w.channel("CHANNEL_ANSWER", T0, 4, "someone-else", cid="1"))) == []
