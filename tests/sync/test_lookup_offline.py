@@ -5,6 +5,8 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 
 from desktop.cache.store import CacheStore
 from desktop.domain.models import Customer, CustomerDetail, Order, Phone
@@ -90,3 +92,13 @@ async def test_unreachable_api_falls_back_to_stale_cache(store: CacheStore) -> N
     online = await service.match_caller_online("13700000000")
     assert online.kind == "unknown"  # the cache answer stands when the API is down
     await api.aclose()
+
+
+@settings(max_examples=300, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(raw=st.one_of(st.none(), st.text(max_size=80), st.from_regex(r"[+0-9 ()\-]{0,25}", fullmatch=True)))
+def test_any_caller_id_gives_a_match_and_never_raises(store: CacheStore, raw: str | None) -> None:
+    match = LookupService(store).match_caller(raw)
+    assert match.kind in ("single", "multiple", "unknown", "withheld")
+    assert (match.kind in ("single", "multiple")) == bool(match.cards)
+    if match.e164 is not None:
+        assert match.e164.startswith("+")
