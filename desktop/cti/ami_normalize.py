@@ -113,6 +113,22 @@ def _float(text: str) -> float | None:
     return value if value == value and abs(value) != float("inf") else None
 
 
+def _note_presentation(ch: _Channel, application: str, app_data: str) -> None:
+    """Set(CALLERID(num-pres)=prohib) changes no number, so Asterisk sends no NewCallerid for it
+    (manager_channels.c compares only number and name): read it from the dialplan step."""
+    if application == "SetCallerPres":
+        value = app_data
+    elif application == "Set" and app_data.upper().startswith(("CALLERID(NUM-PRES)=", "CALLERID(PRES)=")):
+        value = app_data.partition("=")[2]
+    else:
+        return
+    value = value.strip().lower()
+    if value.isdigit():
+        ch.withheld = int(value) & 0x60 != 0  # AST_PRES_RESTRICTED 0x20, AST_PRES_UNAVAILABLE 0x40
+    else:
+        ch.withheld = value.startswith(("prohib", "unavailable"))
+
+
 def _numeric_exten(exten: str) -> str | None:
     text = exten.strip()
     if text.lower() in _NOT_A_NUMBER:
@@ -248,7 +264,9 @@ class AmiNormalizer:
         return []
 
     def _on_newexten(self, m: AmiMessage, ts: float) -> list[CtiEvent]:
-        uid, _ = self._touch(m)
+        uid, ch = self._touch(m)
+        if ch is not None:
+            _note_presentation(ch, m.headers.get("Application", ""), m.headers.get("AppData", ""))
         exten = m.headers.get("Exten") or m.headers.get("Extension") or ""
         if uid in self._pending and exten != "h" and m.headers.get("Application") != "Hangup":
             # Queue() returned and the dialplan goes on: the queue let the caller go.

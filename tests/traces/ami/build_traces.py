@@ -453,11 +453,26 @@ def withheld() -> str:
     b = Call(
         "1795400300.80", "13512345678", "", "4008000003", Q, pres="1 (Presentation Prohibited, Passed Screen)"
     )
+    # Set(CALLERID(num-pres)=prohib) in the dialplan: no NewCallerid follows (the number is unchanged).
+    c = Call("1795400300.85", "13512340000", "", "4008000003", Q)
+    hide = ev(
+        "Newexten",
+        507.05,
+        *c.me(),
+        ("Extension", c.dnis),
+        ("Application", "Set"),
+        ("AppData", "CALLERID(num-pres)=prohib_passed_screen"),
+        priv="dialplan,all",
+    )
     return (
         login()
         + a.arrive(500.0)
         + a.join(500.1, 1, 1)
         + a.abandon(505.1, 1, 1, 5, 1)
+        + c.arrive(507.0)
+        + hide
+        + c.join(507.1, 1, 1)
+        + c.abandon(508.1, 1, 1, 1, 0)
         + b.arrive(510.0)
         + b.join(510.1, 1, 1)
         + b.called(510.2, A1, A1I, 1)
