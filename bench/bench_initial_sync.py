@@ -145,6 +145,44 @@ def _lookups(cache: Path, count: int, seed: int) -> dict[str, float]:
     }
 
 
+def _searches(cache: Path, seed: int, per_kind: int = 200) -> dict[str, float]:
+    """`CacheStore.search` p50/max per kind of query, against a naive `name LIKE '%q%'` scan."""
+    rng = random.Random(seed)
+    raw = sqlite3.connect(cache)
+    people = raw.execute("SELECT id, name, name_initials FROM customers").fetchall()
+    phones = [r[0] for r in raw.execute("SELECT e164 FROM phones")]
+    order_nos = [r[0] for r in raw.execute("SELECT order_no FROM orders")] or ["none"]
+    picks = rng.sample(people, min(per_kind, len(people)))
+    queries = {
+        "name": [name for _, name, _ in picks],
+        "pinyin_initials": [initials for _, _, initials in picks],
+        "phone_last4": [e164[-4:] for e164 in rng.sample(phones, min(per_kind, len(phones)))],
+        "order_no": rng.sample(order_nos, min(per_kind, len(order_nos))),
+        "customer_id": [cid for cid, _, _ in picks],
+        "no_match": ["不存在的人"] * 20,
+    }
+    store = CacheStore(cache)
+    figures: dict[str, float] = {}
+    for kind, texts in queries.items():
+        times = []
+        for text in texts:
+            t0 = time.perf_counter()
+            store.search(text, 20)
+            times.append((time.perf_counter() - t0) * 1000)
+        figures[f"search_{kind}_p50_ms"] = statistics.median(times)
+        figures[f"search_{kind}_max_ms"] = max(times)
+    for kind in ("name", "no_match"):
+        times = []
+        for text in queries[kind]:
+            t0 = time.perf_counter()
+            raw.execute("SELECT id FROM customers WHERE name LIKE ? LIMIT 20", (f"%{text}%",)).fetchall()
+            times.append((time.perf_counter() - t0) * 1000)
+        figures[f"raw_like_{kind}_p50_ms"] = statistics.median(times)
+    store.close()
+    raw.close()
+    return figures
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(
         description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
@@ -187,6 +225,7 @@ def main(argv: list[str] | None = None) -> int:
         baseline_pop_s = _copy_rows(cache, workdir / "baseline_pop.sqlite3", ("customers", "phones"))
         baseline_all_s = _copy_rows(cache, workdir / "baseline_all.sqlite3", TABLES)
         lookups = _lookups(cache, args.lookups, args.seed)
+        searches = _searches(cache, args.seed)
 
     customers = counts["customers"]
     figures = {
@@ -207,6 +246,9 @@ def main(argv: list[str] | None = None) -> int:
         "ratio_sync_vs_raw_all_rows": sync_s / baseline_all_s,
         **lookups,
         "ratio_lookup_p50_vs_raw": lookups["lookup_phone_p50_ms"] / lookups["raw_select_p50_ms"],
+        **searches,
+        "ratio_search_name_p50_vs_raw_like": searches["search_name_p50_ms"]
+        / searches["raw_like_name_p50_ms"],
         "cache_bytes": cache_bytes,
         "counts": counts,
         "python": platform.python_version(),
@@ -235,6 +277,18 @@ def main(argv: list[str] | None = None) -> int:
         f"lookup_phone p50 {f['lookup_phone_p50_ms']:.3f} ms, p99 {f['lookup_phone_p99_ms']:.3f} ms; "
         f"raw SELECT p50 {f['raw_select_p50_ms']:.3f} ms, p99 {f['raw_select_p99_ms']:.3f} ms "
         f"-> ratio {f['ratio_lookup_p50_vs_raw']:.1f}x"
+    )
+    print(
+        "search p50 / max (ms): "
+        + ", ".join(
+            f"{kind} {f[f'search_{kind}_p50_ms']:.2f}/{f[f'search_{kind}_max_ms']:.2f}"
+            for kind in ("name", "pinyin_initials", "phone_last4", "order_no", "customer_id", "no_match")
+        )
+    )
+    print(
+        f"  baseline raw name LIKE '%q%' p50: hit {f['raw_like_name_p50_ms']:.2f} ms, "
+        f"miss {f['raw_like_no_match_p50_ms']:.2f} ms -> name search ratio "
+        f"{f['ratio_search_name_p50_vs_raw_like']:.2f}x"
     )
     print(f"cache file: {cache_bytes / 1e6:.1f} MB")
     args.out.parent.mkdir(parents=True, exist_ok=True)

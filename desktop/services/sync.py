@@ -126,7 +126,9 @@ class PullSync:
                 skipped += report.skipped
                 last_seq = max(report.last_seq, page.next_since)
                 if progress is not None:
-                    progress(self._progress(applied, skipped, page.remaining, last_seq, started))
+                    self._report(
+                        progress, self._progress(applied, skipped, page.remaining, last_seq, started)
+                    )
                 if not page.has_more:
                     complete = True
                 elif cancel is not None and cancel.is_set():
@@ -152,6 +154,14 @@ class PullSync:
     async def run_incremental(self) -> SyncResult:
         """A later poll: the same paging from the stored seq, usually one small page."""
         return await self.run()
+
+    @staticmethod
+    def _report(progress: Callable[[SyncProgress], None], value: SyncProgress) -> None:
+        """A failing progress display must not abort the sync."""
+        try:
+            progress(value)
+        except Exception:
+            log.exception("sync: progress callback failed")
 
     async def _fetch(self, since: int) -> ChangePage:
         return await self._api.changes(since, self._page_size)

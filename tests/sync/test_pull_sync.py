@@ -175,3 +175,14 @@ async def test_cancel_before_start_does_nothing(central_300: CentralWorld, tmp_p
     async with CentralApi(central_300.url, token=central_300.token) as api:
         result = await PullSync(api, tmp_path / "c.sqlite3").run(cancel=cancel)
     assert result.cancelled and result.applied == 0 and result.pages == 0
+
+
+async def test_a_failing_progress_display_does_not_abort_the_sync(
+    central_300: CentralWorld, tmp_path: Path
+) -> None:
+    def broken(progress: SyncProgress) -> None:
+        raise RuntimeError("widget already deleted")
+
+    async with CentralApi(central_300.url, token=central_300.token) as api:
+        result = await PullSync(api, tmp_path / "c.sqlite3", page_size=500).run(progress=broken)
+    assert result.complete and result.pages > 1
