@@ -365,6 +365,7 @@ class EslNormalizer:
     def _queue_end(
         self, kind: QueueEventKind, call: _Call, ts: float, reason: str, extra: dict[str, Any]
     ) -> QueueEvent:
+        position = self._position(call) if kind is not QueueEventKind.LEAVE else None
         call.in_queue = False
         wait = ts - call.join_ts if call.join_ts is not None else None
         return QueueEvent(
@@ -374,10 +375,27 @@ class EslNormalizer:
             call_id=call.call_id,
             caller=call.caller,
             dnis=call.dnis,
+            position=position,
             wait_s=round(wait, 3) if wait is not None else None,
             reason=reason,
             extra=extra,
         )
+
+    def _position(self, call: _Call) -> int | None:
+        """Place in line when the caller left: mod_callcenter serves the longest waiting first,
+        so 1 + the callers of the same queue still waiting who joined earlier."""
+        if not call.in_queue or call.join_ts is None:
+            return None
+        ahead = sum(
+            1
+            for other in self._calls.values()
+            if other is not call
+            and other.in_queue
+            and other.queue == call.queue
+            and other.join_ts is not None
+            and other.join_ts < call.join_ts
+        )
+        return ahead + 1
 
     def _end(self, call: _Call, ts: float, extra: dict[str, Any]) -> CallEvent:
         call.ended = True

@@ -258,3 +258,13 @@ def test_click_to_dial_call_is_followed_for_its_agent() -> None:
     assert answered.extra == {"direction": "outbound", "number": "+8613800138000"}
     # other channels' answers are not calls of ours
     assert n.feed(ev(w.channel("CHANNEL_ANSWER", T0, 4, "someone-else", cid="1"))) == []
+
+
+def test_abandon_position_counts_callers_still_ahead() -> None:
+    n = EslNormalizer()
+    first, second = {**CC, "CC-Member-Session-UUID": "first"}, {**CC, "CC-Member-Session-UUID": "second"}
+    n.feed(ev(w.callcenter("member-queue-start", T0, 1, first)))
+    n.feed(ev(w.callcenter("member-queue-start", T0 + 1, 2, second)))
+    (late,) = n.feed(ev(w.callcenter("member-queue-end", T0 + 5, 3, {**second, "CC-Cause": "Cancel"})))
+    (early,) = n.feed(ev(w.callcenter("member-queue-end", T0 + 6, 4, {**first, "CC-Cause": "Cancel"})))
+    assert (late.position, early.position) == (2, 1)

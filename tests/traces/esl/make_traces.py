@@ -98,7 +98,9 @@ def abandon_none() -> None:
     cancel = {"CC-Cause": "Cancel", "CC-Cancel-Reason": "NONE", "CC-Member-Joined-Time": str(int(T0))}
     t.cc("member-queue-end", 7.0, {**cc, **cancel})
     t.chan("CHANNEL_HANGUP_COMPLETE", 7.02, s, cid="13912345678", call_state="HANGUP")
-    t.save("abandon_none", {"calls": [call("+8613912345678", None, "abandoned", 7)]})
+    t.save(
+        "abandon_none", {"calls": [{**call("+8613912345678", None, "abandoned", 7), "abandon_position": 1}]}
+    )
 
 
 def timeout_no_agent() -> None:
