@@ -206,11 +206,12 @@ class CustomerCardView(QWidget):
         self._points_value.setText(display.points(points))
         self._phones.setText("  ·  ".join(display.phone_text(p, masked=masked) for p in phones) or "—")
         self._render_tags(tags)
-        if churn_risk >= CHURN_WARNING_THRESHOLD:
+        risk = display.risk_fraction(churn_risk)
+        if risk >= CHURN_WARNING_THRESHOLD:
             reasons = "；".join(churn_reasons) if churn_reasons else self.tr("no reason recorded")
             self._churn_text.setText(
                 self.tr("Churn risk %1% — %2. Try to retain this customer.")
-                .replace("%1", str(round(churn_risk * 100)))
+                .replace("%1", str(round(risk * 100)))
                 .replace("%2", reasons)
             )
             self._churn.show()

@@ -6,6 +6,7 @@ an unknown code is shown as it came, so new server values never blank a cell.
 
 from __future__ import annotations
 
+import math
 from datetime import UTC, datetime
 
 from PySide6.QtCore import QT_TRANSLATE_NOOP, QCoreApplication
@@ -77,6 +78,17 @@ def code_label(code: str) -> str:
     """The agent-facing word for a coded value; the code itself when unknown, '' for ''."""
     source = VOCABULARY.get(code)
     return translate(source) if source else code
+
+
+def risk_fraction(value: float) -> float:
+    """A churn score clamped to 0..1 for display; NaN (no score) reads as 0."""
+    try:
+        risk = float(value)
+    except (TypeError, ValueError):
+        return 0.0
+    if math.isnan(risk):
+        return 0.0
+    return min(max(risk, 0.0), 1.0)
 
 
 def yuan(fen: int) -> str:

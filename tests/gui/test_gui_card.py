@@ -205,3 +205,12 @@ def test_pop_card_with_no_phones_and_no_level(card):
     assert card.phones_text() == "—"
     assert card._level.isHidden()
     assert card.points_text() == "0"
+
+
+def test_out_of_range_churn_scores_are_clamped_not_crashing(card):
+    card.show_pop(dataclasses.replace(sample_pop(), churn_risk=float("nan")), masked=True)
+    assert card.churn_warning_text() is None  # no score is no warning
+    card.show_pop(dataclasses.replace(sample_pop(), churn_risk=float("inf")), masked=True)
+    assert card.churn_warning_text().startswith("Churn risk 100%")
+    card.show_pop(dataclasses.replace(sample_pop(), churn_risk=7.5), masked=True)
+    assert card.churn_warning_text().startswith("Churn risk 100%")
