@@ -9,7 +9,7 @@ so it never steals focus or keyboard input).
 from __future__ import annotations
 
 from PySide6.QtCore import QEvent, QModelIndex, QObject, QPoint, Qt, QTimer, Signal
-from PySide6.QtGui import QKeyEvent
+from PySide6.QtGui import QFocusEvent, QKeyEvent
 from PySide6.QtWidgets import QAbstractItemView, QFrame, QLabel, QLineEdit, QTableView, QVBoxLayout, QWidget
 
 from desktop.domain.popcard import PopCard
@@ -131,6 +131,13 @@ class SearchBox(QLineEdit):
                 self._choose(self._selected_row())
             return
         super().keyPressEvent(event)
+
+    def focusOutEvent(self, event: QFocusEvent) -> None:
+        # The agent moved on (clicked the card, tabbed away): the floating list must not cover the card.
+        # A menu or another window taking focus for a moment keeps it.
+        if event.reason() not in (Qt.FocusReason.PopupFocusReason, Qt.FocusReason.ActiveWindowFocusReason):
+            self.hide_results()
+        super().focusOutEvent(event)
 
     def _place_results(self) -> None:
         parent = self._overlay_parent

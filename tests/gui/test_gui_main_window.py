@@ -273,3 +273,13 @@ def test_quit_closes_the_window(window, qtbot):
         window.quit_action.trigger()
     assert not window.isVisible()
     assert QApplication.instance() is not None
+
+
+def test_results_close_when_the_agent_clicks_elsewhere(window, qtbot):
+    window.focus_search()
+    qtbot.keyClicks(window.search_box, "wang")
+    window.show_search_results(family_cards(), masked=True)
+    assert window.search_box.results.isVisible()
+    window.card.show_matches(family_cards(), masked=True)  # focus moves to the chooser
+    qtbot.waitUntil(lambda: not window.search_box.results.isVisible(), timeout=2000)
+    assert window.search_box.text() == "wang"  # the query stays for the agent to come back to
