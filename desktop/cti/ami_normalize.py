@@ -280,10 +280,21 @@ class AmiNormalizer:
         if ch is not None and variable in DNIS_VARIABLES and _numeric_exten(value):
             ch.dnis = value.strip()
             ch.dnis_from_variable = True
-        if variable == "QUEUESTATUS" and uid in self._pending:
-            reason = QUEUE_GAVE_UP.get(value.strip().upper())
-            if reason is not None:
-                return [self._resolve_abandon(uid, reason)]
+        if variable != "QUEUESTATUS":
+            return []
+        reason = QUEUE_GAVE_UP.get(value.strip().upper())
+        if reason is None:
+            return []
+        if uid in self._pending:
+            return [self._resolve_abandon(uid, reason)]
+        call = self._calls.get(self._uid_call.get(uid, ""))
+        if call is not None and call.caller_uid == uid and call.queue:
+            # A caller that timed out behind another (wait_our_turn) gets no QueueCallerAbandon.
+            return [
+                QueueEvent(
+                    QueueEventKind.TIMEOUT, queue=call.queue, ts=ts, call_id=call.call_id, reason=reason
+                )
+            ]
         return []
 
     def _on_hangup_request(self, m: AmiMessage, ts: float) -> list[CtiEvent]:

@@ -205,6 +205,8 @@ class CallStateMachine:
                 call.talk_end_ts = e.ts
             if call.outcome is None and call.in_queue:
                 call.outcome = OUTCOME_ABANDONED  # hung up while waiting, no abandon event seen
+            elif call.outcome is None and call.join_ts is not None:
+                call.outcome = OUTCOME_UNANSWERED  # left the queue unconnected: the queue let it go
             self._leave_queue(call, e.ts)
             call.state = ENDED
         return not known or _fingerprint(call) != before

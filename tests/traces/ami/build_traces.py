@@ -826,6 +826,8 @@ def asterisk11() -> str:
 def queue_timeout() -> str:
     a = Call("1795400800.14", "13612341234", "", "4008000001", Q)
     b = Call("1795400800.15", "13612345555", "", "4008000001", "night")
+    c = Call("1795400800.16", "13612346666", "", "4008000001", Q)
+    d = Call("1795400800.17", "13612347777", "", "4008000001", Q)
     return (
         login()
         + a.arrive(1000.0)
@@ -891,6 +893,35 @@ def queue_timeout() -> str:
             priv="dialplan,all",
         )
         + b.hangup(1110.0)
+        # A caller behind another times out in wait_our_turn(): no QueueCallerAbandon at all,
+        # only the leave and QUEUESTATUS=TIMEOUT.
+        + c.arrive(1200.0)
+        + c.join(1200.1, 1, 1)
+        + d.arrive(1201.0)
+        + d.join(1201.1, 2, 2)
+        + ev(
+            "QueueCallerLeave", 1231.1, *d.me(), ("Queue", Q), ("Position", 2), ("Count", 1), priv="agent,all"
+        )
+        + ev(
+            "VarSet", 1231.2, *d.me(), ("Variable", "QUEUESTATUS"), ("Value", "TIMEOUT"), priv="dialplan,all"
+        )
+        + d.hangup(1240.0)
+        # The same with VarSet filtered out: it left the queue unanswered and the call ended.
+        + c.called(1232.0, A1, A1I, 1)
+        + c.ring_no_answer(1247.0, A1, A1I, 1, 15)
+        + ev(
+            "QueueCallerLeave", 1250.1, *c.me(), ("Queue", Q), ("Position", 1), ("Count", 0), priv="agent,all"
+        )
+        + ev(
+            "Newexten",
+            1250.2,
+            *c.me(),
+            ("Extension", c.dnis),
+            ("Application", "Hangup"),
+            ("AppData", ""),
+            priv="dialplan,all",
+        )
+        + c.hangup(1250.3)
     )
 
 
