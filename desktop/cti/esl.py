@@ -82,6 +82,23 @@ def _number_like(text: str | None) -> str | None:
     return None
 
 
+_TRANSFER_KINDS = (":bl_xfer:", ":att_xfer:", ":uuid_xfer:")
+
+
+def _transfer_target(e: EslEvent) -> str | None:
+    """Where the caller's channel was transferred to ("" if unknown), or None if it was not.
+    A transfer stamps the caller profile: `Caller-Transfer-Source`
+    "<epoch>:<uuid>:bl_xfer:<dest>/<context>/XML" (mod_callcenter's own bridge leaves "uuid_br"
+    there, which is no transfer) or a transfer time."""
+    source = e.get("Caller-Transfer-Source")
+    for kind in _TRANSFER_KINDS:
+        if kind in source:
+            return source.split(kind, 1)[1].split("/", 1)[0]
+    if (_float(e.get("Caller-Channel-Transfer-Time")) or 0) > 0:
+        return e.get("Caller-Destination-Number")
+    return None
+
+
 def _caller_gone(e: EslEvent) -> bool:
     return e.get("Channel-Call-State") == "HANGUP" or e.get("Answer-State") == "hangup"
 
@@ -579,12 +596,14 @@ class EslNormalizer:
             return [self._end(call, *call.hangup)]
         if _caller_gone(e):
             return [self._end(call, ts, {"cause": e.get("Hangup-Cause") or e.get("CC-Hangup-Cause")})]
-        if (_float(e.get("Caller-Channel-Transfer-Time")) or 0) > 0 and not call.transferred:
+        target = _transfer_target(e)
+        if target is not None and not call.transferred:
             call.transferred = True
-            target = (
-                _number_like(e.get("Caller-Destination-Number")) or e.get("Caller-Destination-Number") or None
-            )
-            return [self._call(CallEventKind.TRANSFERRED, call, ts, target=target, extra={"how": "transfer"})]
+            return [
+                self._call(
+                    CallEventKind.TRANSFERRED, call, ts, target=target or None, extra={"how": "transfer"}
+                )
+            ]
         return []
 
     def _on_status(self, e: EslEvent, ts: float) -> list[CtiEvent]:

@@ -268,3 +268,32 @@ def test_abandon_position_counts_callers_still_ahead() -> None:
     (late,) = n.feed(ev(w.callcenter("member-queue-end", T0 + 5, 3, {**second, "CC-Cause": "Cancel"})))
     (early,) = n.feed(ev(w.callcenter("member-queue-end", T0 + 6, 4, {**first, "CC-Cause": "Cancel"})))
     assert (late.position, early.position) == (2, 1)
+
+
+@pytest.mark.parametrize(
+    ("marks", "target"),
+    [
+        ({"Caller-Transfer-Source": "1795400012:ab12:bl_xfer:2001/default/XML"}, "2001"),
+        ({"Caller-Transfer-Source": "1795400012:ab12:att_xfer:8008/default/XML"}, "8008"),
+        ({"Caller-Channel-Transfer-Time": "1795400012000000", "Caller-Destination-Number": "2002"}, "2002"),
+    ],
+)
+def test_transfer_marks_on_the_callers_channel(marks: dict[str, str], target: str) -> None:
+    n = EslNormalizer()
+    joined(n)
+    n.feed(ev(w.callcenter("bridge-agent-start", T0 + 3, 3, {**CC, "CC-Agent": "1001@default"})))
+    chan = w.channel("CUSTOM", T0 + 12, 0, S, cid="13800138000", extra=marks)
+    end = {**CC, "CC-Cause": "Terminated", "CC-Agent": "1001@default"}
+    (moved,) = n.feed(ev(w.callcenter("member-queue-end", T0 + 12, 4, end, chan)))
+    assert (moved.kind, moved.target, moved.agent) == (CallEventKind.TRANSFERRED, target, "1001@default")
+
+
+def test_own_uuid_bridge_is_not_a_transfer_and_a_hangup_ends() -> None:
+    n = EslNormalizer()
+    joined(n)
+    n.feed(ev(w.callcenter("bridge-agent-start", T0 + 3, 3, {**CC, "CC-Agent": "1001@default"})))
+    marks = {"Caller-Transfer-Source": "1795400003:ab12:uuid_br:leg"}
+    chan = w.channel("CUSTOM", T0 + 12, 0, S, cid="13800138000", call_state="HANGUP", extra=marks)
+    end = {**CC, "CC-Cause": "Terminated", "CC-Agent": "1001@default"}
+    (ended,) = n.feed(ev(w.callcenter("member-queue-end", T0 + 12, 4, end, chan)))
+    assert ended.kind is CallEventKind.ENDED
