@@ -76,11 +76,13 @@ class _Chip(QLabel):
 
 
 class CustomerCardView(QWidget):
-    """Signals: customerChosen(customer_id), createCustomerRequested(number), searchRequested()."""
+    """Signals: customerChosen(customer_id), createCustomerRequested(number), searchRequested(),
+    pageShown(page)."""
 
     customerChosen = Signal(str)
     createCustomerRequested = Signal(str)
     searchRequested = Signal()
+    pageShown = Signal(str)  # after every show_*: the window clears what might cover the card
 
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__(parent)
@@ -305,6 +307,7 @@ class CustomerCardView(QWidget):
     def _switch(self, page: str) -> None:
         self._page = page
         self._stack.setCurrentWidget(self._pages[page])
+        self.pageShown.emit(page)
 
     # ------------------------------------------------------------------ building ---------------
     def _build_empty_page(self) -> QWidget:

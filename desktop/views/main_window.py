@@ -120,6 +120,7 @@ class MainWindow(QMainWindow):
         self.recent_calls.callChosen.connect(self.recentCallChosen)
         self.status.syncCancelRequested.connect(self.syncCancelRequested)
         self.card.searchRequested.connect(self.focus_search)
+        self.card.pageShown.connect(lambda _page: self.search_box.hide_results())
 
         self._build_actions()
         self._build_menus()

@@ -283,3 +283,13 @@ def test_results_close_when_the_agent_clicks_elsewhere(window, qtbot):
     window.card.show_matches(family_cards(), masked=True)  # focus moves to the chooser
     qtbot.waitUntil(lambda: not window.search_box.results.isVisible(), timeout=2000)
     assert window.search_box.text() == "wang"  # the query stays for the agent to come back to
+
+
+def test_a_pop_while_typing_uncovers_the_card(window, qtbot):
+    window.focus_search()
+    qtbot.keyClicks(window.search_box, "wang")
+    window.show_search_results(family_cards(), masked=True)
+    assert window.search_box.results.isVisible()
+    window.card.show_pop(family_cards()[0], masked=True)
+    assert not window.search_box.results.isVisible()
+    assert window.search_box.hasFocus()  # the pop does not steal the agent's typing
