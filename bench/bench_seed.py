@@ -94,6 +94,8 @@ def main(argv: list[str] | None = None) -> int:
         "python": platform.python_version(),
         "machine": platform.machine(),
         "cpus": os.cpu_count(),
+        # other work on the machine skews the figure; recorded where the OS reports it
+        "load_average_1m": round(os.getloadavg()[0], 2) if hasattr(os, "getloadavg") else None,
     }
     print(
         f"seed: {summary.customers} customers in {summary.seconds:.1f} s = {seed_rate:,.0f} customers/s "
