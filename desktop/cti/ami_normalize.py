@@ -19,7 +19,7 @@ from __future__ import annotations
 import logging
 import time
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
 from desktop.cti.ami_parser import AmiMessage
@@ -71,6 +71,7 @@ class _Channel:
     withheld: bool = False
     dnis: str | None = None
     dnis_from_variable: bool = False
+    extens: list[str] = field(default_factory=list)  # all-digit extensions seen, in order
     hangup_requested: bool = False
 
 
@@ -127,6 +128,18 @@ def _note_presentation(ch: _Channel, application: str, app_data: str) -> None:
         ch.withheld = int(value) & 0x60 != 0  # AST_PRES_RESTRICTED 0x20, AST_PRES_UNAVAILABLE 0x40
     else:
         ch.withheld = value.startswith(("prohib", "unavailable"))
+
+
+def _dnis_of(ch: _Channel, caller_raw: str) -> str | None:
+    """The dialled number: a DNIS/FROM_DID variable, else the first all-digit extension the
+    caller's channel was at -- skipping the caller's own number (Local/<caller>@... channels)."""
+    if ch.dnis_from_variable:
+        return ch.dnis
+    own = "".join(c for c in caller_raw if c.isdigit())
+    for exten in ch.extens:
+        if not own or "".join(c for c in exten if c.isdigit()) != own:
+            return exten
+    return None
 
 
 def _numeric_exten(exten: str) -> str | None:
@@ -253,10 +266,9 @@ class AmiNormalizer:
         pres = h.get("CID-CallingPres")
         if pres is not None:
             ch.withheld = "prohibited" in pres.lower()
-        if not ch.dnis_from_variable:
-            exten = _numeric_exten(h.get("Exten") or h.get("Extension") or "")
-            if exten and ch.dnis is None:
-                ch.dnis = exten
+        exten = _numeric_exten(h.get("Exten") or h.get("Extension") or "")
+        if exten and exten not in ch.extens and len(ch.extens) < 8:
+            ch.extens.append(exten)
         return uid, ch
 
     def _on_channel_info(self, m: AmiMessage, ts: float) -> list[CtiEvent]:
@@ -340,7 +352,7 @@ class AmiNormalizer:
         if call.caller_name == "<unknown>":
             call.caller_name = ""
         if call.dnis is None:
-            call.dnis = (ch.dnis if ch else None) or _numeric_exten(m.headers.get("Exten", ""))
+            call.dnis = _dnis_of(ch, raw) if ch else _numeric_exten(m.headers.get("Exten", ""))
 
     def _on_join(self, m: AmiMessage, ts: float) -> list[CtiEvent]:
         uid, ch = self._touch(m)

@@ -154,3 +154,48 @@ def test_members_trace_maps_added_removed_and_snapshot():
     kinds = [(e.wire_type, e.agent) for e in events if isinstance(e, AgentEvent)]
     assert ("agent.added", "Agent Two") in kinds and ("agent.removed", "Agent Two") in kinds
     assert ("agent.state", "Agent Three") in kinds
+
+
+def _event(name: str, **headers: str) -> bytes:
+    lines = [f"Event: {name}", "Privilege: call,all"] + [
+        f"{k.replace('_', '-')}: {v}" for k, v in headers.items()
+    ]
+    return ("\r\n".join(lines) + "\r\n\r\n").encode()
+
+
+def test_dnis_skips_the_callers_own_number_and_honours_a_did_variable():
+    chan = {"Channel": "Local/13800138000@caller-00000001;1", "Uniqueid": "9.1", "Linkedid": "9.1"}
+    data = (
+        _event("Newchannel", CallerIDNum="<unknown>", Context="caller", Exten="13800138000", **chan)
+        + _event("NewCallerid", CallerIDNum="13800138000", Context="caller", Exten="13800138000", **chan)
+        + _event("Newexten", CallerIDNum="13800138000", Context="inbound", Exten="4008123456", **chan)
+        + _event(
+            "QueueCallerJoin",
+            CallerIDNum="13800138000",
+            Context="inbound",
+            Exten="4008123456",
+            Queue="support",
+            Position="1",
+            Count="1",
+            **chan,
+        )
+    )
+    (join,) = [e for e in parse_ami_bytes(data) if isinstance(e, QueueEvent)]
+    assert (join.caller, join.dnis) == ("+8613800138000", "4008123456")
+    chan2 = {"Channel": "PJSIP/trunk-2", "Uniqueid": "9.2", "Linkedid": "9.2"}
+    data2 = (
+        _event("Newchannel", CallerIDNum="13900000000", Context="from-trunk", Exten="s", **chan2)
+        + _event("VarSet", Variable="__FROM_DID", Value="4008777777", **chan2)
+        + _event(
+            "QueueCallerJoin",
+            CallerIDNum="13900000000",
+            Context="queues",
+            Exten="600",
+            Queue="support",
+            Position="1",
+            Count="1",
+            **chan2,
+        )
+    )
+    (join2,) = [e for e in parse_ami_bytes(data2) if isinstance(e, QueueEvent)]
+    assert join2.dnis == "4008777777"
