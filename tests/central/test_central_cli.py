@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import shutil
 import signal
 import socket
 import subprocess
@@ -13,7 +14,8 @@ from pathlib import Path
 import httpx
 import pytest
 
-CALLDESK = Path(sys.executable).with_name("calldesk")
+# The console script next to this interpreter (calldesk, or calldesk.exe on Windows).
+CALLDESK = shutil.which("calldesk", path=str(Path(sys.executable).parent)) or "calldesk"
 
 
 def calldesk(*args: str, timeout: float = 60) -> subprocess.CompletedProcess:
