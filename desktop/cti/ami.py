@@ -172,12 +172,18 @@ class AmiClient:
                 raise
             except (AmiError, OSError, TimeoutError) as exc:
                 log.warning("AMI: %s", exc)
+                failure: str | None = str(exc)
+            else:
+                failure = None
+            was_connected = self.connected
             await self._drop_connection()
             if self._closing:
                 break
             self.reconnects += 1
             wait = backoff_delay(attempt, self.config, self._rng)
             attempt += 1
+            if failure and not was_connected:  # never got in: say why, each try
+                self._notify(DISCONNECTED, f"{failure}; retrying in {wait:.0f} s")
             log.info("AMI: reconnecting in %.2f s", wait)
             await asyncio.sleep(wait)
 

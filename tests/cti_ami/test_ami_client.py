@@ -288,3 +288,20 @@ async def test_commands_map_to_ami_actions(ami_server):
             await client.transfer("nope", "2001")
     finally:
         await client.close()
+
+
+async def test_unreachable_pbx_is_retried_with_the_reason_reported():
+    states = []
+    client = AmiClient(
+        AmiConfig("127.0.0.1", 1, connect_timeout=0.5, backoff_initial=0.02, backoff_max=0.05),
+        on_state=lambda s, d: states.append((s, d)),
+    )
+    runner = asyncio.ensure_future(client.run())
+    try:
+        await _until(lambda: client.reconnects >= 3)
+    finally:
+        await client.close()
+        runner.cancel()
+        with contextlib.suppress(asyncio.CancelledError):
+            await runner
+    assert states and all(s == "disconnected" and "cannot reach" in d and "retrying" in d for s, d in states)
