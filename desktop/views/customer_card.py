@@ -38,6 +38,10 @@ from desktop.views.record_model import Column, RecordTableModel, make_table
 
 # Tiers with their own badge colour in the theme (QLabel#tierBadge[tier="..."]); others look "small".
 TIER_BADGES = ("high_end", "important", "ordinary", "small")
+MAX_TAG_CHIPS = 8
+MAX_PHONES = 4
+MAX_NAME_CHARS = 30
+MAX_TAG_CHARS = 16
 PAGES = ("empty", "card", "new_caller", "matches", "withheld")
 
 
@@ -158,7 +162,8 @@ class CustomerCardView(QWidget):
         return self._customer_id
 
     def header_name_text(self) -> str:
-        return self._name.text()
+        """The customer's full name as shown (hover text when clipped)."""
+        return self._name.toolTip()
 
     def points_text(self) -> str:
         return self._points_value.text()
@@ -196,17 +201,20 @@ class CustomerCardView(QWidget):
         phones: Sequence[str],
         masked: bool,
     ) -> None:
-        self._name.setText(name)
+        self._name.setText(display.clip(name, MAX_NAME_CHARS))
+        self._name.setToolTip(name)
         self._tier.setText(display.tier_label(tier))
         badge = tier if tier in TIER_BADGES else "small"
         if self._tier.property("tier") != badge:  # re-polish only when the colour changes
             self._tier.setProperty("tier", badge)
             self._tier.style().unpolish(self._tier)
             self._tier.style().polish(self._tier)
-        self._level.setText(level)
+        self._level.setText(display.clip(level, MAX_TAG_CHARS))
         self._level.setHidden(not level)
         self._points_value.setText(display.points(points))
-        self._phones.setText("  ·  ".join(display.phone_text(p, masked=masked) for p in phones) or "—")
+        numbers = [display.clip(display.phone_text(p, masked=masked), MAX_TAG_CHARS) for p in phones]
+        extra = f"  +{len(numbers) - MAX_PHONES}" if len(numbers) > MAX_PHONES else ""
+        self._phones.setText("  ·  ".join(numbers[:MAX_PHONES]) + extra or "—")
         self._render_tags(tags)
         risk = display.risk_fraction(churn_risk)
         if risk >= CHURN_WARNING_THRESHOLD:
@@ -221,14 +229,23 @@ class CustomerCardView(QWidget):
             self._churn.hide()
 
     def _render_tags(self, tags: Sequence[str]) -> None:
-        while len(self._tag_chips) < len(tags):
+        """One chip per tag up to MAX_TAG_CHIPS, then a "+N" chip listing the rest in its tooltip,
+        so a customer with many tags never widens the window past the screen."""
+        shown = [display.clip(t, MAX_TAG_CHARS) for t in tags[:MAX_TAG_CHIPS]]
+        rest = list(tags[MAX_TAG_CHIPS:])
+        if rest:
+            shown.append(f"+{len(rest)}")
+        while len(self._tag_chips) < len(shown):
             chip = _Chip(self)
             self._tags_layout.insertWidget(len(self._tag_chips), chip)
             self._tag_chips.append(chip)
         for i, chip in enumerate(self._tag_chips):
-            wanted = i < len(tags)
+            wanted = i < len(shown)
             if wanted:
-                chip.setText(tags[i])
+                chip.setText(shown[i])
+                chip.setToolTip(
+                    "\n".join(rest) if rest and i == len(shown) - 1 else tags[i] if i < len(tags) else ""
+                )
             if chip.isHidden() == wanted:
                 chip.setVisible(wanted)
         self._tags_row.setHidden(not tags)

@@ -130,6 +130,11 @@ def clock(value: datetime | float | None) -> str:
     return dt.astimezone().strftime("%H:%M") if dt else ""
 
 
+def clip(text: str, limit: int) -> str:
+    """`text` cut to `limit` characters with an ellipsis, for labels that must not widen the window."""
+    return text if len(text) <= limit else text[: max(limit - 1, 1)] + "…"
+
+
 def phone_text(e164: str | None, *, masked: bool) -> str:
     """138****8000 when masked, 138 0013 8000 otherwise."""
     return mask(e164) if masked else national_display(e164)

@@ -293,3 +293,20 @@ def test_a_pop_while_typing_uncovers_the_card(window, qtbot):
     window.card.show_pop(family_cards()[0], masked=True)
     assert not window.search_box.results.isVisible()
     assert window.search_box.hasFocus()  # the pop does not steal the agent's typing
+
+
+def test_long_names_many_tags_and_phones_never_widen_past_the_screen(window):
+    from desktop.views.sample_data import sample_detail
+
+    detail = sample_detail()
+    customer = detail.customer
+    customer.name = "上海浦东新区某某某某某某某某某某科技发展有限公司采购部联系人张三丰"
+    customer.tags = [f"非常长的客户标签第{i}号（营销）" for i in range(20)]
+    customer.phones = customer.phones * 4
+    customer.membership_level = "超级至尊钻石黑金终身荣誉会员"
+    window.card.show_detail(detail, masked=True)
+    assert window.minimumSizeHint().width() <= 1366
+    assert window.card.header_name_text() == customer.name  # full name still available (hover)
+    chips = [c.text() for c in window.card._tag_chips if not c.isHidden()]
+    assert len(chips) == 9 and chips[-1] == "+12"
+    assert window.card.phones_text().endswith("+4")
