@@ -19,6 +19,13 @@ from desktop.domain.phone import normalize
 _TS_FORMAT = "%Y-%m-%dT%H:%M:%S.%fZ"
 
 
+def name_grams(name: str) -> set[str]:
+    """Every 1- and 2-character piece of `name` (lower case, spaces dropped): 王小明 -> 王 小 明 王小 小明.
+    Any substring search starts from one of these in an index, then checks the name itself."""
+    folded = "".join(name.lower().split())
+    return set(folded) | {folded[i : i + 2] for i in range(len(folded) - 1)}
+
+
 class BadRecord(ValueError):
     """A record that cannot be stored; the message says which field and why."""
 

@@ -37,6 +37,18 @@ class CustomerRow(Base):
     __table_args__ = (Index("ix_customers_name", "name"),)
 
 
+class NameGramRow(Base):
+    """Name substring index (migration 0002): one row per 1- or 2-character piece of a name."""
+
+    __tablename__ = "name_grams"
+    __table_args__ = {"sqlite_with_rowid": False}
+
+    gram: Mapped[str] = mapped_column(String, primary_key=True)
+    customer_id: Mapped[str] = mapped_column(
+        String, ForeignKey("customers.id", ondelete="CASCADE"), primary_key=True, index=True
+    )
+
+
 class PhoneRow(Base):
     __tablename__ = "phones"
 

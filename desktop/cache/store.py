@@ -14,7 +14,7 @@ from __future__ import annotations
 import json
 import logging
 import sqlite3
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -229,10 +229,8 @@ class CacheStore:
 
         Exact matches (customer id, phone in any format, order number) answer alone. Otherwise:
         last 4+ digits of a phone (digit input), then name prefix, pinyin initials and full
-        pinyin prefixes, then name substring. All index range scans except the substring step,
-        which scans the names (stopping at `limit`) and runs only for input with letters or
-        characters: on a million customers a miss costs a full scan (see bench/), so typed
-        search should run through `run_in_worker` when the cache is big."""
+        pinyin prefixes, and only if none of those matched, name substring (candidates from the
+        1-2 character `name_grams` index, checked with LIKE). Every step is an index lookup."""
         text = (text or "").strip()
         if not text or limit <= 0:
             return []
@@ -278,12 +276,21 @@ class CacheStore:
                     (key, key + "\x7f", limit),
                 ):
                     return self._cards(ids)
+        if not ids:
+            self._add_substring_matches(text, add)
+        return self._cards(ids[:limit])
+
+    def _add_substring_matches(self, text: str, add: Callable[[str, Sequence[Any]], bool]) -> None:
+        """Names containing `text`: candidates from the gram index, then checked with LIKE."""
+        folded = "".join(text.lower().split())
+        if not folded:
+            return
         escaped = text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
         add(
-            "SELECT id FROM customers WHERE name LIKE ? ESCAPE '\\' LIMIT ?",
-            (f"%{escaped}%", limit + len(ids)),
+            "SELECT c.id FROM name_grams g JOIN customers c ON c.id = g.customer_id"
+            " WHERE g.gram = ? AND c.name LIKE ? ESCAPE '\\' LIMIT ?",
+            (folded[:2], f"%{escaped}%", 10_000),
         )
-        return self._cards(ids[:limit])
 
     # ---- detail reads ----------------------------------------------------------------------
 
@@ -448,6 +455,12 @@ class CacheStore:
         if replaced:
             self._conn.executemany("DELETE FROM phones WHERE customer_id = ?", replaced)
         self._conn.executemany(_PHONE_INSERT, [phone for _, phones in fresh for phone in phones])
+        if replaced:
+            self._conn.executemany("DELETE FROM name_grams WHERE customer_id = ?", replaced)
+        self._conn.executemany(
+            "INSERT INTO name_grams (gram, customer_id) VALUES (?, ?)",
+            [(gram, c[0]) for c, _ in fresh for gram in rows.name_grams(c[1])],
+        )
         return len(fresh)
 
     def _delete_customers(self, ids: list[str]) -> None:

@@ -16,6 +16,7 @@ from desktop.cache.store import CacheStore
 
 EXPECTED_TABLES = {
     "customers",
+    "name_grams",
     "phones",
     "orders",
     "points_entries",
@@ -36,7 +37,7 @@ def test_upgrade_from_empty_creates_every_table_at_head(tmp_path: Path) -> None:
     path = tmp_path / "sub" / "cache.sqlite3"
     upgrade(path)
     assert _tables(path) >= EXPECTED_TABLES
-    assert current_revision(path) == "0001"
+    assert current_revision(path) == "0002"
 
 
 def test_migrated_schema_matches_the_orm_models(tmp_path: Path) -> None:
@@ -85,3 +86,21 @@ def test_default_cache_path_is_in_the_user_data_dir() -> None:
     path = default_cache_path()
     assert path.name == "cache.sqlite3"
     assert path.parent.name == "CallDesk"
+
+
+def test_upgrade_from_0001_backfills_the_name_index(tmp_path: Path) -> None:
+    path = tmp_path / "cache.sqlite3"
+    upgrade(path, "0001")
+    with sqlite3.connect(path) as conn:
+        conn.execute(
+            "INSERT INTO customers (id, name, name_initials, name_pinyin, tier, membership_level,"
+            " points_balance, churn_risk, churn_reasons, tags, version, data)"
+            " VALUES ('C1', '王小明', 'wxm', 'wangxiaoming', 'ordinary', '', 0, 0, '[]', '[]', 1,"
+            ' \'{"id": "C1", "name": "王小明"}\')'
+        )
+    upgrade(path)
+    with CacheStore(path) as store:
+        assert [c.customer_id for c in store.search("小明")] == ["C1"]
+        assert [c.customer_id for c in store.search("明")] == ["C1"]
+    downgrade(path, "0001")
+    assert "name_grams" not in _tables(path)

@@ -1,0 +1,45 @@
+"""Name substring index: every 1- and 2-character piece of each customer's name.
+
+Revision ID: 0002
+Revises: 0001
+Create Date: 2026-11-23
+"""
+
+from __future__ import annotations
+
+import sqlalchemy as sa
+from alembic import op
+
+from desktop.cache.rows import name_grams
+
+revision = "0002"
+down_revision = "0001"
+branch_labels = None
+depends_on = None
+
+
+def upgrade() -> None:
+    op.create_table(
+        "name_grams",
+        sa.Column("gram", sa.String(), primary_key=True),
+        sa.Column(
+            "customer_id",
+            sa.String(),
+            sa.ForeignKey("customers.id", ondelete="CASCADE"),
+            primary_key=True,
+        ),
+        sqlite_with_rowid=False,
+    )
+    op.create_index("ix_name_grams_customer_id", "name_grams", ["customer_id"])
+    connection = op.get_bind()
+    rows = connection.execute(sa.text("SELECT id, name FROM customers")).fetchall()
+    grams = [{"gram": gram, "customer_id": cid} for cid, name in rows for gram in name_grams(name)]
+    if grams:
+        connection.execute(
+            sa.text("INSERT INTO name_grams (gram, customer_id) VALUES (:gram, :customer_id)"), grams
+        )
+
+
+def downgrade() -> None:
+    op.drop_index("ix_name_grams_customer_id", table_name="name_grams")
+    op.drop_table("name_grams")
