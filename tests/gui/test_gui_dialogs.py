@@ -139,3 +139,13 @@ def test_sync_dialog_escape_means_cancel_while_running(qtbot):
     with qtbot.waitSignal(dialog.cancelRequested, timeout=1000):
         qtbot.keyClick(dialog, Qt.Key.Key_Escape)
     assert dialog.isVisible()  # stays up until the caller reports the sync stopped
+
+
+def test_enter_in_the_password_field_signs_in(qtbot):
+    dialog = LoginDialog(server_url="https://crm.example.com", username="1001")
+    qtbot.addWidget(dialog)
+    dialog.show()
+    qtbot.keyClicks(dialog.password, "secret")
+    with qtbot.waitSignal(dialog.loginRequested, timeout=1000) as signal:
+        qtbot.keyClick(dialog.password, Qt.Key.Key_Return)
+    assert signal.args[0].password == "secret"

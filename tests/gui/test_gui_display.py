@@ -87,3 +87,22 @@ def test_record_model_reset_prepend_and_cells(qtbot):
     model.dataChanged.connect(lambda *a: changed.append("data"))
     model.retranslate()
     assert changed == ["header", "data"]
+
+
+def test_theme_applies_and_a_missing_theme_is_reported(qapp, monkeypatch, tmp_path):
+    from desktop.views.theme import apply_theme
+
+    original = qapp.styleSheet()
+    try:
+        assert apply_theme(qapp, "light") is True
+        assert "QLabel#customerName" in qapp.styleSheet()
+        monkeypatch.setenv("CALLDESK_RESOURCES", str(tmp_path))
+        assert apply_theme(qapp, "light") is False
+    finally:
+        qapp.setStyleSheet(original)
+
+
+def test_clip_keeps_short_text_and_marks_cut_text():
+    assert display.clip("王秀英", 30) == "王秀英"
+    assert display.clip("abcdef", 4) == "abc…"
+    assert len(display.clip("x" * 100, 16)) == 16
