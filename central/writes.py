@@ -9,8 +9,9 @@ through `apply_changes`, which in the caller's transaction:
 3. compacts the change log: deletes the record's previous change row and appends a new one with
    a fresh, higher `seq` (so the feed holds exactly one live row per record, tombstones included).
 
-On PostgreSQL writers take a transaction-level advisory lock first, so change rows commit in
-`seq` order and a feed reader can never skip a sequence number that commits later.
+Writers are serialised before they read versions: on PostgreSQL with a transaction-level
+advisory lock (so change rows also commit in `seq` order and a feed reader can never skip a
+sequence number that commits later), on SQLite by taking the database write lock up front.
 """
 
 from __future__ import annotations
@@ -90,8 +91,13 @@ def _bulk_insert(conn: Connection, table: sa.Table, rows: list[dict[str, Any]]) 
 
 
 def _lock_writers(conn: Connection) -> None:
+    """Serialise writers before the versions are read, so two writes never share a version."""
     if conn.dialect.name == "postgresql":
         conn.execute(sa.text("SELECT pg_advisory_xact_lock(:key)"), {"key": _PG_LOCK_KEY})
+    elif conn.dialect.name == "sqlite":
+        # pysqlite runs SELECTs outside a transaction until the first write: a no-op write
+        # opens the transaction and takes SQLite's write lock (waiting on busy_timeout) now.
+        conn.execute(change_log.delete().where(sa.false()))
 
 
 def _last_versions(conn: Connection, entity: str, ids: Sequence[str]) -> dict[str, int]:

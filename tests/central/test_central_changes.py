@@ -215,3 +215,34 @@ def test_write_path_rejects_unknown_entity_and_bad_reference(seeded_central_sqli
     with pytest.raises(IntegrityError), seeded_central_sqlite.engine.begin() as conn:
         write_records(conn, "order", [orphan])
     assert seeded_central_sqlite.max_seq() == before  # the failed write left no change row
+
+
+def test_concurrent_writers_never_reuse_a_version(seeded_central):
+    """Two writers bumping the same record: every write gets its own version (no lost update)."""
+    import threading
+
+    with seeded_central.client() as client:
+        customer = client.get("/api/v1/customers/C0000003").json()["customer"]
+    versions: list[int] = []
+    errors: list[BaseException] = []
+
+    def writer(tag: str) -> None:
+        try:
+            for n in range(15):
+                versions.append(seeded_central.write("customer", {**customer, "city": f"{tag}{n}"}))
+        except BaseException as exc:  # reported below
+            errors.append(exc)
+
+    threads = [threading.Thread(target=writer, args=(tag,)) for tag in ("甲", "乙")]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    assert not errors
+    start = customer["version"]
+    assert sorted(versions) == list(range(start + 1, start + 31))
+    with seeded_central.client() as client:
+        final = client.get("/api/v1/customers/C0000003").json()["customer"]
+        feed = client.get("/api/v1/sync/changes", params={"since": seeded_central.max_seq() - 1}).json()
+    assert final["version"] == start + 30
+    assert feed["changes"][-1]["id"] == "C0000003" and feed["changes"][-1]["version"] == start + 30
