@@ -59,6 +59,7 @@ QUEUE_GAVE_UP = {
     "WITHDRAW": "withdraw",
 }
 DNIS_VARIABLES = frozenset({"DNIS", "FROM_DID", "DID", "CALLERID(DNID)"})
+_VARSET_WORDS = ("QUEUESTATUS", "DID", "DNIS", "DNID")
 _NOT_A_NUMBER = frozenset({"", "<unknown>", "unknown", "s", "h", "i", "t"})
 
 
@@ -206,6 +207,8 @@ class AmiNormalizer:
         handler = self._handlers.get(name)
         if handler is None:
             return []
+        if name == "VarSet" and not any(map(message.may_contain, _VARSET_WORDS)):
+            return []  # the commonest event, and almost always a variable we do not use
         ts = _float(message.headers.get("Timestamp", "")) or self._clock()
         try:
             return handler(message, ts)

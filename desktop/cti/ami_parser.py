@@ -79,6 +79,10 @@ class AmiMessage:
     def get(self, key: str, default: str = "") -> str:
         return self.headers.get(key, default)
 
+    def may_contain(self, text: str) -> bool:
+        """False only if `text` is certainly nowhere in the message (a cheap pre-filter)."""
+        return True
+
     def get_all(self, key: str) -> list[str]:
         """Every value of `key` in arrival order (ChanVariable, Output ...)."""
         multi = self.multi
@@ -123,6 +127,9 @@ class _LazyEvent(AmiMessage):
         if self._headers is None and "ActionID:" not in self._raw:
             return None
         return self.headers.get("ActionID")
+
+    def may_contain(self, text: str) -> bool:
+        return self._headers is not None or text in self._raw
 
     def _materialise(self) -> None:
         lines = self._raw.split(self._line_end)
