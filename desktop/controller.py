@@ -55,14 +55,13 @@ class DesktopController(QObject):
         self.lookup = lookup
         self.settings = settings
         self.masked = not can_see_full_numbers(role)
-        self._calls: dict[str, tuple[str, str | None]] = {}  # call_id -> (caller display, name)
+        self._calls: dict[str, tuple[str, str | None, str | None]] = {}  # call_id -> (caller, name, id)
         self._card_ms: dict[str, float] = {}
         screenpop.popped.connect(self._on_popped)
         screenpop.detailFilled.connect(self._on_detail)
         screenpop.callUpdated.connect(self._on_call_updated)
         window.searchChanged.connect(self._on_search)
         window.customerChosen.connect(self._on_customer_chosen)
-        window.card.customerChosen.connect(self._on_customer_chosen)
         window.card.searchRequested.connect(window.focus_search)
 
     def display_number(self, e164: str | None, raw: str | None = None) -> str:
@@ -85,7 +84,7 @@ class DesktopController(QObject):
         name = match.cards[0].name if match.kind == "single" else None
         if pop.call_id:
             caller_display = self.display_number(match.e164, pop.raw_caller)
-            self._calls[pop.call_id] = (caller_display, name)
+            self._calls[pop.call_id] = (caller_display, name, pop.customer_id)
             self.window.show_call(
                 caller_display, self.settings.hotline_name(pop.dnis), pop.queue or "", time.time()
             )
@@ -121,9 +120,16 @@ class DesktopController(QObject):
 
     def _on_call_updated(self, event: CallEvent) -> None:
         if event.kind is CallEventKind.ENDED:
-            caller_display, name = self._calls.pop(event.call_id, (self.display_number(event.caller), None))
+            caller_display, name, customer_id = self._calls.pop(
+                event.call_id, (self.display_number(event.caller), None, None)
+            )
             self.window.add_recent_call(
-                event.call_id, caller_display, name, event.ts, event.extra.get("outcome", "ended")
+                event.call_id,
+                caller_display,
+                name,
+                event.ts,
+                event.extra.get("outcome", "ended"),
+                customer_id=customer_id,
             )
             self.window.clear_call()
 

@@ -113,9 +113,11 @@ def _run_desktop(args: argparse.Namespace, workdir: Path, central_url: str, numb
     from desktop.runtime import DesktopRuntime
     from desktop.services.api import CentralApi
     from desktop.views.i18n import install_translator, load_fonts
+    from desktop.views.theme import apply_theme
 
     app = QApplication.instance() or QApplication(sys.argv[:1])
     load_fonts()
+    apply_theme(app)
     install_translator(app, args.language)
     loop = qasync.QEventLoop(app)
     asyncio.set_event_loop(loop)

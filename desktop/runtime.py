@@ -10,6 +10,8 @@ import asyncio
 import logging
 from dataclasses import dataclass, field
 
+from PySide6.QtCore import QCoreApplication
+
 from desktop.config import Settings
 from desktop.controller import DesktopController
 from desktop.cti.listener import CtiListener
@@ -70,8 +72,8 @@ class DesktopRuntime:
             log.warning("sync failed: %s", exc)
             self.window.set_connection_state("offline")
             self.window.show_banner(
-                self.window.tr(
-                    "Could not sync with the CRM server; working from the local cache. (%1)"
+                QCoreApplication.translate(
+                    "DesktopRuntime", "Could not sync with the CRM server; working from the local cache. (%1)"
                 ).replace("%1", str(exc)),
                 "warning",
             )
@@ -101,9 +103,10 @@ class DesktopRuntime:
             )
             self.window.set_cti_state(False, str(exc))
             self.window.show_banner(
-                self.window.tr(
+                QCoreApplication.translate(
+                    "DesktopRuntime",
                     "The CTI socket could not start on port %1: %2. Calls will not pop until it is "
-                    "fixed in Settings."
+                    "fixed in Settings.",
                 )
                 .replace("%1", str(self.settings.cti_port))
                 .replace("%2", str(exc)),
@@ -120,7 +123,9 @@ class DesktopRuntime:
 
     def _on_handoff_dial(self, number: str) -> None:
         if self.listener is None:
-            self.window.show_banner(self.window.tr("Cannot dial: no CTI connection."), "error")
+            self.window.show_banner(
+                QCoreApplication.translate("DesktopRuntime", "Cannot dial: no CTI connection."), "error"
+            )
             return
         task = asyncio.ensure_future(
             self.listener.send_command(

@@ -266,6 +266,21 @@ Details are in %2</source>
     </message>
 </context>
 <context>
+    <name>DesktopRuntime</name>
+    <message>
+        <source>Could not sync with the CRM server; working from the local cache. (%1)</source>
+        <translation>无法与 CRM 服务器同步，正在使用本地缓存工作。（%1）</translation>
+    </message>
+    <message>
+        <source>The CTI socket could not start on port %1: %2. Calls will not pop until it is fixed in Settings.</source>
+        <translation>CTI 接口无法在端口 %1 上启动：%2。在“设置”中修复之前，来电将无法弹屏。</translation>
+    </message>
+    <message>
+        <source>Cannot dial: no CTI connection.</source>
+        <translation>无法拨号：没有 CTI 连接。</translation>
+    </message>
+</context>
+<context>
     <name>LoginDialog</name>
     <message>
         <source>Enter your user name.</source>
@@ -654,21 +669,6 @@ Screen pop, customer card, tickets and contact log, working from a local cache w
     <message>
         <source>Unknown caller</source>
         <translation>未知来电</translation>
-    </message>
-</context>
-<context>
-    <name>self.window</name>
-    <message>
-        <source>Could not sync with the CRM server; working from the local cache. (%1)</source>
-        <translation>无法与 CRM 服务器同步，正在使用本地缓存。（%1）</translation>
-    </message>
-    <message>
-        <source>The CTI socket could not start on port %1: %2. Calls will not pop until it is fixed in Settings.</source>
-        <translation>CTI 端口 %1 无法启动：%2。在“设置”中修复之前，来电不会弹屏。</translation>
-    </message>
-    <message>
-        <source>Cannot dial: no CTI connection.</source>
-        <translation>无法拨号：CTI 未连接。</translation>
     </message>
 </context>
 </TS>
