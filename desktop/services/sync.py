@@ -12,6 +12,7 @@ import contextlib
 import gc
 import logging
 import sqlite3
+import sys
 import time
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
@@ -66,9 +67,14 @@ def _heap_frozen() -> Iterator[None]:
     and each walked ~300k long-lived objects, stalling every thread (the UI too) for ~90 ms;
     frozen, a collection walks only what the sync itself made. Unfrozen afterwards."""
     gc.freeze()
+    switch_interval = sys.getswitchinterval()
+    # The worker and the JSON decoding hold the GIL in long stretches; a shorter switch interval
+    # hands it back to the event loop sooner (1 ms instead of 5 ms per hand-over).
+    sys.setswitchinterval(min(switch_interval, 0.001))
     try:
         yield
     finally:
+        sys.setswitchinterval(switch_interval)
         gc.unfreeze()
 
 
