@@ -4,7 +4,11 @@ The pop is split in two so the agent sees the caller before the first ring ends:
 `popped` carries the match from the pop index (name, tier, points, churn) and is emitted in the
 same loop iteration as the `call.ringing` event; `detailFilled` follows with orders, points,
 service and marketing — at once when the detail is cached, else after an on-demand fetch.
+When the detail is already cached, `popped` carries it too (`Pop.detail` set) so the view paints
+the whole card once instead of header, then again with the tabs.
 A `queue.join` for the call pre-warms both, so by the time an agent's phone rings the work is done.
+A number the cache does not know is asked of the central API in the background (a customer
+created since the last sync); if it finds someone, `popped` is emitted again for the same call.
 """
 
 from __future__ import annotations
@@ -52,6 +56,12 @@ class Pop:
 class _Prewarm:
     match: CallerMatch
     detail_task: asyncio.Task[DetailResult] | None
+    online_task: asyncio.Task[CallerMatch] | None = None
+
+    def cancel(self) -> None:
+        for task in (self.detail_task, self.online_task):
+            if task is not None and not task.done():
+                task.cancel()
 
 
 class ScreenPopService(QObject):
@@ -111,19 +121,24 @@ class ScreenPopService(QObject):
         if call_id in self._prewarmed:
             return
         match = self._lookup.match_caller(raw_caller)
-        task = None
-        if match.kind == "single" and self._cached_detail(match.cards[0].customer_id) is None:
+        task = online = None
+        if match.kind == "single" and not self._lookup.store.has_detail(match.cards[0].customer_id):
             task = asyncio.ensure_future(self._lookup.detail(match.cards[0].customer_id))
-        self._prewarmed[call_id] = _Prewarm(match, task)
+        elif self._may_be_online(match):
+            online = asyncio.ensure_future(self._lookup.match_caller_online(raw_caller))
+        self._prewarmed[call_id] = _Prewarm(match, task, online)
         while len(self._prewarmed) > _PREWARM_LIMIT:
             _, old = self._prewarmed.popitem(last=False)
-            if old.detail_task and not old.detail_task.done():
-                old.detail_task.cancel()
+            old.cancel()
 
     def _drop_prewarm(self, call_id: str) -> None:
         entry = self._prewarmed.pop(call_id, None)
-        if entry and entry.detail_task and not entry.detail_task.done():
-            entry.detail_task.cancel()
+        if entry is not None:
+            entry.cancel()
+
+    def _may_be_online(self, match: CallerMatch) -> bool:
+        """An unknown but well-formed number, and a central API to ask."""
+        return match.kind == "unknown" and match.e164 is not None and self._lookup.api is not None
 
     def pop(self, event: CallEvent, received_at: float | None = None) -> Pop:
         received_at = time.perf_counter() if received_at is None else received_at
@@ -142,18 +157,52 @@ class ScreenPopService(QObject):
         )
         pop.timings["matched"] = time.perf_counter()
         self.pops_emitted += 1
-        self.popped.emit(pop)
-        customer_id = pop.customer_id
-        if customer_id is None:
+        if pop.customer_id is None:
+            self.popped.emit(pop)
+            if self._may_be_online(match):
+                online = warm.online_task if warm and warm.online_task else None
+                self._spawn(self._find_online(pop, raw_caller, online))
             return pop
-        cached = self._cached_detail(customer_id)
-        if cached is not None:
-            pop.detail, pop.detail_source = cached, "cache"
+        self._emit_with_detail(pop, warm.detail_task if warm else None)
+        return pop
+
+    def _emit_with_detail(self, pop: Pop, task: asyncio.Task[DetailResult] | None) -> None:
+        """Emit `popped` (with the detail when it is cached or already fetched), then
+        `detailFilled` — at once, or when the fetch ends."""
+        customer_id = pop.customer_id
+        assert customer_id is not None
+        if task is not None and task.done() and not task.cancelled() and task.exception() is None:
+            result = task.result()
+            if result.detail is not None:
+                pop.detail, pop.detail_source, pop.stale = result.detail, result.source, result.stale
+        if pop.detail is None:
+            cached = self._cached_detail(customer_id)
+            if cached is not None:
+                pop.detail, pop.detail_source = cached, "cache"
+        self.popped.emit(pop)
+        if pop.detail is not None:
             self.detailFilled.emit(pop)
         else:
-            task = warm.detail_task if warm and warm.detail_task else None
             self._spawn(self._fill_detail(pop, customer_id, task))
-        return pop
+
+    async def _find_online(
+        self, pop: Pop, raw_caller: str | None, task: asyncio.Task[CallerMatch] | None
+    ) -> None:
+        try:
+            found = await task if task is not None else await self._lookup.match_caller_online(raw_caller)
+        except asyncio.CancelledError:
+            raise
+        except Exception:
+            log.exception("online lookup for call %s failed", pop.call_id)
+            return
+        if found.kind not in ("single", "multiple"):
+            return
+        pop.match = found
+        pop.timings["matched_online"] = time.perf_counter()
+        if pop.customer_id is None:
+            self.popped.emit(pop)
+        else:
+            self._emit_with_detail(pop, None)
 
     def show_customer(self, customer_id: str, call_id: str = "") -> Pop | None:
         """A pop not caused by a ring: the chooser, a search result, `calldesk pop`."""
@@ -161,13 +210,7 @@ class ScreenPopService(QObject):
         if card is None:
             return None
         pop = Pop(call_id, None, None, None, CallerMatch("single", None, [card]), time.perf_counter())
-        self.popped.emit(pop)
-        cached = self._cached_detail(customer_id)
-        if cached is not None:
-            pop.detail, pop.detail_source = cached, "cache"
-            self.detailFilled.emit(pop)
-        else:
-            self._spawn(self._fill_detail(pop, customer_id, None))
+        self._emit_with_detail(pop, None)
         return pop
 
     async def _fill_detail(self, pop: Pop, customer_id: str, task: asyncio.Task[DetailResult] | None) -> None:
@@ -182,7 +225,7 @@ class ScreenPopService(QObject):
             return
         pop.detail, pop.detail_source, pop.stale = result.detail, result.source, result.stale
         if result.detail is None:
-            pop.error = result.reason or ""
+            pop.error = result.reason or "no detail"
         self.detailFilled.emit(pop)
 
     def _cached_detail(self, customer_id: str) -> CustomerDetail | None:

@@ -127,6 +127,20 @@ class CustomerCardView(QWidget):
         self._rerender = lambda: self._render_detail(detail, masked, stale)
         self._switch("card")
 
+    def show_detail_unavailable(self, reason: str, *, stale: bool) -> None:
+        """The detail could not be fetched (offline, server error): the header stays, the tabs say
+        why, and `stale` shows the offline marker so the agent knows the header is cached data."""
+        if self._page != "card":
+            return
+        self._stale.setVisible(stale)
+        text = (
+            self.tr("Details not available: %1").replace("%1", reason)
+            if reason
+            else self.tr("Details not available.")
+        )
+        for tab in self._record_tabs:
+            tab.show_message(text)
+
     def show_new_caller(self, number_e164: str | None, raw: str, *, masked: bool = False) -> None:
         self._customer_id = None
         self._new_caller_number = number_e164 or raw
@@ -183,6 +197,17 @@ class CustomerCardView(QWidget):
 
     def phones_text(self) -> str:
         return self._phones.text()
+
+    def tab_message(self, index: int = 0) -> str | None:
+        """The message a tab shows instead of its table (loading, none, unavailable), else None."""
+        tab = self._record_tabs[index]
+        return tab.message.text() if tab.currentWidget() is tab.message else None
+
+    def tab_row_count(self, index: int) -> int:
+        return self._record_tabs[index].model.rowCount()
+
+    def select_tab(self, index: int) -> None:
+        self._tabs.setCurrentIndex(index)
 
     def tab_titles(self) -> list[str]:
         return [self._tabs.tabText(i) for i in range(self._tabs.count())]

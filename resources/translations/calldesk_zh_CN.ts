@@ -129,6 +129,14 @@
 <context>
     <name>CustomerCardView</name>
     <message>
+        <source>Details not available: %1</source>
+        <translation>详细信息暂不可用：%1</translation>
+    </message>
+    <message>
+        <source>Details not available.</source>
+        <translation>详细信息暂不可用。</translation>
+    </message>
+    <message>
         <source>no reason recorded</source>
         <translation>未记录原因</translation>
     </message>
