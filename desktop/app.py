@@ -120,6 +120,7 @@ def run(args: argparse.Namespace) -> int:
     from PySide6.QtWidgets import QApplication, QMessageBox
 
     from desktop.logging_setup import setup_logging
+    from desktop.qt_gc import QtThreadCollector
     from desktop.runtime import DesktopRuntime
     from desktop.services.handoff import HandoffServer
     from desktop.views.i18n import install_translator, load_fonts
@@ -138,6 +139,8 @@ def run(args: argparse.Namespace) -> int:
         return 0
     loop = qasync.QEventLoop(app)
     asyncio.set_event_loop(loop)
+    collector = QtThreadCollector(app)
+    collector.start()
     closed = asyncio.Event()
     app.lastWindowClosed.connect(closed.set)
     app.setQuitOnLastWindowClosed(False)

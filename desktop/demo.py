@@ -110,6 +110,7 @@ def _run_desktop(args: argparse.Namespace, workdir: Path, central_url: str, numb
 
     from desktop.config import Settings
     from desktop.cti.simulator import CtiSimulator
+    from desktop.qt_gc import QtThreadCollector
     from desktop.runtime import DesktopRuntime
     from desktop.services.api import CentralApi
     from desktop.views.i18n import install_translator, load_fonts
@@ -121,6 +122,8 @@ def _run_desktop(args: argparse.Namespace, workdir: Path, central_url: str, numb
     install_translator(app, args.language)
     loop = qasync.QEventLoop(app)
     asyncio.set_event_loop(loop)
+    collector = QtThreadCollector(app)
+    collector.start()
     settings = Settings(
         central_url=central_url,
         cache_path=str(workdir / "desktop-cache.sqlite3"),

@@ -20,6 +20,7 @@ from desktop.services.handoff import HandoffServer
 from desktop.services.lookup import LookupService
 from desktop.services.screenpop import ScreenPopService
 from desktop.services.sync import PullSync, SyncProgress
+from desktop.services.worker import shutdown_worker
 from desktop.views.main_window import MainWindow
 
 log = logging.getLogger(__name__)
@@ -142,5 +143,6 @@ class DesktopRuntime:
         await self.api.aclose()
         if self.store is not None:
             self.store.close()
+        shutdown_worker()
         if self.handoff is not None:
             self.handoff.close()

@@ -5,6 +5,7 @@ Area-specific fixtures live in tests/<area>/conftest.py, not here.
 
 from __future__ import annotations
 
+import gc
 import os
 
 os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
@@ -35,6 +36,16 @@ class MemoryKeyring(keyring.backend.KeyringBackend):
 
     def delete_password(self, service: str, username: str) -> None:
         self.secrets.pop((service, username), None)
+
+
+# As in the app (desktop/qt_gc.py): no automatic collection, which could run in a server or worker
+# thread and destroy QObjects there; collect on the main (Qt) thread before each test instead.
+gc.disable()
+
+
+@pytest.fixture(autouse=True)
+def _collect_garbage_on_the_qt_thread() -> None:
+    gc.collect()
 
 
 @pytest.fixture(autouse=True)

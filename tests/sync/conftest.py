@@ -1,6 +1,5 @@
 from __future__ import annotations
 
-import gc
 from collections.abc import AsyncIterator, Iterator
 from pathlib import Path
 
@@ -8,15 +7,6 @@ import pytest
 from central_world import CentralWorld
 
 from desktop.services.worker import release_worker_store
-
-
-@pytest.fixture(autouse=True)
-def _collect_garbage_on_the_main_thread() -> None:
-    """Collect the previous tests' garbage (their qasync loops hold QObjects) here, on the Qt
-    thread. Otherwise a collection triggered by allocation in a worker or server thread destroys
-    those QObjects off-thread, their timers stay registered, and Qt later crashes (SIGSEGV in
-    QTimerInfoList::activateTimers)."""
-    gc.collect()
 
 
 @pytest.fixture(autouse=True)
