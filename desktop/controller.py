@@ -88,7 +88,10 @@ class DesktopController(QObject):
             card.show_new_caller(match.e164, pop.raw_caller or "")
         name = match.cards[0].name if match.kind == "single" else None
         if pop.call_id:
-            caller_display = self.display_number(match.e164, pop.raw_caller)
+            # "" for a withheld number: the call bar says so in the agent's language, not "anonymous"
+            caller_display = (
+                "" if match.kind == "withheld" else self.display_number(match.e164, pop.raw_caller)
+            )
             self._calls[pop.call_id] = (caller_display, name, pop.customer_id)
             self.window.show_call(
                 caller_display, self.settings.hotline_name(pop.dnis), pop.queue or "", time.time()

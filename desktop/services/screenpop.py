@@ -23,11 +23,17 @@ from PySide6.QtCore import QObject, Signal
 
 from desktop.cti.events import CallEvent, CallEventKind, CtiEvent, QueueEvent, QueueEventKind
 from desktop.domain.models import CustomerDetail
+from desktop.services.api import ApiError
 from desktop.services.lookup import CallerMatch, DetailResult, LookupService
+from desktop.services.worker import run_in_worker, worker_store
 
 log = logging.getLogger(__name__)
 
 _PREWARM_LIMIT = 256
+
+
+def _cache_detail(path, detail: CustomerDetail) -> None:
+    worker_store(path).store_detail(detail)
 
 
 @dataclass(slots=True)
@@ -121,12 +127,13 @@ class ScreenPopService(QObject):
         if call_id in self._prewarmed:
             return
         match = self._lookup.match_caller(raw_caller)
-        task = online = None
+        task = None
         if match.kind == "single" and not self._lookup.store.has_detail(match.cards[0].customer_id):
             task = asyncio.ensure_future(self._lookup.detail(match.cards[0].customer_id))
-        elif self._may_be_online(match):
-            online = asyncio.ensure_future(self._lookup.match_caller_online(raw_caller))
-        self._prewarmed[call_id] = _Prewarm(match, task, online)
+        entry = _Prewarm(match, task)
+        if task is None and self._may_be_online(match):
+            entry.online_task = asyncio.ensure_future(self._prewarm_online(entry, raw_caller))
+        self._prewarmed[call_id] = entry
         while len(self._prewarmed) > _PREWARM_LIMIT:
             _, old = self._prewarmed.popitem(last=False)
             old.cancel()
@@ -135,6 +142,33 @@ class ScreenPopService(QObject):
         entry = self._prewarmed.pop(call_id, None)
         if entry is not None:
             entry.cancel()
+
+    async def _prewarm_online(self, entry: _Prewarm, raw_caller: str | None) -> CallerMatch:
+        """Pre-warm for a number the cache does not know: the online match, then its detail."""
+        found = await self._lookup.match_caller_online(raw_caller)
+        if found.kind == "single":
+            entry.detail_task = asyncio.ensure_future(self._online_detail(found.cards[0].customer_id))
+        return found
+
+    async def _online_detail(self, customer_id: str) -> DetailResult:
+        """Detail of a customer the cache learnt of from an online lookup. Its pop row is cached,
+        but none of its orders etc.: ask the API (LookupService.detail would trust the cache once
+        the change feed has completed), and cache what comes back."""
+        api = self._lookup.api
+        if api is None:
+            return await self._lookup.detail(customer_id)
+        try:
+            detail = await api.customer_detail(customer_id)
+        except ApiError as exc:
+            log.warning("detail of %s (found online) not fetched: %s", customer_id, exc.message)
+            return DetailResult(None, "cache", True, exc.message)
+        if detail is None:
+            return DetailResult(None, "api", False, f"customer {customer_id} does not exist on the server")
+        try:
+            await run_in_worker(_cache_detail, self._lookup.store.path, detail)
+        except Exception:  # caching is an optimisation; the agent still gets the card
+            log.exception("could not cache the detail of %s", customer_id)
+        return DetailResult(detail, "api", False)
 
     def _may_be_online(self, match: CallerMatch) -> bool:
         """An unknown but well-formed number, and a central API to ask."""
@@ -157,25 +191,33 @@ class ScreenPopService(QObject):
         )
         pop.timings["matched"] = time.perf_counter()
         self.pops_emitted += 1
+        online = warm.online_task if warm is not None else None
+        found_online = (
+            online is not None and online.done() and not online.cancelled() and online.exception() is None
+        )
+        if found_online:
+            pop.match = online.result()  # pre-warmed online: the caller is known by now
         if pop.customer_id is None:
             self.popped.emit(pop)
-            if self._may_be_online(match):
-                online = warm.online_task if warm and warm.online_task else None
-                self._spawn(self._find_online(pop, raw_caller, online))
+            if self._may_be_online(pop.match) and not found_online:
+                self._spawn(self._find_online(pop, raw_caller, warm))
             return pop
-        self._emit_with_detail(pop, warm.detail_task if warm else None)
+        self._emit_with_detail(pop, warm.detail_task if warm else None, use_cache=not found_online)
         return pop
 
-    def _emit_with_detail(self, pop: Pop, task: asyncio.Task[DetailResult] | None) -> None:
+    def _emit_with_detail(
+        self, pop: Pop, task: asyncio.Task[DetailResult] | None, *, use_cache: bool = True
+    ) -> None:
         """Emit `popped` (with the detail when it is cached or already fetched), then
-        `detailFilled` — at once, or when the fetch ends."""
+        `detailFilled` — at once, or when the fetch ends. `use_cache=False` for a customer found
+        online: the cache holds its pop row but not its orders etc."""
         customer_id = pop.customer_id
         assert customer_id is not None
         if task is not None and task.done() and not task.cancelled() and task.exception() is None:
             result = task.result()
             if result.detail is not None:
                 pop.detail, pop.detail_source, pop.stale = result.detail, result.source, result.stale
-        if pop.detail is None:
+        if pop.detail is None and use_cache:
             cached = self._cached_detail(customer_id)
             if cached is not None:
                 pop.detail, pop.detail_source = cached, "cache"
@@ -185,9 +227,8 @@ class ScreenPopService(QObject):
         else:
             self._spawn(self._fill_detail(pop, customer_id, task))
 
-    async def _find_online(
-        self, pop: Pop, raw_caller: str | None, task: asyncio.Task[CallerMatch] | None
-    ) -> None:
+    async def _find_online(self, pop: Pop, raw_caller: str | None, warm: _Prewarm | None) -> None:
+        task = warm.online_task if warm is not None else None
         try:
             found = await task if task is not None else await self._lookup.match_caller_online(raw_caller)
         except asyncio.CancelledError:
@@ -199,10 +240,14 @@ class ScreenPopService(QObject):
             return
         pop.match = found
         pop.timings["matched_online"] = time.perf_counter()
-        if pop.customer_id is None:
+        customer_id = pop.customer_id
+        if customer_id is None:
             self.popped.emit(pop)
-        else:
-            self._emit_with_detail(pop, None)
+            return
+        detail_task = warm.detail_task if warm is not None else None
+        if detail_task is None:
+            detail_task = asyncio.ensure_future(self._online_detail(customer_id))
+        self._emit_with_detail(pop, detail_task, use_cache=False)
 
     def show_customer(self, customer_id: str, call_id: str = "") -> Pop | None:
         """A pop not caused by a ring: the chooser, a search result, `calldesk pop`."""

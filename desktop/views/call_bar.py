@@ -65,6 +65,10 @@ class CallBar(QFrame):
     def caller_text(self) -> str:
         return self._caller.text()
 
+    def route_text(self) -> str:
+        """Hotline (the DNIS's name) and queue as shown."""
+        return self._route.text()
+
     def timer_text(self) -> str:
         return self._timer_label.text()
 

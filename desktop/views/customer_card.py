@@ -198,6 +198,10 @@ class CustomerCardView(QWidget):
     def phones_text(self) -> str:
         return self._phones.text()
 
+    def new_caller_text(self) -> str:
+        """The caller's number as the new-caller page shows it."""
+        return self._new_number.text()
+
     def tab_message(self, index: int = 0) -> str | None:
         """The message a tab shows instead of its table (loading, none, unavailable), else None."""
         tab = self._record_tabs[index]

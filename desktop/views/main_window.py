@@ -117,6 +117,7 @@ class MainWindow(QMainWindow):
         self.search_box.searchChanged.connect(self.searchChanged)
         self.search_box.customerChosen.connect(self.customerChosen)
         self.recent_calls.customerChosen.connect(self.customerChosen)
+        self.card.customerChosen.connect(self.customerChosen)  # the shared-number chooser
         self.recent_calls.callChosen.connect(self.recentCallChosen)
         self.status.syncCancelRequested.connect(self.syncCancelRequested)
         self.card.searchRequested.connect(self.focus_search)

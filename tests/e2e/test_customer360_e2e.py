@@ -1,0 +1,573 @@
+"""Customer 360 and the screen pop (issue 6), end to end on real parts.
+
+Real central API on loopback (seeded SQLite) -> a real cache file -> `queue.join` / `call.ringing`
+over a real TCP socket into the CTI listener -> the real main window, driven and read through its
+widgets with pytest-qt. Fetches are counted at the API client the desktop really uses (a subclass
+that counts and then does the real request), never mocked.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import os
+import secrets
+import sys
+import uuid
+from collections.abc import AsyncIterator, Callable
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import pytest
+from pypinyin import Style, lazy_pinyin
+from PySide6.QtCore import Qt
+from PySide6.QtGui import QInputMethodEvent
+from PySide6.QtWidgets import QApplication
+
+from desktop.cache.store import CacheStore
+from desktop.config import Settings
+from desktop.domain.phone import national_display, normalize
+from desktop.runtime import DesktopRuntime
+from desktop.services.api import CentralApi
+from desktop.services.handoff import HandoffServer
+
+HOTLINE = "4008123456"
+HOTLINE_NAME = "品牌服务热线"
+
+
+class CountingApi(CentralApi):
+    """The real client; remembers which customers' details and which numbers it asked for."""
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.detail_requests: list[str] = []
+        self.lookup_requests: list[str] = []
+
+    async def customer_detail(self, customer_id: str):  # type: ignore[override]
+        self.detail_requests.append(customer_id)
+        return await super().customer_detail(customer_id)
+
+    async def lookup(self, phone: str):  # type: ignore[override]
+        self.lookup_requests.append(phone)
+        return await super().lookup(phone)
+
+
+@dataclass
+class Cti:
+    reader: asyncio.StreamReader
+    writer: asyncio.StreamWriter
+
+    async def send(self, event: dict[str, Any]) -> None:
+        event.setdefault("ts", 1.0)
+        self.writer.write((json.dumps(event, ensure_ascii=False) + "\n").encode())
+        await self.writer.drain()
+
+    async def ring(self, call_id: str, caller: str | None, **extra: Any) -> None:
+        await self.send(
+            {"type": "call.ringing", "call_id": call_id, "caller": caller, "agent": "1001", **extra}
+        )
+
+
+async def _connect(runtime: DesktopRuntime) -> Cti:
+    reader, writer = await asyncio.open_connection("127.0.0.1", runtime.listener.port)
+    writer.write((json.dumps({"type": "hello", "token": runtime.cti_token, "agent": "1001"}) + "\n").encode())
+    await writer.drain()
+    reply = json.loads(await asyncio.wait_for(reader.readline(), 5))
+    assert reply["type"] == "hello.ok"
+    return Cti(reader, writer)
+
+
+async def _wait(predicate: Callable[[], bool], timeout_s: float = 5.0) -> None:
+    loop = asyncio.get_running_loop()
+    deadline = loop.time() + timeout_s
+    while not predicate():
+        if loop.time() > deadline:
+            raise AssertionError("condition not met in time")
+        await asyncio.sleep(0.01)
+
+
+def _national(e164: str) -> str:
+    """What a PBX sends: a mobile without +86, a landline with its trunk 0."""
+    return e164[3:] if e164.startswith("+861") else "0" + e164[3:]
+
+
+async def _fill_cache_without_details(api: CentralApi, path: Path) -> None:
+    """Every record of the feed applied, but the feed never marked complete: the pop index is
+    whole and no customer's detail counts as cached, so a pop fetches it (the on-demand path)."""
+    since = 0
+    with CacheStore(path) as store:
+        while True:
+            page = await api.changes(since, limit=1000)
+            store.apply_changes(page.changes, page.next_since)
+            since = page.next_since
+            if not page.has_more:
+                break
+        assert not store.feed_complete()
+
+
+async def _runtime(
+    central,
+    tmp_path: Path,
+    qtbot,
+    *,
+    user: str = "1001",
+    full_sync: bool = True,
+    handoff: HandoffServer | None = None,
+) -> DesktopRuntime:
+    api = CountingApi(central.url)
+    session = await api.login(user, "demo")
+    cache = tmp_path / f"cache-{uuid.uuid4().hex[:6]}.sqlite3"
+    if not full_sync:
+        await _fill_cache_without_details(api, cache)
+    runtime = DesktopRuntime(
+        Settings(
+            central_url=central.url,
+            cache_path=str(cache),
+            cti_port=0,
+            dnis_names={HOTLINE: HOTLINE_NAME},
+        ),
+        api,
+        session,
+        cti_token=secrets.token_urlsafe(16),
+        handoff=handoff,
+    )
+    qtbot.addWidget(runtime.window)
+    runtime.window.resize(1366, 768)
+    await runtime.start(initial_sync=full_sync)
+    return runtime
+
+
+@pytest.fixture
+async def desktop(seeded_central_sqlite, tmp_path, qtbot) -> AsyncIterator[DesktopRuntime]:
+    runtime = await _runtime(seeded_central_sqlite, tmp_path, qtbot)
+    yield runtime
+    await runtime.stop()
+
+
+@pytest.fixture
+async def on_demand_desktop(seeded_central_sqlite, tmp_path, qtbot) -> AsyncIterator[DesktopRuntime]:
+    """A desktop whose cache has the pop index but no customer's detail marked as cached."""
+    runtime = await _runtime(seeded_central_sqlite, tmp_path, qtbot, full_sync=False)
+    yield runtime
+    await runtime.stop()
+
+
+def _server_customer(central, customer_id: str) -> dict[str, Any]:
+    with central.client() as client:
+        return client.get(f"/api/v1/customers/{customer_id}").json()
+
+
+# -- matching -----------------------------------------------------------------------------------
+async def test_single_match_pops_the_card_and_names_the_hotline(desktop, seeded_central_sqlite):
+    customer = seeded_central_sqlite.sample_customer()
+    cti = await _connect(desktop)
+    await cti.ring("m-1", _national(customer["mobile"]), dnis=HOTLINE, queue="support")
+    card = desktop.window.card
+    await _wait(lambda: card.current_customer_id() == customer["id"])
+    assert card.page() == "card"
+    assert card.header_name_text() == customer["name"]
+    assert card.orders_count() == customer["order_count"]
+    bar = desktop.window.call_bar
+    assert bar.in_call()
+    assert f"Hotline: {HOTLINE_NAME}" in bar.route_text()
+    assert "Queue: support" in bar.route_text()
+    cti.writer.close()
+
+
+async def test_a_dnis_without_a_name_shows_the_number(desktop, seeded_central_sqlite):
+    customer = seeded_central_sqlite.sample_customer()
+    cti = await _connect(desktop)
+    await cti.ring("m-1b", customer["mobile"], dnis="4009990000")
+    await _wait(lambda: desktop.window.card.current_customer_id() == customer["id"])
+    assert "Hotline: 4009990000" in desktop.window.call_bar.route_text()
+    cti.writer.close()
+
+
+async def test_shared_landline_chooser_enter_opens_the_chosen_card(desktop, seeded_central_sqlite, qtbot):
+    landline = seeded_central_sqlite.shared_landline()
+    sharing = seeded_central_sqlite.customers_with_phone(landline)
+    cti = await _connect(desktop)
+    await cti.ring("m-2", _national(landline))
+    card = desktop.window.card
+    await _wait(lambda: card.page() == "matches")
+    table = card._matches_table
+    model = table.model()
+    listed = [model.record(r).card.customer_id for r in range(model.rowCount())]
+    assert sorted(listed) == sharing and len(listed) >= 2
+    # the chooser shows who each one is: name, tier, last order, last contact
+    for column in range(model.columnCount()):
+        assert model.headerData(column, Qt.Orientation.Horizontal)
+    assert all(model.index(r, 0).data() for r in range(model.rowCount()))
+    await _wait(table.hasFocus)
+    qtbot.keyClick(table, Qt.Key.Key_Down)
+    chosen = model.record(table.currentIndex().row()).card.customer_id
+    assert chosen == listed[1]
+    qtbot.keyClick(table, Qt.Key.Key_Return)
+    await _wait(lambda: card.current_customer_id() == chosen and card.page() == "card")
+    expected = _server_customer(seeded_central_sqlite, chosen)
+    assert card.header_name_text() == expected["customer"]["name"]
+    assert card.orders_count() == len(expected["orders"])
+    cti.writer.close()
+
+
+async def test_unknown_caller_gets_the_new_customer_page_with_the_number(desktop, qtbot):
+    cti = await _connect(desktop)
+    await cti.ring("m-3", "139 1234 5670")
+    card = desktop.window.card
+    await _wait(lambda: card.page() == "new_caller")
+    assert card.current_customer_id() is None
+    digits = "".join(ch for ch in card.new_caller_text() if ch.isdigit())
+    assert digits.endswith("5670") and digits.startswith("139")
+    assert card._create_button.isEnabled()
+    with qtbot.waitSignal(card.createCustomerRequested, timeout=2000) as create:
+        qtbot.mouseClick(card._create_button, Qt.MouseButton.LeftButton)
+    assert create.args == ["+8613912345670"]  # the form is prefilled with the caller's number
+    cti.writer.close()
+
+
+async def test_withheld_caller_focuses_the_search_box(desktop, qtbot):
+    window = desktop.window
+    window.activateWindow()
+    cti = await _connect(desktop)
+    await cti.ring("m-4", "anonymous")
+    await _wait(lambda: window.card.page() == "withheld")
+    await _wait(window.search_box.hasFocus)
+    qtbot.keyClicks(window.search_box, "zz")
+    assert window.search_box.text() == "zz"  # the agent can type the caller's name straight away
+    assert window.call_bar.caller_text() == "Withheld number"
+    cti.writer.close()
+
+
+async def test_landline_with_area_code_in_national_form(desktop, seeded_central_sqlite):
+    customer = seeded_central_sqlite.sample_customer()
+    landline = customer["landline"]
+    national = national_display(landline)  # e.g. 010 1234 5678
+    area, _, rest = national.partition(" ")
+    dashed = f"{area}-{rest.replace(' ', '')}"  # what a PBX or a business card says: 010-12345678
+    assert dashed.startswith("0") and normalize(dashed) == landline
+    cti = await _connect(desktop)
+    await cti.ring("m-5", dashed)
+    await _wait(lambda: desktop.window.card.current_customer_id() == customer["id"])
+    assert desktop.window.card.header_name_text() == customer["name"]
+    cti.writer.close()
+
+
+# -- pre-warm and progressive fill ---------------------------------------------------------------
+async def test_queue_join_prewarms_so_the_card_is_whole_at_ring_with_one_fetch(
+    on_demand_desktop, seeded_central_sqlite
+):
+    runtime = on_demand_desktop
+    api: CountingApi = runtime.api  # type: ignore[assignment]
+    customer = seeded_central_sqlite.sample_customer()
+    assert not runtime.store.has_detail(customer["id"])
+    cti = await _connect(runtime)
+    await cti.send({"type": "queue.join", "call_id": "w-1", "caller": customer["mobile"], "queue": "support"})
+    await _wait(lambda: runtime.store.has_detail(customer["id"]))  # fetched and cached while queued
+    assert api.detail_requests == [customer["id"]]
+
+    at_pop: list[tuple[str, int, str | None]] = []
+    card = runtime.window.card
+    runtime.controller.popPainted.connect(
+        lambda painted: at_pop.append((card.page(), card.orders_count(), card.tab_message(0)))
+    )
+    await cti.ring("w-1", customer["mobile"])
+    await _wait(lambda: bool(at_pop))
+    # the first paint of the ring already holds every order: nothing left loading
+    assert at_pop[0] == ("card", customer["order_count"], None)
+    await asyncio.sleep(0.2)
+    assert api.detail_requests == [customer["id"]]  # no second fetch
+    assert runtime.screenpop.pops_emitted == 1
+    cti.writer.close()
+
+
+async def test_header_first_then_detail_when_the_detail_is_not_cached(
+    on_demand_desktop, seeded_central_sqlite
+):
+    runtime = on_demand_desktop
+    customer = seeded_central_sqlite.sample_customer()
+    card = runtime.window.card
+    seen: list[tuple[str, str, int, str | None]] = []
+    runtime.controller.popPainted.connect(
+        lambda p: seen.append(("header", card.header_name_text(), card.orders_count(), card.tab_message(0)))
+    )
+    runtime.controller.detailPainted.connect(
+        lambda p: seen.append(("detail", card.header_name_text(), card.orders_count(), card.tab_message(0)))
+    )
+    cti = await _connect(runtime)
+    await cti.ring("p-1", customer["mobile"])
+    await _wait(lambda: len(seen) >= 2)
+    assert seen[0] == ("header", customer["name"], 0, "Loading…")
+    assert seen[1] == ("detail", customer["name"], customer["order_count"], None)
+    assert runtime.api.detail_requests == [customer["id"]]  # type: ignore[attr-defined]
+    assert not card.is_stale()
+    cti.writer.close()
+
+
+def _newcomer(central, phone: str) -> tuple[str, str]:
+    """A customer (with one order) created on the server after the desktop synced."""
+    sample = central.sample_customer()
+    order = dict(_server_customer(central, sample["id"])["orders"][0])
+    customer_id, order_no = "C0777777", "SO-NEW-0001"
+    central.write(
+        "customer",
+        {"id": customer_id, "name": "后来者", "phones": [{"e164": phone, "kind": "mobile"}]},
+    )
+    order.update({"id": str(uuid.uuid4()), "customer_id": customer_id, "order_no": order_no})
+    order.pop("version", None)
+    central.write("order", order)
+    return customer_id, order_no
+
+
+async def test_a_customer_created_after_sync_is_found_online_then_filled(desktop, seeded_central_sqlite):
+    customer_id, order_no = _newcomer(seeded_central_sqlite, "+8613677776666")
+    card = desktop.window.card
+    kinds: list[str] = []
+    desktop.controller.popPainted.connect(lambda p: kinds.append(p.kind))
+    cti = await _connect(desktop)
+    await cti.ring("o-1", "136 7777 6666")
+    await _wait(lambda: card.current_customer_id() == customer_id and card.orders_count() == 1)
+    assert kinds[0] == "unknown"  # the cached answer was painted without waiting for the network
+    assert kinds[-1] == "single"
+    assert card.header_name_text() == "后来者"
+    assert card._orders_tab.model.record(0).order_no == order_no
+    assert desktop.api.lookup_requests == ["+8613677776666"]  # type: ignore[attr-defined]
+    cti.writer.close()
+
+
+async def test_prewarmed_online_caller_is_whole_at_ring(desktop, seeded_central_sqlite):
+    customer_id, _ = _newcomer(seeded_central_sqlite, "+8613677775555")
+    api: CountingApi = desktop.api  # type: ignore[assignment]
+    cti = await _connect(desktop)
+    await cti.send({"type": "queue.join", "call_id": "o-2", "caller": "13677775555", "queue": "vip"})
+    await _wait(lambda: api.detail_requests == [customer_id])
+    await asyncio.sleep(0.2)  # the fetched detail lands in the cache
+    first: list[tuple[str, int]] = []
+    card = desktop.window.card
+    desktop.controller.popPainted.connect(lambda p: first.append((p.kind, card.orders_count())))
+    await cti.ring("o-2", "13677775555")
+    await _wait(lambda: bool(first))
+    assert first[0] == ("single", 1)
+    await asyncio.sleep(0.2)
+    assert api.detail_requests == [customer_id] and len(api.lookup_requests) == 1
+    cti.writer.close()
+
+
+async def test_offline_pop_marks_cached_data_stale_and_does_not_crash(
+    on_demand_desktop, seeded_central_sqlite
+):
+    runtime = on_demand_desktop
+    customer = seeded_central_sqlite.sample_customer()
+    seeded_central_sqlite.server.stop()  # the central API goes away
+    cti = await _connect(runtime)
+    await cti.ring("s-1", customer["mobile"])
+    card = runtime.window.card
+    await _wait(lambda: card.current_customer_id() == customer["id"] and card.is_stale(), timeout_s=15)
+    assert card.header_name_text() == customer["name"]
+    assert card.orders_count() == customer["order_count"]  # what the cache had, marked as such
+    assert "offline" in card._stale.text()
+    # the desktop keeps working: the next caller still pops
+    await cti.ring("s-2", "anonymous")
+    await _wait(lambda: card.page() == "withheld")
+    cti.writer.close()
+
+
+@pytest.mark.xfail(
+    strict=True,
+    reason="CacheStore.has_detail() is True for every customer row once the feed has completed, so a "
+    "customer cached by an online lookup (pop row only, no orders) counts as having its detail: the "
+    "pop shows an empty, fresh-looking card offline instead of the offline marker (cache owner to fix)",
+)
+async def test_offline_pop_of_a_customer_with_nothing_cached_says_so(desktop, seeded_central_sqlite):
+    customer_id, _ = _newcomer(seeded_central_sqlite, "+8613677774444")
+    await desktop.lookup.match_caller_online("13677774444")  # its pop row reaches the cache, no detail
+    seeded_central_sqlite.server.stop()
+    cti = await _connect(desktop)
+    await cti.ring("s-3", "13677774444")
+    card = desktop.window.card
+    await _wait(lambda: card.current_customer_id() == customer_id)
+    assert card.header_name_text() == "后来者"
+    cti.writer.close()
+    await _wait(card.is_stale, timeout_s=2)
+    assert (card.tab_message(0) or "").startswith("Details not available")
+
+
+# -- masking by role -----------------------------------------------------------------------------
+@pytest.mark.parametrize(("user", "masked"), [("1001", True), ("super", False)])
+async def test_numbers_are_masked_for_agents_and_full_for_supervisors(
+    seeded_central_sqlite, tmp_path, qtbot, user, masked
+):
+    runtime = await _runtime(seeded_central_sqlite, tmp_path, qtbot, user=user)
+    try:
+        runtime.screenpop.set_agent(None)  # the supervisor is not agent 1001: take every ring
+        customer = seeded_central_sqlite.sample_customer()
+        mobile = customer["mobile"]
+        cti = await _connect(runtime)
+        await cti.ring("r-1", _national(mobile))
+        card = runtime.window.card
+        await _wait(lambda: card.current_customer_id() == customer["id"])
+        digits = mobile[3:]
+        masked_form = digits[:3] + "****" + digits[-4:]
+        if masked:
+            assert masked_form in card.phones_text()
+            assert digits not in card.phones_text().replace(" ", "")
+            assert runtime.window.call_bar.caller_text() == masked_form
+        else:
+            assert "****" not in card.phones_text()
+            assert digits in card.phones_text().replace(" ", "")
+            assert digits in runtime.window.call_bar.caller_text().replace(" ", "")
+        cti.writer.close()
+    finally:
+        await runtime.stop()
+
+
+# -- search ----------------------------------------------------------------------------------------
+def _type(qtbot, box, text: str) -> None:
+    """Type as the agent does: keys for ASCII, an input-method commit for Chinese (what an IME sends;
+    QTest cannot synthesise keys for characters outside ASCII)."""
+    if text.isascii():
+        qtbot.keyClicks(box, text)
+        return
+    event = QInputMethodEvent()
+    event.setCommitString(text)
+    QApplication.sendEvent(box, event)
+
+
+async def _search_and_open(window, qtbot, text: str, customer_id: str) -> None:
+    window.focus_search()
+    window.search_box.clear()
+    _type(qtbot, window.search_box, text)
+    model = window.search_box.results.model
+
+    def listed() -> list[str]:
+        return [model.record(r).card.customer_id for r in range(model.rowCount())]
+
+    await _wait(lambda: window.search_box.results.isVisible() and customer_id in listed())
+    for _ in range(listed().index(customer_id)):
+        qtbot.keyClick(window.search_box, Qt.Key.Key_Down)
+    qtbot.keyClick(window.search_box, Qt.Key.Key_Return)
+    await _wait(lambda: window.card.current_customer_id() == customer_id)
+    assert not window.search_box.results.isVisible()
+
+
+def _search_keys(customer: dict[str, Any]) -> dict[str, str]:
+    mobile = customer["mobile"][3:]
+    return {
+        "name": customer["name"],
+        "pinyin initials": "".join(lazy_pinyin(customer["name"], style=Style.FIRST_LETTER)),
+        "phone with spaces": f"{mobile[:3]} {mobile[3:7]} {mobile[7:]}",
+        "phone +86": f"+86-{mobile}",
+        "landline with area code": national_display(customer["landline"]).replace(" ", "-", 1),
+        "last digits": mobile[-6:],
+        "order number": customer["order_nos"][0],
+        "customer id": customer["id"],
+        "customer id lower case": customer["id"].lower(),
+    }
+
+
+async def test_search_finds_the_customer_by_each_key(desktop, seeded_central_sqlite, qtbot):
+    customer = seeded_central_sqlite.sample_customer()
+    window = desktop.window
+    for key, text in _search_keys(customer).items():
+        window.card.show_empty()
+        try:
+            await _search_and_open(window, qtbot, text, customer["id"])
+        except AssertionError as exc:
+            raise AssertionError(f"search by {key} ({text!r}) did not find {customer['id']}") from exc
+        assert window.card.header_name_text() == customer["name"]
+
+
+async def test_search_for_nobody_says_so(desktop, qtbot):
+    window = desktop.window
+    window.focus_search()
+    qtbot.keyClicks(window.search_box, "SO-NOSUCH-ORDER-9")
+    await _wait(lambda: window.search_box.results.isVisible())
+    assert window.search_box.result_count() == 0
+    assert window.search_box.results.empty.isVisible()
+
+
+# -- call context ----------------------------------------------------------------------------------
+async def test_minimised_window_is_raised_and_banner_notifies_offscreen(desktop, seeded_central_sqlite):
+    window = desktop.window
+    assert window.tray_available() is False  # offscreen has no system tray
+    window.showMinimized()
+    await _wait(window.isMinimized)
+    customer = seeded_central_sqlite.sample_customer()
+    cti = await _connect(desktop)
+    await cti.ring("t-1", customer["mobile"])
+    await _wait(lambda: window.card.current_customer_id() == customer["id"])
+    assert not window.isMinimized() and window.isVisible()
+    kind, text = window.last_notification or ("", "")
+    assert kind == "banner" and "Incoming call" in text
+    assert text in window.banners.texts()
+    cti.writer.close()
+
+
+async def test_hidden_window_with_a_tray_notifies_through_the_tray(desktop, seeded_central_sqlite):
+    window = desktop.window
+    window.tray_available = lambda: True  # the desktop seam for platforms that have a tray
+    window.hide()
+    customer = seeded_central_sqlite.sample_customer()
+    cti = await _connect(desktop)
+    await cti.ring("t-2", customer["mobile"])
+    await _wait(lambda: window.card.current_customer_id() == customer["id"])
+    assert window.isVisible()
+    assert window.last_notification is not None and window.last_notification[0] == "tray"
+    cti.writer.close()
+
+
+async def test_recent_call_click_reopens_the_card(desktop, seeded_central_sqlite, qtbot):
+    customer = seeded_central_sqlite.sample_customer()
+    window = desktop.window
+    cti = await _connect(desktop)
+    await cti.ring("h-1", customer["mobile"])
+    await _wait(lambda: window.card.current_customer_id() == customer["id"])
+    await cti.send({"type": "call.ended", "call_id": "h-1", "agent": "1001", "ts": 5.0})
+    await _wait(lambda: window.recent_calls.count() == 1)
+    assert not window.call_bar.in_call()
+    await cti.ring("h-2", "139 0000 1111")  # another caller takes the card
+    await _wait(lambda: window.card.page() == "new_caller")
+    table = window.recent_calls.table
+    index = table.model().index(0, 1)
+    assert table.model().index(0, 1).data() == customer["name"]
+    qtbot.mouseClick(table.viewport(), Qt.MouseButton.LeftButton, pos=table.visualRect(index).center())
+    await _wait(lambda: window.card.current_customer_id() == customer["id"])
+    assert window.card.orders_count() == customer["order_count"]
+    cti.writer.close()
+
+
+async def test_calldesk_pop_customer_id_shows_the_card_in_the_running_desktop(
+    seeded_central_sqlite, tmp_path, qtbot
+):
+    user = f"pop{uuid.uuid4().hex[:8]}"
+    server = HandoffServer(name=f"calldesk-{user}")
+    assert server.listen()
+    runtime = await _runtime(seeded_central_sqlite, tmp_path, qtbot, handoff=server)
+    try:
+        customer = seeded_central_sqlite.sample_customer()
+        env = dict(os.environ, USER=user, LOGNAME=user, QT_QPA_PLATFORM="offscreen")
+        proc = await asyncio.create_subprocess_exec(
+            sys.executable,
+            "-m",
+            "desktop.cli",
+            "pop",
+            "--customer-id",
+            customer["id"],
+            env=env,
+            stderr=asyncio.subprocess.PIPE,
+        )
+        _, stderr = await asyncio.wait_for(proc.communicate(), 60)
+        assert proc.returncode == 0, stderr.decode()
+        card = runtime.window.card
+        await _wait(lambda: card.current_customer_id() == customer["id"])
+        assert card.header_name_text() == customer["name"]
+        assert card.orders_count() == customer["order_count"]
+        # an id the cache does not know is refused politely, the card stays
+        proc = await asyncio.create_subprocess_exec(
+            sys.executable, "-m", "desktop.cli", "pop", "--customer-id", "C9999999", env=env
+        )
+        assert await asyncio.wait_for(proc.wait(), 60) == 0
+        await _wait(lambda: any("C9999999" in t for t in runtime.window.banners.texts()))
+        assert card.current_customer_id() == customer["id"]
+    finally:
+        await runtime.stop()
