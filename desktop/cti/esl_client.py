@@ -171,9 +171,13 @@ class EslClient:
         """Stay connected until close(): reconnect with exponential backoff and jitter.
         A refused password stops the loop (raises EslAuthError)."""
         delay = self.config.backoff_initial
+        me = asyncio.current_task()
         while not self._closing:
             try:
                 await self.connect()
+                if me is not None and me.cancelling():
+                    # Python 3.11's wait_for can swallow a cancel that races a reply: honour it.
+                    raise asyncio.CancelledError
                 delay = self.config.backoff_initial
                 assert self._reader_task is not None
                 await self._reader_task

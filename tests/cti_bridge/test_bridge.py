@@ -84,9 +84,8 @@ async def world():
         await asyncio.wait_for(link.connected.wait(), 5)
     await fake.wait_for_command("api callcenter_config agent list")
     yield fake, desks, bridge
-    task.cancel()
-    await asyncio.gather(task, return_exceptions=True)
-    await bridge.close()
+    await bridge.close()  # ends run() on its own: no reliance on cancellation
+    await asyncio.wait_for(asyncio.gather(task, return_exceptions=True), 5)
     for desk in desks.values():
         await desk.listener.stop()
     await fake.stop()
@@ -277,3 +276,39 @@ token_env = "SUP_TOKEN"
         ("lead1", "tok-sup", True),
     ]
     assert bridge.pbx.client.config.host == "10.0.0.2" and bridge.pbx.client.config.password == "pw"
+
+
+async def test_garbage_from_a_desktop_is_ignored_and_the_link_survives() -> None:
+    """A raw JSON-lines 'desktop' that answers hello, then sends junk, then a real command."""
+    fake = FakeEsl(password="pw")
+    fake.api["callcenter_config"] = lambda cmd: "+OK\n"
+    fake.api["uuid_kill"] = lambda cmd: "+OK\n"
+    await fake.start()
+    lines: list[bytes] = []
+    got_result = asyncio.Event()
+
+    async def desktop(reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
+        await reader.readline()  # hello
+        writer.write(b'{"type":"hello.ok","server":"calldesk","protocol":1}\n')
+        writer.write(b'\xff\xfe not json\n[1,2]\n{"type":"command"}\n' + b"x" * 70000 + b"\n")
+        writer.write(b'{"type":"command","action":"hangup","call_id":"u-9","id":"c-9"}\n')
+        await writer.drain()
+        while line := await reader.readline():
+            lines.append(line)
+            if b'"command.result"' in line and b"c-9" in line:
+                got_result.set()
+
+    server = await asyncio.start_server(desktop, "127.0.0.1", 0)
+    port = server.sockets[0].getsockname()[1]
+    client = EslClient(EslConfig("127.0.0.1", fake.port, "pw"))
+    bridge = CtiBridge(EslAdapter(client), [DesktopTarget("127.0.0.1", port, "1001", "tok")])
+    task = asyncio.create_task(bridge.run())
+    try:
+        await asyncio.wait_for(got_result.wait(), 5)
+        assert "api uuid_kill u-9" in fake.commands
+        assert b'"ok":true' in next(line for line in lines if b"c-9" in line)
+    finally:
+        await bridge.close()
+        await asyncio.wait_for(asyncio.gather(task, return_exceptions=True), 5)
+        server.close()
+        await fake.stop()

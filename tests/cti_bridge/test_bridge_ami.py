@@ -69,8 +69,8 @@ async def test_ami_bridge_events_and_pause_command() -> None:
             "lunch",
         )
     finally:
-        task.cancel()
-        await asyncio.gather(task, return_exceptions=True)
         await bridge.close()
+        task.cancel()
+        await asyncio.wait_for(asyncio.gather(task, return_exceptions=True), 5)
         await listener.stop()
         await server.stop()
