@@ -158,3 +158,69 @@ ENTITY_TABLES: dict[str, sa.Table] = {
     "service": service_records,
     "marketing": marketing_touches,
 }
+
+# -- Tickets (工单), contact logs and the knowledge base (central/tickets.py) ---------------------
+# Shapes mirror desktop.domain.tickets.Ticket / ContactLog. Ids are client-made (16-32 chars) so
+# a ticket created offline keeps its id. No foreign key to customers: a ticket may arrive before
+# a customer created offline in the same push batch.
+tickets = sa.Table(
+    "tickets",
+    metadata,
+    sa.Column("id", sa.String(32), primary_key=True),
+    sa.Column("customer_id", sa.String(32), nullable=False, index=True),
+    sa.Column("category", sa.String(16), nullable=False),
+    sa.Column("priority", sa.String(16), nullable=False),
+    sa.Column("status", sa.String(24), nullable=False, index=True),
+    sa.Column("complaint_stage", sa.String(24), nullable=False),
+    sa.Column("call_id", sa.String(64), nullable=False),
+    sa.Column("product_model", sa.String(64), nullable=False),
+    sa.Column("product_serial", sa.String(64), nullable=False),
+    sa.Column("purchase_date", sa.String(10), nullable=False),
+    sa.Column("warranty_status", sa.String(24), nullable=False),
+    sa.Column("fault_description", sa.Text, nullable=False),
+    sa.Column("service_mode", sa.String(16), nullable=False),
+    sa.Column("assignee_group", sa.String(32), nullable=False, index=True),
+    sa.Column("assignee_agent", sa.String(32), nullable=False, index=True),
+    sa.Column("created_by", sa.String(32), nullable=False),
+    sa.Column("created_at", Timestamp),
+    sa.Column("updated_at", Timestamp),
+    sa.Column("sla_due_at", Timestamp, index=True),
+    sa.Column("escalated", sa.Boolean, nullable=False),
+    sa.Column("kb_article_ids", Json, nullable=False),
+    sa.Column("comments", Json, nullable=False),
+    sa.Column("history", Json, nullable=False),
+    sa.Column("version", sa.Integer, nullable=False),
+)
+
+contacts = sa.Table(
+    "contacts",
+    metadata,
+    sa.Column("id", sa.String(32), primary_key=True),
+    sa.Column("call_id", sa.String(64), nullable=False, index=True),
+    sa.Column("agent_id", sa.String(32), nullable=False, index=True),
+    sa.Column("customer_id", sa.String(32), nullable=False, index=True),
+    sa.Column("direction", sa.String(16), nullable=False),
+    sa.Column("channel", sa.String(16), nullable=False),
+    sa.Column("started_at", Timestamp),
+    sa.Column("ended_at", Timestamp),
+    sa.Column("disposition", sa.String(32), nullable=False),
+    sa.Column("notes", sa.Text, nullable=False),
+    sa.Column("ticket_id", sa.String(32), nullable=False),
+    sa.Column("satisfaction", sa.Integer),
+    sa.Column("created_at", Timestamp),
+    sa.Column("version", sa.Integer, nullable=False),
+)
+
+kb_articles = sa.Table(
+    "kb_articles",
+    metadata,
+    sa.Column("id", sa.String(16), primary_key=True),
+    sa.Column("title", sa.String(128), nullable=False),
+    sa.Column("body", sa.Text, nullable=False),
+    sa.Column("category", sa.String(16), nullable=False),
+    sa.Column("tags", Json, nullable=False),
+    sa.Column("updated_at", Timestamp),
+)
+
+# Entity name (push / change feed) -> table, for the service records of central/tickets.py.
+SERVICE_TABLES: dict[str, sa.Table] = {"ticket": tickets, "contact": contacts}
