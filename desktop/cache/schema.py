@@ -143,6 +143,24 @@ class OutboxRow(Base):
     created_at: Mapped[str] = mapped_column(String, nullable=False, index=True)
     attempts: Mapped[int] = mapped_column(Integer, nullable=False, default=0)
     last_error: Mapped[str | None] = mapped_column(Text, nullable=True)
+    # Migration 0003: the record as it was before this edit (None for a create or unknown);
+    # a conflict merges field by field against it.
+    base_payload: Mapped[dict | None] = mapped_column(JSON, nullable=True)
+
+    __table_args__ = (Index("ix_outbox_entity_record", "entity", "entity_id"),)
+
+
+class LocalRecordRow(Base):
+    """Migration 0003: records of entities the cache has no table for (ticket, contact, note...),
+    whole record as JSON; `version` is the server version (None until the first push lands)."""
+
+    __tablename__ = "local_records"
+
+    entity: Mapped[str] = mapped_column(String, primary_key=True)
+    id: Mapped[str] = mapped_column(String, primary_key=True)
+    data: Mapped[dict] = mapped_column(JSON, nullable=False)
+    version: Mapped[int | None] = mapped_column(Integer, nullable=True)
+    updated_at: Mapped[str] = mapped_column(String, nullable=False)
 
 
 class ConflictRow(Base):

@@ -19,7 +19,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from desktop.cache import rows
+from desktop.cache import outbox, rows
 from desktop.cache.migrate import upgrade
 from desktop.cache.pinyin import search_key
 from desktop.cache.pragmas import apply_pragmas
@@ -435,6 +435,121 @@ class CacheStore:
             if feed_complete:
                 self._set_state("feed_complete", "1")
         return ApplyReport(applied=applied, skipped=skipped, last_seq=last_seq)
+
+    # ---- local writes and the outbox (push side; see desktop/cache/outbox.py) ---------------
+
+    def write_local(
+        self, entity: str, record: dict, *, op: str = "upsert", base_version: int | None = None
+    ) -> str:
+        """Store a local write AND its outbox row in ONE transaction; returns the outbox id.
+
+        `record` is the whole record (to_dict() shape) with its `id`. "customer" goes to the pop
+        index, order/points/service/marketing to their tables, anything else (ticket, contact,
+        note...) to the generic `local_records` table. `base_version` None means "the server
+        version the cache holds for this record" (None too for a record never synced, i.e. a
+        create). The record as cached before the write travels along as the merge base.
+        """
+        if not isinstance(record, dict) or not isinstance(record.get("id"), str) or not record["id"]:
+            raise outbox.OutboxError("record must be a dict with a non-empty text 'id'")
+        if op not in outbox.OPS:
+            raise outbox.OutboxError(f"op must be one of {outbox.OPS}, got {op!r}")
+        entity_id = record["id"]
+        with self._transaction():
+            before, cached_version = self._cached_record(entity, entity_id)
+            if base_version is None:
+                base_version = cached_version
+            self._store_local(entity, record, op, cached_version)
+            return outbox.enqueue(
+                self._conn, entity, entity_id, op, record, base_version, base_payload=before
+            )
+
+    def _cached_record(self, entity: str, entity_id: str) -> tuple[dict | None, int | None]:
+        """(record as cached, its server version) or (None, None)."""
+        if entity == "customer":
+            row = self._conn.execute(
+                "SELECT data, version FROM customers WHERE id = ?", (entity_id,)
+            ).fetchone()
+        elif entity in _DETAIL_TABLES:
+            row = self._conn.execute(
+                f"SELECT payload, version FROM {_DETAIL_TABLES[entity].table} WHERE id = ?", (entity_id,)
+            ).fetchone()
+        else:
+            row = self._conn.execute(
+                "SELECT data, version FROM local_records WHERE entity = ? AND id = ?", (entity, entity_id)
+            ).fetchone()
+        if row is None:
+            return None, None
+        version = row[1] if isinstance(row[1], int) and row[1] > 0 else None
+        return json.loads(row[0]), version
+
+    def _store_local(self, entity: str, record: dict, op: str, version: int | None) -> None:
+        """Write one record (or its deletion) to its cache table, keeping the server version."""
+        entity_id = record["id"]
+        if op == "delete":
+            if entity == "customer":
+                self._delete_customers([entity_id])
+            elif entity in _DETAIL_TABLES:
+                self._conn.execute(f"DELETE FROM {_DETAIL_TABLES[entity].table} WHERE id = ?", (entity_id,))
+            else:
+                self._conn.execute(
+                    "DELETE FROM local_records WHERE entity = ? AND id = ?", (entity, entity_id)
+                )
+            return
+        stored = {**record, "version": version or 0}
+        try:
+            if entity == "customer":
+                self._upsert_customers([rows.customer_rows(stored)])
+            elif entity in _DETAIL_TABLES:
+                self._conn.execute(_DETAIL_UPSERT[entity], _DETAIL_TABLES[entity].to_row(stored))
+            else:
+                self._upsert_local_records([(entity, entity_id, record, version)])
+        except rows.BadRecord as exc:
+            raise outbox.OutboxError(f"{entity} {entity_id}: {exc}") from exc
+
+    def _upsert_local_records(self, items: list[tuple[str, str, dict, int | None]]) -> None:
+        self._conn.executemany(
+            "INSERT INTO local_records (entity, id, data, version, updated_at) VALUES (?, ?, ?, ?, ?)"
+            " ON CONFLICT(entity, id) DO UPDATE SET data = excluded.data, version = excluded.version,"
+            " updated_at = excluded.updated_at",
+            [
+                (entity, entity_id, json.dumps(data, ensure_ascii=False), version, rows.now_text())
+                for entity, entity_id, data, version in items
+            ],
+        )
+
+    def local_records(self, entity: str) -> list[dict]:
+        """Every cached record of a generic entity (ticket, contact, note...), oldest write first.
+        Each dict is the record as written or pulled, with `version` = the server version
+        (None until its first push has landed)."""
+        out = []
+        for data, version in self._conn.execute(
+            "SELECT data, version FROM local_records WHERE entity = ? ORDER BY updated_at, id", (entity,)
+        ):
+            record = json.loads(data)
+            record["version"] = version
+            out.append(record)
+        return out
+
+    def local_record(self, entity: str, entity_id: str) -> dict | None:
+        row = self._conn.execute(
+            "SELECT data, version FROM local_records WHERE entity = ? AND id = ?", (entity, entity_id)
+        ).fetchone()
+        if row is None:
+            return None
+        record = json.loads(row[0])
+        record["version"] = row[1]
+        return record
+
+    def outbox_count(self) -> int:
+        """Local writes not yet acknowledged by the server."""
+        return outbox.count(self._conn)
+
+    def outbox_entries(self) -> list[outbox.OutboxEntry]:
+        return outbox.pending(self._conn)
+
+    def conflicts(self) -> list[outbox.ConflictRow]:
+        """Unresolved conflicts (refused pushes), oldest first."""
+        return outbox.conflicts(self._conn)
 
     def _upsert_customers(self, prepared: list[tuple[tuple, list[tuple]]]) -> int:
         """Write customers whose incoming version is not older than the cached one."""

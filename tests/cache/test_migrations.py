@@ -37,7 +37,7 @@ def test_upgrade_from_empty_creates_every_table_at_head(tmp_path: Path) -> None:
     path = tmp_path / "sub" / "cache.sqlite3"
     upgrade(path)
     assert _tables(path) >= EXPECTED_TABLES
-    assert current_revision(path) == "0002"
+    assert current_revision(path) == "0003"
 
 
 def test_migrated_schema_matches_the_orm_models(tmp_path: Path) -> None:
