@@ -234,11 +234,12 @@ class DesktopLink:
             hello = {"type": "hello", "token": self.target.token, "agent": self.target.agent}
             writer.write(_encode({**hello, "protocol": PROTOCOL_VERSION}))
             await writer.drain()
-            await asyncio.wait_for(self._await_hello_ok(reader, framer), timeout=6.0)
+            leftover = await asyncio.wait_for(self._await_hello_ok(reader, framer), timeout=6.0)
             log.info("bridge: connected to %s", self.target.label)
             self.connected.set()
             pump = asyncio.get_running_loop().create_task(self._pump(writer))
             try:
+                self._handle_lines(leftover)
                 await self._read_commands(reader, framer)
             finally:
                 pump.cancel()
@@ -250,17 +251,19 @@ class DesktopLink:
             with contextlib.suppress(Exception):
                 await writer.wait_closed()
 
-    async def _await_hello_ok(self, reader: asyncio.StreamReader, framer: LineFramer) -> None:
+    async def _await_hello_ok(self, reader: asyncio.StreamReader, framer: LineFramer) -> list[bytes | object]:
+        """Wait for hello.ok; returns the lines that came after it in the same read."""
         while True:
             data = await reader.read(65536)
             if not data:
                 raise ConnectionError("closed during hello")
-            for item in framer.feed(data):
+            items = framer.feed(data)
+            for index, item in enumerate(items):
                 message = _decode(item)
                 if message is None:
                     continue
                 if message.get("type") == "hello.ok":
-                    return
+                    return items[index + 1 :]
                 if message.get("type") == "error":
                     raise _HelloRefused(f"{message.get('code')}: {message.get('message')}")
 
@@ -283,15 +286,18 @@ class DesktopLink:
             data = await reader.read(65536)
             if not data:
                 return
-            for item in framer.feed(data):
-                message = _decode(item)
-                if message is None:
-                    continue
-                kind = message.get("type")
-                if kind == "command":
-                    self.on_command(self, message)
-                elif kind == "error":
-                    log.warning("bridge: %s answered an error: %s", self.target.label, message.get("message"))
+            self._handle_lines(framer.feed(data))
+
+    def _handle_lines(self, items: list[bytes | object]) -> None:
+        for item in items:
+            message = _decode(item)
+            if message is None:
+                continue
+            kind = message.get("type")
+            if kind == "command":
+                self.on_command(self, message)
+            elif kind == "error":
+                log.warning("bridge: %s answered an error: %s", self.target.label, message.get("message"))
 
 
 class _HelloRefused(Exception):

@@ -289,7 +289,9 @@ async def test_garbage_from_a_desktop_is_ignored_and_the_link_survives() -> None
 
     async def desktop(reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
         await reader.readline()  # hello
-        writer.write(b'{"type":"hello.ok","server":"calldesk","protocol":1}\n')
+        # hello.ok, a first command and junk in one packet: nothing after hello.ok may be lost
+        first = b'{"type":"command","action":"hangup","call_id":"u-8","id":"c-8"}\n'
+        writer.write(b'{"type":"hello.ok","server":"calldesk","protocol":1}\n' + first)
         writer.write(b'\xff\xfe not json\n[1,2]\n{"type":"command"}\n' + b"x" * 70000 + b"\n")
         writer.write(b'{"type":"command","action":"hangup","call_id":"u-9","id":"c-9"}\n')
         await writer.drain()
@@ -305,7 +307,7 @@ async def test_garbage_from_a_desktop_is_ignored_and_the_link_survives() -> None
     task = asyncio.create_task(bridge.run())
     try:
         await asyncio.wait_for(got_result.wait(), 5)
-        assert "api uuid_kill u-9" in fake.commands
+        assert "api uuid_kill u-8" in fake.commands and "api uuid_kill u-9" in fake.commands
         assert b'"ok":true' in next(line for line in lines if b"c-9" in line)
     finally:
         await bridge.close()
