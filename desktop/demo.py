@@ -223,8 +223,11 @@ class PopRecorder:
             self._log.write(json.dumps(record, ensure_ascii=False) + "\n")
             self._log.flush()
         if self._shots:
-            name = f"pop-{self.count:03d}-{record['match']}.png"
-            self._runtime.window.grab().save(str(self._shots / name))
+            path = self._shots / f"pop-{self.count:03d}-{record['match']}.png"
+            # after the pending layout pass, so the picture shows what the agent sees a frame later
+            from PySide6.QtCore import QTimer
+
+            QTimer.singleShot(50, lambda: self._runtime.window.grab().save(str(path)))
 
     def flush(self) -> None:
         for record in self._pending.values():
