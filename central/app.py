@@ -40,6 +40,7 @@ from central.schemas import (
     SearchResponse,
     TokenResponse,
 )
+from central.tickets import install_routes as install_ticket_routes
 from desktop.domain.models import format_ts
 from desktop.domain.phone import normalize
 
@@ -316,4 +317,5 @@ def create_app(db_url: str) -> FastAPI:
         body = '{"changes":[' + ",".join(encoded) + "]," + tail[1:]
         return Response(body.encode("utf-8"), media_type="application/json")
 
+    install_ticket_routes(app, engine, Principal, ApiError, _ERRORS)
     return app
