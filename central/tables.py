@@ -141,13 +141,42 @@ change_log = sa.Table(
         "seq", sa.BigInteger().with_variant(sa.Integer, "sqlite"), primary_key=True, autoincrement=True
     ),
     sa.Column("entity", sa.String(16), nullable=False),
-    sa.Column("entity_id", sa.String(16), nullable=False),
+    # 64 wide (migration 0003_push): records created on a desktop have client UUID ids.
+    sa.Column("entity_id", sa.String(64), nullable=False),
     sa.Column("op", sa.String(8), nullable=False),
     sa.Column("version", sa.Integer, nullable=False),
     sa.Column("data", Json),
     sa.Column("changed_at", Timestamp, nullable=False),
     sa.UniqueConstraint("entity", "entity_id", name="uq_change_log_entity_id"),
     sqlite_autoincrement=True,
+)
+
+# Push (migration 0003_push, see central/push.py and docs/central-api.md "Push").
+notes = sa.Table(
+    "notes",
+    metadata,
+    sa.Column("id", sa.String(64), primary_key=True),
+    sa.Column("customer_id", sa.String(16), nullable=False, index=True),
+    sa.Column("data", Json, nullable=False),
+    sa.Column("version", sa.Integer, nullable=False),
+)
+
+# A replayed Idempotency-Key is answered with the stored response.
+idempotency_keys = sa.Table(
+    "idempotency_keys",
+    metadata,
+    sa.Column("key", sa.String(64), primary_key=True),
+    sa.Column("response", Json, nullable=False),
+    sa.Column("created_at", Timestamp, nullable=False),
+)
+
+# Every mutation's client_id with its result: a client_id is never applied twice.
+push_results = sa.Table(
+    "push_results",
+    metadata,
+    sa.Column("client_id", sa.String(64), primary_key=True),
+    sa.Column("result", Json, nullable=False),
+    sa.Column("created_at", Timestamp, nullable=False),
 )
 
 # Entity name (change feed) -> record table.
@@ -157,6 +186,7 @@ ENTITY_TABLES: dict[str, sa.Table] = {
     "points": points_entries,
     "service": service_records,
     "marketing": marketing_touches,
+    "note": notes,
 }
 
 # -- Tickets (工单), contact logs and the knowledge base (central/tickets.py) ---------------------

@@ -112,11 +112,20 @@ def _last_versions(conn: Connection, entity: str, ids: Sequence[str]) -> dict[st
     return found
 
 
+def _ts_fields(entity: str, table: sa.Table) -> tuple[str, ...]:
+    if entity in ENTITY_TYPES:
+        return ENTITY_TYPES[entity]._TS_FIELDS
+    return tuple(column.key for column in table.columns if isinstance(column.type, sa.DateTime))
+
+
 def _record_row(entity: str, table: sa.Table, record: dict[str, Any]) -> dict[str, Any]:
-    ts_fields = ENTITY_TYPES[entity]._TS_FIELDS
     row = {column: record.get(column) for column in _column_keys(table)}
-    for column in ts_fields:
+    for column in _ts_fields(entity, table):
         row[column] = parse_ts(row[column])
+    if entity not in ENTITY_TYPES and "data" in row and "data" not in record:
+        # Entities without a domain dataclass (registered by central.push) may keep the whole
+        # record in a JSON `data` column.
+        row["data"] = record
     return row
 
 
@@ -191,7 +200,7 @@ def apply_changes(
 def _upsert(
     conn: Connection, entity: str, table: sa.Table, upserts: Sequence[dict[str, Any]], *, fresh: bool
 ) -> dict[str, int]:
-    record_type = ENTITY_TYPES[entity]
+    record_type = ENTITY_TYPES.get(entity)
     if fresh:
         records = list(upserts)
         for record in records:
@@ -199,7 +208,9 @@ def _upsert(
         existing: set[str] = set()
     else:
         # Normalise through the dataclass: fills defaults and drops unknown keys.
-        records = [record_type.from_dict(record).to_dict() for record in upserts]
+        records = [
+            record_type.from_dict(record).to_dict() if record_type else dict(record) for record in upserts
+        ]
         ids = [record["id"] for record in records]
         if len(set(ids)) != len(ids):
             raise ValueError(f"duplicate ids in one {entity} write")
