@@ -284,8 +284,43 @@ Details are in %2</source>
         <translation>CTI 接口无法在端口 %1 上启动：%2。在“设置”中修复之前，来电将无法弹屏。</translation>
     </message>
     <message>
+        <source>The telephone system is connected again.</source>
+        <translation>电话系统已重新连接。</translation>
+    </message>
+    <message>
+        <source>PBX disconnected: calls will not pop until the telephone system is back. (%1)</source>
+        <translation>交换机（PBX）已断开：电话系统恢复前来电不会弹屏。（%1）</translation>
+    </message>
+    <message>
         <source>Cannot dial: no CTI connection.</source>
         <translation>无法拨号：没有 CTI 连接。</translation>
+    </message>
+</context>
+<context>
+    <name>KnowledgePanel</name>
+    <message>
+        <source>Search failed: %1</source>
+        <translation>搜索失败：%1</translation>
+    </message>
+    <message>
+        <source>Offline: showing articles seen earlier.</source>
+        <translation>离线：显示之前查看过的文章。</translation>
+    </message>
+    <message>
+        <source>%1 articles</source>
+        <translation>%1 篇文章</translation>
+    </message>
+    <message>
+        <source>Knowledge base</source>
+        <translation>知识库</translation>
+    </message>
+    <message>
+        <source>Search FAQ (e.g. 保修, 退货)</source>
+        <translation>搜索常见问题（如：保修、退货）</translation>
+    </message>
+    <message>
+        <source>Link article to ticket</source>
+        <translation>关联到工单</translation>
     </message>
 </context>
 <context>
@@ -417,6 +452,117 @@ Screen pop, customer card, tickets and contact log, working from a local cache w
     </message>
 </context>
 <context>
+    <name>MyWorkPanel</name>
+    <message>
+        <source>Consultation</source>
+        <translation>咨询</translation>
+    </message>
+    <message>
+        <source>Fault / repair</source>
+        <translation>故障/维修</translation>
+    </message>
+    <message>
+        <source>Complaint</source>
+        <translation>投诉</translation>
+    </message>
+    <message>
+        <source>Return / exchange</source>
+        <translation>退换货</translation>
+    </message>
+    <message>
+        <source>Suggestion</source>
+        <translation>建议</translation>
+    </message>
+    <message>
+        <source>Low</source>
+        <translation>低</translation>
+    </message>
+    <message>
+        <source>Normal</source>
+        <translation>普通</translation>
+    </message>
+    <message>
+        <source>High</source>
+        <translation>高</translation>
+    </message>
+    <message>
+        <source>Urgent</source>
+        <translation>紧急</translation>
+    </message>
+    <message>
+        <source>New</source>
+        <translation>新建</translation>
+    </message>
+    <message>
+        <source>Assigned</source>
+        <translation>已分派</translation>
+    </message>
+    <message>
+        <source>In progress</source>
+        <translation>处理中</translation>
+    </message>
+    <message>
+        <source>Waiting for customer</source>
+        <translation>等待客户</translation>
+    </message>
+    <message>
+        <source>Resolved</source>
+        <translation>已解决</translation>
+    </message>
+    <message>
+        <source>Closed</source>
+        <translation>已关闭</translation>
+    </message>
+    <message>
+        <source>Handed off</source>
+        <translation>已转交</translation>
+    </message>
+    <message>
+        <source>(all)</source>
+        <translation>（全部）</translation>
+    </message>
+    <message>
+        <source>My open tickets (%1)</source>
+        <translation>我的未结工单（%1）</translation>
+    </message>
+    <message>
+        <source>Team queue (%1)</source>
+        <translation>组队列（%1）</translation>
+    </message>
+    <message>
+        <source>Overdue (%1)</source>
+        <translation>已超时（%1）</translation>
+    </message>
+    <message>
+        <source>Ticket</source>
+        <translation>工单</translation>
+    </message>
+    <message>
+        <source>Customer</source>
+        <translation>客户</translation>
+    </message>
+    <message>
+        <source>Category</source>
+        <translation>类别</translation>
+    </message>
+    <message>
+        <source>Priority</source>
+        <translation>优先级</translation>
+    </message>
+    <message>
+        <source>Status</source>
+        <translation>状态</translation>
+    </message>
+    <message>
+        <source>SLA</source>
+        <translation>时限</translation>
+    </message>
+    <message>
+        <source>Filter by id, customer or model</source>
+        <translation>按工单号、客户或型号筛选</translation>
+    </message>
+</context>
+<context>
     <name>RecentCallsPanel</name>
     <message>
         <source>Calls today (%1)</source>
@@ -522,6 +668,353 @@ Screen pop, customer card, tickets and contact log, working from a local cache w
     <message>
         <source>Close</source>
         <translation>关闭</translation>
+    </message>
+</context>
+<context>
+    <name>TicketForm</name>
+    <message>
+        <source>Consultation</source>
+        <translation>咨询</translation>
+    </message>
+    <message>
+        <source>Fault / repair</source>
+        <translation>故障/维修</translation>
+    </message>
+    <message>
+        <source>Complaint</source>
+        <translation>投诉</translation>
+    </message>
+    <message>
+        <source>Return / exchange</source>
+        <translation>退换货</translation>
+    </message>
+    <message>
+        <source>Suggestion</source>
+        <translation>建议</translation>
+    </message>
+    <message>
+        <source>Low</source>
+        <translation>低</translation>
+    </message>
+    <message>
+        <source>Normal</source>
+        <translation>普通</translation>
+    </message>
+    <message>
+        <source>High</source>
+        <translation>高</translation>
+    </message>
+    <message>
+        <source>Urgent</source>
+        <translation>紧急</translation>
+    </message>
+    <message>
+        <source>Resolved by phone</source>
+        <translation>电话解决</translation>
+    </message>
+    <message>
+        <source>On-site repair</source>
+        <translation>上门维修</translation>
+    </message>
+    <message>
+        <source>Carry-in</source>
+        <translation>送修</translation>
+    </message>
+    <message>
+        <source>Mail-in</source>
+        <translation>寄修</translation>
+    </message>
+    <message>
+        <source>Paid service</source>
+        <translation>付费服务</translation>
+    </message>
+    <message>
+        <source>(none)</source>
+        <translation>（无）</translation>
+    </message>
+    <message>
+        <source>Second line (hotline engineers)</source>
+        <translation>二线（热线工程师）</translation>
+    </message>
+    <message>
+        <source>Complaints desk</source>
+        <translation>投诉专员组</translation>
+    </message>
+    <message>
+        <source>Field service</source>
+        <translation>上门服务组</translation>
+    </message>
+    <message>
+        <source>Returns desk</source>
+        <translation>退换货组</translation>
+    </message>
+    <message>
+        <source>New</source>
+        <translation>新建</translation>
+    </message>
+    <message>
+        <source>Assigned</source>
+        <translation>已分派</translation>
+    </message>
+    <message>
+        <source>In progress</source>
+        <translation>处理中</translation>
+    </message>
+    <message>
+        <source>Waiting for customer</source>
+        <translation>等待客户</translation>
+    </message>
+    <message>
+        <source>Resolved</source>
+        <translation>已解决</translation>
+    </message>
+    <message>
+        <source>Closed</source>
+        <translation>已关闭</translation>
+    </message>
+    <message>
+        <source>Recorded</source>
+        <translation>已记录</translation>
+    </message>
+    <message>
+        <source>Acknowledged</source>
+        <translation>已受理</translation>
+    </message>
+    <message>
+        <source>Investigating</source>
+        <translation>调查中</translation>
+    </message>
+    <message>
+        <source>Called back</source>
+        <translation>已回访</translation>
+    </message>
+    <message>
+        <source>Satisfaction checked</source>
+        <translation>已做满意度调查</translation>
+    </message>
+    <message>
+        <source>(no change)</source>
+        <translation>（不变更）</translation>
+    </message>
+    <message>
+        <source>Hand off to second line</source>
+        <translation>转交二线</translation>
+    </message>
+    <message>
+        <source>Start work</source>
+        <translation>开始处理</translation>
+    </message>
+    <message>
+        <source>Wait for customer</source>
+        <translation>等待客户</translation>
+    </message>
+    <message>
+        <source>Resume</source>
+        <translation>继续处理</translation>
+    </message>
+    <message>
+        <source>Resolve</source>
+        <translation>解决</translation>
+    </message>
+    <message>
+        <source>Close</source>
+        <translation>关闭</translation>
+    </message>
+    <message>
+        <source>Reopen</source>
+        <translation>重新打开</translation>
+    </message>
+    <message>
+        <source>Complaint: acknowledge</source>
+        <translation>投诉：受理</translation>
+    </message>
+    <message>
+        <source>Complaint: investigate</source>
+        <translation>投诉：调查</translation>
+    </message>
+    <message>
+        <source>Complaint: resolve</source>
+        <translation>投诉：处理</translation>
+    </message>
+    <message>
+        <source>Complaint: call back</source>
+        <translation>投诉：回访</translation>
+    </message>
+    <message>
+        <source>Complaint: satisfaction check</source>
+        <translation>投诉：满意度调查</translation>
+    </message>
+    <message>
+        <source>Created</source>
+        <translation>已创建</translation>
+    </message>
+    <message>
+        <source>Escalated to supervisor</source>
+        <translation>已升级至主管</translation>
+    </message>
+    <message>
+        <source>Link a customer first.</source>
+        <translation>请先关联客户。</translation>
+    </message>
+    <message>
+        <source>Choose a category.</source>
+        <translation>请选择类别。</translation>
+    </message>
+    <message>
+        <source>Choose a priority.</source>
+        <translation>请选择优先级。</translation>
+    </message>
+    <message>
+        <source>Describe the problem.</source>
+        <translation>请填写问题描述。</translation>
+    </message>
+    <message>
+        <source>Choose a service mode.</source>
+        <translation>请选择服务方式。</translation>
+    </message>
+    <message>
+        <source>A fault ticket needs the product model.</source>
+        <translation>故障工单须填写产品型号。</translation>
+    </message>
+    <message>
+        <source>Choose the group to hand off to.</source>
+        <translation>请选择转交的处理组。</translation>
+    </message>
+    <message>
+        <source>Required.</source>
+        <translation>必填。</translation>
+    </message>
+    <message>
+        <source>The purchase date is in the future.</source>
+        <translation>购买日期不能晚于今天。</translation>
+    </message>
+    <message>
+        <source>Too long.</source>
+        <translation>内容过长。</translation>
+    </message>
+    <message>
+        <source>Write the date as YYYY-MM-DD.</source>
+        <translation>日期格式为 YYYY-MM-DD。</translation>
+    </message>
+    <message>
+        <source>Not a valid value.</source>
+        <translation>取值无效。</translation>
+    </message>
+    <message>
+        <source>Ticket %1</source>
+        <translation>工单 %1</translation>
+    </message>
+    <message>
+        <source>Customer</source>
+        <translation>客户</translation>
+    </message>
+    <message>
+        <source>Call</source>
+        <translation>通话</translation>
+    </message>
+    <message>
+        <source>Category</source>
+        <translation>类别</translation>
+    </message>
+    <message>
+        <source>Priority</source>
+        <translation>优先级</translation>
+    </message>
+    <message>
+        <source>Product model</source>
+        <translation>产品型号</translation>
+    </message>
+    <message>
+        <source>Serial number</source>
+        <translation>序列号</translation>
+    </message>
+    <message>
+        <source>Purchase date</source>
+        <translation>购买日期</translation>
+    </message>
+    <message>
+        <source>Warranty</source>
+        <translation>保修状态</translation>
+    </message>
+    <message>
+        <source>Fault description</source>
+        <translation>问题描述</translation>
+    </message>
+    <message>
+        <source>Service mode</source>
+        <translation>服务方式</translation>
+    </message>
+    <message>
+        <source>Assignee group</source>
+        <translation>处理组</translation>
+    </message>
+    <message>
+        <source>Assignee agent</source>
+        <translation>处理人</translation>
+    </message>
+    <message>
+        <source>Hand-off SLA</source>
+        <translation>转交时限</translation>
+    </message>
+    <message>
+        <source>Status</source>
+        <translation>状态</translation>
+    </message>
+    <message>
+        <source>Next step</source>
+        <translation>下一步</translation>
+    </message>
+    <message>
+        <source>Note</source>
+        <translation>备注</translation>
+    </message>
+    <message>
+        <source>What happens, since when, what was tried</source>
+        <translation>现象、开始时间、已尝试的处理</translation>
+    </message>
+    <message>
+        <source>Optional note for the history</source>
+        <translation>写入处理记录的备注（可选）</translation>
+    </message>
+    <message>
+        <source>History</source>
+        <translation>处理记录</translation>
+    </message>
+    <message>
+        <source>Save</source>
+        <translation>保存</translation>
+    </message>
+    <message>
+        <source>Cancel</source>
+        <translation>取消</translation>
+    </message>
+    <message>
+        <source>Linked articles: %1</source>
+        <translation>关联知识：%1</translation>
+    </message>
+    <message>
+        <source>Unknown (no purchase date)</source>
+        <translation>未知（无购买日期）</translation>
+    </message>
+    <message>
+        <source>In warranty until %1</source>
+        <translation>在保，至 %1</translation>
+    </message>
+    <message>
+        <source>Out of warranty since %1</source>
+        <translation>已过保（%1 到期）</translation>
+    </message>
+    <message>
+        <source>Handed off in time</source>
+        <translation>已按时转交</translation>
+    </message>
+    <message>
+        <source>OVERDUE by %1 — escalated to supervisor</source>
+        <translation>已超时 %1 — 已升级至主管</translation>
+    </message>
+    <message>
+        <source>%1 left to hand off</source>
+        <translation>距转交时限还剩 %1</translation>
     </message>
 </context>
 <context>
@@ -677,6 +1170,153 @@ Screen pop, customer card, tickets and contact log, working from a local cache w
     <message>
         <source>Unknown caller</source>
         <translation>未知来电</translation>
+    </message>
+</context>
+<context>
+    <name>WrapUpDialog</name>
+    <message>
+        <source>(choose)</source>
+        <translation>（请选择）</translation>
+    </message>
+    <message>
+        <source>Resolved on the call</source>
+        <translation>通话中已解决</translation>
+    </message>
+    <message>
+        <source>Ticket created</source>
+        <translation>已建工单</translation>
+    </message>
+    <message>
+        <source>Call back needed</source>
+        <translation>需回电</translation>
+    </message>
+    <message>
+        <source>Transferred</source>
+        <translation>已转接</translation>
+    </message>
+    <message>
+        <source>Information only</source>
+        <translation>仅咨询</translation>
+    </message>
+    <message>
+        <source>Complaint recorded</source>
+        <translation>已记录投诉</translation>
+    </message>
+    <message>
+        <source>Wrong number</source>
+        <translation>打错电话</translation>
+    </message>
+    <message>
+        <source>Call dropped</source>
+        <translation>通话中断</translation>
+    </message>
+    <message>
+        <source>Choose a disposition code.</source>
+        <translation>请选择小结代码。</translation>
+    </message>
+    <message>
+        <source>Satisfaction is 1 to 5.</source>
+        <translation>满意度为 1 到 5。</translation>
+    </message>
+    <message>
+        <source>Notes are too long.</source>
+        <translation>备注过长。</translation>
+    </message>
+    <message>
+        <source>The call ended before it started.</source>
+        <translation>通话结束时间早于开始时间。</translation>
+    </message>
+    <message>
+        <source>Not a valid value.</source>
+        <translation>取值无效。</translation>
+    </message>
+    <message>
+        <source>Wrap-up</source>
+        <translation>话后小结</translation>
+    </message>
+    <message>
+        <source>Call ended — log the contact</source>
+        <translation>通话已结束 — 请填写联络记录</translation>
+    </message>
+    <message>
+        <source>Customer</source>
+        <translation>客户</translation>
+    </message>
+    <message>
+        <source>Direction</source>
+        <translation>呼叫方向</translation>
+    </message>
+    <message>
+        <source>Channel</source>
+        <translation>渠道</translation>
+    </message>
+    <message>
+        <source>Started</source>
+        <translation>开始时间</translation>
+    </message>
+    <message>
+        <source>Ended</source>
+        <translation>结束时间</translation>
+    </message>
+    <message>
+        <source>Duration</source>
+        <translation>通话时长</translation>
+    </message>
+    <message>
+        <source>Disposition</source>
+        <translation>小结代码</translation>
+    </message>
+    <message>
+        <source>Notes</source>
+        <translation>备注</translation>
+    </message>
+    <message>
+        <source>Linked ticket</source>
+        <translation>关联工单</translation>
+    </message>
+    <message>
+        <source>Satisfaction (1-5)</source>
+        <translation>满意度（1-5）</translation>
+    </message>
+    <message>
+        <source>Inbound</source>
+        <translation>呼入</translation>
+    </message>
+    <message>
+        <source>Outbound</source>
+        <translation>呼出</translation>
+    </message>
+    <message>
+        <source>Phone</source>
+        <translation>电话</translation>
+    </message>
+    <message>
+        <source>Online chat</source>
+        <translation>在线客服</translation>
+    </message>
+    <message>
+        <source>(none)</source>
+        <translation>（无）</translation>
+    </message>
+    <message>
+        <source>(no survey)</source>
+        <translation>（未做调查）</translation>
+    </message>
+    <message>
+        <source>What the customer wanted and what was done</source>
+        <translation>客户诉求及处理情况</translation>
+    </message>
+    <message>
+        <source>Save contact</source>
+        <translation>保存联络记录</translation>
+    </message>
+    <message>
+        <source>Later</source>
+        <translation>稍后</translation>
+    </message>
+    <message>
+        <source>Save the contact before you go ready for the next call.</source>
+        <translation>请先保存联络记录，再置为就绪接听下一个电话。</translation>
     </message>
 </context>
 </TS>

@@ -1,0 +1,147 @@
+"""ContactService: every call ends with a contact record (wrap-up).
+
+Follows the agent's calls from the CTI events (`on_call_event`): `answered` notes the start,
+`ended` opens a pending contact with direction, channel and start/end taken from the CTI, and
+emits `wrapUpNeeded`. The agent completes it (disposition, notes, linked ticket, satisfaction)
+and `save` writes it offline first through `CacheStore.write_local`. While a contact is pending
+and `require_before_ready` is set, `may_go_ready()` is False.
+"""
+
+from __future__ import annotations
+
+import logging
+import uuid
+from collections.abc import Callable
+from datetime import UTC, datetime
+
+from PySide6.QtCore import QObject, Signal
+
+from desktop.cti.events import CallEvent, CallEventKind
+from desktop.domain.tickets import ContactLog, Direction, Issue, redact_contact, validate_contact
+
+log = logging.getLogger(__name__)
+
+ENTITY = "contact"
+# Wrap-up (disposition) codes when the settings give none.
+DEFAULT_DISPOSITIONS = (
+    "resolved",
+    "ticket_created",
+    "callback_needed",
+    "transferred",
+    "information_only",
+    "complaint",
+    "wrong_number",
+    "dropped",
+)
+
+
+def new_contact_id() -> str:
+    return "K" + uuid.uuid4().hex[:15].upper()
+
+
+class ContactInvalid(ValueError):
+    def __init__(self, issues: list[Issue]) -> None:
+        super().__init__("; ".join(f"{i.field}: {i.message}" for i in issues))
+        self.issues = issues
+
+
+def _ts(value: float | None) -> datetime | None:
+    return datetime.fromtimestamp(value, UTC) if value else None
+
+
+class ContactService(QObject):
+    wrapUpNeeded = Signal(object)  # ContactLog draft for a call that just ended
+    contactSaved = Signal(object)  # ContactLog stored locally
+
+    def __init__(
+        self,
+        store,
+        agent_id: str,
+        *,
+        dispositions: tuple[str, ...] = DEFAULT_DISPOSITIONS,
+        require_before_ready: bool = True,
+        clock: Callable[[], datetime] = lambda: datetime.now(UTC),
+        parent: QObject | None = None,
+    ) -> None:
+        super().__init__(parent)
+        self.store = store
+        self.agent_id = agent_id
+        self.dispositions = tuple(dispositions) or DEFAULT_DISPOSITIONS
+        self.require_before_ready = require_before_ready
+        self.clock = clock
+        self._answered: dict[str, float] = {}
+        self._offered: dict[str, float] = {}
+        self._customers: dict[str, str] = {}
+        self.pending: dict[str, ContactLog] = {}  # call_id -> unsaved contact
+
+    def note_customer(self, call_id: str, customer_id: str | None) -> None:
+        """The customer the call popped (from the screen pop), to pre-link the contact."""
+        if call_id and customer_id:
+            self._customers[call_id] = customer_id
+
+    def on_call_event(self, event: CallEvent) -> None:
+        """ScreenPopService.callUpdated / popped source: never raises."""
+        try:
+            if event.kind is CallEventKind.RINGING:
+                self._offered.setdefault(event.call_id, event.ts)
+            elif event.kind is CallEventKind.ANSWERED:
+                self._answered.setdefault(event.call_id, event.ts)
+            elif event.kind is CallEventKind.ENDED:
+                self._ended(event)
+        except Exception:
+            log.exception("contact log: could not follow %s", event)
+
+    def _ended(self, event: CallEvent) -> None:
+        if event.call_id in self.pending:
+            return
+        started = (
+            self._answered.pop(event.call_id, None) or self._offered.pop(event.call_id, None) or event.ts
+        )
+        self._offered.pop(event.call_id, None)
+        extra = event.extra or {}
+        direction = extra.get("direction")
+        contact = ContactLog(
+            id=new_contact_id(),
+            call_id=event.call_id,
+            agent_id=self.agent_id,
+            customer_id=self._customers.pop(event.call_id, ""),
+            direction=direction if direction in {d.value for d in Direction} else Direction.INBOUND.value,
+            channel=str(extra.get("channel") or "phone"),
+            started_at=_ts(started),
+            ended_at=_ts(event.ts),
+        )
+        self.pending[event.call_id] = contact
+        self.wrapUpNeeded.emit(contact)
+
+    def open_for(self, call_id: str = "", customer_id: str = "") -> ContactLog:
+        """A pending contact to log by hand (Ctrl+L): the call's if one is pending, else a new one."""
+        if call_id in self.pending:
+            return self.pending[call_id]
+        now = self.clock()
+        contact = ContactLog(
+            id=new_contact_id(),
+            call_id=call_id or f"manual-{uuid.uuid4().hex[:8]}",
+            agent_id=self.agent_id,
+            customer_id=customer_id,
+            started_at=now,
+            ended_at=now,
+        )
+        return contact
+
+    def save(self, contact: ContactLog) -> ContactLog:
+        issues = validate_contact(contact.to_dict())
+        if issues:
+            raise ContactInvalid(issues)
+        redact_contact(contact)
+        contact.created_at = contact.created_at or self.clock()
+        self.store.write_local(ENTITY, contact.to_dict())
+        self.pending.pop(contact.call_id, None)
+        log.info("contact %s for call %s saved locally", contact.id, contact.call_id)
+        self.contactSaved.emit(contact)
+        return contact
+
+    def may_go_ready(self) -> bool:
+        return not (self.require_before_ready and self.pending)
+
+    def saved(self) -> list[ContactLog]:
+        return [ContactLog.from_dict(d) for d in self.store.local_records(ENTITY)]

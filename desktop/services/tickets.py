@@ -1,0 +1,136 @@
+"""TicketService: create, change and list tickets, offline first.
+
+Every save validates with the domain rules, redacts card numbers and goes through
+`CacheStore.write_local` (the record and its outbox row in one transaction); the push engine
+delivers it. Lists read the local copies, so "my work" works with the network down. The SLA
+due time shown locally is the server's once the ticket has synced (the server fixes it); before
+that it is the provisional creation time + 15 minutes.
+"""
+
+from __future__ import annotations
+
+import logging
+import uuid
+from collections.abc import Callable
+from datetime import UTC, datetime
+
+from PySide6.QtCore import QObject, Signal
+
+from desktop.domain.tickets import (
+    OPEN_STATUSES,
+    Issue,
+    Ticket,
+    TicketStatus,
+    apply_action,
+    new_ticket,
+    redact_ticket,
+    sla_state,
+    validate_ticket,
+)
+
+log = logging.getLogger(__name__)
+
+ENTITY = "ticket"
+VIEWS = ("mine", "team", "overdue")
+
+
+def new_ticket_id() -> str:
+    """16 characters like the server's own ids: 'T' + 60 random bits in hex."""
+    return "T" + uuid.uuid4().hex[:15].upper()
+
+
+class TicketInvalid(ValueError):
+    def __init__(self, issues: list[Issue]) -> None:
+        super().__init__("; ".join(f"{i.field}: {i.message}" for i in issues))
+        self.issues = issues
+
+
+class TicketService(QObject):
+    ticketSaved = Signal(object)  # Ticket, after it is stored locally (and queued for push)
+
+    def __init__(
+        self,
+        store,
+        agent_id: str,
+        clock: Callable[[], datetime] = lambda: datetime.now(UTC),
+        parent: QObject | None = None,
+    ) -> None:
+        super().__init__(parent)
+        self.store = store
+        self.agent_id = agent_id
+        self.clock = clock
+
+    def draft(self, customer_id: str, call_id: str = "", category: str = "consultation") -> Ticket:
+        """A new, unsaved ticket pre-linked to the customer and the call."""
+        ticket = new_ticket(new_ticket_id(), customer_id, self.agent_id, self.clock(), category=category)
+        ticket.call_id = call_id
+        return ticket
+
+    def save(self, ticket: Ticket, action: str = "", note: str = "") -> Ticket:
+        """Validate, apply `action` (a workflow step, optional), redact, write locally + outbox.
+
+        Raises TicketInvalid (nothing stored) or TransitionError.
+        """
+        issues = validate_ticket(ticket.to_dict(), self.clock().date())
+        if issues:
+            raise TicketInvalid(issues)
+        if action:
+            apply_action(ticket, action, self.agent_id, self.clock(), note)
+            issues = validate_ticket(ticket.to_dict(), self.clock().date())
+            if issues:
+                raise TicketInvalid(issues)
+        redact_ticket(ticket)
+        ticket.updated_at = self.clock()
+        self.store.write_local(ENTITY, ticket.to_dict())
+        log.info("ticket %s saved locally (%s, %s)", ticket.id, ticket.status, action or "edit")
+        self.ticketSaved.emit(ticket)
+        return ticket
+
+    def get(self, ticket_id: str) -> Ticket | None:
+        data = self.store.local_record(ENTITY, ticket_id)
+        return Ticket.from_dict(data) if data else None
+
+    def all(self) -> list[Ticket]:
+        found = []
+        for data in self.store.local_records(ENTITY):
+            try:
+                found.append(Ticket.from_dict(data))
+            except (TypeError, ValueError) as exc:
+                log.warning("unreadable local ticket %s skipped: %s", data.get("id"), exc)
+        return found
+
+    def list(self, view: str, *, group: str = "", category: str = "", status: str = "") -> list[Ticket]:
+        """Tickets of a view ("mine", "team", "overdue"), SLA due time first."""
+        now = self.clock()
+        open_values = {s.value for s in OPEN_STATUSES}
+        chosen: list[Ticket] = []
+        for ticket in self.all():
+            if view == "mine":
+                keep = ticket.status in open_values and (
+                    ticket.assignee_agent == self.agent_id
+                    or (
+                        not ticket.assignee_agent
+                        and not ticket.assignee_group
+                        and ticket.created_by == self.agent_id
+                    )
+                )
+            elif view == "team":
+                keep = (
+                    ticket.status in open_values and not ticket.assignee_agent and bool(ticket.assignee_group)
+                )
+                keep = keep and (not group or ticket.assignee_group == group)
+            elif view == "overdue":
+                keep = ticket.status == TicketStatus.NEW.value and (
+                    ticket.escalated or sla_state(ticket, now).overdue
+                )
+            else:
+                keep = True
+            if keep and category and ticket.category != category:
+                keep = False
+            if keep and status and ticket.status != status:
+                keep = False
+            if keep:
+                chosen.append(ticket)
+        far = datetime.max.replace(tzinfo=UTC)
+        chosen.sort(key=lambda t: (t.sla_due_at or far, t.id))
+        return chosen

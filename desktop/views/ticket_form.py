@@ -1,0 +1,412 @@
+"""The ticket form (工单): opened from the customer card or a call, customer and call pre-linked.
+
+Thin view: it edits a `Ticket`, computes the warranty and the SLA countdown with the domain
+rules, offers only the workflow actions the domain allows, and hands the ticket to `save`
+(a callable, normally TicketService.save) which raises TicketInvalid with per-field issues;
+each issue is shown in red next to its field, in the agent's language.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable
+from datetime import UTC, datetime
+
+from PySide6.QtCore import QEvent, QTimer, Signal
+from PySide6.QtWidgets import (
+    QComboBox,
+    QDialog,
+    QDialogButtonBox,
+    QFormLayout,
+    QHBoxLayout,
+    QLabel,
+    QLineEdit,
+    QListWidget,
+    QPlainTextEdit,
+    QVBoxLayout,
+    QWidget,
+)
+
+from desktop.domain.tickets import (
+    Category,
+    Issue,
+    Priority,
+    ServiceMode,
+    Ticket,
+    TransitionError,
+    allowed_actions,
+    format_countdown,
+    sla_state,
+    warranty_for,
+)
+from desktop.views.knowledge_panel import KnowledgePanel
+
+log = logging.getLogger(__name__)
+
+ASSIGNEE_GROUPS = ("", "L2-hotline", "complaints", "field-service", "returns")
+FIELDS = (
+    "customer_id",
+    "category",
+    "priority",
+    "product_model",
+    "purchase_date",
+    "fault_description",
+    "service_mode",
+    "assignee_group",
+)
+
+
+class TicketForm(QDialog):
+    saved = Signal(object)  # Ticket
+
+    def __init__(
+        self,
+        ticket: Ticket,
+        save: Callable[[Ticket, str, str], Ticket],
+        *,
+        customer_label: str = "",
+        clock: Callable[[], datetime] = lambda: datetime.now(UTC),
+        knowledge: KnowledgePanel | None = None,
+        parent: QWidget | None = None,
+    ) -> None:
+        super().__init__(parent)
+        self.setObjectName("ticketForm")
+        self.ticket = ticket
+        self._save = save
+        self._clock = clock
+        self.errors: dict[str, QLabel] = {}
+
+        self.customer = QLabel(customer_label or ticket.customer_id)
+        self.call = QLabel(ticket.call_id or "—")
+        self.category = self._combo([c.value for c in Category], ticket.category)
+        self.priority = self._combo([p.value for p in Priority], ticket.priority)
+        self.product_model = QLineEdit(ticket.product_model)
+        self.product_serial = QLineEdit(ticket.product_serial)
+        self.purchase_date = QLineEdit(ticket.purchase_date)
+        self.purchase_date.setPlaceholderText("YYYY-MM-DD")
+        self.warranty = QLabel()
+        self.warranty.setObjectName("warranty")
+        self.fault_description = QPlainTextEdit(ticket.fault_description)
+        self.fault_description.setFixedHeight(90)
+        self.service_mode = self._combo([m.value for m in ServiceMode], ticket.service_mode)
+        self.assignee_group = self._combo(list(ASSIGNEE_GROUPS), ticket.assignee_group)
+        self.assignee_agent = QLineEdit(ticket.assignee_agent)
+        self.sla = QLabel()
+        self.sla.setObjectName("slaCountdown")
+        self.status = QLabel()
+        self.action = QComboBox()
+        self.note = QLineEdit()
+        self.history = QListWidget()
+        self.history.setObjectName("history")
+        self.linked = QLabel()
+        self.linked.setWordWrap(True)
+
+        form = QFormLayout()
+        form.setFieldGrowthPolicy(QFormLayout.FieldGrowthPolicy.AllNonFixedFieldsGrow)
+        self._labels: dict[str, QLabel] = {}
+        rows = (
+            ("customer_id", self.customer),
+            ("call_id", self.call),
+            ("category", self.category),
+            ("priority", self.priority),
+            ("product_model", self.product_model),
+            ("product_serial", self.product_serial),
+            ("purchase_date", self.purchase_date),
+            ("warranty_status", self.warranty),
+            ("fault_description", self.fault_description),
+            ("service_mode", self.service_mode),
+            ("assignee_group", self.assignee_group),
+            ("assignee_agent", self.assignee_agent),
+            ("sla", self.sla),
+            ("status", self.status),
+            ("action", self.action),
+            ("note", self.note),
+        )
+        for name, widget in rows:
+            label = QLabel()
+            self._labels[name] = label
+            form.addRow(label, self._with_error(name, widget))
+
+        self.buttons = QDialogButtonBox(
+            QDialogButtonBox.StandardButton.Save | QDialogButtonBox.StandardButton.Cancel
+        )
+        self.buttons.accepted.connect(self.submit)
+        self.buttons.rejected.connect(self.reject)
+
+        left = QVBoxLayout()
+        left.addLayout(form)
+        left.addWidget(self.buttons)
+        right = QVBoxLayout()
+        self.history_title = QLabel()
+        right.addWidget(self.history_title)
+        right.addWidget(self.history, 1)
+        self.knowledge = knowledge
+        if knowledge is not None:
+            knowledge.linkRequested.connect(self.link_article)
+            right.addWidget(knowledge, 2)
+        right.addWidget(self.linked)
+        outer = QHBoxLayout(self)
+        outer.addLayout(left, 3)
+        outer.addLayout(right, 2)
+
+        self.category.currentIndexChanged.connect(self._retranslate_actions)
+        self.product_model.textChanged.connect(self._update_warranty)
+        self.purchase_date.textChanged.connect(self._update_warranty)
+        self._timer = QTimer(self)
+        self._timer.timeout.connect(self._update_sla)
+        self._timer.start(1000)
+        self._retranslate()
+        self._refresh()
+
+    # -- building ------------------------------------------------------------------------------
+    def _combo(self, values: list[str], current: str) -> QComboBox:
+        combo = QComboBox()
+        for value in values:
+            combo.addItem(value, value)
+        index = combo.findData(current)
+        combo.setCurrentIndex(max(index, 0))
+        return combo
+
+    def _with_error(self, name: str, widget: QWidget) -> QWidget:
+        holder = QWidget()
+        layout = QHBoxLayout(holder)
+        layout.setContentsMargins(0, 0, 0, 0)
+        layout.addWidget(widget, 1)
+        error = QLabel()
+        error.setObjectName(f"error_{name}")
+        error.setStyleSheet("color: #b91c1c;")
+        error.setWordWrap(True)
+        error.setMaximumWidth(240)
+        error.hide()
+        layout.addWidget(error)
+        self.errors[name] = error
+        return holder
+
+    # -- texts ---------------------------------------------------------------------------------
+    def value_text(self, value: str) -> str:
+        names = {
+            "consultation": self.tr("Consultation"),
+            "fault": self.tr("Fault / repair"),
+            "complaint": self.tr("Complaint"),
+            "return": self.tr("Return / exchange"),
+            "suggestion": self.tr("Suggestion"),
+            "low": self.tr("Low"),
+            "normal": self.tr("Normal"),
+            "high": self.tr("High"),
+            "urgent": self.tr("Urgent"),
+            "phone": self.tr("Resolved by phone"),
+            "on_site": self.tr("On-site repair"),
+            "carry_in": self.tr("Carry-in"),
+            "mail_in": self.tr("Mail-in"),
+            "paid": self.tr("Paid service"),
+            "": self.tr("(none)"),
+            "L2-hotline": self.tr("Second line (hotline engineers)"),
+            "complaints": self.tr("Complaints desk"),
+            "field-service": self.tr("Field service"),
+            "returns": self.tr("Returns desk"),
+            "new": self.tr("New"),
+            "assigned": self.tr("Assigned"),
+            "in_progress": self.tr("In progress"),
+            "waiting_customer": self.tr("Waiting for customer"),
+            "resolved": self.tr("Resolved"),
+            "closed": self.tr("Closed"),
+            "recorded": self.tr("Recorded"),
+            "acknowledged": self.tr("Acknowledged"),
+            "investigating": self.tr("Investigating"),
+            "called_back": self.tr("Called back"),
+            "satisfaction_checked": self.tr("Satisfaction checked"),
+        }
+        return names.get(value, value)
+
+    def action_text(self, action: str) -> str:
+        names = {
+            "": self.tr("(no change)"),
+            "assign": self.tr("Hand off to second line"),
+            "start": self.tr("Start work"),
+            "wait_customer": self.tr("Wait for customer"),
+            "resume": self.tr("Resume"),
+            "resolve": self.tr("Resolve"),
+            "close": self.tr("Close"),
+            "reopen": self.tr("Reopen"),
+            "acknowledge": self.tr("Complaint: acknowledge"),
+            "investigate": self.tr("Complaint: investigate"),
+            "resolve_complaint": self.tr("Complaint: resolve"),
+            "call_back": self.tr("Complaint: call back"),
+            "satisfaction_check": self.tr("Complaint: satisfaction check"),
+            "create": self.tr("Created"),
+            "escalate": self.tr("Escalated to supervisor"),
+        }
+        return names.get(action, action)
+
+    def issue_text(self, issue: Issue) -> str:
+        required = {
+            "customer_id": self.tr("Link a customer first."),
+            "category": self.tr("Choose a category."),
+            "priority": self.tr("Choose a priority."),
+            "fault_description": self.tr("Describe the problem."),
+            "service_mode": self.tr("Choose a service mode."),
+            "product_model": self.tr("A fault ticket needs the product model."),
+            "assignee_group": self.tr("Choose the group to hand off to."),
+        }
+        if issue.code == "required":
+            return required.get(issue.field, self.tr("Required."))
+        if issue.code == "future":
+            return self.tr("The purchase date is in the future.")
+        if issue.code == "too_long":
+            return self.tr("Too long.")
+        if issue.field == "purchase_date":
+            return self.tr("Write the date as YYYY-MM-DD.")
+        return self.tr("Not a valid value.")
+
+    def _retranslate(self) -> None:
+        self.setWindowTitle(self.tr("Ticket %1").replace("%1", self.ticket.id))
+        labels = {
+            "customer_id": self.tr("Customer"),
+            "call_id": self.tr("Call"),
+            "category": self.tr("Category"),
+            "priority": self.tr("Priority"),
+            "product_model": self.tr("Product model"),
+            "product_serial": self.tr("Serial number"),
+            "purchase_date": self.tr("Purchase date"),
+            "warranty_status": self.tr("Warranty"),
+            "fault_description": self.tr("Fault description"),
+            "service_mode": self.tr("Service mode"),
+            "assignee_group": self.tr("Assignee group"),
+            "assignee_agent": self.tr("Assignee agent"),
+            "sla": self.tr("Hand-off SLA"),
+            "status": self.tr("Status"),
+            "action": self.tr("Next step"),
+            "note": self.tr("Note"),
+        }
+        for name, label in self._labels.items():
+            label.setText(labels[name])
+        for combo in (self.category, self.priority, self.service_mode, self.assignee_group):
+            for index in range(combo.count()):
+                combo.setItemText(index, self.value_text(combo.itemData(index)))
+        self.fault_description.setPlaceholderText(self.tr("What happens, since when, what was tried"))
+        self.note.setPlaceholderText(self.tr("Optional note for the history"))
+        self.history_title.setText(self.tr("History"))
+        self.buttons.button(QDialogButtonBox.StandardButton.Save).setText(self.tr("Save"))
+        self.buttons.button(QDialogButtonBox.StandardButton.Cancel).setText(self.tr("Cancel"))
+        self._refresh()
+
+    # -- state -> widgets ----------------------------------------------------------------------
+    def _refresh(self) -> None:
+        self.status.setText(self._status_text())
+        self._retranslate_actions()
+        self._update_warranty()
+        self._update_sla()
+        self.history.clear()
+        for entry in self.ticket.history:
+            when = entry.ts.astimezone().strftime("%Y-%m-%d %H:%M") if entry.ts else ""
+            change = self.value_text(entry.to_status) if entry.to_status else ""
+            line = f"{when}  {entry.who}  {self.action_text(entry.action)}"
+            if change and entry.action not in ("escalate",):
+                line += f" → {change}"
+            if entry.note:
+                line += f"  ({entry.note})"
+            self.history.addItem(line)
+        articles = ", ".join(self.ticket.kb_article_ids)
+        self.linked.setText(self.tr("Linked articles: %1").replace("%1", articles) if articles else "")
+
+    def _status_text(self) -> str:
+        text = self.value_text(self.ticket.status)
+        if self.ticket.complaint_stage:
+            text += " · " + self.value_text(self.ticket.complaint_stage)
+        return text
+
+    def _retranslate_actions(self) -> None:
+        probe = Ticket.from_dict({**self.ticket.to_dict(), "category": self.category.currentData()})
+        self.action.clear()
+        self.action.addItem(self.action_text(""), "")
+        for action in allowed_actions(probe):
+            self.action.addItem(self.action_text(action), action)
+
+    def _update_warranty(self) -> None:
+        result = warranty_for(self.product_model.text(), self.purchase_date.text(), self._clock().date())
+        if result.ends_on is None:
+            self.warranty.setText(self.tr("Unknown (no purchase date)"))
+            self.warranty.setStyleSheet("")
+        elif result.status.value == "in_warranty":
+            self.warranty.setText(self.tr("In warranty until %1").replace("%1", result.ends_on.isoformat()))
+            self.warranty.setStyleSheet("color: #15803d;")
+        else:
+            self.warranty.setText(
+                self.tr("Out of warranty since %1").replace("%1", result.ends_on.isoformat())
+            )
+            self.warranty.setStyleSheet("color: #b45309;")
+
+    def _update_sla(self) -> None:
+        state = sla_state(self.ticket, self._clock())
+        if state.state == "met":
+            text, style = self.tr("Handed off in time"), "color: #15803d;"
+        elif state.state == "none":
+            text, style = "—", ""
+        elif state.overdue:
+            text = self.tr("OVERDUE by %1 — escalated to supervisor").replace(
+                "%1", format_countdown(-state.remaining)
+            )
+            style = "color: white; background: #b91c1c; padding: 2px 6px; font-weight: bold;"
+        else:
+            text = self.tr("%1 left to hand off").replace("%1", format_countdown(state.remaining))
+            style = "color: #b45309; font-weight: bold;" if state.state == "due_soon" else ""
+        self.sla.setText(text)
+        self.sla.setStyleSheet(style)
+
+    # -- widgets -> state ----------------------------------------------------------------------
+    def collect(self) -> Ticket:
+        t = self.ticket
+        t.category = self.category.currentData()
+        if t.category == Category.COMPLAINT.value and not t.complaint_stage:
+            t.complaint_stage = "recorded"
+        t.priority = self.priority.currentData()
+        t.product_model = self.product_model.text().strip()
+        t.product_serial = self.product_serial.text().strip()
+        t.purchase_date = self.purchase_date.text().strip()
+        result = warranty_for(t.product_model, t.purchase_date, self._clock().date())
+        t.warranty_status = result.status.value
+        t.fault_description = self.fault_description.toPlainText().strip()
+        t.service_mode = self.service_mode.currentData()
+        t.assignee_group = self.assignee_group.currentData()
+        t.assignee_agent = self.assignee_agent.text().strip()
+        return t
+
+    def link_article(self, article_id: str) -> None:
+        if article_id and article_id not in self.ticket.kb_article_ids:
+            self.ticket.kb_article_ids.append(article_id)
+            self._refresh()
+
+    def show_issues(self, issues: list[Issue]) -> None:
+        for error in self.errors.values():
+            error.hide()
+        for issue in issues:
+            error = self.errors.get(issue.field) or self.errors.get("fault_description")
+            if error is not None and error.isHidden():
+                error.setText(self.issue_text(issue))
+                error.show()
+
+    def submit(self) -> None:
+        ticket = self.collect()
+        action = self.action.currentData() or ""
+        snapshot = ticket.to_dict()
+        try:
+            saved = self._save(ticket, action, self.note.text().strip())
+        except TransitionError as exc:
+            log.warning("ticket %s: %s", ticket.id, exc)
+            self.ticket = Ticket.from_dict(snapshot)
+            self.show_issues([Issue("status", "invalid", str(exc))])
+            return
+        except ValueError as exc:
+            issues = getattr(exc, "issues", None) or [Issue("fault_description", "invalid", str(exc))]
+            self.ticket = Ticket.from_dict(snapshot)
+            self.show_issues(issues)
+            return
+        self.ticket = saved
+        self.show_issues([])
+        self.saved.emit(saved)
+        self.accept()
+
+    def changeEvent(self, event: QEvent) -> None:
+        if event.type() == QEvent.Type.LanguageChange:
+            self._retranslate()
+        super().changeEvent(event)

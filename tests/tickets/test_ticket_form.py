@@ -1,0 +1,127 @@
+"""The ticket form through its widgets: required fields, messages in en and zh_CN, only valid
+workflow steps offered, warranty and SLA shown, saved offline (local record + outbox row)."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+import pytest
+from PySide6.QtCore import Qt
+from PySide6.QtWidgets import QDialogButtonBox
+
+from desktop.services.tickets import TicketService
+from desktop.views.ticket_form import TicketForm
+
+
+def _outbox(store) -> list[tuple[str, str]]:
+    return [tuple(r) for r in store._conn.execute("SELECT entity, entity_id FROM outbox ORDER BY rowid")]
+
+
+def _form(qtbot, store, clock, **kw):
+    service = TicketService(store, "1001", clock=clock)
+    ticket = service.draft("C0000001", call_id="call-1", **kw)
+    form = TicketForm(ticket, service.save, customer_label="张三 (C0000001)", clock=clock)
+    qtbot.addWidget(form)
+    form.show()
+    return service, form
+
+
+def _save(qtbot, form) -> None:
+    qtbot.mouseClick(form.buttons.button(QDialogButtonBox.StandardButton.Save), Qt.MouseButton.LeftButton)
+
+
+def _select(combo, value) -> None:
+    combo.setCurrentIndex(combo.findData(value))
+
+
+def test_required_fields_are_reported_next_to_the_fields_in_english(qtbot, store, clock):
+    _service, form = _form(qtbot, store, clock)
+    _select(form.category, "fault")
+    _save(qtbot, form)
+    assert form.isVisible()
+    assert form.errors["fault_description"].isVisible()
+    assert form.errors["fault_description"].text() == "Describe the problem."
+    assert form.errors["product_model"].text() == "A fault ticket needs the product model."
+    assert not form.errors["priority"].isVisible()
+    assert _outbox(store) == [] and store.local_records("ticket") == []
+
+
+def test_a_complete_ticket_is_saved_offline_with_a_history_entry(qtbot, store, clock):
+    service, form = _form(qtbot, store, clock)
+    _select(form.category, "fault")
+    qtbot.keyClicks(form.product_model, "AC-35GW")
+    qtbot.keyClicks(form.purchase_date, "2025-06-01")
+    assert form.warranty.text() == "In warranty until 2028-05-31"
+    form.fault_description.insertPlainText("不制冷，客户说卡号 ")  # QTest cannot type CJK
+    qtbot.keyClicks(form.fault_description, "4111 1111 1111 1111")
+    _select(form.service_mode, "on_site")
+    with qtbot.waitSignal(form.saved) as saved:
+        _save(qtbot, form)
+    ticket = saved.args[0]
+    assert not form.isVisible()
+    stored = store.local_record("ticket", ticket.id)
+    assert stored["call_id"] == "call-1" and stored["customer_id"] == "C0000001"
+    assert stored["warranty_status"] == "in_warranty" and stored["service_mode"] == "on_site"
+    assert "4111 1111" not in stored["fault_description"] and "[card ****1111]" in stored["fault_description"]
+    assert _outbox(store) == [("ticket", ticket.id)]
+    assert [h["action"] for h in stored["history"]] == ["create"]
+    assert service.list("mine")[0].id == ticket.id
+
+
+def test_only_valid_steps_are_offered_and_a_step_is_recorded(qtbot, store, clock):
+    service, form = _form(qtbot, store, clock)
+    offered = [form.action.itemData(i) for i in range(form.action.count())]
+    assert offered == ["", "assign", "resolve"]
+    form.fault_description.setPlainText("咨询保修")
+    _select(form.action, "assign")
+    _save(qtbot, form)
+    assert form.errors["assignee_group"].text() == "Choose the group to hand off to."
+    _select(form.assignee_group, "L2-hotline")
+    form.note.setText("转二线")
+    clock.now += timedelta(minutes=3)
+    with qtbot.waitSignal(form.saved):
+        _save(qtbot, form)
+    stored = service.get(form.ticket.id)
+    assert stored.status == "assigned"
+    last = stored.history[-1]
+    assert (last.who, last.action, last.note, last.ts) == ("1001", "assign", "转二线", clock.now)
+    reopened = TicketForm(stored, service.save, clock=clock)
+    qtbot.addWidget(reopened)
+    offered = [reopened.action.itemData(i) for i in range(reopened.action.count())]
+    assert offered == ["", "start", "resolve"]
+    assert reopened.history.count() == 2
+
+
+def test_complaint_offers_its_own_steps(qtbot, store, clock):
+    _service, form = _form(qtbot, store, clock, category="complaint")
+    offered = [form.action.itemData(i) for i in range(form.action.count())]
+    assert offered == ["", "assign", "acknowledge"]  # no resolve before the investigation
+    assert "Recorded" in form.status.text()
+
+
+def test_sla_countdown_and_overdue_flag(qtbot, store, clock):
+    _service, form = _form(qtbot, store, clock)
+    assert form.sla.text() == "15:00 left to hand off"
+    clock.now += timedelta(minutes=16)
+    form._update_sla()
+    assert form.sla.text() == "OVERDUE by 01:00 — escalated to supervisor"
+    assert "#b91c1c" in form.sla.styleSheet()
+
+
+@pytest.fixture
+def zh_cn(qapp):
+    from desktop.views.i18n import install_translator
+
+    install_translator(qapp, "zh_CN")
+    yield
+    install_translator(qapp, "en")
+
+
+def test_messages_in_chinese(qtbot, store, clock, zh_cn):
+    _service, form = _form(qtbot, store, clock)
+    _select(form.category, "fault")
+    _save(qtbot, form)
+    assert form.errors["fault_description"].text() == "请填写问题描述。"
+    assert form._labels["category"].text() == "类别"
+    assert form.category.currentText() == "故障/维修"
+    assert form.sla.text() == "距转交时限还剩 15:00"
