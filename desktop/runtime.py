@@ -14,6 +14,7 @@ from PySide6.QtCore import QCoreApplication
 
 from desktop.config import Settings
 from desktop.controller import DesktopController
+from desktop.cti.events import CtiEvent, PbxEvent, PbxEventKind
 from desktop.cti.listener import CtiListener
 from desktop.services.api import CentralApi, Session
 from desktop.services.handoff import HandoffServer
@@ -42,6 +43,7 @@ class DesktopRuntime:
     sync: PullSync | None = None
     _cancel_sync: asyncio.Event = field(default_factory=asyncio.Event)
     _background: set[asyncio.Task] = field(default_factory=set)
+    pbx_connected: bool | None = None  # None until a source reports its PBX link
 
     async def start(self, *, initial_sync: bool = True) -> None:
         from desktop.cache.store import CacheStore
@@ -91,7 +93,7 @@ class DesktopRuntime:
             host=self.settings.cti_host,
             port=self.settings.cti_port,
             token=self.cti_token,
-            on_event=self.screenpop.handle_event,
+            on_event=self._on_cti_event,
         )
         try:
             await self.listener.start()
@@ -116,6 +118,35 @@ class DesktopRuntime:
             self.listener = None
             return
         self.window.set_cti_state(True, f"{self.settings.cti_host}:{self.listener.port}")
+
+    def _on_cti_event(self, event: CtiEvent, source_agent: str | None) -> None:
+        if isinstance(event, PbxEvent):
+            self._on_pbx_link(event)
+            return
+        assert self.screenpop is not None
+        self.screenpop.handle_event(event, source_agent)
+
+    def _on_pbx_link(self, event: PbxEvent) -> None:
+        """The CTI source lost (or regained) its PBX: calls will not pop meanwhile, so say it."""
+        up = event.kind is PbxEventKind.CONNECTED
+        self.pbx_connected = up
+        detail = f"{self.settings.cti_host}:{self.listener.port if self.listener else ''}"
+        if up:
+            self.window.set_cti_state(True, detail)
+            self.window.show_banner(
+                QCoreApplication.translate("DesktopRuntime", "The telephone system is connected again."),
+                "info",
+            )
+        else:
+            log.warning("PBX disconnected: %s", event.detail)
+            self.window.set_cti_state(False, event.detail or detail)
+            self.window.show_banner(
+                QCoreApplication.translate(
+                    "DesktopRuntime",
+                    "PBX disconnected: calls will not pop until the telephone system is back. (%1)",
+                ).replace("%1", event.detail),
+                "error",
+            )
 
     def _on_handoff_pop(self, customer_id: str) -> None:
         assert self.controller is not None

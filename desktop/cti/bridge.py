@@ -27,6 +27,7 @@ import json
 import logging
 import os
 import random
+import time
 import tomllib
 from collections import deque
 from collections.abc import Callable
@@ -34,7 +35,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Protocol
 
-from desktop.cti.events import AgentEvent, CallEvent, CtiEvent, QueueEvent, to_wire
+from desktop.cti.events import AgentEvent, CallEvent, CtiEvent, PbxEvent, PbxEventKind, QueueEvent, to_wire
 from desktop.cti.framing import OVERSIZED, LineFramer
 
 log = logging.getLogger(__name__)
@@ -74,6 +75,12 @@ class PbxAdapter(Protocol):
 
 
 # ---- PBX adapters ------------------------------------------------------------------------------
+def pbx_link_event(state: str, detail: str) -> PbxEvent:
+    """A connector's on_state("connected"|"disconnected", detail) as the event desktops receive."""
+    kind = PbxEventKind.CONNECTED if state == "connected" else PbxEventKind.DISCONNECTED
+    return PbxEvent(kind, ts=time.time(), detail=detail[:256])
+
+
 class EslAdapter:
     """FreeSWITCH: commands map to uuid_kill / uuid_transfer / uuid_hold / originate / callcenter_config."""
 
@@ -81,10 +88,14 @@ class EslAdapter:
         self.client = client
         self.on_event: Callable[[CtiEvent], None] | None = None
         client.on_event = self._forward
+        client.on_state = self._link_state
 
     def _forward(self, event: CtiEvent) -> None:
         if self.on_event is not None:
             self.on_event(event)
+
+    def _link_state(self, state: str, detail: str) -> None:
+        self._forward(pbx_link_event(state, detail))
 
     async def run(self) -> None:
         await self.client.run()
@@ -126,10 +137,14 @@ class AmiAdapter:
         self.dial_context = dial_context
         self.on_event: Callable[[CtiEvent], None] | None = None
         client.on_event = self._forward
+        client.on_state = self._link_state
 
     def _forward(self, event: CtiEvent) -> None:
         if self.on_event is not None:
             self.on_event(event)
+
+    def _link_state(self, state: str, detail: str) -> None:
+        self._forward(pbx_link_event(state, detail))
 
     async def run(self) -> None:
         await self.client.run()
@@ -187,6 +202,7 @@ class DesktopLink:
         self._wakeup = asyncio.Event()
         self._writer: asyncio.StreamWriter | None = None
         self._closing = False
+        self.on_connected: Callable[[DesktopLink], None] | None = None
 
     def send(self, message: dict[str, Any]) -> None:
         """Queue one line; dropped (and counted) while the desktop is unreachable or far behind."""
@@ -237,6 +253,8 @@ class DesktopLink:
             leftover = await asyncio.wait_for(self._await_hello_ok(reader, framer), timeout=6.0)
             log.info("bridge: connected to %s", self.target.label)
             self.connected.set()
+            if self.on_connected is not None:
+                self.on_connected(self)
             pump = asyncio.get_running_loop().create_task(self._pump(writer))
             try:
                 self._handle_lines(leftover)
@@ -337,10 +355,19 @@ class CtiBridge:
         self.events_routed = 0
         self.events_unrouted = 0
         self._tasks: set[asyncio.Task[Any]] = set()
+        self.pbx_state: PbxEvent | None = None  # last link state, replayed to desktops that (re)connect
+        for link in self.links:
+            link.on_connected = self._on_desktop_connected
         pbx.on_event = self.route
+
+    def _on_desktop_connected(self, link: DesktopLink) -> None:
+        if self.pbx_state is not None:
+            link.send(to_wire(self.pbx_state))
 
     def route(self, event: CtiEvent) -> None:
         """Send one PBX event to the desktops it concerns."""
+        if isinstance(event, PbxEvent):
+            self.pbx_state = event
         wire = to_wire(event)
         sent = 0
         for link in self.links:
@@ -363,7 +390,7 @@ class CtiBridge:
             return target.supervisor or agent_matches(target.agent, event.agent)
         if isinstance(event, QueueEvent):
             return target.supervisor
-        return False
+        return isinstance(event, PbxEvent)  # every desktop must know when calls cannot pop
 
     def _on_command(self, link: DesktopLink, command: dict[str, Any]) -> None:
         task = asyncio.get_running_loop().create_task(self._run_command(link, command))

@@ -29,6 +29,11 @@ class QueueEventKind(StrEnum):
     STATS = "stats"  # a snapshot of the queue's figures (QueueParams, callcenter_config)
 
 
+class PbxEventKind(StrEnum):
+    CONNECTED = "connected"  # the bridge (or plug-in) has its PBX login: calls will pop
+    DISCONNECTED = "disconnected"  # the PBX link is down: the agent must be told calls will not pop
+
+
 class AgentEventKind(StrEnum):
     STATE = "state"  # device/availability state: ready, busy, ringing, unavailable, logged_out
     PAUSE = "pause"  # paused / unpaused, with a reason code
@@ -92,12 +97,29 @@ class AgentEvent:
         return f"agent.{self.kind.value}"
 
 
-CtiEvent = CallEvent | QueueEvent | AgentEvent
+@dataclass(frozen=True, slots=True)
+class PbxEvent:
+    """The state of the link between a CTI source and its PBX (not of the CTI socket itself)."""
+
+    family: ClassVar[str] = "pbx"
+    kind: PbxEventKind
+    ts: float
+    pbx: str = ""  # which PBX, e.g. "asterisk 127.0.0.1:5038"
+    detail: str = ""  # why, for the banner and the log
+    extra: dict[str, Any] = field(default_factory=dict, compare=False)
+
+    @property
+    def wire_type(self) -> str:
+        return f"pbx.{self.kind.value}"
+
+
+CtiEvent = CallEvent | QueueEvent | AgentEvent | PbxEvent
 
 _FAMILIES: dict[str, tuple[type, type[StrEnum]]] = {
     "call": (CallEvent, CallEventKind),
     "queue": (QueueEvent, QueueEventKind),
     "agent": (AgentEvent, AgentEventKind),
+    "pbx": (PbxEvent, PbxEventKind),
 }
 
 
@@ -140,7 +162,8 @@ def from_wire(obj: Any) -> CtiEvent:
         kwargs[f.name] = _checked(f.name, f.type, obj[f.name])
     if "ts" not in kwargs:
         raise EventDecodeError(f"{wire_type}: missing 'ts'")
-    for required in ("call_id",) if family == "call" else ("queue",) if family == "queue" else ("agent",):
+    required_fields = {"call": ("call_id",), "queue": ("queue",), "agent": ("agent",), "pbx": ()}
+    for required in required_fields[family]:
         if not kwargs.get(required):
             raise EventDecodeError(f"{wire_type}: missing '{required}'")
     return cls(**kwargs)

@@ -26,6 +26,7 @@ from desktop.cti.events import (
     CallEventKind,
     CtiEvent,
     EventDecodeError,
+    PbxEventKind,
     QueueEventKind,
     from_wire,
 )
@@ -40,6 +41,7 @@ EVENT_TYPES = frozenset(
     [f"call.{k.value}" for k in CallEventKind]
     + [f"queue.{k.value}" for k in QueueEventKind]
     + [f"agent.{k.value}" for k in AgentEventKind]
+    + [f"pbx.{k.value}" for k in PbxEventKind]
 )
 _READ_CHUNK = 32768  # bounds the work done per loop iteration (about 250 events)
 

@@ -123,9 +123,9 @@ async def test_events_reach_the_right_desktop_only(world) -> None:
     joins = [e for e, _ in desks["sup"].events if isinstance(e, QueueEvent) and e.kind is QueueEventKind.JOIN]
     assert [j.call_id for j in joins] == [SESSION]
     assert not any(isinstance(e, CallEvent) for e, _ in desks["sup"].events)
-    # 1002 hears nothing of a call offered to 1001
+    # 1002 hears nothing of a call offered to 1001 (only the PBX link state every desktop gets)
     await asyncio.sleep(0.1)
-    assert desks["1002"].events == []
+    assert desks["1002"].types() == ["pbx.connected"]
 
 
 async def test_short_agent_id_matches_and_commands_use_the_pbx_name(world) -> None:
@@ -170,6 +170,34 @@ async def test_pbx_drop_reconnects_and_events_flow_again(world) -> None:
     await asyncio.sleep(0.2)
     offer_call(fake, "1001@default")
     await desks["1001"].wait_until(lambda: "call.ringing" in desks["1001"].types())
+
+
+async def test_every_desktop_hears_when_the_pbx_link_drops_and_returns(world) -> None:
+    fake, desks, _ = world
+    for desk in desks.values():  # the link came up when the bridge started
+        await desk.wait_until(lambda d=desk: "pbx.connected" in d.types())
+    fake.drop_all()
+    for desk in desks.values():
+        await desk.wait_until(lambda d=desk: "pbx.disconnected" in d.types())
+        await desk.wait_until(lambda d=desk: d.types().count("pbx.connected") >= 2)
+    lost = next(e for e, _ in desks["1001"].events if e.wire_type == "pbx.disconnected")
+    assert lost.detail  # the banner says why
+
+
+async def test_a_desktop_that_connects_late_is_told_the_pbx_state(world) -> None:
+    _fake, desks, bridge = world
+    desk = desks["1002"]
+    port = desk.listener.port
+    await desk.listener.stop()
+    link = next(link for link in bridge.links if link.target.agent == "1002")
+    await asyncio.wait_for(_until(lambda: not link.connected.is_set()), 5)
+    fresh = Desktop("token-1002")
+    fresh.listener = CtiListener("127.0.0.1", port, token="token-1002", on_event=fresh._event)
+    await fresh.listener.start()
+    try:
+        await fresh.wait_until(lambda: "pbx.connected" in fresh.types())
+    finally:
+        await fresh.listener.stop()
 
 
 async def test_desktop_restart_is_reconnected(world) -> None:

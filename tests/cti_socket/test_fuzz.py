@@ -70,6 +70,7 @@ optional_fields = {
     "target": texts,
     "reason": texts,
     "state": texts,
+    "detail": texts,
     "position": st.integers(-5, 10**6),
     "wait_s": st.floats(0, 1e6),
     "paused": st.booleans(),
@@ -81,7 +82,7 @@ optional_fields = {
 def wire_events(draw) -> dict:
     wire_type = draw(st.sampled_from(sorted(EVENT_TYPES)))
     family = wire_type.split(".")[0]
-    required = {"call": "call_id", "queue": "queue", "agent": "agent"}[family]
+    required = {"call": "call_id", "queue": "queue", "agent": "agent", "pbx": "pbx"}[family]
     event = {
         "type": wire_type,
         "ts": draw(st.floats(0, 4e9)),

@@ -139,3 +139,15 @@ async def test_bad_lines_on_the_socket_do_not_stop_pops(desktop, seeded_central,
     stats = desktop.listener.stats
     assert stats.bad_json >= 1 and stats.oversized_lines >= 1
     writer.close()
+
+
+async def test_pbx_link_loss_is_shown_and_cleared(desktop, qtbot):
+    _reader, writer = await _cti_source(desktop.listener.port, desktop.cti_token)
+    _send(writer, {"type": "pbx.disconnected", "detail": "connection refused", "ts": 5.0})
+    await writer.drain()
+    await _wait(qtbot, lambda: desktop.pbx_connected is False)
+    assert any("connection refused" in text for text in desktop.window.banners.texts())
+    _send(writer, {"type": "pbx.connected", "ts": 6.0})
+    await writer.drain()
+    await _wait(qtbot, lambda: desktop.pbx_connected is True)
+    writer.close()
