@@ -30,6 +30,7 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 import central
 from central import auth, queries
 from central.db import make_engine
+from central.push import install_routes as install_push_routes
 from central.schemas import (
     ChangesResponse,
     CustomerDetailResponse,
@@ -318,4 +319,5 @@ def create_app(db_url: str) -> FastAPI:
         return Response(body.encode("utf-8"), media_type="application/json")
 
     install_ticket_routes(app, engine, Principal, ApiError, _ERRORS)
+    install_push_routes(app, engine, Principal, ApiError, _ERRORS)
     return app

@@ -23,6 +23,15 @@ from desktop.cache.rows import now_text
 
 OPS = ("upsert", "delete")
 
+# Entities without a cache table of their own: kept in `local_records` and accepted from the
+# change feed. Other modules may add theirs with `register_local_entity`.
+LOCAL_ENTITIES: set[str] = {"note", "ticket", "contact"}
+
+
+def register_local_entity(name: str) -> None:
+    """Let the pull store change-feed records of `name` in `local_records`."""
+    LOCAL_ENTITIES.add(name)
+
 
 class OutboxError(ValueError):
     """A write that cannot be queued (unknown op, payload not JSON-serialisable...)."""
@@ -210,8 +219,16 @@ def note_failure(conn: sqlite3.Connection, client_ids: list[str], error: str) ->
     )
 
 
-def add_conflict(conn: sqlite3.Connection, entry: OutboxEntry, server: dict | None, reason: str) -> int:
-    """Move a refused push to the agent's conflict list (the outbox row is removed)."""
+def add_conflict(
+    conn: sqlite3.Connection,
+    entry: OutboxEntry,
+    server: dict | None,
+    reason: str,
+    *,
+    remove_row: bool = True,
+) -> int:
+    """Move a refused push to the agent's conflict list (the outbox row is removed unless
+    `remove_row` is False). Returns the conflict id."""
     cursor = conn.execute(
         "INSERT INTO conflicts (outbox_id, entity, entity_id, local_payload, server_payload, reason,"
         " created_at, resolved_at) VALUES (?, ?, ?, ?, ?, ?, ?, NULL)",
@@ -225,7 +242,8 @@ def add_conflict(conn: sqlite3.Connection, entry: OutboxEntry, server: dict | No
             now_text(),
         ),
     )
-    remove(conn, entry.client_id)
+    if remove_row:
+        remove(conn, entry.client_id)
     return int(cursor.lastrowid or 0)
 
 
@@ -251,6 +269,32 @@ def conflicts(conn: sqlite3.Connection, *, include_resolved: bool = False) -> li
         )
         for row in conn.execute(sql)
     ]
+
+
+def merge_fields(base: dict | None, local: dict, server: dict | None) -> dict | None:
+    """Field-level three-way merge, or None when it is not safe.
+
+    Fields the agent changed (local vs base) and fields the server changed (server vs base)
+    must not overlap; the result is the server copy with the agent's changed fields on top.
+    No base (a create), no server copy (deleted there) or an overlap -> None (server wins).
+    `version` and `updated_at` are bookkeeping, never compared.
+    """
+    if base is None or server is None:
+        return None
+    ignored = {"version", "updated_at"}
+    keys = (set(base) | set(local) | set(server)) - ignored
+    mine = {k for k in keys if local.get(k) != base.get(k)}
+    theirs = {k for k in keys if server.get(k) != base.get(k)}
+    clash = {k for k in mine & theirs if local.get(k) != server.get(k)}
+    if clash:
+        return None
+    merged = {k: v for k, v in server.items() if k not in ignored}
+    for key in mine:
+        if key in local:
+            merged[key] = local[key]
+        else:
+            merged.pop(key, None)
+    return merged
 
 
 def resolve_conflict(conn: sqlite3.Connection, conflict_id: int) -> None:

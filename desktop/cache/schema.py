@@ -163,6 +163,18 @@ class LocalRecordRow(Base):
     updated_at: Mapped[str] = mapped_column(String, nullable=False)
 
 
+class ServerCopyRow(Base):
+    """Migration 0003: the newest server copy (data NULL: deleted) of a record the pull held back
+    because it has outbox rows; applied when the last of them is answered."""
+
+    __tablename__ = "server_copies"
+
+    entity: Mapped[str] = mapped_column(String, primary_key=True)
+    id: Mapped[str] = mapped_column(String, primary_key=True)
+    version: Mapped[int] = mapped_column(Integer, nullable=False)
+    data: Mapped[dict | None] = mapped_column(JSON, nullable=True)
+
+
 class ConflictRow(Base):
     """A push the server refused because its copy moved on; the agent sees and resolves these."""
 

@@ -129,12 +129,25 @@ class ApplyReport:
 
 
 @dataclass(frozen=True, slots=True)
+class PushReport:
+    """What one push's answers did: rows `applied`, `merged` (re-queued after a field merge),
+    `conflict` (server won, listed), `rejected` (listed), `unanswered` (still queued)."""
+
+    applied: int = 0
+    merged: int = 0
+    conflict: int = 0
+    rejected: int = 0
+    unanswered: int = 0
+
+
+@dataclass(frozen=True, slots=True)
 class _Change:
     seq: int
     entity: str
     record_id: str
     op: str
     data: dict[str, Any] | None
+    version: int | None = None
 
 
 def _parse_change(change: object) -> _Change:
@@ -144,23 +157,29 @@ def _parse_change(change: object) -> _Change:
     if isinstance(seq, bool) or not isinstance(seq, int) or seq < 0:
         raise rows.BadRecord(f"change 'seq' must be a non-negative whole number, got {seq!r}")
     entity = change.get("entity")
-    if not isinstance(entity, str) or (entity != "customer" and entity not in _DETAIL_TABLES):
+    if not isinstance(entity, str) or (
+        entity != "customer" and entity not in _DETAIL_TABLES and entity not in outbox.LOCAL_ENTITIES
+    ):
         raise rows.BadRecord(f"unknown entity {entity!r}")
     record_id = change.get("id")
     if not isinstance(record_id, str) or not record_id:
         raise rows.BadRecord(f"change 'id' must be non-empty text, got {record_id!r}")
     op = change.get("op")
     data = change.get("data")
+    version = change.get("version")
+    if isinstance(version, bool) or not isinstance(version, int):
+        version = None
     if op == "delete":
-        return _Change(seq, entity, record_id, op, None)
+        return _Change(seq, entity, record_id, op, None, version)
     if op != "upsert":
         raise rows.BadRecord(f"unknown op {op!r}")
     if not isinstance(data, dict):
         raise rows.BadRecord("upsert without a data object")
-    version = change.get("version")
-    if "version" not in data and isinstance(version, int) and not isinstance(version, bool):
+    if "version" not in data and version is not None:
         data = {**data, "version": version}
-    return _Change(seq, entity, record_id, op, data)
+    if version is None and isinstance(data.get("version"), int) and not isinstance(data["version"], bool):
+        version = data["version"]
+    return _Change(seq, entity, record_id, op, data, version)
 
 
 def _chunks(items: Sequence[Any], size: int = _CHUNK) -> Iterable[Sequence[Any]]:
@@ -395,31 +414,45 @@ class CacheStore:
             latest[(change.entity, change.record_id)] = change
         applied = (len(changes) if isinstance(changes, list) else 0) - skipped
 
-        customer_upserts: list[tuple[tuple, list[tuple]]] = []
-        customer_deletes: list[str] = []
-        detail_upserts: dict[str, list[tuple]] = {e: [] for e in _DETAIL_TABLES}
-        detail_deletes: dict[str, list[str]] = {e: [] for e in _DETAIL_TABLES}
-        for change in latest.values():
-            if change.op == "delete":
-                (customer_deletes if change.entity == "customer" else detail_deletes[change.entity]).append(
-                    change.record_id
-                )
-                continue
-            try:
-                if change.entity == "customer":
-                    customer_upserts.append(rows.customer_rows(change.data, change.record_id))
-                else:
-                    detail_upserts[change.entity].append(
-                        _DETAIL_TABLES[change.entity].to_row(change.data, change.record_id)
-                    )
-            except rows.BadRecord as exc:
-                skipped += 1
-                applied -= 1
-                log.warning(
-                    "sync: %s %s (seq %d) skipped: %s", change.entity, change.record_id, change.seq, exc
-                )
-
         with self._transaction():
+            # Read inside the write transaction: a local write committed a moment ago must not
+            # be overwritten by the server's older copy.
+            held = self._pending_keys() if latest else set()
+            generic_upserts: list[tuple[str, str, dict, int | None]] = []
+            generic_deletes: list[tuple[str, str]] = []
+            customer_upserts: list[tuple[tuple, list[tuple]]] = []
+            customer_deletes: list[str] = []
+            detail_upserts: dict[str, list[tuple]] = {e: [] for e in _DETAIL_TABLES}
+            detail_deletes: dict[str, list[str]] = {e: [] for e in _DETAIL_TABLES}
+            for change in latest.values():
+                if (change.entity, change.record_id) in held:
+                    self._hold_server_copy(change)
+                    continue
+                if change.entity in outbox.LOCAL_ENTITIES:
+                    if change.op == "delete":
+                        generic_deletes.append((change.entity, change.record_id))
+                    else:
+                        generic_upserts.append((change.entity, change.record_id, change.data, change.version))
+                    continue
+                if change.op == "delete":
+                    (
+                        customer_deletes if change.entity == "customer" else detail_deletes[change.entity]
+                    ).append(change.record_id)
+                    continue
+                try:
+                    if change.entity == "customer":
+                        customer_upserts.append(rows.customer_rows(change.data, change.record_id))
+                    else:
+                        detail_upserts[change.entity].append(
+                            _DETAIL_TABLES[change.entity].to_row(change.data, change.record_id)
+                        )
+                except rows.BadRecord as exc:
+                    skipped += 1
+                    applied -= 1
+                    log.warning(
+                        "sync: %s %s (seq %d) skipped: %s", change.entity, change.record_id, change.seq, exc
+                    )
+
             if customer_deletes:
                 self._delete_customers(customer_deletes)
             self._upsert_customers(customer_upserts)
@@ -430,6 +463,12 @@ class CacheStore:
                     )
                 if detail_upserts[entity]:
                     self._conn.executemany(_DETAIL_UPSERT[entity], detail_upserts[entity])
+            if generic_deletes:
+                self._conn.executemany(
+                    "DELETE FROM local_records WHERE entity = ? AND id = ?", generic_deletes
+                )
+            if generic_upserts:
+                self._upsert_local_records(generic_upserts)
             last_seq = max(self._last_seq(), max_seq)
             self._set_state("last_seq", str(last_seq))
             if feed_complete:
@@ -510,12 +549,208 @@ class CacheStore:
         self._conn.executemany(
             "INSERT INTO local_records (entity, id, data, version, updated_at) VALUES (?, ?, ?, ?, ?)"
             " ON CONFLICT(entity, id) DO UPDATE SET data = excluded.data, version = excluded.version,"
-            " updated_at = excluded.updated_at",
+            " updated_at = excluded.updated_at WHERE local_records.version IS NULL"
+            " OR excluded.version IS NULL OR excluded.version >= local_records.version",
             [
                 (entity, entity_id, json.dumps(data, ensure_ascii=False), version, rows.now_text())
                 for entity, entity_id, data, version in items
             ],
         )
+
+    def _pending_keys(self) -> set[tuple[str, str]]:
+        return set(self._conn.execute("SELECT DISTINCT entity, entity_id FROM outbox"))
+
+    def _hold_server_copy(self, change: _Change) -> None:
+        """Keep the server's copy of a record with pending local edits (newest version wins)."""
+        self._conn.execute(
+            "INSERT INTO server_copies (entity, id, version, data) VALUES (?, ?, ?, ?)"
+            " ON CONFLICT(entity, id) DO UPDATE SET version = excluded.version, data = excluded.data"
+            " WHERE excluded.version >= server_copies.version",
+            (
+                change.entity,
+                change.record_id,
+                change.version or 0,
+                None if change.data is None else json.dumps(change.data, ensure_ascii=False),
+            ),
+        )
+
+    def _settle(self, entity: str, entity_id: str, candidates: list[tuple[int, dict | None]]) -> None:
+        """The record has no outbox rows left: make the cache hold the newest server copy known
+        (from push results and copies the pull held back). Without any, the local copy stays."""
+        if outbox.has_pending(self._conn, entity, entity_id):
+            return
+        row = self._conn.execute(
+            "SELECT version, data FROM server_copies WHERE entity = ? AND id = ?", (entity, entity_id)
+        ).fetchone()
+        if row is not None:
+            candidates = [*candidates, (row[0], None if row[1] is None else json.loads(row[1]))]
+            self._conn.execute("DELETE FROM server_copies WHERE entity = ? AND id = ?", (entity, entity_id))
+        if not candidates:
+            return
+        version, data = max(candidates, key=lambda item: item[0])
+        if data is None:
+            self._store_local(entity, {"id": entity_id}, "delete", None)
+        else:
+            self._store_server_copy(entity, {**data, "id": entity_id}, version)
+
+    def _store_server_copy(self, entity: str, record: dict, version: int) -> None:
+        record = {**record, "version": version}
+        try:
+            if entity == "customer":
+                self._conn.execute("UPDATE customers SET version = -1 WHERE id = ?", (record["id"],))
+                self._upsert_customers([rows.customer_rows(record)])
+            elif entity in _DETAIL_TABLES:
+                self._conn.execute(_DETAIL_UPSERT[entity], _DETAIL_TABLES[entity].to_row(record))
+            else:
+                self._conn.execute(
+                    "DELETE FROM local_records WHERE entity = ? AND id = ?", (entity, record["id"])
+                )
+                self._upsert_local_records([(entity, record["id"], record, version)])
+        except rows.BadRecord as exc:
+            log.warning("push: server copy of %s %s not stored: %s", entity, record.get("id"), exc)
+
+    def _set_cached_version(self, entity: str, entity_id: str, version: int) -> None:
+        if entity == "customer":
+            self._conn.execute(
+                "UPDATE customers SET version = ? WHERE id = ? AND version < ?", (version, entity_id, version)
+            )
+        elif entity in _DETAIL_TABLES:
+            self._conn.execute(
+                f"UPDATE {_DETAIL_TABLES[entity].table} SET version = ? WHERE id = ? AND version < ?",
+                (version, entity_id, version),
+            )
+        else:
+            self._conn.execute(
+                "UPDATE local_records SET version = ? WHERE entity = ? AND id = ?"
+                " AND (version IS NULL OR version < ?)",
+                (version, entity, entity_id, version),
+            )
+
+    def next_push_batch(self, limit: int) -> list[outbox.OutboxEntry]:
+        return outbox.next_batch(self._conn, limit)
+
+    def note_push_failure(self, client_ids: list[str], error: str) -> None:
+        with self._transaction():
+            outbox.note_failure(self._conn, client_ids, error)
+
+    def apply_push_results(self, entries: list[outbox.OutboxEntry], results: object) -> PushReport:
+        """Record the server's answers to one push in ONE transaction (see docs/sync-protocol.md).
+
+        A crash before COMMIT leaves every row queued; resending gets the same answers from the
+        server (client_id replay), so applying them again is safe. Rows without a usable answer
+        stay queued. Entries no longer in the outbox are ignored."""
+        answers: dict[str, dict] = {}
+        for result in results if isinstance(results, list) else []:
+            if isinstance(result, dict) and isinstance(result.get("client_id"), str):
+                answers[result["client_id"]] = result
+        counts = dict.fromkeys(("applied", "merged", "conflict", "rejected", "unanswered"), 0)
+        with self._transaction():
+            for entry in entries:
+                still_queued = self._conn.execute(
+                    "SELECT 1 FROM outbox WHERE id = ?", (entry.client_id,)
+                ).fetchone()
+                if still_queued is None:
+                    continue
+                answer = answers.get(entry.client_id)
+                status = answer.get("status") if answer else None
+                if status not in ("applied", "conflict", "rejected"):
+                    counts["unanswered"] += 1
+                    if answer is not None:
+                        log.warning("push: unusable answer for %s: %r", entry.client_id, answer)
+                    continue
+                counts[self._apply_answer(entry, status, answer)] += 1
+        return PushReport(**counts)
+
+    def _apply_answer(self, entry: outbox.OutboxEntry, status: str, answer: dict) -> str:
+        version = answer.get("version")
+        version = version if isinstance(version, int) and not isinstance(version, bool) else None
+        server = answer.get("server") if isinstance(answer.get("server"), dict) else None
+        key = (entry.entity, entry.entity_id)
+        if status == "applied":
+            outbox.remove(self._conn, entry.client_id)
+            if version is not None:
+                self._set_cached_version(*key, version)
+            outbox.rebase(self._conn, *key, version, server or entry.payload)
+            if version is not None:
+                self._settle(*key, [(version, server if entry.op == "upsert" else None)])
+            return "applied"
+        if status == "rejected":
+            field = answer.get("field")
+            message = str(answer.get("message") or "refused")[:500]
+            reason = f"rejected: {field}: {message}" if field else f"rejected: {message}"
+            outbox.add_conflict(self._conn, entry, server, reason)
+            self._settle(*key, [(version or 0, server)] if server is not None or version else [])
+            if server is None and version is None and not outbox.has_pending(self._conn, *key):
+                self._store_local(entry.entity, {"id": entry.entity_id}, "delete", None)
+            return "rejected"
+        # conflict: everything still queued for this record is judged together.
+        later = [e for e in outbox.pending(self._conn) if (e.entity, e.entity_id) == key]
+        latest = later[-1] if later else entry
+        merged = None
+        if all(e.op == "upsert" for e in later):
+            merged = outbox.merge_fields(entry.base_payload, latest.payload, server)
+        if merged is not None:
+            new_id = outbox.new_id()
+            for other in later:
+                self._audit(other, server, f"merged into {new_id}")
+            self._conn.execute(
+                "UPDATE outbox SET id = ?, payload = ?, base_version = ?, base_payload = ?, last_error = NULL"
+                " WHERE id = ?",
+                (
+                    new_id,
+                    json.dumps(merged, ensure_ascii=False),
+                    version,
+                    json.dumps(server, ensure_ascii=False),
+                    entry.client_id,
+                ),
+            )
+            self._conn.executemany(
+                "DELETE FROM outbox WHERE id = ?",
+                [(e.client_id,) for e in later if e is not entry and e.client_id != entry.client_id],
+            )
+            self._store_local(entry.entity, merged, "upsert", version)
+            return "merged"
+        listed = outbox.add_conflict(self._conn, latest, server, "conflict: changed on the server")
+        for other in later:
+            if other.client_id != latest.client_id:
+                self._audit(other, server, f"superseded by conflict #{listed}")
+                outbox.remove(self._conn, other.client_id)
+        self._settle(*key, [(version or 0, server)])
+        return "conflict"
+
+    def _audit(self, entry: outbox.OutboxEntry, server: dict | None, reason: str) -> None:
+        """A resolved entry in the conflict table: the trail of a write merged or superseded."""
+        conflict_id = outbox.add_conflict(self._conn, entry, server, reason, remove_row=False)
+        outbox.resolve_conflict(self._conn, conflict_id)
+
+    def reapply_conflict(self, conflict_id: int) -> str | None:
+        """The agent re-applies their copy: it is queued again on the server's current version
+        (the record's cached version) and the conflict is marked resolved. Returns the outbox id."""
+        with self._transaction():
+            found = [c for c in outbox.conflicts(self._conn) if c.id == conflict_id]
+            if not found:
+                return None
+            conflict = found[0]
+            before, cached_version = self._cached_record(conflict.entity, conflict.entity_id)
+            server_version = conflict.server.get("version") if conflict.server else None
+            base_version = cached_version if cached_version is not None else server_version
+            op = "upsert"
+            self._store_local(conflict.entity, conflict.local, op, cached_version)
+            outbox.resolve_conflict(self._conn, conflict_id)
+            return outbox.enqueue(
+                self._conn,
+                conflict.entity,
+                conflict.entity_id,
+                op,
+                conflict.local,
+                base_version if before is not None else None,
+                base_payload=before,
+            )
+
+    def dismiss_conflict(self, conflict_id: int) -> None:
+        """The agent keeps the server's copy: the conflict is marked resolved."""
+        with self._transaction():
+            outbox.resolve_conflict(self._conn, conflict_id)
 
     def local_records(self, entity: str) -> list[dict]:
         """Every cached record of a generic entity (ticket, contact, note...), oldest write first.

@@ -287,6 +287,18 @@ class CentralApi:
             parsed_time = None
         return ChangePage(changes, next_since, has_more, max(0, remaining), parsed_time)
 
+    async def push(self, mutations: list[dict[str, Any]], idempotency_key: str) -> dict[str, Any]:
+        """POST /sync/push (docs/central-api.md "Push"). Retries reuse `idempotency_key`, so a
+        retried request whose first attempt did land is answered from the server's store."""
+        body = await self._request(
+            "POST",
+            "/api/v1/sync/push",
+            json_body={"mutations": mutations},
+            extra_headers={"Idempotency-Key": idempotency_key},
+        )
+        _require(body.get("results"), list, "'results'")
+        return body
+
     # ---- transport -------------------------------------------------------------------------
 
     async def _request(
@@ -297,11 +309,14 @@ class CentralApi:
         params: dict[str, Any] | None = None,
         json_body: Any = None,
         auth: bool = True,
+        extra_headers: dict[str, str] | None = None,
     ) -> dict[str, Any]:
         attempt = 0
         refreshed = False
         while True:
             headers = {"Authorization": f"Bearer {self.token}"} if auth and self.token else {}
+            if extra_headers:
+                headers.update(extra_headers)
             try:
                 response = await self._client.request(
                     method, path, params=params, json=json_body, headers=headers

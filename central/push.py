@@ -1,0 +1,358 @@
+"""POST /api/v1/sync/push: local writes from desktops (contract: docs/central-api.md "Push").
+
+Each mutation is applied in its OWN transaction through `central.writes` (so it gets a version
+and a change-feed seq like any other write). Exactly-once is kept by two stores:
+
+- `push_results`: every mutation's `client_id` with its result, written in the same transaction
+  as the write. A known `client_id` is answered from here and never applied again.
+- `idempotency_keys`: the whole response per `Idempotency-Key`; a replayed key gets it back.
+
+Entities are pluggable: `register_entity(name, table, validate)` adds one (other modules
+register "ticket" and "contact"; this module registers "customer" and "note").
+"""
+
+import logging
+import re
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from typing import Annotated, Any
+
+import sqlalchemy as sa
+from fastapi import FastAPI, Header
+from fastapi.responses import JSONResponse
+from pydantic import BaseModel, Field
+from sqlalchemy.engine import Connection, Engine
+
+from central import writes
+from central.schemas import ErrorResponse
+from central.tables import ENTITY_TABLES, change_log, customers, idempotency_keys, notes, push_results
+from desktop.domain.models import Tier, format_ts, parse_ts
+from desktop.domain.phone import normalize
+
+log = logging.getLogger(__name__)
+
+Validator = Callable[[dict[str, Any]], list[tuple[str, str]]]
+Preparer = Callable[[dict[str, Any]], dict[str, Any]]
+
+MAX_MUTATIONS = 500
+_CONTROL = re.compile(r"[\x00-\x1f]")
+
+
+@dataclass(frozen=True, slots=True)
+class _Entity:
+    name: str
+    table: sa.Table
+    validate: Validator
+    prepare: Preparer | None
+    id_width: int
+
+
+_REGISTRY: dict[str, _Entity] = {}
+
+
+def register_entity(
+    name: str, table: sa.Table, validate: Validator, *, prepare: Preparer | None = None
+) -> None:
+    """Make `name` pushable. `validate(record)` returns (field, message) pairs, empty if valid;
+    `prepare(record)` (optional) normalises a valid record before it is written. The table
+    also becomes the entity's record table for `central.writes` and the change feed."""
+    width = getattr(table.c.id.type, "length", None) or 64
+    _REGISTRY[name] = _Entity(name, table, validate, prepare, width)
+    ENTITY_TABLES.setdefault(name, table)
+
+
+def registered_entities() -> list[str]:
+    return sorted(_REGISTRY)
+
+
+# ---- validators ----------------------------------------------------------------------------
+
+
+def _text(record: dict, key: str, *, max_len: int, required: bool) -> list[tuple[str, str]]:
+    value = record.get(key)
+    if value is None or value == "":
+        return [(key, f"{key} is required")] if required else []
+    if not isinstance(value, str):
+        return [(key, f"{key} must be text")]
+    if len(value) > max_len:
+        return [(key, f"{key} is longer than {max_len} characters")]
+    if required and not value.strip():
+        return [(key, f"{key} is required")]
+    return []
+
+
+def _timestamp(record: dict, key: str) -> list[tuple[str, str]]:
+    value = record.get(key)
+    if value is None:
+        return []
+    try:
+        if not isinstance(value, str):
+            raise TypeError(key)
+        parse_ts(value)
+    except (TypeError, ValueError):
+        return [(key, f"{key} must be an ISO 8601 time")]
+    return []
+
+
+def validate_customer(record: dict[str, Any]) -> list[tuple[str, str]]:
+    errors = _text(record, "name", max_len=64, required=True)
+    if isinstance(record.get("name"), str) and _CONTROL.search(record["name"]):
+        errors.append(("name", "name must not contain control characters"))
+    for key, width in (("email", 128), ("shop_member_id", 32), ("city", 32), ("membership_level", 32)):
+        errors += _text(record, key, max_len=width, required=False)
+    tier = record.get("tier", Tier.ORDINARY.value)
+    if tier not in {t.value for t in Tier}:
+        errors.append(("tier", f"tier must be one of {sorted(t.value for t in Tier)}"))
+    for key in ("points_balance", "lifetime_value_fen"):
+        value = record.get(key, 0)
+        if isinstance(value, bool) or not isinstance(value, int) or abs(value) > 2**53:
+            errors.append((key, f"{key} must be a whole number"))
+    churn = record.get("churn_risk", 0.0)
+    if isinstance(churn, bool) or not isinstance(churn, int | float) or not 0.0 <= churn <= 1.0:
+        errors.append(("churn_risk", "churn_risk must be a number from 0 to 1"))
+    for key in ("tags", "churn_reasons"):
+        value = record.get(key, [])
+        if not isinstance(value, list) or not all(isinstance(v, str) and len(v) <= 64 for v in value):
+            errors.append((key, f"{key} must be a list of short texts"))
+    phones = record.get("phones", [])
+    if not isinstance(phones, list) or len(phones) > 20:
+        errors.append(("phones", "phones must be a list of at most 20 numbers"))
+    else:
+        for phone in phones:
+            raw = phone.get("e164") if isinstance(phone, dict) else None
+            if not isinstance(raw, str) or normalize(raw) is None:
+                errors.append(("phones", f"not a usable phone number: {raw!r}"))
+                break
+            for key, width in (("kind", 16), ("label", 32)):
+                errors += [("phones", msg) for _, msg in _text(phone, key, max_len=width, required=False)]
+    for key in ("created_at", "updated_at"):
+        errors += _timestamp(record, key)
+    return errors
+
+
+def prepare_customer(record: dict[str, Any]) -> dict[str, Any]:
+    """Phones to E.164 (duplicates dropped), so lookups by number find the new customer."""
+    phones, seen = [], set()
+    for phone in record.get("phones") or []:
+        e164 = normalize(phone["e164"])
+        if e164 and e164 not in seen:
+            seen.add(e164)
+            phones.append({**phone, "e164": e164})
+    return {**record, "phones": phones}
+
+
+def validate_note(record: dict[str, Any]) -> list[tuple[str, str]]:
+    errors = _text(record, "customer_id", max_len=16, required=True)
+    errors += _text(record, "text", max_len=4000, required=True)
+    errors += _text(record, "author", max_len=64, required=False)
+    errors += _timestamp(record, "created_at")
+    return errors
+
+
+register_entity("customer", customers, validate_customer, prepare=prepare_customer)
+register_entity("note", notes, validate_note)
+
+
+# ---- applying a push -----------------------------------------------------------------------
+
+
+def _result(
+    client_id: str,
+    status: str,
+    *,
+    version: int | None = None,
+    seq: int | None = None,
+    server: dict | None = None,
+    message: str = "",
+    field: str | None = None,
+) -> dict[str, Any]:
+    return {
+        "client_id": client_id,
+        "status": status,
+        "version": version,
+        "seq": seq,
+        "server": server,
+        "message": message,
+        "field": field,
+    }
+
+
+def _live(conn: Connection, entity: str, entity_id: str) -> tuple[dict | None, int | None, int | None]:
+    """(server copy or None if absent/deleted, its version, its seq) from the change log."""
+    row = conn.execute(
+        sa.select(change_log.c.op, change_log.c.version, change_log.c.seq, change_log.c.data).where(
+            change_log.c.entity == entity, change_log.c.entity_id == entity_id
+        )
+    ).first()
+    if row is None:
+        return None, None, None
+    if row.op == "delete":
+        return None, row.version, row.seq
+    data = dict(row.data or {})
+    data["version"] = row.version
+    return data, row.version, row.seq
+
+
+def _check_shape(mutation: dict[str, Any]) -> tuple[str, str] | None:
+    """(field, message) if the mutation itself (not its record) is unusable."""
+    entity = _REGISTRY.get(mutation.get("entity", ""))
+    if entity is None:
+        return "entity", f"unknown entity {mutation.get('entity')!r}; expected one of {registered_entities()}"
+    if mutation.get("op") not in ("upsert", "delete"):
+        return "op", f"op must be 'upsert' or 'delete', got {mutation.get('op')!r}"
+    record_id = mutation.get("id")
+    if not isinstance(record_id, str) or not record_id or len(record_id) > entity.id_width:
+        return "id", f"id must be 1..{entity.id_width} characters"
+    if _CONTROL.search(record_id):
+        return "id", "id must not contain control characters"
+    if mutation["op"] == "upsert":
+        data = mutation.get("data")
+        if not isinstance(data, dict):
+            return "data", "an upsert needs the record in 'data'"
+        if data.get("id", record_id) != record_id:
+            return "id", "data.id differs from the mutation id"
+    return None
+
+
+def _apply_one(conn: Connection, mutation: dict[str, Any]) -> dict[str, Any]:
+    client_id = mutation["client_id"]
+    entity_name, record_id, op = mutation["entity"], mutation["id"], mutation["op"]
+    entity = _REGISTRY[entity_name]
+    base_version = mutation.get("base_version")
+    server, version, _seq = _live(conn, entity_name, record_id)
+    if op == "delete":
+        if server is None:
+            return _result(client_id, "applied", message="already deleted")
+        if base_version != version:
+            return _result(client_id, "conflict", server=server, version=version, message="record changed")
+    elif server is not None and base_version != version:
+        message = "record already exists" if base_version is None else "record changed on the server"
+        return _result(client_id, "conflict", server=server, version=version, message=message)
+    elif server is None and base_version is not None:
+        return _result(client_id, "conflict", server=None, message="record was deleted on the server")
+    if op == "delete":
+        versions = writes.delete_records(conn, entity_name, [record_id])
+        _, new_version, new_seq = _live(conn, entity_name, record_id)
+        return _result(client_id, "applied", version=versions.get(record_id, new_version), seq=new_seq)
+    data = {**mutation["data"], "id": record_id}
+    errors = entity.validate(data)
+    if errors:
+        field, message = errors[0]
+        return _result(client_id, "rejected", server=server, version=version, message=message, field=field)
+    if entity.prepare is not None:
+        data = entity.prepare(data)
+    writes.write_records(conn, entity_name, [data])
+    stored, new_version, new_seq = _live(conn, entity_name, record_id)
+    return _result(client_id, "applied", version=new_version, seq=new_seq, server=stored)
+
+
+def _lock(conn: Connection) -> None:
+    """Take the writers' lock before reading push_results, so two concurrent pushes of the same
+    client_id cannot both miss it (same lock as central.writes)."""
+    writes._lock_writers(conn)
+
+
+def apply_mutation(engine: Engine, mutation: dict[str, Any]) -> dict[str, Any]:
+    """Apply one mutation in its own transaction; a known client_id returns its stored result."""
+    client_id = mutation["client_id"]
+    problem = _check_shape(mutation)
+    try:
+        with engine.begin() as conn:
+            _lock(conn)
+            stored = conn.execute(
+                sa.select(push_results.c.result).where(push_results.c.client_id == client_id)
+            ).scalar_one_or_none()
+            if stored is not None:
+                return stored
+            if problem is not None:
+                result = _result(client_id, "rejected", message=problem[1], field=problem[0])
+            else:
+                result = _apply_one(conn, mutation)
+            conn.execute(
+                push_results.insert().values(client_id=client_id, result=result, created_at=datetime.now(UTC))
+            )
+            return result
+    except (ValueError, TypeError, sa.exc.IntegrityError, sa.exc.DataError) as exc:
+        # The record could not be written (e.g. a value the table refuses): refuse it for good.
+        log.warning("push: %s %s rejected: %s", mutation.get("entity"), mutation.get("id"), exc)
+        result = _result(client_id, "rejected", message=f"record refused by the server: {exc}"[:300])
+        with engine.begin() as conn:
+            _lock(conn)
+            conn.execute(
+                push_results.insert().values(client_id=client_id, result=result, created_at=datetime.now(UTC))
+            )
+        return result
+
+
+def stored_response(engine: Engine, key: str) -> dict[str, Any] | None:
+    with engine.connect() as conn:
+        return conn.execute(
+            sa.select(idempotency_keys.c.response).where(idempotency_keys.c.key == key)
+        ).scalar_one_or_none()
+
+
+def push(engine: Engine, key: str, mutations: list[dict[str, Any]]) -> tuple[dict[str, Any], bool]:
+    """(response, replayed). A known key returns the stored response and applies nothing."""
+    stored = stored_response(engine, key)
+    if stored is not None:
+        return stored, True
+    results = [apply_mutation(engine, mutation) for mutation in mutations]
+    response = {"results": results, "server_time": format_ts(datetime.now(UTC))}
+    with engine.begin() as conn:
+        _lock(conn)
+        first = conn.execute(
+            sa.select(idempotency_keys.c.response).where(idempotency_keys.c.key == key)
+        ).scalar_one_or_none()
+        if first is not None:  # the same key raced us: both answers agree per client_id
+            return first, True
+        conn.execute(
+            idempotency_keys.insert().values(key=key, response=response, created_at=datetime.now(UTC))
+        )
+    return response, False
+
+
+# ---- HTTP route ----------------------------------------------------------------------------
+
+
+class MutationIn(BaseModel):
+    client_id: str = Field(min_length=1, max_length=64, pattern=r"^[^\x00-\x1f]*$")
+    entity: str = Field(min_length=1, max_length=32)
+    id: str = Field(min_length=1, max_length=64)
+    op: str = Field(min_length=1, max_length=16)
+    base_version: int | None = Field(default=None, ge=0, le=2**31)
+    data: dict[str, Any] | None = None
+
+
+class PushRequest(BaseModel):
+    mutations: list[MutationIn] = Field(max_length=MAX_MUTATIONS)
+
+
+def install_routes(
+    app: FastAPI, engine: Engine, principal: Any, api_error: type[Exception], errors: dict
+) -> None:
+    """Add POST /api/v1/sync/push to `app` (called by central.app.create_app)."""
+
+    documented = {400: {"model": ErrorResponse, "description": "missing Idempotency-Key"}, **errors}
+
+    @app.post("/api/v1/sync/push", response_model=None, responses=documented)
+    def sync_push(
+        _who: principal,  # type: ignore[valid-type]
+        body: PushRequest,
+        idempotency_key: Annotated[str | None, Header(alias="Idempotency-Key", max_length=64)] = None,
+    ) -> JSONResponse:
+        key = (idempotency_key or "").strip()
+        if not key or _CONTROL.search(key):
+            raise api_error(
+                400, "missing_idempotency_key", "header Idempotency-Key (a UUID) is required", None
+            )
+        seen: set[str] = set()
+        for mutation in body.mutations:
+            if mutation.client_id in seen:
+                raise api_error(
+                    422, "validation_error", f"client_id {mutation.client_id} appears twice", "client_id"
+                )
+            seen.add(mutation.client_id)
+        response, replayed = push(engine, key, [m.model_dump() for m in body.mutations])
+        headers = {"Idempotent-Replayed": "true"} if replayed else None
+        return JSONResponse(response, headers=headers)
