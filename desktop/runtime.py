@@ -22,6 +22,7 @@ from desktop.services.lookup import LookupService
 from desktop.services.screenpop import ScreenPopService
 from desktop.services.sync import PullSync, SyncProgress
 from desktop.services.worker import shutdown_worker
+from desktop.ticket_desk import TicketDesk
 from desktop.views.main_window import MainWindow
 
 log = logging.getLogger(__name__)
@@ -39,6 +40,7 @@ class DesktopRuntime:
     lookup: LookupService | None = None
     screenpop: ScreenPopService | None = None
     controller: DesktopController | None = None
+    tickets: TicketDesk | None = None  # tickets, wrap-up/contact log, my work, knowledge base
     listener: CtiListener | None = None
     sync: PullSync | None = None
     _cancel_sync: asyncio.Event = field(default_factory=asyncio.Event)
@@ -56,6 +58,7 @@ class DesktopRuntime:
         self.controller = DesktopController(
             self.window, self.screenpop, self.lookup, self.settings, self.session.role
         )
+        self.tickets = TicketDesk(self.window, self.screenpop, self.store, self.api, self.session.agent_id)
         if self.handoff is not None:
             self.handoff.popRequested.connect(self._on_handoff_pop)
             self.handoff.dialRequested.connect(self._on_handoff_dial)
