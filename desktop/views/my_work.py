@@ -159,6 +159,9 @@ class MyWorkPanel(QWidget):
         self._counts[view] = len(tickets)
         self._retranslate()
 
+    def dock_title(self) -> str:
+        return self.tr("My work")
+
     def _status_name(self, value: str) -> str:
         names = {
             "consultation": self.tr("Consultation"),

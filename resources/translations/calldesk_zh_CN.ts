@@ -454,6 +454,10 @@ Screen pop, customer card, tickets and contact log, working from a local cache w
 <context>
     <name>MyWorkPanel</name>
     <message>
+        <source>My work</source>
+        <translation>我的工作</translation>
+    </message>
+    <message>
         <source>Consultation</source>
         <translation>咨询</translation>
     </message>
