@@ -253,6 +253,18 @@ def _lock(conn: Connection) -> None:
     writes._lock_writers(conn)
 
 
+def _store_result(conn: Connection, mutation: dict[str, Any], result: dict[str, Any]) -> None:
+    conn.execute(
+        push_results.insert().values(
+            client_id=mutation["client_id"],
+            entity=str(mutation.get("entity"))[:32],
+            entity_id=str(mutation.get("id"))[:64],
+            result=result,
+            created_at=datetime.now(UTC),
+        )
+    )
+
+
 def apply_mutation(engine: Engine, mutation: dict[str, Any]) -> dict[str, Any]:
     """Apply one mutation in its own transaction; a known client_id returns its stored result."""
     client_id = mutation["client_id"]
@@ -269,9 +281,7 @@ def apply_mutation(engine: Engine, mutation: dict[str, Any]) -> dict[str, Any]:
                 result = _result(client_id, "rejected", message=problem[1], field=problem[0])
             else:
                 result = _apply_one(conn, mutation)
-            conn.execute(
-                push_results.insert().values(client_id=client_id, result=result, created_at=datetime.now(UTC))
-            )
+            _store_result(conn, mutation, result)
             return result
     except (ValueError, TypeError, sa.exc.IntegrityError, sa.exc.DataError) as exc:
         # The record could not be written (e.g. a value the table refuses): refuse it for good.
@@ -279,9 +289,7 @@ def apply_mutation(engine: Engine, mutation: dict[str, Any]) -> dict[str, Any]:
         result = _result(client_id, "rejected", message=f"record refused by the server: {exc}"[:300])
         with engine.begin() as conn:
             _lock(conn)
-            conn.execute(
-                push_results.insert().values(client_id=client_id, result=result, created_at=datetime.now(UTC))
-            )
+            _store_result(conn, mutation, result)
         return result
 
 

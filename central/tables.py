@@ -175,6 +175,8 @@ push_results = sa.Table(
     "push_results",
     metadata,
     sa.Column("client_id", sa.String(64), primary_key=True),
+    sa.Column("entity", sa.String(32), nullable=False),
+    sa.Column("entity_id", sa.String(64), nullable=False),
     sa.Column("result", Json, nullable=False),
     sa.Column("created_at", Timestamp, nullable=False),
 )

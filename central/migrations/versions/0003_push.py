@@ -49,6 +49,8 @@ def upgrade() -> None:
     op.create_table(
         "push_results",
         sa.Column("client_id", sa.String(64), primary_key=True),
+        sa.Column("entity", sa.String(32), nullable=False),
+        sa.Column("entity_id", sa.String(64), nullable=False),
         sa.Column("result", Json, nullable=False),
         sa.Column("created_at", Timestamp, nullable=False),
     )
