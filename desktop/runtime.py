@@ -17,8 +17,10 @@ from desktop.controller import DesktopController
 from desktop.cti.events import CtiEvent, PbxEvent, PbxEventKind
 from desktop.cti.listener import CtiListener
 from desktop.services.api import CentralApi, Session
+from desktop.services.connectivity import ConnectivityService
 from desktop.services.handoff import HandoffServer
 from desktop.services.lookup import LookupService
+from desktop.services.push import PushSync
 from desktop.services.screenpop import ScreenPopService
 from desktop.services.sync import PullSync, SyncProgress
 from desktop.services.worker import shutdown_worker
@@ -43,6 +45,7 @@ class DesktopRuntime:
     tickets: TicketDesk | None = None  # tickets, wrap-up/contact log, my work, knowledge base
     listener: CtiListener | None = None
     sync: PullSync | None = None
+    connectivity: ConnectivityService | None = None  # background push + pull, status bar state
     _cancel_sync: asyncio.Event = field(default_factory=asyncio.Event)
     _background: set[asyncio.Task] = field(default_factory=set)
     pbx_connected: bool | None = None  # None until a source reports its PBX link
@@ -67,7 +70,22 @@ class DesktopRuntime:
         self.window.show()
         if initial_sync:
             await self.pull()
+        self.start_connectivity()
         await self.start_cti()
+
+    def start_connectivity(self) -> None:
+        """Push the outbox and pull changes in the background; show state and outbox count."""
+        assert self.store is not None
+        path = self.settings.resolved_cache_path()
+        self.connectivity = ConnectivityService(
+            PushSync(self.api, path).run,
+            PullSync(self.api, path).run_incremental,
+            self.store.outbox_count,  # type: ignore[attr-defined]
+            on_state=self.window.set_connection_state,
+            on_outbox=self.window.set_outbox_count,
+        )
+        self.connectivity.report_outbox()
+        self.connectivity.start()
 
     async def pull(self) -> None:
         self.sync = PullSync(self.api, self.settings.resolved_cache_path())
@@ -172,6 +190,8 @@ class DesktopRuntime:
 
     async def stop(self) -> None:
         self._cancel_sync.set()
+        if self.connectivity is not None:
+            await self.connectivity.stop()
         if self.listener is not None:
             await self.listener.stop()
         await self.api.aclose()

@@ -1,0 +1,150 @@
+"""ConnectivityService: keeps the cache in step with the central API in the background.
+
+Each cycle pushes the outbox, then pulls the change feed (docs/sync-protocol.md). The state
+("online" / "offline" / "syncing") and the outbox count go to callbacks (the runtime wires them
+to the status bar; this module knows no widgets). A failed cycle says "offline" and the next one
+waits with exponential backoff and full jitter; `kick()` (after a local write) runs one at once.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+import random
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass
+
+from desktop.services.api import ApiError
+from desktop.services.sync import SyncError
+
+log = logging.getLogger(__name__)
+
+StateCallback = Callable[[str], None]
+CountCallback = Callable[[int], None]
+
+
+@dataclass(frozen=True, slots=True)
+class Backoff:
+    """Delay before retry n (0-based) after failures: base * 2**n capped, times a random
+    factor in [0.5, 1] so a room of desktops does not retry in step."""
+
+    base_s: float = 1.0
+    cap_s: float = 60.0
+
+    def delay(self, failures: int, rand: Callable[[], float] = random.random) -> float:
+        return min(self.cap_s, self.base_s * 2 ** max(failures - 1, 0)) * (0.5 + rand() / 2)
+
+
+class ConnectivityService:
+    """`push` and `pull` are the PushSync.run / PullSync.run_incremental coroutines (factories
+    so a test can pass real ones bound to its server); `outbox_count` reads the cache."""
+
+    def __init__(
+        self,
+        push: Callable[[], Awaitable[object]],
+        pull: Callable[[], Awaitable[object]],
+        outbox_count: Callable[[], int],
+        *,
+        on_state: StateCallback | None = None,
+        on_outbox: CountCallback | None = None,
+        interval_s: float = 15.0,
+        backoff: Backoff | None = None,
+    ) -> None:
+        self._push = push
+        self._pull = pull
+        self._outbox_count = outbox_count
+        self._on_state = on_state
+        self._on_outbox = on_outbox
+        self.interval_s = interval_s
+        self.backoff = backoff or Backoff()
+        self.state = "offline"
+        self.failures = 0
+        self.last_error: str | None = None
+        self._loop: asyncio.AbstractEventLoop | None = None
+        self._wake: asyncio.Future | None = None
+        self._kicked = False
+        self._task: asyncio.Task | None = None
+
+    async def cycle(self) -> bool:
+        """One push + pull. True when both went through."""
+        self._set_state("syncing")
+        try:
+            await self._push()
+            await self._pull()
+        except (ApiError, SyncError) as exc:
+            self.failures += 1
+            self.last_error = getattr(exc, "message", None) or str(exc)
+            log.info("connectivity: sync failed (%d in a row): %s", self.failures, self.last_error)
+            self._set_state("offline")
+            self.report_outbox()
+            return False
+        self.failures = 0
+        self.last_error = None
+        self._set_state("online")
+        self.report_outbox()
+        return True
+
+    def next_delay(self) -> float:
+        return self.interval_s if self.failures == 0 else self.backoff.delay(self.failures)
+
+    def kick(self) -> None:
+        """Sync soon (e.g. right after the agent saved something)."""
+        self.report_outbox()
+        self._kicked = True
+        if self._wake is not None and not self._wake.done():
+            self._wake.set_result(None)
+
+    def report_outbox(self) -> None:
+        if self._on_outbox is None:
+            return
+        try:
+            self._on_outbox(self._outbox_count())
+        except Exception:
+            log.exception("connectivity: outbox count could not be shown")
+
+    def start(self) -> None:
+        if self._task is None or self._task.done():
+            self._loop = asyncio.get_event_loop()
+            self._task = self._loop.create_task(self._run())
+
+    async def stop(self) -> None:
+        if self._task is not None:
+            self._task.cancel()
+            with contextlib.suppress(asyncio.CancelledError, Exception):
+                await self._task
+            self._task = None
+
+    async def _run(self) -> None:
+        while True:
+            try:
+                await self.cycle()
+            except Exception:  # never let the background loop die silently
+                log.exception("connectivity: unexpected error in a sync cycle")
+                self.failures += 1
+                self._set_state("offline")
+            if self._kicked:
+                self._kicked = False
+                continue
+            # A future on the loop we were started on (not asyncio.Event/wait_for, which look up
+            # the running loop and do not find it inside qasync's task steps).
+            assert self._loop is not None
+            self._wake = self._loop.create_future()
+            timer = self._loop.call_later(self.next_delay(), self._wake_up)
+            try:
+                await self._wake
+            finally:
+                timer.cancel()
+                self._wake = None
+
+    def _wake_up(self) -> None:
+        if self._wake is not None and not self._wake.done():
+            self._wake.set_result(None)
+
+    def _set_state(self, state: str) -> None:
+        self.state = state
+        if self._on_state is not None:
+            try:
+                self._on_state(state)
+            except Exception:
+                log.exception("connectivity: state could not be shown")
