@@ -316,7 +316,10 @@ def main() -> int:
     with tempfile.TemporaryDirectory(prefix="calldesk-bench-1m-") as tmp:
         cache = args.cache or Path(tmp) / "cache.sqlite3"
         if cache.exists():
-            build = {"build_s": None, "reused": str(cache)}
+            from desktop.cache.store import CacheStore
+
+            with CacheStore(cache) as store:
+                build = {"build_s": None, "reused": str(cache), "counts": store.counts()}
         else:
             print(f"building a cache of {args.customers:,} customers at {cache} ...", flush=True)
             build = build_cache(cache, args.customers, args.orders_per_customer, args.seed)
