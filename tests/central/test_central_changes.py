@@ -202,7 +202,7 @@ def test_write_path_rejects_unknown_entity_and_bad_reference(seeded_central_sqli
     from central.writes import UnknownEntityError, write_records
 
     with pytest.raises(UnknownEntityError), seeded_central_sqlite.engine.begin() as conn:
-        write_records(conn, "ticket", [{"id": "T1"}])
+        write_records(conn, "no_such_entity", [{"id": "T1"}])
     before = seeded_central_sqlite.max_seq()
     orphan = {
         "id": "O99999999",
