@@ -22,10 +22,11 @@ from typing import Annotated, Any
 import sqlalchemy as sa
 from fastapi import FastAPI, Path, Query
 from fastapi.responses import JSONResponse
-from pydantic import BaseModel, ConfigDict
 from sqlalchemy.engine import Connection, Engine
 
-from central.tables import SERVICE_TABLES, kb_articles, tickets
+from central.push import register_entity
+from central.schemas import ErrorResponse
+from central.tables import SERVICE_TABLES, contacts, kb_articles, tickets
 from central.writes import _append_changes, _last_versions, _lock_writers
 from desktop.domain.models import format_ts, parse_ts
 from desktop.domain.tickets import (
@@ -79,6 +80,29 @@ def validate_ticket_data(data: dict[str, Any]) -> list[tuple[str, str]]:
 
 def validate_contact_data(data: dict[str, Any]) -> list[tuple[str, str]]:
     return validate("contact", data)
+
+
+def prepare_ticket(data: dict[str, Any], now: datetime | None = None) -> dict[str, Any]:
+    """A pushed (already valid) ticket as the server stores it: defaults filled, card numbers
+    redacted, the SLA clock computed here (creation time never later than the server's clock,
+    due 15 minutes after it) and `updated_at` = server time. A later write that is not based on
+    the server's current version is a conflict (push), so server-set fields survive."""
+    now = now or datetime.now(UTC)
+    ticket = redact_ticket(Ticket.from_dict(data))
+    created = ticket.created_at if ticket.created_at and ticket.created_at <= now else now
+    ticket.created_at, ticket.sla_due_at, ticket.updated_at = created, sla_due(created), now
+    return ticket.to_dict()
+
+
+def prepare_contact(data: dict[str, Any], now: datetime | None = None) -> dict[str, Any]:
+    contact = redact_contact(ContactLog.from_dict(data))
+    contact.created_at = contact.created_at or now or datetime.now(UTC)
+    return contact.to_dict()
+
+
+# Tickets and contacts arrive from desktops through POST /api/v1/sync/push (central/push.py).
+register_entity("ticket", tickets, validate_ticket_data, prepare=prepare_ticket)
+register_entity("contact", contacts, validate_contact_data, prepare=prepare_contact)
 
 
 def _row(table: sa.Table, record: dict[str, Any], ts_fields: tuple[str, ...]) -> dict[str, Any]:
@@ -247,10 +271,6 @@ def get_article(conn: Connection, article_id: str) -> dict[str, Any] | None:
     return _article(row) if row is not None else None
 
 
-class _Body(BaseModel):
-    model_config = ConfigDict(extra="allow")
-
-
 SafeId = Annotated[str, Path(min_length=1, max_length=MAX_ID, pattern=r"^[^\x00-\x1f]*$")]
 
 
@@ -291,33 +311,15 @@ def install_routes(
             )
         return JSONResponse({"tickets": found, "server_time": format_ts(now)})
 
-    @app.get("/api/v1/tickets/{ticket_id}", response_model=None, responses=responses)
+    with_404: dict[int | str, dict[str, Any]] = {**responses, 404: {"model": ErrorResponse}}
+
+    @app.get("/api/v1/tickets/{ticket_id}", response_model=None, responses=with_404)
     def ticket_get(_who: Principal, ticket_id: SafeId) -> JSONResponse:
         with engine.connect() as conn:
             found = _existing(conn, "ticket", ticket_id)
         if found is None:
             raise api_error(404, "ticket_not_found", f"no ticket {ticket_id}", "ticket_id")
         return JSONResponse({"ticket": found})
-
-    def _put(entity: str, record_id: str, body: dict[str, Any]) -> JSONResponse:
-        if str(body.get("id", record_id)) != record_id:
-            raise api_error(422, "validation_error", "id: does not match the URL", "id")
-        body = {**body, "id": record_id}
-        try:
-            with engine.begin() as conn:
-                saved = save_record(conn, entity, body)
-        except RecordInvalid as exc:
-            first = exc.issues[0]
-            raise api_error(422, "validation_error", f"{first.field}: {first.message}", first.field) from None
-        return JSONResponse({entity: saved})
-
-    @app.put("/api/v1/tickets/{ticket_id}", response_model=None, responses=responses)
-    def ticket_put(_who: Principal, ticket_id: SafeId, body: _Body) -> JSONResponse:
-        return _put("ticket", ticket_id, body.model_dump())
-
-    @app.put("/api/v1/contacts/{contact_id}", response_model=None, responses=responses)
-    def contact_put(_who: Principal, contact_id: SafeId, body: _Body) -> JSONResponse:
-        return _put("contact", contact_id, body.model_dump())
 
     @app.get("/api/v1/contacts", response_model=None, responses=responses)
     def contact_list(
@@ -344,7 +346,7 @@ def install_routes(
         with engine.connect() as conn:
             return JSONResponse({"articles": search_articles(conn, q.strip(), limit)})
 
-    @app.get("/api/v1/kb/articles/{article_id}", response_model=None, responses=responses)
+    @app.get("/api/v1/kb/articles/{article_id}", response_model=None, responses=with_404)
     def kb_article(_who: Principal, article_id: SafeId) -> JSONResponse:
         with engine.connect() as conn:
             found = get_article(conn, article_id)

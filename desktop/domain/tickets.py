@@ -15,7 +15,7 @@ No Qt, no SQL, no I/O: every function takes the clock (`now`, `today`) as an arg
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, fields
 from datetime import UTC, date, datetime, timedelta
 from enum import StrEnum
 from typing import Any
@@ -397,18 +397,66 @@ class Issue:
     message: str
 
 
+def _is_time(value: Any) -> bool:
+    if value is None:
+        return True
+    if not isinstance(value, str):
+        return False
+    try:
+        parse_ts(value)
+    except ValueError:
+        return False
+    return True
+
+
+def _history_ok(value: Any) -> bool:
+    return isinstance(value, list) and all(
+        isinstance(entry, dict)
+        and _is_time(entry.get("ts"))
+        and all(
+            isinstance(entry.get(key, ""), str)
+            for key in ("who", "action", "from_status", "to_status", "note")
+        )
+        for entry in value
+    )
+
+
+_TYPE_CHECKS: dict[str, Any] = {
+    "str": lambda v: isinstance(v, str),
+    "bool": lambda v: isinstance(v, bool),
+    "int": lambda v: isinstance(v, int) and not isinstance(v, bool),
+    "int | None": lambda v: v is None or (isinstance(v, int) and not isinstance(v, bool)),
+    "datetime | None": _is_time,
+    "list[str]": lambda v: isinstance(v, list) and all(isinstance(item, str) for item in v),
+    "list[TicketHistoryEntry]": _history_ok,
+}
+
+
+def shape_issues(data: Any, record_type: type) -> list[Issue]:
+    """Fields present in `data` whose JSON type does not fit `record_type` (input from outside)."""
+    if not isinstance(data, dict):
+        return [Issue("data", "invalid", "record must be a JSON object")]
+    issues = []
+    for f in fields(record_type):
+        if f.name in data and not _TYPE_CHECKS.get(str(f.type), lambda _v: True)(data[f.name]):
+            issues.append(Issue(f.name, "invalid", f"{f.name} has the wrong type"))
+    return issues
+
+
 def _enum_issue(data: dict[str, Any], name: str, enum: type[StrEnum]) -> Issue | None:
     value = data.get(name)
     if value in (None, ""):
         return Issue(name, "required", f"{name} is required")
-    if value not in {member.value for member in enum}:
+    if not isinstance(value, str) or value not in {member.value for member in enum}:
         return Issue(name, "invalid", f"{name} {value!r} is not one of {sorted(m.value for m in enum)}")
     return None
 
 
 def validate_ticket(data: dict[str, Any], today: date | None = None) -> list[Issue]:
     """Problems with a ticket record (dict in `Ticket.to_dict()` shape), field by field."""
-    issues: list[Issue] = []
+    issues = shape_issues(data, Ticket)
+    if issues:
+        return issues
     if not str(data.get("id") or "").strip():
         issues.append(Issue("id", "required", "id is required"))
     if not str(data.get("customer_id") or "").strip():
@@ -446,7 +494,9 @@ def validate_ticket(data: dict[str, Any], today: date | None = None) -> list[Iss
 
 
 def validate_contact(data: dict[str, Any]) -> list[Issue]:
-    issues: list[Issue] = []
+    issues = shape_issues(data, ContactLog)
+    if issues:
+        return issues
     for name in ("id", "call_id", "agent_id"):
         if not str(data.get(name) or "").strip():
             issues.append(Issue(name, "required", f"{name} is required"))

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import uuid
 from datetime import UTC, datetime, timedelta
 
 import sqlalchemy as sa
@@ -20,33 +21,48 @@ def _ticket(ticket_id: str, created: datetime, **changes) -> dict:
     return data
 
 
-def test_put_ticket_sets_the_sla_clock_server_side_and_redacts(seeded_central_sqlite):
+def _push(client, entity: str, data: dict, base_version: int | None = None) -> dict:
+    mutation = {
+        "client_id": str(uuid.uuid4()),
+        "entity": entity,
+        "id": data["id"],
+        "op": "upsert",
+        "base_version": base_version,
+        "data": data,
+    }
+    reply = client.post(
+        "/api/v1/sync/push", json={"mutations": [mutation]}, headers={"Idempotency-Key": str(uuid.uuid4())}
+    )
+    assert reply.status_code == 200, reply.text
+    return reply.json()["results"][0]
+
+
+def test_pushed_ticket_gets_the_sla_clock_server_side_and_is_redacted(seeded_central_sqlite):
     future = datetime.now(UTC) + timedelta(hours=2)  # a client clock running ahead
     with seeded_central_sqlite.client() as client:
-        reply = client.put("/api/v1/tickets/T1", json=_ticket("T1", future, sla_due_at=format_ts(future)))
-        assert reply.status_code == 200, reply.text
-        saved = reply.json()["ticket"]
+        result = _push(client, "ticket", _ticket("T1", future, sla_due_at=format_ts(future)))
+        assert result["status"] == "applied", result
+        saved = client.get("/api/v1/tickets/T1").json()["ticket"]
         due = parse_ts(saved["sla_due_at"])
         assert due - parse_ts(saved["created_at"]) == timedelta(minutes=15)
         assert due < future  # the server clock wins
         assert "4111" not in saved["fault_description"].replace("****1111", "")
         # a later client write cannot move the clock
-        again = client.put("/api/v1/tickets/T1", json={**saved, "sla_due_at": format_ts(future)}).json()
-        assert again["ticket"]["sla_due_at"] == saved["sla_due_at"]
-        assert again["ticket"]["version"] == saved["version"] + 1
+        again = _push(client, "ticket", {**saved, "sla_due_at": format_ts(future)}, base_version=1)
+        assert again["status"] == "applied" and again["version"] == 2
         got = client.get("/api/v1/tickets/T1").json()["ticket"]
-        assert got == again["ticket"]
+        assert got["sla_due_at"] == saved["sla_due_at"] and got["version"] == 2
         assert client.get("/api/v1/tickets/nope").status_code == 404
 
 
-def test_put_ticket_validation_names_the_field(seeded_central_sqlite):
+def test_pushed_ticket_validation_names_the_field(seeded_central_sqlite):
     with seeded_central_sqlite.client() as client:
-        reply = client.put("/api/v1/tickets/T2", json=_ticket("T2", datetime.now(UTC), fault_description=" "))
-        assert reply.status_code == 422
-        assert reply.json()["error"]["field"] == "fault_description"
-        bad = client.put("/api/v1/tickets/T2", json=_ticket("T2", datetime.now(UTC), priority="whenever"))
-        assert bad.json()["error"]["field"] == "priority"
-        assert client.put("/api/v1/tickets/T2", json=[1, 2]).status_code == 422
+        empty = _push(client, "ticket", _ticket("T2", datetime.now(UTC), fault_description=" "))
+        assert (empty["status"], empty["field"]) == ("rejected", "fault_description")
+        bad = _push(client, "ticket", _ticket("T2", datetime.now(UTC), priority="whenever"))
+        assert (bad["status"], bad["field"]) == ("rejected", "priority")
+        wrong_type = _push(client, "ticket", _ticket("T2", datetime.now(UTC), escalated="yes", created_at=5))
+        assert wrong_type["status"] == "rejected" and wrong_type["field"] in ("created_at", "escalated")
         assert client.get("/api/v1/tickets/T2").status_code == 404
 
 
@@ -88,8 +104,8 @@ def test_contact_put_and_list(seeded_central_sqlite):
         "ended_at": "2026-11-23T08:03:00Z",
     }
     with seeded_central_sqlite.client() as client:
-        assert client.put("/api/v1/contacts/K1", json={**contact, "satisfaction": 6}).status_code == 422
-        assert client.put("/api/v1/contacts/K1", json=contact).status_code == 200
+        assert _push(client, "contact", {**contact, "satisfaction": 6})["field"] == "satisfaction"
+        assert _push(client, "contact", contact)["status"] == "applied"
         found = client.get("/api/v1/contacts", params={"call_id": "call-9"}).json()["contacts"]
     assert len(found) == 1 and found[0]["satisfaction"] == 5
     assert found[0]["notes"] == "客户报卡号 [card ****1111]"
