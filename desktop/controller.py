@@ -69,6 +69,10 @@ class DesktopController(QObject):
             return raw or ""
         return mask(e164) if self.masked else national_display(e164)
 
+    def _is_stale(self, pop: Pop) -> bool:
+        """Cached data shown while the central server is unreachable may be out of date: say so."""
+        return pop.stale or (pop.detail_source == "cache" and self.window.connection_state() == "offline")
+
     # -- pops --------------------------------------------------------------------------------
     def _on_popped(self, pop: Pop) -> None:
         card = self.window.card
@@ -76,7 +80,7 @@ class DesktopController(QObject):
         painted_detail = False
         if match.kind == "single" and pop.detail is not None and pop.detail.customer.id == pop.customer_id:
             # Detail already at hand (cached or pre-warmed): one render and one paint for the whole card.
-            card.show_detail(pop.detail, masked=self.masked, stale=pop.stale)
+            card.show_detail(pop.detail, masked=self.masked, stale=self._is_stale(pop))
             painted_detail = True
         elif match.kind == "single":
             card.show_pop(match.cards[0], masked=self.masked)
@@ -118,7 +122,7 @@ class DesktopController(QObject):
             return  # the agent has moved on to another customer
         painted_at = pop.timings.get("detail_painted")
         if painted_at is None:
-            card.show_detail(pop.detail, masked=self.masked, stale=pop.stale)
+            card.show_detail(pop.detail, masked=self.masked, stale=self._is_stale(pop))
             card.repaint()
             painted_at = time.perf_counter()
         detail_ms = (painted_at - pop.received_at) * 1000

@@ -199,6 +199,10 @@ class MainWindow(QMainWindow):
     def set_connection_state(self, state: str) -> None:
         self.status.set_connection_state(state)
 
+    def connection_state(self) -> str:
+        """The central server connection as the status bar shows it: online | offline | syncing."""
+        return self.status.connection_state()
+
     def set_cti_state(self, connected: bool, detail: str = "") -> None:
         self.status.set_cti_state(connected, detail)
 

@@ -66,6 +66,10 @@ class StatusPanel(QWidget):
         self.connection_label.style().polish(self.connection_label)
         self._render()
 
+    def connection_state(self) -> str:
+        """online | offline | syncing, as last set."""
+        return self._connection
+
     def set_cti_state(self, connected: bool, detail: str) -> None:
         self._cti = (connected, detail)
         self.cti_label.setProperty("state", "online" if connected else "offline")

@@ -372,6 +372,24 @@ async def test_offline_pop_marks_cached_data_stale_and_does_not_crash(
     cti.writer.close()
 
 
+async def test_cached_card_is_marked_stale_once_the_server_is_found_unreachable(
+    desktop, seeded_central_sqlite
+):
+    customer = seeded_central_sqlite.sample_customer()
+    cti = await _connect(desktop)
+    await cti.ring("s-4", customer["mobile"])
+    card = desktop.window.card
+    await _wait(lambda: card.current_customer_id() == customer["id"])
+    assert not card.is_stale()  # online: the synced cache is current
+    seeded_central_sqlite.server.stop()
+    assert await desktop.connectivity.cycle() is False  # the real background check finds it down
+    assert desktop.window.connection_state() == "offline"
+    await cti.ring("s-5", customer["mobile"])
+    await _wait(lambda: card.is_stale())
+    assert card.orders_count() == customer["order_count"]  # still the whole cached card
+    cti.writer.close()
+
+
 @pytest.mark.xfail(
     strict=True,
     reason="CacheStore.has_detail() is True for every customer row once the feed has completed, so a "
