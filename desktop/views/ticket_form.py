@@ -87,7 +87,7 @@ class TicketForm(QDialog):
         self.warranty = QLabel()
         self.warranty.setObjectName("warranty")
         self.fault_description = QPlainTextEdit(ticket.fault_description)
-        self.fault_description.setFixedHeight(90)
+        self.fault_description.setMinimumHeight(90)  # takes the form's spare height: room to write
         self.service_mode = self._combo([m.value for m in ServiceMode], ticket.service_mode)
         self.assignee_group = self._combo(list(ASSIGNEE_GROUPS), ticket.assignee_group)
         self.assignee_agent = QLineEdit(ticket.assignee_agent)
@@ -133,8 +133,12 @@ class TicketForm(QDialog):
         self.buttons.accepted.connect(self.submit)
         self.buttons.rejected.connect(self.reject)
 
+        self.header = QLabel()
+        self.header.setObjectName("ticketHeader")
+        self.header.setStyleSheet("font-size: 15px; font-weight: bold;")
         left = QVBoxLayout()
-        left.addLayout(form)
+        left.addWidget(self.header)
+        left.addLayout(form, 1)
         left.addWidget(self.buttons)
         right = QVBoxLayout()
         self.history_title = QLabel()
@@ -176,7 +180,8 @@ class TicketForm(QDialog):
         error.setObjectName(f"error_{name}")
         error.setStyleSheet("color: #b91c1c;")
         error.setWordWrap(True)
-        error.setMaximumWidth(240)
+        error.setMinimumWidth(170)  # a message on one or two lines, not a column of characters
+        error.setMaximumWidth(260)
         error.hide()
         layout.addWidget(error)
         self.errors[name] = error
@@ -260,6 +265,7 @@ class TicketForm(QDialog):
 
     def _retranslate(self) -> None:
         self.setWindowTitle(self.tr("Ticket %1").replace("%1", self.ticket.id))
+        self.header.setText(self.windowTitle())
         labels = {
             "customer_id": self.tr("Customer"),
             "call_id": self.tr("Call"),
