@@ -438,6 +438,8 @@ def shape_issues(data: Any, record_type: type) -> list[Issue]:
         return [Issue("data", "invalid", "record must be a JSON object")]
     issues = []
     for f in fields(record_type):
+        if f.name == "version":
+            continue  # assigned by the server; a local record carries None until its first push
         if f.name in data and not _TYPE_CHECKS.get(str(f.type), lambda _v: True)(data[f.name]):
             issues.append(Issue(f.name, "invalid", f"{f.name} has the wrong type"))
     return issues

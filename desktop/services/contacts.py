@@ -21,6 +21,11 @@ from desktop.domain.tickets import ContactLog, Direction, Issue, redact_contact,
 
 log = logging.getLogger(__name__)
 
+
+def _local(data: dict) -> dict:
+    """A local record as the domain reads it: `version` is None until the first push lands."""
+    return {key: value for key, value in data.items() if not (key == "version" and value is None)}
+
 ENTITY = "contact"
 # Wrap-up (disposition) codes when the settings give none.
 DEFAULT_DISPOSITIONS = (
@@ -144,4 +149,4 @@ class ContactService(QObject):
         return not (self.require_before_ready and self.pending)
 
     def saved(self) -> list[ContactLog]:
-        return [ContactLog.from_dict(d) for d in self.store.local_records(ENTITY)]
+        return [ContactLog.from_dict(_local(d)) for d in self.store.local_records(ENTITY)]

@@ -30,6 +30,11 @@ from desktop.domain.tickets import (
 
 log = logging.getLogger(__name__)
 
+
+def _local(data: dict) -> dict:
+    """A local record as the domain reads it: `version` is None until the first push lands."""
+    return {key: value for key, value in data.items() if not (key == "version" and value is None)}
+
 ENTITY = "ticket"
 VIEWS = ("mine", "team", "overdue")
 
@@ -88,13 +93,13 @@ class TicketService(QObject):
 
     def get(self, ticket_id: str) -> Ticket | None:
         data = self.store.local_record(ENTITY, ticket_id)
-        return Ticket.from_dict(data) if data else None
+        return Ticket.from_dict(_local(data)) if data else None
 
     def all(self) -> list[Ticket]:
         found = []
         for data in self.store.local_records(ENTITY):
             try:
-                found.append(Ticket.from_dict(data))
+                found.append(Ticket.from_dict(_local(data)))
             except (TypeError, ValueError) as exc:
                 log.warning("unreadable local ticket %s skipped: %s", data.get("id"), exc)
         return found
