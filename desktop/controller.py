@@ -7,6 +7,7 @@ the time from a ringing event to a painted card.
 
 from __future__ import annotations
 
+import asyncio
 import logging
 import time
 from dataclasses import dataclass
@@ -17,9 +18,11 @@ from desktop.config import Settings
 from desktop.cti.events import CallEvent, CallEventKind
 from desktop.domain.phone import mask, national_display
 from desktop.services.auth import can_see_full_numbers
+from desktop.services.customers import CustomerFormError, CustomerService
 from desktop.services.lookup import LookupService
 from desktop.services.screenpop import Pop, ScreenPopService
 from desktop.views.main_window import MainWindow
+from desktop.views.new_customer_dialog import NewCustomerDialog
 
 log = logging.getLogger(__name__)
 
@@ -63,6 +66,11 @@ class DesktopController(QObject):
         window.searchChanged.connect(self._on_search)
         window.customerChosen.connect(self._on_customer_chosen)
         window.card.searchRequested.connect(window.focus_search)
+        window.card.createCustomerRequested.connect(self._on_create_customer)
+        self.customers = CustomerService(lookup.store)
+        self.new_customer_dialog: NewCustomerDialog | None = None
+        self._last_call_id = ""
+        self._tasks: set[asyncio.Task[None]] = set()
 
     def display_number(self, e164: str | None, raw: str | None = None) -> str:
         if not e164:
@@ -92,6 +100,7 @@ class DesktopController(QObject):
             card.show_new_caller(match.e164, pop.raw_caller or "")
         name = match.cards[0].name if match.kind == "single" else None
         if pop.call_id:
+            self._last_call_id = pop.call_id
             # "" for a withheld number: the call bar says so in the agent's language, not "anonymous"
             caller_display = (
                 "" if match.kind == "withheld" else self.display_number(match.e164, pop.raw_caller)
@@ -171,3 +180,38 @@ class DesktopController(QObject):
             self.window.show_banner(
                 self.tr("Customer %1 is not in the local cache.").replace("%1", customer_id), "warning"
             )
+
+    # -- new customer (unknown caller) ----------------------------------------------------------
+    def _on_create_customer(self, number: str) -> None:
+        prefill = national_display(number) if number.startswith("+") else number
+        dialog = NewCustomerDialog(prefill, self.window)
+        dialog.saveRequested.connect(
+            lambda name, phone: self._spawn(self._create_customer(dialog, name, phone))
+        )
+        self.new_customer_dialog = dialog
+        dialog.open()
+
+    async def _create_customer(self, dialog: NewCustomerDialog, name: str, phone: str) -> None:
+        try:
+            card = await self.customers.create(name, phone)
+        except CustomerFormError as exc:
+            dialog.show_error(exc.field, exc.code)
+            return
+        except Exception as exc:  # the cache could not be written: say so, keep the form filled in
+            log.exception("new customer not saved")
+            dialog.show_error("name", "not_saved", str(exc))
+            return
+        dialog.accept()
+        call = self._calls.get(self._last_call_id)
+        if call is not None and call[2] is None:  # the caller on the line is this new customer
+            self._calls[self._last_call_id] = (call[0], card.name, card.customer_id)
+        detail = self.lookup.store.customer_detail(card.customer_id)  # new: no orders etc. yet
+        if detail is not None:
+            self.window.card.show_detail(detail, masked=self.masked)
+        else:
+            self.window.card.show_pop(card, masked=self.masked)
+
+    def _spawn(self, coro) -> None:
+        task = asyncio.ensure_future(coro)
+        self._tasks.add(task)
+        task.add_done_callback(self._tasks.discard)

@@ -127,6 +127,71 @@
     </message>
 </context>
 <context>
+    <name>ConflictsDialog</name>
+    <message>
+        <source>Sync conflicts</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Record</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Id</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Why</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>When</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Field</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>My version</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Server version</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Re-apply my version</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Keep server version</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>The conflict list could not be read: %1</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message numerus="yes">
+        <source>%n write(s) need your decision.</source>
+        <translation type="unfinished">
+            <numerusform></numerusform>
+        </translation>
+    </message>
+    <message>
+        <source>No conflicts: every write reached the server.</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Could not re-apply: %1</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Could not dismiss: %1</source>
+        <translation type="unfinished"></translation>
+    </message>
+</context>
+<context>
     <name>CustomerCardView</name>
     <message>
         <source>Details not available: %1</source>
@@ -564,6 +629,41 @@ Screen pop, customer card, tickets and contact log, working from a local cache w
     <message>
         <source>Filter by id, customer or model</source>
         <translation>按工单号、客户或型号筛选</translation>
+    </message>
+</context>
+<context>
+    <name>NewCustomerDialog</name>
+    <message>
+        <source>Enter the customer&apos;s name.</source>
+        <translation>请输入客户姓名。</translation>
+    </message>
+    <message>
+        <source>The name is too long (at most %1 characters).</source>
+        <translation>姓名过长（最多 %1 个字符）。</translation>
+    </message>
+    <message>
+        <source>Enter a phone number that can be dialled, e.g. 138 0013 8000.</source>
+        <translation>请输入可拨打的电话号码，例如 138 0013 8000。</translation>
+    </message>
+    <message>
+        <source>The customer could not be saved: %1</source>
+        <translation>客户未能保存：%1</translation>
+    </message>
+    <message>
+        <source>New customer</source>
+        <translation>新建客户</translation>
+    </message>
+    <message>
+        <source>Name:</source>
+        <translation>姓名：</translation>
+    </message>
+    <message>
+        <source>Phone:</source>
+        <translation>电话：</translation>
+    </message>
+    <message>
+        <source>Saved on this computer at once and sent to the CRM server when it can be reached.</source>
+        <translation>立即保存在本机，连上 CRM 服务器后自动上传。</translation>
     </message>
 </context>
 <context>

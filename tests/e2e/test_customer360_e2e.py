@@ -589,3 +589,56 @@ async def test_calldesk_pop_customer_id_shows_the_card_in_the_running_desktop(
         assert card.current_customer_id() == customer["id"]
     finally:
         await runtime.stop()
+
+
+# -- new customer from an unknown caller -------------------------------------------------------------
+async def test_unknown_caller_becomes_a_customer_saved_offline_through_the_cache(
+    desktop, seeded_central_sqlite, qtbot
+):
+    seeded_central_sqlite.server.stop()  # offline: the form must still save
+    window = desktop.window
+    cti = await _connect(desktop)
+    await cti.ring("n-1", "139 1234 5671")
+    card = window.card
+    await _wait(lambda: card.page() == "new_caller")
+    qtbot.mouseClick(card._create_button, Qt.MouseButton.LeftButton)
+    dialog = desktop.controller.new_customer_dialog
+    assert dialog is not None and dialog.isVisible()
+    assert "".join(ch for ch in dialog.phone_edit.text() if ch.isdigit()) == "13912345671"  # prefilled
+    qtbot.mouseClick(dialog.buttons.button(dialog.buttons.StandardButton.Save), Qt.MouseButton.LeftButton)
+    await _wait(lambda: dialog.error_text() is not None)  # no name yet: said, nothing written
+    assert "name" in (dialog.error_text() or "")
+    assert desktop.store.outbox_count() == 0
+    _type(qtbot, dialog.name_edit, "陈新客")
+    qtbot.mouseClick(dialog.buttons.button(dialog.buttons.StandardButton.Save), Qt.MouseButton.LeftButton)
+    await _wait(lambda: not dialog.isVisible())
+    new_id = card.current_customer_id()
+    assert new_id is not None and card.page() == "card"
+    assert card.header_name_text() == "陈新客"
+    assert desktop.store.outbox_count() == 1  # queued for the push, in the same transaction
+    # the next call from that number pops the new customer from the cache
+    await cti.send({"type": "call.ended", "call_id": "n-1", "agent": "1001", "ts": 6.0})
+    await _wait(lambda: window.recent_calls.count() == 1)
+    assert window.recent_calls.table.model().index(0, 1).data() == "陈新客"
+    card.show_empty()
+    await cti.ring("n-2", "13912345671")
+    await _wait(lambda: card.current_customer_id() == new_id)
+    cti.writer.close()
+
+
+async def test_new_customer_form_refuses_a_bad_number(desktop, qtbot):
+    cti = await _connect(desktop)
+    await cti.ring("n-3", "139 1234 5672")
+    card = desktop.window.card
+    await _wait(lambda: card.page() == "new_caller")
+    qtbot.mouseClick(card._create_button, Qt.MouseButton.LeftButton)
+    dialog = desktop.controller.new_customer_dialog
+    _type(qtbot, dialog.name_edit, "张三")
+    dialog.phone_edit.clear()
+    qtbot.keyClicks(dialog.phone_edit, "12ab")
+    qtbot.mouseClick(dialog.buttons.button(dialog.buttons.StandardButton.Save), Qt.MouseButton.LeftButton)
+    await _wait(lambda: dialog.error_text() is not None)
+    assert "phone number" in (dialog.error_text() or "")
+    assert dialog.isVisible() and dialog.isEnabled()
+    assert desktop.store.outbox_count() == 0
+    cti.writer.close()

@@ -109,3 +109,19 @@ def test_any_written_form_of_the_number_pops_the_customer(world):
         assert window.card.orders_count() == 12  # the cached detail painted with the header
 
     check()
+
+
+@settings(max_examples=300, deadline=None)
+@given(name=st.text(max_size=80), phone=st.text(max_size=30))
+def test_new_customer_form_input_is_cleaned_or_refused_with_a_field(name, phone):
+    from desktop.domain.phone import normalize
+    from desktop.services.customers import MAX_NAME, CustomerFormError, validate_new_customer
+
+    try:
+        new = validate_new_customer(name, phone)
+    except CustomerFormError as exc:
+        assert exc.field in ("name", "phone")
+        assert exc.code in ("name_missing", "name_too_long", "phone_invalid")
+        return
+    assert new.name == " ".join(name.split()) and 0 < len(new.name) <= MAX_NAME
+    assert new.e164 == normalize(phone)

@@ -1,0 +1,85 @@
+"""Customers the agent creates at the desk (an unknown caller): validated, written to the cache
+with an outbox row in one transaction (so it reaches the central server when the push runs, and
+survives being offline), and immediately findable by the pop index and search."""
+
+from __future__ import annotations
+
+import logging
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from pathlib import Path
+
+from desktop.cache.outbox import new_customer_id
+from desktop.cache.store import CacheStore
+from desktop.domain.models import Customer, Phone
+from desktop.domain.phone import normalize
+from desktop.domain.popcard import PopCard
+from desktop.services.worker import run_in_worker, worker_store
+
+log = logging.getLogger(__name__)
+
+MAX_NAME = 64
+
+
+class CustomerFormError(ValueError):
+    """What is wrong with the form: `field` ("name" | "phone") and `code` (name_missing,
+    name_too_long, phone_invalid); the view words it in the agent's language."""
+
+    def __init__(self, field: str, code: str) -> None:
+        super().__init__(f"{field}: {code}")
+        self.field = field
+        self.code = code
+
+
+@dataclass(frozen=True, slots=True)
+class NewCustomer:
+    name: str
+    e164: str
+
+
+def validate_new_customer(name: str, phone: str) -> NewCustomer:
+    """Clean the form or raise CustomerFormError (never anything else)."""
+    name = " ".join((name or "").split())
+    if not name:
+        raise CustomerFormError("name", "name_missing")
+    if len(name) > MAX_NAME:
+        raise CustomerFormError("name", "name_too_long")
+    e164 = normalize(phone or "")
+    if e164 is None:
+        raise CustomerFormError("phone", "phone_invalid")
+    return NewCustomer(name, e164)
+
+
+def customer_record(new: NewCustomer, now: datetime | None = None) -> dict:
+    """The customer as the cache and the push expect it (Customer.to_dict shape), with a client id."""
+    now = now or datetime.now(UTC)
+    kind = "mobile" if new.e164.startswith("+861") else "landline"
+    customer = Customer(
+        id=new_customer_id(),
+        name=new.name,
+        phones=[Phone(new.e164, kind, "")],
+        created_at=now,
+        updated_at=now,
+    )
+    return customer.to_dict()
+
+
+def _write(path: Path, record: dict) -> str:
+    return worker_store(path).write_local("customer", record)
+
+
+class CustomerService:
+    def __init__(self, store: CacheStore) -> None:
+        self.store = store
+
+    async def create(self, name: str, phone: str) -> PopCard:
+        """Validate, write offline-first, return the new customer's pop card.
+        Raises CustomerFormError for bad input; OSError/sqlite errors if the cache cannot be written."""
+        new = validate_new_customer(name, phone)
+        record = customer_record(new)
+        await run_in_worker(_write, self.store.path, record)
+        log.info("customer %s created at the desk (outbox)", record["id"])
+        card = self.store.pop_card(record["id"])
+        if card is None:  # the write committed on the worker's connection; this one must see it
+            raise OSError(f"customer {record['id']} was written but cannot be read back")
+        return card
