@@ -54,7 +54,7 @@ class KnowledgeService:
             articles = [
                 Article.from_dict(a) for a in body.get("articles", []) if isinstance(a, dict) and "id" in a
             ]
-        except (ApiError, KeyError, TypeError, ValueError) as exc:
+        except (ApiError, KeyError, TypeError, ValueError, RuntimeError) as exc:
             log.warning("knowledge search %r answered from the cache: %s", text, exc)
             return SearchResult(self.search_cached(text, limit), True, str(exc))
         for article in articles:

@@ -70,6 +70,7 @@ class MyWorkPanel(QWidget):
             table = QTableView()
             table.setModel(proxy)
             table.setSortingEnabled(True)
+            table.sortByColumn(5, Qt.SortOrder.AscendingOrder)  # SLA due time first
             table.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
             table.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
             table.verticalHeader().hide()
