@@ -266,3 +266,48 @@ def test_merge_fields_rules():
     assert merge_fields(base, {**base, "a": 2}, {**base, "a": 2}) == {"id": "1", "a": 2, "b": 1}
     assert merge_fields(None, {"id": "1"}, {"id": "1"}) is None
     assert merge_fields(base, {**base, "a": 2}, None) is None
+
+
+json_values = st.recursive(
+    st.none() | st.booleans() | st.integers() | st.floats(allow_nan=False) | st.text(max_size=8),
+    lambda children: (
+        st.lists(children, max_size=3) | st.dictionaries(st.text(max_size=5), children, max_size=3)
+    ),
+    max_leaves=8,
+)
+fields = st.sampled_from(
+    [
+        "name",
+        "phones",
+        "tier",
+        "tags",
+        "points_balance",
+        "churn_risk",
+        "created_at",
+        "text",
+        "customer_id",
+        "email",
+        "city",
+        "version",
+        "id",
+    ]
+)
+
+
+@settings(max_examples=80, deadline=None, suppress_health_check=list(HealthCheck))
+@given(
+    entity=st.sampled_from(["customer", "note"]),
+    data=st.dictionaries(fields, json_values, max_size=6),
+    base=st.none() | st.integers(0, 5),
+    op=st.sampled_from(["upsert", "delete"]),
+)
+def test_fuzzed_mutations_get_an_answer_never_a_server_error(seeded_central_sqlite, entity, data, base, op):
+    record_id = "LFZ" + uuid.uuid4().hex[:10]
+    body = {"mutations": [_mutation(new_id(), entity, record_id, data, base, op)]}
+    with seeded_central_sqlite.client() as client:
+        response = client.post("/api/v1/sync/push", json=body, headers={"Idempotency-Key": new_id()})
+    assert response.status_code == 200, response.text
+    [answer] = response.json()["results"]
+    assert answer["status"] in ("applied", "conflict", "rejected")
+    if answer["status"] == "rejected":
+        assert answer["message"]
