@@ -113,3 +113,41 @@ async def test_server_rejection_names_the_field(seeded_central_sqlite, tmp_path)
     with CacheStore(path) as store:
         [conflict] = store.conflicts()
     assert conflict.reason.startswith("rejected: fault_description")
+
+
+async def test_server_sla_clock_and_escalation_come_back_with_the_pull(seeded_central_sqlite, tmp_path):
+    from desktop.services.sync import PullSync
+
+    path = tmp_path / "cache.sqlite3"
+    skewed = datetime.now(UTC) + timedelta(hours=1)  # this desktop's clock runs an hour fast
+    with CacheStore(path) as store:
+        service = TicketService(store, "1001", clock=lambda: skewed)
+        ticket = service.draft("C0000001")
+        ticket.fault_description = "咨询"
+        service.save(ticket)
+    await _push(seeded_central_sqlite.url, seeded_central_sqlite.token, path)
+    # The server escalates it once it is overdue (here: its due time moved into the past).
+    with seeded_central_sqlite.engine.begin() as conn:
+
+        from central.tables import tickets as table
+
+        conn.execute(
+            table.update()
+            .where(table.c.id == ticket.id)
+            .values(sla_due_at=datetime.now(UTC) - timedelta(minutes=1))
+        )
+    with seeded_central_sqlite.client() as client:
+        assert [
+            t["id"] for t in client.get("/api/v1/tickets", params={"view": "overdue"}).json()["tickets"]
+        ] == [ticket.id]
+    api = CentralApi(seeded_central_sqlite.url)
+    api.token = seeded_central_sqlite.token
+    try:
+        await PullSync(api, path).run()
+    finally:
+        await api.aclose()
+    with CacheStore(path) as store:
+        local = TicketService(store, "1001").get(ticket.id)
+        assert local.escalated and local.history[-1].action == "escalate"
+        assert local.sla_due_at < datetime.now(UTC) < skewed  # the server's clock, not the desktop's
+        assert [t.id for t in TicketService(store, "1001").list("overdue")] == [ticket.id]
