@@ -125,3 +125,43 @@ def test_messages_in_chinese(qtbot, store, clock, zh_cn):
     assert form._labels["category"].text() == "类别"
     assert form.category.currentText() == "故障/维修"
     assert form.sla.text() == "距转交时限还剩 15:00"
+
+
+def _wrapup(qtbot, store, required=True):
+    from desktop.services.contacts import ContactService
+    from desktop.views.wrapup_dialog import WrapUpDialog
+
+    service = ContactService(store, "1001")
+    contact = service.open_for("call-9", "C0000001")
+    dialog = WrapUpDialog(contact, service.save, service.dispositions, required=required)
+    qtbot.addWidget(dialog)
+    dialog.show()
+    return service, dialog
+
+
+def test_wrapup_requires_a_disposition_and_cannot_be_dismissed_unsaved(qtbot, store):
+    service, dialog = _wrapup(qtbot, store)
+    qtbot.keyClick(dialog, Qt.Key.Key_Escape)
+    assert dialog.isVisible()
+    assert dialog.message.text() == "Save the contact before you go ready for the next call."
+    _save(qtbot, dialog)
+    assert dialog.errors["disposition"].text() == "Choose a disposition code."
+    assert store.local_records("contact") == []
+    _select(dialog.disposition, "information_only")
+    with qtbot.waitSignal(dialog.saved):
+        _save(qtbot, dialog)
+    assert [c.disposition for c in service.saved()] == ["information_only"]
+
+
+def test_wrapup_optional_when_configured(qtbot, store):
+    _service, dialog = _wrapup(qtbot, store, required=False)
+    qtbot.keyClick(dialog, Qt.Key.Key_Escape)
+    assert not dialog.isVisible()
+
+
+def test_wrapup_messages_in_chinese(qtbot, store, zh_cn):
+    _service, dialog = _wrapup(qtbot, store)
+    _save(qtbot, dialog)
+    assert dialog.errors["disposition"].text() == "请选择小结代码。"
+    assert dialog._labels["disposition"].text() == "小结代码"
+    assert dialog.direction.text() == "呼入"
