@@ -26,6 +26,7 @@ def _local(data: dict) -> dict:
     """A local record as the domain reads it: `version` is None until the first push lands."""
     return {key: value for key, value in data.items() if not (key == "version" and value is None)}
 
+
 ENTITY = "contact"
 # Wrap-up (disposition) codes when the settings give none.
 DEFAULT_DISPOSITIONS = (

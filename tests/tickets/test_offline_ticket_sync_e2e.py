@@ -128,7 +128,6 @@ async def test_server_sla_clock_and_escalation_come_back_with_the_pull(seeded_ce
     await _push(seeded_central_sqlite.url, seeded_central_sqlite.token, path)
     # The server escalates it once it is overdue (here: its due time moved into the past).
     with seeded_central_sqlite.engine.begin() as conn:
-
         from central.tables import tickets as table
 
         conn.execute(
