@@ -10,7 +10,7 @@ import asyncio
 import logging
 from dataclasses import dataclass, field
 
-from PySide6.QtCore import QCoreApplication
+from PySide6.QtCore import QCoreApplication, Qt
 
 from desktop.config import Settings
 from desktop.controller import DesktopController
@@ -86,6 +86,19 @@ class DesktopRuntime:
         )
         self.connectivity.report_outbox()
         self.connectivity.start()
+
+    def open_conflicts(self) -> None:
+        """Show the sync conflicts (writes the server did not take as they were); a re-applied
+        write is pushed at once."""
+        from desktop.views.conflicts_dialog import ConflictsDialog
+
+        if self.store is None:
+            return
+        dialog = ConflictsDialog(self.store, self.window)  # type: ignore[arg-type]
+        if self.connectivity is not None:
+            dialog.changed.connect(self.connectivity.kick)
+        dialog.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
+        dialog.open()
 
     async def pull(self) -> None:
         self.sync = PullSync(self.api, self.settings.resolved_cache_path())
