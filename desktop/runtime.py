@@ -15,7 +15,7 @@ from PySide6.QtCore import QCoreApplication, Qt
 from desktop.config import Settings
 from desktop.controller import DesktopController
 from desktop.cti.events import CtiEvent, PbxEvent, PbxEventKind
-from desktop.cti.listener import CtiListener
+from desktop.cti.listener import CommandResult, CtiListener
 from desktop.services.api import CentralApi, Session
 from desktop.services.connectivity import ConnectivityService
 from desktop.services.handoff import HandoffServer
@@ -49,6 +49,7 @@ class DesktopRuntime:
     _cancel_sync: asyncio.Event = field(default_factory=asyncio.Event)
     _background: set[asyncio.Task] = field(default_factory=set)
     pbx_connected: bool | None = None  # None until a source reports its PBX link
+    _ringing_call_id: str | None = None
 
     async def start(self, *, initial_sync: bool = True) -> None:
         from desktop.cache.store import CacheStore
@@ -62,6 +63,9 @@ class DesktopRuntime:
             self.window, self.screenpop, self.lookup, self.settings, self.session.role
         )
         self.tickets = TicketDesk(self.window, self.screenpop, self.store, self.api, self.session.agent_id)
+        self.window.answerRequested.connect(self._on_answer_requested)
+        self.screenpop.popped.connect(self._track_calls)
+        self.screenpop.callUpdated.connect(self._forget_call)
         if self.handoff is not None:
             self.handoff.popRequested.connect(self._on_handoff_pop)
             self.handoff.dialRequested.connect(self._on_handoff_dial)
@@ -128,6 +132,7 @@ class DesktopRuntime:
             port=self.settings.cti_port,
             token=self.cti_token,
             on_event=self._on_cti_event,
+            on_command_result=self._on_command_result,
         )
         try:
             await self.listener.start()
@@ -188,18 +193,50 @@ class DesktopRuntime:
         self.controller._on_customer_chosen(customer_id)
 
     def _on_handoff_dial(self, number: str) -> None:
-        if self.listener is None:
+        self.send_cti_command("dial", target=number)
+
+    def _on_answer_requested(self) -> None:
+        if not self._ringing_call_id:
             self.window.show_banner(
-                QCoreApplication.translate("DesktopRuntime", "Cannot dial: no CTI connection."), "error"
+                QCoreApplication.translate("DesktopRuntime", "There is no ringing call to answer."), "info"
+            )
+            return
+        self.send_cti_command("answer", call_id=self._ringing_call_id)
+
+    def _track_calls(self, pop) -> None:
+        if pop.call_id:
+            self._ringing_call_id = pop.call_id
+
+    def _forget_call(self, event) -> None:
+        if event.call_id == self._ringing_call_id and event.kind.value in ("answered", "ended"):
+            self._ringing_call_id = None
+
+    def send_cti_command(self, action: str, **fields: str) -> None:
+        """Send a command (dial, answer, hangup, pause…) to this agent's CTI source; its result
+        comes back through `_on_command_result`."""
+        if self.listener is None or self.session.agent_id not in self.listener.connected_agents():
+            self.window.show_banner(
+                QCoreApplication.translate("DesktopRuntime", "Cannot send the command: no CTI connection."),
+                "error",
             )
             return
         task = asyncio.ensure_future(
             self.listener.send_command(
-                {"type": "command", "action": "dial", "target": number}, agent=self.session.agent_id
+                {"type": "command", "action": action, **fields}, agent=self.session.agent_id
             )
         )
         self._background.add(task)
         task.add_done_callback(self._background.discard)
+
+    def _on_command_result(self, result: CommandResult) -> None:
+        if not result.ok:
+            log.warning("CTI command %s refused: %s", result.id, result.message)
+            self.window.show_banner(
+                QCoreApplication.translate("DesktopRuntime", "The telephone system refused: %1").replace(
+                    "%1", result.message or "?"
+                ),
+                "warning",
+            )
 
     async def stop(self) -> None:
         self._cancel_sync.set()

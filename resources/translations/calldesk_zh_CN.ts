@@ -357,8 +357,16 @@ Details are in %2</source>
         <translation>交换机（PBX）已断开：电话系统恢复前来电不会弹屏。（%1）</translation>
     </message>
     <message>
-        <source>Cannot dial: no CTI connection.</source>
-        <translation>无法拨号：没有 CTI 连接。</translation>
+        <source>There is no ringing call to answer.</source>
+        <translation>当前没有可接听的来电。</translation>
+    </message>
+    <message>
+        <source>Cannot send the command: no CTI connection.</source>
+        <translation>无法发送指令：没有 CTI 连接。</translation>
+    </message>
+    <message>
+        <source>The telephone system refused: %1</source>
+        <translation>电话系统拒绝了该操作：%1</translation>
     </message>
 </context>
 <context>

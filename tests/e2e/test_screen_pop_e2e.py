@@ -151,3 +151,53 @@ async def test_pbx_link_loss_is_shown_and_cleared(desktop, qtbot):
     await writer.drain()
     await _wait(qtbot, lambda: desktop.pbx_connected is True)
     writer.close()
+
+
+async def _next_message(reader, type_: str) -> dict:
+    while True:
+        message = json.loads(await asyncio.wait_for(reader.readline(), 5))
+        if message.get("type") == type_:
+            return message
+
+
+async def test_f5_answers_the_ringing_call_and_a_refusal_is_shown(desktop, seeded_central, qtbot):
+    from PySide6.QtCore import Qt
+
+    customer = seeded_central.sample_customer()
+    reader, writer = await _cti_source(desktop.listener.port, desktop.cti_token)
+    _send(
+        writer,
+        {
+            "type": "call.ringing",
+            "call_id": "e2e-f5",
+            "caller": customer["mobile"],
+            "agent": "1001",
+            "ts": 7.0,
+        },
+    )
+    await writer.drain()
+    await _wait(qtbot, lambda: desktop.window.card.current_customer_id() == customer["id"])
+    qtbot.keyClick(desktop.window, Qt.Key.Key_F5)
+    command = await _next_message(reader, "command")
+    assert (command["action"], command["call_id"]) == ("answer", "e2e-f5")
+    _send(
+        writer,
+        {
+            "type": "command.result",
+            "id": command["id"],
+            "ok": False,
+            "message": "answer on the phone: this PBX cannot take a SIP phone off-hook",
+        },
+    )
+    await writer.drain()
+    await _wait(qtbot, lambda: any("off-hook" in t for t in desktop.window.banners.texts()))
+    writer.close()
+
+
+async def test_dial_handoff_reaches_the_cti_source(desktop, qtbot):
+    reader, writer = await _cti_source(desktop.listener.port, desktop.cti_token)
+    await _wait(qtbot, lambda: "1001" in desktop.listener.connected_agents())
+    desktop.send_cti_command("dial", target="+861012345678")
+    command = await _next_message(reader, "command")
+    assert (command["action"], command["target"]) == ("dial", "+861012345678")
+    writer.close()
