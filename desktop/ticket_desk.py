@@ -142,6 +142,7 @@ class TicketDesk(QObject):
             customer_label=self._customer_label(ticket.customer_id),
             clock=self.clock,
             knowledge=self._knowledge_panel(),
+            author=self.tickets.agent_id,
             parent=self.window,
         )
         form.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)

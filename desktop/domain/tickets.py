@@ -116,6 +116,7 @@ PRODUCT_WARRANTY_MONTHS: dict[str, int] = {
     "EP-": 12,  # earphones
 }
 
+MAX_COMMENT = 2000
 REQUIRED_FIELDS = ("customer_id", "category", "priority", "fault_description", "service_mode")
 MAX_TEXT = 4000
 
@@ -132,6 +133,17 @@ class TicketHistoryEntry(_Record):
     from_status: str = ""
     to_status: str = ""
     note: str = ""
+
+    _TS_FIELDS = ("ts",)
+
+
+@dataclass(slots=True)
+class TicketComment(_Record):
+    """One comment on a ticket: who wrote it, when, and the (card-redacted) text."""
+
+    ts: datetime | None
+    author: str
+    text: str
 
     _TS_FIELDS = ("ts",)
 
@@ -159,16 +171,17 @@ class Ticket(_Record):
     sla_due_at: datetime | None = None  # set by the central API
     escalated: bool = False
     kb_article_ids: list[str] = field(default_factory=list)
-    comments: list[str] = field(default_factory=list)
+    comments: list[TicketComment] = field(default_factory=list)  # oldest first
     history: list[TicketHistoryEntry] = field(default_factory=list)
     version: int = 1
 
     _TS_FIELDS = ("created_at", "updated_at", "sla_due_at")
-    _NESTED = {"history": TicketHistoryEntry}
+    _NESTED = {"history": TicketHistoryEntry, "comments": TicketComment}
 
     def to_dict(self) -> dict[str, Any]:
         out = _Record.to_dict(self)
         out["history"] = [entry.to_dict() for entry in self.history]  # nested times as ISO text
+        out["comments"] = [comment.to_dict() for comment in self.comments]
         return out
 
     @property
@@ -421,6 +434,15 @@ def _history_ok(value: Any) -> bool:
     )
 
 
+def _comments_ok(value: Any) -> bool:
+    return isinstance(value, list) and all(
+        isinstance(entry, dict)
+        and _is_time(entry.get("ts"))
+        and all(isinstance(entry.get(key, ""), str) for key in ("author", "text"))
+        for entry in value
+    )
+
+
 _TYPE_CHECKS: dict[str, Any] = {
     "str": lambda v: isinstance(v, str),
     "bool": lambda v: isinstance(v, bool),
@@ -429,6 +451,7 @@ _TYPE_CHECKS: dict[str, Any] = {
     "datetime | None": _is_time,
     "list[str]": lambda v: isinstance(v, list) and all(isinstance(item, str) for item in v),
     "list[TicketHistoryEntry]": _history_ok,
+    "list[TicketComment]": _comments_ok,
 }
 
 
@@ -486,6 +509,7 @@ def validate_ticket(data: dict[str, Any], today: date | None = None) -> list[Iss
             issues.append(Issue("purchase_date", "future", "purchase date is in the future"))
     if data.get("category") == Category.FAULT.value and not str(data.get("product_model") or "").strip():
         issues.append(Issue("product_model", "required", "a fault ticket needs the product model"))
+    issues.extend(_comment_issues(data.get("comments") or []))
     stage = data.get("complaint_stage") or ""
     if stage and stage not in {s.value for s in ComplaintStage}:
         issues.append(Issue("complaint_stage", "invalid", f"unknown complaint stage {stage!r}"))
@@ -493,6 +517,19 @@ def validate_ticket(data: dict[str, Any], today: date | None = None) -> list[Iss
     if data.get("status") == TicketStatus.ASSIGNED.value and not has_assignee:
         issues.append(Issue("assignee_group", "required", "an assigned ticket needs a group or agent"))
     return issues
+
+
+def _comment_issues(comments: list[dict[str, Any]]) -> list[Issue]:
+    """Each comment needs an author, a time and a non-blank text of at most MAX_COMMENT."""
+    for comment in comments:
+        text = comment.get("text") or ""
+        if not text.strip():
+            return [Issue("comments", "required", "a comment cannot be empty")]
+        if len(text) > MAX_COMMENT:
+            return [Issue("comments", "too_long", f"a comment has at most {MAX_COMMENT} characters")]
+        if not str(comment.get("author") or "").strip() or not comment.get("ts"):
+            return [Issue("comments", "invalid", "a comment needs its author and time")]
+    return []
 
 
 def validate_contact(data: dict[str, Any]) -> list[Issue]:
@@ -529,7 +566,8 @@ def validate_contact(data: dict[str, Any]) -> list[Issue]:
 def redact_ticket(ticket: Ticket) -> Ticket:
     """Redact card numbers from every free-text field before the ticket is stored."""
     ticket.fault_description = redact_cards(ticket.fault_description)
-    ticket.comments = [redact_cards(comment) for comment in ticket.comments]
+    for comment in ticket.comments:
+        comment.text = redact_cards(comment.text)
     for entry in ticket.history:
         entry.note = redact_cards(entry.note)
     return ticket

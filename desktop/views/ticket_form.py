@@ -23,6 +23,7 @@ from PySide6.QtWidgets import (
     QLineEdit,
     QListWidget,
     QPlainTextEdit,
+    QPushButton,
     QVBoxLayout,
     QWidget,
 )
@@ -33,6 +34,7 @@ from desktop.domain.tickets import (
     Priority,
     ServiceMode,
     Ticket,
+    TicketComment,
     TransitionError,
     allowed_actions,
     format_countdown,
@@ -67,11 +69,13 @@ class TicketForm(QDialog):
         customer_label: str = "",
         clock: Callable[[], datetime] = lambda: datetime.now(UTC),
         knowledge: KnowledgePanel | None = None,
+        author: str = "",
         parent: QWidget | None = None,
     ) -> None:
         super().__init__(parent)
         self.setObjectName("ticketForm")
         self.ticket = ticket
+        self.author = author or ticket.created_by
         self._save = save
         self._clock = clock
         self.errors: dict[str, QLabel] = {}
@@ -100,6 +104,15 @@ class TicketForm(QDialog):
         self.history.setObjectName("history")
         self.linked = QLabel()
         self.linked.setWordWrap(True)
+        self.comments = QListWidget()
+        self.comments.setObjectName("comments")
+        self.comments.setWordWrap(True)
+        self.comment_input = QLineEdit()
+        self.comment_input.setObjectName("commentInput")
+        self.add_comment_button = QPushButton()
+        self.add_comment_button.setObjectName("addComment")
+        self.add_comment_button.clicked.connect(self.add_comment)
+        self.comment_input.returnPressed.connect(self.add_comment)
 
         form = QFormLayout()
         form.setFieldGrowthPolicy(QFormLayout.FieldGrowthPolicy.AllNonFixedFieldsGrow)
@@ -144,6 +157,13 @@ class TicketForm(QDialog):
         self.history_title = QLabel()
         right.addWidget(self.history_title)
         right.addWidget(self.history, 1)
+        self.comments_title = QLabel()
+        right.addWidget(self.comments_title)
+        right.addWidget(self.comments, 1)
+        comment_row = QHBoxLayout()
+        comment_row.addWidget(self._with_error("comments", self.comment_input), 1)
+        comment_row.addWidget(self.add_comment_button)
+        right.addLayout(comment_row)
         self.knowledge = knowledge
         if knowledge is not None:
             knowledge.linkRequested.connect(self.link_article)
@@ -253,6 +273,10 @@ class TicketForm(QDialog):
             "product_model": self.tr("A fault ticket needs the product model."),
             "assignee_group": self.tr("Choose the group to hand off to."),
         }
+        if issue.field == "comments":
+            if issue.code == "too_long":
+                return self.tr("A comment is at most 2000 characters.")
+            return self.tr("Write the comment first.")
         if issue.code == "required":
             return required.get(issue.field, self.tr("Required."))
         if issue.code == "future":
@@ -292,6 +316,9 @@ class TicketForm(QDialog):
         self.fault_description.setPlaceholderText(self.tr("What happens, since when, what was tried"))
         self.note.setPlaceholderText(self.tr("Optional note for the history"))
         self.history_title.setText(self.tr("History"))
+        self.comments_title.setText(self.tr("Comments"))
+        self.comment_input.setPlaceholderText(self.tr("Add a comment (saved with the ticket)"))
+        self.add_comment_button.setText(self.tr("Add comment"))
         self.buttons.button(QDialogButtonBox.StandardButton.Save).setText(self.tr("Save"))
         self.buttons.button(QDialogButtonBox.StandardButton.Cancel).setText(self.tr("Cancel"))
         self._refresh()
@@ -312,8 +339,15 @@ class TicketForm(QDialog):
             if entry.note:
                 line += f"  ({entry.note})"
             self.history.addItem(line)
+        self._refresh_comments()
         articles = ", ".join(self.ticket.kb_article_ids)
         self.linked.setText(self.tr("Linked articles: %1").replace("%1", articles) if articles else "")
+
+    def _refresh_comments(self) -> None:
+        self.comments.clear()
+        for comment in self.ticket.comments:
+            when = comment.ts.astimezone().strftime("%Y-%m-%d %H:%M") if comment.ts else ""
+            self.comments.addItem(f"{when}  {comment.author}\n{comment.text}")
 
     def _status_text(self) -> str:
         text = self.value_text(self.ticket.status)
@@ -377,6 +411,21 @@ class TicketForm(QDialog):
         t.assignee_agent = self.assignee_agent.text().strip()
         return t
 
+    def add_comment(self) -> bool:
+        """Append the typed comment (author, now) to the ticket; it is stored with the next Save.
+
+        Card numbers are redacted by the save path (TicketService.save, and the server again).
+        """
+        text = self.comment_input.text().strip()
+        if not text:
+            self.show_issues([Issue("comments", "required", "a comment cannot be empty")])
+            return False
+        self.ticket.comments.append(TicketComment(self._clock(), self.author, text))
+        self.comment_input.clear()
+        self.errors["comments"].hide()
+        self._refresh_comments()
+        return True
+
     def link_article(self, article_id: str) -> None:
         if article_id and article_id not in self.ticket.kb_article_ids:
             self.ticket.kb_article_ids.append(article_id)
@@ -392,6 +441,8 @@ class TicketForm(QDialog):
                 error.show()
 
     def submit(self) -> None:
+        if self.comment_input.text().strip():
+            self.add_comment()  # a comment typed but not yet added is not lost on Save
         ticket = self.collect()
         action = self.action.currentData() or ""
         snapshot = ticket.to_dict()

@@ -993,6 +993,14 @@ Screen pop, customer card, tickets and contact log, working from a local cache w
         <translation>请选择转交的处理组。</translation>
     </message>
     <message>
+        <source>A comment is at most 2000 characters.</source>
+        <translation>备注最多 2000 个字符。</translation>
+    </message>
+    <message>
+        <source>Write the comment first.</source>
+        <translation>请先填写备注内容。</translation>
+    </message>
+    <message>
         <source>Required.</source>
         <translation>必填。</translation>
     </message>
@@ -1091,6 +1099,18 @@ Screen pop, customer card, tickets and contact log, working from a local cache w
     <message>
         <source>History</source>
         <translation>处理记录</translation>
+    </message>
+    <message>
+        <source>Comments</source>
+        <translation>备注</translation>
+    </message>
+    <message>
+        <source>Add a comment (saved with the ticket)</source>
+        <translation>添加备注（随工单一起保存）</translation>
+    </message>
+    <message>
+        <source>Add comment</source>
+        <translation>添加备注</translation>
     </message>
     <message>
         <source>Save</source>
