@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import logging
 import os
+import re
 import sys
 import tomllib
 from dataclasses import dataclass, field, fields, replace
@@ -21,6 +22,20 @@ log = logging.getLogger(__name__)
 APP_NAME = "CallDesk"
 LANGUAGES = ("zh_CN", "en")
 ENV_PREFIX = "CALLDESK_"
+# Wrap-up (disposition) codes offered at the end of a call; the same list ContactService
+# falls back to (desktop/services/contacts.py DEFAULT_DISPOSITIONS).
+DEFAULT_DISPOSITION_CODES = (
+    "resolved",
+    "ticket_created",
+    "callback_needed",
+    "transferred",
+    "information_only",
+    "complaint",
+    "wrong_number",
+    "dropped",
+)
+_DISPOSITION_CODE = re.compile(r"[a-z0-9][a-z0-9_\-]{0,39}")
+MAX_DISPOSITION_CODES = 50
 
 
 @dataclass(frozen=True, slots=True)
@@ -36,6 +51,8 @@ class Settings:
     wrapup_seconds: int = 30
     timezone: str = "Asia/Shanghai"
     dnis_names: dict[str, str] = field(default_factory=dict)  # "4008123456" -> "品牌服务热线"
+    disposition_codes: tuple[str, ...] = DEFAULT_DISPOSITION_CODES  # env: comma-separated
+    require_contact_before_ready: bool = True  # no "Ready" while a finished call's contact is unsaved
     problems: tuple[str, ...] = ()  # human-readable config errors found while loading
 
     def resolved_cache_path(self) -> Path:
@@ -111,6 +128,24 @@ def _merge(settings: Settings, values: dict[str, Any], origin: str, problems: li
     return replace(settings, **changes)
 
 
+def _disposition_codes(raw: Any) -> tuple[str, ...]:
+    """A TOML list of codes or (environment) comma-separated text; lower-case words, no repeats."""
+    items = raw.split(",") if isinstance(raw, str) else raw
+    if not isinstance(items, list | tuple) or not all(isinstance(item, str) for item in items):
+        raise ValueError("must be a list of code strings")
+    codes = tuple(item.strip() for item in items if item.strip())
+    if not codes:
+        raise ValueError("needs at least one code")
+    if len(codes) > MAX_DISPOSITION_CODES:
+        raise ValueError(f"at most {MAX_DISPOSITION_CODES} codes")
+    bad = [code for code in codes if not _DISPOSITION_CODE.fullmatch(code)]
+    if bad:
+        raise ValueError(f"{bad[0]!r} is not a code (lower-case letters, digits, _ or -)")
+    if len(set(codes)) != len(codes):
+        raise ValueError("a code is listed twice")
+    return codes
+
+
 def _coerce(key: str, current: Any, raw: Any) -> Any:
     if isinstance(current, bool):
         if isinstance(raw, bool):
@@ -130,6 +165,8 @@ def _coerce(key: str, current: Any, raw: Any) -> Any:
         if value < 0:
             raise ValueError(f"{value} must not be negative")
         return value
+    if isinstance(current, tuple):
+        return _disposition_codes(raw)
     if isinstance(current, dict):
         if not isinstance(raw, dict) or not all(isinstance(v, str) for v in raw.values()):
             raise ValueError('must be a table of "number" = "name" strings')

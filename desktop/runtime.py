@@ -62,7 +62,15 @@ class DesktopRuntime:
         self.controller = DesktopController(
             self.window, self.screenpop, self.lookup, self.settings, self.session.role
         )
-        self.tickets = TicketDesk(self.window, self.screenpop, self.store, self.api, self.session.agent_id)
+        self.tickets = TicketDesk(
+            self.window,
+            self.screenpop,
+            self.store,
+            self.api,
+            self.session.agent_id,
+            dispositions=self.settings.disposition_codes,
+            require_contact_before_ready=self.settings.require_contact_before_ready,
+        )
         self.window.answerRequested.connect(self._on_answer_requested)
         self.screenpop.popped.connect(self._track_calls)
         self.screenpop.callUpdated.connect(self._forget_call)

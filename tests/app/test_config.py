@@ -1,5 +1,6 @@
 from pathlib import Path
 
+import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
@@ -70,3 +71,57 @@ def test_any_environment_loads_without_raising(env):
     )
     assert 0 <= s.cti_port <= 65535
     assert s.language in ("zh_CN", "en")
+
+
+def test_disposition_codes_and_ready_rule_default_to_the_service_defaults(tmp_path):
+    from desktop.services.contacts import DEFAULT_DISPOSITIONS
+
+    s = _load(tmp_path)
+    assert s.disposition_codes == DEFAULT_DISPOSITIONS
+    assert s.require_contact_before_ready is True
+
+
+def test_disposition_codes_from_toml_and_environment(tmp_path):
+    s = _load(
+        tmp_path,
+        '[calldesk]\ndisposition_codes = ["resolved", "sale", "no-answer"]\n'
+        "require_contact_before_ready = false\n",
+    )
+    assert s.disposition_codes == ("resolved", "sale", "no-answer")
+    assert s.require_contact_before_ready is False and s.problems == ()
+    s = _load(
+        tmp_path,
+        env={
+            "CALLDESK_DISPOSITION_CODES": " resolved , spam ",
+            "CALLDESK_REQUIRE_CONTACT_BEFORE_READY": "no",
+        },
+    )
+    assert s.disposition_codes == ("resolved", "spam") and s.require_contact_before_ready is False
+
+
+@pytest.mark.parametrize(
+    "value",
+    [
+        "[]",
+        '"resolved"',
+        '["ok", 3]',
+        '["Bad Code"]',
+        '["a", "a"]',
+        '[""]',
+        "42",
+        "[" + ", ".join([f'"c{i}"' for i in range(51)]) + "]",
+    ],
+)
+def test_bad_disposition_codes_are_reported_and_the_default_kept(tmp_path, value):
+    s = _load(tmp_path, f"[calldesk]\ndisposition_codes = {value}\n")
+    if value == '"resolved"':  # one code written as text is a one-code list, like the environment
+        assert s.disposition_codes == ("resolved",) and s.problems == ()
+        return
+    assert s.disposition_codes == Settings().disposition_codes
+    assert len(s.problems) == 1 and "disposition_codes" in s.problems[0]
+
+
+def test_bad_ready_rule_is_reported(tmp_path):
+    s = _load(tmp_path, '[calldesk]\nrequire_contact_before_ready = "maybe"\n')
+    assert s.require_contact_before_ready is True
+    assert "require_contact_before_ready" in s.problems[0]
