@@ -12,6 +12,7 @@ from dataclasses import dataclass, field
 
 from PySide6.QtCore import QCoreApplication, Qt
 
+from desktop.agent_ready import AgentReadyControl
 from desktop.config import Settings
 from desktop.controller import DesktopController
 from desktop.cti.events import CtiEvent, PbxEvent, PbxEventKind
@@ -43,6 +44,7 @@ class DesktopRuntime:
     screenpop: ScreenPopService | None = None
     controller: DesktopController | None = None
     tickets: TicketDesk | None = None  # tickets, wrap-up/contact log, my work, knowledge base
+    agent_state: AgentReadyControl | None = None  # Ready / Not ready in the status bar
     listener: CtiListener | None = None
     sync: PullSync | None = None
     connectivity: ConnectivityService | None = None  # background push + pull, status bar state
@@ -70,6 +72,9 @@ class DesktopRuntime:
             self.session.agent_id,
             dispositions=self.settings.disposition_codes,
             require_contact_before_ready=self.settings.require_contact_before_ready,
+        )
+        self.agent_state = AgentReadyControl(
+            self.window, self.tickets.may_go_ready, self.tickets.open_pending_wrapup, self.send_cti_command
         )
         self.window.answerRequested.connect(self._on_answer_requested)
         self.screenpop.popped.connect(self._track_calls)

@@ -182,6 +182,18 @@ class TicketDesk(QObject):
         dialog.open()
         return dialog
 
+    def open_pending_wrapup(self) -> WrapUpDialog | None:
+        """Bring the wrap-up of an unsaved contact to the front (opening it if it was closed)."""
+        try:
+            if self.wrapup is not None and self.wrapup.isVisible():
+                self.wrapup.raise_()
+                self.wrapup.activateWindow()
+                return self.wrapup
+        except RuntimeError:  # the last dialog was closed and deleted (WA_DeleteOnClose)
+            self.wrapup = None
+        pending = next(iter(self.contacts.pending.values()), None)
+        return self.show_wrapup(pending) if pending is not None else None
+
     def open_manual_contact(self) -> WrapUpDialog:
         pending = next(iter(self.contacts.pending.values()), None)
         if pending is not None:

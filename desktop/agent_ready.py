@@ -1,0 +1,52 @@
+"""Wires the Ready / Not ready control to the ready rule and the CTI.
+
+Picking Ready while a finished call's contact log is unsaved (and `require_contact_before_ready`
+is set) is refused: a banner says why and the wrap-up screen opens. Otherwise the choice goes to
+the telephone system as a `pause` (with the reason code) or `unpause` command for this agent.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable
+
+from PySide6.QtCore import QObject
+
+from desktop.views.agent_state import READY, AgentStateBox
+from desktop.views.main_window import MainWindow
+
+log = logging.getLogger(__name__)
+
+
+class AgentReadyControl(QObject):
+    def __init__(
+        self,
+        window: MainWindow,
+        may_go_ready: Callable[[], bool],
+        open_wrapup: Callable[[], object],
+        send_command: Callable[..., object],
+        parent: QObject | None = None,
+    ) -> None:
+        """`send_command(action, **fields)` sends a CTI command (DesktopRuntime.send_cti_command)."""
+        super().__init__(parent)
+        self.window = window
+        self.may_go_ready = may_go_ready
+        self.open_wrapup = open_wrapup
+        self.send_command = send_command
+        self.box = AgentStateBox()
+        window.statusBar().addPermanentWidget(self.box)
+        self.box.stateRequested.connect(self.request)
+
+    def request(self, action: str, reason: str) -> bool:
+        """Apply a state the agent picked; False (and the state kept) when the ready rule refuses."""
+        if action == "unpause" and not self.may_go_ready():
+            log.info("ready refused: a contact log is unsaved")
+            self.window.show_banner(self.box.ready_refused_text(), "warning")
+            self.open_wrapup()
+            return False
+        if action == "unpause":
+            self.send_command("unpause")
+        else:
+            self.send_command("pause", reason=reason)
+        self.box.show_state(READY if action == "unpause" else reason)
+        return True

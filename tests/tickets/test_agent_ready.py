@@ -1,0 +1,154 @@
+"""Ready / Not ready from the status bar, through a real CTI listener to a source on a real socket.
+
+The desktop runs against the real central API; a CTI source connects over TCP, plays a call, and
+reads the commands the desktop sends. Picking Ready with the call's contact log unsaved is
+refused (banner + wrap-up in front, nothing sent); after saving, Ready sends `unpause`, and a
+Not ready reason sends `pause` with that reason.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import secrets
+
+import pytest
+from PySide6.QtCore import Qt
+from PySide6.QtWidgets import QDialogButtonBox
+
+from desktop.config import Settings
+from desktop.runtime import DesktopRuntime
+from desktop.services.api import CentralApi
+
+T_RING, T_ANSWER, T_END = 1_795_000_000.0, 1_795_000_004.0, 1_795_000_190.0
+
+
+async def _wait(predicate, timeout_s: float = 5.0) -> None:
+    loop = asyncio.get_running_loop()
+    deadline = loop.time() + timeout_s
+    while not predicate():
+        if loop.time() > deadline:
+            raise AssertionError("condition not met in time")
+        await asyncio.sleep(0.02)
+
+
+class Source:
+    """A CTI source (PBX bridge) for agent 1001 on a real socket; records the commands it gets."""
+
+    def __init__(self) -> None:
+        self.commands: list[dict] = []
+
+    async def connect(self, port: int, token: str) -> None:
+        self.reader, self.writer = await asyncio.open_connection("127.0.0.1", port)
+        await self.send({"type": "hello", "token": token, "agent": "1001"})
+        assert json.loads(await asyncio.wait_for(self.reader.readline(), 5))["type"] == "hello.ok"
+        self.task = asyncio.ensure_future(self._read())
+
+    async def send(self, message: dict) -> None:
+        self.writer.write((json.dumps(message) + "\n").encode())
+        await self.writer.drain()
+
+    async def _read(self) -> None:
+        while line := await self.reader.readline():
+            message = json.loads(line)
+            if message.get("type") == "command":
+                self.commands.append(message)
+                await self.send({"type": "command.result", "id": message["id"], "ok": True, "message": "ok"})
+
+    async def close(self) -> None:
+        self.task.cancel()
+        self.writer.close()
+
+
+async def _start(seeded_central_sqlite, tmp_path, qtbot, require: bool) -> DesktopRuntime:
+    api = CentralApi(seeded_central_sqlite.url)
+    session = await api.login("1001", "demo")
+    settings = Settings(
+        central_url=seeded_central_sqlite.url,
+        cache_path=str(tmp_path / "cache.sqlite3"),
+        cti_port=0,
+        require_contact_before_ready=require,
+    )
+    runtime = DesktopRuntime(settings, api, session, cti_token=secrets.token_urlsafe(16))
+    qtbot.addWidget(runtime.window)
+    await runtime.start()
+    return runtime
+
+
+async def _finished_call(desktop, source: Source, mobile: str) -> None:
+    common = {"call_id": "ready-1", "caller": mobile, "agent": "1001"}
+    await source.send({"type": "call.ringing", "ts": T_RING, **common})
+    await _wait(lambda: desktop.window.card.current_customer_id() is not None)
+    await source.send({"type": "call.answered", "ts": T_ANSWER, **common})
+    await source.send({"type": "call.ended", "ts": T_END, **common})
+    await _wait(lambda: desktop.tickets.wrapup is not None and desktop.tickets.wrapup.isVisible())
+
+
+def _pick(qtbot, box, reason: str) -> None:
+    """Choose the next entry down with the keyboard, as an agent would (Down activates it)."""
+    assert box.findData(reason) == box.currentIndex() + 1
+    box.setFocus()
+    qtbot.keyClick(box, Qt.Key.Key_Down)
+
+
+@pytest.fixture
+async def source():
+    src = Source()
+    yield src
+    await src.close()
+
+
+async def test_ready_is_refused_while_the_contact_is_unsaved_then_sent(
+    seeded_central_sqlite, tmp_path, qtbot, source
+):
+    desktop = await _start(seeded_central_sqlite, tmp_path, qtbot, require=True)
+    try:
+        box = desktop.agent_state.box
+        await source.connect(desktop.listener.port, desktop.cti_token)
+        await _wait(lambda: "1001" in desktop.listener.connected_agents())
+        await _finished_call(desktop, source, seeded_central_sqlite.sample_customer()["mobile"])
+        dialog = desktop.tickets.wrapup
+
+        box.activated.emit(box.findData("acw"))  # after-call work while wrapping up
+        await _wait(lambda: len(source.commands) == 1)
+        assert (source.commands[0]["action"], source.commands[0]["reason"]) == ("pause", "acw")
+        assert box.currentData() == "acw"
+
+        box.activated.emit(box.findData(""))  # Ready, contact not saved yet
+        await asyncio.sleep(0.2)
+        assert len(source.commands) == 1  # nothing went to the telephone system
+        assert box.currentData() == "acw"
+        assert any("contact log" in text for text in desktop.window.banners.texts())
+        assert desktop.tickets.wrapup is dialog and dialog.isVisible()
+
+        dialog.disposition.setCurrentIndex(dialog.disposition.findData("resolved"))
+        with qtbot.waitSignal(dialog.saved):
+            qtbot.mouseClick(
+                dialog.buttons.button(QDialogButtonBox.StandardButton.Save), Qt.MouseButton.LeftButton
+            )
+        box.activated.emit(box.findData(""))
+        await _wait(lambda: len(source.commands) == 2)
+        assert source.commands[1]["action"] == "unpause" and box.currentData() == ""
+
+        _pick(qtbot, box, "break")  # one step down from Ready, with the keyboard
+        await _wait(lambda: len(source.commands) == 3)
+        assert (source.commands[2]["action"], source.commands[2]["reason"]) == ("pause", "break")
+        assert box.currentData() == "break"
+        assert all(c["type"] == "command" and c["id"] for c in source.commands)
+    finally:
+        await desktop.stop()
+
+
+async def test_ready_goes_through_when_the_rule_is_off(seeded_central_sqlite, tmp_path, qtbot, source):
+    desktop = await _start(seeded_central_sqlite, tmp_path, qtbot, require=False)
+    try:
+        box = desktop.agent_state.box
+        await source.connect(desktop.listener.port, desktop.cti_token)
+        await _wait(lambda: "1001" in desktop.listener.connected_agents())
+        await _finished_call(desktop, source, seeded_central_sqlite.sample_customer()["mobile"])
+        box.show_state("break")
+        box.activated.emit(box.findData(""))
+        await _wait(lambda: len(source.commands) == 1)
+        assert source.commands[0]["action"] == "unpause" and "reason" not in source.commands[0]
+    finally:
+        await desktop.stop()
