@@ -102,7 +102,7 @@ def validate_customer(record: dict[str, Any]) -> list[tuple[str, str]]:
     for key, width in (("email", 128), ("shop_member_id", 32), ("city", 32), ("membership_level", 32)):
         errors += _text(record, key, max_len=width, required=False)
     tier = record.get("tier", Tier.ORDINARY.value)
-    if tier not in {t.value for t in Tier}:
+    if not isinstance(tier, str) or tier not in {t.value for t in Tier}:
         errors.append(("tier", f"tier must be one of {sorted(t.value for t in Tier)}"))
     for key in ("points_balance", "lifetime_value_fen"):
         value = record.get(key, 0)
