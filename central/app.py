@@ -29,6 +29,7 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 import central
 from central import auth, queries
+from central.attachments import install_routes as install_attachment_routes
 from central.db import make_engine
 from central.push import install_routes as install_push_routes
 from central.schemas import (
@@ -320,4 +321,5 @@ def create_app(db_url: str) -> FastAPI:
 
     install_ticket_routes(app, engine, Principal, ApiError, _ERRORS)
     install_push_routes(app, engine, Principal, ApiError, _ERRORS)
+    install_attachment_routes(app, engine, Principal, ApiError, _ERRORS)
     return app

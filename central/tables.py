@@ -256,3 +256,24 @@ kb_articles = sa.Table(
 
 # Entity name (push / change feed) -> table, for the service records of central/tickets.py.
 SERVICE_TABLES: dict[str, sa.Table] = {"ticket": tickets, "contact": contacts}
+
+# Ticket attachments: the record (pushed like any other entity, kept whole in `data`) and the
+# bytes, uploaded separately with PUT /api/v1/attachments/{id} (central/attachments.py).
+attachments = sa.Table(
+    "attachments",
+    metadata,
+    sa.Column("id", sa.String(64), primary_key=True),
+    sa.Column("ticket_id", sa.String(32), nullable=False, index=True),
+    sa.Column("data", Json, nullable=False),
+    sa.Column("version", sa.Integer, nullable=False),
+)
+
+attachment_blobs = sa.Table(
+    "attachment_blobs",
+    metadata,
+    sa.Column("id", sa.String(64), primary_key=True),
+    sa.Column("sha256", sa.String(64), nullable=False),
+    sa.Column("size", sa.Integer, nullable=False),
+    sa.Column("content", sa.LargeBinary, nullable=False),
+    sa.Column("stored_at", Timestamp, nullable=False),
+)

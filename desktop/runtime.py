@@ -18,6 +18,7 @@ from desktop.controller import DesktopController
 from desktop.cti.events import CtiEvent, PbxEvent, PbxEventKind
 from desktop.cti.listener import CommandResult, CtiListener
 from desktop.services.api import CentralApi, Session
+from desktop.services.attachments import AttachmentUploader
 from desktop.services.connectivity import ConnectivityService
 from desktop.services.handoff import HandoffServer
 from desktop.services.lookup import LookupService
@@ -45,6 +46,7 @@ class DesktopRuntime:
     controller: DesktopController | None = None
     tickets: TicketDesk | None = None  # tickets, wrap-up/contact log, my work, knowledge base
     agent_state: AgentReadyControl | None = None  # Ready / Not ready in the status bar
+    uploader: AttachmentUploader | None = None  # ticket attachment bytes, after each push
     listener: CtiListener | None = None
     sync: PullSync | None = None
     connectivity: ConnectivityService | None = None  # background push + pull, status bar state
@@ -94,8 +96,17 @@ class DesktopRuntime:
         """Push the outbox and pull changes in the background; show state and outbox count."""
         assert self.store is not None
         path = self.settings.resolved_cache_path()
+        push = PushSync(self.api, path).run
+        self.uploader = AttachmentUploader(self.api, self.tickets.attachments) if self.tickets else None
+
+        async def push_then_upload():  # the attachment bytes follow their records
+            result = await push()
+            if self.uploader is not None:
+                await self.uploader.run()
+            return result
+
         self.connectivity = ConnectivityService(
-            PushSync(self.api, path).run,
+            push_then_upload,
             PullSync(self.api, path).run_incremental,
             self.store.outbox_count,  # type: ignore[attr-defined]
             on_state=self.window.set_connection_state,

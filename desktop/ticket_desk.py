@@ -25,6 +25,7 @@ from PySide6.QtWidgets import QDockWidget
 
 from desktop.cti.events import CallEvent, CallEventKind
 from desktop.domain.tickets import ContactLog, Ticket
+from desktop.services.attachments import AttachmentService, attachments_folder
 from desktop.services.contacts import DEFAULT_DISPOSITIONS, ContactService
 from desktop.services.knowledge import KnowledgeService
 from desktop.services.screenpop import Pop, ScreenPopService
@@ -67,6 +68,7 @@ class TicketDesk(QObject):
             clock=clock,
         )
         self.knowledge = KnowledgeService(api) if api is not None else None
+        self.attachments = AttachmentService(store, attachments_folder(store.path), agent_id, clock=clock)
         self.current_call: str = ""
         self.call_customers: dict[str, str] = {}
         self.form: TicketForm | None = None
@@ -143,6 +145,8 @@ class TicketDesk(QObject):
             clock=self.clock,
             knowledge=self._knowledge_panel(),
             author=self.tickets.agent_id,
+            attach=lambda path: self.attachments.attach(ticket.id, path),
+            attachments=self.attachments.for_ticket(ticket.id),
             parent=self.window,
         )
         form.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)

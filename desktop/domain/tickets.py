@@ -215,6 +215,28 @@ class ContactLog(_Record):
     _TS_FIELDS = ("started_at", "ended_at", "created_at")
 
 
+@dataclass(slots=True)
+class Attachment(_Record):
+    """A file attached to a ticket. The record syncs like any other; the bytes travel separately
+    (PUT /api/v1/attachments/{id}) and are checked against `sha256`."""
+
+    id: str
+    ticket_id: str
+    name: str
+    size: int
+    sha256: str
+    mime: str = "application/octet-stream"
+    created_by: str = ""
+    created_at: datetime | None = None
+    version: int = 1
+
+    _TS_FIELDS = ("created_at",)
+
+
+MAX_ATTACHMENT_BYTES = 10 * 1024 * 1024
+MAX_ATTACHMENT_NAME = 200
+
+
 # ------------------------------------------------------------------ workflow ------------------
 def allowed_actions(ticket: Ticket) -> list[str]:
     """Actions the agent may take now, in the order the form offers them."""
@@ -560,6 +582,31 @@ def validate_contact(data: dict[str, Any]) -> list[Issue]:
     notes = data.get("notes") or ""
     if not isinstance(notes, str) or len(notes) > MAX_TEXT:
         issues.append(Issue("notes", "too_long", f"at most {MAX_TEXT} characters"))
+    return issues
+
+
+def validate_attachment(data: dict[str, Any]) -> list[Issue]:
+    """Problems with an attachment record: ids, a plain file name, size within the limit, a
+    lower-case hex SHA-256."""
+    issues = shape_issues(data, Attachment)
+    if issues:
+        return issues
+    for name in ("id", "ticket_id", "name", "sha256"):
+        if not str(data.get(name) or "").strip():
+            issues.append(Issue(name, "required", f"{name} is required"))
+    file_name = data.get("name") or ""
+    if len(file_name) > MAX_ATTACHMENT_NAME:
+        issues.append(Issue("name", "too_long", f"at most {MAX_ATTACHMENT_NAME} characters"))
+    elif any(char in file_name for char in '/\\\x00') or file_name in (".", ".."):
+        issues.append(Issue("name", "invalid", "a file name, without folders"))
+    size = data.get("size")
+    if not isinstance(size, int) or isinstance(size, bool) or not 0 <= size <= MAX_ATTACHMENT_BYTES:
+        issues.append(Issue("size", "too_large", f"at most {MAX_ATTACHMENT_BYTES} bytes"))
+    digest = data.get("sha256") or ""
+    if digest and (len(digest) != 64 or any(c not in "0123456789abcdef" for c in digest)):
+        issues.append(Issue("sha256", "invalid", "sha256 is 64 lower-case hex digits"))
+    if len(str(data.get("mime") or "")) > 128:
+        issues.append(Issue("mime", "too_long", "at most 128 characters"))
     return issues
 
 

@@ -11,12 +11,14 @@ from __future__ import annotations
 import logging
 from collections.abc import Callable
 from datetime import UTC, datetime
+from pathlib import Path
 
 from PySide6.QtCore import QEvent, QTimer, Signal
 from PySide6.QtWidgets import (
     QComboBox,
     QDialog,
     QDialogButtonBox,
+    QFileDialog,
     QFormLayout,
     QHBoxLayout,
     QLabel,
@@ -29,6 +31,8 @@ from PySide6.QtWidgets import (
 )
 
 from desktop.domain.tickets import (
+    MAX_ATTACHMENT_BYTES,
+    Attachment,
     Category,
     Issue,
     Priority,
@@ -70,12 +74,16 @@ class TicketForm(QDialog):
         clock: Callable[[], datetime] = lambda: datetime.now(UTC),
         knowledge: KnowledgePanel | None = None,
         author: str = "",
+        attach: Callable[[Path], Attachment] | None = None,
+        attachments: list[Attachment] | None = None,
         parent: QWidget | None = None,
     ) -> None:
         super().__init__(parent)
         self.setObjectName("ticketForm")
         self.ticket = ticket
         self.author = author or ticket.created_by
+        self._attach = attach
+        self.attached: list[Attachment] = list(attachments or [])
         self._save = save
         self._clock = clock
         self.errors: dict[str, QLabel] = {}
@@ -113,6 +121,13 @@ class TicketForm(QDialog):
         self.add_comment_button.setObjectName("addComment")
         self.add_comment_button.clicked.connect(self.add_comment)
         self.comment_input.returnPressed.connect(self.add_comment)
+        self.attachments = QListWidget()
+        self.attachments.setObjectName("attachments")
+        self.attachments.setMaximumHeight(90)
+        self.attach_button = QPushButton()
+        self.attach_button.setObjectName("attachFiles")
+        self.attach_button.setEnabled(attach is not None)
+        self.attach_button.clicked.connect(self.choose_files)
 
         form = QFormLayout()
         form.setFieldGrowthPolicy(QFormLayout.FieldGrowthPolicy.AllNonFixedFieldsGrow)
@@ -164,6 +179,12 @@ class TicketForm(QDialog):
         comment_row.addWidget(self._with_error("comments", self.comment_input), 1)
         comment_row.addWidget(self.add_comment_button)
         right.addLayout(comment_row)
+        attach_row = QHBoxLayout()
+        self.attachments_title = QLabel()
+        attach_row.addWidget(self.attachments_title, 1)
+        attach_row.addWidget(self.attach_button)
+        right.addLayout(attach_row)
+        right.addWidget(self._with_error("attachments", self.attachments))
         self.knowledge = knowledge
         if knowledge is not None:
             knowledge.linkRequested.connect(self.link_article)
@@ -319,6 +340,8 @@ class TicketForm(QDialog):
         self.comments_title.setText(self.tr("Comments"))
         self.comment_input.setPlaceholderText(self.tr("Add a comment (saved with the ticket)"))
         self.add_comment_button.setText(self.tr("Add comment"))
+        self.attachments_title.setText(self.tr("Attachments"))
+        self.attach_button.setText(self.tr("Attach files…"))
         self.buttons.button(QDialogButtonBox.StandardButton.Save).setText(self.tr("Save"))
         self.buttons.button(QDialogButtonBox.StandardButton.Cancel).setText(self.tr("Cancel"))
         self._refresh()
@@ -340,6 +363,7 @@ class TicketForm(QDialog):
                 line += f"  ({entry.note})"
             self.history.addItem(line)
         self._refresh_comments()
+        self._refresh_attachments()
         articles = ", ".join(self.ticket.kb_article_ids)
         self.linked.setText(self.tr("Linked articles: %1").replace("%1", articles) if articles else "")
 
@@ -348,6 +372,11 @@ class TicketForm(QDialog):
         for comment in self.ticket.comments:
             when = comment.ts.astimezone().strftime("%Y-%m-%d %H:%M") if comment.ts else ""
             self.comments.addItem(f"{when}  {comment.author}\n{comment.text}")
+
+    def _refresh_attachments(self) -> None:
+        self.attachments.clear()
+        for attachment in self.attached:
+            self.attachments.addItem(f"{attachment.name}  ({_size_text(attachment.size)})")
 
     def _status_text(self) -> str:
         text = self.value_text(self.ticket.status)
@@ -426,6 +455,45 @@ class TicketForm(QDialog):
         self._refresh_comments()
         return True
 
+    def choose_files(self) -> None:
+        paths, _filter = QFileDialog.getOpenFileNames(self, self.tr("Attach files"))
+        if paths:
+            self.attach_files([Path(p) for p in paths])
+
+    def attach_files(self, paths: list[Path]) -> list[Attachment]:
+        """Attach each file (copied into the cache, queued for sync); problems shown per file."""
+        if self._attach is None:
+            return []
+        added: list[Attachment] = []
+        problems: list[str] = []
+        for path in paths:
+            try:
+                added.append(self._attach(path))
+            except ValueError as exc:
+                code = getattr(exc, "code", "invalid")
+                log.warning("ticket %s: cannot attach %s: %s", self.ticket.id, path, exc)
+                if code == "too_large":
+                    limit = str(MAX_ATTACHMENT_BYTES // (1024 * 1024))
+                    problems.append(
+                        self.tr("%1 is larger than %2 MB and was not attached.")
+                        .replace("%1", path.name)
+                        .replace("%2", limit)
+                    )
+                elif code == "missing":
+                    problems.append(
+                        self.tr("%1 could not be read (missing or locked) and was not attached.").replace(
+                            "%1", path.name
+                        )
+                    )
+                else:
+                    problems.append(self.tr("%1 cannot be attached.").replace("%1", path.name))
+        self.attached.extend(added)
+        self._refresh_attachments()
+        error = self.errors["attachments"]
+        error.setText("\n".join(problems))
+        error.setVisible(bool(problems))
+        return added
+
     def link_article(self, article_id: str) -> None:
         if article_id and article_id not in self.ticket.kb_article_ids:
             self.ticket.kb_article_ids.append(article_id)
@@ -467,3 +535,11 @@ class TicketForm(QDialog):
         if event.type() == QEvent.Type.LanguageChange:
             self._retranslate()
         super().changeEvent(event)
+
+
+def _size_text(size: int) -> str:
+    if size >= 1024 * 1024:
+        return f"{size / (1024 * 1024):.1f} MB"
+    if size >= 1024:
+        return f"{size / 1024:.0f} KB"
+    return f"{size} B"

@@ -1148,6 +1148,14 @@ Screen pop, customer card, tickets and contact log, working from a local cache w
         <translation>添加备注</translation>
     </message>
     <message>
+        <source>Attachments</source>
+        <translation>附件</translation>
+    </message>
+    <message>
+        <source>Attach files…</source>
+        <translation>添加附件…</translation>
+    </message>
+    <message>
         <source>Save</source>
         <translation>保存</translation>
     </message>
@@ -1182,6 +1190,22 @@ Screen pop, customer card, tickets and contact log, working from a local cache w
     <message>
         <source>%1 left to hand off</source>
         <translation>距转交时限还剩 %1</translation>
+    </message>
+    <message>
+        <source>Attach files</source>
+        <translation>添加附件</translation>
+    </message>
+    <message>
+        <source>%1 is larger than %2 MB and was not attached.</source>
+        <translation>%1 超过 %2 MB，未添加。</translation>
+    </message>
+    <message>
+        <source>%1 could not be read (missing or locked) and was not attached.</source>
+        <translation>%1 无法读取（文件不存在或被占用），未添加。</translation>
+    </message>
+    <message>
+        <source>%1 cannot be attached.</source>
+        <translation>%1 无法添加为附件。</translation>
     </message>
 </context>
 <context>

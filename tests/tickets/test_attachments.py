@@ -1,0 +1,198 @@
+"""Ticket attachments: chosen in the form, copied into the cache folder, recorded offline through
+the outbox, the bytes uploaded to the central API once (SHA-256 checked), with clear messages for
+a file that is too large or cannot be read."""
+
+from __future__ import annotations
+
+import hashlib
+import socket
+from pathlib import Path
+
+import sqlalchemy as sa
+from hypothesis import given
+from hypothesis import strategies as st
+from PySide6.QtCore import Qt
+from PySide6.QtWidgets import QFileDialog
+
+from central.tables import attachment_blobs
+from desktop.cache.store import CacheStore
+from desktop.domain.tickets import MAX_ATTACHMENT_BYTES, validate_attachment
+from desktop.services.api import CentralApi
+from desktop.services.attachments import (
+    AttachmentService,
+    AttachmentUploader,
+    attachments_folder,
+    safe_name,
+)
+from desktop.services.push import PushSync
+from desktop.services.tickets import TicketService
+from desktop.views.ticket_form import TicketForm
+
+
+def _outbox(store) -> list[tuple[str, str]]:
+    return [tuple(r) for r in store._conn.execute("SELECT entity, entity_id FROM outbox ORDER BY rowid")]
+
+
+def _form(qtbot, store, clock, tmp_path):
+    tickets = TicketService(store, "1001", clock=clock)
+    service = AttachmentService(store, attachments_folder(store.path), "1001", clock=clock)
+    ticket = tickets.draft("C0000001")
+    form = TicketForm(ticket, tickets.save, clock=clock, attach=lambda p: service.attach(ticket.id, p))
+    qtbot.addWidget(form)
+    form.show()
+    return service, form
+
+
+def _choose(qtbot, form, monkeypatch, paths: list[Path]) -> None:
+    """Click "Attach files…"; the operating system's file dialog answers with `paths`."""
+    monkeypatch.setattr(QFileDialog, "getOpenFileNames", lambda *a, **k: ([str(p) for p in paths], ""))
+    qtbot.mouseClick(form.attach_button, Qt.MouseButton.LeftButton)
+
+
+def test_a_chosen_file_is_copied_into_the_cache_and_recorded(qtbot, store, clock, tmp_path, monkeypatch):
+    service, form = _form(qtbot, store, clock, tmp_path)
+    photo = tmp_path / "in" / "铭牌 photo.jpg"
+    photo.parent.mkdir()
+    photo.write_bytes(b"\xff\xd8" + bytes(range(256)) * 40)
+    _choose(qtbot, form, monkeypatch, [photo])
+
+    [record] = store.local_records("attachment")
+    digest = hashlib.sha256(photo.read_bytes()).hexdigest()
+    assert (record["ticket_id"], record["name"], record["sha256"]) == (form.ticket.id, photo.name, digest)
+    assert record["size"] == photo.stat().st_size and record["mime"] == "image/jpeg"
+    copy = store.path.parent / "attachments" / form.ticket.id / f"{digest}-{photo.name}"
+    assert copy.read_bytes() == photo.read_bytes()
+    assert _outbox(store) == [("attachment", record["id"])]
+    assert form.attachments.count() == 1 and photo.name in form.attachments.item(0).text()
+    assert not form.errors["attachments"].isVisible()
+    assert [a.id for a in service.for_ticket(form.ticket.id)] == [record["id"]]
+
+
+def test_too_large_and_missing_files_are_refused_with_a_message(qtbot, store, clock, tmp_path, monkeypatch):
+    _service, form = _form(qtbot, store, clock, tmp_path)
+    big = tmp_path / "video.mp4"
+    with big.open("wb") as fh:
+        fh.truncate(MAX_ATTACHMENT_BYTES + 1)
+    ok = tmp_path / "invoice.pdf"
+    ok.write_bytes(b"%PDF-1.4 ok")
+    _choose(qtbot, form, monkeypatch, [big, tmp_path / "gone.txt", ok])
+
+    error = form.errors["attachments"]
+    assert error.isVisible()
+    assert "video.mp4 is larger than 10 MB and was not attached." in error.text()
+    assert "gone.txt could not be read (missing or locked) and was not attached." in error.text()
+    assert [r["name"] for r in store.local_records("attachment")] == ["invoice.pdf"]
+    assert form.attachments.count() == 1
+    leftovers = [p.name for p in (store.path.parent / "attachments").rglob("*")]
+    assert not any(name.startswith(".incoming-") for name in leftovers)
+
+
+@given(st.text(max_size=300))
+def test_safe_names_are_plain_file_names_the_rules_accept(name):
+    cleaned = safe_name(name)
+    record = {"id": "A1", "ticket_id": "T1", "name": cleaned, "size": 1, "sha256": "0" * 64}
+    assert validate_attachment(record) == []
+    assert not any(c in cleaned for c in '<>:"/\\|?*')
+
+
+def _dead_url() -> str:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return f"http://127.0.0.1:{sock.getsockname()[1]}"
+
+
+async def _no_sleep(_s: float) -> None:
+    return None
+
+
+def _blobs(central) -> list[tuple[str, str, int]]:
+    with central.engine.connect() as conn:
+        return [
+            tuple(r)
+            for r in conn.execute(
+                sa.select(attachment_blobs.c.id, attachment_blobs.c.sha256, attachment_blobs.c.size)
+            )
+        ]
+
+
+async def test_attach_push_upload_reaches_the_server_once(seeded_central_sqlite, tmp_path):
+    path = tmp_path / "cache.sqlite3"
+    source = tmp_path / "fault.png"
+    source.write_bytes(b"\x89PNG" + b"\x00\x01" * 5000)
+    with CacheStore(path) as store:
+        service = AttachmentService(store, attachments_folder(path), "1001")
+        tickets = TicketService(store, "1001")
+        ticket = tickets.draft("C0000001")
+        ticket.fault_description = "屏幕花屏"
+        tickets.save(ticket)
+        attachment = service.attach(ticket.id, source)
+
+        offline = CentralApi(_dead_url())
+        try:  # offline: the bytes stay pending, nothing is marked
+            result = await AttachmentUploader(offline, service, sleep=_no_sleep).run()
+        finally:
+            await offline.aclose()
+        assert (result.uploaded, result.failed) == (0, 1)
+
+        api = CentralApi(seeded_central_sqlite.url)
+        api.token = seeded_central_sqlite.token
+        try:
+            pushed = await PushSync(api, path).run()
+            uploader = AttachmentUploader(api, service, sleep=_no_sleep)
+            first = await uploader.run()
+            again = await uploader.run()
+        finally:
+            await api.aclose()
+    assert (pushed.applied, pushed.rejected) == (2, 0)
+    assert (first.uploaded, first.failed, again.uploaded, again.failed) == (1, 0, 0, 0)
+    digest = hashlib.sha256(source.read_bytes()).hexdigest()
+    assert _blobs(seeded_central_sqlite) == [(attachment.id, digest, source.stat().st_size)]
+    with seeded_central_sqlite.client() as client:
+        got = client.get(f"/api/v1/attachments/{attachment.id}")
+        changes = client.get("/api/v1/sync/changes", params={"since": 0, "limit": 5000}).json()["changes"]
+    assert got.status_code == 200 and hashlib.sha256(got.content).hexdigest() == digest
+    assert got.headers["content-type"] == "image/png"
+    assert [c["id"] for c in changes if c["entity"] == "attachment"] == [attachment.id]
+
+
+async def test_upload_before_the_record_and_server_checks(seeded_central_sqlite, tmp_path):
+    body = b"carry-in receipt"
+    digest = hashlib.sha256(body).hexdigest()
+    with seeded_central_sqlite.client() as client:
+        put = lambda data, sha, aid="ARECEIPT1": client.put(  # noqa: E731
+            f"/api/v1/attachments/{aid}", content=data, headers={"X-Content-SHA256": sha}
+        )
+        first, replay = put(body, digest), put(body, digest)
+        wrong = put(body, "0" * 64)
+        other = put(b"other bytes", hashlib.sha256(b"other bytes").hexdigest())
+        unsigned = client.put("/api/v1/attachments/ARECEIPT2", content=body)  # no X-Content-SHA256
+        too_big = put(b"x" * (MAX_ATTACHMENT_BYTES + 1), "0" * 64, "ABIG")
+        missing = client.get("/api/v1/attachments/ANOTHERE")
+        anonymous = client.get("/api/v1/attachments/ARECEIPT1", headers={"Authorization": ""})
+    assert first.status_code == 200 and first.json()["stored"] is True
+    assert replay.status_code == 200 and replay.json()["stored"] is False
+    assert wrong.status_code == 422 and wrong.json()["error"]["code"] == "sha256_mismatch"
+    assert other.status_code == 409
+    assert unsigned.status_code == 422 and unsigned.json()["error"]["field"]
+    assert too_big.status_code == 413
+    assert missing.status_code == 404
+    assert anonymous.status_code == 401
+    assert [row[0] for row in _blobs(seeded_central_sqlite)] == ["ARECEIPT1"]
+
+
+async def test_a_lost_local_copy_is_reported_not_uploaded(seeded_central_sqlite, tmp_path):
+    path = tmp_path / "cache.sqlite3"
+    source = tmp_path / "note.txt"
+    source.write_text("hello", encoding="utf-8")
+    with CacheStore(path) as store:
+        service = AttachmentService(store, attachments_folder(path), "1001")
+        attachment = service.attach("T1", source)
+        service.local_path(attachment).unlink()
+        api = CentralApi(seeded_central_sqlite.url)
+        api.token = seeded_central_sqlite.token
+        try:
+            result = await AttachmentUploader(api, service, sleep=_no_sleep).run()
+        finally:
+            await api.aclose()
+    assert (result.uploaded, result.missing) == (0, 1)
+    assert _blobs(seeded_central_sqlite) == []
