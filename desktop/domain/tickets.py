@@ -597,7 +597,7 @@ def validate_attachment(data: dict[str, Any]) -> list[Issue]:
     file_name = data.get("name") or ""
     if len(file_name) > MAX_ATTACHMENT_NAME:
         issues.append(Issue("name", "too_long", f"at most {MAX_ATTACHMENT_NAME} characters"))
-    elif any(char in file_name for char in '/\\\x00') or file_name in (".", ".."):
+    elif any(char in file_name for char in "/\\\x00") or file_name in (".", ".."):
         issues.append(Issue("name", "invalid", "a file name, without folders"))
     size = data.get("size")
     if not isinstance(size, int) or isinstance(size, bool) or not 0 <= size <= MAX_ATTACHMENT_BYTES:
