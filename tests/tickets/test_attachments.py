@@ -196,3 +196,38 @@ async def test_a_lost_local_copy_is_reported_not_uploaded(seeded_central_sqlite,
             await api.aclose()
     assert (result.uploaded, result.missing) == (0, 1)
     assert _blobs(seeded_central_sqlite) == []
+
+
+async def test_the_running_desktop_uploads_an_attachment_from_the_form(
+    seeded_central_sqlite, tmp_path, qtbot, monkeypatch
+):
+    import asyncio
+    import secrets
+
+    from desktop.config import Settings
+    from desktop.runtime import DesktopRuntime
+
+    central = seeded_central_sqlite
+    api = CentralApi(central.url)
+    session = await api.login("1001", "demo")
+    settings = Settings(central_url=central.url, cache_path=str(tmp_path / "cache.sqlite3"), cti_port=0)
+    runtime = DesktopRuntime(settings, api, session, cti_token=secrets.token_urlsafe(16))
+    qtbot.addWidget(runtime.window)
+    await runtime.start(initial_sync=True)
+    try:
+        runtime.window.card.current_customer_id = lambda: "C0000001"  # type: ignore[method-assign]
+        form = runtime.tickets.open_new_ticket()
+        receipt = tmp_path / "receipt.pdf"
+        receipt.write_bytes(b"%PDF-1.4 " + b"r" * 3000)
+        _choose(qtbot, form, monkeypatch, [receipt])
+        [attachment] = runtime.tickets.attachments.for_ticket(form.ticket.id)
+        runtime.connectivity.kick()  # type: ignore[union-attr]
+        loop = asyncio.get_running_loop()
+        deadline = loop.time() + 10
+        while not _blobs(central):
+            assert loop.time() < deadline, "the attachment was not uploaded"
+            await asyncio.sleep(0.05)
+        digest = hashlib.sha256(receipt.read_bytes()).hexdigest()
+        assert _blobs(central) == [(attachment.id, digest, receipt.stat().st_size)]
+    finally:
+        await runtime.stop()
