@@ -23,7 +23,14 @@ from PySide6.QtGui import QColor, QPainter
 from PySide6.QtWidgets import QApplication, QWidget
 
 from central.kb_articles import ARTICLES
-from desktop.domain.tickets import ContactLog, apply_action, new_ticket, validate_ticket
+from desktop.domain.tickets import (
+    Attachment,
+    ContactLog,
+    TicketComment,
+    apply_action,
+    new_ticket,
+    validate_ticket,
+)
 from desktop.services.contacts import DEFAULT_DISPOSITIONS
 from desktop.services.knowledge import Article
 from desktop.services.tickets import TicketInvalid
@@ -42,6 +49,13 @@ FAULT = {
     "zh_CN": "洗衣机脱水时显示 E21，排水很慢；客户已清理过滤器，断电重启后仍报错。",
     "en": "Washer shows E21 while spinning and drains slowly; the customer cleaned the filter and "
     "restarted it, still the same error.",
+}
+COMMENTS = {
+    "zh_CN": ["客户希望周三上午上门，联系电话同来电号码。", "已提醒客户准备购机发票。"],
+    "en": [
+        "Customer prefers a Wednesday morning visit; call back on the same number.",
+        "Asked to keep the invoice ready.",
+    ],
 }
 NOTES = {
     "zh_CN": "客户咨询 E21 故障，已建上门维修工单，约周三上午。",
@@ -87,7 +101,21 @@ def ticket_form(language: str, clock) -> TicketForm:
         Article(i, t, b, c, tuple(tags)) for i, c, t, b, tags in ARTICLES if i in ("KB004", "KB027", "KB017")
     ]
     panel.show_articles(articles)
-    form = TicketForm(ticket, _unsaved, customer_label="王秀英 (C00012345)", clock=clock, knowledge=panel)
+    for minutes, text in zip((5, 3), COMMENTS[language], strict=True):
+        ticket.comments.append(TicketComment(NOW - timedelta(minutes=minutes), "1001", text))
+    attachments = [
+        Attachment("A1", ticket.id, "铭牌.jpg", 1_843_200, "0" * 64, "image/jpeg"),
+        Attachment("A2", ticket.id, "invoice-2025-03-18.pdf", 88_064, "1" * 64, "application/pdf"),
+    ]
+    form = TicketForm(
+        ticket,
+        _unsaved,
+        customer_label="王秀英 (C00012345)",
+        clock=clock,
+        knowledge=panel,
+        attach=lambda path: attachments[0],
+        attachments=attachments,
+    )
     form.resize(*SIZE)
     return form
 

@@ -1029,11 +1029,11 @@ Screen pop, customer card, tickets and contact log, working from a local cache w
     </message>
     <message>
         <source>A comment is at most 2000 characters.</source>
-        <translation>备注最多 2000 个字符。</translation>
+        <translation>评论最多 2000 个字符。</translation>
     </message>
     <message>
         <source>Write the comment first.</source>
-        <translation>请先填写备注内容。</translation>
+        <translation>请先填写评论内容。</translation>
     </message>
     <message>
         <source>Required.</source>
@@ -1137,15 +1137,15 @@ Screen pop, customer card, tickets and contact log, working from a local cache w
     </message>
     <message>
         <source>Comments</source>
-        <translation>备注</translation>
+        <translation>工单评论</translation>
     </message>
     <message>
         <source>Add a comment (saved with the ticket)</source>
-        <translation>添加备注（随工单一起保存）</translation>
+        <translation>添加评论（随工单一起保存）</translation>
     </message>
     <message>
         <source>Add comment</source>
-        <translation>添加备注</translation>
+        <translation>添加评论</translation>
     </message>
     <message>
         <source>Attachments</source>
