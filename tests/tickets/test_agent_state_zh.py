@@ -1,0 +1,64 @@
+"""The Ready / Not ready control and the new ticket-form texts in Simplified Chinese, and the
+control switching language live."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from desktop.services.tickets import TicketService
+from desktop.views.agent_state import AgentStateBox
+from desktop.views.ticket_form import TicketForm
+
+
+@pytest.fixture
+def zh_cn(qapp):
+    from desktop.views.i18n import install_translator
+
+    install_translator(qapp, "zh_CN")
+    yield
+    install_translator(qapp, "en")
+
+
+def test_agent_state_in_chinese_and_back(qtbot, qapp):
+    from desktop.views.i18n import install_translator
+
+    box = AgentStateBox()
+    qtbot.addWidget(box)
+    assert [box.itemText(i) for i in range(2)] == ["Ready", "Not ready: break"]
+    install_translator(qapp, "zh_CN")
+    try:
+        qtbot.waitUntil(lambda: box.itemText(0) != "Ready", timeout=2000)  # LanguageChange is posted
+        assert [box.itemText(i) for i in range(box.count())] == [
+            "就绪",
+            "未就绪：小休",
+            "未就绪：用餐",
+            "未就绪：培训",
+            "未就绪：会议",
+            "未就绪：话后处理",
+        ]
+        assert box.ready_refused_text() == "请先保存上一通电话的联络记录，再切换为就绪。"
+    finally:
+        install_translator(qapp, "en")
+    qtbot.waitUntil(lambda: box.itemText(0) == "Ready", timeout=2000)
+
+
+def test_comment_and_attachment_messages_in_chinese(qtbot, store, clock, tmp_path, zh_cn):
+    from desktop.services.attachments import AttachmentService, attachments_folder
+
+    tickets = TicketService(store, "1001", clock=clock)
+    attachments = AttachmentService(store, attachments_folder(store.path), "1001", max_bytes=10)
+    ticket = tickets.draft("C0000001")
+    form = TicketForm(ticket, tickets.save, clock=clock, attach=lambda p: attachments.attach(ticket.id, p))
+    qtbot.addWidget(form)
+    assert form.add_comment_button.text() == "添加评论"
+    form.add_comment()
+    assert form.errors["comments"].text() == "请先填写评论内容。"
+    big = tmp_path / "big.bin"
+    big.write_bytes(b"x" * 11)
+    form.attach_files([big, Path(tmp_path / "nope.txt")])
+    assert form.errors["attachments"].text().splitlines() == [
+        "big.bin 超过 10 MB，未添加。",
+        "nope.txt 无法读取（文件不存在或被占用），未添加。",
+    ]
