@@ -12,7 +12,8 @@ from collections.abc import Callable
 
 from PySide6.QtCore import QObject
 
-from desktop.views.agent_state import READY, AgentStateBox
+from desktop.cti.events import AgentEvent, AgentEventKind
+from desktop.views.agent_state import PAUSE_REASONS, READY, AgentStateBox
 from desktop.views.main_window import MainWindow
 
 log = logging.getLogger(__name__)
@@ -36,6 +37,23 @@ class AgentReadyControl(QObject):
         self.box = AgentStateBox()
         window.statusBar().addPermanentWidget(self.box)
         self.box.stateRequested.connect(self.request)
+        self.agent_id = ""  # set by the runtime: whose `agent.pause` events the control follows
+
+    def on_agent_event(self, event: AgentEvent) -> None:
+        """Follow the telephone system: an `agent.pause` for this agent shows the real state
+        (a pause the supervisor or the phone set made, an unpause after the PBX's timer)."""
+        if event.kind is not AgentEventKind.PAUSE or event.paused is None:
+            return
+        if self.agent_id and event.agent != self.agent_id:
+            return
+        if not event.paused:
+            self.box.show_state(READY)
+        elif event.reason in PAUSE_REASONS:
+            self.box.show_state(event.reason)
+        else:
+            log.info(
+                "agent %s paused with reason %r, not one of %s", event.agent, event.reason, PAUSE_REASONS
+            )
 
     def request(self, action: str, reason: str) -> bool:
         """Apply a state the agent picked; False (and the state kept) when the ready rule refuses."""

@@ -15,7 +15,7 @@ from PySide6.QtCore import QCoreApplication, Qt
 from desktop.agent_ready import AgentReadyControl
 from desktop.config import Settings
 from desktop.controller import DesktopController
-from desktop.cti.events import CtiEvent, PbxEvent, PbxEventKind
+from desktop.cti.events import AgentEvent, CtiEvent, PbxEvent, PbxEventKind
 from desktop.cti.listener import CommandResult, CtiListener
 from desktop.services.api import CentralApi, Session
 from desktop.services.attachments import AttachmentUploader
@@ -78,6 +78,7 @@ class DesktopRuntime:
         self.agent_state = AgentReadyControl(
             self.window, self.tickets.may_go_ready, self.tickets.open_pending_wrapup, self.send_cti_command
         )
+        self.agent_state.agent_id = self.session.agent_id
         self.window.answerRequested.connect(self._on_answer_requested)
         self.screenpop.popped.connect(self._track_calls)
         self.screenpop.callUpdated.connect(self._forget_call)
@@ -186,6 +187,8 @@ class DesktopRuntime:
         if isinstance(event, PbxEvent):
             self._on_pbx_link(event)
             return
+        if isinstance(event, AgentEvent) and self.agent_state is not None:
+            self.agent_state.on_agent_event(event)
         assert self.screenpop is not None
         self.screenpop.handle_event(event, source_agent)
 

@@ -152,3 +152,24 @@ async def test_ready_goes_through_when_the_rule_is_off(seeded_central_sqlite, tm
         assert source.commands[0]["action"] == "unpause" and "reason" not in source.commands[0]
     finally:
         await desktop.stop()
+
+
+async def test_the_control_follows_agent_pause_events_from_the_source(
+    seeded_central_sqlite, tmp_path, qtbot, source
+):
+    desktop = await _start(seeded_central_sqlite, tmp_path, qtbot, require=True)
+    try:
+        box = desktop.agent_state.box
+        await source.connect(desktop.listener.port, desktop.cti_token)
+        pause = {"type": "agent.pause", "agent": "1001", "ts": T_RING}
+        await source.send({**pause, "paused": True, "reason": "lunch"})
+        await _wait(lambda: box.currentData() == "lunch")
+        await source.send({**pause, "agent": "2002", "paused": False})  # another agent: ignored
+        await source.send({**pause, "paused": True, "reason": "toilet"})  # unknown reason: kept
+        await asyncio.sleep(0.2)
+        assert box.currentData() == "lunch"
+        await source.send({**pause, "paused": False, "reason": ""})
+        await _wait(lambda: box.currentData() == "")
+        assert source.commands == []  # following the PBX sends nothing back
+    finally:
+        await desktop.stop()
