@@ -45,7 +45,9 @@ def new_attachment_id() -> str:
 
 def safe_name(name: str) -> str:
     """A file name that is valid on Windows and POSIX, without folders, at most MAX_ATTACHMENT_NAME."""
-    cleaned = _UNSAFE.sub("_", name).strip(" .") or "file"
+    cleaned = _UNSAFE.sub("_", name).strip().rstrip(". ").strip()  # Windows drops trailing dots
+    if not cleaned:
+        cleaned = "file"
     if len(cleaned) > MAX_ATTACHMENT_NAME:
         suffix = Path(cleaned).suffix[:20]
         cleaned = cleaned[: MAX_ATTACHMENT_NAME - len(suffix)] + suffix
@@ -214,10 +216,18 @@ class AttachmentUploader:
                 failed += 1
         return UploadResult(uploaded, failed, missing)
 
+    async def _refresh_token(self) -> str | None:
+        try:
+            return await self.api.token_refresher()
+        except Exception as exc:  # a failed refresh leaves the file pending for the next run
+            log.warning("attachments: token refresh failed: %s", exc)
+            return None
+
     async def _upload(self, attachment: Attachment, content: bytes) -> bool:
         # The API client's own connection (base URL, TLS settings, token); CentralApi has no
         # raw-body call and this module must not change it.
         client: httpx.AsyncClient = self.api._client
+        refreshed = False
         for attempt in range(self.attempts):
             try:
                 response = await client.put(
@@ -232,6 +242,12 @@ class AttachmentUploader:
             except httpx.TransportError as exc:
                 log.info("attachment %s: upload attempt %d failed (%r)", attachment.id, attempt + 1, exc)
             else:
+                if response.status_code == 401 and not refreshed and self.api.token_refresher is not None:
+                    refreshed = True  # an expired token: renew it once, like CentralApi does
+                    token = await self._refresh_token()
+                    if token:
+                        self.api.token = token
+                        continue
                 if response.status_code < 300:
                     log.info("attachment %s uploaded (%s)", attachment.id, response.json().get("stored"))
                     return True

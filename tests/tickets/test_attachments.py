@@ -231,3 +231,27 @@ async def test_the_running_desktop_uploads_an_attachment_from_the_form(
         assert _blobs(central) == [(attachment.id, digest, receipt.stat().st_size)]
     finally:
         await runtime.stop()
+
+
+async def test_an_expired_token_is_renewed_once_for_the_upload(seeded_central_sqlite, tmp_path):
+    path = tmp_path / "cache.sqlite3"
+    source = tmp_path / "a.txt"
+    source.write_bytes(b"abc")
+    renewals: list[int] = []
+
+    async def refresher() -> str:
+        renewals.append(1)
+        return seeded_central_sqlite.token
+
+    with CacheStore(path) as store:
+        service = AttachmentService(store, attachments_folder(path), "1001")
+        attachment = service.attach("T1", source)
+        api = CentralApi(seeded_central_sqlite.url)
+        api.token = "expired"
+        api.token_refresher = refresher
+        try:
+            result = await AttachmentUploader(api, service, sleep=_no_sleep).run()
+        finally:
+            await api.aclose()
+    assert (result.uploaded, len(renewals)) == (1, 1)
+    assert [row[0] for row in _blobs(seeded_central_sqlite)] == [attachment.id]
