@@ -121,7 +121,7 @@ def test_push_without_idempotency_key_or_with_a_bad_body_is_refused(seeded_centr
             content=b"{",
             headers={"Idempotency-Key": "k2", "Content-Type": "application/json"},
         )
-    assert missing.status_code == 400 and missing.json()["error"]["code"] == "missing_idempotency_key"
+    assert missing.status_code == 422 and missing.json()["error"]["field"] == "Idempotency-Key"
     assert bad.status_code == 422 and not_json.status_code == 422
 
 
