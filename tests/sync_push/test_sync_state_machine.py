@@ -258,7 +258,7 @@ def test_two_desktops_converge_exactly_once_under_faults(templates, tmp_path):
         SyncMachine,
         settings=settings(
             max_examples=EXAMPLES,
-            stateful_step_count=12,
+            stateful_step_count=10,
             deadline=None,
             suppress_health_check=list(HealthCheck),
             derandomize=not SOAK,
