@@ -193,7 +193,15 @@ class AttachmentUploader:
         return path.with_name(path.name + ".uploaded")
 
     def pending(self) -> list[Attachment]:
-        return [a for a in self.service.all() if not self.marker(self.service.local_path(a)).exists()]
+        """Attachments made here (or with a local copy) whose bytes are not marked uploaded;
+        those other desktops made arrive by the pull without bytes and are not ours to send."""
+        found = []
+        for attachment in self.service.all():
+            path = self.service.local_path(attachment)
+            mine = attachment.created_by == self.service.agent_id or path.exists()
+            if mine and not self.marker(path).exists():
+                found.append(attachment)
+        return found
 
     async def run(self) -> UploadResult:
         uploaded = failed = missing = 0

@@ -255,3 +255,15 @@ async def test_an_expired_token_is_renewed_once_for_the_upload(seeded_central_sq
             await api.aclose()
     assert (result.uploaded, len(renewals)) == (1, 1)
     assert [row[0] for row in _blobs(seeded_central_sqlite)] == [attachment.id]
+
+
+async def test_attachments_pulled_from_other_desktops_are_not_uploaded_from_here(tmp_path):
+    path = tmp_path / "cache.sqlite3"
+    with CacheStore(path) as store:
+        service = AttachmentService(store, attachments_folder(path), "1001")
+        theirs = {"id": "AOTHER", "ticket_id": "T9", "name": "x.jpg", "size": 3, "sha256": "a" * 64}
+        store.write_local("attachment", {**theirs, "created_by": "2002"})
+        mine = tmp_path / "mine.txt"
+        mine.write_bytes(b"mine")
+        own = service.attach("T9", mine)
+        assert [a.id for a in AttachmentUploader(None, service).pending()] == [own.id]
