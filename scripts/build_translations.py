@@ -96,12 +96,14 @@ def parse_ts(path: Path) -> list[Message]:
         name = context.findtext("name") or ""
         for message in context.iter("message"):
             translation = message.find("translation")
+            forms = translation.findall("numerusform") if translation is not None else []
+            text = forms[0].text if forms else (translation.text if translation is not None else "")
             messages.append(
                 Message(
                     context=name,
                     source=message.findtext("source") or "",
                     comment=message.findtext("comment") or "",
-                    translation=(translation.text or "") if translation is not None else "",
+                    translation=text or "",
                     kind=(translation.get("type") or "") if translation is not None else "unfinished",
                 )
             )

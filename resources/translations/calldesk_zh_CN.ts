@@ -165,65 +165,65 @@
     <name>ConflictsDialog</name>
     <message>
         <source>Sync conflicts</source>
-        <translation type="unfinished"></translation>
+        <translation>同步冲突</translation>
     </message>
     <message>
         <source>Record</source>
-        <translation type="unfinished"></translation>
+        <translation>记录</translation>
     </message>
     <message>
         <source>Id</source>
-        <translation type="unfinished"></translation>
+        <translation>编号</translation>
     </message>
     <message>
         <source>Why</source>
-        <translation type="unfinished"></translation>
+        <translation>原因</translation>
     </message>
     <message>
         <source>When</source>
-        <translation type="unfinished"></translation>
+        <translation>时间</translation>
     </message>
     <message>
         <source>Field</source>
-        <translation type="unfinished"></translation>
+        <translation>字段</translation>
     </message>
     <message>
         <source>My version</source>
-        <translation type="unfinished"></translation>
+        <translation>我的版本</translation>
     </message>
     <message>
         <source>Server version</source>
-        <translation type="unfinished"></translation>
+        <translation>服务器版本</translation>
     </message>
     <message>
         <source>Re-apply my version</source>
-        <translation type="unfinished"></translation>
+        <translation>重新提交我的版本</translation>
     </message>
     <message>
         <source>Keep server version</source>
-        <translation type="unfinished"></translation>
+        <translation>保留服务器版本</translation>
     </message>
     <message>
         <source>The conflict list could not be read: %1</source>
-        <translation type="unfinished"></translation>
+        <translation>无法读取冲突列表：%1</translation>
     </message>
     <message numerus="yes">
         <source>%n write(s) need your decision.</source>
-        <translation type="unfinished">
-            <numerusform></numerusform>
+        <translation>
+            <numerusform>有 %n 条更改需要您决定。</numerusform>
         </translation>
     </message>
     <message>
         <source>No conflicts: every write reached the server.</source>
-        <translation type="unfinished"></translation>
+        <translation>没有冲突：所有更改都已送达服务器。</translation>
     </message>
     <message>
         <source>Could not re-apply: %1</source>
-        <translation type="unfinished"></translation>
+        <translation>无法重新提交：%1</translation>
     </message>
     <message>
         <source>Could not dismiss: %1</source>
-        <translation type="unfinished"></translation>
+        <translation>无法忽略：%1</translation>
     </message>
 </context>
 <context>
