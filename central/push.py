@@ -258,8 +258,9 @@ def _store_result(conn: Connection, mutation: dict[str, Any], result: dict[str, 
     conn.execute(
         push_results.insert().values(
             client_id=mutation["client_id"],
-            entity=str(mutation.get("entity"))[:32],
-            entity_id=str(mutation.get("id"))[:64],
+            # bookkeeping columns only: a refused mutation may carry NULs PostgreSQL cannot store
+            entity=_CONTROL.sub("", str(mutation.get("entity")))[:32],
+            entity_id=_CONTROL.sub("", str(mutation.get("id")))[:64],
             result=result,
             created_at=datetime.now(UTC),
         )

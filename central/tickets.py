@@ -271,6 +271,7 @@ def get_article(conn: Connection, article_id: str) -> dict[str, Any] | None:
     return _article(row) if row is not None else None
 
 
+NO_CONTROL = r"^[^\x00-\x1f]*$"  # PostgreSQL rejects NUL; control characters never belong in a filter
 SafeId = Annotated[str, Path(min_length=1, max_length=MAX_ID, pattern=r"^[^\x00-\x1f]*$")]
 
 
@@ -288,10 +289,10 @@ def install_routes(
     def ticket_list(
         who: Principal,
         view: Annotated[str, Query(pattern="^(mine|team|overdue|all)$")] = "mine",
-        group: Annotated[str, Query(max_length=32)] = "",
-        status: Annotated[str, Query(max_length=24)] = "",
-        category: Annotated[str, Query(max_length=16)] = "",
-        customer_id: Annotated[str, Query(max_length=32)] = "",
+        group: Annotated[str, Query(max_length=32, pattern=NO_CONTROL)] = "",
+        status: Annotated[str, Query(max_length=24, pattern=NO_CONTROL)] = "",
+        category: Annotated[str, Query(max_length=16, pattern=NO_CONTROL)] = "",
+        customer_id: Annotated[str, Query(max_length=32, pattern=NO_CONTROL)] = "",
         limit: Annotated[int, Query(ge=1, le=1000)] = 200,
     ) -> JSONResponse:
         now = datetime.now(UTC)
@@ -324,8 +325,8 @@ def install_routes(
     @app.get("/api/v1/contacts", response_model=None, responses=responses)
     def contact_list(
         _who: Principal,
-        call_id: Annotated[str, Query(max_length=64)] = "",
-        customer_id: Annotated[str, Query(max_length=32)] = "",
+        call_id: Annotated[str, Query(max_length=64, pattern=NO_CONTROL)] = "",
+        customer_id: Annotated[str, Query(max_length=32, pattern=NO_CONTROL)] = "",
     ) -> JSONResponse:
         table = SERVICE_TABLES["contact"]
         query = sa.select(table).order_by(table.c.created_at, table.c.id).limit(500)
