@@ -246,7 +246,7 @@ class CacheStore:
     def search(self, text: str, limit: int = 20) -> list[PopCard]:
         """Customers matching `text`, best kind of match first.
 
-        Exact matches (customer id, phone in any format, order number) answer alone. Otherwise:
+        Exact matches (customer id, phone in any format, order number, ticket number) answer alone. Otherwise:
         last 4+ digits of a phone (digit input), then name prefix, pinyin initials and full
         pinyin prefixes, and only if none of those matched, name substring (candidates from the
         1-2 character `name_grams` index, checked with LIKE). Every step is an index lookup."""
@@ -269,6 +269,12 @@ class CacheStore:
         if e164:
             add("SELECT customer_id FROM phones WHERE e164 = ? LIMIT ?", (e164, limit))
         add("SELECT customer_id FROM orders WHERE order_no = ? LIMIT ?", (text, limit))
+        for candidate in dict.fromkeys((text, text.upper())):  # ticket number (工单号), e.g. T3f9a…
+            add(
+                "SELECT json_extract(data, '$.customer_id') FROM local_records WHERE entity = 'ticket'"
+                " AND id = ? AND json_extract(data, '$.customer_id') IS NOT NULL",
+                (candidate,),
+            )
         if ids:
             return self._cards(ids[:limit])
         digits = "".join(ch for ch in text if ch.isdigit() and ch.isascii())

@@ -153,6 +153,12 @@ def test_store_customers_from_online_lookup(store: CacheStore) -> None:
     assert store.search("sb")[0].customer_id == "C9"
 
 
+def test_ticket_number_finds_its_customer(filled_store: CacheStore) -> None:
+    filled_store.write_local("ticket", {"id": "T0123456789abcde", "customer_id": "C002", "category": "fault"})
+    assert [c.customer_id for c in filled_store.search("T0123456789abcde")] == ["C002"]
+    assert filled_store.search("T0123456789ffffff") == []
+
+
 def test_counts_and_file_size(filled_store: CacheStore) -> None:
     counts = filled_store.counts()
     assert counts["customers"] == 3
