@@ -21,11 +21,13 @@ from pathlib import Path
 
 import httpx
 
+from desktop.cache.outbox import register_local_entity
 from desktop.domain.tickets import MAX_ATTACHMENT_BYTES, MAX_ATTACHMENT_NAME, Attachment, validate_attachment
 
 log = logging.getLogger(__name__)
 
 ENTITY = "attachment"
+register_local_entity(ENTITY)  # records other desktops made arrive through the pull
 _UNSAFE = re.compile(r'[<>:"/\\|?*\x00-\x1f]')
 _CHUNK = 1024 * 1024
 
