@@ -25,6 +25,7 @@ from PySide6.QtWidgets import QDockWidget
 
 from desktop.cti.events import CallEvent, CallEventKind
 from desktop.domain.tickets import ContactLog, Ticket
+from desktop.services.attachment_download import AttachmentDownloader
 from desktop.services.attachments import AttachmentService, attachments_folder
 from desktop.services.contacts import DEFAULT_DISPOSITIONS, ContactService
 from desktop.services.knowledge import KnowledgeService
@@ -69,6 +70,7 @@ class TicketDesk(QObject):
         )
         self.knowledge = KnowledgeService(api) if api is not None else None
         self.attachments = AttachmentService(store, attachments_folder(store.path), agent_id, clock=clock)
+        self.downloader = AttachmentDownloader(api, self.attachments) if api is not None else None
         self.current_call: str = ""
         self.call_customers: dict[str, str] = {}
         self.form: TicketForm | None = None
@@ -147,6 +149,7 @@ class TicketDesk(QObject):
             author=self.tickets.agent_id,
             attach=lambda path: self.attachments.attach(ticket.id, path),
             attachments=self.attachments.for_ticket(ticket.id),
+            fetch=self.downloader.fetch if self.downloader is not None else None,
             parent=self.window,
         )
         form.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)

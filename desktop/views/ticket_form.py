@@ -8,12 +8,14 @@ each issue is shown in red next to its field, in the agent's language.
 
 from __future__ import annotations
 
+import asyncio
 import logging
-from collections.abc import Callable
+from collections.abc import Awaitable, Callable
 from datetime import UTC, datetime
 from pathlib import Path
 
-from PySide6.QtCore import QEvent, QTimer, Signal
+from PySide6.QtCore import QEvent, QTimer, QUrl, Signal
+from PySide6.QtGui import QDesktopServices
 from PySide6.QtWidgets import (
     QComboBox,
     QDialog,
@@ -49,6 +51,13 @@ from desktop.views.knowledge_panel import KnowledgePanel
 
 log = logging.getLogger(__name__)
 
+
+def open_with_system(path: Path) -> None:
+    """Open a local file with the application the operating system associates with it."""
+    if not QDesktopServices.openUrl(QUrl.fromLocalFile(str(path))):
+        log.warning("no application opened %s", path)
+
+
 ASSIGNEE_GROUPS = ("", "L2-hotline", "complaints", "field-service", "returns")
 FIELDS = (
     "customer_id",
@@ -76,6 +85,8 @@ class TicketForm(QDialog):
         author: str = "",
         attach: Callable[[Path], Attachment] | None = None,
         attachments: list[Attachment] | None = None,
+        fetch: Callable[[Attachment], Awaitable[Path]] | None = None,
+        open_file: Callable[[Path], None] = open_with_system,
         parent: QWidget | None = None,
     ) -> None:
         super().__init__(parent)
@@ -84,6 +95,9 @@ class TicketForm(QDialog):
         self.author = author or ticket.created_by
         self._attach = attach
         self.attached: list[Attachment] = list(attachments or [])
+        self._fetch = fetch
+        self._open_file = open_file
+        self._opening: asyncio.Future | None = None
         self._save = save
         self._clock = clock
         self.errors: dict[str, QLabel] = {}
@@ -128,6 +142,11 @@ class TicketForm(QDialog):
         self.attach_button.setObjectName("attachFiles")
         self.attach_button.setEnabled(attach is not None)
         self.attach_button.clicked.connect(self.choose_files)
+        self.open_attachment_button = QPushButton()
+        self.open_attachment_button.setObjectName("openAttachment")
+        self.open_attachment_button.setEnabled(fetch is not None)
+        self.open_attachment_button.clicked.connect(self.open_selected_attachment)
+        self.attachments.itemDoubleClicked.connect(lambda _item: self.open_selected_attachment())
 
         form = QFormLayout()
         form.setFieldGrowthPolicy(QFormLayout.FieldGrowthPolicy.AllNonFixedFieldsGrow)
@@ -182,6 +201,7 @@ class TicketForm(QDialog):
         attach_row = QHBoxLayout()
         self.attachments_title = QLabel()
         attach_row.addWidget(self.attachments_title, 1)
+        attach_row.addWidget(self.open_attachment_button)
         attach_row.addWidget(self.attach_button)
         right.addLayout(attach_row)
         right.addWidget(self._with_error("attachments", self.attachments))
@@ -342,6 +362,7 @@ class TicketForm(QDialog):
         self.add_comment_button.setText(self.tr("Add comment"))
         self.attachments_title.setText(self.tr("Attachments"))
         self.attach_button.setText(self.tr("Attach files…"))
+        self.open_attachment_button.setText(self.tr("Open"))
         self.buttons.button(QDialogButtonBox.StandardButton.Save).setText(self.tr("Save"))
         self.buttons.button(QDialogButtonBox.StandardButton.Cancel).setText(self.tr("Cancel"))
         self._refresh()
@@ -493,6 +514,46 @@ class TicketForm(QDialog):
         error.setText("\n".join(problems))
         error.setVisible(bool(problems))
         return added
+
+    def open_selected_attachment(self) -> asyncio.Future | None:
+        """Open the selected attachment (downloaded first when not on this desktop) without
+        blocking the window; the returned future finishes when it is opened or refused."""
+        row = self.attachments.currentRow()
+        if self._fetch is None or not 0 <= row < len(self.attached):
+            return None
+        if self._opening is not None and not self._opening.done():
+            return self._opening
+        self._opening = asyncio.ensure_future(self.open_attachment(self.attached[row]))
+        return self._opening
+
+    async def open_attachment(self, attachment: Attachment) -> Path | None:
+        error = self.errors["attachments"]
+        error.hide()
+        if self._fetch is None:
+            return None
+        self.open_attachment_button.setEnabled(False)
+        try:
+            path = await self._fetch(attachment)
+        except Exception as exc:  # any failure becomes a message next to the list
+            log.warning("ticket %s: cannot open attachment %s: %s", self.ticket.id, attachment.id, exc)
+            error.setText(self._open_problem(attachment, getattr(exc, "code", "")))
+            error.show()
+            return None
+        finally:
+            self.open_attachment_button.setEnabled(True)
+        self._open_file(path)
+        return path
+
+    def _open_problem(self, attachment: Attachment, code: str) -> str:
+        texts = {
+            "offline": self.tr(
+                "%1 is not on this computer and the server cannot be reached. Try again later."
+            ),
+            "not_found": self.tr("%1 has not been uploaded to the server yet."),
+            "mismatch": self.tr("%1 was damaged on the way (checksum mismatch) and was not saved."),
+        }
+        text = texts.get(code, self.tr("%1 could not be opened."))
+        return text.replace("%1", attachment.name)
 
     def link_article(self, article_id: str) -> None:
         if article_id and article_id not in self.ticket.kb_article_ids:

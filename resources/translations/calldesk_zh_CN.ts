@@ -1156,6 +1156,10 @@ Screen pop, customer card, tickets and contact log, working from a local cache w
         <translation>添加附件…</translation>
     </message>
     <message>
+        <source>Open</source>
+        <translation>打开</translation>
+    </message>
+    <message>
         <source>Save</source>
         <translation>保存</translation>
     </message>
@@ -1206,6 +1210,22 @@ Screen pop, customer card, tickets and contact log, working from a local cache w
     <message>
         <source>%1 cannot be attached.</source>
         <translation>%1 无法添加为附件。</translation>
+    </message>
+    <message>
+        <source>%1 is not on this computer and the server cannot be reached. Try again later.</source>
+        <translation>%1 不在本机，且无法连接服务器。请稍后再试。</translation>
+    </message>
+    <message>
+        <source>%1 has not been uploaded to the server yet.</source>
+        <translation>%1 尚未上传到服务器。</translation>
+    </message>
+    <message>
+        <source>%1 was damaged on the way (checksum mismatch) and was not saved.</source>
+        <translation>%1 在传输中损坏（校验和不符），未保存。</translation>
+    </message>
+    <message>
+        <source>%1 could not be opened.</source>
+        <translation>无法打开 %1。</translation>
     </message>
 </context>
 <context>
