@@ -36,6 +36,9 @@ from desktop.domain.popcard import PopCard
 
 log = logging.getLogger(__name__)
 
+# detail_fetched_at of a customer cached from an online lookup alone (no orders or history yet)
+_BASIC_ONLY = ""
+
 _CUSTOMER_COLUMNS = (
     "id",
     "name",
@@ -343,13 +346,20 @@ class CacheStore:
                     log.warning("cache: unreadable %s row for %s skipped: %s", entity, customer_id, exc)
         return detail
 
+    def pop_row_only(self, customer_id: str) -> bool:
+        """True for a customer cached from an online lookup whose records were never fetched or fed."""
+        row = self._conn.execute(
+            "SELECT detail_fetched_at FROM customers WHERE id = ?", (customer_id,)
+        ).fetchone()
+        return row is not None and row[0] == _BASIC_ONLY
+
     def has_detail(self, customer_id: str) -> bool:
         """True when the cache holds this customer's full detail: fetched on demand, or the
         change feed (which carries every detail record) has been applied to its end once."""
         row = self._conn.execute(
             "SELECT detail_fetched_at FROM customers WHERE id = ?", (customer_id,)
         ).fetchone()
-        if row is None:
+        if row is None or row[0] == _BASIC_ONLY:
             return False
         return row[0] is not None or self._state("feed_complete") == "1"
 
@@ -388,8 +398,22 @@ class CacheStore:
                 prepared.append(rows.customer_rows(customer.to_dict()))
             except rows.BadRecord as exc:
                 log.warning("cache: customer %s not stored: %s", customer.id, exc)
+        ids = [customer_row[0] for customer_row, _ in prepared]
         with self._transaction():
-            return self._upsert_customers(prepared)
+            known = {
+                row[0]
+                for chunk in _chunks(ids)
+                for row in self._conn.execute(
+                    f"SELECT id FROM customers WHERE id IN ({', '.join('?' for _ in chunk)})", chunk
+                )
+            }
+            stored = self._upsert_customers(prepared)
+            # pop row only: neither the feed nor a fetch has brought this customer's records yet
+            self._conn.executemany(
+                "UPDATE customers SET detail_fetched_at = ? WHERE id = ? AND detail_fetched_at IS NULL",
+                [(_BASIC_ONLY, i) for i in ids if i not in known],
+            )
+            return stored
 
     def apply_changes(self, changes: list[dict], next_since: int | None = None) -> int:
         """Apply one change-feed page; returns the number of valid changes applied."""
@@ -462,6 +486,10 @@ class CacheStore:
             if customer_deletes:
                 self._delete_customers(customer_deletes)
             self._upsert_customers(customer_upserts)
+            self._conn.executemany(  # the feed carries their records from now on
+                "UPDATE customers SET detail_fetched_at = NULL WHERE id = ? AND detail_fetched_at = ?",
+                [(customer_row[0], _BASIC_ONLY) for customer_row, _ in customer_upserts],
+            )
             for entity, table in _DETAIL_TABLES.items():
                 if detail_deletes[entity]:
                     self._conn.executemany(

@@ -115,6 +115,8 @@ class LookupService:
         return DetailResult(detail, "api", False)
 
     def _cached_fallback(self, customer_id: str, reason: str) -> DetailResult:
+        if self.store.pop_row_only(customer_id):  # an empty card would look complete: say it is missing
+            return DetailResult(None, "cache", True, reason)
         cached = self.store.customer_detail(customer_id)
         if cached is None:
             return DetailResult(None, "cache", True, reason)

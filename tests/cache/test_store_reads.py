@@ -153,6 +153,14 @@ def test_store_customers_from_online_lookup(store: CacheStore) -> None:
     assert store.search("sb")[0].customer_id == "C9"
 
 
+def test_a_customer_cached_from_an_online_lookup_has_no_detail_until_fed(store: CacheStore) -> None:
+    store.apply_changes_report([], next_since=1, feed_complete=True)
+    store.store_customers([Customer.from_dict(customer("C9", "孙八", ["+8613700000009"]))])
+    assert not store.has_detail("C9") and store.pop_row_only("C9")  # offline it must not look complete
+    store.apply_changes([upsert(2, "customer", customer("C9", "孙八", ["+8613700000009"], version=2))])
+    assert store.has_detail("C9") and not store.pop_row_only("C9")  # the feed carries its records now
+
+
 def test_ticket_number_finds_its_customer(filled_store: CacheStore) -> None:
     filled_store.write_local("ticket", {"id": "T0123456789abcde", "customer_id": "C002", "category": "fault"})
     assert [c.customer_id for c in filled_store.search("T0123456789abcde")] == ["C002"]

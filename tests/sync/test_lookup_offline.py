@@ -60,10 +60,13 @@ def test_unknown(store: CacheStore, raw: str) -> None:
 
 async def test_detail_without_api_is_stale_cache_with_reason(store: CacheStore) -> None:
     service = LookupService(store, api=None)
+    # C1 came from an online lookup only: no records cached, so no empty card that looks complete
+    result = await service.detail("C1")
+    assert (result.detail, result.source, result.stale) == (None, "cache", True)
+    assert "offline" in result.reason
+    store.store_detail(CustomerDetail(customer=_customer("C1", "张三", "+8613800138000")))
     result = await service.detail("C1")
     assert result.detail is not None and result.detail.customer.name == "张三"
-    assert (result.source, result.stale) == ("cache", True)
-    assert "offline" in result.reason
     missing = await service.detail("C404")
     assert (missing.detail, missing.stale) == (None, True)
 
@@ -85,7 +88,20 @@ async def test_detail_from_cache_when_held(store: CacheStore) -> None:
 async def test_unreachable_api_falls_back_to_stale_cache(store: CacheStore) -> None:
     api = CentralApi("http://127.0.0.1:9", max_retries=0)
     service = LookupService(store, api)
-    result = await service.detail("C2")
+    store.apply_changes(
+        [
+            {
+                "seq": 1,
+                "entity": "customer",
+                "id": "C2",
+                "op": "upsert",
+                "version": 2,
+                "data": _customer("C2", "李四", "+861012345678").to_dict() | {"version": 2},
+            }
+        ],
+        1,
+    )
+    result = await service.detail("C2")  # fed, feed not complete: what the cache has, marked stale
     assert (result.source, result.stale) == ("cache", True)
     assert result.detail is not None and result.detail.customer.name == "李四"
     assert "Cannot reach" in result.reason
