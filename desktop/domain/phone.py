@@ -20,6 +20,11 @@ _EXTENSION_SPLIT = re.compile(r"\s*(?:ext\.?|x|#|转|分机)\s*\d+\s*$", re.IGNO
 _MAX_INPUT = 64
 
 
+def is_withheld(raw: str | None) -> bool:
+    """True for what PBXs send when the caller withheld the number (None, "", "anonymous", ...)."""
+    return raw is None or raw.strip().lower() in _WITHHELD
+
+
 def normalize(raw: object, region: str = DEFAULT_REGION) -> str | None:
     """Return the E.164 form of `raw`, or None for withheld, empty or unusable input."""
     if not isinstance(raw, str):

@@ -13,7 +13,7 @@ from typing import Literal
 
 from desktop.cache.store import CacheStore
 from desktop.domain.models import Customer, CustomerDetail
-from desktop.domain.phone import normalize
+from desktop.domain.phone import is_withheld, normalize
 from desktop.domain.popcard import PopCard
 from desktop.services.api import ApiError, CentralApi
 from desktop.services.worker import run_in_worker, worker_store
@@ -21,11 +21,6 @@ from desktop.services.worker import run_in_worker, worker_store
 log = logging.getLogger(__name__)
 
 MatchKind = Literal["single", "multiple", "unknown", "withheld"]
-
-# What PBXs send when the caller withheld the number (compared case-insensitively).
-_WITHHELD = frozenset(
-    {"", "anonymous", "unknown", "withheld", "private", "restricted", "unavailable", "<unknown>", "null"}
-)
 
 
 @dataclass(frozen=True, slots=True)
@@ -41,10 +36,6 @@ class DetailResult:
     source: Literal["cache", "api"]
     stale: bool
     reason: str = ""  # why the detail is stale or missing, for the agent
-
-
-def _is_withheld(raw: str | None) -> bool:
-    return raw is None or raw.strip().lower() in _WITHHELD
 
 
 def _match(e164: str, cards: list[PopCard]) -> CallerMatch:
@@ -67,7 +58,7 @@ class LookupService:
 
     def match_caller(self, raw_caller: str | None) -> CallerMatch:
         """Who is calling, from the cache only. Never raises on odd caller ids."""
-        if _is_withheld(raw_caller):
+        if is_withheld(raw_caller):
             return CallerMatch("withheld", None, [])
         e164 = normalize(raw_caller)
         if e164 is None:

@@ -2,7 +2,7 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from desktop.domain.phone import is_mobile_cn, mask, national_display, normalize
+from desktop.domain.phone import is_mobile_cn, is_withheld, mask, national_display, normalize
 
 
 @pytest.mark.parametrize(
@@ -94,3 +94,13 @@ def test_any_cn_mobile_in_any_format_normalises_to_one_number(digits, pattern):
     raw = pattern.format(digits, a=digits[:3], b=digits[3:7], c=digits[7:])
     assert normalize(raw) == "+86" + digits
     assert mask(normalize(raw)) == digits[:3] + "****" + digits[-4:]
+
+
+@pytest.mark.parametrize("raw", [None, "", "  ", "anonymous", " Anonymous ", "PRIVATE", "<unknown>", "null"])
+def test_withheld_forms(raw):
+    assert is_withheld(raw) and normalize(raw) is None
+
+
+@pytest.mark.parametrize("raw", ["13800138000", "abc", "010-12345678"])
+def test_not_withheld(raw):
+    assert not is_withheld(raw)
