@@ -170,6 +170,7 @@ def run(args: argparse.Namespace) -> int:
             )
             await runtime.stop()
             return 1
+        collector.settle()
         if temporary:
             runtime.window.show_banner(
                 QCoreApplication.translate(

@@ -143,6 +143,7 @@ def _run_desktop(args: argparse.Namespace, workdir: Path, central_url: str, numb
         recorder: PopRecorder | None = None
         try:
             await runtime.start()
+            collector.settle()
             assert runtime.listener is not None and runtime.controller is not None
             recorder = PopRecorder(runtime, args.pop_log, args.screenshot_dir)
             simulator = CtiSimulator(

@@ -103,6 +103,21 @@ _DETAIL_TABLES: dict[str, _DetailTable] = {
     )
 }
 
+# customer_detail's lists, in CustomerDetail order; kind 0 is the customer row itself
+_DETAIL_KINDS = tuple(_DETAIL_TABLES[e] for e in ("order", "points", "service", "marketing"))
+_DETAIL_QUERY = (
+    " UNION ALL ".join(
+        (
+            "SELECT 0 AS kind, NULL AS t, id, data FROM customers WHERE id = :id",
+            *(
+                f"SELECT {kind} AS kind, {t.time_column}, id, payload FROM {t.table} WHERE customer_id = :id"
+                for kind, t in enumerate(_DETAIL_KINDS, start=1)
+            ),
+        )
+    )
+    + " ORDER BY kind, t DESC, id DESC"
+)
+
 _CHUNK = 500  # ids per IN (...) list, far below SQLite's variable limit
 
 
@@ -183,6 +198,13 @@ def _parse_change(change: object) -> _Change:
     if version is None and isinstance(data.get("version"), int) and not isinstance(data["version"], bool):
         version = data["version"]
     return _Change(seq, entity, record_id, op, data, version)
+
+
+def _json_object(text: str) -> dict[str, Any]:
+    value = json.loads(text)
+    if not isinstance(value, dict):
+        raise ValueError(f"a JSON object was expected, not {type(value).__name__}")
+    return value
 
 
 def _chunks(items: Sequence[Any], size: int = _CHUNK) -> Iterable[Sequence[Any]]:
@@ -323,27 +345,32 @@ class CacheStore:
     # ---- detail reads ----------------------------------------------------------------------
 
     def customer_detail(self, customer_id: str) -> CustomerDetail | None:
-        """The cached card for one customer, each list newest first; None if not cached."""
-        row = self._conn.execute("SELECT data FROM customers WHERE id = ?", (customer_id,)).fetchone()
-        if row is None:
+        """The cached card for one customer, each list newest first; None if not cached.
+
+        One statement reads the customer and all four record lists (a pop is on the UI thread:
+        one round through SQLite instead of five)."""
+        found = self._conn.execute(_DETAIL_QUERY, {"id": customer_id}).fetchall()
+        if not found or found[0][0] != 0:
             return None
-        detail = CustomerDetail(customer=Customer.from_dict(json.loads(row[0])))
-        for entity, target in (
-            ("order", detail.orders),
-            ("points", detail.points),
-            ("service", detail.service),
-            ("marketing", detail.marketing),
-        ):
-            table = _DETAIL_TABLES[entity]
-            for (payload,) in self._conn.execute(
-                f"SELECT payload FROM {table.table} WHERE customer_id = ?"
-                f" ORDER BY {table.time_column} DESC, id DESC",
-                (customer_id,),
-            ):
-                try:
-                    target.append(table.record_type.from_dict(json.loads(payload)))
-                except (TypeError, ValueError) as exc:
-                    log.warning("cache: unreadable %s row for %s skipped: %s", entity, customer_id, exc)
+        try:
+            customer = Customer.from_dict(_json_object(found[0][3]))
+        except (TypeError, ValueError) as exc:
+            log.warning("cache: unreadable customer row %s, treated as not cached: %s", customer_id, exc)
+            return None
+        detail = CustomerDetail(customer=customer)
+        targets = (detail.orders, detail.points, detail.service, detail.marketing)
+        for kind, _time, record_id, payload in found[1:]:
+            table = _DETAIL_KINDS[kind - 1]
+            try:
+                targets[kind - 1].append(table.record_type.from_dict(_json_object(payload)))
+            except (TypeError, ValueError) as exc:
+                log.warning(
+                    "cache: unreadable %s row %s for %s skipped: %s",
+                    table.entity,
+                    record_id,
+                    customer_id,
+                    exc,
+                )
         return detail
 
     def pop_row_only(self, customer_id: str) -> bool:

@@ -10,6 +10,7 @@ from __future__ import annotations
 from dataclasses import asdict, dataclass, field, fields
 from datetime import UTC, datetime
 from enum import StrEnum
+from functools import cache
 from typing import Any, Self
 
 
@@ -51,6 +52,12 @@ def format_ts(value: datetime | None) -> str | None:
     return value.astimezone(UTC).isoformat().replace("+00:00", "Z")
 
 
+@cache
+def _field_names(record_type: type) -> frozenset[str]:
+    # dataclasses.fields() walks the class on every call; a screen pop builds dozens of records
+    return frozenset(f.name for f in fields(record_type))  # type: ignore[arg-type]
+
+
 class _Record:
     """JSON round trip shared by every record: datetimes <-> ISO strings, unknown keys ignored."""
 
@@ -59,7 +66,7 @@ class _Record:
 
     @classmethod
     def from_dict(cls, data: dict[str, Any]) -> Self:
-        known = {f.name for f in fields(cls)}  # type: ignore[arg-type]
+        known = _field_names(cls)
         kwargs: dict[str, Any] = {}
         for key, value in data.items():
             if key not in known:

@@ -66,6 +66,8 @@ def _heap_frozen() -> Iterator[None]:
     garbage collector while it runs. A sync allocates fast enough to trigger full collections,
     and each walked ~300k long-lived objects, stalling every thread (the UI too) for ~90 ms;
     frozen, a collection walks only what the sync itself made. Unfrozen afterwards."""
+    # A running desktop froze its start-up heap already (QtThreadCollector.settle): leave it frozen.
+    frozen_before = gc.get_freeze_count() > 0
     gc.freeze()
     switch_interval = sys.getswitchinterval()
     # The worker and the JSON decoding hold the GIL in long stretches; a shorter switch interval
@@ -75,7 +77,8 @@ def _heap_frozen() -> Iterator[None]:
         yield
     finally:
         sys.setswitchinterval(switch_interval)
-        gc.unfreeze()
+        if not frozen_before:
+            gc.unfreeze()
 
 
 class PullSync:

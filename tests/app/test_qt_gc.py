@@ -33,3 +33,40 @@ def test_collector_collects_cycles_on_its_own_thread_only(qapp, qtbot):
     assert gc.isenabled()
     if not was_enabled:
         gc.disable()
+
+
+def test_settle_keeps_the_start_up_heap_out_of_later_collections(qapp, qtbot):
+    collector = QtThreadCollector(interval_ms=20)
+    collector.start()
+    try:
+        long_lived = [_Node() for _ in range(1000)]
+        collector.settle()
+        assert gc.get_freeze_count() >= len(long_lived)
+        # a full collection now walks only what was made since; new cycles still go
+        a, b = _Node(), _Node()
+        a.other, b.other = b, a
+        ref = weakref.ref(a)
+        del a, b
+        qtbot.waitUntil(lambda: ref() is None, timeout=3000)
+    finally:
+        collector.stop()
+    assert gc.get_freeze_count() == 0
+    assert long_lived[0].other is None
+
+
+def test_a_sync_keeps_the_settled_heap_frozen(qapp):
+    from desktop.services.sync import _heap_frozen
+
+    collector = QtThreadCollector()
+    collector.start()
+    try:
+        collector.settle()
+        settled = gc.get_freeze_count()
+        with _heap_frozen():
+            pass
+        assert gc.get_freeze_count() >= settled > 0
+    finally:
+        collector.stop()
+    with _heap_frozen():  # without a settled heap the sync unfreezes what it froze
+        assert gc.get_freeze_count() > 0
+    assert gc.get_freeze_count() == 0

@@ -190,3 +190,45 @@ def test_timestamps_come_back_timezone_aware(filled_store: CacheStore) -> None:
     detail = filled_store.customer_detail("C001")
     assert detail is not None
     assert detail.orders[0].placed_at == datetime(2026, 3, 1, 8, 0, tzinfo=UTC)
+
+
+def test_an_unreadable_record_is_skipped_and_the_rest_of_the_card_kept(
+    filled_store: CacheStore, caplog
+) -> None:
+    import sqlite3
+
+    with sqlite3.connect(filled_store.path) as raw:
+        raw.execute("UPDATE orders SET payload = '{not json' WHERE order_no = 'SO20260201003'")
+        raw.execute("UPDATE service_records SET payload = '[1, 2]' WHERE id = 'S1'")
+    detail = filled_store.customer_detail("C001")
+    assert detail is not None
+    assert [o.order_no for o in detail.orders] == ["SO20260301002", "SO20260101001"]
+    assert [p.id for p in detail.points] == ["P2", "P1"]
+    assert [s.id for s in detail.service] == ["S2"]
+    assert [m.id for m in detail.marketing] == ["M1"]
+    assert "unreadable order row" in caplog.text and "unreadable service row S1" in caplog.text
+
+
+def test_records_of_the_same_moment_come_newest_id_first(store: CacheStore) -> None:
+    same = ts(3)
+    store.apply_changes(
+        [
+            upsert(1, "customer", customer("C7", "钱七", ["+8613700000000"])),
+            upsert(2, "order", order("O1", "C7", "SO1", same)),
+            upsert(3, "order", order("O3", "C7", "SO3", same)),
+            upsert(4, "order", order("O2", "C7", "SO2", ts(1))),
+        ]
+    )
+    detail = store.customer_detail("C7")
+    assert detail is not None and [o.id for o in detail.orders] == ["O3", "O1", "O2"]
+    assert detail.points == [] and detail.service == [] and detail.marketing == []
+
+
+def test_an_unreadable_customer_row_reads_as_not_cached(filled_store: CacheStore, caplog) -> None:
+    import sqlite3
+
+    with sqlite3.connect(filled_store.path) as raw:
+        raw.execute("UPDATE customers SET data = '\"text\"' WHERE id = 'C001'")
+    assert filled_store.customer_detail("C001") is None
+    assert "unreadable customer row C001" in caplog.text
+    assert filled_store.customer_detail("C002") is not None
