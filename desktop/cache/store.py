@@ -207,6 +207,18 @@ def _json_object(text: str) -> dict[str, Any]:
     return value
 
 
+def _text_list(text: str, customer_id: str) -> tuple[str, ...]:
+    """A JSON list column of the pop index (tags, churn reasons); a damaged one reads as empty."""
+    try:
+        value = json.loads(text)
+    except (TypeError, ValueError):
+        value = None
+    if not isinstance(value, list):
+        log.warning("cache: unreadable list column for customer %s read as empty", customer_id)
+        return ()
+    return tuple(str(item) for item in value)
+
+
 def _chunks(items: Sequence[Any], size: int = _CHUNK) -> Iterable[Sequence[Any]]:
     for start in range(0, len(items), size):
         yield items[start : start + size]
@@ -260,8 +272,8 @@ class CacheStore:
                 membership_level=row[3],
                 points_balance=row[4],
                 churn_risk=row[5],
-                churn_reasons=tuple(json.loads(row[6])),
-                tags=tuple(json.loads(row[7])),
+                churn_reasons=_text_list(row[6], row[0]),
+                tags=_text_list(row[7], row[0]),
                 phones=tuple(phones.get(row[0], ())),
                 last_order_at=rows.text_ts(row[8]),
                 last_contact_at=rows.text_ts(row[9]),

@@ -232,3 +232,14 @@ def test_an_unreadable_customer_row_reads_as_not_cached(filled_store: CacheStore
     assert filled_store.customer_detail("C001") is None
     assert "unreadable customer row C001" in caplog.text
     assert filled_store.customer_detail("C002") is not None
+
+
+def test_a_damaged_tag_or_reason_column_still_pops_the_customer(filled_store: CacheStore, caplog) -> None:
+    import sqlite3
+
+    with sqlite3.connect(filled_store.path) as raw:
+        raw.execute("UPDATE customers SET tags = 'oops', churn_reasons = '{}' WHERE id = 'C001'")
+    cards = filled_store.lookup_phone("+8613800138000")
+    assert [c.customer_id for c in cards] == ["C001"]
+    assert cards[0].tags == () and cards[0].churn_reasons == ()
+    assert "unreadable list column for customer C001" in caplog.text
