@@ -240,23 +240,35 @@ class CacheStore:
 
     def lookup_phone(self, e164: str) -> list[PopCard]:
         """Every customer who has this E.164 number (a shared landline gives several)."""
-        ids = [r[0] for r in self._conn.execute("SELECT customer_id FROM phones WHERE e164 = ?", (e164,))]
-        return self._cards(ids)
+        # the matching customers' phones in one read: the rows of this number name the customers
+        # (in phone-row order, as the e164 index gives them), all rows give each card's phones
+        phones: dict[str, list[str]] = {}
+        ids: list[str] = []
+        for customer_id, number in self._conn.execute(
+            "SELECT customer_id, e164 FROM phones WHERE customer_id IN"
+            " (SELECT customer_id FROM phones WHERE e164 = ?) ORDER BY id",
+            (e164,),
+        ):
+            phones.setdefault(customer_id, []).append(number)
+            if number == e164:
+                ids.append(customer_id)
+        return self._cards(ids, phones)
 
     def pop_card(self, customer_id: str) -> PopCard | None:
         cards = self._cards([customer_id])
         return cards[0] if cards else None
 
-    def _cards(self, ids: Sequence[str]) -> list[PopCard]:
+    def _cards(self, ids: Sequence[str], phones: dict[str, list[str]] | None = None) -> list[PopCard]:
         unique = list(dict.fromkeys(ids))
         if not unique:
             return []
         marks = ", ".join("?" for _ in unique)
-        phones: dict[str, list[str]] = {}
-        for customer_id, e164 in self._conn.execute(
-            f"SELECT customer_id, e164 FROM phones WHERE customer_id IN ({marks}) ORDER BY id", unique
-        ):
-            phones.setdefault(customer_id, []).append(e164)
+        if phones is None:
+            phones = {}
+            for customer_id, e164 in self._conn.execute(
+                f"SELECT customer_id, e164 FROM phones WHERE customer_id IN ({marks}) ORDER BY id", unique
+            ):
+                phones.setdefault(customer_id, []).append(e164)
         found: dict[str, PopCard] = {}
         for row in self._conn.execute(
             "SELECT id, name, tier, membership_level, points_balance, churn_risk, churn_reasons, tags,"

@@ -52,10 +52,21 @@ def format_ts(value: datetime | None) -> str | None:
     return value.astimezone(UTC).isoformat().replace("+00:00", "Z")
 
 
+_PLAIN_FIELD = "plain"
+_TS_FIELD = "ts"
+
+
 @cache
-def _field_names(record_type: type) -> frozenset[str]:
-    # dataclasses.fields() walks the class on every call; a screen pop builds dozens of records
-    return frozenset(f.name for f in fields(record_type))  # type: ignore[arg-type]
+def _field_plan(record_type: type) -> dict[str, object]:
+    """Field name -> how from_dict converts it: plain, a timestamp, or a nested record type.
+    Worked out once per class: a screen pop builds dozens of records."""
+    plan: dict[str, object] = {}
+    for f in fields(record_type):  # type: ignore[arg-type]
+        if f.name in record_type._TS_FIELDS:  # type: ignore[attr-defined]
+            plan[f.name] = _TS_FIELD
+        else:
+            plan[f.name] = record_type._NESTED.get(f.name, _PLAIN_FIELD)  # type: ignore[attr-defined]
+    return plan
 
 
 class _Record:
@@ -66,15 +77,16 @@ class _Record:
 
     @classmethod
     def from_dict(cls, data: dict[str, Any]) -> Self:
-        known = _field_names(cls)
+        plan = _field_plan(cls)
         kwargs: dict[str, Any] = {}
         for key, value in data.items():
-            if key not in known:
+            how = plan.get(key)
+            if how is None:
                 continue
-            if key in cls._TS_FIELDS:
+            if how is _TS_FIELD:
                 value = parse_ts(value)
-            elif key in cls._NESTED and isinstance(value, list):
-                value = [cls._NESTED[key].from_dict(v) for v in value]  # type: ignore[attr-defined]
+            elif how is not _PLAIN_FIELD and isinstance(value, list):
+                value = [how.from_dict(v) for v in value]  # type: ignore[attr-defined]
             kwargs[key] = value
         return cls(**kwargs)
 

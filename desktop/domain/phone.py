@@ -18,6 +18,11 @@ _WITHHELD = frozenset(
 )
 _EXTENSION_SPLIT = re.compile(r"\s*(?:ext\.?|x|#|转|分机)\s*\d+\s*$", re.IGNORECASE)
 _MAX_INPUT = 64
+# The shape almost every PBX sends for a mainland mobile: bare digits, optionally +86 / 86 / 0086.
+# phonenumbers answers "+86" + the 11 digits for all of them; the 11x, 12x and 179 ranges are left
+# out because CN's carrier-selection prefixes make it strip digits there. Skipping the full parse
+# takes the largest single cost out of a screen pop (tests/domain/test_phone.py checks equality).
+_PLAIN_CN_MOBILE = re.compile(r"(?:\+86|86|0086)?(1(?:[3-689]\d|7[0-8])\d{8})", re.ASCII)
 
 
 def is_withheld(raw: str | None) -> bool:
@@ -32,6 +37,8 @@ def normalize(raw: object, region: str = DEFAULT_REGION) -> str | None:
     text = raw.strip()
     if len(text) > _MAX_INPUT or text.lower() in _WITHHELD:
         return None
+    if region == DEFAULT_REGION and (plain := _PLAIN_CN_MOBILE.fullmatch(text)):
+        return "+86" + plain.group(1)
     text = _EXTENSION_SPLIT.sub("", text)
     digits = "".join(ch for ch in text if ch.isdigit() and ch.isascii())
     if not digits:

@@ -104,3 +104,38 @@ def test_withheld_forms(raw):
 @pytest.mark.parametrize("raw", ["13800138000", "abc", "010-12345678"])
 def test_not_withheld(raw):
     assert not is_withheld(raw)
+
+
+def _phonenumbers_e164(candidate: str) -> str | None:
+    """The reference answer: phonenumbers' own parse, as normalize did for every input."""
+    import phonenumbers
+
+    try:
+        parsed = phonenumbers.parse(candidate, "CN")
+    except phonenumbers.NumberParseException:
+        return None
+    if not phonenumbers.is_possible_number(parsed):
+        return None
+    return phonenumbers.format_number(parsed, phonenumbers.PhoneNumberFormat.E164)
+
+
+@given(
+    digits=st.from_regex(r"1[0-9]{10}", fullmatch=True),
+    prefix=st.sampled_from(["", "+86", "86", "0086"]),
+)
+def test_plain_mobile_shortcut_gives_what_phonenumbers_gives(digits, prefix):
+    raw = prefix + digits
+    reference = _phonenumbers_e164("+" + raw[2:] if raw.startswith("00") else raw)
+    assert normalize(raw) == reference
+
+
+@pytest.mark.parametrize("digits", ["11019007939", "12665004996", "17911005205", "13800138000"])
+def test_carrier_prefix_ranges_still_go_through_phonenumbers(digits):
+    assert normalize(digits) == _phonenumbers_e164(digits)
+
+
+def test_non_ascii_digits_never_take_the_shortcut():
+    arabic_indic = "١٣٨٠٠١٣٨٠٠٠"  # 13800138000 in Arabic-Indic digits
+    # the full path keeps ASCII digits only, so these are unusable, as before the shortcut existed
+    assert normalize(arabic_indic) is None
+    assert normalize("１３８００１３８０００") is None  # full-width
