@@ -200,10 +200,12 @@ def test_an_unreadable_record_is_skipped_and_the_rest_of_the_card_kept(
     with sqlite3.connect(filled_store.path) as raw:
         raw.execute("UPDATE orders SET payload = '{not json' WHERE order_no = 'SO20260201003'")
         raw.execute("UPDATE service_records SET payload = '[1, 2]' WHERE id = 'S1'")
+        # two objects in one row must not shift the records after it onto the wrong rows
+        raw.execute('UPDATE points_entries SET payload = \'{"id": "X"}, {"id": "Y"}\' WHERE id = \'P2\'')
     detail = filled_store.customer_detail("C001")
     assert detail is not None
     assert [o.order_no for o in detail.orders] == ["SO20260301002", "SO20260101001"]
-    assert [p.id for p in detail.points] == ["P2", "P1"]
+    assert [p.id for p in detail.points] == ["P1"]
     assert [s.id for s in detail.service] == ["S2"]
     assert [m.id for m in detail.marketing] == ["M1"]
     assert "unreadable order row" in caplog.text and "unreadable service row S1" in caplog.text
