@@ -31,6 +31,7 @@ from typing import Any
 
 from desktop.cti.ami_normalize import AmiNormalizer, normalize_messages
 from desktop.cti.ami_parser import AmiMessage, AmiParser, parse_ami_messages
+from desktop.cti.backoff import backoff_delay
 from desktop.cti.callstate import CallStateMachine
 from desktop.cti.events import CtiEvent
 
@@ -42,14 +43,6 @@ CONNECTED, DISCONNECTED = "connected", "disconnected"
 def parse_ami_bytes(data: bytes) -> list[CtiEvent]:
     """A recorded AMI stream -> normalised events (what `calldesk cti parse --format ami` prints)."""
     return normalize_messages(parse_ami_messages(data))
-
-
-def backoff_delay(attempt: int, config: AmiConfig, rng: random.Random) -> float:
-    """Seconds to wait before reconnect attempt `attempt` (0-based): initial * 2**attempt, capped
-    at backoff_max, then stretched by a random 0..backoff_jitter fraction so that many bridges
-    cut off together do not all come back in the same instant."""
-    base = min(config.backoff_initial * (2 ** min(attempt, 30)), config.backoff_max)
-    return base * (1.0 + config.backoff_jitter * rng.random())
 
 
 class AmiError(Exception):

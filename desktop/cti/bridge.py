@@ -35,6 +35,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Protocol
 
+from desktop.cti.backoff import MAX_DOUBLINGS, backoff_delay
 from desktop.cti.events import AgentEvent, CallEvent, CtiEvent, PbxEvent, PbxEventKind, QueueEvent, to_wire
 from desktop.cti.framing import OVERSIZED, LineFramer
 
@@ -192,6 +193,7 @@ class DesktopLink:
         self.on_command = on_command
         self.backoff_initial = backoff_initial
         self.backoff_max = backoff_max
+        self.backoff_jitter = 0.25
         self.connected = asyncio.Event()
         self.sent = 0
         self.dropped = 0
@@ -216,23 +218,23 @@ class DesktopLink:
         self._wakeup.set()
 
     async def run(self) -> None:
-        delay = self.backoff_initial
+        attempt = 0
         while not self._closing:
             try:
                 await self._session()
-                delay = self.backoff_initial
+                attempt = 0
             except (OSError, TimeoutError, ConnectionError) as exc:
                 log.warning("bridge: %s unreachable: %s", self.target.label, exc)
             except _HelloRefused as exc:
                 log.error("bridge: %s refused the hello: %s (check its CTI token)", self.target.label, exc)
-                delay = self.backoff_max
+                attempt = MAX_DOUBLINGS  # a wrong token will not fix itself soon: wait the longest
             self.connected.clear()
             self._pending.clear()
             if self._closing:
                 break
             self.reconnects += 1
-            await asyncio.sleep(delay * (1.0 + 0.25 * self._rng.random()))
-            delay = min(delay * 2, self.backoff_max)
+            await asyncio.sleep(backoff_delay(attempt, self, self._rng))
+            attempt += 1
 
     async def close(self) -> None:
         self._closing = True

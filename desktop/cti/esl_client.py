@@ -31,6 +31,7 @@ from collections import deque
 from collections.abc import Callable
 from dataclasses import dataclass, field
 
+from desktop.cti.backoff import backoff_delay
 from desktop.cti.callstate import CallStateMachine
 from desktop.cti.esl import SUBSCRIBED_EVENTS, EslNormalizer
 from desktop.cti.esl_parser import EslEvent, EslFrame, EslParser
@@ -170,7 +171,7 @@ class EslClient:
     async def run(self) -> None:
         """Stay connected until close(): reconnect with exponential backoff and jitter.
         A refused password stops the loop (raises EslAuthError)."""
-        delay = self.config.backoff_initial
+        attempt = 0
         me = asyncio.current_task()
         while not self._closing:
             try:
@@ -178,7 +179,7 @@ class EslClient:
                 if me is not None and me.cancelling():
                     # Python 3.11's wait_for can swallow a cancel that races a reply: honour it.
                     raise asyncio.CancelledError
-                delay = self.config.backoff_initial
+                attempt = 0
                 assert self._reader_task is not None
                 await self._reader_task
             except EslAuthError as exc:
@@ -190,10 +191,10 @@ class EslClient:
             if self._closing:
                 break
             self.reconnects += 1
-            wait = delay * (1.0 + self.config.backoff_jitter * self._rng.random())
+            wait = backoff_delay(attempt, self.config, self._rng)
+            attempt += 1
             log.info("ESL: reconnecting in %.2f s", wait)
             await asyncio.sleep(wait)
-            delay = min(delay * 2, self.config.backoff_max)
 
     async def close(self) -> None:
         self._closing = True

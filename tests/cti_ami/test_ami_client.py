@@ -17,8 +17,8 @@ from desktop.cti.ami import (
     AmiConfig,
     AmiConnectionError,
     AmiNotSupported,
-    backoff_delay,
 )
+from desktop.cti.backoff import backoff_delay
 from desktop.cti.events import AgentEvent, QueueEventKind
 
 ANSWERED = (SHARED_TRACES / "answered.ami").read_bytes()
