@@ -26,11 +26,11 @@ from desktop.cti.ami_parser import AmiMessage
 from desktop.cti.events import (
     AgentEvent,
     AgentEventKind,
-    CallEvent,
     CallEventKind,
     CtiEvent,
     QueueEvent,
     QueueEventKind,
+    call_event,
 )
 from desktop.domain.phone import normalize
 
@@ -330,7 +330,7 @@ class AmiNormalizer:
         if call is not None and not call.ended and uid == call.caller_uid:
             call.ended = True
             extra = {"cause": m.headers.get("Cause", ""), "cause_txt": m.headers.get("Cause-txt", "")}
-            out.append(self._call_event(CallEventKind.ENDED, call, ts, extra=extra))
+            out.append(call_event(CallEventKind.ENDED, call, ts, extra=extra))
         self._channels.pop(uid, None)
         return out
 
@@ -488,28 +488,6 @@ class AmiNormalizer:
             return None
         return self._calls.get(call_id)
 
-    def _call_event(
-        self,
-        kind: CallEventKind,
-        call: _Call,
-        ts: float,
-        agent: str | None = None,
-        target: str | None = None,
-        extra: dict[str, Any] | None = None,
-    ) -> CallEvent:
-        return CallEvent(
-            kind,
-            call_id=call.call_id,
-            ts=ts,
-            caller=call.caller,
-            caller_name=call.caller_name,
-            dnis=call.dnis,
-            queue=call.queue,
-            agent=agent or call.agent,
-            target=target,
-            extra=extra or {},
-        )
-
     def _map_agent_channel(self, m: AmiMessage, call: _Call) -> None:
         for key in ("DestUniqueid", "BridgedChannel"):
             agent_uid = m.headers.get(key)
@@ -523,9 +501,7 @@ class AmiNormalizer:
         agent, interface = self._agent_name(m)
         self._map_agent_channel(m, call)
         call.queue = m.headers.get("Queue") or call.queue
-        return [
-            self._call_event(CallEventKind.RINGING, call, ts, agent=agent, extra={"interface": interface})
-        ]
+        return [call_event(CallEventKind.RINGING, call, ts, agent=agent, extra={"interface": interface})]
 
     def _on_agent_connect(self, m: AmiMessage, ts: float) -> list[CtiEvent]:
         call = self._queue_call(m)
@@ -542,7 +518,7 @@ class AmiNormalizer:
             extra["hold_time"] = hold
         if ring is not None:
             extra["ring_time"] = ring
-        return [self._call_event(CallEventKind.ANSWERED, call, ts, extra=extra)]
+        return [call_event(CallEventKind.ANSWERED, call, ts, extra=extra)]
 
     def _on_agent_complete(self, m: AmiMessage, ts: float) -> list[CtiEvent]:
         call = self._queue_call(m)
@@ -555,11 +531,11 @@ class AmiNormalizer:
         if talk is not None:
             extra["talk_time"] = talk
         if reason == "transfer":
-            return [self._call_event(CallEventKind.TRANSFERRED, call, ts, agent=agent, extra=extra)]
+            return [call_event(CallEventKind.TRANSFERRED, call, ts, agent=agent, extra=extra)]
         if call.ended:
             return []
         call.ended = True
-        return [self._call_event(CallEventKind.ENDED, call, ts, agent=agent, extra=extra)]
+        return [call_event(CallEventKind.ENDED, call, ts, agent=agent, extra=extra)]
 
     def _on_agent_missed(self, m: AmiMessage, ts: float) -> list[CtiEvent]:
         agent, interface = self._agent_name(m)
@@ -601,7 +577,7 @@ class AmiNormalizer:
             return []
         held = m.headers.get("Event") == "Hold" and m.headers.get("Status", "On").lower() != "off"
         kind = CallEventKind.HELD if held else CallEventKind.UNHELD
-        return [self._call_event(kind, call, ts, extra={"channel": m.headers.get("Channel", "")})]
+        return [call_event(kind, call, ts, extra={"channel": m.headers.get("Channel", "")})]
 
     def _on_blind_transfer(self, m: AmiMessage, ts: float) -> list[CtiEvent]:
         if m.headers.get("Result", "Success") != "Success":
@@ -611,7 +587,7 @@ class AmiNormalizer:
             return []
         target = m.headers.get("Extension") or None
         extra = {"transfer": "blind", "context": m.headers.get("Context", "")}
-        return [self._call_event(CallEventKind.TRANSFERRED, call, ts, target=target, extra=extra)]
+        return [call_event(CallEventKind.TRANSFERRED, call, ts, target=target, extra=extra)]
 
     def _on_attended_transfer(self, m: AmiMessage, ts: float) -> list[CtiEvent]:
         if m.headers.get("Result", "Success") != "Success":
@@ -628,7 +604,7 @@ class AmiNormalizer:
             or None
         )
         extra = {"transfer": "attended", "dest_type": h.get("DestType", "")}
-        return [self._call_event(CallEventKind.TRANSFERRED, call, ts, target=target, extra=extra)]
+        return [call_event(CallEventKind.TRANSFERRED, call, ts, target=target, extra=extra)]
 
     def _on_transfer_11(self, m: AmiMessage, ts: float) -> list[CtiEvent]:
         call = self._call_of_any(m, "", "Target")
@@ -637,7 +613,7 @@ class AmiNormalizer:
         kind = m.headers.get("TransferType", "").lower() or "blind"
         extra = {"transfer": kind, "context": m.headers.get("TransferContext", "")}
         target = m.headers.get("TransferExten") or None
-        return [self._call_event(CallEventKind.TRANSFERRED, call, ts, target=target, extra=extra)]
+        return [call_event(CallEventKind.TRANSFERRED, call, ts, target=target, extra=extra)]
 
     # ---- queue members ------------------------------------------------------------------
     def _on_member(self, m: AmiMessage, ts: float) -> list[CtiEvent]:

@@ -41,8 +41,9 @@ from desktop.cti.events import (
     CtiEvent,
     QueueEvent,
     QueueEventKind,
+    call_event,
 )
-from desktop.domain.phone import normalize
+from desktop.domain.phone import is_withheld, normalize
 
 log = logging.getLogger(__name__)
 
@@ -63,7 +64,12 @@ AGENT_STATES = {
 PAUSED_STATUS = "on break"
 AVAILABLE_STATUSES = frozenset({"available", "available (on demand)"})
 LOGGED_OUT_STATUS = "logged out"
-_WITHHELD_NUMBERS = frozenset({"0000000000", "anonymous", "unknown", "private", "restricted"})
+# FreeSWITCH's own placeholder for a number it does not have, beside what every PBX sends
+_FREESWITCH_NO_NUMBER = "0000000000"
+
+
+def _withheld(raw: str | None) -> bool:
+    return is_withheld(raw) or (raw or "").strip() == _FREESWITCH_NO_NUMBER
 
 
 def _float(text: str | None) -> float | None:
@@ -281,7 +287,7 @@ class EslNormalizer:
         self._calls[session] = call
         call.queue = queue
         call.caller_raw = row.get("cid_number", "")
-        call.caller = normalize(call.caller_raw) if call.caller_raw not in _WITHHELD_NUMBERS else None
+        call.caller = None if _withheld(call.caller_raw) else normalize(call.caller_raw)
         call.caller_name = row.get("cid_name", "")
         joined = _float(row.get("joined_epoch")) or ts
         call.join_ts = joined
@@ -304,7 +310,7 @@ class EslNormalizer:
             call.agent = row["serving_agent"]
             call.answered = True
             bridged = _float(row.get("bridge_epoch")) or ts
-            return [self._call(CallEventKind.ANSWERED, call, bridged, extra=extra)]
+            return [call_event(CallEventKind.ANSWERED, call, bridged, extra=extra)]
         return []
 
     # ---- helpers ------------------------------------------------------------------------
@@ -313,28 +319,6 @@ class EslNormalizer:
         if micros is not None and micros > 0:
             return micros / 1_000_000
         return self._clock()
-
-    def _call(
-        self,
-        kind: CallEventKind,
-        call: _Call,
-        ts: float,
-        agent: str | None = None,
-        target: str | None = None,
-        extra: dict[str, Any] | None = None,
-    ) -> CallEvent:
-        return CallEvent(
-            kind,
-            call_id=call.call_id,
-            ts=ts,
-            caller=call.caller,
-            caller_name=call.caller_name,
-            dnis=call.dnis,
-            queue=call.queue,
-            agent=agent or call.agent,
-            target=target,
-            extra=extra or {},
-        )
 
     def _dnis(self, e: EslEvent, session: str) -> str | None:
         channel = self._channels.get(session)
@@ -375,9 +359,9 @@ class EslNormalizer:
             raw = e.get("Caller-Caller-ID-Number")
         hidden = e.get("Unique-ID") == call.call_id and e.get("Caller-Privacy-Hide-Number") == "true"
         call.caller_raw = raw
-        call.caller = None if hidden or raw.strip().lower() in _WITHHELD_NUMBERS else normalize(raw)
+        call.caller = None if hidden or _withheld(raw) else normalize(raw)
         name = e.get("CC-Member-CID-Name")
-        call.caller_name = "" if hidden or name.strip().lower() in _WITHHELD_NUMBERS else name
+        call.caller_name = "" if hidden or _withheld(name) else name
 
     def _queue_end(
         self, kind: QueueEventKind, call: _Call, ts: float, reason: str, extra: dict[str, Any]
@@ -417,7 +401,7 @@ class EslNormalizer:
     def _end(self, call: _Call, ts: float, extra: dict[str, Any]) -> CallEvent:
         call.ended = True
         call.in_queue = False
-        event = self._call(CallEventKind.ENDED, call, ts, extra=extra)
+        event = call_event(CallEventKind.ENDED, call, ts, extra=extra)
         self._forget(call)
         return event
 
@@ -448,7 +432,7 @@ class EslNormalizer:
         if call is None or call.answered:
             return []
         call.answered = True
-        return [self._call(CallEventKind.ANSWERED, call, ts, extra=dict(call.extra))]
+        return [call_event(CallEventKind.ANSWERED, call, ts, extra=dict(call.extra))]
 
     def _on_channel_bridge(self, e: EslEvent, ts: float) -> list[CtiEvent]:
         for uuid in (e.get("Unique-ID"), e.get("Other-Leg-Unique-ID")):
@@ -463,7 +447,7 @@ class EslNormalizer:
                     or None
                 )
                 return [
-                    self._call(CallEventKind.TRANSFERRED, call, ts, target=target, extra={"how": "bridge"})
+                    call_event(CallEventKind.TRANSFERRED, call, ts, target=target, extra={"how": "bridge"})
                 ]
         return []
 
@@ -489,7 +473,7 @@ class EslNormalizer:
         if call is None or call.ended:
             return []
         kind = CallEventKind.HELD if e.name == "CHANNEL_HOLD" else CallEventKind.UNHELD
-        return [self._call(kind, call, ts, extra={"leg": uuid})]
+        return [call_event(kind, call, ts, extra={"leg": uuid})]
 
     # ---- callcenter::info ---------------------------------------------------------------
     def _on_member_start(self, e: EslEvent, ts: float) -> list[CtiEvent]:
@@ -528,7 +512,7 @@ class EslNormalizer:
         if call is None or not agent:
             return []
         extra = {"agent_type": e.get("CC-Agent-Type"), "member_uuid": e.get("CC-Member-UUID")}
-        return [self._call(CallEventKind.RINGING, call, ts, agent=agent, extra=extra)]
+        return [call_event(CallEventKind.RINGING, call, ts, agent=agent, extra=extra)]
 
     def _on_bridge_start(self, e: EslEvent, ts: float) -> list[CtiEvent]:
         call = self._call_from_cc(e)
@@ -548,7 +532,7 @@ class EslNormalizer:
             extra["hold_time"] = round(ts - call.join_ts, 3)
         if call.in_queue and call.queue:
             out.append(self._queue_end(QueueEventKind.LEAVE, call, ts, "answered", {}))
-        out.append(self._call(CallEventKind.ANSWERED, call, ts, extra=extra))
+        out.append(call_event(CallEventKind.ANSWERED, call, ts, extra=extra))
         return out
 
     def _on_bridge_end(self, e: EslEvent, ts: float) -> list[CtiEvent]:
@@ -600,7 +584,7 @@ class EslNormalizer:
         if target is not None and not call.transferred:
             call.transferred = True
             return [
-                self._call(
+                call_event(
                     CallEventKind.TRANSFERRED, call, ts, target=target or None, extra={"how": "transfer"}
                 )
             ]

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field, fields
 from enum import StrEnum
-from typing import Any, ClassVar
+from typing import Any, ClassVar, Protocol
 
 
 class CallEventKind(StrEnum):
@@ -58,6 +58,40 @@ class CallEvent:
     @property
     def wire_type(self) -> str:
         return f"call.{self.kind.value}"
+
+
+class TrackedCall(Protocol):
+    """What a PBX normaliser knows of a call it follows (each keeps more of its own)."""
+
+    call_id: str
+    caller: str | None
+    caller_name: str
+    dnis: str | None
+    queue: str | None
+    agent: str | None
+
+
+def call_event(
+    kind: CallEventKind,
+    call: TrackedCall,
+    ts: float,
+    agent: str | None = None,
+    target: str | None = None,
+    extra: dict[str, Any] | None = None,
+) -> CallEvent:
+    """The CallEvent for a tracked call; `agent` overrides the call's own agent."""
+    return CallEvent(
+        kind,
+        call_id=call.call_id,
+        ts=ts,
+        caller=call.caller,
+        caller_name=call.caller_name,
+        dnis=call.dnis,
+        queue=call.queue,
+        agent=agent or call.agent,
+        target=target,
+        extra=extra or {},
+    )
 
 
 @dataclass(frozen=True, slots=True)
