@@ -83,7 +83,9 @@ class SettingsDialog(QDialog):
         self.restart_hint.setWordWrap(True)
 
         self.general_group = QGroupBox()
-        self._general_form = QFormLayout(self.general_group)
+        general_layout = QVBoxLayout(self.general_group)
+        self._general_form = QFormLayout()
+        general_layout.addLayout(self._general_form)
         self._url_caption, self._language_caption = QLabel(), QLabel()
         self._host_caption, self._port_caption, self._days_caption = QLabel(), QLabel(), QLabel()
         self._general_form.addRow(self._url_caption, self.url_edit)
@@ -94,7 +96,7 @@ class SettingsDialog(QDialog):
         cti_row.addWidget(self.port_spin)
         self._general_form.addRow(self._host_caption, cti_row)
         self._general_form.addRow(self._days_caption, self.days_spin)
-        self._general_form.addRow(self.restart_hint)
+        general_layout.addWidget(self.restart_hint)
 
         self.cache_group = QGroupBox()
         cache_layout = QFormLayout(self.cache_group)
