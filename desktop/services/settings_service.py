@@ -10,12 +10,17 @@ from typing import Any
 
 from desktop.cache.store import CacheStore
 from desktop.config import (
+    MAX_DETAIL_WINDOW_DAYS,
     Settings,
+    SettingsSaveError,
     environment_overrides,
     save_user_settings,
     user_config_path,
     validated_changes,
 )
+
+# The dialog takes these from here (views talk to services, not to desktop.config).
+__all__ = ["MAX_DETAIL_WINDOW_DAYS", "CacheFigures", "Settings", "SettingsSaveError", "SettingsService"]
 
 EDITABLE = ("central_url", "language", "cti_host", "cti_port", "detail_window_days")
 

@@ -30,8 +30,13 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from desktop.config import MAX_DETAIL_WINDOW_DAYS, Settings, SettingsSaveError
-from desktop.services.settings_service import CacheFigures, SettingsService
+from desktop.services.settings_service import (
+    MAX_DETAIL_WINDOW_DAYS,
+    CacheFigures,
+    Settings,
+    SettingsSaveError,
+    SettingsService,
+)
 from desktop.views.main_window import LANGUAGES
 
 log = logging.getLogger(__name__)
