@@ -79,7 +79,10 @@ async def test_settings_opens_from_the_file_menu_with_the_real_cache_figures(
         assert runtime.window.settings_action in runtime.window.file_menu.actions()
         assert runtime.window.settings_action.shortcut() == QKeySequence("Ctrl+,")
         runtime.store.write_local("note", {"id": new_id(), "customer_id": "C0000001", "text": "未发送"})
-        dialog = _open_settings(runtime)
+        with qtbot.waitSignal(runtime.window.settingsRequested, timeout=2000):
+            qtbot.keyClick(runtime.window.card, Qt.Key.Key_Comma, Qt.KeyboardModifier.ControlModifier)
+        dialog = runtime.settings_desk.dialog
+        assert isinstance(dialog, SettingsDialog) and dialog.isVisible()
         path = tmp_path / "cache.sqlite3"
         size = sum(p.stat().st_size for p in (path, Path(f"{path}-wal")) if p.exists())
         customers = _count(path, "SELECT count(*) FROM customers")
@@ -274,5 +277,40 @@ async def test_the_sync_menu_lists_conflicts_with_their_count_and_opens_them(
         qtbot.mouseClick(dialogs[0].dismiss_button, Qt.MouseButton.LeftButton)
         assert window.conflicts_action.text().endswith("(0)")
         dialogs[0].close()
+    finally:
+        await runtime.stop()
+
+
+async def test_rebuild_started_during_a_background_cycle_ends_complete_and_exactly_once(
+    seeded_central_sqlite, tmp_path, qtbot
+):
+    central = seeded_central_sqlite
+    runtime = await _runtime(central, tmp_path, qtbot)
+    try:
+        store = runtime.store
+        ids = []
+        for i in range(20):
+            new = customer_record(validate_new_customer(f"并发 {i}", f"1390000{i:04d}"))
+            store.write_local("customer", new)
+            ids.append(new["id"])
+        dialog = _open_settings(runtime)
+        runtime.connectivity.kick()  # a push + pull is under way when the rebuild pauses it
+        _confirm_rebuild(dialog, qtbot)
+        result = await runtime.settings_desk.rebuild_task
+        assert result is not None and result.complete
+        await _eventually(lambda: store.outbox_count() == 0)
+        await _eventually(lambda: runtime.connectivity.state == "online")
+        runtime.connectivity.kick()  # one more pull after the push
+        await _eventually(lambda: store.last_seq() == central.max_seq())
+        assert store.feed_complete()
+        versions = central._rows(
+            "SELECT entity_id, version FROM change_log WHERE entity = 'customer' AND entity_id IN ("
+            + ", ".join(f"'{i}'" for i in ids)
+            + ")"
+        )
+        assert sorted(versions) == sorted((i, 1) for i in ids)
+        assert _count(tmp_path / "cache.sqlite3", "SELECT count(*) FROM customers") == 320
+        runtime.settings_desk.sync_dialog.accept()
+        dialog.reject()
     finally:
         await runtime.stop()
