@@ -27,7 +27,7 @@ from desktop.services.handoff import HandoffServer
 from desktop.services.lookup import LookupService
 from desktop.services.push import PushSync
 from desktop.services.screenpop import ScreenPopService
-from desktop.services.settings_service import SettingsService
+from desktop.services.settings_service import SettingsSaveError, SettingsService
 from desktop.services.sync import PullSync, SyncProgress
 from desktop.services.worker import shutdown_worker
 from desktop.settings_desk import SettingsDesk
@@ -109,6 +109,7 @@ class DesktopRuntime:
             online=lambda: self.window.connection_state() != "offline",
             on_saved=self._on_settings_saved,
         )
+        self.window.languageChangeRequested.connect(self._remember_language)
         self.window.conflictsRequested.connect(self.open_conflicts)
         self.window.syncNowRequested.connect(self.sync_now)
         self._show_conflict_count()
@@ -174,6 +175,16 @@ class DesktopRuntime:
             task = asyncio.ensure_future(self.pull())
             self._background.add(task)
             task.add_done_callback(self._background.discard)
+
+    def _remember_language(self, language: str) -> None:
+        """View > Language is saved too, so the choice survives a restart."""
+        service = self.settings_desk.service if self.settings_desk is not None else None
+        if service is None or service.settings.language == language:
+            return
+        try:
+            self.settings = service.save({"language": language})
+        except SettingsSaveError as exc:
+            log.warning("language %s not saved: %s", language, exc)
 
     def _on_settings_saved(self, old: Settings, new: Settings) -> None:
         self.settings = new

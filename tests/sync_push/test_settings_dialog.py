@@ -314,3 +314,18 @@ async def test_rebuild_started_during_a_background_cycle_ends_complete_and_exact
         dialog.reject()
     finally:
         await runtime.stop()
+
+
+async def test_the_view_menu_language_is_saved_too(seeded_central_sqlite, tmp_path, qtbot):
+    runtime = await _runtime(seeded_central_sqlite, tmp_path, qtbot)
+    try:
+        [chinese] = [a for a in runtime.window.language_menu.actions() if a.data() == "zh_CN"]
+        chinese.trigger()
+        config = tmp_path / "config.toml"
+        reloaded = load_settings(config_file=config, env={}, defaults_file=tmp_path / "none.toml")
+        assert reloaded.language == "zh_CN" and reloaded.username == "1001"
+        assert runtime.settings.language == "zh_CN"
+        assert _open_settings(runtime).language_combo.currentData() == "zh_CN"
+        runtime.settings_desk.dialog.reject()
+    finally:
+        await runtime.stop()
