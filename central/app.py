@@ -31,6 +31,7 @@ import central
 from central import auth, queries
 from central.attachments import install_routes as install_attachment_routes
 from central.db import make_engine
+from central.push import DEFAULT_RETENTION_DAYS
 from central.push import install_routes as install_push_routes
 from central.schemas import (
     ChangesResponse,
@@ -175,8 +176,9 @@ def _install_error_handlers(app: FastAPI) -> None:
         )
 
 
-def create_app(db_url: str) -> FastAPI:
-    """The API bound to the (already migrated) database at `db_url`."""
+def create_app(db_url: str, *, push_retention_days: float = DEFAULT_RETENTION_DAYS) -> FastAPI:
+    """The API bound to the (already migrated) database at `db_url`. Push idempotency records
+    older than `push_retention_days` are purged (central.push.PushRetention)."""
     # FastAPI runs sync endpoints on a 40-thread pool: let most of them hold a connection.
     engine = make_engine(db_url, pool_size=10, max_overflow=30)
     state = _State(engine)
@@ -320,6 +322,6 @@ def create_app(db_url: str) -> FastAPI:
         return Response(body.encode("utf-8"), media_type="application/json")
 
     install_ticket_routes(app, engine, Principal, ApiError, _ERRORS)
-    install_push_routes(app, engine, Principal, ApiError, _ERRORS)
+    install_push_routes(app, engine, Principal, ApiError, _ERRORS, retention_days=push_retention_days)
     install_attachment_routes(app, engine, Principal, ApiError, _ERRORS)
     return app

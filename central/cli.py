@@ -9,6 +9,7 @@ import sys
 from sqlalchemy.exc import OperationalError, SQLAlchemyError
 
 from central.db import DEFAULT_DB_URL, DatabaseUrlError, check_connection, make_engine, parse_db_url
+from central.push import DEFAULT_RETENTION_DAYS
 
 log = logging.getLogger(__name__)
 
@@ -16,13 +17,19 @@ EXIT_USAGE = 2
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
-    sub = parser.add_subparsers(dest="central_command", metavar="{serve,seed,migrate}")
+    sub = parser.add_subparsers(dest="central_command", metavar="{serve,seed,migrate,purge-push}")
     db_help = f"database URL: sqlite:///file.db or postgresql://user:pw@host/db (default {DEFAULT_DB_URL})"
 
     serve = sub.add_parser("serve", help="migrate the database, then serve the API")
     serve.add_argument("--db", default=DEFAULT_DB_URL, help=db_help)
     serve.add_argument("--host", default="127.0.0.1", help="address to listen on (default 127.0.0.1)")
     serve.add_argument("--port", type=int, default=8765, help="TCP port (default 8765)")
+    retention_help = (
+        f"keep push idempotency keys and results this many days (default {DEFAULT_RETENTION_DAYS:g})"
+    )
+    serve.add_argument(
+        "--push-retention-days", type=float, default=DEFAULT_RETENTION_DAYS, help=retention_help
+    )
 
     seed = sub.add_parser("seed", help="fill the database with realistic demo customers and users")
     seed.add_argument("--db", default=DEFAULT_DB_URL, help=db_help)
@@ -32,6 +39,10 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
 
     migrate = sub.add_parser("migrate", help="upgrade the database schema to the latest version")
     migrate.add_argument("--db", default=DEFAULT_DB_URL, help=db_help)
+
+    purge = sub.add_parser("purge-push", help="delete push idempotency keys and results older than N days")
+    purge.add_argument("--db", default=DEFAULT_DB_URL, help=db_help)
+    purge.add_argument("--days", type=float, default=DEFAULT_RETENTION_DAYS, help=retention_help)
 
 
 def _fail(message: str, code: int = EXIT_USAGE) -> int:
@@ -60,7 +71,7 @@ def run(args: argparse.Namespace) -> int:
     logging.getLogger("alembic").setLevel(logging.WARNING)
     command = getattr(args, "central_command", None)
     if command is None:
-        return _fail("choose a command: calldesk central serve | seed | migrate")
+        return _fail("choose a command: calldesk central serve | seed | migrate | purge-push")
     problem = _check_db(args.db)
     if problem:
         return _fail(problem)
@@ -69,6 +80,8 @@ def run(args: argparse.Namespace) -> int:
             return _migrate(args)
         if command == "seed":
             return _seed(args)
+        if command == "purge-push":
+            return _purge_push(args)
         return _serve(args)
     except SQLAlchemyError as exc:
         return _fail(f"database error: {exc}", 1)
@@ -101,6 +114,34 @@ def _seed(args: argparse.Namespace) -> int:
     return 0
 
 
+def _retention_problem(days: float, option: str) -> str | None:
+    if not days > 0 or days == float("inf"):
+        return f"{option} must be a number of days above 0, not {days:g}"
+    return None
+
+
+def _purge_push(args: argparse.Namespace) -> int:
+    from datetime import timedelta
+
+    from central.migrate import upgrade
+    from central.push import purge_push_records
+
+    problem = _retention_problem(args.days, "--days")
+    if problem:
+        return _fail(problem)
+    upgrade(args.db)
+    engine = make_engine(args.db)
+    try:
+        report = purge_push_records(engine, timedelta(days=args.days))
+    finally:
+        engine.dispose()
+    print(
+        f"purged {report.idempotency_keys} idempotency keys and {report.push_results} push results "
+        f"older than {args.days:g} days"
+    )
+    return 0
+
+
 def _serve(args: argparse.Namespace) -> int:
     import uvicorn
 
@@ -109,8 +150,11 @@ def _serve(args: argparse.Namespace) -> int:
 
     if not 0 < args.port < 65536:
         return _fail(f"--port must be 1..65535, not {args.port}")
+    problem = _retention_problem(args.push_retention_days, "--push-retention-days")
+    if problem:
+        return _fail(problem)
     upgrade(args.db)
-    app = create_app(args.db)
+    app = create_app(args.db, push_retention_days=args.push_retention_days)
     try:
         uvicorn.run(app, host=args.host, port=args.port, log_level="info")
     except OSError as exc:

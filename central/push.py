@@ -7,15 +7,22 @@ and a change-feed seq like any other write). Exactly-once is kept by two stores:
   as the write. A known `client_id` is answered from here and never applied again.
 - `idempotency_keys`: the whole response per `Idempotency-Key`; a replayed key gets it back.
 
+Both are kept for a retention (default 7 days, `calldesk central serve --push-retention-days`)
+and purged at most once an hour from inside push handling. A retry later than that is still
+applied at most once: records have client-made ids and every write names the version it was
+based on, so a late replay meets the record it already made and is answered `conflict`.
+
 Entities are pluggable: `register_entity(name, table, validate)` adds one (other modules
 register "ticket" and "contact"; this module registers "customer" and "note").
 """
 
 import logging
 import re
+import threading
+import time
 from collections.abc import Callable
-from dataclasses import dataclass
-from datetime import UTC, datetime
+from dataclasses import dataclass, field
+from datetime import UTC, datetime, timedelta
 from typing import Annotated, Any
 
 import sqlalchemy as sa
@@ -35,6 +42,8 @@ Validator = Callable[[dict[str, Any]], list[tuple[str, str]]]
 Preparer = Callable[[dict[str, Any]], dict[str, Any]]
 
 MAX_MUTATIONS = 500
+DEFAULT_RETENTION_DAYS = 7.0
+PURGE_INTERVAL_S = 3600.0
 # 1..64 characters, no control characters, not only spaces (a UUID in practice).
 _KEY_PATTERN = r"^[^\x00-\x1f]{0,63}[^\x00-\x20][^\x00-\x1f]{0,63}$"
 _CONTROL = re.compile(r"[\x00-\x1f]")
@@ -322,6 +331,57 @@ def push(engine: Engine, key: str, mutations: list[dict[str, Any]]) -> tuple[dic
     return response, False
 
 
+# ---- retention -----------------------------------------------------------------------------
+
+
+@dataclass(frozen=True, slots=True)
+class PurgeReport:
+    idempotency_keys: int
+    push_results: int
+
+
+def purge_push_records(engine: Engine, older_than: timedelta, *, now: datetime | None = None) -> PurgeReport:
+    """Delete idempotency keys and per-mutation results created before `now - older_than`."""
+    cutoff = (now or datetime.now(UTC)) - older_than
+    with engine.begin() as conn:
+        keys = conn.execute(idempotency_keys.delete().where(idempotency_keys.c.created_at < cutoff))
+        results = conn.execute(push_results.delete().where(push_results.c.created_at < cutoff))
+    report = PurgeReport(keys.rowcount or 0, results.rowcount or 0)
+    if report.idempotency_keys or report.push_results:
+        log.info(
+            "push: purged %d idempotency keys and %d push results older than %s",
+            report.idempotency_keys,
+            report.push_results,
+            cutoff.isoformat(timespec="seconds"),
+        )
+    return report
+
+
+@dataclass
+class PushRetention:
+    """Runs `purge_push_records` at most once per `interval_s` (the first push after start
+    purges at once). Cheap: both tables are indexed on created_at."""
+
+    engine: Engine
+    days: float = DEFAULT_RETENTION_DAYS
+    interval_s: float = PURGE_INTERVAL_S
+    clock: Callable[[], float] = time.monotonic
+    last_run: float | None = None
+    _lock: threading.Lock = field(default_factory=threading.Lock, repr=False)
+
+    def maybe_purge(self) -> PurgeReport | None:
+        with self._lock:
+            now = self.clock()
+            if self.last_run is not None and now - self.last_run < self.interval_s:
+                return None
+            self.last_run = now
+        try:
+            return purge_push_records(self.engine, timedelta(days=self.days))
+        except sa.exc.SQLAlchemyError as exc:  # never fail a push because housekeeping did
+            log.warning("push: purge of old idempotency records failed: %s", exc)
+            return None
+
+
 # ---- HTTP route ----------------------------------------------------------------------------
 
 
@@ -339,9 +399,17 @@ class PushRequest(BaseModel):
 
 
 def install_routes(
-    app: FastAPI, engine: Engine, principal: Any, api_error: type[Exception], errors: dict
+    app: FastAPI,
+    engine: Engine,
+    principal: Any,
+    api_error: type[Exception],
+    errors: dict,
+    *,
+    retention_days: float = DEFAULT_RETENTION_DAYS,
 ) -> None:
     """Add POST /api/v1/sync/push to `app` (called by central.app.create_app)."""
+    retention = PushRetention(engine, retention_days)
+    app.state.push_retention = retention
 
     @app.post("/api/v1/sync/push", response_model=None, responses=errors)
     def sync_push(
@@ -360,5 +428,6 @@ def install_routes(
                 )
             seen.add(mutation.client_id)
         response, replayed = push(engine, key, [m.model_dump() for m in body.mutations])
+        retention.maybe_purge()
         headers = {"Idempotent-Replayed": "true"} if replayed else None
         return JSONResponse(response, headers=headers)

@@ -167,7 +167,7 @@ idempotency_keys = sa.Table(
     metadata,
     sa.Column("key", sa.String(64), primary_key=True),
     sa.Column("response", Json, nullable=False),
-    sa.Column("created_at", Timestamp, nullable=False),
+    sa.Column("created_at", Timestamp, nullable=False, index=True),  # purge (migration 0005)
 )
 
 # Every mutation's client_id with its result: a client_id is never applied twice.
@@ -178,7 +178,7 @@ push_results = sa.Table(
     sa.Column("entity", sa.String(32), nullable=False),
     sa.Column("entity_id", sa.String(64), nullable=False),
     sa.Column("result", Json, nullable=False),
-    sa.Column("created_at", Timestamp, nullable=False),
+    sa.Column("created_at", Timestamp, nullable=False, index=True),  # purge (migration 0005)
 )
 
 # Entity name (change feed) -> record table.

@@ -151,7 +151,9 @@ def run(args: argparse.Namespace) -> int:
             return 0
         api, _auth, session = signed_in
         token, temporary = cti_token()
-        runtime = DesktopRuntime(settings, api, session, cti_token=token, handoff=handoff)
+        runtime = DesktopRuntime(
+            settings, api, session, cti_token=token, handoff=handoff, config_file=args.config
+        )
         runtime.window.languageChangeRequested.connect(
             lambda lang: install_translator(app, lang) and runtime.window.set_language(lang)
         )

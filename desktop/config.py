@@ -10,12 +10,15 @@ import logging
 import os
 import re
 import sys
+import tempfile
 import tomllib
 from dataclasses import dataclass, field, fields, replace
 from pathlib import Path
 from typing import Any
 
 import platformdirs
+
+from desktop import toml_text
 
 log = logging.getLogger(__name__)
 
@@ -36,6 +39,7 @@ DEFAULT_DISPOSITION_CODES = (
 )
 _DISPOSITION_CODE = re.compile(r"[a-z0-9][a-z0-9_\-]{0,39}")
 MAX_DISPOSITION_CODES = 50
+MAX_DETAIL_WINDOW_DAYS = 3650
 
 
 @dataclass(frozen=True, slots=True)
@@ -162,6 +166,8 @@ def _coerce(key: str, current: Any, raw: Any) -> Any:
             raise ValueError(f"{raw!r} is not a whole number") from None
         if key == "cti_port" and not 0 <= value <= 65535:
             raise ValueError(f"{value} is not a TCP port (0-65535)")
+        if key == "detail_window_days" and not 1 <= value <= MAX_DETAIL_WINDOW_DAYS:
+            raise ValueError(f"{value} is not a number of days from 1 to {MAX_DETAIL_WINDOW_DAYS}")
         if value < 0:
             raise ValueError(f"{value} must not be negative")
         return value
@@ -180,3 +186,81 @@ def _coerce(key: str, current: Any, raw: Any) -> Any:
     if key == "central_url" and not raw.startswith(("http://", "https://")):
         raise ValueError(f"{raw!r} is not an http(s) URL")
     return raw
+
+
+# ---- saving (the Settings dialog) -----------------------------------------------------------
+
+
+class SettingsSaveError(Exception):
+    """The settings could not be saved; nothing was written. `key` names a refused setting."""
+
+    def __init__(self, message: str, key: str | None = None) -> None:
+        super().__init__(message)
+        self.key = key
+
+
+def validated_changes(changes: dict[str, Any]) -> dict[str, Any]:
+    """The changes checked and converted like values read from a file; SettingsSaveError names
+    the first refused key."""
+    known = {f.name for f in fields(Settings) if f.name != "problems"}
+    defaults = Settings()
+    out: dict[str, Any] = {}
+    for key, raw in changes.items():
+        if key not in known:
+            raise SettingsSaveError(f"unknown setting '{key}'", key)
+        try:
+            out[key] = _coerce(key, getattr(defaults, key), raw)
+        except ValueError as exc:
+            raise SettingsSaveError(f"setting '{key}': {exc}", key) from None
+    return out
+
+
+def save_user_settings(changes: dict[str, Any], config_file: Path | None = None) -> Path:
+    """Write `changes` into the user's TOML file, keeping every other key and table in it.
+
+    The file is replaced atomically (a temporary file in the same folder, then os.replace), so
+    a crash leaves the old file or the new one, never half of one. A file that exists but
+    cannot be read is not overwritten (its other keys would be lost). Returns the path."""
+    path = config_file or user_config_path()
+    values = validated_changes(changes)
+    try:
+        with path.open("rb") as fh:
+            data = tomllib.load(fh)
+    except FileNotFoundError:
+        data = {}
+    except (OSError, tomllib.TOMLDecodeError, UnicodeDecodeError) as exc:
+        log.warning("settings: %s not saved, the existing file cannot be read: %s", path, exc)
+        raise SettingsSaveError(f"{path} cannot be read ({exc}); fix or remove it first") from exc
+    section = data.get("calldesk")
+    target = section if isinstance(section, dict) else data
+    for key, value in values.items():
+        target[key] = list(value) if isinstance(value, tuple) else value
+    text = toml_text.dumps(data)
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        fd, temp_name = tempfile.mkstemp(prefix=".config-", suffix=".toml", dir=path.parent)
+        temp = Path(temp_name)
+        try:
+            with os.fdopen(fd, "w", encoding="utf-8", newline="\n") as fh:
+                fh.write(text)
+                fh.flush()
+                os.fsync(fh.fileno())
+            os.replace(temp, path)
+        except BaseException:
+            temp.unlink(missing_ok=True)
+            raise
+    except OSError as exc:
+        log.warning("settings: cannot write %s: %s", path, exc)
+        raise SettingsSaveError(f"{path} cannot be written ({exc})") from exc
+    log.info("settings: saved %s to %s", ", ".join(sorted(values)), path)
+    return path
+
+
+def environment_overrides(env: dict[str, str] | None = None) -> list[str]:
+    """Settings fixed by CALLDESK_* environment variables (a saved value would not apply)."""
+    env = dict(os.environ) if env is None else env
+    return [
+        f.name
+        for f in fields(Settings)
+        if f.name not in ("problems", "dnis_names") and ENV_PREFIX + f.name.upper() in env
+    ]

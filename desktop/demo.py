@@ -138,7 +138,14 @@ def _run_desktop(args: argparse.Namespace, workdir: Path, central_url: str, numb
         nonlocal exit_code
         api = CentralApi(central_url)
         session = await api.login("1001", "demo")
-        runtime = DesktopRuntime(settings, api, session, cti_token=secrets.token_urlsafe(24))
+        # Settings saved from the demo's dialog go to its work folder, never the user's own file.
+        runtime = DesktopRuntime(
+            settings, api, session, cti_token=secrets.token_urlsafe(24), config_file=workdir / "config.toml"
+        )
+        runtime.window.languageChangeRequested.connect(
+            lambda lang: install_translator(app, lang) and runtime.window.set_language(lang)
+        )
+        runtime.window.set_language(args.language)
         runtime.window.resize(1366, 768)
         recorder: PopRecorder | None = None
         try:

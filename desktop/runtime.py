@@ -9,6 +9,8 @@ from __future__ import annotations
 import asyncio
 import logging
 from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from pathlib import Path
 
 from PySide6.QtCore import QCoreApplication, Qt
 
@@ -19,13 +21,16 @@ from desktop.cti.events import AgentEvent, CtiEvent, PbxEvent, PbxEventKind
 from desktop.cti.listener import CommandResult, CtiListener
 from desktop.services.api import CentralApi, Session
 from desktop.services.attachments import AttachmentUploader
+from desktop.services.cache_rebuild import CacheRebuild
 from desktop.services.connectivity import ConnectivityService
 from desktop.services.handoff import HandoffServer
 from desktop.services.lookup import LookupService
 from desktop.services.push import PushSync
 from desktop.services.screenpop import ScreenPopService
+from desktop.services.settings_service import SettingsSaveError, SettingsService
 from desktop.services.sync import PullSync, SyncProgress
 from desktop.services.worker import shutdown_worker
+from desktop.settings_desk import SettingsDesk
 from desktop.ticket_desk import TicketDesk
 from desktop.views.main_window import MainWindow
 
@@ -50,6 +55,10 @@ class DesktopRuntime:
     listener: CtiListener | None = None
     sync: PullSync | None = None
     connectivity: ConnectivityService | None = None  # background push + pull, status bar state
+    config_file: Path | None = None  # the user's settings file (None: the platform's default)
+    settings_desk: SettingsDesk | None = None  # File > Settings…, Rebuild cache
+    last_sync_at: datetime | None = None  # last pull that went through, this session
+    _pulling: bool = False
     _cancel_sync: asyncio.Event = field(default_factory=asyncio.Event)
     _background: set[asyncio.Task] = field(default_factory=set)
     pbx_connected: bool | None = None  # None until a source reports its PBX link
@@ -85,6 +94,25 @@ class DesktopRuntime:
         if self.handoff is not None:
             self.handoff.popRequested.connect(self._on_handoff_pop)
             self.handoff.dialRequested.connect(self._on_handoff_dial)
+        self.settings_desk = SettingsDesk(
+            self.window,
+            SettingsService(
+                self.settings,
+                self.store,
+                config_file=self.config_file,
+                last_sync_at=lambda: self.last_sync_at,
+            ),
+            CacheRebuild(self.api, cache_path),
+            pause_sync=self._pause_background_sync,
+            resume_sync=self._resume_background_sync,
+            sync_busy=lambda: self._pulling,
+            online=lambda: self.window.connection_state() != "offline",
+            on_saved=self._on_settings_saved,
+        )
+        self.window.languageChangeRequested.connect(self._remember_language)
+        self.window.conflictsRequested.connect(self.open_conflicts)
+        self.window.syncNowRequested.connect(self.sync_now)
+        self._show_conflict_count()
         for problem in self.settings.problems:
             self.window.show_banner(problem, "warning")
         self.window.show()
@@ -110,11 +138,58 @@ class DesktopRuntime:
             push_then_upload,
             PullSync(self.api, path).run_incremental,
             self.store.outbox_count,  # type: ignore[attr-defined]
-            on_state=self.window.set_connection_state,
-            on_outbox=self.window.set_outbox_count,
+            on_state=self._on_connection_state,
+            on_outbox=self._on_outbox_count,
         )
         self.connectivity.report_outbox()
         self.connectivity.start()
+
+    def _on_connection_state(self, state: str) -> None:
+        if state == "online":
+            self.last_sync_at = datetime.now(UTC)
+        self.window.set_connection_state(state)
+
+    def _on_outbox_count(self, count: int) -> None:
+        self.window.set_outbox_count(count)
+        self._show_conflict_count()
+
+    def _show_conflict_count(self) -> None:
+        if self.store is not None:
+            self.window.set_conflict_count(len(self.store.conflicts()))  # type: ignore[attr-defined]
+
+    async def _pause_background_sync(self) -> None:
+        if self.connectivity is not None:
+            await self.connectivity.stop()
+
+    def _resume_background_sync(self) -> None:
+        """Background sync again, at once: it pushes what was kept through a rebuild."""
+        if self.connectivity is not None:
+            self.connectivity.start()
+            self.connectivity.kick()
+
+    def sync_now(self) -> None:
+        """Sync > Sync now: one push + pull at once (a full pull before background sync runs)."""
+        if self.connectivity is not None:
+            self.connectivity.kick()
+        elif not self._pulling:
+            task = asyncio.ensure_future(self.pull())
+            self._background.add(task)
+            task.add_done_callback(self._background.discard)
+
+    def _remember_language(self, language: str) -> None:
+        """View > Language is saved too, so the choice survives a restart."""
+        service = self.settings_desk.service if self.settings_desk is not None else None
+        if service is None or service.settings.language == language:
+            return
+        try:
+            self.settings = service.save({"language": language})
+        except SettingsSaveError as exc:
+            log.warning("language %s not saved: %s", language, exc)
+
+    def _on_settings_saved(self, old: Settings, new: Settings) -> None:
+        self.settings = new
+        if new.language != old.language:
+            self.window.languageChangeRequested.emit(new.language)
 
     def open_conflicts(self) -> None:
         """Show the sync conflicts (writes the server did not take as they were); a re-applied
@@ -126,12 +201,14 @@ class DesktopRuntime:
         dialog = ConflictsDialog(self.store, self.window)  # type: ignore[arg-type]
         if self.connectivity is not None:
             dialog.changed.connect(self.connectivity.kick)
+        dialog.changed.connect(self._show_conflict_count)
         dialog.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
         dialog.open()
 
     async def pull(self) -> None:
         self.sync = PullSync(self.api, self.settings.resolved_cache_path())
         self.window.set_connection_state("syncing")
+        self._pulling = True
         try:
             result = await self.sync.run(progress=self._on_sync_progress, cancel=self._cancel_sync)
         except Exception as exc:
@@ -144,7 +221,10 @@ class DesktopRuntime:
                 "warning",
             )
             return
+        finally:
+            self._pulling = False
         self.window.sync_finished(result)
+        self.last_sync_at = datetime.now(UTC)
         self.window.set_connection_state("online")
 
     def _on_sync_progress(self, progress: SyncProgress) -> None:
@@ -267,6 +347,8 @@ class DesktopRuntime:
 
     async def stop(self) -> None:
         self._cancel_sync.set()
+        if self.settings_desk is not None:
+            await self.settings_desk.stop()
         if self.connectivity is not None:
             await self.connectivity.stop()
         if self.listener is not None:

@@ -49,7 +49,7 @@ def qm_path(language: str) -> Path:
 # every notice the agent can see. Their strings must use tr() on their own QObject class or
 # QCoreApplication.translate("<Context>", ...): `other_object.tr(...)` is filed by lupdate under a
 # context that never matches at runtime.
-WIRING = ("app.py", "controller.py", "runtime.py")
+WIRING = ("app.py", "controller.py", "runtime.py", "settings_desk.py")
 
 
 def view_sources() -> list[Path]:

@@ -980,6 +980,21 @@ class CacheStore:
     def _transaction(self) -> _Transaction:
         return _Transaction(self._conn)
 
+    # ---- rebuild (desktop/cache/rebuild.py) ------------------------------------------------
+
+    def clear_replica(self) -> dict[str, int]:
+        """Empty the replica and the sync state in ONE transaction, keeping pending writes."""
+        from desktop.cache.rebuild import clear_replica
+
+        with self._transaction():
+            return clear_replica(self._conn)
+
+    def compact(self) -> None:
+        """VACUUM and truncate the write-ahead log (no transaction may be open)."""
+        from desktop.cache.rebuild import compact
+
+        compact(self._conn)
+
 
 class _Transaction:
     """BEGIN IMMEDIATE ... COMMIT, rolled back on any exception (the page is then not applied)."""

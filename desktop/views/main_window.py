@@ -63,6 +63,8 @@ class MainWindow(QMainWindow):
     recentCallChosen = Signal(str)  # call_id, for calls without a known customer
     languageChangeRequested = Signal(str)
     settingsRequested = Signal()
+    syncNowRequested = Signal()
+    conflictsRequested = Signal()
     quitRequested = Signal()
     newTicketRequested = Signal()
     logContactRequested = Signal()
@@ -74,6 +76,7 @@ class MainWindow(QMainWindow):
         self.setObjectName("mainWindow")
         self.setWindowIcon(app_icon())
         self._language = "en"
+        self._conflict_count = 0
         self._tray: QSystemTrayIcon | None = None
         # Seams for the notification path: offscreen and many Linux desktops have no tray.
         self.tray_available: Callable[[], bool] = QSystemTrayIcon.isSystemTrayAvailable
@@ -239,7 +242,15 @@ class MainWindow(QMainWindow):
         self.log_contact_action.setShortcut(QKeySequence("Ctrl+L"))
         self.log_contact_action.triggered.connect(self.logContactRequested)
         self.settings_action = QAction(self)
+        self.settings_action.setObjectName("settingsAction")
+        self.settings_action.setShortcut(QKeySequence("Ctrl+,"))
         self.settings_action.triggered.connect(self.settingsRequested)
+        self.sync_now_action = QAction(self)
+        self.sync_now_action.setObjectName("syncNowAction")
+        self.sync_now_action.triggered.connect(self.syncNowRequested)
+        self.conflicts_action = QAction(self)
+        self.conflicts_action.setObjectName("conflictsAction")
+        self.conflicts_action.triggered.connect(self.conflictsRequested)
         self.quit_action = QAction(self)
         self.quit_action.setShortcut(QKeySequence("Ctrl+Q"))
         self.quit_action.triggered.connect(self._quit)
@@ -258,6 +269,7 @@ class MainWindow(QMainWindow):
             self.answer_action,
             self.new_ticket_action,
             self.log_contact_action,
+            self.settings_action,
         ):
             self.addAction(action)  # shortcuts work even with the menu bar hidden
         escape = QShortcut(QKeySequence(Qt.Key.Key_Escape), self)
@@ -278,6 +290,9 @@ class MainWindow(QMainWindow):
             self.search_action,
         ):
             self.call_menu.addAction(action)
+        self.sync_menu = bar.addMenu("")
+        self.sync_menu.addAction(self.sync_now_action)
+        self.sync_menu.addAction(self.conflicts_action)
         self.view_menu = bar.addMenu("")
         self.language_menu = self.view_menu.addMenu("")
         for action in self._language_group.actions():
@@ -285,6 +300,17 @@ class MainWindow(QMainWindow):
         self.help_menu = bar.addMenu("")
         self.help_menu.addAction(self.about_action)
         self.set_language(self._language)
+
+    def set_conflict_count(self, count: int) -> None:
+        """Show the number of unresolved sync conflicts on the Sync > Conflicts… entry."""
+        self._conflict_count = max(int(count), 0)
+        self._retranslate_conflicts()
+
+    def conflict_count(self) -> int:
+        return self._conflict_count
+
+    def _retranslate_conflicts(self) -> None:
+        self.conflicts_action.setText(self.tr("&Conflicts… (%1)").replace("%1", str(self._conflict_count)))
 
     def _quit(self) -> None:
         self.quitRequested.emit()
@@ -304,6 +330,9 @@ class MainWindow(QMainWindow):
         self.setWindowTitle(self.tr("CallDesk — Agent desktop"))
         self.file_menu.setTitle(self.tr("&File"))
         self.call_menu.setTitle(self.tr("&Call"))
+        self.sync_menu.setTitle(self.tr("&Sync"))
+        self.sync_now_action.setText(self.tr("Sync &now"))
+        self._retranslate_conflicts()
         self.view_menu.setTitle(self.tr("&View"))
         self.help_menu.setTitle(self.tr("&Help"))
         self.language_menu.setTitle(self.tr("&Language"))

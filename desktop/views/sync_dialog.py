@@ -17,12 +17,14 @@ from desktop.views.status_panel import describe_sync_result, eta_text
 class SyncDialog(QDialog):
     cancelRequested = Signal()
 
-    def __init__(self, parent: QWidget | None = None) -> None:
+    def __init__(self, parent: QWidget | None = None, *, rebuilding: bool = False) -> None:
         super().__init__(parent)
         self.setObjectName("syncDialog")
+        self._rebuilding = rebuilding  # Settings > Rebuild cache: the same download, other words
         self.setMinimumWidth(460)
         self._progress: tuple[int, int, float | None] | None = None
         self._finished_text = ""
+        self._failed_text = ""
         self.title = QLabel()
         self.title.setObjectName("pageTitle")
         self.explain = QLabel()
@@ -45,13 +47,18 @@ class SyncDialog(QDialog):
         self._render()
 
     def finish(self, result: Any = None) -> None:
-        self._finished_text = describe_sync_result(result) if result is not None else ""
+        self._finished_text = describe_sync_result(result) if result is not None else self._failed_text
         self.buttons.setStandardButtons(QDialogButtonBox.StandardButton.Close)
         self.buttons.rejected.disconnect()
         self.buttons.rejected.connect(self.accept)
         self.bar.setRange(0, 1)
         self.bar.setValue(1)
         self._retranslate()
+
+    def fail(self, text: str) -> None:
+        """The download stopped: show why (and what happens next) with a Close button."""
+        self._failed_text = text
+        self.finish(None)
 
     def _on_cancel(self) -> None:
         self.buttons.button(QDialogButtonBox.StandardButton.Cancel).setEnabled(False)
@@ -82,9 +89,20 @@ class SyncDialog(QDialog):
 
     def _retranslate(self) -> None:
         self.setWindowTitle(self.tr("Downloading customers"))
-        self.title.setText(self.tr("Preparing your customer list"))
+        self.title.setText(
+            self.tr("Rebuilding the local cache")
+            if self._rebuilding
+            else self.tr("Preparing your customer list")
+        )
         if self._finished_text:
             self.explain.setText(self._finished_text)
+        elif self._rebuilding:
+            self.explain.setText(
+                self.tr(
+                    "The local copy of your customers is downloaded again. Your unsent changes are "
+                    "kept and sent when it is done."
+                )
+            )
         else:
             self.explain.setText(
                 self.tr(

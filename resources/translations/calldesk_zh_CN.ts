@@ -497,6 +497,10 @@ Details are in %2</source>
         <translation>CallDesk 坐席工作台</translation>
     </message>
     <message>
+        <source>&amp;Conflicts… (%1)</source>
+        <translation>冲突(&amp;C)…（%1）</translation>
+    </message>
+    <message>
         <source>About CallDesk</source>
         <translation>关于 CallDesk</translation>
     </message>
@@ -517,6 +521,14 @@ Screen pop, customer card, tickets and contact log, working from a local cache w
     <message>
         <source>&amp;Call</source>
         <translation>通话(&amp;C)</translation>
+    </message>
+    <message>
+        <source>&amp;Sync</source>
+        <translation>同步(&amp;S)</translation>
+    </message>
+    <message>
+        <source>Sync &amp;now</source>
+        <translation>立即同步(&amp;N)</translation>
     </message>
     <message>
         <source>&amp;View</source>
@@ -728,6 +740,154 @@ Screen pop, customer card, tickets and contact log, working from a local cache w
     </message>
 </context>
 <context>
+    <name>SettingsDesk</name>
+    <message>
+        <source>A download is already running. Try again when it has finished.</source>
+        <translation>正在下载数据，请等待完成后再试。</translation>
+    </message>
+    <message>
+        <source>The cache was emptied but the download stopped: %1
+It continues by itself when the CRM server answers again. Your unsent changes are kept.</source>
+        <translation>本地缓存已清空，但下载中断：%1
+CRM 服务器恢复响应后会自动继续。未发送的修改已保留。</translation>
+    </message>
+    <message>
+        <source>The cache was not rebuilt: the CRM server cannot be reached (%1). Nothing was deleted; try again when the connection is back.</source>
+        <translation>未重建缓存：无法连接 CRM 服务器（%1）。没有删除任何数据；请在网络恢复后重试。</translation>
+    </message>
+    <message>
+        <source>The cache was not rebuilt: the local cache file could not be written (%1). Nothing was deleted. Check free disk space.</source>
+        <translation>未重建缓存：无法写入本地缓存文件（%1）。没有删除任何数据。请检查磁盘剩余空间。</translation>
+    </message>
+    <message>
+        <source>Rebuild cache</source>
+        <translation>重建缓存</translation>
+    </message>
+</context>
+<context>
+    <name>SettingsDialog</name>
+    <message>
+        <source>The CRM server address must be a full http:// or https:// address, for example https://crm.example.cn</source>
+        <translation>CRM 服务器地址必须是完整的 http:// 或 https:// 地址，例如 https://crm.example.cn</translation>
+    </message>
+    <message>
+        <source>The settings were not saved: %1</source>
+        <translation>设置未保存：%1</translation>
+    </message>
+    <message>
+        <source>unavailable</source>
+        <translation>无法读取</translation>
+    </message>
+    <message>
+        <source>not yet in this session</source>
+        <translation>本次运行尚未同步</translation>
+    </message>
+    <message>
+        <source>Rebuild the local cache?
+
+Every customer, order and history record is deleted from this computer and downloaded again from the CRM server. Your %1 unsent change(s) and the conflict list are kept and sent afterwards. Calls pop from the server only until the download is done.</source>
+        <translation>要重建本地缓存吗？
+
+本机上的所有客户、订单和历史记录将被删除，并从 CRM 服务器重新下载。您的 %1 条未发送修改和冲突列表会保留，并在之后发送。下载完成前，来电弹屏只能从服务器查询。</translation>
+    </message>
+    <message>
+        <source>The CRM server is not reachable right now: the rebuild will be refused and the cache left as it is.</source>
+        <translation>当前无法连接 CRM 服务器：重建将被拒绝，缓存保持不变。</translation>
+    </message>
+    <message>
+        <source>Rebuild cache</source>
+        <translation>重建缓存</translation>
+    </message>
+    <message>
+        <source>Rebuild</source>
+        <translation>重建</translation>
+    </message>
+    <message>
+        <source>Cancel</source>
+        <translation>取消</translation>
+    </message>
+    <message>
+        <source>Settings</source>
+        <translation>设置</translation>
+    </message>
+    <message>
+        <source>Connection</source>
+        <translation>连接</translation>
+    </message>
+    <message>
+        <source>CRM server address</source>
+        <translation>CRM 服务器地址</translation>
+    </message>
+    <message>
+        <source>Language</source>
+        <translation>语言</translation>
+    </message>
+    <message>
+        <source>CTI socket</source>
+        <translation>CTI 接口</translation>
+    </message>
+    <message>
+        <source>Port</source>
+        <translation>端口</translation>
+    </message>
+    <message>
+        <source>Detail records kept for</source>
+        <translation>详细记录保留</translation>
+    </message>
+    <message>
+        <source> days</source>
+        <translation> 天</translation>
+    </message>
+    <message>
+        <source>A new server address or CTI socket takes effect the next time CallDesk starts; the language changes at once.</source>
+        <translation>新的服务器地址或 CTI 接口设置在下次启动 CallDesk 时生效；语言立即切换。</translation>
+    </message>
+    <message>
+        <source>Fixed by environment variables (saving has no effect): %1</source>
+        <translation>以下设置由环境变量固定（保存无效）：%1</translation>
+    </message>
+    <message>
+        <source>Local cache</source>
+        <translation>本地缓存</translation>
+    </message>
+    <message>
+        <source>File</source>
+        <translation>文件</translation>
+    </message>
+    <message>
+        <source>Size on disk</source>
+        <translation>磁盘占用</translation>
+    </message>
+    <message>
+        <source>Customers</source>
+        <translation>客户</translation>
+    </message>
+    <message>
+        <source>Orders</source>
+        <translation>订单</translation>
+    </message>
+    <message>
+        <source>Unsent changes</source>
+        <translation>未发送的修改</translation>
+    </message>
+    <message>
+        <source>Conflicts</source>
+        <translation>冲突</translation>
+    </message>
+    <message>
+        <source>Last sync</source>
+        <translation>上次同步</translation>
+    </message>
+    <message>
+        <source>Deletes the local copy and downloads it again. Unsent changes and conflicts are kept.</source>
+        <translation>删除本地副本并重新下载。未发送的修改和冲突会保留。</translation>
+    </message>
+    <message>
+        <source>Save</source>
+        <translation>保存</translation>
+    </message>
+</context>
+<context>
     <name>StatusPanel</name>
     <message>
         <source>estimating…</source>
@@ -801,8 +961,16 @@ Screen pop, customer card, tickets and contact log, working from a local cache w
         <translation>正在下载客户数据</translation>
     </message>
     <message>
+        <source>Rebuilding the local cache</source>
+        <translation>正在重建本地缓存</translation>
+    </message>
+    <message>
         <source>Preparing your customer list</source>
         <translation>正在准备您的客户列表</translation>
+    </message>
+    <message>
+        <source>The local copy of your customers is downloaded again. Your unsent changes are kept and sent when it is done.</source>
+        <translation>正在重新下载客户数据的本地副本。未发送的修改已保留，完成后会发送。</translation>
     </message>
     <message>
         <source>CallDesk keeps a local copy of your customers so calls pop instantly, even when the network is down. This first download happens once.</source>
