@@ -17,8 +17,8 @@ from pathlib import Path
 from typing import Any
 
 import platformdirs
-
-from desktop import toml_text
+import tomlkit
+from tomlkit.exceptions import TOMLKitError
 
 log = logging.getLogger(__name__)
 
@@ -224,18 +224,19 @@ def save_user_settings(changes: dict[str, Any], config_file: Path | None = None)
     path = config_file or user_config_path()
     values = validated_changes(changes)
     try:
-        with path.open("rb") as fh:
-            data = tomllib.load(fh)
+        original = path.read_text(encoding="utf-8")
+        tomllib.loads(original)  # the reader the desktop loads with must accept it
+        document = tomlkit.parse(original)  # edited in place: the admin's comments and layout stay
     except FileNotFoundError:
-        data = {}
-    except (OSError, tomllib.TOMLDecodeError, UnicodeDecodeError) as exc:
+        document = tomlkit.document()
+    except (OSError, tomllib.TOMLDecodeError, TOMLKitError, UnicodeDecodeError) as exc:
         log.warning("settings: %s not saved, the existing file cannot be read: %s", path, exc)
         raise SettingsSaveError(f"{path} cannot be read ({exc}); fix or remove it first") from exc
-    section = data.get("calldesk")
-    target = section if isinstance(section, dict) else data
+    section = document.get("calldesk")
+    target = section if isinstance(section, dict) else document
     for key, value in values.items():
         target[key] = list(value) if isinstance(value, tuple) else value
-    text = toml_text.dumps(data)
+    text = tomlkit.dumps(document)
     try:
         path.parent.mkdir(parents=True, exist_ok=True)
         fd, temp_name = tempfile.mkstemp(prefix=".config-", suffix=".toml", dir=path.parent)

@@ -6,10 +6,7 @@ import tomllib
 from pathlib import Path
 
 import pytest
-from hypothesis import given
-from hypothesis import strategies as st
 
-from desktop import toml_text
 from desktop.config import SettingsSaveError, load_settings, save_user_settings
 
 USER_FILE = """# my settings
@@ -93,20 +90,28 @@ def test_an_unreadable_existing_file_is_not_overwritten(tmp_path):
     assert path.read_text(encoding="utf-8") == "cti_port = [unclosed\n"
 
 
-_keys = st.text(min_size=1, max_size=8)
-_scalars = st.one_of(
-    st.text(max_size=20),
-    st.integers(min_value=-(2**63), max_value=2**63 - 1),
-    st.booleans(),
-    st.floats(allow_nan=False),
-)
-_values = st.recursive(
-    _scalars,
-    lambda inner: st.one_of(st.lists(inner, max_size=3), st.dictionaries(_keys, inner, max_size=3)),
-    max_leaves=10,
-)
-
-
-@given(st.dictionaries(_keys, _values, max_size=6))
-def test_toml_text_round_trips_through_tomllib(data):
-    assert tomllib.loads(toml_text.dumps(data)) == data
+def test_the_admins_comments_and_layout_survive_a_save(tmp_path: Path) -> None:
+    path = tmp_path / "config.toml"
+    original = (
+        "# CallDesk settings, managed by IT (ticket 4711)\n"
+        "[calldesk]\n"
+        "# the Shanghai CRM cluster\n"
+        'central_url = "https://crm.example.cn"\n'
+        "cti_port = 7390  # fixed by the softphone plug-in\n"
+        "\n"
+        "[calldesk.dnis_names]\n"
+        '"4008123456" = "品牌服务热线"\n'
+    )
+    path.write_text(original, encoding="utf-8")
+    save_user_settings({"detail_window_days": 90, "language": "en"}, path)
+    text = path.read_text(encoding="utf-8")
+    for kept in (
+        "# CallDesk settings, managed by IT (ticket 4711)",
+        "# the Shanghai CRM cluster",
+        "cti_port = 7390  # fixed by the softphone plug-in",
+        '"4008123456" = "品牌服务热线"',
+    ):
+        assert kept in text
+    data = tomllib.loads(text)["calldesk"]
+    assert data["detail_window_days"] == 90 and data["language"] == "en"
+    assert data["dnis_names"] == {"4008123456": "品牌服务热线"}
