@@ -24,7 +24,7 @@ from PySide6.QtWidgets import (
 )
 
 from desktop.domain.popcard import PopCard
-from desktop.views.banner import BannerArea
+from desktop.views.banner import Banner, BannerArea
 from desktop.views.call_bar import CallBar
 from desktop.views.customer_card import CustomerCardView
 from desktop.views.recent_calls import RecentCall, RecentCallsPanel
@@ -81,6 +81,7 @@ class MainWindow(QMainWindow):
         # Seams for the notification path: offscreen and many Linux desktops have no tray.
         self.tray_available: Callable[[], bool] = QSystemTrayIcon.isSystemTrayAvailable
         self.last_notification: tuple[str, str] | None = None  # ("tray" | "banner", text)
+        self._incoming_banner: Banner | None = None  # only the newest call's notice is shown
 
         central = QWidget()
         central.setObjectName("central")
@@ -192,7 +193,9 @@ class MainWindow(QMainWindow):
             self._tray.showMessage(self.tr("CallDesk"), text, QSystemTrayIcon.MessageIcon.Information, 5000)
             self.last_notification = ("tray", text)
         else:
-            self.show_banner(text, "info")
+            previous, self._incoming_banner = self._incoming_banner, self.banners.show_banner(text, "info")
+            if previous is not None and previous is not self._incoming_banner and not previous.dismissed:
+                previous.dismiss()  # that call is answered or gone: its notice only takes room
             self.last_notification = ("banner", text)
 
     # ------------------------------------------------------------------ notices and status -----

@@ -310,3 +310,14 @@ def test_long_names_many_tags_and_phones_never_widen_past_the_screen(window):
     chips = [c.text() for c in window.card._tag_chips if not c.isHidden()]
     assert len(chips) == 9 and chips[-1] == "+12"
     assert window.card.phones_text().endswith("+4")
+
+
+def test_a_new_call_replaces_the_previous_calls_banner(window, qtbot):
+    window.tray_available = lambda: False
+    window.show_banner("PBX disconnected", "warning")
+    for caller in ("138****5678", "139****0001", "137****2222"):
+        window.show_call(caller, "Brand hotline", "", time.time())
+        window.showMinimized()
+        qtbot.waitUntil(window.isMinimized, timeout=2000)
+        window.raise_for_call()
+    assert window.banners.texts() == ["Incoming call: 137****2222", "PBX disconnected"]
