@@ -354,8 +354,11 @@ class CacheStore:
         return row is not None and row[0] == _BASIC_ONLY
 
     def has_detail(self, customer_id: str) -> bool:
-        """True when the cache holds this customer's full detail: fetched on demand, or the
-        change feed (which carries every detail record) has been applied to its end once."""
+        """True when the cache holds this customer's full detail: fetched on demand (then kept
+        current by the feed), or `feed_complete`: every detail record was brought down once (the
+        whole feed, or a bootstrap without a detail window). After a windowed bootstrap only the
+        window's records are cached, so a customer not fetched on demand is NOT complete: online
+        the pop fetches the full detail, offline the card shows the cached window records."""
         row = self._conn.execute(
             "SELECT detail_fetched_at FROM customers WHERE id = ?", (customer_id,)
         ).fetchone()
@@ -428,13 +431,53 @@ class CacheStore:
         rows included, so a poisoned change is skipped, not fetched forever). Within a page the
         last change per record wins. Bad rows are logged, counted and skipped.
         """
+        max_seq = next_since if isinstance(next_since, int) and not isinstance(next_since, bool) else 0
+        latest, skipped, max_seq = self._collapse(changes, max_seq)
+        applied = (len(changes) if isinstance(changes, list) else 0) - skipped
+        with self._transaction():
+            bad = self._write_changes(latest)
+            last_seq = max(self._last_seq(), max_seq)
+            self._set_state("last_seq", str(last_seq))
+            if feed_complete:
+                self._set_state("feed_complete", "1")
+        return ApplyReport(applied=applied - bad, skipped=skipped + bad, last_seq=last_seq)
+
+    def apply_bootstrap_page(self, changes: list[Any], state: dict[str, str]) -> ApplyReport:
+        """One bootstrap page (docs/sync-protocol.md "Bootstrap") and its cursor, in ONE transaction.
+
+        Same validation and version-guarded apply as a feed page, but `last_seq` is left alone:
+        the page moves the bootstrap cursor (`state`: sync_state keys -> values) instead. A
+        `last_seq` in `state` never moves the stored one backwards."""
+        latest, skipped, _ = self._collapse(changes, 0)
+        applied = (len(changes) if isinstance(changes, list) else 0) - skipped
+        with self._transaction():
+            bad = self._write_changes(latest)
+            for key, value in state.items():
+                if key == "last_seq":
+                    value = str(max(self._last_seq(), int(value)))
+                self._set_state(key, value)
+        return ApplyReport(applied=applied - bad, skipped=skipped + bad, last_seq=self._last_seq())
+
+    def bootstrap_state(self) -> dict[str, str]:
+        """Every sync_state key starting with `bootstrap_` (empty: no bootstrap begun)."""
+        return dict(
+            self._conn.execute("SELECT key, value FROM sync_state WHERE key LIKE 'bootstrap\\_%' ESCAPE '\\'")
+        )
+
+    def set_sync_state(self, state: dict[str, str]) -> None:
+        with self._transaction():
+            for key, value in state.items():
+                self._set_state(key, value)
+
+    @staticmethod
+    def _collapse(changes: list[Any], max_seq: int) -> tuple[dict[tuple[str, str], _Change], int, int]:
+        """(last valid change per record, bad rows skipped, largest seq seen)."""
         latest: dict[tuple[str, str], _Change] = {}
         skipped = 0
-        max_seq = next_since if isinstance(next_since, int) and not isinstance(next_since, bool) else 0
         for index, raw in enumerate(changes if isinstance(changes, list) else []):
             seq = raw.get("seq") if isinstance(raw, dict) else None
-            if isinstance(seq, int) and not isinstance(seq, bool):
-                max_seq = max(max_seq, seq)
+            if isinstance(seq, int) and not isinstance(seq, bool) and seq > max_seq:
+                max_seq = seq
             try:
                 change = _parse_change(raw)
             except rows.BadRecord as exc:
@@ -442,72 +485,67 @@ class CacheStore:
                 log.warning("sync: change #%d (seq %r) skipped: %s", index, seq, exc)
                 continue
             latest[(change.entity, change.record_id)] = change
-        applied = (len(changes) if isinstance(changes, list) else 0) - skipped
+        return latest, skipped, max_seq
 
-        with self._transaction():
-            # Read inside the write transaction: a local write committed a moment ago must not
-            # be overwritten by the server's older copy.
-            held = self._pending_keys() if latest else set()
-            generic_upserts: list[tuple[str, str, dict, int | None]] = []
-            generic_deletes: list[tuple[str, str]] = []
-            customer_upserts: list[tuple[tuple, list[tuple]]] = []
-            customer_deletes: list[str] = []
-            detail_upserts: dict[str, list[tuple]] = {e: [] for e in _DETAIL_TABLES}
-            detail_deletes: dict[str, list[str]] = {e: [] for e in _DETAIL_TABLES}
-            for change in latest.values():
-                if (change.entity, change.record_id) in held:
-                    self._hold_server_copy(change)
-                    continue
-                if change.entity in outbox.LOCAL_ENTITIES:
-                    if change.op == "delete":
-                        generic_deletes.append((change.entity, change.record_id))
-                    else:
-                        generic_upserts.append((change.entity, change.record_id, change.data, change.version))
-                    continue
+    def _write_changes(self, latest: dict[tuple[str, str], _Change]) -> int:
+        """Write collapsed changes inside the caller's transaction; returns bad records skipped."""
+        bad = 0
+        # Read inside the write transaction: a local write committed a moment ago must not
+        # be overwritten by the server's older copy.
+        held = self._pending_keys() if latest else set()
+        generic_upserts: list[tuple[str, str, dict, int | None]] = []
+        generic_deletes: list[tuple[str, str]] = []
+        customer_upserts: list[tuple[tuple, list[tuple]]] = []
+        customer_deletes: list[str] = []
+        detail_upserts: dict[str, list[tuple]] = {e: [] for e in _DETAIL_TABLES}
+        detail_deletes: dict[str, list[str]] = {e: [] for e in _DETAIL_TABLES}
+        for change in latest.values():
+            if held and (change.entity, change.record_id) in held:
+                self._hold_server_copy(change)
+                continue
+            if change.entity in outbox.LOCAL_ENTITIES:
                 if change.op == "delete":
-                    (
-                        customer_deletes if change.entity == "customer" else detail_deletes[change.entity]
-                    ).append(change.record_id)
-                    continue
-                try:
-                    if change.entity == "customer":
-                        customer_upserts.append(rows.customer_rows(change.data, change.record_id))
-                    else:
-                        detail_upserts[change.entity].append(
-                            _DETAIL_TABLES[change.entity].to_row(change.data, change.record_id)
-                        )
-                except rows.BadRecord as exc:
-                    skipped += 1
-                    applied -= 1
-                    log.warning(
-                        "sync: %s %s (seq %d) skipped: %s", change.entity, change.record_id, change.seq, exc
-                    )
-
-            if customer_deletes:
-                self._delete_customers(customer_deletes)
-            self._upsert_customers(customer_upserts)
-            self._conn.executemany(  # the feed carries their records from now on
-                "UPDATE customers SET detail_fetched_at = NULL WHERE id = ? AND detail_fetched_at = ?",
-                [(customer_row[0], _BASIC_ONLY) for customer_row, _ in customer_upserts],
-            )
-            for entity, table in _DETAIL_TABLES.items():
-                if detail_deletes[entity]:
-                    self._conn.executemany(
-                        f"DELETE FROM {table.table} WHERE id = ?", [(i,) for i in detail_deletes[entity]]
-                    )
-                if detail_upserts[entity]:
-                    self._conn.executemany(_DETAIL_UPSERT[entity], detail_upserts[entity])
-            if generic_deletes:
-                self._conn.executemany(
-                    "DELETE FROM local_records WHERE entity = ? AND id = ?", generic_deletes
+                    generic_deletes.append((change.entity, change.record_id))
+                else:
+                    generic_upserts.append((change.entity, change.record_id, change.data, change.version))
+                continue
+            if change.op == "delete":
+                (customer_deletes if change.entity == "customer" else detail_deletes[change.entity]).append(
+                    change.record_id
                 )
-            if generic_upserts:
-                self._upsert_local_records(generic_upserts)
-            last_seq = max(self._last_seq(), max_seq)
-            self._set_state("last_seq", str(last_seq))
-            if feed_complete:
-                self._set_state("feed_complete", "1")
-        return ApplyReport(applied=applied, skipped=skipped, last_seq=last_seq)
+                continue
+            try:
+                if change.entity == "customer":
+                    customer_upserts.append(rows.customer_rows(change.data, change.record_id))
+                else:
+                    detail_upserts[change.entity].append(
+                        _DETAIL_TABLES[change.entity].to_row(change.data, change.record_id)
+                    )
+            except rows.BadRecord as exc:
+                bad += 1
+                log.warning(
+                    "sync: %s %s (seq %d) skipped: %s", change.entity, change.record_id, change.seq, exc
+                )
+
+        if customer_deletes:
+            self._delete_customers(customer_deletes)
+        self._upsert_customers(customer_upserts)
+        self._conn.executemany(  # the feed carries their records from now on
+            "UPDATE customers SET detail_fetched_at = NULL WHERE id = ? AND detail_fetched_at = ?",
+            [(customer_row[0], _BASIC_ONLY) for customer_row, _ in customer_upserts],
+        )
+        for entity, table in _DETAIL_TABLES.items():
+            if detail_deletes[entity]:
+                self._conn.executemany(
+                    f"DELETE FROM {table.table} WHERE id = ?", [(i,) for i in detail_deletes[entity]]
+                )
+            if detail_upserts[entity]:
+                self._conn.executemany(_DETAIL_UPSERT[entity], detail_upserts[entity])
+        if generic_deletes:
+            self._conn.executemany("DELETE FROM local_records WHERE entity = ? AND id = ?", generic_deletes)
+        if generic_upserts:
+            self._upsert_local_records(generic_upserts)
+        return bad
 
     # ---- local writes and the outbox (push side; see desktop/cache/outbox.py) ---------------
 

@@ -71,6 +71,20 @@ class Session:
 
 
 @dataclass(frozen=True, slots=True)
+class BootstrapHead:
+    seq: int  # H0: the feed's newest seq when the bootstrap started
+    counts: dict[str, int]  # changes per entity up to seq
+    server_time: datetime
+
+
+@dataclass(frozen=True, slots=True)
+class WindowPage:
+    changes: list[Any]  # change-shaped detail records (seq 0); validated by the cache
+    next_after: str
+    has_more: bool
+
+
+@dataclass(frozen=True, slots=True)
 class ChangePage:
     changes: list[Any]  # raw change dicts; the cache validates each row and skips bad ones
     next_since: int
@@ -287,6 +301,55 @@ class CentralApi:
             parsed_time = None
         return ChangePage(changes, next_since, has_more, max(0, remaining), parsed_time)
 
+    async def bootstrap_head(self, entities: list[str]) -> BootstrapHead:
+        """The feed head (H0) now and how many changes each of `entities` has up to it."""
+        body = await self._request(
+            "GET", "/api/v1/sync/bootstrap/head", params={"entities": ",".join(entities)}
+        )
+        seq = _require(body.get("seq"), int, "'seq'")
+        counts = _require(body.get("counts", {}), dict, "'counts'")
+        server_time = _require(body.get("server_time"), str, "'server_time'")
+        try:
+            parsed_time = parse_ts(server_time)
+        except ValueError:
+            parsed_time = None
+        if seq < 0 or parsed_time is None:
+            raise _bad(f"bad feed head seq={seq!r} server_time={server_time!r}")
+        return BootstrapHead(seq, _counts(counts), parsed_time)
+
+    async def bootstrap_changes(self, entity: str, since: int, limit: int) -> ChangePage:
+        """One page of one entity's changes after `since` (no `remaining`: see bootstrap_head)."""
+        body = await self._request(
+            "GET",
+            "/api/v1/sync/bootstrap/changes",
+            params={"entity": entity, "since": since, "limit": limit},
+        )
+        changes = _require(body.get("changes"), list, "'changes'")
+        next_since = _require(body.get("next_since"), int, "'next_since'")
+        has_more = _require(body.get("has_more"), bool, "'has_more'")
+        if next_since < since:
+            raise _bad(f"'next_since' {next_since} went back before {since}")
+        return ChangePage(changes, next_since, has_more, 0, None)
+
+    async def bootstrap_window(self, entity: str, start: str, after: str, limit: int) -> WindowPage:
+        """One page of `entity` detail records dated at or after `start`, ids after `after`."""
+        body = await self._request(
+            "GET",
+            "/api/v1/sync/bootstrap/window",
+            params={"entity": entity, "after": after, "limit": limit, **({"from": start} if start else {})},
+        )
+        changes = _require(body.get("changes"), list, "'changes'")
+        next_after = _require(body.get("next_after"), str, "'next_after'")
+        has_more = _require(body.get("has_more"), bool, "'has_more'")
+        if has_more and next_after <= after:
+            raise _bad(f"'next_after' {next_after!r} did not move past {after!r}")
+        return WindowPage(changes, next_after, has_more)
+
+    async def bootstrap_window_counts(self, start: str) -> dict[str, int]:
+        params = {"from": start} if start else {}
+        body = await self._request("GET", "/api/v1/sync/bootstrap/window/counts", params=params)
+        return _counts(_require(body.get("counts"), dict, "'counts'"))
+
     async def push(self, mutations: list[dict[str, Any]], idempotency_key: str) -> dict[str, Any]:
         """POST /sync/push (docs/central-api.md "Push"). Retries reuse `idempotency_key`, so a
         retried request whose first attempt did land is answered from the server's store."""
@@ -363,6 +426,13 @@ class CentralApi:
             delay = min(self._backoff_cap, self._backoff_base * 2**attempt) * (0.5 + random.random() / 2)
         log.info("api: %s; retry %d in %.2fs", what, attempt + 1, delay)
         await self._sleep(delay)
+
+
+def _counts(raw: dict) -> dict[str, int]:
+    """Progress counts from the server: anything not a non-negative whole number counts as 0."""
+    return {
+        str(k): v if isinstance(v, int) and not isinstance(v, bool) and v >= 0 else 0 for k, v in raw.items()
+    }
 
 
 def _path(segment: str) -> str:
