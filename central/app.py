@@ -328,8 +328,10 @@ def create_app(db_url: str) -> FastAPI:
     BootstrapLimit = Annotated[int, Query(ge=1, le=10000)]
 
     def _json_page(encoded: list[str], tail: dict[str, Any]) -> Response:
+        """One change per line (still one JSON document): a client can decode a big page in
+        pieces instead of one long call (docs/central-api.md "Bootstrap")."""
         text = json.dumps({**tail, "server_time": server_time()}, ensure_ascii=False)
-        body = '{"changes":[' + ",".join(encoded) + "]," + text[1:]
+        body = '{"changes":[\n' + ",\n".join(encoded) + "\n]," + text[1:]
         return Response(body.encode("utf-8"), media_type="application/json")
 
     WindowStart = Annotated[datetime | None, Query(alias="from")]

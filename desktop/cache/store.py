@@ -105,6 +105,10 @@ _DETAIL_TABLES: dict[str, _DetailTable] = {
 
 _CHUNK = 500  # ids per IN (...) list, far below SQLite's variable limit
 
+# A change may carry the JSON text of its `data` under this key (desktop.services.api keeps it
+# while decoding a bulk page); the cache then stores that text instead of encoding the dict again.
+DATA_TEXT_KEY = "_data_text"
+
 
 def _upsert_sql(table: str, columns: Sequence[str], version_guard: bool) -> str:
     placeholders = ", ".join("?" for _ in columns)
@@ -117,6 +121,12 @@ def _upsert_sql(table: str, columns: Sequence[str], version_guard: bool) -> str:
 
 
 _CUSTOMER_UPSERT = _upsert_sql("customers", _CUSTOMER_COLUMNS, version_guard=False)
+# From the feed: a customer cached from an online lookup alone (detail_fetched_at = '') stops
+# being "pop row only", since the feed carries its records from now on (one statement, no second pass).
+_FEED_CUSTOMER_UPSERT = _CUSTOMER_UPSERT + (
+    ", detail_fetched_at = CASE WHEN customers.detail_fetched_at = '' THEN NULL"
+    " ELSE customers.detail_fetched_at END"
+)
 _PHONE_INSERT = "INSERT INTO phones (customer_id, e164, digits_reversed, kind, label) VALUES (?, ?, ?, ?, ?)"
 _DETAIL_UPSERT = {e: _upsert_sql(t.table, t.columns, version_guard=True) for e, t in _DETAIL_TABLES.items()}
 
@@ -151,6 +161,7 @@ class _Change:
     op: str
     data: dict[str, Any] | None
     version: int | None = None
+    data_text: str | None = None  # the JSON text of `data` as received, when the page kept it
 
 
 def _parse_change(change: object) -> _Change:
@@ -178,11 +189,13 @@ def _parse_change(change: object) -> _Change:
         raise rows.BadRecord(f"unknown op {op!r}")
     if not isinstance(data, dict):
         raise rows.BadRecord("upsert without a data object")
+    text = change.get(DATA_TEXT_KEY)
     if "version" not in data and version is not None:
         data = {**data, "version": version}
+        text = None  # no longer the record as received
     if version is None and isinstance(data.get("version"), int) and not isinstance(data["version"], bool):
         version = data["version"]
-    return _Change(seq, entity, record_id, op, data, version)
+    return _Change(seq, entity, record_id, op, data, version, text if isinstance(text, str) else None)
 
 
 def _chunks(items: Sequence[Any], size: int = _CHUNK) -> Iterable[Sequence[Any]]:
@@ -516,10 +529,12 @@ class CacheStore:
                 continue
             try:
                 if change.entity == "customer":
-                    customer_upserts.append(rows.customer_rows(change.data, change.record_id))
+                    customer_upserts.append(
+                        rows.customer_rows(change.data, change.record_id, change.data_text)
+                    )
                 else:
                     detail_upserts[change.entity].append(
-                        _DETAIL_TABLES[change.entity].to_row(change.data, change.record_id)
+                        _DETAIL_TABLES[change.entity].to_row(change.data, change.record_id, change.data_text)
                     )
             except rows.BadRecord as exc:
                 bad += 1
@@ -529,11 +544,7 @@ class CacheStore:
 
         if customer_deletes:
             self._delete_customers(customer_deletes)
-        self._upsert_customers(customer_upserts)
-        self._conn.executemany(  # the feed carries their records from now on
-            "UPDATE customers SET detail_fetched_at = NULL WHERE id = ? AND detail_fetched_at = ?",
-            [(customer_row[0], _BASIC_ONLY) for customer_row, _ in customer_upserts],
-        )
+        self._upsert_customers(customer_upserts, from_feed=True)
         for entity, table in _DETAIL_TABLES.items():
             if detail_deletes[entity]:
                 self._conn.executemany(
@@ -858,7 +869,7 @@ class CacheStore:
         """Unresolved conflicts (refused pushes), oldest first."""
         return outbox.conflicts(self._conn)
 
-    def _upsert_customers(self, prepared: list[tuple[tuple, list[tuple]]]) -> int:
+    def _upsert_customers(self, prepared: list[tuple[tuple, list[tuple]]], from_feed: bool = False) -> int:
         """Write customers whose incoming version is not older than the cached one."""
         if not prepared:
             return 0
@@ -872,7 +883,9 @@ class CacheStore:
         fresh = [(c, p) for c, p in prepared if stored.get(c[0], -1) <= c[10]]
         if not fresh:
             return 0
-        self._conn.executemany(_CUSTOMER_UPSERT, [c for c, _ in fresh])
+        self._conn.executemany(
+            _FEED_CUSTOMER_UPSERT if from_feed else _CUSTOMER_UPSERT, [c for c, _ in fresh]
+        )
         replaced = [(c[0],) for c, _ in fresh if c[0] in stored]
         if replaced:
             self._conn.executemany("DELETE FROM phones WHERE customer_id = ?", replaced)

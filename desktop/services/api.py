@@ -23,6 +23,7 @@ from urllib.parse import quote
 import httpx
 
 from desktop.cache import rows
+from desktop.cache.store import DATA_TEXT_KEY
 from desktop.domain.models import (
     Customer,
     CustomerDetail,
@@ -440,12 +441,59 @@ def _path(segment: str) -> str:
     return quote(segment, safe="")
 
 
+_PIECE_LINES = 200
+
+
+def _loads_in_pieces(content: bytes) -> Any:
+    """json.loads of a page laid out one change per line (the bootstrap endpoints), 200 lines at
+    a time. One json.loads call holds the GIL throughout (tens of ms for a MB), which would stall
+    the UI thread however the decoding thread is scheduled; between pieces the GIL changes hands.
+    Any other layout is decoded in one call."""
+    lines = content.split(b"\n")
+    if len(lines) < 3 or lines[0] != b'{"changes":[' or not lines[-1].startswith(b"],"):
+        return json.loads(content)
+    body = json.loads(b"{" + lines[-1][2:])
+    if not isinstance(body, dict):
+        raise ValueError("page tail is not an object")
+    items = [line for line in lines[1:-1] if line]
+    changes: list[Any] = []
+    for start in range(0, len(items), _PIECE_LINES):
+        piece = items[start : start + _PIECE_LINES]
+        decoded = json.loads(b"[" + b"".join(piece).rstrip(b",") + b"]")
+        if len(decoded) == len(piece):
+            for line, change in zip(piece, decoded, strict=True):
+                _keep_data_text(line, change)
+        changes.extend(decoded)
+    body["changes"] = changes
+    return body
+
+
+_WIRE_KEYS = ("seq", "entity", "id", "op", "version", "data")
+
+
+def _keep_data_text(line: bytes, change: Any) -> None:
+    """Attach the JSON text of the change's `data`, as the server wrote it, so the cache stores
+    it without encoding the record again. Only for the exact layout central writes: scalar
+    members first (a quote inside a JSON string is always escaped, so `,"data":` cannot occur in
+    them) and `data` last (decoded dicts keep the members' order); anything else is left alone."""
+    if not isinstance(change, dict) or tuple(change) != _WIRE_KEYS or not isinstance(change["data"], dict):
+        return
+    if any(isinstance(change[key], dict | list) for key in _WIRE_KEYS[:5]):
+        return
+    at = line.find(b',"data":')
+    end = len(line) - 1 if line.endswith(b",") else len(line)
+    if at < 0 or line[end - 1 : end] != b"}":
+        return
+    change[DATA_TEXT_KEY] = line[at + 8 : end - 1].decode("utf-8")
+
+
 async def _json_object(response: httpx.Response) -> dict[str, Any]:
-    """Decode the body; big ones (change pages) off the event loop so a frame is never missed."""
+    """Decode the body; big ones (change pages) off the event loop, in pieces, so a frame is
+    never missed."""
     content = response.content
     try:
         if len(content) > _PARSE_OFF_LOOP_BYTES:
-            body = await asyncio.to_thread(json.loads, content)
+            body = await asyncio.to_thread(_loads_in_pieces, content)
         else:
             body = json.loads(content)
     except (ValueError, UnicodeDecodeError) as exc:

@@ -150,6 +150,13 @@ def _heap_frozen() -> Iterator[None]:
     and each walked ~300k long-lived objects, stalling every thread (the UI too) for ~90 ms;
     frozen, a collection walks only what the sync itself made. Unfrozen afterwards."""
     gc.freeze()
+    # The automatic collector off as well: decoded pages wait for their turn long enough to reach
+    # the oldest generation, and each full collection then walked them (25-150 ms stalls per page
+    # at 5,000 customers). Nothing a page allocates is cyclic (plain JSON values, rows), so
+    # reference counting frees it; the little cyclic garbage of a run (futures, tracebacks) waits
+    # for the first collection after it.
+    was_enabled = gc.isenabled()
+    gc.disable()
     switch_interval = sys.getswitchinterval()
     # The worker and the JSON decoding hold the GIL in long stretches; a shorter switch interval
     # hands it back to the event loop sooner (1 ms instead of 5 ms per hand-over).
@@ -158,6 +165,8 @@ def _heap_frozen() -> Iterator[None]:
         yield
     finally:
         sys.setswitchinterval(switch_interval)
+        if was_enabled:
+            gc.enable()
         gc.unfreeze()
 
 
