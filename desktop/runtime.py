@@ -9,6 +9,7 @@ from __future__ import annotations
 import asyncio
 import logging
 from dataclasses import dataclass, field
+from pathlib import Path
 
 from PySide6.QtCore import QCoreApplication, Qt
 
@@ -108,7 +109,7 @@ class DesktopRuntime:
 
         self.connectivity = ConnectivityService(
             push_then_upload,
-            PullSync(self.api, path).run_incremental,
+            self._pull_sync(path).run_incremental,
             self.store.outbox_count,  # type: ignore[attr-defined]
             on_state=self.window.set_connection_state,
             on_outbox=self.window.set_outbox_count,
@@ -130,7 +131,7 @@ class DesktopRuntime:
         dialog.open()
 
     async def pull(self) -> None:
-        self.sync = PullSync(self.api, self.settings.resolved_cache_path())
+        self.sync = self._pull_sync(self.settings.resolved_cache_path())
         self.window.set_connection_state("syncing")
         try:
             result = await self.sync.run(progress=self._on_sync_progress, cancel=self._cancel_sync)
@@ -146,6 +147,10 @@ class DesktopRuntime:
             return
         self.window.sync_finished(result)
         self.window.set_connection_state("online")
+
+    def _pull_sync(self, path: Path) -> PullSync:
+        """The pull for this cache; a fresh cache bootstraps the configured detail window."""
+        return PullSync(self.api, path, detail_window_days=max(0, self.settings.detail_window_days))
 
     def _on_sync_progress(self, progress: SyncProgress) -> None:
         self.window.set_sync_progress(progress.applied, progress.remaining, progress.eta_s)

@@ -248,9 +248,10 @@ class PullSync:
         started: float,
     ) -> bool:
         """Run the bootstrap's remaining pages; True when it finished, False when cancelled."""
-        totals = await self._phase_total(boot) if progress is not None else None
-        phase_started = time.monotonic()
-        phase_fetched_before = boot.fetched
+        totals = _Totals(self._api, boot) if progress is not None else None
+        if totals is not None:
+            await totals.start()
+        bootstrap_started = time.monotonic()
         fetch: asyncio.Future | None = asyncio.ensure_future(self._fetch_bootstrap(boot))
         try:
             while fetch is not None:
@@ -267,16 +268,25 @@ class PullSync:
                         state["feed_complete"] = "1"
                 report = await self._in_worker(_apply_bootstrap_page, self._path, page.changes, state)
                 counted.add(report)
-                if progress is not None:
+                if progress is not None and totals is not None:
+                    if following.phase == "window":
+                        await totals.details_known()
+                    left = totals.remaining(following)
+                    elapsed = max(time.monotonic() - bootstrap_started, 1e-6)
+                    rate = counted.applied / elapsed
+                    phase = PHASE_POP_INDEX if boot.phase == "pop" else PHASE_DETAILS
                     self._report(
                         progress,
-                        self._bootstrap_progress(
-                            boot, following, totals, counted, phase_started, phase_fetched_before
+                        SyncProgress(
+                            counted.applied,
+                            left,
+                            rate,
+                            left / rate if rate > 0 else None,
+                            counted.skipped,
+                            counted.last_seq,
+                            phase,
                         ),
                     )
-                    if following.phase == "window" and boot.phase == "pop":
-                        phase_started, phase_fetched_before = time.monotonic(), 0
-                        totals = await self._phase_total(following)
                 boot = following
                 if boot.phase == "done":
                     log.info("sync: bootstrap done, feed continues from seq %d", boot.head)
@@ -284,23 +294,13 @@ class PullSync:
                 if cancel is not None and cancel.is_set():
                     return False
         finally:
+            if totals is not None:
+                totals.close()
             if fetch is not None and not fetch.done():
                 fetch.cancel()
                 with contextlib.suppress(asyncio.CancelledError, Exception):
                     await fetch
         return True
-
-    async def _phase_total(self, boot: _Bootstrap) -> int | None:
-        """Records the current phase brings, for progress and ETA (None if the server cannot say)."""
-        try:
-            if boot.phase == "pop":
-                head = await self._api.bootstrap_head(pop_index_entities())
-                return sum(head.counts.values())
-            counts = await self._api.bootstrap_window_counts(boot.window_from)
-            return sum(counts.get(e, 0) for e in DETAIL_ENTITIES)
-        except ApiError as exc:
-            log.warning("sync: bootstrap progress total unavailable: %s", exc.message)
-            return None
 
     def _fetch_bootstrap(self, boot: _Bootstrap) -> Awaitable[ChangePage | WindowPage]:
         if boot.phase == "pop":
@@ -336,25 +336,6 @@ class PullSync:
         if boot.phase == "pop":
             return _Bootstrap("window", boot.head, boot.window_from, DETAIL_ENTITIES[0], "", [], 0)
         return _Bootstrap("done", boot.head, boot.window_from, "", "", [], 0)
-
-    @staticmethod
-    def _bootstrap_progress(
-        applied_in: _Bootstrap,
-        following: _Bootstrap,
-        total: int | None,
-        counted: _Counts,
-        phase_started: float,
-        fetched_before: int,
-    ) -> SyncProgress:
-        """Progress of the phase the page belonged to (remaining 0 once that phase is done)."""
-        phase = PHASE_POP_INDEX if applied_in.phase == "pop" else PHASE_DETAILS
-        finished = following.phase != applied_in.phase
-        fetched = following.fetched if not finished else applied_in.fetched + (counted.last_page or 0)
-        remaining = 0 if finished else max(0, (total or fetched) - fetched)
-        elapsed = max(time.monotonic() - phase_started, 1e-6)
-        rate = (fetched - fetched_before) / elapsed
-        eta = remaining / rate if rate > 0 else None
-        return SyncProgress(counted.applied, remaining, rate, eta, counted.skipped, counted.last_seq, phase)
 
     # ---- the change feed ------------------------------------------------------------------
 
@@ -446,6 +427,60 @@ class PullSync:
         return SyncProgress(applied_total, remaining, rate, eta, skipped, last_seq)
 
 
+class _Totals:
+    """Progress totals of a bootstrap: the pop index's (`/head` counts) and the detail window's
+    (`/window/counts`, asked in the background while the pop index pages). Missing totals
+    (the server could not say) count as what has been fetched, never as an error."""
+
+    def __init__(self, api: CentralApi, boot: _Bootstrap) -> None:
+        self._api = api
+        self._boot = boot
+        self._pop: int | None = None
+        self._details: asyncio.Future[int | None] | None = None
+
+    async def start(self) -> None:
+        self._details = asyncio.ensure_future(self._count_details())
+        if self._boot.phase == "pop":
+            try:
+                head = await self._api.bootstrap_head(pop_index_entities())
+                self._pop = sum(head.counts.values())
+            except ApiError as exc:
+                log.warning("sync: pop index total unavailable: %s", exc.message)
+
+    async def _count_details(self) -> int | None:
+        try:
+            counts = await self._api.bootstrap_window_counts(self._boot.window_from)
+        except ApiError as exc:
+            log.warning("sync: detail window total unavailable: %s", exc.message)
+            return None
+        return sum(counts.get(e, 0) for e in DETAIL_ENTITIES)
+
+    async def details_known(self) -> None:
+        if self._details is not None and not self._details.done():
+            with contextlib.suppress(Exception):
+                await self._details
+
+    def _details_total(self) -> int | None:
+        if self._details is None or not self._details.done() or self._details.cancelled():
+            return None
+        if self._details.exception() is not None:
+            return None
+        return self._details.result()
+
+    def remaining(self, at: _Bootstrap) -> int:
+        """Records still to come after the page that brought the bootstrap to `at`."""
+        details = self._details_total()
+        if at.phase == "pop":
+            return max(0, (self._pop or at.fetched) - at.fetched) + (details or 0)
+        if at.phase == "window":
+            return max(0, (details or at.fetched) - at.fetched)
+        return 0
+
+    def close(self) -> None:
+        if self._details is not None and not self._details.done():
+            self._details.cancel()
+
+
 @dataclass(slots=True)
 class _Counts:
     """What one run() did, across bootstrap and feed."""
@@ -454,10 +489,8 @@ class _Counts:
     skipped: int = 0
     pages: int = 0
     last_seq: int = 0
-    last_page: int = 0  # changes in the last page applied
 
     def add(self, report: ApplyReport) -> None:
-        self.last_page = report.applied + report.skipped
         self.applied += report.applied
         self.skipped += report.skipped
         self.pages += 1

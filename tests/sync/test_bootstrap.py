@@ -113,7 +113,9 @@ async def test_windowed_bootstrap_then_incremental(central_small: CentralWorld, 
         assert old_orders and not old_orders & _cached_ids(path, "orders")  # outside the window: absent
         assert _cached_ids(path, "orders")  # inside: present
         assert {r.phase for r in reports} == {"pop_index", "details", "feed"}
-        assert [r for r in reports if r.phase == "pop_index"][-1].remaining == 0
+        window_records = sum(len(_cached_ids(path, table)) for table, _ in DETAILS.values())
+        assert [r for r in reports if r.phase == "pop_index"][-1].remaining == window_records
+        assert [r for r in reports if r.phase == "details"][-1].remaining == 0
 
         with CacheStore(path) as store:
             # Windowed: no customer counts as complete until fetched on demand ...
