@@ -149,8 +149,10 @@ class DesktopRuntime:
         self.window.set_connection_state("online")
 
     def _pull_sync(self, path: Path) -> PullSync:
-        """The pull for this cache; a fresh cache bootstraps the configured detail window."""
-        return PullSync(self.api, path, detail_window_days=max(0, self.settings.detail_window_days))
+        """The pull for this cache; a fresh cache bootstraps the configured detail window
+        (`detail_window_days` <= 0: no window, every detail record)."""
+        days = self.settings.detail_window_days
+        return PullSync(self.api, path, detail_window_days=days if days > 0 else None)
 
     def _on_sync_progress(self, progress: SyncProgress) -> None:
         self.window.set_sync_progress(progress.applied, progress.remaining, progress.eta_s)
