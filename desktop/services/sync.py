@@ -213,7 +213,7 @@ class PullSync:
                 return SyncResult(0, 0, 0, last_seq, False, True, 0.0)
             boot = _Bootstrap.from_state(state)
             if boot is None and last_seq == 0 and state.get(_PHASE) != "done":
-                boot = await self._begin_bootstrap()
+                boot = await self._begin_bootstrap()  # None: a server without the bootstrap
             counted = _Counts()
             if boot is not None:
                 finished = await self._bootstrap(boot, counted, progress, cancel, started)
@@ -229,8 +229,14 @@ class PullSync:
 
     # ---- bootstrap ------------------------------------------------------------------------
 
-    async def _begin_bootstrap(self) -> _Bootstrap:
-        head = await self._api.bootstrap_head(pop_index_entities())
+    async def _begin_bootstrap(self) -> _Bootstrap | None:
+        try:
+            head = await self._api.bootstrap_head(pop_index_entities())
+        except ApiError as exc:
+            if exc.status != 404:
+                raise
+            log.warning("sync: the server has no bootstrap endpoints; paging the whole feed instead")
+            return None
         window_from = ""
         if self._window_days is not None:
             window_from = format_ts(head.server_time - timedelta(days=self._window_days)) or ""

@@ -306,3 +306,35 @@ async def test_a_cache_synced_by_the_old_full_feed_just_continues_the_feed(
     assert "bootstrap_phase" not in state and state["feed_complete"] == "1"
     with CacheStore(path) as store:
         assert store.counts()["orders"] == central_small.counts()["orders"]
+
+
+async def test_a_server_without_the_bootstrap_gets_the_whole_feed(
+    central_small: CentralWorld, tmp_path: Path
+) -> None:
+    """An older central API (404 on /sync/bootstrap/...): the cache is filled from the feed."""
+    async with httpx.AsyncClient(base_url=central_small.url) as upstream:
+
+        async def handler(request: httpx.Request) -> httpx.Response:
+            if request.url.path.startswith("/api/v1/sync/bootstrap/"):
+                return httpx.Response(
+                    404, json={"error": {"code": "not_found", "message": "no", "field": None}}
+                )
+            forwarded = await upstream.request(
+                request.method, request.url.path, params=request.url.params, headers=request.headers
+            )
+            return httpx.Response(forwarded.status_code, content=forwarded.content, headers=forwarded.headers)
+
+        path = tmp_path / "cache.sqlite3"
+        old_server = CentralApi(
+            "http://old.invalid", token=central_small.token, transport=httpx.MockTransport(handler)
+        )
+        async with old_server:
+            result = await _sync(old_server, path).run()
+    assert result.complete
+    state = _state(path)
+    assert "bootstrap_phase" not in state and state["feed_complete"] == "1"
+    assert int(state["last_seq"]) == central_small.max_seq()
+    with CacheStore(path) as store:
+        counts = store.counts()
+        for name, expected in central_small.counts().items():
+            assert counts[name] == expected, name
