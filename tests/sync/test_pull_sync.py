@@ -10,7 +10,7 @@ from central_world import CentralWorld
 
 from desktop.cache.store import CacheStore
 from desktop.services.api import ApiError, CentralApi, ChangePage, WindowPage
-from desktop.services.sync import PullSync, SyncProgress
+from desktop.services.sync import PullSync, SyncProgress, pop_index_entities
 
 PAGE = 97  # not a divisor of anything in the seed, so pages end mid-customer
 
@@ -43,7 +43,8 @@ def _bootstrap_pages(world: CentralWorld, page: int) -> int:
     """Pages a full bootstrap takes: each entity paged to an empty-or-short last page, plus the
     one feed page from H0 (docs/sync-protocol.md "Bootstrap")."""
     counts = world.counts()
-    per_entity = [counts["customers"], 0, 0, 0]  # customer, contact, note, ticket (none seeded)
+    # customer, then the generic entities (none seeded; other modules may register more)
+    per_entity = [counts["customers"]] + [0] * (len(pop_index_entities()) - 1)
     per_entity += [counts[t] for t in ("orders", "points_entries", "service_records", "marketing_touches")]
     return sum(n // page + 1 for n in per_entity) + 1
 
