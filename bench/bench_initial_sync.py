@@ -22,6 +22,7 @@ from __future__ import annotations
 import argparse
 import asyncio
 import json
+import os
 import platform
 import random
 import socket
@@ -284,6 +285,9 @@ def main(argv: list[str] | None = None) -> int:
         / searches["raw_like_name_p50_ms"],
         "cache_bytes": cache_bytes,
         "counts": counts,
+        # other jobs on the machine inflate absolute times; the raw baseline runs under the same load
+        "load_average_1m_at_end": os.getloadavg()[0] if hasattr(os, "getloadavg") else None,
+        "cpu_count": os.cpu_count(),
         "python": platform.python_version(),
         "sqlite": sqlite3.sqlite_version,
         "machine": platform.machine(),
