@@ -176,7 +176,7 @@ class PullSync:
     `detail_window_days`: the bootstrap brings detail records (orders, points, service,
     marketing) dated within that many days of the server's clock; None brings every record
     (then every cached customer's detail counts as complete). Records outside the window are
-    fetched on demand (`CustomerLookup.detail`) and then cached and kept current by the feed.
+    fetched on demand (`LookupService.detail`) and then cached and kept current by the feed.
     """
 
     def __init__(
