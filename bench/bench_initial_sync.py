@@ -1,17 +1,20 @@
-"""Initial sync into a fresh cache, and pop-index lookups, each against a raw sqlite3 baseline.
+"""Initial sync (bootstrap) into a fresh cache, and pop-index lookups, each against a raw sqlite3 baseline.
 
     .venv/bin/python bench/bench_initial_sync.py                 # 20,000 customers (< 1 min)
-    .venv/bin/python bench/bench_initial_sync.py --customers 1000000
+    .venv/bin/python bench/bench_initial_sync.py --customers 1000000 --db /tmp/central_1m.sqlite3
 
-1. Seeds a central API (SQLite) with N customers and serves it on 127.0.0.1.
-2. Times PullSync (HTTP paging + validation + pinyin keys + apply on the worker thread) into a
-   fresh cache, while a ticker on the event loop records the longest stall (the UI-thread budget
-   is 16 ms per frame).
-3. Baseline, same run: raw sqlite3 `executemany` of the very same pop-index rows (customers +
-   phones, read back from the synced cache) into a fresh file with the same schema; and the same
-   for all rows (detail tables too).
+1. Seeds a central API (SQLite) with N customers (or takes an already seeded `--db` file: seeding
+   1M takes ~15 min) and serves it on 127.0.0.1 in its own process.
+2. Times PullSync's bootstrap into a fresh cache (HTTP paging + validation + pinyin keys + apply
+   on the worker thread): the pop-index phase, the detail-window phase (`--window-days`, default
+   180 like Settings.detail_window_days) and the total, while a ticker on the event loop records
+   the longest stall (the UI-thread budget is 16 ms per frame).
+3. Baseline, same run: raw sqlite3 `executemany` of the very same pop-index rows (customers,
+   phones and name_grams, read back from the synced cache) into a fresh file with the same schema
+   and indexes; the ratio is pop-index phase / baseline. Also customers + phones alone, and all
+   rows (detail tables too) against the total.
 4. `CacheStore.lookup_phone` p50/p99 vs a raw indexed sqlite3 SELECT on the same file.
-Writes bench/results/initial_sync.json.
+Writes bench/results/initial_sync.json (or --out).
 """
 
 from __future__ import annotations
@@ -19,6 +22,7 @@ from __future__ import annotations
 import argparse
 import asyncio
 import json
+import os
 import platform
 import random
 import socket
@@ -38,15 +42,21 @@ import httpx  # noqa: E402
 from desktop.cache.migrate import upgrade  # noqa: E402
 from desktop.cache.store import CacheStore  # noqa: E402
 from desktop.services.api import CentralApi  # noqa: E402
-from desktop.services.sync import PullSync  # noqa: E402
+from desktop.services.sync import PullSync, SyncProgress  # noqa: E402
 from desktop.services.worker import shutdown_worker  # noqa: E402
 
 TABLES = ("customers", "phones", "orders", "points_entries", "service_records", "marketing_touches")
 
 
-async def _timed_sync(url: str, token: str, cache: Path, page_size: int) -> tuple[float, object, list[float]]:
+POP_INDEX_TABLES = ("customers", "phones", "name_grams")
+
+
+async def _timed_sync(
+    url: str, token: str, cache: Path, page_size: int, window_days: int | None
+) -> tuple[float, object, list[float], dict[str, float]]:
     stalls: list[float] = []
     done = asyncio.Event()
+    phase_ends: dict[str, float] = {}
 
     async def ticker() -> None:
         interval = 0.005
@@ -58,11 +68,16 @@ async def _timed_sync(url: str, token: str, cache: Path, page_size: int) -> tupl
     tick = asyncio.create_task(ticker())
     async with CentralApi(url, token=token, timeout=60.0) as api:
         started = time.perf_counter()
-        result = await PullSync(api, cache, page_size=page_size).run()
+
+        def progress(value: SyncProgress) -> None:  # the last report of a phase marks its end
+            phase_ends[value.phase] = time.perf_counter() - started
+
+        sync = PullSync(api, cache, bootstrap_page_size=page_size, detail_window_days=window_days)
+        result = await sync.run(progress=progress)
         seconds = time.perf_counter() - started
     done.set()
     await tick
-    return seconds, result, stalls
+    return seconds, result, stalls, phase_ends
 
 
 def _serve_in_subprocess(db_url: str) -> tuple[subprocess.Popen, str]:
@@ -188,32 +203,43 @@ def main(argv: list[str] | None = None) -> int:
         description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
     )
     parser.add_argument("--customers", type=int, default=20_000)
-    parser.add_argument("--page-size", type=int, default=1000)
+    parser.add_argument("--page-size", type=int, default=5000, help="bootstrap page size")
+    parser.add_argument("--window-days", type=int, default=180, help="detail window; -1 = every record")
+    parser.add_argument(
+        "--db", type=Path, default=None, help="central SQLite file, seeded if it does not exist"
+    )
     parser.add_argument("--lookups", type=int, default=5000)
     parser.add_argument("--seed", type=int, default=42)
     parser.add_argument("--out", type=Path, default=ROOT / "bench" / "results" / "initial_sync.json")
     args = parser.parse_args(argv)
 
+    window_days = None if args.window_days < 0 else args.window_days
     with tempfile.TemporaryDirectory(prefix="calldesk-bench-") as tmp:
         workdir = Path(tmp)
-        db_url = f"sqlite:///{workdir / 'central.sqlite3'}"
-        print(f"seeding central with {args.customers:,} customers ...", flush=True)
-        # Seeding runs in its own process too: its generator state must not sit in our heap,
-        # where every full garbage collection during the sync would have to walk it.
-        seed_started = time.perf_counter()
-        subprocess.run(
-            [sys.executable, "-m", "desktop.cli", "central", "seed", "--db", db_url,
-             "--customers", str(args.customers), "--seed", str(args.seed)],
-            cwd=ROOT, check=True, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
-        )  # fmt: skip
-        print(f"  seeded in {time.perf_counter() - seed_started:.1f}s", flush=True)
+        db_path = args.db if args.db is not None else workdir / "central.sqlite3"
+        db_url = f"sqlite:///{db_path}"
+        if not db_path.exists():
+            print(f"seeding central with {args.customers:,} customers ...", flush=True)
+            # Seeding runs in its own process too: its generator state must not sit in our heap,
+            # where every full garbage collection during the sync would have to walk it.
+            seed_started = time.perf_counter()
+            subprocess.run(
+                [sys.executable, "-m", "desktop.cli", "central", "seed", "--db", db_url,
+                 "--customers", str(args.customers), "--seed", str(args.seed)],
+                cwd=ROOT, check=True, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+            )  # fmt: skip
+            print(f"  seeded in {time.perf_counter() - seed_started:.1f}s", flush=True)
+        else:
+            print(f"using the seeded central database {db_path}", flush=True)
         server, url = _serve_in_subprocess(db_url)
         try:
             token = httpx.post(
                 f"{url}/api/v1/auth/token", json={"username": "1001", "password": "demo"}
             ).json()["access_token"]
             cache = workdir / "cache.sqlite3"
-            sync_s, result, stalls = asyncio.run(_timed_sync(url, token, cache, args.page_size))
+            sync_s, result, stalls, phase_ends = asyncio.run(
+                _timed_sync(url, token, cache, args.page_size, window_days)
+            )
         finally:
             server.terminate()
             server.wait(10)
@@ -222,27 +248,35 @@ def main(argv: list[str] | None = None) -> int:
         with CacheStore(cache) as store:
             counts = store.counts()
             cache_bytes = store.file_size_bytes()
-        baseline_pop_s = _copy_rows(cache, workdir / "baseline_pop.sqlite3", ("customers", "phones"))
-        baseline_all_s = _copy_rows(cache, workdir / "baseline_all.sqlite3", TABLES)
+        baseline_pop_s = _copy_rows(cache, workdir / "baseline_pop.sqlite3", POP_INDEX_TABLES)
+        baseline_cp_s = _copy_rows(cache, workdir / "baseline_cp.sqlite3", ("customers", "phones"))
+        baseline_all_s = _copy_rows(cache, workdir / "baseline_all.sqlite3", (*TABLES, "name_grams"))
         lookups = _lookups(cache, args.lookups, args.seed)
         searches = _searches(cache, args.seed)
 
     customers = counts["customers"]
+    pop_s = phase_ends.get("pop_index", sync_s)
+    details_s = phase_ends.get("details", pop_s) - pop_s
     figures = {
         "customers": customers,
+        "detail_window_days": window_days,
         "changes_applied": result.applied,  # type: ignore[attr-defined]
         "pages": result.pages,  # type: ignore[attr-defined]
         "page_size": args.page_size,
+        "pop_index_phase_seconds": pop_s,
+        "detail_window_phase_seconds": details_s,
         "sync_seconds": sync_s,
-        "sync_customers_per_s": customers / sync_s,
+        "pop_index_customers_per_s": customers / pop_s,
         "sync_changes_per_s": result.applied / sync_s,  # type: ignore[attr-defined]
         "max_event_loop_stall_ms": max(stalls, default=0.0) * 1000,
         "p99_event_loop_stall_ms": _percentile(stalls, 0.99) * 1000 if stalls else 0.0,
         "event_loop_ticks": len(stalls),
         "baseline_raw_executemany_pop_index_seconds": baseline_pop_s,
         "baseline_pop_index_customers_per_s": customers / baseline_pop_s,
+        "baseline_raw_executemany_customers_phones_seconds": baseline_cp_s,
         "baseline_raw_executemany_all_rows_seconds": baseline_all_s,
-        "ratio_sync_vs_raw_pop_index": sync_s / baseline_pop_s,
+        "ratio_pop_index_phase_vs_raw_pop_index": pop_s / baseline_pop_s,
+        "ratio_pop_index_phase_vs_raw_customers_phones": pop_s / baseline_cp_s,
         "ratio_sync_vs_raw_all_rows": sync_s / baseline_all_s,
         **lookups,
         "ratio_lookup_p50_vs_raw": lookups["lookup_phone_p50_ms"] / lookups["raw_select_p50_ms"],
@@ -251,23 +285,33 @@ def main(argv: list[str] | None = None) -> int:
         / searches["raw_like_name_p50_ms"],
         "cache_bytes": cache_bytes,
         "counts": counts,
+        # other jobs on the machine inflate absolute times; the raw baseline runs under the same load
+        "load_average_1m_at_end": os.getloadavg()[0] if hasattr(os, "getloadavg") else None,
+        "cpu_count": os.cpu_count(),
         "python": platform.python_version(),
         "sqlite": sqlite3.sqlite_version,
         "machine": platform.machine(),
     }
     f = figures
     print(
-        f"initial sync: {customers:,} customers ({f['changes_applied']:,} changes, {f['pages']} pages) "
-        f"in {sync_s:.2f}s = {f['sync_customers_per_s']:,.0f} customers/s"
+        f"initial sync (bootstrap): {customers:,} customers, {f['changes_applied']:,} records in "
+        f"{f['pages']} pages, total {sync_s:.2f}s"
     )
     print(
-        f"  baseline raw executemany, pop index only: {baseline_pop_s:.2f}s = "
-        f"{f['baseline_pop_index_customers_per_s']:,.0f} customers/s "
-        f"-> ratio {f['ratio_sync_vs_raw_pop_index']:.1f}x"
+        f"  pop-index phase {pop_s:.2f}s = {f['pop_index_customers_per_s']:,.0f} customers/s; "
+        f"detail window ({window_days if window_days is not None else 'all'} days) phase {details_s:.2f}s"
     )
     print(
-        f"  baseline raw executemany, all rows:       {baseline_all_s:.2f}s "
-        f"-> ratio {f['ratio_sync_vs_raw_all_rows']:.1f}x"
+        f"  baseline raw executemany, pop index (customers+phones+name_grams): {baseline_pop_s:.2f}s "
+        f"-> ratio {f['ratio_pop_index_phase_vs_raw_pop_index']:.2f}x"
+    )
+    print(
+        f"  baseline raw executemany, customers+phones only: {baseline_cp_s:.2f}s "
+        f"-> ratio {f['ratio_pop_index_phase_vs_raw_customers_phones']:.2f}x"
+    )
+    print(
+        f"  baseline raw executemany, all rows: {baseline_all_s:.2f}s "
+        f"-> total ratio {f['ratio_sync_vs_raw_all_rows']:.2f}x"
     )
     print(
         f"  event-loop stall during sync: p99 {f['p99_event_loop_stall_ms']:.1f} ms, "

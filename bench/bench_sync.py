@@ -2,11 +2,13 @@
 measured in the same run.
 
     .venv/bin/python bench/bench_sync.py                      # 20,000 customers (about 1 min)
-    .venv/bin/python bench/bench_sync.py --customers 1000000  # the issue's figure
+    .venv/bin/python bench/bench_sync.py --customers 100000 --db /tmp/central_100k.sqlite3
+                                                              # a seeded file, copied first
 
-1. Initial sync of N customers (PullSync: paging, validation, pinyin keys, apply on the worker)
-   vs raw sqlite3 `executemany` of the same pop-index rows into the same schema.
-   Goal: 1M <= 60 s and <= 3x raw.
+1. Initial sync (the bootstrap, 180-day detail window) of N customers (PullSync: paging,
+   validation, pinyin keys, apply on the worker) vs raw sqlite3 `executemany` of the same
+   pop-index rows into the same schema. Goal: 1M <= 60 s and <= 3x raw (bench_initial_sync.py
+   times its phases).
 2. Incremental sync of 1,000 server-side changes (PullSync.run_incremental) vs raw
    `executemany` of the same customer rows. Goal: <= 1 s.
 3. Push of 1,000 outbox rows (PushSync: batches of 100, idempotency stores, one transaction per
@@ -19,6 +21,7 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import shutil
 import sqlite3
 import subprocess
 import sys
@@ -33,7 +36,7 @@ sys.path.insert(0, str(ROOT / "bench"))
 import httpx  # noqa: E402
 import sqlalchemy as sa  # noqa: E402
 from _common import write_result  # noqa: E402
-from bench_initial_sync import _copy_rows, _serve_in_subprocess, _timed_sync  # noqa: E402
+from bench_initial_sync import POP_INDEX_TABLES, _copy_rows, _serve_in_subprocess, _timed_sync  # noqa: E402
 
 from central.db import make_engine  # noqa: E402
 from central.tables import change_log  # noqa: E402
@@ -115,27 +118,35 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--changes", type=int, default=1000)
     parser.add_argument("--pushes", type=int, default=1000)
     parser.add_argument("--seed", type=int, default=42)
+    parser.add_argument(
+        "--db", type=Path, default=None, help="an already seeded central SQLite file (copied)"
+    )
     args = parser.parse_args(argv)
 
     with tempfile.TemporaryDirectory(prefix="calldesk-bench-sync-") as tmp:
         workdir = Path(tmp)
         db_url = f"sqlite:///{workdir / 'central.sqlite3'}"
-        print(f"seeding central with {args.customers:,} customers ...", flush=True)
-        started = time.perf_counter()
-        subprocess.run(
-            [sys.executable, "-m", "desktop.cli", "central", "seed", "--db", db_url,
-             "--customers", str(args.customers), "--seed", str(args.seed)],
-            cwd=ROOT, check=True, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
-        )  # fmt: skip
-        print(f"  seeded in {time.perf_counter() - started:.1f}s", flush=True)
+        if args.db is not None:  # the bench writes to the server: work on a copy
+            shutil.copyfile(args.db, workdir / "central.sqlite3")
+            print(f"copied the seeded central database {args.db}", flush=True)
+        else:
+            print(f"seeding central with {args.customers:,} customers ...", flush=True)
+            started = time.perf_counter()
+            subprocess.run(
+                [sys.executable, "-m", "desktop.cli", "central", "seed", "--db", db_url,
+                 "--customers", str(args.customers), "--seed", str(args.seed)],
+                cwd=ROOT, check=True, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+            )  # fmt: skip
+            print(f"  seeded in {time.perf_counter() - started:.1f}s", flush=True)
         server, url = _serve_in_subprocess(db_url)
         cache = workdir / "cache.sqlite3"
         try:
             token = httpx.post(
                 f"{url}/api/v1/auth/token", json={"username": "1001", "password": "demo"}
             ).json()["access_token"]
-            initial_s, initial, stalls = asyncio.run(_timed_sync(url, token, cache, 1000))
-            baseline_pop_s = _copy_rows(cache, workdir / "baseline_pop.sqlite3", ("customers", "phones"))
+            total_s, initial, stalls, phase_ends = asyncio.run(_timed_sync(url, token, cache, 5000, 180))
+            initial_s = phase_ends.get("pop_index", total_s)  # the pop index: what the goal is about
+            baseline_pop_s = _copy_rows(cache, workdir / "baseline_pop.sqlite3", POP_INDEX_TABLES)
             ids = _server_edits(db_url, args.changes)
             incremental_s, incremental_applied = asyncio.run(_incremental(url, token, cache))
             baseline_inc_s = _raw_customer_upsert(cache, ids, workdir / "baseline_pop.sqlite3")
@@ -149,7 +160,8 @@ def main(argv: list[str] | None = None) -> int:
     customers = args.customers
     figures = {
         "customers": customers,
-        "initial_sync_seconds": initial_s,
+        "initial_sync_seconds": initial_s,  # pop-index phase of the bootstrap
+        "initial_sync_total_seconds_with_detail_window": total_s,
         "initial_changes_applied": initial.applied,  # type: ignore[attr-defined]
         "initial_max_event_loop_stall_ms": max(stalls, default=0.0) * 1000,
         "baseline_raw_executemany_pop_index_seconds": baseline_pop_s,
@@ -167,7 +179,8 @@ def main(argv: list[str] | None = None) -> int:
     }
     f = figures
     print(
-        f"initial sync: {customers:,} customers in {initial_s:.2f}s; raw executemany of the pop index "
+        f"initial sync: {customers:,} customers' pop index in {initial_s:.2f}s (with the 180-day detail "
+        f"window {total_s:.2f}s); raw executemany of the pop index "
         f"{baseline_pop_s:.2f}s -> ratio {f['ratio_initial_vs_raw_pop_index']:.1f}x "
         f"(goal for 1M: <= 60 s and <= 3x); "
         f"max event-loop stall {f['initial_max_event_loop_stall_ms']:.1f} ms"

@@ -15,7 +15,7 @@ import threading
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from datetime import UTC, datetime
-from typing import Annotated, Any
+from typing import Annotated, Any, Literal
 
 import sqlalchemy as sa
 from fastapi import Depends, FastAPI, Path, Query, Request
@@ -34,6 +34,10 @@ from central.db import make_engine
 from central.push import DEFAULT_RETENTION_DAYS
 from central.push import install_routes as install_push_routes
 from central.schemas import (
+    BootstrapChangesResponse,
+    BootstrapCountsResponse,
+    BootstrapHeadResponse,
+    BootstrapWindowResponse,
     ChangesResponse,
     CustomerDetailResponse,
     CustomerSummaryResponse,
@@ -320,6 +324,83 @@ def create_app(db_url: str, *, push_retention_days: float = DEFAULT_RETENTION_DA
         )
         body = '{"changes":[' + ",".join(encoded) + "]," + tail[1:]
         return Response(body.encode("utf-8"), media_type="application/json")
+
+    # -- bootstrap of a fresh cache (docs/sync-protocol.md "Bootstrap") ---------------------------
+    Entity = Annotated[str, Query(pattern=r"^[a-z_]{1,32}$")]
+    BootstrapLimit = Annotated[int, Query(ge=1, le=10000)]
+
+    def _json_page(encoded: list[str], tail: dict[str, Any]) -> Response:
+        """One change per line (still one JSON document): a client can decode a big page in
+        pieces instead of one long call (docs/central-api.md "Bootstrap")."""
+        text = json.dumps({**tail, "server_time": server_time()}, ensure_ascii=False)
+        body = '{"changes":[\n' + ",\n".join(encoded) + "\n]," + text[1:]
+        return Response(body.encode("utf-8"), media_type="application/json")
+
+    WindowStart = Annotated[datetime | None, Query(alias="from")]
+
+    def _window_start(value: datetime | None) -> datetime | None:
+        """None: no window (every record). A time without a zone is UTC."""
+        if value is None:
+            return None
+        # SQLite compares the stored UTC wall time as text: bring every zone to UTC first.
+        return value.replace(tzinfo=UTC) if value.tzinfo is None else value.astimezone(UTC)
+
+    @app.get(
+        "/api/v1/sync/bootstrap/head",
+        response_model=None,
+        responses={200: {"model": BootstrapHeadResponse}, **_ERRORS},
+    )
+    def bootstrap_head(
+        _who: Principal, entities: Annotated[str, Query(pattern=r"^[a-z_,]{0,400}$")] = ""
+    ) -> JSONResponse:
+        wanted = [e for e in dict.fromkeys(entities.split(",")) if e]
+        with engine.connect() as conn:
+            head = queries.feed_head(conn)
+            counts = queries.entity_counts(conn, wanted, head)
+        return JSONResponse({"seq": head, "counts": counts, "server_time": server_time()})
+
+    @app.get(
+        "/api/v1/sync/bootstrap/changes",
+        response_model=None,
+        responses={200: {"model": BootstrapChangesResponse}, **_ERRORS},
+    )
+    def bootstrap_changes(
+        _who: Principal,
+        entity: Entity,
+        since: Annotated[int, Query(ge=0, le=2**62)] = 0,
+        limit: BootstrapLimit = 5000,
+    ) -> Response:
+        with engine.connect() as conn:
+            encoded, next_since, has_more = queries.entity_changes_page(conn, entity, since, limit)
+        return _json_page(encoded, {"next_since": next_since, "has_more": has_more})
+
+    @app.get(
+        "/api/v1/sync/bootstrap/window",
+        response_model=None,
+        responses={200: {"model": BootstrapWindowResponse}, **_ERRORS},
+    )
+    def bootstrap_window(
+        _who: Principal,
+        entity: Literal["order", "points", "service", "marketing"],
+        start: WindowStart = None,
+        after: Annotated[str, Query(max_length=64)] = "",
+        limit: BootstrapLimit = 5000,
+    ) -> Response:
+        begin = _window_start(start)
+        with engine.connect() as conn:
+            encoded, next_after, has_more = queries.window_page(conn, entity, begin, after, limit)
+        return _json_page(encoded, {"next_after": next_after, "has_more": has_more})
+
+    @app.get(
+        "/api/v1/sync/bootstrap/window/counts",
+        response_model=None,
+        responses={200: {"model": BootstrapCountsResponse}, **_ERRORS},
+    )
+    def bootstrap_window_counts(_who: Principal, start: WindowStart = None) -> JSONResponse:
+        begin = _window_start(start)
+        with engine.connect() as conn:
+            counts = queries.window_counts(conn, begin)
+        return JSONResponse({"counts": counts, "server_time": server_time()})
 
     install_ticket_routes(app, engine, Principal, ApiError, _ERRORS)
     install_push_routes(app, engine, Principal, ApiError, _ERRORS, retention_days=push_retention_days)

@@ -7,6 +7,7 @@ from __future__ import annotations
 import json
 import re
 from dataclasses import fields
+from datetime import datetime
 from typing import Any
 
 import sqlalchemy as sa
@@ -167,6 +168,26 @@ def search(conn: Connection, q: str, limit: int) -> list[dict[str, Any]]:
     return customers_by_ids(conn, unique)
 
 
+def _encode_change(seq: int, entity: str, entity_id: str, op: str, version: int, data: str | None) -> str:
+    head = json.dumps(
+        {"seq": seq, "entity": entity, "id": entity_id, "op": op, "version": version},
+        ensure_ascii=False,
+        separators=_JSON_SEPARATORS,
+    )
+    return f'{head[:-1]},"data":{data if data is not None else "null"}}}'
+
+
+def _change_columns() -> list[Any]:
+    return [
+        change_log.c.seq,
+        change_log.c.entity,
+        change_log.c.entity_id,
+        change_log.c.op,
+        change_log.c.version,
+        sa.cast(change_log.c.data, sa.Text).label("data"),
+    ]
+
+
 def changes_page(conn: Connection, since: int, limit: int) -> tuple[list[str], int, int]:
     """One page of the change feed as pre-encoded JSON objects, plus (next_since, remaining).
 
@@ -174,28 +195,90 @@ def changes_page(conn: Connection, since: int, limit: int) -> tuple[list[str], i
     re-encoded record by record.
     """
     rows = conn.execute(
-        sa.select(
-            change_log.c.seq,
-            change_log.c.entity,
-            change_log.c.entity_id,
-            change_log.c.op,
-            change_log.c.version,
-            sa.cast(change_log.c.data, sa.Text).label("data"),
-        )
-        .where(change_log.c.seq > since)
-        .order_by(change_log.c.seq)
-        .limit(limit)
+        sa.select(*_change_columns()).where(change_log.c.seq > since).order_by(change_log.c.seq).limit(limit)
     ).all()
-    encoded = []
-    for row in rows:
-        head = json.dumps(
-            {"seq": row.seq, "entity": row.entity, "id": row.entity_id, "op": row.op, "version": row.version},
-            ensure_ascii=False,
-            separators=_JSON_SEPARATORS,
-        )
-        encoded.append(f'{head[:-1]},"data":{row.data if row.data is not None else "null"}}}')
+    encoded = [_encode_change(r.seq, r.entity, r.entity_id, r.op, r.version, r.data) for r in rows]
     next_since = rows[-1].seq if rows else since
     remaining = conn.execute(
         sa.select(sa.func.count()).select_from(change_log).where(change_log.c.seq > next_since)
     ).scalar_one()
     return encoded, int(next_since), int(remaining)
+
+
+def entity_changes_page(conn: Connection, entity: str, since: int, limit: int) -> tuple[list[str], int, bool]:
+    """One page of ONE entity's changes after `since`: (encoded changes, next_since, has_more).
+
+    A range scan of ix_change_log_entity_seq. No `remaining` count here: counting the rest of an
+    11M-row log on every page made a full sync quadratic; `/sync/head` counts once instead."""
+    rows = conn.execute(
+        sa.select(*_change_columns())
+        .where(change_log.c.entity == entity, change_log.c.seq > since)
+        .order_by(change_log.c.seq)
+        .limit(limit + 1)
+    ).all()
+    has_more = len(rows) > limit
+    rows = rows[:limit]
+    encoded = [_encode_change(r.seq, r.entity, r.entity_id, r.op, r.version, r.data) for r in rows]
+    return encoded, int(rows[-1].seq if rows else since), has_more
+
+
+def feed_head(conn: Connection) -> int:
+    """The newest seq in the change feed (0 for an empty feed)."""
+    return int(conn.execute(sa.select(sa.func.max(change_log.c.seq))).scalar_one() or 0)
+
+
+def entity_counts(conn: Connection, entities: list[str], head: int) -> dict[str, int]:
+    """Changes per entity up to `head` (index-only counts, one per entity)."""
+    return {
+        entity: int(
+            conn.execute(
+                sa.select(sa.func.count())
+                .select_from(change_log)
+                .where(change_log.c.entity == entity, change_log.c.seq <= head)
+            ).scalar_one()
+        )
+        for entity in entities
+    }
+
+
+# Detail entities of the windowed bootstrap and the column that dates each record.
+WINDOW_TIME_COLUMNS = {"order": "placed_at", "points": "ts", "service": "ts", "marketing": "ts"}
+
+
+def window_page(
+    conn: Connection, entity: str, start: datetime | None, after: str, limit: int
+) -> tuple[list[str], str, bool]:
+    """Detail records of `entity` dated at or after `start` (None: all), keyset-paged by id after `after`,
+    as change objects (seq 0: they come from the record table, not the feed):
+    (encoded changes, next_after, has_more)."""
+    table = ENTITY_TABLES[entity]
+    query = sa.select(table).where(table.c.id > after)
+    if start is not None:
+        query = query.where(table.c[WINDOW_TIME_COLUMNS[entity]] >= start)
+    rows = conn.execute(query.order_by(table.c.id).limit(limit + 1)).all()
+    has_more = len(rows) > limit
+    rows = rows[:limit]
+    encoded = [
+        _encode_change(
+            0,
+            entity,
+            row.id,
+            "upsert",
+            row.version,
+            json.dumps(record_dict(entity, row), ensure_ascii=False, separators=_JSON_SEPARATORS),
+        )
+        for row in rows
+    ]
+    return encoded, rows[-1].id if rows else after, has_more
+
+
+def window_counts(conn: Connection, start: datetime | None) -> dict[str, int]:
+    """Detail records per entity dated at or after `start` (None: all), the window phase's total."""
+    out = {}
+    for entity, column in WINDOW_TIME_COLUMNS.items():
+        table = ENTITY_TABLES[entity]
+        query = sa.select(sa.func.count()).select_from(table)
+        if start is not None:
+            query = query.where(table.c[column] >= start)
+        out[entity] = int(conn.execute(query).scalar_one())
+    return out

@@ -64,7 +64,7 @@ class SearchResponse(BaseModel):
 
 class Change(BaseModel):
     seq: int
-    entity: Literal["customer", "order", "points", "service", "marketing"]
+    entity: str  # customer, order, points, service, marketing, or a generic entity (ticket, note...)
     id: str
     op: Literal["upsert", "delete"]
     version: int
@@ -76,4 +76,29 @@ class ChangesResponse(BaseModel):
     next_since: int
     has_more: bool
     remaining: int
+    server_time: str
+
+
+class BootstrapHeadResponse(BaseModel):
+    seq: int  # the feed's newest seq now: H0 of a bootstrap
+    counts: dict[str, int]  # changes per requested entity with seq <= seq
+    server_time: str
+
+
+class BootstrapChangesResponse(BaseModel):
+    changes: list[Change]
+    next_since: int
+    has_more: bool
+    server_time: str
+
+
+class BootstrapWindowResponse(BaseModel):
+    changes: list[Change]  # seq 0: read from the record tables, not the feed
+    next_after: str
+    has_more: bool
+    server_time: str
+
+
+class BootstrapCountsResponse(BaseModel):
+    counts: dict[str, int]
     server_time: str

@@ -148,6 +148,8 @@ change_log = sa.Table(
     sa.Column("data", Json),
     sa.Column("changed_at", Timestamp, nullable=False),
     sa.UniqueConstraint("entity", "entity_id", name="uq_change_log_entity_id"),
+    # migration 0005: one entity's changes in seq order as a range scan (the bootstrap's pop index)
+    sa.Index("ix_change_log_entity_seq", "entity", "seq"),
     sqlite_autoincrement=True,
 )
 

@@ -102,7 +102,7 @@ class DesktopRuntime:
                 config_file=self.config_file,
                 last_sync_at=lambda: self.last_sync_at,
             ),
-            CacheRebuild(self.api, cache_path),
+            CacheRebuild(self.api, cache_path, pull=self._pull_sync(cache_path)),
             pause_sync=self._pause_background_sync,
             resume_sync=self._resume_background_sync,
             sync_busy=lambda: self._pulling,
@@ -136,7 +136,7 @@ class DesktopRuntime:
 
         self.connectivity = ConnectivityService(
             push_then_upload,
-            PullSync(self.api, path).run_incremental,
+            self._pull_sync(path).run_incremental,
             self.store.outbox_count,  # type: ignore[attr-defined]
             on_state=self._on_connection_state,
             on_outbox=self._on_outbox_count,
@@ -206,7 +206,7 @@ class DesktopRuntime:
         dialog.open()
 
     async def pull(self) -> None:
-        self.sync = PullSync(self.api, self.settings.resolved_cache_path())
+        self.sync = self._pull_sync(self.settings.resolved_cache_path())
         self.window.set_connection_state("syncing")
         self._pulling = True
         try:
@@ -226,6 +226,12 @@ class DesktopRuntime:
         self.window.sync_finished(result)
         self.last_sync_at = datetime.now(UTC)
         self.window.set_connection_state("online")
+
+    def _pull_sync(self, path: Path) -> PullSync:
+        """The pull for this cache; a fresh cache bootstraps the configured detail window
+        (`detail_window_days` <= 0: no window, every detail record)."""
+        days = self.settings.detail_window_days
+        return PullSync(self.api, path, detail_window_days=days if days > 0 else None)
 
     def _on_sync_progress(self, progress: SyncProgress) -> None:
         self.window.set_sync_progress(progress.applied, progress.remaining, progress.eta_s)

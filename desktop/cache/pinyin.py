@@ -13,7 +13,25 @@ def _syllable(char: str) -> str:
     return syllables[0].lower() if syllables else char.lower()
 
 
+_MEMO_LIMIT = 500_000
+_memo: dict[str, tuple[str, str]] = {}
+
+
 def name_keys(name: str) -> tuple[str, str]:
+    """(initials, full pinyin) for `name`, spaces and punctuation dropped.
+
+    Memoised per whole name: names repeat a lot (a million customers have far fewer distinct
+    names), and the keys depend on the name alone, so a hit gives the identical result.
+    """
+    keys = _memo.get(name)
+    if keys is None:
+        if len(_memo) >= _MEMO_LIMIT:
+            _memo.clear()
+        keys = _memo[name] = _name_keys(name)
+    return keys
+
+
+def _name_keys(name: str) -> tuple[str, str]:
     """(initials, full pinyin) for `name`, spaces and punctuation dropped.
 
     Per-character lookup (cached) keeps bulk sync fast; a Latin word counts as one syllable

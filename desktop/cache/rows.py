@@ -19,11 +19,23 @@ from desktop.domain.phone import normalize
 _TS_FORMAT = "%Y-%m-%dT%H:%M:%S.%fZ"
 
 
-def name_grams(name: str) -> set[str]:
+_MEMO_LIMIT = 500_000
+_grams_memo: dict[str, tuple[str, ...]] = {}
+
+
+def name_grams(name: str) -> tuple[str, ...]:
     """Every 1- and 2-character piece of `name` (lower case, spaces dropped): 王小明 -> 王 小 明 王小 小明.
-    Any substring search starts from one of these in an index, then checks the name itself."""
-    folded = "".join(name.lower().split())
-    return set(folded) | {folded[i : i + 2] for i in range(len(folded) - 1)}
+    Any substring search starts from one of these in an index, then checks the name itself.
+    Memoised per name (names repeat; the pieces depend on the name alone)."""
+    grams = _grams_memo.get(name)
+    if grams is None:
+        if len(_grams_memo) >= _MEMO_LIMIT:
+            _grams_memo.clear()
+        folded = "".join(name.lower().split())
+        # a tuple of str: the garbage collector stops tracking it, unlike a set
+        pieces = dict.fromkeys([*folded, *(folded[i : i + 2] for i in range(len(folded) - 1))])
+        grams = _grams_memo[name] = tuple(pieces)
+    return grams
 
 
 class BadRecord(ValueError):
@@ -129,8 +141,28 @@ def _json(value: object) -> str:
     return _ENCODER.encode(value)
 
 
-def customer_rows(data: object, expected_id: str | None = None) -> tuple[tuple, list[tuple]]:
-    """(customers row, phones rows). Unusable phone numbers are dropped, not fatal."""
+_list_json_memo: dict[tuple[str, ...], str] = {}
+
+
+def _json_str_list(items: list[str]) -> str:
+    """JSON of a short list of text (tags, churn reasons): the same few lists recur on most
+    customers, so their encoding is memoised."""
+    key = tuple(items)
+    text = _list_json_memo.get(key)
+    if text is None:
+        if len(_list_json_memo) >= _MEMO_LIMIT:
+            _list_json_memo.clear()
+        text = _list_json_memo[key] = _ENCODER.encode(items)
+    return text
+
+
+def customer_rows(
+    data: object, expected_id: str | None = None, data_text: str | None = None
+) -> tuple[tuple, list[tuple]]:
+    """(customers row, phones rows). Unusable phone numbers are dropped, not fatal.
+
+    `data_text`: the JSON text `data` was decoded from (a bulk page keeps it), stored as is
+    instead of encoding the record again; the same holds for the detail rows below."""
     record = _record(data, expected_id, ("name",))
     customer_id = record["id"]
     name = _str(record, "name")
@@ -161,17 +193,17 @@ def customer_rows(data: object, expected_id: str | None = None) -> tuple[tuple, 
         _str(record, "membership_level", ""),
         _int(record, "points_balance", 0),
         _float(record, "churn_risk", 0.0),
-        _json(_str_list(record, "churn_reasons")),
-        _json(_str_list(record, "tags")),
+        _json_str_list(_str_list(record, "churn_reasons")),
+        _json_str_list(_str_list(record, "tags")),
         _int(record, "version", 1),
-        _json(record),
+        data_text if data_text is not None else _json(record),
     )
     ts_text(record.get("created_at"))
     ts_text(record.get("updated_at"))
     return row, phones
 
 
-def order_row(data: object, expected_id: str | None = None) -> tuple:
+def order_row(data: object, expected_id: str | None = None, data_text: str | None = None) -> tuple:
     record = _record(data, expected_id, ("customer_id", "order_no", "placed_at", "status", "amount_fen"))
     items = record.get("items") or []
     item_keys = {"sku", "name", "qty", "price_fen"}
@@ -185,11 +217,11 @@ def order_row(data: object, expected_id: str | None = None) -> tuple:
         _str(record, "status"),
         _int(record, "amount_fen"),
         _int(record, "version", 1),
-        _json(record),
+        data_text if data_text is not None else _json(record),
     )
 
 
-def points_row(data: object, expected_id: str | None = None) -> tuple:
+def points_row(data: object, expected_id: str | None = None, data_text: str | None = None) -> tuple:
     record = _record(data, expected_id, ("customer_id", "ts", "kind", "points"))
     return (
         record["id"],
@@ -198,11 +230,11 @@ def points_row(data: object, expected_id: str | None = None) -> tuple:
         _str(record, "kind"),
         _int(record, "points"),
         _int(record, "version", 1),
-        _json(record),
+        data_text if data_text is not None else _json(record),
     )
 
 
-def service_row(data: object, expected_id: str | None = None) -> tuple:
+def service_row(data: object, expected_id: str | None = None, data_text: str | None = None) -> tuple:
     record = _record(data, expected_id, ("customer_id", "ts", "kind", "summary"))
     _str(record, "summary")
     return (
@@ -212,11 +244,11 @@ def service_row(data: object, expected_id: str | None = None) -> tuple:
         _str(record, "kind", ""),
         _str(record, "status", ""),
         _int(record, "version", 1),
-        _json(record),
+        data_text if data_text is not None else _json(record),
     )
 
 
-def marketing_row(data: object, expected_id: str | None = None) -> tuple:
+def marketing_row(data: object, expected_id: str | None = None, data_text: str | None = None) -> tuple:
     record = _record(data, expected_id, ("customer_id", "ts", "campaign", "channel"))
     return (
         record["id"],
@@ -225,5 +257,5 @@ def marketing_row(data: object, expected_id: str | None = None) -> tuple:
         _str(record, "campaign"),
         _str(record, "channel"),
         _int(record, "version", 1),
-        _json(record),
+        data_text if data_text is not None else _json(record),
     )

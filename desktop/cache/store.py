@@ -120,6 +120,10 @@ _DETAIL_QUERY = (
 
 _CHUNK = 500  # ids per IN (...) list, far below SQLite's variable limit
 
+# A change may carry the JSON text of its `data` under this key (desktop.services.api keeps it
+# while decoding a bulk page); the cache then stores that text instead of encoding the dict again.
+DATA_TEXT_KEY = "_data_text"
+
 
 def _upsert_sql(table: str, columns: Sequence[str], version_guard: bool) -> str:
     placeholders = ", ".join("?" for _ in columns)
@@ -132,6 +136,12 @@ def _upsert_sql(table: str, columns: Sequence[str], version_guard: bool) -> str:
 
 
 _CUSTOMER_UPSERT = _upsert_sql("customers", _CUSTOMER_COLUMNS, version_guard=False)
+# From the feed: a customer cached from an online lookup alone (detail_fetched_at = '') stops
+# being "pop row only", since the feed carries its records from now on (one statement, no second pass).
+_FEED_CUSTOMER_UPSERT = _CUSTOMER_UPSERT + (
+    ", detail_fetched_at = CASE WHEN customers.detail_fetched_at = '' THEN NULL"
+    " ELSE customers.detail_fetched_at END"
+)
 _PHONE_INSERT = "INSERT INTO phones (customer_id, e164, digits_reversed, kind, label) VALUES (?, ?, ?, ?, ?)"
 _DETAIL_UPSERT = {e: _upsert_sql(t.table, t.columns, version_guard=True) for e, t in _DETAIL_TABLES.items()}
 
@@ -166,6 +176,7 @@ class _Change:
     op: str
     data: dict[str, Any] | None
     version: int | None = None
+    data_text: str | None = None  # the JSON text of `data` as received, when the page kept it
 
 
 def _parse_change(change: object) -> _Change:
@@ -193,11 +204,13 @@ def _parse_change(change: object) -> _Change:
         raise rows.BadRecord(f"unknown op {op!r}")
     if not isinstance(data, dict):
         raise rows.BadRecord("upsert without a data object")
+    text = change.get(DATA_TEXT_KEY)
     if "version" not in data and version is not None:
         data = {**data, "version": version}
+        text = None  # no longer the record as received
     if version is None and isinstance(data.get("version"), int) and not isinstance(data["version"], bool):
         version = data["version"]
-    return _Change(seq, entity, record_id, op, data, version)
+    return _Change(seq, entity, record_id, op, data, version, text if isinstance(text, str) else None)
 
 
 def _decode_objects(texts: list[str]) -> list[dict | ValueError]:
@@ -431,8 +444,11 @@ class CacheStore:
         return row is not None and row[0] == _BASIC_ONLY
 
     def has_detail(self, customer_id: str) -> bool:
-        """True when the cache holds this customer's full detail: fetched on demand, or the
-        change feed (which carries every detail record) has been applied to its end once."""
+        """True when the cache holds this customer's full detail: fetched on demand (then kept
+        current by the feed), or `feed_complete`: every detail record was brought down once (the
+        whole feed, or a bootstrap without a detail window). After a windowed bootstrap only the
+        window's records are cached, so a customer not fetched on demand is NOT complete: online
+        the pop fetches the full detail, offline the card shows the cached window records."""
         row = self._conn.execute(
             "SELECT detail_fetched_at FROM customers WHERE id = ?", (customer_id,)
         ).fetchone()
@@ -505,13 +521,53 @@ class CacheStore:
         rows included, so a poisoned change is skipped, not fetched forever). Within a page the
         last change per record wins. Bad rows are logged, counted and skipped.
         """
+        max_seq = next_since if isinstance(next_since, int) and not isinstance(next_since, bool) else 0
+        latest, skipped, max_seq = self._collapse(changes, max_seq)
+        applied = (len(changes) if isinstance(changes, list) else 0) - skipped
+        with self._transaction():
+            bad = self._write_changes(latest)
+            last_seq = max(self._last_seq(), max_seq)
+            self._set_state("last_seq", str(last_seq))
+            if feed_complete:
+                self._set_state("feed_complete", "1")
+        return ApplyReport(applied=applied - bad, skipped=skipped + bad, last_seq=last_seq)
+
+    def apply_bootstrap_page(self, changes: list[Any], state: dict[str, str]) -> ApplyReport:
+        """One bootstrap page (docs/sync-protocol.md "Bootstrap") and its cursor, in ONE transaction.
+
+        Same validation and version-guarded apply as a feed page, but `last_seq` is left alone:
+        the page moves the bootstrap cursor (`state`: sync_state keys -> values) instead. A
+        `last_seq` in `state` never moves the stored one backwards."""
+        latest, skipped, _ = self._collapse(changes, 0)
+        applied = (len(changes) if isinstance(changes, list) else 0) - skipped
+        with self._transaction():
+            bad = self._write_changes(latest)
+            for key, value in state.items():
+                if key == "last_seq":
+                    value = str(max(self._last_seq(), int(value)))
+                self._set_state(key, value)
+        return ApplyReport(applied=applied - bad, skipped=skipped + bad, last_seq=self._last_seq())
+
+    def bootstrap_state(self) -> dict[str, str]:
+        """Every sync_state key starting with `bootstrap_` (empty: no bootstrap begun)."""
+        return dict(
+            self._conn.execute("SELECT key, value FROM sync_state WHERE key LIKE 'bootstrap\\_%' ESCAPE '\\'")
+        )
+
+    def set_sync_state(self, state: dict[str, str]) -> None:
+        with self._transaction():
+            for key, value in state.items():
+                self._set_state(key, value)
+
+    @staticmethod
+    def _collapse(changes: list[Any], max_seq: int) -> tuple[dict[tuple[str, str], _Change], int, int]:
+        """(last valid change per record, bad rows skipped, largest seq seen)."""
         latest: dict[tuple[str, str], _Change] = {}
         skipped = 0
-        max_seq = next_since if isinstance(next_since, int) and not isinstance(next_since, bool) else 0
         for index, raw in enumerate(changes if isinstance(changes, list) else []):
             seq = raw.get("seq") if isinstance(raw, dict) else None
-            if isinstance(seq, int) and not isinstance(seq, bool):
-                max_seq = max(max_seq, seq)
+            if isinstance(seq, int) and not isinstance(seq, bool) and seq > max_seq:
+                max_seq = seq
             try:
                 change = _parse_change(raw)
             except rows.BadRecord as exc:
@@ -519,72 +575,65 @@ class CacheStore:
                 log.warning("sync: change #%d (seq %r) skipped: %s", index, seq, exc)
                 continue
             latest[(change.entity, change.record_id)] = change
-        applied = (len(changes) if isinstance(changes, list) else 0) - skipped
+        return latest, skipped, max_seq
 
-        with self._transaction():
-            # Read inside the write transaction: a local write committed a moment ago must not
-            # be overwritten by the server's older copy.
-            held = self._pending_keys() if latest else set()
-            generic_upserts: list[tuple[str, str, dict, int | None]] = []
-            generic_deletes: list[tuple[str, str]] = []
-            customer_upserts: list[tuple[tuple, list[tuple]]] = []
-            customer_deletes: list[str] = []
-            detail_upserts: dict[str, list[tuple]] = {e: [] for e in _DETAIL_TABLES}
-            detail_deletes: dict[str, list[str]] = {e: [] for e in _DETAIL_TABLES}
-            for change in latest.values():
-                if (change.entity, change.record_id) in held:
-                    self._hold_server_copy(change)
-                    continue
-                if change.entity in outbox.LOCAL_ENTITIES:
-                    if change.op == "delete":
-                        generic_deletes.append((change.entity, change.record_id))
-                    else:
-                        generic_upserts.append((change.entity, change.record_id, change.data, change.version))
-                    continue
+    def _write_changes(self, latest: dict[tuple[str, str], _Change]) -> int:
+        """Write collapsed changes inside the caller's transaction; returns bad records skipped."""
+        bad = 0
+        # Read inside the write transaction: a local write committed a moment ago must not
+        # be overwritten by the server's older copy.
+        held = self._pending_keys() if latest else set()
+        generic_upserts: list[tuple[str, str, dict, int | None]] = []
+        generic_deletes: list[tuple[str, str]] = []
+        customer_upserts: list[tuple[tuple, list[tuple]]] = []
+        customer_deletes: list[str] = []
+        detail_upserts: dict[str, list[tuple]] = {e: [] for e in _DETAIL_TABLES}
+        detail_deletes: dict[str, list[str]] = {e: [] for e in _DETAIL_TABLES}
+        for change in latest.values():
+            if held and (change.entity, change.record_id) in held:
+                self._hold_server_copy(change)
+                continue
+            if change.entity in outbox.LOCAL_ENTITIES:
                 if change.op == "delete":
-                    (
-                        customer_deletes if change.entity == "customer" else detail_deletes[change.entity]
-                    ).append(change.record_id)
-                    continue
-                try:
-                    if change.entity == "customer":
-                        customer_upserts.append(rows.customer_rows(change.data, change.record_id))
-                    else:
-                        detail_upserts[change.entity].append(
-                            _DETAIL_TABLES[change.entity].to_row(change.data, change.record_id)
-                        )
-                except rows.BadRecord as exc:
-                    skipped += 1
-                    applied -= 1
-                    log.warning(
-                        "sync: %s %s (seq %d) skipped: %s", change.entity, change.record_id, change.seq, exc
-                    )
-
-            if customer_deletes:
-                self._delete_customers(customer_deletes)
-            self._upsert_customers(customer_upserts)
-            self._conn.executemany(  # the feed carries their records from now on
-                "UPDATE customers SET detail_fetched_at = NULL WHERE id = ? AND detail_fetched_at = ?",
-                [(customer_row[0], _BASIC_ONLY) for customer_row, _ in customer_upserts],
-            )
-            for entity, table in _DETAIL_TABLES.items():
-                if detail_deletes[entity]:
-                    self._conn.executemany(
-                        f"DELETE FROM {table.table} WHERE id = ?", [(i,) for i in detail_deletes[entity]]
-                    )
-                if detail_upserts[entity]:
-                    self._conn.executemany(_DETAIL_UPSERT[entity], detail_upserts[entity])
-            if generic_deletes:
-                self._conn.executemany(
-                    "DELETE FROM local_records WHERE entity = ? AND id = ?", generic_deletes
+                    generic_deletes.append((change.entity, change.record_id))
+                else:
+                    generic_upserts.append((change.entity, change.record_id, change.data, change.version))
+                continue
+            if change.op == "delete":
+                (customer_deletes if change.entity == "customer" else detail_deletes[change.entity]).append(
+                    change.record_id
                 )
-            if generic_upserts:
-                self._upsert_local_records(generic_upserts)
-            last_seq = max(self._last_seq(), max_seq)
-            self._set_state("last_seq", str(last_seq))
-            if feed_complete:
-                self._set_state("feed_complete", "1")
-        return ApplyReport(applied=applied, skipped=skipped, last_seq=last_seq)
+                continue
+            try:
+                if change.entity == "customer":
+                    customer_upserts.append(
+                        rows.customer_rows(change.data, change.record_id, change.data_text)
+                    )
+                else:
+                    detail_upserts[change.entity].append(
+                        _DETAIL_TABLES[change.entity].to_row(change.data, change.record_id, change.data_text)
+                    )
+            except rows.BadRecord as exc:
+                bad += 1
+                log.warning(
+                    "sync: %s %s (seq %d) skipped: %s", change.entity, change.record_id, change.seq, exc
+                )
+
+        if customer_deletes:
+            self._delete_customers(customer_deletes)
+        self._upsert_customers(customer_upserts, from_feed=True)
+        for entity, table in _DETAIL_TABLES.items():
+            if detail_deletes[entity]:
+                self._conn.executemany(
+                    f"DELETE FROM {table.table} WHERE id = ?", [(i,) for i in detail_deletes[entity]]
+                )
+            if detail_upserts[entity]:
+                self._conn.executemany(_DETAIL_UPSERT[entity], detail_upserts[entity])
+        if generic_deletes:
+            self._conn.executemany("DELETE FROM local_records WHERE entity = ? AND id = ?", generic_deletes)
+        if generic_upserts:
+            self._upsert_local_records(generic_upserts)
+        return bad
 
     # ---- local writes and the outbox (push side; see desktop/cache/outbox.py) ---------------
 
@@ -897,7 +946,7 @@ class CacheStore:
         """Unresolved conflicts (refused pushes), oldest first."""
         return outbox.conflicts(self._conn)
 
-    def _upsert_customers(self, prepared: list[tuple[tuple, list[tuple]]]) -> int:
+    def _upsert_customers(self, prepared: list[tuple[tuple, list[tuple]]], from_feed: bool = False) -> int:
         """Write customers whose incoming version is not older than the cached one."""
         if not prepared:
             return 0
@@ -911,7 +960,9 @@ class CacheStore:
         fresh = [(c, p) for c, p in prepared if stored.get(c[0], -1) <= c[10]]
         if not fresh:
             return 0
-        self._conn.executemany(_CUSTOMER_UPSERT, [c for c, _ in fresh])
+        self._conn.executemany(
+            _FEED_CUSTOMER_UPSERT if from_feed else _CUSTOMER_UPSERT, [c for c, _ in fresh]
+        )
         replaced = [(c[0],) for c, _ in fresh if c[0] in stored]
         if replaced:
             self._conn.executemany("DELETE FROM phones WHERE customer_id = ?", replaced)

@@ -23,6 +23,7 @@ from urllib.parse import quote
 import httpx
 
 from desktop.cache import rows
+from desktop.cache.store import DATA_TEXT_KEY
 from desktop.domain.models import (
     Customer,
     CustomerDetail,
@@ -68,6 +69,20 @@ class Session:
     agent_id: str
     display_name: str
     expires_at: datetime
+
+
+@dataclass(frozen=True, slots=True)
+class BootstrapHead:
+    seq: int  # H0: the feed's newest seq when the bootstrap started
+    counts: dict[str, int]  # changes per entity up to seq
+    server_time: datetime
+
+
+@dataclass(frozen=True, slots=True)
+class WindowPage:
+    changes: list[Any]  # change-shaped detail records (seq 0); validated by the cache
+    next_after: str
+    has_more: bool
 
 
 @dataclass(frozen=True, slots=True)
@@ -287,6 +302,55 @@ class CentralApi:
             parsed_time = None
         return ChangePage(changes, next_since, has_more, max(0, remaining), parsed_time)
 
+    async def bootstrap_head(self, entities: list[str]) -> BootstrapHead:
+        """The feed head (H0) now and how many changes each of `entities` has up to it."""
+        body = await self._request(
+            "GET", "/api/v1/sync/bootstrap/head", params={"entities": ",".join(entities)}
+        )
+        seq = _require(body.get("seq"), int, "'seq'")
+        counts = _require(body.get("counts", {}), dict, "'counts'")
+        server_time = _require(body.get("server_time"), str, "'server_time'")
+        try:
+            parsed_time = parse_ts(server_time)
+        except ValueError:
+            parsed_time = None
+        if seq < 0 or parsed_time is None:
+            raise _bad(f"bad feed head seq={seq!r} server_time={server_time!r}")
+        return BootstrapHead(seq, _counts(counts), parsed_time)
+
+    async def bootstrap_changes(self, entity: str, since: int, limit: int) -> ChangePage:
+        """One page of one entity's changes after `since` (no `remaining`: see bootstrap_head)."""
+        body = await self._request(
+            "GET",
+            "/api/v1/sync/bootstrap/changes",
+            params={"entity": entity, "since": since, "limit": limit},
+        )
+        changes = _require(body.get("changes"), list, "'changes'")
+        next_since = _require(body.get("next_since"), int, "'next_since'")
+        has_more = _require(body.get("has_more"), bool, "'has_more'")
+        if next_since < since:
+            raise _bad(f"'next_since' {next_since} went back before {since}")
+        return ChangePage(changes, next_since, has_more, 0, None)
+
+    async def bootstrap_window(self, entity: str, start: str, after: str, limit: int) -> WindowPage:
+        """One page of `entity` detail records dated at or after `start`, ids after `after`."""
+        body = await self._request(
+            "GET",
+            "/api/v1/sync/bootstrap/window",
+            params={"entity": entity, "after": after, "limit": limit, **({"from": start} if start else {})},
+        )
+        changes = _require(body.get("changes"), list, "'changes'")
+        next_after = _require(body.get("next_after"), str, "'next_after'")
+        has_more = _require(body.get("has_more"), bool, "'has_more'")
+        if has_more and (next_after == after or not changes):  # the server's collation orders ids
+            raise _bad(f"'next_after' {next_after!r} did not move past {after!r}")
+        return WindowPage(changes, next_after, has_more)
+
+    async def bootstrap_window_counts(self, start: str) -> dict[str, int]:
+        params = {"from": start} if start else {}
+        body = await self._request("GET", "/api/v1/sync/bootstrap/window/counts", params=params)
+        return _counts(_require(body.get("counts"), dict, "'counts'"))
+
     async def push(self, mutations: list[dict[str, Any]], idempotency_key: str) -> dict[str, Any]:
         """POST /sync/push (docs/central-api.md "Push"). Retries reuse `idempotency_key`, so a
         retried request whose first attempt did land is answered from the server's store."""
@@ -365,17 +429,71 @@ class CentralApi:
         await self._sleep(delay)
 
 
+def _counts(raw: dict) -> dict[str, int]:
+    """Progress counts from the server: anything not a non-negative whole number counts as 0."""
+    return {
+        str(k): v if isinstance(v, int) and not isinstance(v, bool) and v >= 0 else 0 for k, v in raw.items()
+    }
+
+
 def _path(segment: str) -> str:
     """Percent-encode an id for use as one path segment (an id never changes the route)."""
     return quote(segment, safe="")
 
 
+_PIECE_LINES = 200
+
+
+def _loads_in_pieces(content: bytes) -> Any:
+    """json.loads of a page laid out one change per line (the bootstrap endpoints), 200 lines at
+    a time. One json.loads call holds the GIL throughout (tens of ms for a MB), which would stall
+    the UI thread however the decoding thread is scheduled; between pieces the GIL changes hands.
+    Any other layout is decoded in one call."""
+    lines = content.split(b"\n")
+    if len(lines) < 3 or lines[0] != b'{"changes":[' or not lines[-1].startswith(b"],"):
+        return json.loads(content)
+    body = json.loads(b"{" + lines[-1][2:])
+    if not isinstance(body, dict):
+        raise ValueError("page tail is not an object")
+    items = [line for line in lines[1:-1] if line]
+    changes: list[Any] = []
+    for start in range(0, len(items), _PIECE_LINES):
+        piece = items[start : start + _PIECE_LINES]
+        decoded = json.loads(b"[" + b"".join(piece).rstrip(b",") + b"]")
+        if len(decoded) == len(piece):
+            for line, change in zip(piece, decoded, strict=True):
+                _keep_data_text(line, change)
+        changes.extend(decoded)
+    body["changes"] = changes
+    return body
+
+
+_WIRE_KEYS = ("seq", "entity", "id", "op", "version", "data")
+
+
+def _keep_data_text(line: bytes, change: Any) -> None:
+    """Attach the JSON text of the change's `data`, as the server wrote it, so the cache stores
+    it without encoding the record again. Only for the exact layout central writes: scalar
+    members first (a quote inside a JSON string is always escaped, so `,"data":` cannot occur in
+    them) and `data` last (decoded dicts keep the members' order); anything else is left alone."""
+    if not isinstance(change, dict) or tuple(change) != _WIRE_KEYS or not isinstance(change["data"], dict):
+        return
+    if any(isinstance(change[key], dict | list) for key in _WIRE_KEYS[:5]):
+        return
+    at = line.find(b',"data":')
+    end = len(line) - 1 if line.endswith(b",") else len(line)
+    if at < 0 or line[end - 1 : end] != b"}":
+        return
+    change[DATA_TEXT_KEY] = line[at + 8 : end - 1].decode("utf-8")
+
+
 async def _json_object(response: httpx.Response) -> dict[str, Any]:
-    """Decode the body; big ones (change pages) off the event loop so a frame is never missed."""
+    """Decode the body; big ones (change pages) off the event loop, in pieces, so a frame is
+    never missed."""
     content = response.content
     try:
         if len(content) > _PARSE_OFF_LOOP_BYTES:
-            body = await asyncio.to_thread(json.loads, content)
+            body = await asyncio.to_thread(_loads_in_pieces, content)
         else:
             body = json.loads(content)
     except (ValueError, UnicodeDecodeError) as exc:

@@ -61,10 +61,18 @@ def _compact(path: Path) -> None:
 
 
 class CacheRebuild:
-    def __init__(self, api: CentralApi, cache_path: Path | str, page_size: int = DEFAULT_PAGE_SIZE) -> None:
+    def __init__(
+        self,
+        api: CentralApi,
+        cache_path: Path | str,
+        page_size: int = DEFAULT_PAGE_SIZE,
+        pull: PullSync | None = None,
+    ) -> None:
+        """`pull` downloads the cache again (the desktop's own, with its detail window); by
+        default a PullSync of every record."""
         self._api = api
         self._path = Path(cache_path)
-        self._page_size = page_size
+        self._pull = pull or PullSync(api, self._path, page_size)
 
     async def check_reachable(self) -> None:
         """Raise RebuildRefused("offline") unless the change feed answers right now."""
@@ -91,7 +99,7 @@ class CacheRebuild:
         except sqlite3.Error as exc:  # space not given back yet; the rebuild itself is fine
             log.warning("rebuild: VACUUM of %s failed: %s", self._path, exc)
         try:
-            result = await PullSync(self._api, self._path, self._page_size).run(progress, cancel)
+            result = await self._pull.run(progress, cancel)
         except (ApiError, SyncError) as exc:
             message = getattr(exc, "message", None) or str(exc)
             log.warning("rebuild: the download stopped: %s", message)

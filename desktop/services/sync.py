@@ -1,8 +1,12 @@
-"""PullSync: bring the local cache up to date from the central change feed (docs/sync-protocol.md).
+"""PullSync: bring the local cache up to date from the central API (docs/sync-protocol.md).
 
-Only the HTTP fetch runs on the event loop; each page is applied on the cache worker thread in one
-transaction together with its `next_since`, so a crash at any point resumes from the last applied
-page without loss or duplication. The next page is fetched while the current one is applied.
+A fresh (or cleared) cache first *bootstraps* in phases: the feed head H0 is captured, the pop
+index (customers and the generic entities) is paged per entity from the feed, the detail records
+of the configured window are paged from the record tables, and then `last_seq = H0`; from there
+the ordinary change feed takes over. Only the HTTP fetch runs on the event loop; each page is
+applied on the cache worker thread in one transaction together with its cursor, so a crash at any
+point resumes from the last applied page without loss or duplication. The next page is fetched
+while the current one is applied.
 """
 
 from __future__ import annotations
@@ -14,17 +18,36 @@ import logging
 import sqlite3
 import sys
 import time
-from collections.abc import Callable, Iterator
-from dataclasses import dataclass
+from collections.abc import Awaitable, Callable, Iterator
+from dataclasses import dataclass, field
+from datetime import timedelta
 from pathlib import Path
 
+from desktop.cache import outbox
 from desktop.cache.store import ApplyReport
-from desktop.services.api import ApiError, CentralApi, ChangePage
+from desktop.domain.models import format_ts
+from desktop.services.api import ApiError, CentralApi, ChangePage, WindowPage
 from desktop.services.worker import run_in_worker, worker_store
 
 log = logging.getLogger(__name__)
 
 DEFAULT_PAGE_SIZE = 1000
+BOOTSTRAP_PAGE_SIZE = 5000
+DETAIL_ENTITIES = ("order", "points", "service", "marketing")
+
+# Progress phases
+PHASE_POP_INDEX = "pop_index"
+PHASE_DETAILS = "details"
+PHASE_FEED = "feed"
+
+# sync_state keys of the bootstrap (all in sync_state, so clearing it restarts the bootstrap)
+_PHASE = "bootstrap_phase"  # pop | window | done
+_HEAD = "bootstrap_head"  # H0
+_WINDOW_FROM = "bootstrap_window_from"  # ISO time, "" = every detail record
+_ENTITY = "bootstrap_entity"  # entity being paged
+_CURSOR = "bootstrap_cursor"  # seq (pop) or record id (window) of the last applied page
+_DONE = "bootstrap_done"  # comma list of entities finished in the current phase
+_FETCHED = "bootstrap_fetched"  # records received in the current phase (progress)
 
 
 class SyncError(Exception):
@@ -39,6 +62,7 @@ class SyncProgress:
     eta_s: float | None  # None until a rate is known
     skipped: int = 0
     last_seq: int = 0
+    phase: str = PHASE_FEED  # pop_index / details (bootstrap of a fresh cache) or feed
 
 
 @dataclass(frozen=True, slots=True)
@@ -60,6 +84,65 @@ def _apply_page(path: Path, changes: list, next_since: int, feed_complete: bool)
     return worker_store(path).apply_changes_report(changes, next_since, feed_complete=feed_complete)
 
 
+def _sync_state(path: Path) -> tuple[int, dict[str, str]]:
+    store = worker_store(path)
+    return store.last_seq(), store.bootstrap_state()
+
+
+def _set_state(path: Path, state: dict[str, str]) -> None:
+    worker_store(path).set_sync_state(state)
+
+
+def _apply_bootstrap_page(path: Path, changes: list, state: dict[str, str]) -> ApplyReport:
+    return worker_store(path).apply_bootstrap_page(changes, state)
+
+
+@dataclass(slots=True)
+class _Bootstrap:
+    """Where a bootstrap stands (mirrors its sync_state keys)."""
+
+    phase: str
+    head: int
+    window_from: str
+    entity: str
+    cursor: str
+    done: list[str] = field(default_factory=list)
+    fetched: int = 0
+
+    @classmethod
+    def from_state(cls, state: dict[str, str]) -> _Bootstrap | None:
+        phase = state.get(_PHASE)
+        head = state.get(_HEAD, "")
+        if phase not in ("pop", "window") or not head.isdigit():
+            return None
+        fetched = state.get(_FETCHED, "0")
+        return cls(
+            phase,
+            int(head),
+            state.get(_WINDOW_FROM, ""),
+            state.get(_ENTITY, ""),
+            state.get(_CURSOR, ""),
+            [e for e in state.get(_DONE, "").split(",") if e],
+            int(fetched) if fetched.isdigit() else 0,
+        )
+
+    def state(self) -> dict[str, str]:
+        return {
+            _PHASE: self.phase,
+            _HEAD: str(self.head),
+            _WINDOW_FROM: self.window_from,
+            _ENTITY: self.entity,
+            _CURSOR: self.cursor,
+            _DONE: ",".join(self.done),
+            _FETCHED: str(self.fetched),
+        }
+
+
+def pop_index_entities() -> list[str]:
+    """The bootstrap's pop-index phase: customers, then every generic entity the cache keeps."""
+    return ["customer", *sorted(outbox.LOCAL_ENTITIES)]
+
+
 @contextlib.contextmanager
 def _heap_frozen() -> Iterator[None]:
     """Hide the objects alive before the sync (imports, pinyin and phone tables, Qt) from the
@@ -69,6 +152,13 @@ def _heap_frozen() -> Iterator[None]:
     # A running desktop froze its start-up heap already (QtThreadCollector.settle): leave it frozen.
     frozen_before = gc.get_freeze_count() > 0
     gc.freeze()
+    # The automatic collector off as well: decoded pages wait for their turn long enough to reach
+    # the oldest generation, and each full collection then walked them (25-150 ms stalls per page
+    # at 5,000 customers). Nothing a page allocates is cyclic (plain JSON values, rows), so
+    # reference counting frees it; the little cyclic garbage of a run (futures, tracebacks) waits
+    # for the first collection after it.
+    was_enabled = gc.isenabled()
+    gc.disable()
     switch_interval = sys.getswitchinterval()
     # The worker and the JSON decoding hold the GIL in long stretches; a shorter switch interval
     # hands it back to the event loop sooner (1 ms instead of 5 ms per hand-over).
@@ -77,41 +167,199 @@ def _heap_frozen() -> Iterator[None]:
         yield
     finally:
         sys.setswitchinterval(switch_interval)
+        if was_enabled:
+            gc.enable()
         if not frozen_before:
             gc.unfreeze()
 
 
 class PullSync:
-    """Pages through `/sync/changes` from the cache's last applied seq into the cache file."""
+    """Brings the cache file up to date: the bootstrap of a fresh cache, then the change feed.
 
-    def __init__(self, api: CentralApi, cache_path: Path | str, page_size: int = DEFAULT_PAGE_SIZE) -> None:
+    `detail_window_days`: the bootstrap brings detail records (orders, points, service,
+    marketing) dated within that many days of the server's clock; None brings every record
+    (then every cached customer's detail counts as complete). Records outside the window are
+    fetched on demand (`LookupService.detail`) and then cached and kept current by the feed.
+    """
+
+    def __init__(
+        self,
+        api: CentralApi,
+        cache_path: Path | str,
+        page_size: int = DEFAULT_PAGE_SIZE,
+        *,
+        detail_window_days: int | None = None,
+        bootstrap_page_size: int = BOOTSTRAP_PAGE_SIZE,
+    ) -> None:
         self._api = api
         self._path = Path(cache_path)
         self._page_size = max(1, min(5000, page_size))
+        self._bootstrap_page_size = max(1, min(10000, bootstrap_page_size))
+        if detail_window_days is not None and detail_window_days < 0:
+            raise ValueError(f"detail_window_days must be >= 0 or None, got {detail_window_days}")
+        self._window_days = detail_window_days
 
     async def run(
         self,
         progress: Callable[[SyncProgress], None] | None = None,
         cancel: asyncio.Event | None = None,
     ) -> SyncResult:
-        """Apply pages until the feed is exhausted or `cancel` is set (checked between pages).
+        """Bootstrap a fresh cache (or resume its bootstrap), then apply feed pages until the feed
+        is exhausted or `cancel` is set (checked between pages).
 
         Raises ApiError when the server cannot be reached or answers badly, SyncError when the
         cache cannot be written; everything applied before the failure stays applied."""
         with _heap_frozen():
-            return await self._run(progress, cancel)
+            started = time.monotonic()
+            last_seq, state = await self._in_worker(_sync_state, self._path)
+            if cancel is not None and cancel.is_set():
+                return SyncResult(0, 0, 0, last_seq, False, True, 0.0)
+            boot = _Bootstrap.from_state(state)
+            if boot is None and last_seq == 0 and state.get(_PHASE) != "done":
+                boot = await self._begin_bootstrap()  # None: a server without the bootstrap
+            counted = _Counts()
+            if boot is not None:
+                finished = await self._bootstrap(boot, counted, progress, cancel, started)
+                if not finished:
+                    return counted.result(last_seq, False, True, started)
+            # Only a full copy of every detail record makes the feed's end mean "every record".
+            all_details = (await self._in_worker(_sync_state, self._path))[1].get(_WINDOW_FROM, "") == ""
+            return await self._run_feed(counted, progress, cancel, started, all_details)
 
-    async def _run(
+    async def run_incremental(self) -> SyncResult:
+        """A later poll: the same paging from the stored seq, usually one small page."""
+        return await self.run()
+
+    # ---- bootstrap ------------------------------------------------------------------------
+
+    async def _begin_bootstrap(self) -> _Bootstrap | None:
+        try:
+            head = await self._api.bootstrap_head(pop_index_entities())
+        except ApiError as exc:
+            if exc.status != 404:
+                raise
+            log.warning("sync: the server has no bootstrap endpoints; paging the whole feed instead")
+            return None
+        window_from = ""
+        if self._window_days is not None:
+            window_from = format_ts(head.server_time - timedelta(days=self._window_days)) or ""
+        boot = _Bootstrap("pop", head.seq, window_from, "customer", "0")
+        await self._in_worker(_set_state, self._path, boot.state())
+        log.info("sync: bootstrap from feed head %d, detail window from %r", head.seq, window_from or "all")
+        return boot
+
+    async def _bootstrap(
         self,
+        boot: _Bootstrap,
+        counted: _Counts,
         progress: Callable[[SyncProgress], None] | None,
         cancel: asyncio.Event | None,
+        started: float,
+    ) -> bool:
+        """Run the bootstrap's remaining pages; True when it finished, False when cancelled."""
+        totals = _Totals(self._api, boot) if progress is not None else None
+        if totals is not None:
+            await totals.start()
+        bootstrap_started = time.monotonic()
+        fetch: asyncio.Future | None = asyncio.ensure_future(self._fetch_bootstrap(boot))
+        try:
+            while fetch is not None:
+                page = await fetch
+                fetch = None
+                following = self._advance(boot, page)
+                stop_requested = cancel is not None and cancel.is_set()
+                if following.phase != "done" and not stop_requested:
+                    fetch = asyncio.ensure_future(self._fetch_bootstrap(following))
+                state = following.state()
+                if following.phase == "done":
+                    state = {**state, "last_seq": str(boot.head)}
+                    if boot.window_from == "":
+                        state["feed_complete"] = "1"
+                report = await self._in_worker(_apply_bootstrap_page, self._path, page.changes, state)
+                counted.add(report)
+                if progress is not None and totals is not None:
+                    if following.phase == "window":
+                        await totals.details_known()
+                    left = totals.remaining(following)
+                    elapsed = max(time.monotonic() - bootstrap_started, 1e-6)
+                    rate = counted.applied / elapsed
+                    phase = PHASE_POP_INDEX if boot.phase == "pop" else PHASE_DETAILS
+                    self._report(
+                        progress,
+                        SyncProgress(
+                            counted.applied,
+                            left,
+                            rate,
+                            left / rate if rate > 0 else None,
+                            counted.skipped,
+                            counted.last_seq,
+                            phase,
+                        ),
+                    )
+                boot = following
+                if boot.phase == "done":
+                    log.info("sync: bootstrap done, feed continues from seq %d", boot.head)
+                    return True
+                if cancel is not None and cancel.is_set():
+                    return False
+        finally:
+            if totals is not None:
+                totals.close()
+            if fetch is not None and not fetch.done():
+                fetch.cancel()
+                with contextlib.suppress(asyncio.CancelledError, Exception):
+                    await fetch
+        return True
+
+    def _fetch_bootstrap(self, boot: _Bootstrap) -> Awaitable[ChangePage | WindowPage]:
+        if boot.phase == "pop":
+            return self._api.bootstrap_changes(boot.entity, int(boot.cursor or 0), self._bootstrap_page_size)
+        return self._api.bootstrap_window(
+            boot.entity, boot.window_from, boot.cursor, self._bootstrap_page_size
+        )
+
+    def _advance(self, boot: _Bootstrap, page: ChangePage | WindowPage) -> _Bootstrap:
+        """Where the bootstrap stands once `page` is applied."""
+        fetched = boot.fetched + len(page.changes)
+        if isinstance(page, ChangePage):
+            if page.has_more and page.next_since <= int(boot.cursor or 0):
+                raise ApiError(
+                    None,
+                    "bad_response",
+                    "The central server's change feed made no progress; sync stopped. Try again later.",
+                )
+            cursor = str(page.next_since)
+            order = pop_index_entities()
+        else:
+            cursor = page.next_after
+            order = list(DETAIL_ENTITIES)
+        if page.has_more:
+            return _Bootstrap(
+                boot.phase, boot.head, boot.window_from, boot.entity, cursor, boot.done, fetched
+            )
+        done = [*boot.done, boot.entity]
+        rest = [e for e in order if e not in done]
+        if rest:
+            first = "0" if boot.phase == "pop" else ""
+            return _Bootstrap(boot.phase, boot.head, boot.window_from, rest[0], first, done, fetched)
+        if boot.phase == "pop":
+            return _Bootstrap("window", boot.head, boot.window_from, DETAIL_ENTITIES[0], "", [], 0)
+        return _Bootstrap("done", boot.head, boot.window_from, "", "", [], 0)
+
+    # ---- the change feed ------------------------------------------------------------------
+
+    async def _run_feed(
+        self,
+        counted: _Counts,
+        progress: Callable[[SyncProgress], None] | None,
+        cancel: asyncio.Event | None,
+        started: float,
+        all_details: bool,
     ) -> SyncResult:
-        started = time.monotonic()
-        applied = skipped = pages = 0
         since = await self._in_worker(_last_seq, self._path)
         last_seq = since
-        if cancel is not None and cancel.is_set():
-            return SyncResult(0, 0, 0, since, False, True, 0.0)
+        applied_before = counted.applied
+        feed_started = time.monotonic()
         fetch: asyncio.Future[ChangePage] | None = asyncio.ensure_future(self._fetch(since))
         complete = cancelled = False
         try:
@@ -128,15 +376,22 @@ class PullSync:
                 if page.has_more and not stop_requested:
                     fetch = asyncio.ensure_future(self._fetch(page.next_since))
                 report = await self._in_worker(
-                    _apply_page, self._path, page.changes, page.next_since, not page.has_more
+                    _apply_page, self._path, page.changes, page.next_since, all_details and not page.has_more
                 )
-                pages += 1
-                applied += report.applied
-                skipped += report.skipped
+                counted.add(report)
                 last_seq = max(report.last_seq, page.next_since)
+                counted.last_seq = last_seq
                 if progress is not None:
                     self._report(
-                        progress, self._progress(applied, skipped, page.remaining, last_seq, started)
+                        progress,
+                        self._progress(
+                            counted.applied - applied_before,
+                            counted.skipped,
+                            page.remaining,
+                            last_seq,
+                            feed_started,
+                            counted.applied,
+                        ),
                     )
                 if not page.has_more:
                     complete = True
@@ -148,21 +403,7 @@ class PullSync:
                 fetch.cancel()
                 with contextlib.suppress(asyncio.CancelledError, Exception):
                     await fetch
-        seconds = time.monotonic() - started
-        log.info(
-            "sync: %d applied, %d skipped in %d pages, seq %d, %.2fs%s",
-            applied,
-            skipped,
-            pages,
-            last_seq,
-            seconds,
-            " (cancelled)" if cancelled else "",
-        )
-        return SyncResult(applied, skipped, pages, last_seq, complete, cancelled, seconds)
-
-    async def run_incremental(self) -> SyncResult:
-        """A later poll: the same paging from the stored seq, usually one small page."""
-        return await self.run()
+        return counted.result(last_seq, complete, cancelled, started)
 
     @staticmethod
     def _report(progress: Callable[[SyncProgress], None], value: SyncProgress) -> None:
@@ -186,8 +427,94 @@ class PullSync:
             ) from exc
 
     @staticmethod
-    def _progress(applied: int, skipped: int, remaining: int, last_seq: int, started: float) -> SyncProgress:
+    def _progress(
+        applied: int, skipped: int, remaining: int, last_seq: int, started: float, applied_total: int
+    ) -> SyncProgress:
         elapsed = max(time.monotonic() - started, 1e-6)
         rate = applied / elapsed
         eta = remaining / rate if rate > 0 else None
-        return SyncProgress(applied, remaining, rate, eta, skipped, last_seq)
+        return SyncProgress(applied_total, remaining, rate, eta, skipped, last_seq)
+
+
+class _Totals:
+    """Progress totals of a bootstrap: the pop index's (`/head` counts) and the detail window's
+    (`/window/counts`, asked in the background while the pop index pages). Missing totals
+    (the server could not say) count as what has been fetched, never as an error."""
+
+    def __init__(self, api: CentralApi, boot: _Bootstrap) -> None:
+        self._api = api
+        self._boot = boot
+        self._pop: int | None = None
+        self._details: asyncio.Future[int | None] | None = None
+
+    async def start(self) -> None:
+        self._details = asyncio.ensure_future(self._count_details())
+        if self._boot.phase == "pop":
+            try:
+                head = await self._api.bootstrap_head(pop_index_entities())
+                self._pop = sum(head.counts.values())
+            except ApiError as exc:
+                log.warning("sync: pop index total unavailable: %s", exc.message)
+
+    async def _count_details(self) -> int | None:
+        try:
+            counts = await self._api.bootstrap_window_counts(self._boot.window_from)
+        except ApiError as exc:
+            log.warning("sync: detail window total unavailable: %s", exc.message)
+            return None
+        return sum(counts.get(e, 0) for e in DETAIL_ENTITIES)
+
+    async def details_known(self) -> None:
+        if self._details is not None and not self._details.done():
+            with contextlib.suppress(Exception):
+                await self._details
+
+    def _details_total(self) -> int | None:
+        if self._details is None or not self._details.done() or self._details.cancelled():
+            return None
+        if self._details.exception() is not None:
+            return None
+        return self._details.result()
+
+    def remaining(self, at: _Bootstrap) -> int:
+        """Records still to come after the page that brought the bootstrap to `at`."""
+        details = self._details_total()
+        if at.phase == "pop":
+            return max(0, (self._pop or at.fetched) - at.fetched) + (details or 0)
+        if at.phase == "window":
+            return max(0, (details or at.fetched) - at.fetched)
+        return 0
+
+    def close(self) -> None:
+        if self._details is not None and not self._details.done():
+            self._details.cancel()
+
+
+@dataclass(slots=True)
+class _Counts:
+    """What one run() did, across bootstrap and feed."""
+
+    applied: int = 0
+    skipped: int = 0
+    pages: int = 0
+    last_seq: int = 0
+
+    def add(self, report: ApplyReport) -> None:
+        self.applied += report.applied
+        self.skipped += report.skipped
+        self.pages += 1
+        self.last_seq = max(self.last_seq, report.last_seq)
+
+    def result(self, last_seq: int, complete: bool, cancelled: bool, started: float) -> SyncResult:
+        seconds = time.monotonic() - started
+        last_seq = max(last_seq, self.last_seq)
+        log.info(
+            "sync: %d applied, %d skipped in %d pages, seq %d, %.2fs%s",
+            self.applied,
+            self.skipped,
+            self.pages,
+            last_seq,
+            seconds,
+            " (cancelled)" if cancelled else "",
+        )
+        return SyncResult(self.applied, self.skipped, self.pages, last_seq, complete, cancelled, seconds)

@@ -20,6 +20,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+import sqlalchemy as sa
 from pypinyin import Style, lazy_pinyin
 from PySide6.QtCore import Qt
 from PySide6.QtGui import QInputMethodEvent
@@ -115,6 +116,7 @@ async def _runtime(
     full_sync: bool = True,
     background_sync: bool = True,
     handoff: HandoffServer | None = None,
+    detail_window_days: int = 0,
 ) -> DesktopRuntime:
     api = CountingApi(central.url)
     session = await api.login(user, "demo")
@@ -127,6 +129,9 @@ async def _runtime(
             cache_path=str(cache),
             cti_port=0,
             dnis_names={HOTLINE: HOTLINE_NAME},
+            # 0: the initial sync brings every detail record, so a synced desktop holds each
+            # customer's whole card; the default 180-day window has its own test below.
+            detail_window_days=detail_window_days,
         ),
         api,
         session,
@@ -256,6 +261,36 @@ async def test_landline_with_area_code_in_national_form(desktop, seeded_central_
     await _wait(lambda: desktop.window.card.current_customer_id() == customer["id"])
     assert desktop.window.card.header_name_text() == customer["name"]
     cti.writer.close()
+
+
+# -- detail window -------------------------------------------------------------------------------
+async def test_with_the_default_window_a_pop_fetches_the_whole_card_once_then_it_is_cached(
+    seeded_central_sqlite, tmp_path, qtbot
+):
+    """The initial sync brings the pop index and only the last 180 days of records: the pop of a
+    customer with older orders shows the cached ones, fetches the whole card and caches it."""
+    central = seeded_central_sqlite
+    runtime = await _runtime(central, tmp_path, qtbot, background_sync=False, detail_window_days=180)
+    try:
+        customer = central.sample_customer()
+        store = runtime.store
+        assert store.counts()["customers"] == 300  # the pop index is whole
+        with sa.create_engine(central.db_url).connect() as conn:
+            server_orders = conn.execute(sa.text("SELECT count(*) FROM orders")).scalar_one()
+        assert 0 < store.counts()["orders"] < server_orders  # only the window's records
+        assert not store.has_detail(customer["id"]) and not store.feed_complete()
+        cti = await _connect(runtime)
+        await cti.ring("win-1", customer["mobile"])
+        card = runtime.window.card
+        await _wait(lambda: card.current_customer_id() == customer["id"])
+        await _wait(lambda: card.orders_count() == customer["order_count"])
+        await _wait(lambda: store.has_detail(customer["id"]))
+        assert runtime.api.detail_requests == [customer["id"]]  # type: ignore[attr-defined]
+        cached = store.customer_detail(customer["id"])
+        assert cached is not None and len(cached.orders) == customer["order_count"]
+        cti.writer.close()
+    finally:
+        await runtime.stop()
 
 
 # -- pre-warm and progressive fill ---------------------------------------------------------------

@@ -45,8 +45,11 @@ async def _wait(qtbot, predicate, timeout_s: float = 5.0) -> None:
 async def desktop(seeded_central, tmp_path, qtbot):
     api = CentralApi(seeded_central.url)
     session = await api.login("1001", "demo")
-    settings = Settings(
-        central_url=seeded_central.url, cache_path=str(tmp_path / "cache.sqlite3"), cti_port=0
+    settings = Settings(  # detail_window_days=0: the initial sync brings every record (whole cards)
+        central_url=seeded_central.url,
+        cache_path=str(tmp_path / "cache.sqlite3"),
+        cti_port=0,
+        detail_window_days=0,
     )
     runtime = DesktopRuntime(settings, api, session, cti_token=secrets.token_urlsafe(16))
     qtbot.addWidget(runtime.window)

@@ -53,6 +53,10 @@ class CentralWorld:
                 owners[e164].add(customer_id)
         return owners
 
+    def max_seq(self) -> int:
+        with self.engine.connect() as conn:
+            return int(conn.execute(sa.text("SELECT COALESCE(MAX(seq), 0) FROM change_log")).scalar_one())
+
     def write(self, entity: str, upserts: list[dict] = (), deletes: list[str] = ()) -> None:  # type: ignore[assignment]
         with self.engine.begin() as conn:
             central_apply(conn, entity, upserts=upserts, deletes=deletes)

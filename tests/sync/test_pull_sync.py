@@ -9,8 +9,8 @@ from pathlib import Path
 from central_world import CentralWorld
 
 from desktop.cache.store import CacheStore
-from desktop.services.api import ApiError, CentralApi, ChangePage
-from desktop.services.sync import PullSync, SyncProgress
+from desktop.services.api import ApiError, CentralApi, ChangePage, WindowPage
+from desktop.services.sync import PullSync, SyncProgress, pop_index_entities
 
 PAGE = 97  # not a divisor of anything in the seed, so pages end mid-customer
 
@@ -39,27 +39,52 @@ def _assert_mirrors(world: CentralWorld, path: Path) -> None:
             assert {c.customer_id for c in store.lookup_phone(e164)} == owners, e164
 
 
+def _bootstrap_pages(world: CentralWorld, page: int) -> int:
+    """Pages a full bootstrap takes: each entity paged to an empty-or-short last page, plus the
+    one feed page from H0 (docs/sync-protocol.md "Bootstrap")."""
+    counts = world.counts()
+    # customer, then the generic entities (none seeded; other modules may register more)
+    per_entity = [counts["customers"]] + [0] * (len(pop_index_entities()) - 1)
+    per_entity += [counts[t] for t in ("orders", "points_entries", "service_records", "marketing_touches")]
+    return sum(n // page + 1 for n in per_entity) + 1
+
+
 async def test_initial_sync_mirrors_the_server(central_300: CentralWorld, tmp_path: Path) -> None:
     path = tmp_path / "cache.sqlite3"
     reports: list[SyncProgress] = []
     async with CentralApi(central_300.url, token=central_300.token) as api:
-        result = await PullSync(api, path, page_size=PAGE).run(progress=reports.append)
+        result = await PullSync(api, path, page_size=PAGE, bootstrap_page_size=PAGE).run(
+            progress=reports.append
+        )
+    counts = central_300.counts()
     total = sum(
-        central_300.counts()[t]
-        for t in ("customers", "orders", "points_entries", "service_records", "marketing_touches")
+        counts[t] for t in ("customers", "orders", "points_entries", "service_records", "marketing_touches")
     )
     assert result.complete and not result.cancelled
     assert result.applied == total
     assert result.skipped == 0
-    assert result.pages == -(-total // PAGE)
+    assert result.pages == _bootstrap_pages(central_300, PAGE)
     assert [r.applied for r in reports] == sorted(r.applied for r in reports)
-    assert reports[-1].remaining == 0
-    assert reports[0].remaining == total - PAGE
-    assert all(r.rate_per_s > 0 for r in reports)
+    assert [r.phase for r in reports] == sorted(
+        (r.phase for r in reports), key=["pop_index", "details", "feed"].index
+    )
+    # remaining covers the whole bootstrap: the pop index left, plus the detail records once
+    # their count is known (asked in the background)
+    details_total = total - counts["customers"]
+    assert reports[0].phase == "pop_index"
+    assert reports[0].remaining in (counts["customers"] - PAGE, total - PAGE)
+    pop = [r for r in reports if r.phase == "pop_index"]
+    details = [r for r in reports if r.phase == "details"]
+    assert pop[-1].remaining == details_total and pop[-1].applied == counts["customers"]
+    assert details[0].remaining == details_total - PAGE
+    assert [r.remaining for r in details] == sorted((r.remaining for r in details), reverse=True)
+    assert details[-1].remaining == 0 and reports[-1].remaining == 0
+    assert all(r.eta_s is not None for r in reports if r.phase != "feed")
+    assert all(r.rate_per_s > 0 for r in reports if r.phase != "feed")
     _assert_mirrors(central_300, path)
     with CacheStore(path) as store:
-        assert store.feed_complete()
-        assert store.last_seq() == result.last_seq
+        assert store.feed_complete()  # no detail window: every record is cached
+        assert store.last_seq() == result.last_seq == central_300.max_seq()
         assert store.has_detail("C0000001")
 
 
@@ -86,8 +111,10 @@ async def test_cancel_half_way_then_resume_gives_the_same_state(
             cancel.set()
 
     async with CentralApi(central_300.url, token=central_300.token) as api:
-        await PullSync(api, straight, page_size=PAGE).run()
-        partial = await PullSync(api, resumed, page_size=PAGE).run(stop_after_three_pages, cancel)
+        await PullSync(api, straight, page_size=PAGE, bootstrap_page_size=PAGE).run()
+        partial = await PullSync(api, resumed, page_size=PAGE, bootstrap_page_size=PAGE).run(
+            stop_after_three_pages, cancel
+        )
         assert partial.cancelled and not partial.complete
         assert partial.pages == 3
         with CacheStore(resumed) as store:
@@ -97,43 +124,56 @@ async def test_cancel_half_way_then_resume_gives_the_same_state(
                 sum(v for k, v in store.counts().items() if k not in ("phones", "outbox", "conflicts"))
                 == 3 * PAGE
             )
-        rest = await PullSync(api, resumed, page_size=PAGE).run()
+        rest = await PullSync(api, resumed, page_size=PAGE, bootstrap_page_size=PAGE).run()
     assert rest.complete
     assert partial.applied + rest.applied == sum(v for k, v in central_300.counts().items() if k != "phones")
     assert _snapshot(resumed) == _snapshot(straight)
 
 
 class FlakyApi(CentralApi):
-    """The real client whose network dies after `healthy_pages` change pages (a fault, injected)."""
+    """The real client whose network dies after `healthy_pages` pages (a fault, injected)."""
 
     def __init__(self, *args, healthy_pages: int, **kwargs) -> None:
         super().__init__(*args, **kwargs)
         self.healthy_pages = healthy_pages
 
-    async def changes(self, since: int, limit: int = 1000) -> ChangePage:
+    def _one_more(self) -> None:
         if self.healthy_pages <= 0:
             raise ApiError(None, "unreachable", "network cable pulled")
         self.healthy_pages -= 1
+
+    async def changes(self, since: int, limit: int = 1000) -> ChangePage:
+        self._one_more()
         return await super().changes(since, limit)
+
+    async def bootstrap_changes(self, entity: str, since: int, limit: int) -> ChangePage:
+        self._one_more()
+        return await super().bootstrap_changes(entity, since, limit)
+
+    async def bootstrap_window(self, entity: str, start: str, after: str, limit: int) -> WindowPage:
+        self._one_more()
+        return await super().bootstrap_window(entity, start, after, limit)
 
 
 async def test_network_loss_mid_sync_keeps_applied_pages_and_resumes(
     central_300: CentralWorld, tmp_path: Path
 ) -> None:
     path = tmp_path / "cache.sqlite3"
-    async with FlakyApi(central_300.url, token=central_300.token, healthy_pages=4) as flaky:
+    async with FlakyApi(central_300.url, token=central_300.token, healthy_pages=9) as flaky:
         try:
-            await PullSync(flaky, path, page_size=PAGE).run()
+            await PullSync(flaky, path, page_size=PAGE, bootstrap_page_size=PAGE).run()
         except ApiError as exc:
             assert exc.unreachable
         else:
             raise AssertionError("the sync should have failed with the network")
     with CacheStore(path) as store:
-        # Four pages fetched (one of them the prefetch); only pages that were applied count.
-        assert store.last_seq() > 0
-        assert not store.feed_complete()
+        # Nine pages fetched (one of them the prefetch); only pages that were applied count:
+        # the pop index is in, the bootstrap stopped in its detail phase.
+        assert store.counts()["customers"] == central_300.counts()["customers"]
+        assert store.bootstrap_state()["bootstrap_phase"] == "window"
+        assert store.last_seq() == 0 and not store.feed_complete()
     async with CentralApi(central_300.url, token=central_300.token) as api:
-        result = await PullSync(api, path, page_size=PAGE).run()
+        result = await PullSync(api, path, page_size=PAGE, bootstrap_page_size=PAGE).run()
     assert result.complete
     _assert_mirrors(central_300, path)
 
