@@ -26,4 +26,15 @@ fi
 
 export QT_QPA_PLATFORM=${QT_QPA_PLATFORM:-offscreen}
 .venv/bin/ruff check .
-.venv/bin/python -m pytest -q "$@"
+
+# Parallel run (pytest-xdist): CALLDESK_TEST_WORKERS processes (default 2, the fastest on a 2-core
+# machine), --dist loadgroup keeps tests marked @pytest.mark.xdist_group(name) on one worker.
+# To debug serially: `bash scripts/test.sh -n 0 tests/sync -x` (-n 0 wins over the default) or
+# `bash scripts/test.sh -p no:xdist ...` (no xdist options are passed then).
+xdist=(-n "${CALLDESK_TEST_WORKERS:-2}" --dist loadgroup)
+for arg in "$@"; do
+  case "$arg" in
+    no:xdist | -pno:xdist) xdist=() ;;
+  esac
+done
+.venv/bin/python -m pytest -q "${xdist[@]}" "$@"

@@ -363,7 +363,7 @@ async def test_offline_pop_marks_cached_data_stale_and_does_not_crash(
 ):
     runtime = on_demand_desktop
     customer = seeded_central_sqlite.sample_customer()
-    seeded_central_sqlite.server.stop()  # the central API goes away
+    seeded_central_sqlite.go_offline()  # the central API goes away
     cti = await _connect(runtime)
     await cti.ring("s-1", customer["mobile"])
     card = runtime.window.card
@@ -386,7 +386,7 @@ async def test_cached_card_is_marked_stale_once_the_server_is_found_unreachable(
     card = desktop.window.card
     await _wait(lambda: card.current_customer_id() == customer["id"])
     assert not card.is_stale()  # online: the synced cache is current
-    seeded_central_sqlite.server.stop()
+    seeded_central_sqlite.go_offline()
     assert await desktop.connectivity.cycle() is False  # the real background check finds it down
     assert desktop.window.connection_state() == "offline"
     await cti.ring("s-5", customer["mobile"])
@@ -402,7 +402,7 @@ async def test_offline_pop_of_a_customer_with_nothing_cached_says_so(seeded_cent
     try:
         customer_id, _ = _newcomer(seeded_central_sqlite, "+8613677774444")
         await desktop.lookup.match_caller_online("13677774444")  # its pop row reaches the cache, no detail
-        seeded_central_sqlite.server.stop()
+        seeded_central_sqlite.go_offline()
         cti = await _connect(desktop)
         await cti.ring("s-3", "13677774444")
         card = desktop.window.card
@@ -600,7 +600,7 @@ async def test_calldesk_pop_customer_id_shows_the_card_in_the_running_desktop(
 async def test_unknown_caller_becomes_a_customer_saved_offline_through_the_cache(
     desktop, seeded_central_sqlite, qtbot
 ):
-    seeded_central_sqlite.server.stop()  # offline: the form must still save
+    seeded_central_sqlite.go_offline()  # offline: the form must still save
     window = desktop.window
     cti = await _connect(desktop)
     await cti.ring("n-1", "139 1234 5671")
