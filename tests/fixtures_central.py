@@ -310,17 +310,32 @@ class _PgTemplate:
     def _url(self, database: str) -> str:
         return self.base.set(database=database).render_as_string(hide_password=False)
 
+    def _drop(self, database: str) -> None:
+        """Drop a database this role made. Not WITH (FORCE): that refuses when an autovacuum worker
+        happens to be in it ("must be a member of the role whose process is being terminated"; seen
+        with parallel workers creating and dropping many databases). Our own leftover sessions are
+        ended here; a plain DROP then stops autovacuum itself (waiting up to 5 s)."""
+        with self.admin.connect() as conn:
+            conn.execute(
+                sa.text(
+                    "SELECT pg_terminate_backend(pid) FROM pg_stat_activity "
+                    "WHERE datname = :name AND usename = current_user AND pid <> pg_backend_pid()"
+                ),
+                {"name": database},
+            )
+            conn.execute(sa.text(f'DROP DATABASE IF EXISTS "{database}"'))
+
     def clone(self) -> Iterator[str]:
         name = f"calldesk_t_{uuid.uuid4().hex[:12]}"
         self._sql(f'CREATE DATABASE "{name}" TEMPLATE "{self.name}"')
         try:
             yield self._url(name)
         finally:
-            self._sql(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+            self._drop(name)
 
     def close(self) -> None:
         if self.name:
-            self._sql(f'DROP DATABASE IF EXISTS "{self.name}" WITH (FORCE)')
+            self._drop(self.name)
         self.admin.dispose()
 
 
