@@ -140,6 +140,12 @@ async def _runtime(
         # in a race with the ring: these tests need the on-demand path to stay on-demand
         runtime.start_connectivity = lambda: None  # type: ignore[method-assign]
     await runtime.start(initial_sync=full_sync)
+    connectivity = runtime.connectivity
+    if connectivity is not None:
+        # Let the first background cycle finish inside this running loop. pytest-qt processes Qt
+        # events between setup and call, outside any running asyncio loop: a task step run there
+        # fails ("no running event loop" in run_in_worker) and turns the desktop offline.
+        await _wait(lambda: connectivity.state == "online", timeout_s=15)
     return runtime
 
 
