@@ -26,4 +26,18 @@ fi
 
 export QT_QPA_PLATFORM=${QT_QPA_PLATFORM:-offscreen}
 .venv/bin/ruff check .
-.venv/bin/python -m pytest -q "$@"
+
+# Parallel run (pytest-xdist): CALLDESK_TEST_WORKERS processes (default 2: one per core of the CI
+# machine; 3 oversubscribe it and the kill -9 test's 50 process start-ups then overrun the 120 s
+# timeout). --dist loadgroup keeps tests marked @pytest.mark.xdist_group(name) on one worker.
+# --max-worker-restart 0: a test killed by pytest-timeout takes its worker down; the run then stops
+# and fails at once, as a serial run does (with restarts, xdist 3.8 was seen to wait forever).
+# To debug serially: `bash scripts/test.sh -n 0 tests/sync -x` (-n 0 wins over the default) or
+# `bash scripts/test.sh -p no:xdist ...` (no xdist options are passed then).
+xdist=(-n "${CALLDESK_TEST_WORKERS:-2}" --dist loadgroup --max-worker-restart 0)
+for arg in "$@"; do
+  case "$arg" in
+    no:xdist | -pno:xdist) xdist=() ;;
+  esac
+done
+.venv/bin/python -m pytest -q "${xdist[@]}" "$@"

@@ -34,11 +34,16 @@ seeded_central          a running server on a database seeded with SEED_CUSTOMER
 seeded_central_sqlite   the same on SQLite only (fast: copies a session-wide seeded template).
 seeded_central_shared   like seeded_central but MODULE-scoped: one server for all tests of a module.
                         For read-only tests only (do not write through it or edit its data).
+                        SeededCentral.go_offline() stops the server but keeps its port bound (not
+                        listening) until the test ends: clients get "connection refused", never
+                        another server (the suite runs in parallel: a freed port is soon reused).
+dead_url                http://127.0.0.1:PORT where nothing listens, the port held the same way.
 """
 
 from __future__ import annotations
 
 import os
+import socket
 import sqlite3
 import sys
 import uuid
@@ -60,6 +65,26 @@ if _REPO_ROOT not in sys.path:
 SEED_CUSTOMERS = 300
 SEED = 7
 PG_ENV = "CALLDESK_TEST_PG_URL"
+
+
+def hold_port(port: int = 0) -> socket.socket:
+    """Bind 127.0.0.1:port (0: any free port) without listening: connecting is refused, and the
+    kernel hands the port to no other socket (of this run, a parallel worker or another process)
+    while it stays open. Close it when done."""
+    sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
+    if os.name != "nt":  # rebinding a just-closed server port despite its TIME_WAIT connections
+        sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+    sock.bind(("127.0.0.1", port))
+    return sock
+
+
+@pytest.fixture
+def dead_url() -> Iterator[str]:
+    sock = hold_port()
+    try:
+        yield f"http://127.0.0.1:{sock.getsockname()[1]}"
+    finally:
+        sock.close()
 
 
 def _pg_base_url() -> str:
@@ -118,6 +143,7 @@ class SeededCentral:
         self.engine = make_engine(db_url)
         self.token: str = self.token_for("1001")
         self.headers = {"Authorization": f"Bearer {self.token}"}
+        self._held_port: socket.socket | None = None
 
     def token_for(self, username: str) -> str:
         """A real signed token for a seeded user, minted with the server's secret.
@@ -137,8 +163,15 @@ class SeededCentral:
     def client(self, **kwargs: Any) -> httpx.Client:
         return httpx.Client(base_url=self.url, headers=self.headers, timeout=10, **kwargs)
 
+    def go_offline(self) -> None:
+        """Stop the server; its port stays reserved, so `.url` refuses connections until close()."""
+        self.server.stop()
+        self._held_port = hold_port(self.server.port)
+
     def close(self) -> None:
         self.server.stop()
+        if self._held_port is not None:
+            self._held_port.close()
         self.engine.dispose()
 
     def _rows(self, sql: str, **params: Any) -> list[Any]:
@@ -277,17 +310,32 @@ class _PgTemplate:
     def _url(self, database: str) -> str:
         return self.base.set(database=database).render_as_string(hide_password=False)
 
+    def _drop(self, database: str) -> None:
+        """Drop a database this role made. Not WITH (FORCE): that refuses when an autovacuum worker
+        happens to be in it ("must be a member of the role whose process is being terminated"; seen
+        with parallel workers creating and dropping many databases). Our own leftover sessions are
+        ended here; a plain DROP then stops autovacuum itself (waiting up to 5 s)."""
+        with self.admin.connect() as conn:
+            conn.execute(
+                sa.text(
+                    "SELECT pg_terminate_backend(pid) FROM pg_stat_activity "
+                    "WHERE datname = :name AND usename = current_user AND pid <> pg_backend_pid()"
+                ),
+                {"name": database},
+            )
+            conn.execute(sa.text(f'DROP DATABASE IF EXISTS "{database}"'))
+
     def clone(self) -> Iterator[str]:
         name = f"calldesk_t_{uuid.uuid4().hex[:12]}"
         self._sql(f'CREATE DATABASE "{name}" TEMPLATE "{self.name}"')
         try:
             yield self._url(name)
         finally:
-            self._sql(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+            self._drop(name)
 
     def close(self) -> None:
         if self.name:
-            self._sql(f'DROP DATABASE IF EXISTS "{self.name}" WITH (FORCE)')
+            self._drop(self.name)
         self.admin.dispose()
 
 

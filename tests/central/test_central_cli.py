@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import random
 import shutil
 import signal
 import socket
@@ -31,9 +32,19 @@ def calldesk(*args: str, timeout: float = 60) -> subprocess.CompletedProcess:
 
 
 def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
+    """A free port for a server subprocess, from 20000-29999: below the kernel's ephemeral range
+    (Linux 32768+, Windows 49152+), so no port-0 server of a parallel test worker can take it
+    between this check and the subprocess binding it; each worker draws from its own block."""
+    worker = int(os.environ.get("PYTEST_XDIST_WORKER", "gw0").removeprefix("gw") or 0)
+    block = 20000 + (worker % 10) * 1000
+    for port in random.sample(range(block, block + 1000), 1000):
+        with socket.socket() as sock:
+            try:
+                sock.bind(("127.0.0.1", port))
+            except OSError:
+                continue
+            return port
+    raise AssertionError(f"no free port in {block}..{block + 999}")
 
 
 def test_migrate_and_seed_on_each_backend(central_db_url):

@@ -7,7 +7,6 @@ from __future__ import annotations
 
 import asyncio
 import hashlib
-import socket
 from pathlib import Path
 
 import sqlalchemy as sa
@@ -28,12 +27,6 @@ PHOTO = b"\xff\xd8\xff\xe0" + bytes(range(256)) * 64
 
 async def _no_sleep(_s: float) -> None:
     return None
-
-
-def _dead_url() -> str:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return f"http://127.0.0.1:{sock.getsockname()[1]}"
 
 
 def _api(central) -> CentralApi:
@@ -103,7 +96,7 @@ def _files(folder: Path) -> list[Path]:
 
 
 async def test_a_second_desktop_downloads_verifies_and_opens_the_attachment(
-    seeded_central_sqlite, tmp_path, qtbot
+    dead_url, seeded_central_sqlite, tmp_path, qtbot
 ):
     ticket_id, attachment_id = await _first_desktop_uploads(seeded_central_sqlite, tmp_path)
     path = await _second_desktop_pulls(seeded_central_sqlite, tmp_path)
@@ -129,7 +122,7 @@ async def test_a_second_desktop_downloads_verifies_and_opens_the_attachment(
         await api.aclose()
 
     # a second open uses the local copy: the server is not needed any more
-    offline = CentralApi(_dead_url())
+    offline = CentralApi(dead_url)
     try:
         with CacheStore(path) as store:
             service = AttachmentService(store, attachments_folder(path), "1002")
@@ -171,11 +164,13 @@ async def test_corrupted_server_bytes_are_refused_and_nothing_is_written(
     assert bytes(stored) != PHOTO
 
 
-async def test_offline_and_never_uploaded_attachments_give_a_message(seeded_central_sqlite, tmp_path, qtbot):
+async def test_offline_and_never_uploaded_attachments_give_a_message(
+    dead_url, seeded_central_sqlite, tmp_path, qtbot
+):
     ticket_id, _attachment_id = await _first_desktop_uploads(seeded_central_sqlite, tmp_path)
     path = await _second_desktop_pulls(seeded_central_sqlite, tmp_path)
     opened: list[Path] = []
-    offline = CentralApi(_dead_url())
+    offline = CentralApi(dead_url)
     try:
         with CacheStore(path) as store:
             service = AttachmentService(store, attachments_folder(path), "1002")

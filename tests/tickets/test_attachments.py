@@ -5,7 +5,6 @@ a file that is too large or cannot be read."""
 from __future__ import annotations
 
 import hashlib
-import socket
 from pathlib import Path
 
 import sqlalchemy as sa
@@ -95,12 +94,6 @@ def test_safe_names_are_plain_file_names_the_rules_accept(name):
     assert not any(c in cleaned for c in '<>:"/\\|?*')
 
 
-def _dead_url() -> str:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return f"http://127.0.0.1:{sock.getsockname()[1]}"
-
-
 async def _no_sleep(_s: float) -> None:
     return None
 
@@ -115,7 +108,7 @@ def _blobs(central) -> list[tuple[str, str, int]]:
         ]
 
 
-async def test_attach_push_upload_reaches_the_server_once(seeded_central_sqlite, tmp_path):
+async def test_attach_push_upload_reaches_the_server_once(dead_url, seeded_central_sqlite, tmp_path):
     path = tmp_path / "cache.sqlite3"
     source = tmp_path / "fault.png"
     source.write_bytes(b"\x89PNG" + b"\x00\x01" * 5000)
@@ -127,7 +120,7 @@ async def test_attach_push_upload_reaches_the_server_once(seeded_central_sqlite,
         tickets.save(ticket)
         attachment = service.attach(ticket.id, source)
 
-        offline = CentralApi(_dead_url())
+        offline = CentralApi(dead_url)
         try:  # offline: the bytes stay pending, nothing is marked
             result = await AttachmentUploader(offline, service, sleep=_no_sleep).run()
         finally:

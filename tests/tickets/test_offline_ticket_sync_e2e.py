@@ -7,7 +7,6 @@ API on loopback; replays of the same outbox row never create a second copy.
 
 from __future__ import annotations
 
-import socket
 from datetime import UTC, datetime, timedelta
 
 import pytest
@@ -20,12 +19,6 @@ from desktop.services.push import PushSync, mutation
 from desktop.services.tickets import TicketService
 
 
-def _dead_url() -> str:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return f"http://127.0.0.1:{sock.getsockname()[1]}"
-
-
 async def _push(url: str, token: str, path) -> object:
     api = CentralApi(url)
     api.token = token
@@ -35,7 +28,9 @@ async def _push(url: str, token: str, path) -> object:
         await api.aclose()
 
 
-async def test_offline_ticket_and_contact_reach_the_server_exactly_once(seeded_central_sqlite, tmp_path):
+async def test_offline_ticket_and_contact_reach_the_server_exactly_once(
+    dead_url, seeded_central_sqlite, tmp_path
+):
     path = tmp_path / "cache.sqlite3"
     created = datetime.now(UTC) - timedelta(minutes=2)  # written 2 minutes ago, offline
     with CacheStore(path) as store:
@@ -50,7 +45,7 @@ async def test_offline_ticket_and_contact_reach_the_server_exactly_once(seeded_c
         ContactService(store, "1001").save(contact)
 
     with pytest.raises(ApiError):
-        await _push(_dead_url(), seeded_central_sqlite.token, path)
+        await _push(dead_url, seeded_central_sqlite.token, path)
     with CacheStore(path) as store:
         assert store._conn.execute("SELECT COUNT(*) FROM outbox").fetchone()[0] == 2
 
