@@ -22,8 +22,8 @@ class CustomerRow(Base):
 
     id: Mapped[str] = mapped_column(String, primary_key=True)
     name: Mapped[str] = mapped_column(String, nullable=False)
-    name_initials: Mapped[str] = mapped_column(String, nullable=False, index=True)  # 张三 -> zs
-    name_pinyin: Mapped[str] = mapped_column(String, nullable=False, index=True)  # 张三 -> zhangsan
+    name_initials: Mapped[str] = mapped_column(String, nullable=False)  # 张三 -> zs
+    name_pinyin: Mapped[str] = mapped_column(String, nullable=False)  # 张三 -> zhangsan
     tier: Mapped[str] = mapped_column(String, nullable=False)
     membership_level: Mapped[str] = mapped_column(String, nullable=False)
     points_balance: Mapped[int] = mapped_column(Integer, nullable=False)
@@ -34,7 +34,12 @@ class CustomerRow(Base):
     data: Mapped[dict] = mapped_column(JSON, nullable=False)
     detail_fetched_at: Mapped[str | None] = mapped_column(String, nullable=True)
 
-    __table_args__ = (Index("ix_customers_name", "name"),)
+    # (key, name): a pinyin search's first page is read in order from the index (migration 0004)
+    __table_args__ = (
+        Index("ix_customers_name", "name"),
+        Index("ix_customers_initials_name", "name_initials", "name"),
+        Index("ix_customers_pinyin_name", "name_pinyin", "name"),
+    )
 
 
 class NameGramRow(Base):

@@ -37,7 +37,7 @@ def test_upgrade_from_empty_creates_every_table_at_head(tmp_path: Path) -> None:
     path = tmp_path / "sub" / "cache.sqlite3"
     upgrade(path)
     assert _tables(path) >= EXPECTED_TABLES
-    assert current_revision(path) == "0003"
+    assert current_revision(path) == "0004"
 
 
 def test_migrated_schema_matches_the_orm_models(tmp_path: Path) -> None:
@@ -104,3 +104,35 @@ def test_upgrade_from_0001_backfills_the_name_index(tmp_path: Path) -> None:
         assert [c.customer_id for c in store.search("明")] == ["C1"]
     downgrade(path, "0001")
     assert "name_grams" not in _tables(path)
+
+
+def test_upgrade_to_0004_keeps_customers_and_pinyin_search_reads_its_page_from_the_index(
+    tmp_path: Path,
+) -> None:
+    path = tmp_path / "cache.sqlite3"
+    upgrade(path, "0003")
+    with sqlite3.connect(path) as conn:
+        conn.executemany(
+            "INSERT INTO customers (id, name, name_initials, name_pinyin, tier, membership_level,"
+            " points_balance, churn_risk, churn_reasons, tags, version, data)"
+            " VALUES (?, ?, ?, ?, 'ordinary', '', 0, 0, '[]', '[]', 1, ?)",
+            [
+                (f"C{i}", name, initials, pinyin, f'{{"id": "C{i}", "name": "{name}"}}')
+                for i, (name, initials, pinyin) in enumerate(
+                    [("孙燕", "sy", "sunyan"), ("宋扬", "sy", "songyang"), ("沈阳", "sy", "shenyang")]
+                )
+            ],
+        )
+    upgrade(path)
+    assert current_revision(path) == "0004"
+    with CacheStore(path) as store:
+        assert [c.name for c in store.search("sy")] == sorted(["孙燕", "宋扬", "沈阳"])
+    with sqlite3.connect(path) as conn:
+        plan = " ".join(
+            row[3]
+            for row in conn.execute(
+                "EXPLAIN QUERY PLAN SELECT id FROM customers WHERE name_initials >= 'sy'"
+                " AND name_initials < 'sy\x7f' ORDER BY name_initials, name LIMIT 20"
+            )
+        )
+    assert "ix_customers_initials_name" in plan and "TEMP B-TREE" not in plan
