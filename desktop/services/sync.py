@@ -149,9 +149,12 @@ def _heap_frozen() -> Iterator[None]:
     garbage collector while it runs. A sync allocates fast enough to trigger full collections,
     and each walked ~300k long-lived objects, stalling every thread (the UI too) for ~90 ms;
     frozen, a collection walks only what the sync itself made. Unfrozen afterwards."""
-    # A running desktop froze its start-up heap already (QtThreadCollector.settle): leave it frozen.
+    # A running desktop froze its start-up heap already (QtThreadCollector.settle): then nothing
+    # more is frozen here. Freezing again at every pull would keep whatever was alive at that
+    # moment out of every later collection, for good: its cycles would never be freed.
     frozen_before = gc.get_freeze_count() > 0
-    gc.freeze()
+    if not frozen_before:
+        gc.freeze()
     # The automatic collector off as well: decoded pages wait for their turn long enough to reach
     # the oldest generation, and each full collection then walked them (25-150 ms stalls per page
     # at 5,000 customers). Nothing a page allocates is cyclic (plain JSON values, rows), so

@@ -4,7 +4,9 @@ PushSync/PullSync. Nothing under test is replaced."""
 
 from __future__ import annotations
 
+import asyncio
 import shutil
+import sqlite3
 from pathlib import Path
 
 import httpx
@@ -132,6 +134,24 @@ class Templates:
         engine.dispose()
         self.token = auth.issue_token(secret, auth.Principal(1, "1001", "agent", "1001", "test", 0))
         CacheStore(self.cache).close()
+        self._bootstrap_cache()
+
+    def _bootstrap_cache(self) -> None:
+        """Every example's desktops start from one bootstrap of the template, made here once.
+        The bootstrap has its own tests (tests/sync/test_bootstrap.py); run twice per example
+        (a dozen requests each) it doubled this machine's time to past its timeout."""
+        desktop = Desktop("template", self.cache, make_app(f"sqlite:///{self.central}"), self.token)
+
+        async def bootstrap() -> bool:
+            try:
+                return await desktop.pull()
+            finally:
+                await desktop.close()
+
+        assert asyncio.run(bootstrap()), "the template cache could not be synced"
+        with sqlite3.connect(self.cache) as conn:  # everything in the main file before it is copied
+            busy, _log, _done = conn.execute("PRAGMA wal_checkpoint(TRUNCATE)").fetchone()
+        assert busy == 0
 
     def central_copy(self, target: Path) -> str:
         shutil.copyfile(self.central, target)
