@@ -14,6 +14,8 @@ import logging
 
 from PySide6.QtCore import QObject, QTimer
 
+from desktop.services import heap
+
 log = logging.getLogger(__name__)
 
 _INTERVAL_MS = 1000
@@ -51,12 +53,11 @@ class QtThreadCollector(QObject):
         tables) lives as long as the app, so it is moved out of reach of later full collections,
         which then walk only what was made since. A full collection over the start-up heap took
         tens of milliseconds: long enough to delay a screen pop by a frame or more."""
-        gc.collect()
-        gc.freeze()
+        heap.settle()
 
     def stop(self) -> None:
         self._timer.stop()
-        gc.unfreeze()
+        heap.unsettle()
         gc.collect()
         if self._was_enabled:
             gc.enable()

@@ -15,6 +15,8 @@ import keyring
 import keyring.backend
 import pytest
 
+from desktop.services import heap
+
 # Fixtures that start the real central API on loopback (tests/fixtures_central.py).
 pytest_plugins = ["fixtures_central"]
 
@@ -45,17 +47,17 @@ gc.disable()
 
 @pytest.fixture(autouse=True)
 def _collect_garbage_on_the_qt_thread() -> None:
-    gc.collect()
     # What survives a full collection is long-lived (modules, Qt/pypinyin/hypothesis tables, wider
     # fixtures): freeze it so the next test's collection scans only that test's objects. Without
     # this each collection walked ~350k objects, 0.5 s a test, a third of the suite's time.
     # Frozen objects are still freed by reference counting; cycles among them wait for the final
-    # collection in pytest_sessionfinish (still on this thread).
-    gc.freeze()
+    # collection in pytest_sessionfinish (still on this thread). As the desktop does once its
+    # window is up (desktop/services/heap.py), so a sync in a test sees a settled heap too.
+    heap.settle()
 
 
 def pytest_sessionfinish(session: pytest.Session) -> None:
-    gc.unfreeze()
+    heap.unsettle()
     gc.collect()
 
 

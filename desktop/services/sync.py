@@ -26,6 +26,7 @@ from pathlib import Path
 from desktop.cache import outbox
 from desktop.cache.store import ApplyReport
 from desktop.domain.models import format_ts
+from desktop.services import heap
 from desktop.services.api import ApiError, CentralApi, ChangePage, WindowPage
 from desktop.services.worker import run_in_worker, worker_store
 
@@ -152,7 +153,7 @@ def _heap_frozen() -> Iterator[None]:
     # A running desktop froze its start-up heap already (QtThreadCollector.settle): then nothing
     # more is frozen here. Freezing again at every pull would keep whatever was alive at that
     # moment out of every later collection, for good: its cycles would never be freed.
-    frozen_before = gc.get_freeze_count() > 0
+    frozen_before = heap.is_settled()
     if not frozen_before:
         gc.freeze()
     # The automatic collector off as well: decoded pages wait for their turn long enough to reach

@@ -6,6 +6,7 @@ from __future__ import annotations
 import sqlite3
 from pathlib import Path
 
+import pytest
 from PySide6.QtCore import Qt
 
 from desktop.cache.migrate import current_revision, upgrade
@@ -150,9 +151,10 @@ async def test_connectivity_reports_online_with_the_outbox_and_offline_with_back
 # ---- schema migration -------------------------------------------------------------------------
 
 
-def test_cache_from_the_previous_revision_keeps_its_outbox(tmp_path: Path):
+@pytest.mark.parametrize("previous", ["0002", "0003"])
+def test_cache_from_the_previous_revision_keeps_its_outbox(tmp_path: Path, previous: str):
     path = tmp_path / "old.sqlite3"
-    upgrade(path, "0002")
+    upgrade(path, previous)
     with sqlite3.connect(path) as conn:
         conn.execute(
             "INSERT INTO outbox (id, entity, entity_id, op, payload, base_version, created_at, attempts)"
@@ -160,7 +162,7 @@ def test_cache_from_the_previous_revision_keeps_its_outbox(tmp_path: Path):
             " '2026-11-23T08:00:00.000000Z', 2)"
         )
     store = CacheStore(path)  # migrates to head
-    assert current_revision(path) == "0003"
+    assert current_revision(path) == "0004"
     [entry] = store.outbox_entries()
     assert (entry.client_id, entry.payload["text"], entry.attempts, entry.base_payload) == (
         "o1",

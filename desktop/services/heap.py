@@ -1,0 +1,31 @@
+"""The desktop's long-lived heap, kept out of the garbage collector's way.
+
+Once the window is up, what is alive (modules, Qt wrappers, pinyin and phone tables) lives as
+long as the app: `settle()` moves it to the permanent generation, so later full collections walk
+only what was made since. Whether that happened is remembered here because asking the runtime
+(gc.get_freeze_count) walks the whole frozen heap: ~100 ms at each pull on a big heap.
+"""
+
+from __future__ import annotations
+
+import gc
+
+_settled = False
+
+
+def settle() -> None:
+    global _settled
+    gc.collect()
+    gc.freeze()
+    _settled = True
+
+
+def unsettle() -> None:
+    """Give the frozen heap back to the collector (the app or a test session is ending)."""
+    global _settled
+    gc.unfreeze()
+    _settled = False
+
+
+def is_settled() -> bool:
+    return _settled
