@@ -23,7 +23,6 @@ import argparse
 import asyncio
 import shutil
 import sqlite3
-import subprocess
 import sys
 import tempfile
 import time
@@ -36,7 +35,13 @@ sys.path.insert(0, str(ROOT / "bench"))
 import httpx  # noqa: E402
 import sqlalchemy as sa  # noqa: E402
 from _common import write_result  # noqa: E402
-from bench_initial_sync import POP_INDEX_TABLES, _copy_rows, _serve_in_subprocess, _timed_sync  # noqa: E402
+from bench_initial_sync import (  # noqa: E402
+    POP_INDEX_TABLES,
+    _copy_rows,
+    _serve_in_subprocess,
+    _timed_sync,
+    seed_central,
+)
 
 from central.db import make_engine  # noqa: E402
 from central.tables import change_log  # noqa: E402
@@ -131,13 +136,7 @@ def main(argv: list[str] | None = None) -> int:
             print(f"copied the seeded central database {args.db}", flush=True)
         else:
             print(f"seeding central with {args.customers:,} customers ...", flush=True)
-            started = time.perf_counter()
-            subprocess.run(
-                [sys.executable, "-m", "desktop.cli", "central", "seed", "--db", db_url,
-                 "--customers", str(args.customers), "--seed", str(args.seed)],
-                cwd=ROOT, check=True, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
-            )  # fmt: skip
-            print(f"  seeded in {time.perf_counter() - started:.1f}s", flush=True)
+            seed_central(db_url, args.customers, args.seed)
         server, url = _serve_in_subprocess(db_url)
         cache = workdir / "cache.sqlite3"
         try:
