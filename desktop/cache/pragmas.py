@@ -7,6 +7,8 @@ from pathlib import Path
 
 import platformdirs
 
+from desktop.cache import grams
+
 APP_NAME = "CallDesk"
 BUSY_TIMEOUT_MS = 5000
 
@@ -25,3 +27,4 @@ def apply_pragmas(connection: sqlite3.Connection) -> None:
     cursor.execute("PRAGMA foreign_keys=ON")
     cursor.execute(f"PRAGMA busy_timeout={BUSY_TIMEOUT_MS}")
     cursor.close()
+    grams.register(connection)  # the name index's SQL folds names with it

@@ -20,22 +20,6 @@ _TS_FORMAT = "%Y-%m-%dT%H:%M:%S.%fZ"
 
 
 _MEMO_LIMIT = 500_000
-_grams_memo: dict[str, tuple[str, ...]] = {}
-
-
-def name_grams(name: str) -> tuple[str, ...]:
-    """Every 1- and 2-character piece of `name` (lower case, spaces dropped): 王小明 -> 王 小 明 王小 小明.
-    Any substring search starts from one of these in an index, then checks the name itself.
-    Memoised per name (names repeat; the pieces depend on the name alone)."""
-    grams = _grams_memo.get(name)
-    if grams is None:
-        if len(_grams_memo) >= _MEMO_LIMIT:
-            _grams_memo.clear()
-        folded = "".join(name.lower().split())
-        # a tuple of str: the garbage collector stops tracking it, unlike a set
-        pieces = dict.fromkeys([*folded, *(folded[i : i + 2] for i in range(len(folded) - 1))])
-        grams = _grams_memo[name] = tuple(pieces)
-    return grams
 
 
 class BadRecord(ValueError):
@@ -69,6 +53,19 @@ def ts_text(value: object) -> str | None:
         raise BadRecord(f"timestamp {value!r} is not ISO 8601") from exc
     assert parsed is not None
     return parsed.astimezone(UTC).strftime(_TS_FORMAT)
+
+
+def check_ts(value: object) -> None:
+    """Refuse what `ts_text` refuses (BadRecord), without building the text."""
+    if value.__class__ is str:
+        wire = _WIRE_UTC.fullmatch(value)  # type: ignore[arg-type]
+        if wire is not None:
+            try:
+                datetime.fromisoformat(wire.group(1))
+            except ValueError as exc:
+                raise BadRecord(f"timestamp {value!r} is not a real date") from exc
+            return
+    ts_text(value)
 
 
 def text_ts(value: str | None) -> datetime | None:
@@ -156,18 +153,44 @@ def _json_str_list(items: list[str]) -> str:
     return text
 
 
+def _text_list_json(record: dict[str, Any], key: str) -> str:
+    """The JSON text of a list-of-text field (tags, churn reasons). The same few lists recur on
+    most customers: a list seen before is looked up, its items checked when it was memoised."""
+    value = record.get(key) or []
+    if value.__class__ is list:
+        try:
+            text = _list_json_memo.get(tuple(value))
+        except TypeError:  # an unhashable item: not text, the check below says so
+            text = None
+        if text is not None:
+            return text
+    return _json_str_list(_str_list(record, key))
+
+
+def _plain_str(record: dict[str, Any], key: str, default: str) -> str:
+    value = record.get(key)
+    return value if value.__class__ is str else _str(record, key, default)
+
+
 def customer_rows(
     data: object, expected_id: str | None = None, data_text: str | None = None
 ) -> tuple[tuple, list[tuple]]:
     """(customers row, phones rows). Unusable phone numbers are dropped, not fatal.
 
     `data_text`: the JSON text `data` was decoded from (a bulk page keeps it), stored as is
-    instead of encoding the record again; the same holds for the detail rows below."""
+    instead of encoding the record again; the same holds for the detail rows below.
+
+    The bulk sync's hot path (a million per bootstrap): plain values (exact str, int, float)
+    take a short path, anything else goes through the checks of `_str`, `_int`, `_float`, which
+    accept or refuse it exactly as before and say why."""
     record = _record(data, expected_id, ("name",))
+    get = record.get
     customer_id = record["id"]
-    name = _str(record, "name")
+    name = get("name")
+    if name.__class__ is not str:
+        name = _str(record, "name")
     initials, full = name_keys(name)
-    phones_raw = record.get("phones") or []
+    phones_raw = get("phones") or []
     if not isinstance(phones_raw, list):
         raise BadRecord("field 'phones' must be a list")
     phones: list[tuple] = []
@@ -180,26 +203,34 @@ def customer_rows(
         if e164 is None or e164 in seen:
             continue
         seen.add(e164)
-        digits_reversed = e164[1:][::-1]
         phones.append(
-            (customer_id, e164, digits_reversed, _str(phone, "kind", "mobile"), _str(phone, "label", ""))
+            (
+                customer_id,
+                e164,
+                e164[:0:-1],  # the digits reversed (without the "+")
+                _plain_str(phone, "kind", "mobile"),
+                _plain_str(phone, "label", ""),
+            )
         )
+    points = get("points_balance")
+    churn = get("churn_risk")
+    version = get("version")
     row = (
         customer_id,
         name,
         initials,
         full,
-        _str(record, "tier", "ordinary"),
-        _str(record, "membership_level", ""),
-        _int(record, "points_balance", 0),
-        _float(record, "churn_risk", 0.0),
-        _json_str_list(_str_list(record, "churn_reasons")),
-        _json_str_list(_str_list(record, "tags")),
-        _int(record, "version", 1),
+        _plain_str(record, "tier", "ordinary"),
+        _plain_str(record, "membership_level", ""),
+        points if points.__class__ is int else _int(record, "points_balance", 0),
+        churn if churn.__class__ is float and math.isfinite(churn) else _float(record, "churn_risk", 0.0),
+        _text_list_json(record, "churn_reasons"),
+        _text_list_json(record, "tags"),
+        version if version.__class__ is int else _int(record, "version", 1),
         data_text if data_text is not None else _json(record),
     )
-    ts_text(record.get("created_at"))
-    ts_text(record.get("updated_at"))
+    check_ts(get("created_at"))
+    check_ts(get("updated_at"))
     return row, phones
 
 

@@ -19,7 +19,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from desktop.cache import outbox, rows
+from desktop.cache import grams, outbox, rows, search_index
 from desktop.cache.migrate import upgrade
 from desktop.cache.pinyin import search_key
 from desktop.cache.pragmas import apply_pragmas
@@ -119,6 +119,7 @@ _DETAIL_QUERY = (
 )
 
 _CHUNK = 500  # ids per IN (...) list, far below SQLite's variable limit
+BULK_CACHE_KIB = 64 * 1024  # PRAGMA cache_size of a bootstrap (CacheStore.bulk_load)
 
 # A change may carry the JSON text of its `data` under this key (desktop.services.api keeps it
 # while decoding a bulk page); the cache then stores that text instead of encoding the dict again.
@@ -273,6 +274,7 @@ class CacheStore:
         # callers still use each store from one thread at a time.
         self._conn = sqlite3.connect(self.path, isolation_level=None, check_same_thread=False)
         apply_pragmas(self._conn)
+        self._default_cache_size = int(self._conn.execute("PRAGMA cache_size").fetchone()[0])
 
     # ---- pop index reads (UI thread) -------------------------------------------------------
 
@@ -336,7 +338,8 @@ class CacheStore:
         Exact matches (customer id, phone in any format, order number, ticket number) answer alone. Otherwise:
         last 4+ digits of a phone (digit input), then name prefix, pinyin initials and full
         pinyin prefixes, and only if none of those matched, name substring (candidates from the
-        1-2 character `name_grams` index, checked with LIKE). Every step is an index lookup."""
+        1-2 character `name_grams` index, checked with LIKE). Every step is an index lookup; while a
+        bootstrap has not built the search indexes yet, only the exact matches are looked for."""
         text = (text or "").strip()
         if not text or limit <= 0:
             return []
@@ -362,7 +365,7 @@ class CacheStore:
                 " AND id = ? AND json_extract(data, '$.customer_id') IS NOT NULL",
                 (candidate,),
             )
-        if ids:
+        if ids or search_index.is_deferred(self._conn):  # no index to search the rest with yet
             return self._cards(ids[:limit])
         digits = "".join(ch for ch in text if ch.isdigit() and ch.isascii())
         if digits and all(ch.isdigit() or ch in " -+()" for ch in text):
@@ -394,7 +397,7 @@ class CacheStore:
 
     def _add_substring_matches(self, text: str, add: Callable[[str, Sequence[Any]], bool]) -> None:
         """Names containing `text`: candidates from the gram index, then checked with LIKE."""
-        folded = "".join(text.lower().split())
+        folded = grams.fold_name(text)
         if not folded:
             return
         escaped = text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
@@ -547,6 +550,37 @@ class CacheStore:
                     value = str(max(self._last_seq(), int(value)))
                 self._set_state(key, value)
         return ApplyReport(applied=applied - bad, skipped=skipped + bad, last_seq=self._last_seq())
+
+    def begin_bootstrap(self, state: dict[str, str]) -> None:
+        """Store a new bootstrap's state and drop the search indexes it builds once its pop-index
+        pages are in (desktop/cache/search_index.py), in ONE transaction."""
+        with self._transaction():
+            search_index.defer(self._conn)
+            for key, value in state.items():
+                self._set_state(key, value)
+
+    def search_index_ready(self) -> bool:
+        """False while a bootstrap loads without the name, pinyin and phone-suffix indexes:
+        `search` then answers exact ids and numbers only."""
+        return not search_index.is_deferred(self._conn)
+
+    def build_search_index(self) -> bool:
+        """Build the deferred search indexes in ONE transaction; False if nothing was missing."""
+        if not search_index.is_deferred(self._conn):
+            return False
+        with self._transaction():
+            search_index.build(self._conn)
+        return True
+
+    def bulk_load(self, enabled: bool) -> None:
+        """A bootstrap's page cache: big enough for the pop index's working set (the customers
+        and the random-order phone index), so pages stay in memory instead of a round trip
+        through the operating system at every insert; back to the default when it ends."""
+        if enabled:
+            self._conn.execute(f"PRAGMA cache_size = -{BULK_CACHE_KIB}")
+        else:
+            self._conn.execute(f"PRAGMA cache_size = {self._default_cache_size}")
+            self._conn.execute("PRAGMA shrink_memory")
 
     def bootstrap_state(self) -> dict[str, str]:
         """Every sync_state key starting with `bootstrap_` (empty: no bootstrap begun)."""
@@ -967,12 +1001,12 @@ class CacheStore:
         if replaced:
             self._conn.executemany("DELETE FROM phones WHERE customer_id = ?", replaced)
         self._conn.executemany(_PHONE_INSERT, [phone for _, phones in fresh for phone in phones])
+        if search_index.is_deferred(self._conn):
+            return len(fresh)  # a bootstrap is loading: its build cuts every name's pieces at the end
         if replaced:
             self._conn.executemany("DELETE FROM name_grams WHERE customer_id = ?", replaced)
-        self._conn.executemany(
-            "INSERT INTO name_grams (gram, customer_id) VALUES (?, ?)",
-            [(gram, c[0]) for c, _ in fresh for gram in rows.name_grams(c[1])],
-        )
+        for chunk in _chunks([c[0] for c, _ in fresh]):
+            grams.add_for(self._conn, chunk)
         return len(fresh)
 
     def _delete_customers(self, ids: list[str]) -> None:

@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import dataclasses
 import gc
 import logging
 import sqlite3
@@ -38,6 +39,7 @@ DETAIL_ENTITIES = ("order", "points", "service", "marketing")
 
 # Progress phases
 PHASE_POP_INDEX = "pop_index"
+PHASE_SEARCH_INDEX = "search_index"  # the pop index's search indexes, built once it is in
 PHASE_DETAILS = "details"
 PHASE_FEED = "feed"
 
@@ -90,12 +92,24 @@ def _sync_state(path: Path) -> tuple[int, dict[str, str]]:
     return store.last_seq(), store.bootstrap_state()
 
 
-def _set_state(path: Path, state: dict[str, str]) -> None:
-    worker_store(path).set_sync_state(state)
-
-
 def _apply_bootstrap_page(path: Path, changes: list, state: dict[str, str]) -> ApplyReport:
     return worker_store(path).apply_bootstrap_page(changes, state)
+
+
+def _begin(path: Path, state: dict[str, str]) -> None:
+    worker_store(path).begin_bootstrap(state)
+
+
+def _build_search_index(path: Path) -> bool:
+    return worker_store(path).build_search_index()
+
+
+def _search_index_ready(path: Path) -> bool:
+    return worker_store(path).search_index_ready()
+
+
+def _bulk_load(path: Path, enabled: bool) -> None:
+    worker_store(path).bulk_load(enabled)
 
 
 @dataclass(slots=True)
@@ -226,6 +240,9 @@ class PullSync:
                 finished = await self._bootstrap(boot, counted, progress, cancel, started)
                 if not finished:
                     return counted.result(last_seq, False, True, started)
+            # A bootstrap cut short before its build, then a server without the bootstrap (or a
+            # cache rebuilt meanwhile): the indexes are still built before the feed runs.
+            await self._build_search_index(counted, progress)
             # Only a full copy of every detail record makes the feed's end mean "every record".
             all_details = (await self._in_worker(_sync_state, self._path))[1].get(_WINDOW_FROM, "") == ""
             return await self._run_feed(counted, progress, cancel, started, all_details)
@@ -248,7 +265,7 @@ class PullSync:
         if self._window_days is not None:
             window_from = format_ts(head.server_time - timedelta(days=self._window_days)) or ""
         boot = _Bootstrap("pop", head.seq, window_from, "customer", "0")
-        await self._in_worker(_set_state, self._path, boot.state())
+        await self._in_worker(_begin, self._path, boot.state())
         log.info("sync: bootstrap from feed head %d, detail window from %r", head.seq, window_from or "all")
         return boot
 
@@ -261,11 +278,15 @@ class PullSync:
         started: float,
     ) -> bool:
         """Run the bootstrap's remaining pages; True when it finished, False when cancelled."""
+        if boot.phase != "pop":  # resumed past the pop index: its search indexes come first
+            await self._build_search_index(counted, progress)
         totals = _Totals(self._api, boot) if progress is not None else None
         if totals is not None:
             await totals.start()
         bootstrap_started = time.monotonic()
+        last_report: SyncProgress | None = None
         fetch: asyncio.Future | None = asyncio.ensure_future(self._fetch_bootstrap(boot))
+        await self._in_worker(_bulk_load, self._path, True)
         try:
             while fetch is not None:
                 page = await fetch
@@ -288,18 +309,18 @@ class PullSync:
                     elapsed = max(time.monotonic() - bootstrap_started, 1e-6)
                     rate = counted.applied / elapsed
                     phase = PHASE_POP_INDEX if boot.phase == "pop" else PHASE_DETAILS
-                    self._report(
-                        progress,
-                        SyncProgress(
-                            counted.applied,
-                            left,
-                            rate,
-                            left / rate if rate > 0 else None,
-                            counted.skipped,
-                            counted.last_seq,
-                            phase,
-                        ),
+                    last_report = SyncProgress(
+                        counted.applied,
+                        left,
+                        rate,
+                        left / rate if rate > 0 else None,
+                        counted.skipped,
+                        counted.last_seq,
+                        phase,
                     )
+                    self._report(progress, last_report)
+                if boot.phase == "pop" and following.phase != "pop":
+                    await self._build_search_index(counted, progress, last_report)
                 boot = following
                 if boot.phase == "done":
                     log.info("sync: bootstrap done, feed continues from seq %d", boot.head)
@@ -307,6 +328,8 @@ class PullSync:
                 if cancel is not None and cancel.is_set():
                     return False
         finally:
+            with contextlib.suppress(SyncError):  # the page's own error is the one to raise
+                await self._in_worker(_bulk_load, self._path, False)
             if totals is not None:
                 totals.close()
             if fetch is not None and not fetch.done():
@@ -314,6 +337,26 @@ class PullSync:
                 with contextlib.suppress(asyncio.CancelledError, Exception):
                     await fetch
         return True
+
+    async def _build_search_index(
+        self,
+        counted: _Counts,
+        progress: Callable[[SyncProgress], None] | None,
+        last_report: SyncProgress | None = None,
+    ) -> None:
+        """Build the search indexes a bootstrap deferred (desktop/cache/search_index.py), if any;
+        one transaction on the worker thread, reported as its own phase (with the counts and
+        ETA of `last_report`, the pop index's last page, when there is one)."""
+        if await self._in_worker(_search_index_ready, self._path):
+            return
+        if last_report is None:
+            last_report = SyncProgress(counted.applied, 0, 0.0, None, counted.skipped, counted.last_seq)
+        report = dataclasses.replace(last_report, phase=PHASE_SEARCH_INDEX)
+        if progress is not None:
+            self._report(progress, report)
+        await self._in_worker(_build_search_index, self._path)
+        if progress is not None:  # its end, too: the indexes are there
+            self._report(progress, report)
 
     def _fetch_bootstrap(self, boot: _Bootstrap) -> Awaitable[ChangePage | WindowPage]:
         if boot.phase == "pop":

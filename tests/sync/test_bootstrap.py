@@ -16,6 +16,7 @@ import sqlalchemy as sa
 from central_world import CentralWorld
 
 from central.tables import ENTITY_TABLES, change_log
+from desktop.cache import search_index
 from desktop.cache.store import CacheStore
 from desktop.domain.models import parse_ts
 from desktop.services.api import ApiError, CentralApi
@@ -112,12 +113,21 @@ async def test_windowed_bootstrap_then_incremental(central_small: CentralWorld, 
         old_orders = _server_ids(central_small, "order") - _server_ids(central_small, "order", window_from)
         assert old_orders and not old_orders & _cached_ids(path, "orders")  # outside the window: absent
         assert _cached_ids(path, "orders")  # inside: present
-        assert {r.phase for r in reports} == {"pop_index", "details", "feed"}
+        # the search indexes are built once, between the pop index and the detail window
+        assert list(dict.fromkeys(r.phase for r in reports)) == [
+            "pop_index",
+            "search_index",
+            "details",
+            "feed",
+        ]
         window_records = sum(len(_cached_ids(path, table)) for table, _ in DETAILS.values())
         assert [r for r in reports if r.phase == "pop_index"][-1].remaining == window_records
         assert [r for r in reports if r.phase == "details"][-1].remaining == 0
 
         with CacheStore(path) as store:
+            assert store.search_index_ready()
+            name = store.pop_card("C0000002").name  # type: ignore[union-attr]
+            assert "C0000002" in {c.customer_id for c in store.search(name[-1:])}  # substring piece
             # Windowed: no customer counts as complete until fetched on demand ...
             assert not store.feed_complete()
             assert not store.has_detail("C0000001") and not store.pop_row_only("C0000001")
@@ -182,7 +192,7 @@ async def test_changes_on_the_server_during_the_bootstrap_are_not_lost(
         assert store.pop_card("C0000039") is None
 
 
-@pytest.mark.parametrize("phase", ["pop_index", "details"])
+@pytest.mark.parametrize("phase", ["pop_index", "search_index", "details"])
 async def test_cancel_in_each_phase_then_resume_gives_the_same_state(
     central_small: CentralWorld, tmp_path: Path, phase: str
 ) -> None:
@@ -201,6 +211,8 @@ async def test_cancel_in_each_phase_then_resume_gives_the_same_state(
         assert partial.cancelled and not partial.complete
         state = _state(resumed)
         assert state["bootstrap_phase"] == ("pop" if phase == "pop_index" else "window")
+        with CacheStore(resumed) as store:  # a cancel never cuts the search index build short
+            assert store.search_index_ready() == (phase != "pop_index")
         assert state.get("last_seq", "0") == "0"  # the feed cursor moves only when the bootstrap ends
         rest = await _sync(api, resumed).run()
     assert rest.complete and not rest.cancelled
@@ -338,3 +350,66 @@ async def test_a_server_without_the_bootstrap_gets_the_whole_feed(
         counts = store.counts()
         for name, expected in central_small.counts().items():
             assert counts[name] == expected, name
+
+
+async def test_pops_work_while_the_pop_index_loads_and_search_waits_for_its_indexes(
+    central_small: CentralWorld, tmp_path: Path
+) -> None:
+    path = tmp_path / "cache.sqlite3"
+    during: dict[str, object] = {}
+
+    def look(progress: SyncProgress) -> None:
+        if progress.phase != "pop_index" or during:
+            return
+        with CacheStore(path) as store:
+            customer_id, name = store._conn.execute("SELECT id, name FROM customers LIMIT 1").fetchone()
+            e164 = store._conn.execute(
+                "SELECT e164 FROM phones WHERE customer_id = ?", (customer_id,)
+            ).fetchone()[0]
+            plan = " ".join(
+                row[3]
+                for row in store._conn.execute(
+                    "EXPLAIN QUERY PLAN SELECT customer_id FROM phones WHERE e164 = ?", (e164,)
+                )
+            )
+            during.update(
+                ready=store.search_index_ready(),
+                pop=[c.customer_id for c in store.lookup_phone(e164)],
+                by_id=[c.customer_id for c in store.search(customer_id)],
+                by_name=store.search(name),
+                plan=plan,
+                customer_id=customer_id,
+                name=name,
+            )
+
+    async with CentralApi(central_small.url, token=central_small.token) as api:
+        result = await _sync(api, path).run(progress=look)
+    assert result.complete
+    assert during["ready"] is False
+    assert during["customer_id"] in during["pop"]  # type: ignore[operator]
+    assert "ix_phones_e164" in during["plan"]  # type: ignore[operator]  # the pop stays an index lookup
+    assert during["by_id"] == [during["customer_id"]]
+    assert during["by_name"] == []  # no full scan of the customers on the UI thread
+    with CacheStore(path) as store:
+        assert store.search_index_ready()
+        assert during["customer_id"] in {c.customer_id for c in store.search(during["name"])}  # type: ignore[arg-type]
+
+
+async def test_search_indexes_missing_at_a_later_sync_are_built_before_the_feed(
+    central_small: CentralWorld, tmp_path: Path
+) -> None:
+    """A bootstrap cut short before its build, then a server without the bootstrap endpoints or
+    a cleared sync state: the next run builds the indexes, with the very pieces of a feed."""
+    path = tmp_path / "cache.sqlite3"
+    async with CentralApi(central_small.url, token=central_small.token) as api:
+        await _sync(api, path).run()
+        before = _snapshot(path)
+        with sqlite3.connect(path) as conn:
+            search_index.defer(conn)
+        with CacheStore(path) as store:
+            assert not store.search_index_ready()
+        result = await _sync(api, path).run()
+    assert result.complete
+    assert _snapshot(path) == before
+    with CacheStore(path) as store:
+        assert store.search_index_ready()

@@ -66,7 +66,7 @@ async def test_initial_sync_mirrors_the_server(central_300: CentralWorld, tmp_pa
     assert result.pages == _bootstrap_pages(central_300, PAGE)
     assert [r.applied for r in reports] == sorted(r.applied for r in reports)
     assert [r.phase for r in reports] == sorted(
-        (r.phase for r in reports), key=["pop_index", "details", "feed"].index
+        (r.phase for r in reports), key=["pop_index", "search_index", "details", "feed"].index
     )
     # remaining covers the whole bootstrap: the pop index left, plus the detail records once
     # their count is known (asked in the background)

@@ -10,7 +10,7 @@ from __future__ import annotations
 import sqlalchemy as sa
 from alembic import op
 
-from desktop.cache.rows import name_grams
+from desktop.cache import grams
 
 revision = "0002"
 down_revision = "0001"
@@ -31,13 +31,8 @@ def upgrade() -> None:
         sqlite_with_rowid=False,
     )
     op.create_index("ix_name_grams_customer_id", "name_grams", ["customer_id"])
-    connection = op.get_bind()
-    rows = connection.execute(sa.text("SELECT id, name FROM customers")).fetchall()
-    grams = [{"gram": gram, "customer_id": cid} for cid, name in rows for gram in name_grams(name)]
-    if grams:
-        connection.execute(
-            sa.text("INSERT INTO name_grams (gram, customer_id) VALUES (:gram, :customer_id)"), grams
-        )
+    # the same pieces CacheStore keeps (calldesk_fold is registered on every cache connection)
+    grams.rebuild_all(op.get_bind().connection.driver_connection)
 
 
 def downgrade() -> None:
