@@ -234,7 +234,7 @@ class DesktopRuntime:
         return PullSync(self.api, path, detail_window_days=days if days > 0 else None)
 
     def _on_sync_progress(self, progress: SyncProgress) -> None:
-        self.window.set_sync_progress(progress.applied, progress.remaining, progress.eta_s)
+        self.window.set_sync_progress(progress.applied, progress.remaining, progress.eta_s, progress.phase)
 
     async def start_cti(self) -> None:
         assert self.screenpop is not None

@@ -134,7 +134,9 @@ class SettingsDesk(QObject):
 
     def _progress(self, progress: SyncProgress) -> None:
         if self.sync_dialog is not None:
-            self.sync_dialog.update_progress(progress.applied, progress.remaining, progress.eta_s)
+            self.sync_dialog.update_progress(
+                progress.applied, progress.remaining, progress.eta_s, progress.phase
+            )
 
     def _set_running(self, running: bool) -> None:
         if self.dialog is not None:

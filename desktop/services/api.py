@@ -9,7 +9,6 @@ A 401 triggers one call of the token refresher (a re-login) and one retry.
 from __future__ import annotations
 
 import asyncio
-import json
 import logging
 import random
 import ssl
@@ -21,6 +20,7 @@ from typing import Any
 from urllib.parse import quote
 
 import httpx
+import orjson
 
 from desktop.cache import rows
 from desktop.cache.store import DATA_TEXT_KEY
@@ -445,21 +445,21 @@ _PIECE_LINES = 200
 
 
 def _loads_in_pieces(content: bytes) -> Any:
-    """json.loads of a page laid out one change per line (the bootstrap endpoints), 200 lines at
-    a time. One json.loads call holds the GIL throughout (tens of ms for a MB), which would stall
+    """JSON decoding of a page laid out one change per line (the bootstrap endpoints), 200 lines
+    at a time. One decoding call holds the GIL throughout (tens of ms for a MB), which would stall
     the UI thread however the decoding thread is scheduled; between pieces the GIL changes hands.
     Any other layout is decoded in one call."""
     lines = content.split(b"\n")
     if len(lines) < 3 or lines[0] != b'{"changes":[' or not lines[-1].startswith(b"],"):
-        return json.loads(content)
-    body = json.loads(b"{" + lines[-1][2:])
+        return orjson.loads(content)
+    body = orjson.loads(b"{" + lines[-1][2:])
     if not isinstance(body, dict):
         raise ValueError("page tail is not an object")
     items = [line for line in lines[1:-1] if line]
     changes: list[Any] = []
     for start in range(0, len(items), _PIECE_LINES):
         piece = items[start : start + _PIECE_LINES]
-        decoded = json.loads(b"[" + b"".join(piece).rstrip(b",") + b"]")
+        decoded = orjson.loads(b"[" + b"".join(piece).rstrip(b",") + b"]")
         if len(decoded) == len(piece):
             for line, change in zip(piece, decoded, strict=True):
                 _keep_data_text(line, change)
@@ -495,7 +495,7 @@ async def _json_object(response: httpx.Response) -> dict[str, Any]:
         if len(content) > _PARSE_OFF_LOOP_BYTES:
             body = await asyncio.to_thread(_loads_in_pieces, content)
         else:
-            body = json.loads(content)
+            body = orjson.loads(content)
     except (ValueError, UnicodeDecodeError) as exc:
         raise _bad("not JSON") from exc
     if not isinstance(body, dict):

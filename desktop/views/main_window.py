@@ -215,8 +215,10 @@ class MainWindow(QMainWindow):
     def set_outbox_count(self, count: int) -> None:
         self.status.set_outbox_count(count)
 
-    def set_sync_progress(self, applied: int, remaining: int, eta_s: float | None) -> None:
-        self.status.set_sync_progress(applied, remaining, eta_s)
+    def set_sync_progress(
+        self, applied: int, remaining: int, eta_s: float | None, phase: str = "feed"
+    ) -> None:
+        self.status.set_sync_progress(applied, remaining, eta_s, phase)
 
     def sync_finished(self, result: Any = None) -> None:
         """Hide the sync progress; `result` is a SyncResult (applied, seconds, cancelled) or None."""

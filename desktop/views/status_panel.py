@@ -23,6 +23,16 @@ def eta_text(eta_s: float | None) -> str:
     )
 
 
+def sync_phase_text(phase: str) -> str:
+    """What a sync is doing, in the agent's words (phases of desktop.services.sync)."""
+    texts = {
+        "pop_index": QCoreApplication.translate("StatusPanel", "Customers and phone numbers"),
+        "search_index": QCoreApplication.translate("StatusPanel", "Building the search index…"),
+        "details": QCoreApplication.translate("StatusPanel", "Recent orders and history"),
+    }
+    return texts.get(phase, QCoreApplication.translate("StatusPanel", "Latest changes"))
+
+
 class StatusPanel(QWidget):
     """Signal: syncCancelRequested()."""
 
@@ -33,7 +43,7 @@ class StatusPanel(QWidget):
         self._connection = "offline"
         self._cti: tuple[bool, str] = (False, "")
         self._outbox = 0
-        self._sync: tuple[int, int, float | None] | None = None
+        self._sync: tuple[int, int, float | None, str] | None = None
         self.connection_label = QLabel()
         self.connection_label.setObjectName("connectionState")
         self.outbox_label = QLabel()
@@ -81,8 +91,10 @@ class StatusPanel(QWidget):
         self._outbox = max(int(count), 0)
         self._render()
 
-    def set_sync_progress(self, applied: int, remaining: int, eta_s: float | None) -> None:
-        self._sync = (max(applied, 0), max(remaining, 0), eta_s)
+    def set_sync_progress(
+        self, applied: int, remaining: int, eta_s: float | None, phase: str = "feed"
+    ) -> None:
+        self._sync = (max(applied, 0), max(remaining, 0), eta_s, phase)
         self.sync_bar.show()
         self.sync_cancel.show()
         self._render()
@@ -103,10 +115,14 @@ class StatusPanel(QWidget):
         self.cti_label.setToolTip(detail)
         self.sync_cancel.setText(self.tr("Cancel"))
         if self._sync is not None:
-            applied, remaining, eta = self._sync
+            applied, remaining, eta, phase = self._sync
             total = applied + remaining
             self.sync_bar.setRange(0, max(total, 1))
             self.sync_bar.setValue(applied if total else 1)
+            self.sync_bar.setToolTip(sync_phase_text(phase))
+            if phase == "search_index":  # one step without counts: say what it is
+                self.sync_bar.setFormat(sync_phase_text(phase))
+                return
             self.sync_bar.setFormat(
                 self.tr("Sync %1 / %2 · %3")
                 .replace("%1", f"{applied:,}")

@@ -1,6 +1,6 @@
 """Initial sync progress: counts, ETA and Cancel, for the first download of the agent's customers.
 
-The caller feeds `update_progress(applied, remaining, eta_s)` and ends with `finish(result)`;
+The caller feeds `update_progress(applied, remaining, eta_s, phase)` and ends with `finish(result)`;
 Cancel emits `cancelRequested()` (the caller stops the sync and then calls `finish`).
 """
 
@@ -11,7 +11,7 @@ from typing import Any
 from PySide6.QtCore import QEvent, Qt, Signal
 from PySide6.QtWidgets import QDialog, QDialogButtonBox, QLabel, QProgressBar, QVBoxLayout, QWidget
 
-from desktop.views.status_panel import describe_sync_result, eta_text
+from desktop.views.status_panel import describe_sync_result, eta_text, sync_phase_text
 
 
 class SyncDialog(QDialog):
@@ -22,13 +22,15 @@ class SyncDialog(QDialog):
         self.setObjectName("syncDialog")
         self._rebuilding = rebuilding  # Settings > Rebuild cache: the same download, other words
         self.setMinimumWidth(460)
-        self._progress: tuple[int, int, float | None] | None = None
+        self._progress: tuple[int, int, float | None, str] | None = None
         self._finished_text = ""
         self._failed_text = ""
         self.title = QLabel()
         self.title.setObjectName("pageTitle")
         self.explain = QLabel()
         self.explain.setWordWrap(True)
+        self.step = QLabel()
+        self.step.setObjectName("syncStep")
         self.bar = QProgressBar()
         self.bar.setRange(0, 0)  # busy until the first figures arrive
         self.counts = QLabel()
@@ -38,12 +40,12 @@ class SyncDialog(QDialog):
         self.buttons.rejected.connect(self._on_cancel)
         layout = QVBoxLayout(self)
         layout.setSpacing(10)
-        for widget in (self.title, self.explain, self.bar, self.counts, self.eta, self.buttons):
+        for widget in (self.title, self.explain, self.step, self.bar, self.counts, self.eta, self.buttons):
             layout.addWidget(widget)
         self._retranslate()
 
-    def update_progress(self, applied: int, remaining: int, eta_s: float | None) -> None:
-        self._progress = (max(applied, 0), max(remaining, 0), eta_s)
+    def update_progress(self, applied: int, remaining: int, eta_s: float | None, phase: str = "feed") -> None:
+        self._progress = (max(applied, 0), max(remaining, 0), eta_s, phase)
         self._render()
 
     def finish(self, result: Any = None) -> None:
@@ -77,8 +79,10 @@ class SyncDialog(QDialog):
         if self._progress is None:
             self.counts.setText(self.tr("Connecting to the CRM server…"))
             self.eta.setText("")
+            self.step.setText("")
             return
-        applied, remaining, eta_s = self._progress
+        applied, remaining, eta_s, phase = self._progress
+        self.step.setText("" if self._finished_text else sync_phase_text(phase))
         total = applied + remaining
         self.bar.setRange(0, max(total, 1))
         self.bar.setValue(applied if total else 1)

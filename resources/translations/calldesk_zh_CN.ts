@@ -902,6 +902,22 @@ Every customer, order and history record is deleted from this computer and downl
         <translation>约剩 %1 分 %2 秒</translation>
     </message>
     <message>
+        <source>Customers and phone numbers</source>
+        <translation>客户与电话号码</translation>
+    </message>
+    <message>
+        <source>Building the search index…</source>
+        <translation>正在建立搜索索引…</translation>
+    </message>
+    <message>
+        <source>Recent orders and history</source>
+        <translation>近期订单与服务记录</translation>
+    </message>
+    <message>
+        <source>Latest changes</source>
+        <translation>最新变更</translation>
+    </message>
+    <message>
         <source>Online</source>
         <translation>在线</translation>
     </message>

@@ -115,10 +115,16 @@ def test_sync_dialog_progress_cancel_and_finish(qtbot):
     dialog.show()
     assert dialog.counts.text() == "Connecting to the CRM server…"
     assert dialog.bar.maximum() == 0  # busy indicator until figures arrive
-    dialog.update_progress(25_000, 75_000, 42)
+    dialog.update_progress(25_000, 75_000, 42, "pop_index")
+    assert dialog.step.text() == "Customers and phone numbers"
     assert dialog.counts.text() == "25,000 of 100,000 records downloaded"
     assert dialog.eta.text() == "about 42 s left"
     assert dialog.bar.value() == 25_000 and dialog.bar.maximum() == 100_000
+    dialog.update_progress(25_000, 75_000, 42, "search_index")
+    assert dialog.step.text() == "Building the search index…"
+    dialog.update_progress(30_000, 70_000, 40, "details")
+    assert dialog.step.text() == "Recent orders and history"
+    assert dialog.bar.value() == 30_000
     cancel = dialog.buttons.button(QDialogButtonBox.StandardButton.Cancel)
     with qtbot.waitSignal(dialog.cancelRequested, timeout=1000):
         qtbot.mouseClick(cancel, Qt.MouseButton.LeftButton)

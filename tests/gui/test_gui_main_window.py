@@ -249,6 +249,11 @@ def test_sync_progress_and_finish(window, qtbot):
     assert window.status.sync_bar.value() == 1000 and window.status.sync_bar.maximum() == 4000
     window.set_sync_progress(10, 5, None)
     assert window.status.sync_text().endswith("estimating…")
+    window.set_sync_progress(2000, 2000, 60, "search_index")  # no counts to show for this step
+    assert window.status.sync_text() == "Building the search index…"
+    window.set_sync_progress(2500, 1500, 30, "details")
+    assert window.status.sync_text() == "Sync 2,500 / 4,000 · about 30 s left"
+    assert window.status.sync_bar.toolTip() == "Recent orders and history"
     qtbot.mouseClick(window.status.sync_cancel, Qt.MouseButton.LeftButton)
     assert seen == [True]
     result = SimpleNamespace(
