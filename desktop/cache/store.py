@@ -17,7 +17,7 @@ import sqlite3
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import Any, NamedTuple
 
 from desktop.cache import grams, outbox, rows, search_index
 from desktop.cache.migrate import upgrade
@@ -120,6 +120,7 @@ _DETAIL_QUERY = (
 
 _CHUNK = 500  # ids per IN (...) list, far below SQLite's variable limit
 BULK_CACHE_KIB = 64 * 1024  # PRAGMA cache_size of a bootstrap (CacheStore.bulk_load)
+BULK_CHECKPOINT_PAGES = 16384  # PRAGMA wal_autocheckpoint of a bootstrap: 64 MB of 4 KiB pages
 
 # A change may carry the JSON text of its `data` under this key (desktop.services.api keeps it
 # while decoding a bulk page); the cache then stores that text instead of encoding the dict again.
@@ -169,8 +170,7 @@ class PushReport:
     unanswered: int = 0
 
 
-@dataclass(frozen=True, slots=True)
-class _Change:
+class _Change(NamedTuple):  # a tuple: a million of them per bootstrap, built fast
     seq: int
     entity: str
     record_id: str
@@ -275,6 +275,7 @@ class CacheStore:
         self._conn = sqlite3.connect(self.path, isolation_level=None, check_same_thread=False)
         apply_pragmas(self._conn)
         self._default_cache_size = int(self._conn.execute("PRAGMA cache_size").fetchone()[0])
+        self._default_checkpoint = int(self._conn.execute("PRAGMA wal_autocheckpoint").fetchone()[0])
 
     # ---- pop index reads (UI thread) -------------------------------------------------------
 
@@ -573,13 +574,22 @@ class CacheStore:
         return True
 
     def bulk_load(self, enabled: bool) -> None:
-        """A bootstrap's page cache: big enough for the pop index's working set (the customers
-        and the random-order phone index), so pages stay in memory instead of a round trip
-        through the operating system at every insert; back to the default when it ends."""
+        """Settings for a bootstrap, back to the defaults when it ends:
+        - a page cache big enough for the pop index's working set (the customers and the
+          random-order phone index), so pages stay in memory instead of a round trip through
+          the operating system at every insert;
+        - a checkpoint every 64 MB of write-ahead log instead of every 4 MB: each one copies
+          and fsyncs, and the b-tree pages a page of customers touches were mostly touched by
+          the pages before it (durability is unchanged: commits never fsync in WAL + NORMAL);
+        - SQLite's sorter may use a second thread for the search index build."""
         if enabled:
             self._conn.execute(f"PRAGMA cache_size = -{BULK_CACHE_KIB}")
+            self._conn.execute(f"PRAGMA wal_autocheckpoint = {BULK_CHECKPOINT_PAGES}")
+            self._conn.execute("PRAGMA threads = 2")
         else:
             self._conn.execute(f"PRAGMA cache_size = {self._default_cache_size}")
+            self._conn.execute(f"PRAGMA wal_autocheckpoint = {self._default_checkpoint}")
+            self._conn.execute("PRAGMA threads = 0")
             self._conn.execute("PRAGMA shrink_memory")
 
     def bootstrap_state(self) -> dict[str, str]:

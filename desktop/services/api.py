@@ -478,7 +478,10 @@ def _keep_data_text(line: bytes, change: Any) -> None:
     them) and `data` last (decoded dicts keep the members' order); anything else is left alone."""
     if not isinstance(change, dict) or tuple(change) != _WIRE_KEYS or not isinstance(change["data"], dict):
         return
-    if any(isinstance(change[key], dict | list) for key in _WIRE_KEYS[:5]):
+    scalar_types = set(
+        map(type, (change["seq"], change["entity"], change["id"], change["op"], change["version"]))
+    )
+    if dict in scalar_types or list in scalar_types:
         return
     at = line.find(b',"data":')
     end = len(line) - 1 if line.endswith(b",") else len(line)
