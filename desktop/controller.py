@@ -169,11 +169,12 @@ class DesktopController(QObject):
             return
         try:
             results = self.lookup.store.search(text, limit=20)
+            limited = not results and not self.lookup.store.search_index_ready()
         except Exception as exc:  # a broken cache must not take the window down
             log.exception("search failed")
             self.window.show_banner(self.tr("Search failed: %1").replace("%1", str(exc)), "error")
             return
-        self.window.show_search_results(results, self.masked)
+        self.window.show_search_results(results, self.masked, limited)
 
     def _on_customer_chosen(self, customer_id: str) -> None:
         if self.screenpop.show_customer(customer_id) is None:

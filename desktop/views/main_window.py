@@ -137,8 +137,8 @@ class MainWindow(QMainWindow):
         self.search_box.setFocus(Qt.FocusReason.ShortcutFocusReason)
         self.search_box.selectAll()
 
-    def show_search_results(self, cards: list[PopCard], masked: bool) -> None:
-        self.search_box.show_results(cards, masked)
+    def show_search_results(self, cards: list[PopCard], masked: bool, limited: bool = False) -> None:
+        self.search_box.show_results(cards, masked, limited)
 
     def clear_search(self) -> None:
         self.search_box.clear_search()

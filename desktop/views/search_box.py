@@ -34,6 +34,7 @@ class SearchResults(QFrame):
         self.table.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
         self.empty = QLabel()
         self.empty.setObjectName("searchEmpty")
+        self.empty.setWordWrap(True)
         layout = QVBoxLayout(self)
         layout.setContentsMargins(1, 1, 1, 1)
         layout.addWidget(self.empty)
@@ -59,11 +60,16 @@ class SearchBox(QLineEdit):
         self.results = SearchResults(overlay_parent)
         self.results.table.clicked.connect(self._on_result_clicked)
         self._overlay_parent = overlay_parent
+        self._limited = False
         overlay_parent.installEventFilter(self)
         self._retranslate()
 
     # -- API -----------------------------------------------------------------------------------
-    def show_results(self, cards: list[PopCard], masked: bool) -> None:
+    def show_results(self, cards: list[PopCard], masked: bool, limited: bool = False) -> None:
+        """`limited`: the cache's search indexes are still being built (first sync), so only
+        exact ids and numbers were looked for; an empty result says so."""
+        self._limited = limited
+        self._retranslate_empty()
         self.results.model.set_records([MatchRow(card, masked) for card in cards])
         if not self.text().strip():
             self.hide_results()
@@ -151,7 +157,7 @@ class SearchBox(QLineEdit):
             rows_height = rows * table.verticalHeader().defaultSectionSize()
             height = header + rows_height + 2 * table.frameWidth() + 8
         else:
-            height = self.results.empty.sizeHint().height() + 4
+            height = self.results.empty.heightForWidth(width - 2) + 4  # the text may wrap
         self.results.setGeometry(left, top_left.y(), width, height)
 
     def eventFilter(self, watched: QObject, event: QEvent) -> bool:
@@ -167,8 +173,19 @@ class SearchBox(QLineEdit):
         self.setPlaceholderText(
             self.tr("Search customers: name, pinyin initials, phone or order no.  (Ctrl+F)")
         )
-        self.results.empty.setText(self.tr("No customer found."))
+        self._retranslate_empty()
         self.results.model.retranslate()
+
+    def _retranslate_empty(self) -> None:
+        if self._limited:
+            self.results.empty.setText(
+                self.tr(
+                    "No customer found. Name and pinyin search is ready once the first sync has "
+                    "built its search index; phone, customer and order numbers work now."
+                )
+            )
+        else:
+            self.results.empty.setText(self.tr("No customer found."))
 
     def changeEvent(self, event: QEvent) -> None:
         if event.type() == QEvent.Type.LanguageChange:

@@ -735,6 +735,10 @@ Screen pop, customer card, tickets and contact log, working from a local cache w
         <translation>搜索客户：姓名、拼音首字母、电话或订单号  (Ctrl+F)</translation>
     </message>
     <message>
+        <source>No customer found. Name and pinyin search is ready once the first sync has built its search index; phone, customer and order numbers work now.</source>
+        <translation>未找到客户。首次同步建好搜索索引后即可按姓名和拼音搜索；现在可按电话号码、客户编号和订单号查找。</translation>
+    </message>
+    <message>
         <source>No customer found.</source>
         <translation>未找到客户。</translation>
     </message>

@@ -101,6 +101,17 @@ def test_no_results_says_so(window, qtbot):
     assert window.search_box.results.empty.text() == "No customer found."
 
 
+def test_no_results_while_the_search_index_is_built_says_why(window, qtbot, tmp_path):
+    qtbot.keyClicks(window.search_box, "wxm")  # pinyin initials: needs the search index
+    window.show_search_results([], masked=True, limited=True)
+    empty = window.search_box.results.empty
+    assert empty.isVisible() and "search index" in empty.text()
+    assert window.search_box.results.height() >= empty.heightForWidth(window.search_box.results.width() - 2)
+    window.search_box.results.grab().save(str(tmp_path / "search_limited.png"))
+    window.show_search_results([], masked=True)  # built: the plain message again
+    assert empty.text() == "No customer found."
+
+
 def test_escape_clears_search(window, qtbot):
     seen: list[str] = []
     window.searchChanged.connect(seen.append)
