@@ -17,7 +17,8 @@
    baseline and pop-index phase + search-index build / baseline. Also customers + phones alone,
    and all rows (detail tables too) against the total.
 4. `CacheStore.lookup_phone` p50/p99 vs a raw indexed sqlite3 SELECT on the same file.
-Writes bench/results/initial_sync.json (or --out).
+Writes bench/results/initial_sync.json (or --out). CALLDESK_BENCH_STALLS=1 also lists every
+event-loop stall over 16 ms with the sync phase it fell in.
 """
 
 from __future__ import annotations
@@ -61,18 +62,26 @@ async def _timed_sync(
     done = asyncio.Event()
     phase_ends: dict[str, float] = {}
 
+    current = {"phase": "start"}
+    late: list[tuple[float, str, float]] = []
+
     async def ticker() -> None:
         interval = 0.005
         while not done.is_set():
             before = time.perf_counter()
             await asyncio.sleep(interval)
-            stalls.append(time.perf_counter() - before - interval)
+            stall = time.perf_counter() - before - interval
+            stalls.append(stall)
+            if stall > 0.016:
+                late.append((before - t0, current["phase"], stall * 1000))
 
+    t0 = time.perf_counter()
     tick = asyncio.create_task(ticker())
     async with CentralApi(url, token=token, timeout=60.0) as api:
         started = time.perf_counter()
 
         def progress(value: SyncProgress) -> None:  # the last report of a phase marks its end
+            current["phase"] = value.phase
             phase_ends[value.phase] = time.perf_counter() - started
             phase_ends.setdefault(f"{value.phase}_first", phase_ends[value.phase])
 
@@ -81,6 +90,9 @@ async def _timed_sync(
         seconds = time.perf_counter() - started
     done.set()
     await tick
+    if os.environ.get("CALLDESK_BENCH_STALLS"):
+        for at, phase, ms in late:
+            print(f"  stall {ms:6.1f} ms at {at:7.2f} s, after a {phase} report", flush=True)
     return seconds, result, stalls, phase_ends
 
 
