@@ -623,11 +623,6 @@ class CacheStore:
             self._conn.execute("SELECT key, value FROM sync_state WHERE key LIKE 'bootstrap\\_%' ESCAPE '\\'")
         )
 
-    def set_sync_state(self, state: dict[str, str]) -> None:
-        with self._transaction():
-            for key, value in state.items():
-                self._set_state(key, value)
-
     @staticmethod
     def _collapse(changes: list[Any], max_seq: int) -> tuple[dict[tuple[str, str], _Change], int, int]:
         """(last valid change per record, bad rows skipped, largest seq seen)."""
