@@ -33,17 +33,24 @@ _WIRE_UTC = re.compile(r"(\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2})(?:\.(\d{1,6}))?Z"
 _E164_SHAPE = re.compile(r"\+[1-9]\d{6,14}")
 
 
+def _wire_match(value: str) -> re.Match[str] | None:
+    """The wire form's match, its date checked (BadRecord for month 13); None: another form."""
+    wire = _WIRE_UTC.fullmatch(value)
+    if wire is not None:
+        try:
+            datetime.fromisoformat(wire.group(1))  # C-fast calendar check: no month 13
+        except ValueError as exc:
+            raise BadRecord(f"timestamp {value!r} is not a real date") from exc
+    return wire
+
+
 def ts_text(value: object) -> str | None:
     """Fixed-width UTC text so that SQL text order equals time order; None stays None."""
     if value is None or value == "":
         return None
     if isinstance(value, str):
-        wire = _WIRE_UTC.fullmatch(value)
+        wire = _wire_match(value)
         if wire is not None:
-            try:
-                datetime.fromisoformat(wire.group(1))  # C-fast calendar check: no month 13
-            except ValueError as exc:
-                raise BadRecord(f"timestamp {value!r} is not a real date") from exc
             return f"{wire.group(1)}.{(wire.group(2) or '').ljust(6, '0')}Z"
     if not isinstance(value, str | datetime):
         raise BadRecord(f"timestamp {value!r} is not text")
@@ -57,14 +64,8 @@ def ts_text(value: object) -> str | None:
 
 def check_ts(value: object) -> None:
     """Refuse what `ts_text` refuses (BadRecord), without building the text."""
-    if value.__class__ is str:
-        wire = _WIRE_UTC.fullmatch(value)  # type: ignore[arg-type]
-        if wire is not None:
-            try:
-                datetime.fromisoformat(wire.group(1))
-            except ValueError as exc:
-                raise BadRecord(f"timestamp {value!r} is not a real date") from exc
-            return
+    if value.__class__ is str and _wire_match(value) is not None:  # type: ignore[arg-type]
+        return
     ts_text(value)
 
 
