@@ -25,7 +25,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 from PySide6.QtWidgets import QApplication, QTableWidget, QTableWidgetItem
 
 from bench._common import summary_ms, write_result
-from desktop.domain.models import CustomerDetail
+from calldesk_domain.models import CustomerDetail
 from desktop.views.customer_card import CustomerCardView
 from desktop.views.i18n import load_fonts
 from desktop.views.main_window import MainWindow

@@ -28,6 +28,8 @@ from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 import central
+from calldesk_domain.models import format_ts
+from calldesk_domain.phone import normalize
 from central import auth, queries
 from central.attachments import install_routes as install_attachment_routes
 from central.db import make_engine
@@ -48,8 +50,6 @@ from central.schemas import (
     TokenResponse,
 )
 from central.tickets import install_routes as install_ticket_routes
-from desktop.domain.models import format_ts
-from desktop.domain.phone import normalize
 
 log = logging.getLogger(__name__)
 

@@ -24,10 +24,10 @@ from fastapi.responses import JSONResponse, Response
 from sqlalchemy.engine import Engine
 from starlette.concurrency import run_in_threadpool
 
+from calldesk_domain.tickets import MAX_ATTACHMENT_BYTES, Attachment, validate_attachment
 from central.push import register_entity
 from central.schemas import ErrorResponse
 from central.tables import attachment_blobs, attachments
-from desktop.domain.tickets import MAX_ATTACHMENT_BYTES, Attachment, validate_attachment
 
 log = logging.getLogger(__name__)
 

@@ -31,10 +31,10 @@ from fastapi.responses import JSONResponse
 from pydantic import BaseModel, Field
 from sqlalchemy.engine import Connection, Engine
 
+from calldesk_domain.models import Tier, format_ts, parse_ts
+from calldesk_domain.phone import normalize
 from central import writes
 from central.tables import ENTITY_TABLES, change_log, customers, idempotency_keys, notes, push_results
-from desktop.domain.models import Tier, format_ts, parse_ts
-from desktop.domain.phone import normalize
 
 log = logging.getLogger(__name__)
 

@@ -1,5 +1,5 @@
 """Read side of the central API: rows -> record dicts in the `to_dict()` shape of
-`desktop.domain.models`. No HTTP here; `central.app` calls these inside one connection.
+`calldesk_domain.models`. No HTTP here; `central.app` calls these inside one connection.
 """
 
 from __future__ import annotations
@@ -13,6 +13,8 @@ from typing import Any
 import sqlalchemy as sa
 from sqlalchemy.engine import Connection, Row
 
+from calldesk_domain.models import ENTITY_TYPES, format_ts
+from calldesk_domain.phone import normalize
 from central.tables import (
     ENTITY_TABLES,
     change_log,
@@ -21,8 +23,6 @@ from central.tables import (
     orders,
     service_records,
 )
-from desktop.domain.models import ENTITY_TYPES, format_ts
-from desktop.domain.phone import normalize
 
 OPEN_SERVICE_STATUSES = ("open", "in_progress")
 _CUSTOMER_ID = re.compile(r"[Cc]\d{1,12}")

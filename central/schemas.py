@@ -1,6 +1,6 @@
 """Response shapes for the OpenAPI document (documentation and contract tests only).
 
-Records are the dataclasses of `desktop.domain.models` themselves, so the published schema
+Records are the dataclasses of `calldesk_domain.models` themselves, so the published schema
 cannot drift from the client's records. Endpoints build their JSON directly (no per-request
 pydantic validation on the hot path).
 """
@@ -11,7 +11,7 @@ from typing import Literal
 
 from pydantic import BaseModel
 
-from desktop.domain.models import Customer, MarketingTouch, Order, PointsEntry, ServiceRecord
+from calldesk_domain.models import Customer, MarketingTouch, Order, PointsEntry, ServiceRecord
 
 
 class ErrorBody(BaseModel):

@@ -1,6 +1,6 @@
 """The central CRM schema (SQLAlchemy Core tables, shared by SQLite and PostgreSQL).
 
-Record tables mirror the dataclasses in `desktop.domain.models`; `change_log` is the change
+Record tables mirror the dataclasses in `calldesk_domain.models`; `change_log` is the change
 feed (one live row per record, see `central.writes`). The Alembic migrations in
 `central/migrations/versions` create exactly this schema (a test compares the two).
 """
@@ -194,7 +194,7 @@ ENTITY_TABLES: dict[str, sa.Table] = {
 }
 
 # -- Tickets (工单), contact logs and the knowledge base (central/tickets.py) ---------------------
-# Shapes mirror desktop.domain.tickets.Ticket / ContactLog. Ids are client-made (16-32 chars) so
+# Shapes mirror calldesk_domain.tickets.Ticket / ContactLog. Ids are client-made (16-32 chars) so
 # a ticket created offline keeps its id. No foreign key to customers: a ticket may arrive before
 # a customer created offline in the same push batch.
 tickets = sa.Table(

@@ -24,12 +24,8 @@ from fastapi import FastAPI, Path, Query
 from fastapi.responses import JSONResponse
 from sqlalchemy.engine import Connection, Engine
 
-from central.push import register_entity
-from central.schemas import ErrorResponse
-from central.tables import SERVICE_TABLES, contacts, kb_articles, tickets
-from central.writes import _append_changes, _last_versions, _lock_writers
-from desktop.domain.models import format_ts, parse_ts
-from desktop.domain.tickets import (
+from calldesk_domain.models import format_ts, parse_ts
+from calldesk_domain.tickets import (
     OPEN_STATUSES,
     ContactLog,
     Issue,
@@ -42,6 +38,10 @@ from desktop.domain.tickets import (
     validate_contact,
     validate_ticket,
 )
+from central.push import register_entity
+from central.schemas import ErrorResponse
+from central.tables import SERVICE_TABLES, contacts, kb_articles, tickets
+from central.writes import _append_changes, _last_versions, _lock_writers
 
 log = logging.getLogger(__name__)
 

@@ -23,8 +23,8 @@ from typing import Any
 import sqlalchemy as sa
 from sqlalchemy.engine import Connection
 
+from calldesk_domain.models import ENTITY_TYPES, format_ts, parse_ts
 from central.tables import ENTITY_TABLES, change_log, customer_phones
-from desktop.domain.models import ENTITY_TYPES, format_ts, parse_ts
 
 _CHUNK = 500
 _PG_LOCK_KEY = 0x6361_6C6C  # "call": serialises change-log writers on PostgreSQL

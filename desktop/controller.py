@@ -14,9 +14,9 @@ from dataclasses import dataclass
 
 from PySide6.QtCore import QObject, Signal
 
+from calldesk_domain.phone import mask, national_display
 from desktop.config import Settings
 from desktop.cti.events import CallEvent, CallEventKind
-from desktop.domain.phone import mask, national_display
 from desktop.services.auth import can_see_full_numbers
 from desktop.services.customers import CustomerFormError, CustomerService
 from desktop.services.lookup import LookupService

@@ -23,8 +23,8 @@ from PySide6.QtCore import QObject, Qt, QTimer
 from PySide6.QtGui import QKeySequence
 from PySide6.QtWidgets import QDockWidget
 
+from calldesk_domain.tickets import ContactLog, Ticket
 from desktop.cti.events import CallEvent, CallEventKind
-from desktop.domain.tickets import ContactLog, Ticket
 from desktop.services.attachment_download import AttachmentDownloader
 from desktop.services.attachments import AttachmentService, attachments_folder
 from desktop.services.contacts import DEFAULT_DISPOSITIONS, ContactService

@@ -22,8 +22,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 from PySide6.QtGui import QColor, QPainter
 from PySide6.QtWidgets import QApplication, QWidget
 
-from central.kb_articles import ARTICLES
-from desktop.domain.tickets import (
+from calldesk_domain.tickets import (
     Attachment,
     ContactLog,
     TicketComment,
@@ -31,6 +30,7 @@ from desktop.domain.tickets import (
     new_ticket,
     validate_ticket,
 )
+from central.kb_articles import ARTICLES
 from desktop.services.contacts import DEFAULT_DISPOSITIONS
 from desktop.services.knowledge import Article
 from desktop.services.tickets import TicketInvalid

@@ -12,9 +12,9 @@ import re
 from datetime import UTC, datetime
 from typing import Any
 
+from calldesk_domain.models import parse_ts
+from calldesk_domain.phone import normalize
 from desktop.cache.pinyin import name_keys
-from desktop.domain.models import parse_ts
-from desktop.domain.phone import normalize
 
 _TS_FORMAT = "%Y-%m-%dT%H:%M:%S.%fZ"
 

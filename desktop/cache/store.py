@@ -21,11 +21,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, NamedTuple
 
-from desktop.cache import grams, outbox, rows, search_index
-from desktop.cache.migrate import upgrade
-from desktop.cache.pinyin import search_key
-from desktop.cache.pragmas import apply_pragmas
-from desktop.domain.models import (
+from calldesk_domain.models import (
     Customer,
     CustomerDetail,
     MarketingTouch,
@@ -33,8 +29,12 @@ from desktop.domain.models import (
     PointsEntry,
     ServiceRecord,
 )
-from desktop.domain.phone import normalize
-from desktop.domain.popcard import PopCard
+from calldesk_domain.phone import normalize
+from calldesk_domain.popcard import PopCard
+from desktop.cache import grams, outbox, rows, search_index
+from desktop.cache.migrate import upgrade
+from desktop.cache.pinyin import search_key
+from desktop.cache.pragmas import apply_pragmas
 
 log = logging.getLogger(__name__)
 

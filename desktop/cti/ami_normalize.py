@@ -22,6 +22,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
+from calldesk_domain.phone import normalize
 from desktop.cti.ami_parser import AmiMessage
 from desktop.cti.events import (
     AgentEvent,
@@ -32,7 +33,6 @@ from desktop.cti.events import (
     QueueEventKind,
     call_event,
 )
-from desktop.domain.phone import normalize
 
 log = logging.getLogger(__name__)
 

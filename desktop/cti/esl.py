@@ -32,6 +32,7 @@ from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field, fields, replace
 from typing import Any
 
+from calldesk_domain.phone import is_withheld, normalize
 from desktop.cti.esl_parser import EslEvent, EslParser
 from desktop.cti.events import (
     AgentEvent,
@@ -43,7 +44,6 @@ from desktop.cti.events import (
     QueueEventKind,
     call_event,
 )
-from desktop.domain.phone import is_withheld, normalize
 
 log = logging.getLogger(__name__)
 

@@ -22,9 +22,7 @@ from urllib.parse import quote
 import httpx
 import orjson
 
-from desktop.cache import rows
-from desktop.cache.store import DATA_TEXT_KEY
-from desktop.domain.models import (
+from calldesk_domain.models import (
     Customer,
     CustomerDetail,
     MarketingTouch,
@@ -33,6 +31,8 @@ from desktop.domain.models import (
     ServiceRecord,
     parse_ts,
 )
+from desktop.cache import rows
+from desktop.cache.store import DATA_TEXT_KEY
 
 log = logging.getLogger(__name__)
 

@@ -15,7 +15,7 @@ from pathlib import Path
 
 import httpx
 
-from desktop.domain.tickets import MAX_ATTACHMENT_BYTES, Attachment
+from calldesk_domain.tickets import MAX_ATTACHMENT_BYTES, Attachment
 from desktop.services.attachments import AttachmentService, AttachmentUploader
 
 log = logging.getLogger(__name__)

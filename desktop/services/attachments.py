@@ -21,8 +21,8 @@ from pathlib import Path
 
 import httpx
 
+from calldesk_domain.tickets import MAX_ATTACHMENT_BYTES, MAX_ATTACHMENT_NAME, Attachment, validate_attachment
 from desktop.cache.outbox import register_local_entity
-from desktop.domain.tickets import MAX_ATTACHMENT_BYTES, MAX_ATTACHMENT_NAME, Attachment, validate_attachment
 
 log = logging.getLogger(__name__)
 

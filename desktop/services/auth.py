@@ -18,7 +18,7 @@ import keyring
 import keyring.backends.fail
 import keyring.errors
 
-from desktop.domain.models import format_ts, parse_ts
+from calldesk_domain.models import format_ts, parse_ts
 from desktop.services.api import CentralApi, Session
 
 log = logging.getLogger(__name__)

@@ -16,8 +16,8 @@ from datetime import UTC, datetime
 
 from PySide6.QtCore import QObject, Signal
 
+from calldesk_domain.tickets import ContactLog, Direction, Issue, redact_contact, validate_contact
 from desktop.cti.events import CallEvent, CallEventKind
-from desktop.domain.tickets import ContactLog, Direction, Issue, redact_contact, validate_contact
 
 log = logging.getLogger(__name__)
 

@@ -9,11 +9,11 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
 
+from calldesk_domain.models import Customer, Phone
+from calldesk_domain.phone import normalize
+from calldesk_domain.popcard import PopCard
 from desktop.cache.outbox import new_customer_id
 from desktop.cache.store import CacheStore
-from desktop.domain.models import Customer, Phone
-from desktop.domain.phone import normalize
-from desktop.domain.popcard import PopCard
 from desktop.services.worker import run_in_worker, worker_store
 
 log = logging.getLogger(__name__)

@@ -17,7 +17,7 @@ from typing import Any
 from PySide6.QtCore import QObject, Signal
 from PySide6.QtNetwork import QLocalServer, QLocalSocket
 
-from desktop.domain.phone import normalize
+from calldesk_domain.phone import normalize
 
 log = logging.getLogger(__name__)
 

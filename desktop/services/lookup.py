@@ -11,10 +11,10 @@ import logging
 from dataclasses import dataclass, field
 from typing import Literal
 
+from calldesk_domain.models import Customer, CustomerDetail
+from calldesk_domain.phone import is_withheld, normalize
+from calldesk_domain.popcard import PopCard
 from desktop.cache.store import CacheStore
-from desktop.domain.models import Customer, CustomerDetail
-from desktop.domain.phone import is_withheld, normalize
-from desktop.domain.popcard import PopCard
 from desktop.services.api import ApiError, CentralApi
 from desktop.services.worker import run_in_worker, worker_store
 

@@ -21,8 +21,8 @@ from dataclasses import dataclass, field
 
 from PySide6.QtCore import QObject, Signal
 
+from calldesk_domain.models import CustomerDetail
 from desktop.cti.events import CallEvent, CallEventKind, CtiEvent, QueueEvent, QueueEventKind
-from desktop.domain.models import CustomerDetail
 from desktop.services.api import ApiError
 from desktop.services.lookup import CallerMatch, DetailResult, LookupService
 from desktop.services.worker import run_in_worker, worker_store

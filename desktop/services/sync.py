@@ -24,9 +24,9 @@ from dataclasses import dataclass, field
 from datetime import timedelta
 from pathlib import Path
 
+from calldesk_domain.models import format_ts
 from desktop.cache import outbox
 from desktop.cache.store import ApplyReport
-from desktop.domain.models import format_ts
 from desktop.services import heap
 from desktop.services.api import ApiError, CentralApi, ChangePage, WindowPage
 from desktop.services.worker import run_in_worker, worker_store

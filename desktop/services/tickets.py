@@ -16,7 +16,7 @@ from datetime import UTC, datetime
 
 from PySide6.QtCore import QObject, Signal
 
-from desktop.domain.tickets import (
+from calldesk_domain.tickets import (
     OPEN_STATUSES,
     Issue,
     Ticket,

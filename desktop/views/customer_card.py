@@ -23,8 +23,8 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from desktop.domain.models import CHURN_WARNING_THRESHOLD, CustomerDetail
-from desktop.domain.popcard import PopCard
+from calldesk_domain.models import CHURN_WARNING_THRESHOLD, CustomerDetail
+from calldesk_domain.popcard import PopCard
 from desktop.views import display
 from desktop.views.record_columns import (
     MARKETING_COLUMNS,

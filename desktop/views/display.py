@@ -11,7 +11,7 @@ from datetime import UTC, datetime
 
 from PySide6.QtCore import QT_TRANSLATE_NOOP, QCoreApplication
 
-from desktop.domain.phone import mask, national_display
+from calldesk_domain.phone import mask, national_display
 
 _CONTEXT = "Vocabulary"
 

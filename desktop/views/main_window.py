@@ -23,7 +23,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from desktop.domain.popcard import PopCard
+from calldesk_domain.popcard import PopCard
 from desktop.views.banner import Banner, BannerArea
 from desktop.views.call_bar import CallBar
 from desktop.views.customer_card import CustomerCardView

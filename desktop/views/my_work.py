@@ -22,7 +22,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from desktop.domain.tickets import Category, Ticket, TicketStatus, format_countdown, sla_state
+from calldesk_domain.tickets import Category, Ticket, TicketStatus, format_countdown, sla_state
 
 VIEWS = ("mine", "team", "overdue")
 ID_ROLE = Qt.ItemDataRole.UserRole + 1

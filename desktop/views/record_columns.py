@@ -6,8 +6,8 @@ from dataclasses import dataclass
 
 from PySide6.QtCore import QT_TRANSLATE_NOOP
 
-from desktop.domain.models import MarketingTouch, Order, PointsEntry, ServiceRecord
-from desktop.domain.popcard import PopCard
+from calldesk_domain.models import MarketingTouch, Order, PointsEntry, ServiceRecord
+from calldesk_domain.popcard import PopCard
 from desktop.views import display
 from desktop.views.record_model import RIGHT, Column
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import UTC, datetime, timedelta
 
-from desktop.domain.models import (
+from calldesk_domain.models import (
     Customer,
     CustomerDetail,
     MarketingTouch,
@@ -14,7 +14,7 @@ from desktop.domain.models import (
     PointsEntry,
     ServiceRecord,
 )
-from desktop.domain.popcard import PopCard
+from calldesk_domain.popcard import PopCard
 
 NOW = datetime(2026, 11, 23, 9, 30, tzinfo=UTC)
 

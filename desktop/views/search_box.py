@@ -12,7 +12,7 @@ from PySide6.QtCore import QEvent, QModelIndex, QObject, QPoint, Qt, QTimer, Sig
 from PySide6.QtGui import QFocusEvent, QKeyEvent
 from PySide6.QtWidgets import QAbstractItemView, QFrame, QLabel, QLineEdit, QTableView, QVBoxLayout, QWidget
 
-from desktop.domain.popcard import PopCard
+from calldesk_domain.popcard import PopCard
 from desktop.views.record_columns import MATCH_COLUMNS, MatchRow
 from desktop.views.record_model import RecordTableModel, make_table
 

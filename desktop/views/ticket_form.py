@@ -32,7 +32,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from desktop.domain.tickets import (
+from calldesk_domain.tickets import (
     MAX_ATTACHMENT_BYTES,
     Attachment,
     Category,

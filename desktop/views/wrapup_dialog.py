@@ -27,7 +27,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from desktop.domain.tickets import ContactLog, Issue
+from calldesk_domain.tickets import ContactLog, Issue
 
 log = logging.getLogger(__name__)
 

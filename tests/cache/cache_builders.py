@@ -5,8 +5,8 @@ from __future__ import annotations
 from datetime import UTC, datetime
 from typing import Any
 
-from desktop.domain.models import Customer, MarketingTouch, Order, Phone, PointsEntry, ServiceRecord
-from desktop.domain.phone import is_mobile_cn
+from calldesk_domain.models import Customer, MarketingTouch, Order, Phone, PointsEntry, ServiceRecord
+from calldesk_domain.phone import is_mobile_cn
 
 
 def customer(

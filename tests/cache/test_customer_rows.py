@@ -10,9 +10,9 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+from calldesk_domain.phone import normalize
 from desktop.cache import rows
 from desktop.cache.pinyin import name_keys
-from desktop.domain.phone import normalize
 
 
 def reference_customer_rows(data: object, expected_id: str | None = None) -> tuple[tuple, list[tuple]]:

@@ -7,9 +7,9 @@ from datetime import UTC, datetime
 import pytest
 from cache_builders import customer, marketing, order, points, service, ts, upsert
 
+from calldesk_domain.models import Customer, CustomerDetail, MarketingTouch, Order, PointsEntry, ServiceRecord
+from calldesk_domain.phone import normalize
 from desktop.cache.store import CacheStore
-from desktop.domain.models import Customer, CustomerDetail, MarketingTouch, Order, PointsEntry, ServiceRecord
-from desktop.domain.phone import normalize
 
 
 @pytest.mark.parametrize(

@@ -13,8 +13,8 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from desktop.domain.models import Customer, CustomerDetail, Order
-from desktop.domain.phone import national_display
+from calldesk_domain.models import Customer, CustomerDetail, Order
+from calldesk_domain.phone import national_display
 
 ISO_UTC = re.compile(r"^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d(\.\d+)?Z$")
 

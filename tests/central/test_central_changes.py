@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import sqlalchemy as sa
 
-from desktop.domain.models import ENTITY_TYPES
+from calldesk_domain.models import ENTITY_TYPES
 
 
 def fetch_all(client, since=0, limit=1000):

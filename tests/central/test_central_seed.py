@@ -11,11 +11,11 @@ from pathlib import Path
 import pytest
 import sqlalchemy as sa
 
+from calldesk_domain.models import ENTITY_TYPES, parse_ts
+from calldesk_domain.phone import normalize
 from central import seed_data as vocab
 from central.db import make_engine
 from central.seed import ANCHOR, DEMO_LANDLINE, DatabaseNotEmptyError, seed_database
-from desktop.domain.models import ENTITY_TYPES, parse_ts
-from desktop.domain.phone import normalize
 
 CJK = re.compile(r"^[\u4e00-\u9fff]{2,4}$")
 

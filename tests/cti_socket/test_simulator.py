@@ -15,10 +15,10 @@ from cti_socket_helpers import TOKEN, Received
 from hypothesis import given
 from hypothesis import strategies as st
 
+from calldesk_domain.phone import normalize
 from desktop.cti import simulator as simulator_cli
 from desktop.cti.listener import CtiListener
 from desktop.cti.simulator import CtiHelloError, CtiSimulator, raw_pbx_form
-from desktop.domain.phone import normalize
 
 KNOWN = [
     "+8613800138000",

@@ -3,7 +3,7 @@ from datetime import UTC, datetime
 from hypothesis import given
 from hypothesis import strategies as st
 
-from desktop.domain.models import CHURN_WARNING_THRESHOLD, Customer, CustomerDetail, Order, parse_ts
+from calldesk_domain.models import CHURN_WARNING_THRESHOLD, Customer, CustomerDetail, Order, parse_ts
 
 
 def test_customer_round_trip_and_unknown_keys_ignored():

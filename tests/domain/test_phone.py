@@ -2,7 +2,7 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from desktop.domain.phone import is_mobile_cn, is_withheld, mask, national_display, normalize
+from calldesk_domain.phone import is_mobile_cn, is_withheld, mask, national_display, normalize
 
 
 @pytest.mark.parametrize(

@@ -26,9 +26,9 @@ from PySide6.QtCore import Qt
 from PySide6.QtGui import QInputMethodEvent
 from PySide6.QtWidgets import QApplication
 
+from calldesk_domain.phone import national_display, normalize
 from desktop.cache.store import CacheStore
 from desktop.config import Settings
-from desktop.domain.phone import national_display, normalize
 from desktop.runtime import DesktopRuntime
 from desktop.services.api import CentralApi
 from desktop.services.handoff import HandoffServer

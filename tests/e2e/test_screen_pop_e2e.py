@@ -13,8 +13,8 @@ import secrets
 
 import pytest
 
+from calldesk_domain.phone import normalize
 from desktop.config import Settings
-from desktop.domain.phone import normalize
 from desktop.runtime import DesktopRuntime
 from desktop.services.api import CentralApi
 

@@ -9,11 +9,11 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
+from calldesk_domain.models import Phone
 from desktop.cache.store import CacheStore
 from desktop.config import Settings
 from desktop.controller import DesktopController
 from desktop.cti.events import CallEvent, CallEventKind
-from desktop.domain.models import Phone
 from desktop.services.lookup import LookupService
 from desktop.services.screenpop import ScreenPopService
 from desktop.views.main_window import MainWindow
@@ -114,7 +114,7 @@ def test_any_written_form_of_the_number_pops_the_customer(world):
 @settings(max_examples=300, deadline=None)
 @given(name=st.text(max_size=80), phone=st.text(max_size=30))
 def test_new_customer_form_input_is_cleaned_or_refused_with_a_field(name, phone):
-    from desktop.domain.phone import normalize
+    from calldesk_domain.phone import normalize
     from desktop.services.customers import MAX_NAME, CustomerFormError, validate_new_customer
 
     try:

@@ -7,8 +7,8 @@ import dataclasses
 import pytest
 from PySide6.QtCore import Qt
 
-from desktop.domain.models import CHURN_WARNING_THRESHOLD
-from desktop.domain.popcard import PopCard
+from calldesk_domain.models import CHURN_WARNING_THRESHOLD
+from calldesk_domain.popcard import PopCard
 from desktop.views.customer_card import CustomerCardView
 from desktop.views.sample_data import family_cards, sample_detail, sample_pop
 

@@ -7,8 +7,8 @@ from datetime import UTC, datetime
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from desktop.domain.models import Customer, CustomerDetail, Order, OrderItem, Phone, PointsEntry
-from desktop.domain.popcard import PopCard
+from calldesk_domain.models import Customer, CustomerDetail, Order, OrderItem, Phone, PointsEntry
+from calldesk_domain.popcard import PopCard
 from desktop.views.customer_card import CustomerCardView
 
 texts = st.text(max_size=40)

@@ -6,7 +6,7 @@ from datetime import UTC, datetime
 
 import pytest
 
-from desktop.domain.phone import national_display
+from calldesk_domain.phone import national_display
 from desktop.services.api import ApiError, CentralApi
 from desktop.services.auth import KEYRING_SERVICE, AuthService
 

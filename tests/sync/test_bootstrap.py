@@ -15,10 +15,10 @@ import pytest
 import sqlalchemy as sa
 from central_world import CentralWorld
 
+from calldesk_domain.models import parse_ts
 from central.tables import ENTITY_TABLES, change_log
 from desktop.cache import search_index
 from desktop.cache.store import CacheStore
-from desktop.domain.models import parse_ts
 from desktop.services.api import ApiError, CentralApi
 from desktop.services.sync import PullSync, SyncProgress
 

@@ -8,8 +8,8 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
+from calldesk_domain.models import Customer, CustomerDetail, Order, Phone
 from desktop.cache.store import CacheStore
-from desktop.domain.models import Customer, CustomerDetail, Order, Phone
 from desktop.services.api import CentralApi
 from desktop.services.lookup import LookupService
 

@@ -13,9 +13,9 @@ from hypothesis import strategies as st
 from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QFileDialog
 
+from calldesk_domain.tickets import MAX_ATTACHMENT_BYTES, validate_attachment
 from central.tables import attachment_blobs
 from desktop.cache.store import CacheStore
-from desktop.domain.tickets import MAX_ATTACHMENT_BYTES, validate_attachment
 from desktop.services.api import CentralApi
 from desktop.services.attachments import (
     AttachmentService,

@@ -7,9 +7,9 @@ from datetime import UTC, datetime, timedelta
 
 import sqlalchemy as sa
 
+from calldesk_domain.models import format_ts, parse_ts
+from calldesk_domain.tickets import new_ticket
 from central.tickets import RecordInvalid, save_record
-from desktop.domain.models import format_ts, parse_ts
-from desktop.domain.tickets import new_ticket
 
 
 def _ticket(ticket_id: str, created: datetime, **changes) -> dict:

@@ -16,8 +16,8 @@ import pytest
 from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QDialogButtonBox
 
+from calldesk_domain.models import format_ts
 from desktop.config import Settings
-from desktop.domain.models import format_ts
 from desktop.runtime import DesktopRuntime
 from desktop.services.api import CentralApi
 

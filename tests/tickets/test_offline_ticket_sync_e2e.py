@@ -11,8 +11,8 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 
+from calldesk_domain.models import parse_ts
 from desktop.cache.store import CacheStore
-from desktop.domain.models import parse_ts
 from desktop.services.api import ApiError, CentralApi
 from desktop.services.contacts import ContactService
 from desktop.services.push import PushSync, mutation

@@ -7,7 +7,7 @@ import re
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from desktop.domain.redaction import contains_card, luhn_valid, redact_cards
+from calldesk_domain.redaction import contains_card, luhn_valid, redact_cards
 
 
 def _with_check_digit(body: str) -> str:

@@ -7,8 +7,8 @@ import secrets
 
 import pytest
 
+from calldesk_domain.tickets import ContactLog
 from desktop.config import Settings
-from desktop.domain.tickets import ContactLog
 from desktop.runtime import DesktopRuntime
 from desktop.services.api import CentralApi
 

@@ -9,8 +9,8 @@ from datetime import UTC, datetime, timedelta
 from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QDialogButtonBox
 
+from calldesk_domain.tickets import MAX_COMMENT, Ticket, TicketComment, validate_ticket
 from desktop.cache.store import CacheStore
-from desktop.domain.tickets import MAX_COMMENT, Ticket, TicketComment, validate_ticket
 from desktop.services.api import CentralApi
 from desktop.services.push import PushSync
 from desktop.services.tickets import TicketService
@@ -131,6 +131,6 @@ async def test_a_comment_reaches_the_server_once_and_is_validated_there(seeded_c
 
 
 def _redacted() -> str:
-    from desktop.domain.redaction import redact_cards
+    from calldesk_domain.redaction import redact_cards
 
     return redact_cards("5500 0000 0000 0004")

@@ -6,7 +6,7 @@ from datetime import UTC, date, datetime, timedelta
 
 import pytest
 
-from desktop.domain.tickets import (
+from calldesk_domain.tickets import (
     HANDOFF_SLA,
     TRANSITIONS,
     Category,

@@ -8,8 +8,8 @@ from dataclasses import fields
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+from calldesk_domain.tickets import ContactLog, Ticket, validate_contact, validate_ticket
 from central.tickets import prepare_contact, prepare_ticket
-from desktop.domain.tickets import ContactLog, Ticket, validate_contact, validate_ticket
 
 json_values = st.recursive(
     st.none() | st.booleans() | st.integers() | st.floats(allow_nan=False) | st.text(max_size=20),

@@ -20,8 +20,8 @@ from datetime import UTC, date, datetime, timedelta
 from enum import StrEnum
 from typing import Any
 
-from desktop.domain.models import _Record, parse_ts
-from desktop.domain.redaction import redact_cards
+from calldesk_domain.models import _Record, parse_ts
+from calldesk_domain.redaction import redact_cards
 
 
 class Category(StrEnum):

@@ -9,7 +9,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime
 
-from desktop.domain.models import CHURN_WARNING_THRESHOLD, Customer
+from calldesk_domain.models import CHURN_WARNING_THRESHOLD, Customer
 
 
 @dataclass(frozen=True, slots=True)
