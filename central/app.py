@@ -33,6 +33,7 @@ from calldesk_domain.phone import normalize
 from central import auth, queries
 from central.attachments import install_routes as install_attachment_routes
 from central.db import make_engine
+from central.feed_epoch import feed_epoch
 from central.push import DEFAULT_RETENTION_DAYS
 from central.push import install_routes as install_push_routes
 from central.schemas import (
@@ -186,6 +187,8 @@ def create_app(db_url: str, *, push_retention_days: float = DEFAULT_RETENTION_DA
     # FastAPI runs sync endpoints on a 40-thread pool: let most of them hold a connection.
     engine = make_engine(db_url, pool_size=10, max_overflow=30)
     state = _State(engine)
+    with engine.begin() as conn:
+        epoch = feed_epoch(conn)  # in every feed page: a restore changes it (central/backup.py)
 
     @asynccontextmanager
     async def lifespan(_app: FastAPI) -> AsyncIterator[None]:
@@ -320,6 +323,7 @@ def create_app(db_url: str, *, push_retention_days: float = DEFAULT_RETENTION_DA
                 "has_more": remaining > 0,
                 "remaining": remaining,
                 "server_time": server_time(),
+                "epoch": epoch,
             }
         )
         body = '{"changes":[' + ",".join(encoded) + "]," + tail[1:]
@@ -332,7 +336,7 @@ def create_app(db_url: str, *, push_retention_days: float = DEFAULT_RETENTION_DA
     def _json_page(encoded: list[str], tail: dict[str, Any]) -> Response:
         """One change per line (still one JSON document): a client can decode a big page in
         pieces instead of one long call (docs/central-api.md "Bootstrap")."""
-        text = json.dumps({**tail, "server_time": server_time()}, ensure_ascii=False)
+        text = json.dumps({**tail, "server_time": server_time(), "epoch": epoch}, ensure_ascii=False)
         body = '{"changes":[\n' + ",\n".join(encoded) + "\n]," + text[1:]
         return Response(body.encode("utf-8"), media_type="application/json")
 

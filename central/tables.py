@@ -35,6 +35,14 @@ server_secrets = sa.Table(
     sa.Column("value", sa.String(128), nullable=False),
 )
 
+# Small server facts (migration 0007_integrations_meta): the change feed's epoch (central/feed_epoch.py).
+server_meta = sa.Table(
+    "server_meta",
+    metadata,
+    sa.Column("name", sa.String(32), primary_key=True),
+    sa.Column("value", sa.String(256), nullable=False),
+)
+
 customers = sa.Table(
     "customers",
     metadata,
