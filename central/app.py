@@ -34,6 +34,9 @@ from central import auth, queries
 from central.attachments import install_routes as install_attachment_routes
 from central.db import make_engine
 from central.feed_epoch import feed_epoch
+from central.integrations.oms import install_routes as install_oms_routes
+from central.integrations.settings import IntegrationSettings
+from central.integrations.ticket_sync import install_routes as install_ticket_sync_routes
 from central.push import DEFAULT_RETENTION_DAYS
 from central.push import install_routes as install_push_routes
 from central.schemas import (
@@ -181,7 +184,12 @@ def _install_error_handlers(app: FastAPI) -> None:
         )
 
 
-def create_app(db_url: str, *, push_retention_days: float = DEFAULT_RETENTION_DAYS) -> FastAPI:
+def create_app(
+    db_url: str,
+    *,
+    push_retention_days: float = DEFAULT_RETENTION_DAYS,
+    integrations: IntegrationSettings | None = None,
+) -> FastAPI:
     """The API bound to the (already migrated) database at `db_url`. Push idempotency records
     older than `push_retention_days` are purged (central.push.PushRetention)."""
     # FastAPI runs sync endpoints on a 40-thread pool: let most of them hold a connection.
@@ -192,7 +200,11 @@ def create_app(db_url: str, *, push_retention_days: float = DEFAULT_RETENTION_DA
 
     @asynccontextmanager
     async def lifespan(_app: FastAPI) -> AsyncIterator[None]:
+        if ticket_sender is not None:
+            ticket_sender.start()
         yield
+        if ticket_sender is not None:
+            await ticket_sender.stop()
         engine.dispose()
 
     app = FastAPI(
@@ -409,4 +421,7 @@ def create_app(db_url: str, *, push_retention_days: float = DEFAULT_RETENTION_DA
     install_ticket_routes(app, engine, Principal, ApiError, _ERRORS)
     install_push_routes(app, engine, Principal, ApiError, _ERRORS, retention_days=push_retention_days)
     install_attachment_routes(app, engine, Principal, ApiError, _ERRORS)
+    settings = integrations or IntegrationSettings.from_env()
+    install_oms_routes(app, engine, settings)
+    ticket_sender = install_ticket_sync_routes(app, engine, settings, Principal, ApiError)
     return app

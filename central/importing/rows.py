@@ -40,6 +40,7 @@ class ParsedRow:
     record: dict[str, Any]
     natural_key: str
     customer_phone: str | None = None
+    source_version: int | None = None  # the source system's version of the record, if it has one
 
 
 def _text(row: dict[str, Any], field: str, *, required: bool = True, limit: int = MAX_TEXT) -> str:
@@ -168,7 +169,8 @@ def parse_order(row: dict[str, Any]) -> ParsedRow:
         "logistics_status": _text(row, "logistics_status", required=False, limit=64),
         "items": items,
     }
-    return ParsedRow(record, order_no, phone)
+    version = _int(row["version"], "version", minimum=0) if row.get("version") not in (None, "") else None
+    return ParsedRow(record, order_no, phone, version)
 
 
 def parse_customer(row: dict[str, Any]) -> ParsedRow:

@@ -25,20 +25,14 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, TextIO
 
-import sqlalchemy as sa
 from sqlalchemy.engine import Connection, Engine
 
-from calldesk_domain.models import ENTITY_TYPES
 from central.importing.reader import Row, csv_header, detect_format, read_csv, read_jsonl
 from central.importing.rows import PARSERS, ParsedRow, RowError
-from central.tables import change_log, customer_phones, customers
-from central.writes import apply_changes
+from central.importing.store import Outcome, store_rows
 
 BATCH_ROWS = 1000
 _FINGERPRINT_BYTES = 64 * 1024
-# Fields a source system does not own: kept from the stored record when the file leaves them out.
-_KEPT_WHEN_ABSENT = {"customer": ("churn_risk", "churn_reasons", "created_at")}
-_IGNORED_IN_COMPARISON = ("version", "updated_at")
 
 
 @dataclass(slots=True)
@@ -150,84 +144,16 @@ def _rows(path: Path, file_format: str, start: int, first_line: int) -> Iterator
             yield from read_jsonl(stream, start, first_line)
 
 
-def _stored(conn: Connection, entity: str, ids: list[str]) -> dict[str, dict[str, Any]]:
-    rows = conn.execute(
-        sa.select(change_log.c.entity_id, change_log.c.data).where(
-            change_log.c.entity == entity, change_log.c.entity_id.in_(ids), change_log.c.op == "upsert"
-        )
-    )
-    return {row.entity_id: row.data for row in rows if isinstance(row.data, dict)}
-
-
-def _comparable(record: dict[str, Any]) -> dict[str, Any]:
-    return {key: value for key, value in record.items() if key not in _IGNORED_IN_COMPARISON}
-
-
-def _customers_by_phone(conn: Connection, phones: list[str]) -> dict[str, list[str]]:
-    found: dict[str, list[str]] = {}
-    rows = conn.execute(
-        sa.select(customer_phones.c.e164, customer_phones.c.customer_id)
-        .where(customer_phones.c.e164.in_(phones))
-        .distinct()
-    )
-    for row in rows:
-        found.setdefault(row.e164, []).append(row.customer_id)
-    return found
-
-
-def _existing_customers(conn: Connection, ids: list[str]) -> set[str]:
-    return set(conn.execute(sa.select(customers.c.id).where(customers.c.id.in_(ids))).scalars())
-
-
-class _Batch:
-    def __init__(self) -> None:
-        self.parsed: list[tuple[int, ParsedRow]] = []
-
-    def __len__(self) -> int:
-        return len(self.parsed)
-
-
-def _write_batch(conn: Connection, entity: str, batch: _Batch, report: ImportReport) -> None:
-    record_type = ENTITY_TYPES[entity]
-    needs_customer = entity != "customer"
-    if needs_customer:
-        phones = [parsed.customer_phone for _, parsed in batch.parsed if parsed.customer_phone]
-        by_phone = _customers_by_phone(conn, sorted(set(phones))) if phones else {}
-        named = {parsed.record["customer_id"] for _, parsed in batch.parsed if parsed.record["customer_id"]}
-        known = _existing_customers(conn, sorted(named)) if named else set()
-    chosen: dict[str, tuple[int, dict[str, Any]]] = {}
-    for line, parsed in batch.parsed:
-        record = dict(parsed.record)
-        if needs_customer:
-            if parsed.customer_phone:
-                matches = by_phone.get(parsed.customer_phone, [])
-                if len(matches) != 1:
-                    why = "no customer has" if not matches else f"{len(matches)} customers share"
-                    report.review.append(Rejected(line, "customer_phone", f"{why} {parsed.customer_phone}"))
-                    continue
-                record["customer_id"] = matches[0]
-            elif record["customer_id"] not in known:
-                report.review.append(
-                    Rejected(line, "customer_id", f"unknown customer {record['customer_id']}")
-                )
-                continue
-        chosen[record["id"]] = (line, record)  # a key repeated in one batch: the last row wins
-    stored = _stored(conn, entity, list(chosen)) if chosen else {}
-    changed: list[dict[str, Any]] = []
-    for record_id, (_, record) in chosen.items():
-        before = stored.get(record_id)
-        if before is not None:
-            for kept in _KEPT_WHEN_ABSENT.get(entity, ()):
-                if record.get(kept) in (None, [], 0.0) and before.get(kept) is not None:
-                    record[kept] = before[kept]
-        normal = record_type.from_dict(record).to_dict()
-        if before is not None and _comparable(normal) == _comparable(before):
+def _write_batch(
+    conn: Connection, entity: str, batch: list[tuple[int, ParsedRow]], report: ImportReport
+) -> None:
+    for result in store_rows(conn, entity, batch):
+        if result.outcome is Outcome.WRITTEN:
+            report.written += 1
+        elif result.outcome is Outcome.REVIEW:
+            report.review.append(Rejected(result.line, result.field, result.reason))
+        else:
             report.unchanged += 1
-            continue
-        changed.append(normal)
-    if changed:
-        apply_changes(conn, entity, upserts=changed)
-        report.written += len(changed)
 
 
 def run_import(
@@ -252,14 +178,14 @@ def run_import(
     state = ResumeState(state_path or path.with_name(path.name + ".import-state.json"), kind, path)
     start, last_line = state.load()
     report = ImportReport(kind, resumed_from_line=last_line)
-    batch = _Batch()
+    batch: list[tuple[int, ParsedRow]] = []
     offset = start
 
     def commit(offset_after: int, line: int) -> None:
         if batch:
             with engine.begin() as conn:
                 _write_batch(conn, entity, batch, report)
-            batch.parsed.clear()
+            batch.clear()
         state.save(offset_after, line)
 
     line = last_line
@@ -278,7 +204,7 @@ def run_import(
             if on_rejected is not None:
                 on_rejected(rejected)
         else:
-            batch.parsed.append((line, parsed))
+            batch.append((line, parsed))
         if len(batch) >= batch_rows:
             commit(offset, line)
         if progress is not None:
