@@ -195,8 +195,14 @@ def create_app(
     # FastAPI runs sync endpoints on a 40-thread pool: let most of them hold a connection.
     engine = make_engine(db_url, pool_size=10, max_overflow=30)
     state = _State(engine)
-    with engine.begin() as conn:
-        epoch = feed_epoch(conn)  # in every feed page: a restore changes it (central/backup.py)
+    epoch: list[str] = []  # in every feed page (a restore changes it); read on first use, so the
+    # API starts (and /health says why) while its database is down
+
+    def current_epoch() -> str:
+        if not epoch:
+            with engine.begin() as conn:
+                epoch.append(feed_epoch(conn))
+        return epoch[0]
 
     @asynccontextmanager
     async def lifespan(_app: FastAPI) -> AsyncIterator[None]:
@@ -335,7 +341,7 @@ def create_app(
                 "has_more": remaining > 0,
                 "remaining": remaining,
                 "server_time": server_time(),
-                "epoch": epoch,
+                "epoch": current_epoch(),
             }
         )
         body = '{"changes":[' + ",".join(encoded) + "]," + tail[1:]
@@ -348,7 +354,9 @@ def create_app(
     def _json_page(encoded: list[str], tail: dict[str, Any]) -> Response:
         """One change per line (still one JSON document): a client can decode a big page in
         pieces instead of one long call (docs/central-api.md "Bootstrap")."""
-        text = json.dumps({**tail, "server_time": server_time(), "epoch": epoch}, ensure_ascii=False)
+        text = json.dumps(
+            {**tail, "server_time": server_time(), "epoch": current_epoch()}, ensure_ascii=False
+        )
         body = '{"changes":[\n' + ",\n".join(encoded) + "\n]," + text[1:]
         return Response(body.encode("utf-8"), media_type="application/json")
 
@@ -423,5 +431,5 @@ def create_app(
     install_attachment_routes(app, engine, Principal, ApiError, _ERRORS)
     settings = integrations or IntegrationSettings.from_env()
     install_oms_routes(app, engine, settings)
-    ticket_sender = install_ticket_sync_routes(app, engine, settings, Principal, ApiError)
+    ticket_sender = install_ticket_sync_routes(app, engine, settings, Principal, ApiError, _ERRORS)
     return app

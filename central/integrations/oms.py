@@ -49,7 +49,8 @@ def error(status: int, code: str, message: str, field: str | None = None) -> JSO
 async def signed_json(request: Request, secret: str | None, what: str) -> dict[str, Any] | JSONResponse:
     """The verified JSON object of a signed webhook request, or the error response to send."""
     if not secret:
-        return error(503, "not_configured", f"the {what} integration is not configured on this server")
+        # 404, not 503: the endpoint does not exist on a server without this integration
+        return error(404, "not_configured", f"the {what} integration is not configured on this server")
     body = await read_limited(request)
     if body is None:
         return error(413, "too_large", f"request body over {MAX_BODY_BYTES} bytes")
@@ -69,8 +70,27 @@ async def signed_json(request: Request, secret: str | None, what: str) -> dict[s
     return data
 
 
+def _described(*codes: int) -> dict[int | str, dict[str, Any]]:
+    return {code: {"description": WEBHOOK_STATUS[code]} for code in codes}
+
+
+WEBHOOK_STATUS = {
+    200: "applied, or already applied (replay, older version)",
+    400: "body is not JSON",
+    401: "missing, wrong or stale signature",
+    403: "the caller's role may not do this",
+    404: "no such record, or the integration is not configured on this server",
+    409: "the action is not allowed in the record's state",
+    413: "body too large",
+    422: "a field is missing or invalid, or the customer is unknown",
+}
+SIGNED_RESPONSES = _described(200, 400, 401, 404, 409, 413, 422)
+
+
 def install_routes(app: FastAPI, engine: Engine, settings: IntegrationSettings) -> None:
-    @app.post("/api/v1/integrations/orders", response_model=None, tags=["integrations"])
+    @app.post(
+        "/api/v1/integrations/orders", response_model=None, tags=["integrations"], responses=SIGNED_RESPONSES
+    )
     async def oms_order(request: Request) -> JSONResponse:
         data = await signed_json(request, settings.oms_secret, "OMS")
         if isinstance(data, JSONResponse):

@@ -2,7 +2,7 @@
 
 | variable | meaning |
 |---|---|
-| CALLDESK_OMS_SECRET | shared secret of the order system's webhook; unset: the endpoint answers 503 |
+| CALLDESK_OMS_SECRET | shared secret of the order system's webhook; unset: the endpoint answers 404 |
 | CALLDESK_TICKET_WEBHOOK_URL | where ticket creates/updates are sent; unset: nothing is sent |
 | CALLDESK_TICKET_WEBHOOK_SECRET | secret of that webhook and of the status updates coming back |
 | CALLDESK_TICKET_WEBHOOK_ATTEMPTS | attempts before a delivery goes to the dead-letter list (8) |

@@ -13,7 +13,6 @@ ticket workflow's action (calldesk_domain.tickets.apply_action); a change that c
 ticket system is not sent back to it (no echo loop).
 """
 
-
 # No `from __future__ import annotations` here: FastAPI must see the `principal` dependency type
 # the routes below are annotated with as an object, not as a name it cannot resolve.
 import asyncio
@@ -33,7 +32,7 @@ from fastapi.responses import JSONResponse
 from sqlalchemy.engine import Connection, Engine
 
 from calldesk_domain.tickets import Ticket, TransitionError, allowed_actions, apply_action
-from central.integrations.oms import error, signed_json
+from central.integrations.oms import SIGNED_RESPONSES, error, signed_json
 from central.integrations.settings import IntegrationSettings
 from central.integrations.signing import signed_headers
 from central.tables import tickets, webhook_deliveries
@@ -212,7 +211,12 @@ def _delivery(row: Any) -> dict[str, Any]:
 
 
 def install_routes(
-    app: FastAPI, engine: Engine, settings: IntegrationSettings, principal: Any, api_error: type[Exception]
+    app: FastAPI,
+    engine: Engine,
+    settings: IntegrationSettings,
+    principal: Any,
+    api_error: type[Exception],
+    errors: dict,
 ) -> TicketWebhookSender | None:
     """Add the ticket-sync routes; returns the sender to start with the app (None: not configured)."""
     from central.tickets import save_record
@@ -222,11 +226,22 @@ def install_routes(
         _SENDING.add(engine)
         sender = TicketWebhookSender(engine, settings)
 
+    admin_errors = {
+        **errors,
+        403: {"description": "only an admin may manage integration deliveries"},
+        404: {"description": "no dead delivery with that id"},
+    }
+
     def require_admin(who: Any) -> None:
         if getattr(who, "role", None) != "admin":
             raise api_error(403, "forbidden", "only an admin may manage integration deliveries")
 
-    @app.get("/api/v1/admin/integrations/deliveries", response_model=None, tags=["integrations"])
+    @app.get(
+        "/api/v1/admin/integrations/deliveries",
+        response_model=None,
+        tags=["integrations"],
+        responses=admin_errors,
+    )
     def list_deliveries(
         who: principal,  # type: ignore[valid-type]
         status: str = Query(DEAD, pattern="^(pending|delivered|dead)$"),
@@ -246,6 +261,7 @@ def install_routes(
         "/api/v1/admin/integrations/deliveries/{delivery_id}/replay",
         response_model=None,
         tags=["integrations"],
+        responses=admin_errors,
     )
     def replay_delivery(who: principal, delivery_id: int) -> JSONResponse:  # type: ignore[valid-type]
         require_admin(who)
@@ -260,7 +276,12 @@ def install_routes(
         log.info("ticket webhook: delivery %s replayed by %s", delivery_id, getattr(who, "username", "?"))
         return JSONResponse({"id": delivery_id, "status": PENDING})
 
-    @app.post("/api/v1/integrations/tickets/{ticket_id}/actions", response_model=None, tags=["integrations"])
+    @app.post(
+        "/api/v1/integrations/tickets/{ticket_id}/actions",
+        response_model=None,
+        tags=["integrations"],
+        responses=SIGNED_RESPONSES,
+    )
     async def ticket_action(request: Request, ticket_id: str) -> JSONResponse:
         data = await signed_json(request, settings.ticket_webhook_secret, "ticket system")
         if isinstance(data, JSONResponse):
