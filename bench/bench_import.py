@@ -76,7 +76,8 @@ def baseline(db: Path, source: Path) -> float:
     conn.execute("PRAGMA journal_mode=WAL")
     conn.execute(
         "CREATE TABLE orders_raw (id TEXT PRIMARY KEY, customer_id TEXT, order_no TEXT UNIQUE,"
-        " placed_at TEXT, status TEXT, amount_fen INTEGER, channel TEXT, logistics_status TEXT, items TEXT, version INTEGER)"
+        " placed_at TEXT, status TEXT, amount_fen INTEGER, channel TEXT, logistics_status TEXT,"
+        " items TEXT, version INTEGER)"
     )
     started = time.perf_counter()
     with conn:
