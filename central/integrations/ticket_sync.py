@@ -8,7 +8,7 @@ exponential backoff and jitter; after `max_attempts` it is dead, listed for admi
 Deliveries of one ticket go out in version order; a receiver keeps the highest version it saw.
 
 Back: POST /api/v1/integrations/tickets/{id}/actions, signed with the same secret,
-`{"action": "start|wait|resolve|close|reopen|...", "note": "...", "by": "name"}` applies the
+`{"action": "assign|start|wait_customer|resume|resolve|...", "note": "...", "by": "name"}` applies the
 ticket workflow's action (calldesk_domain.tickets.apply_action); a change that came from the
 ticket system is not sent back to it (no echo loop).
 """
