@@ -31,13 +31,12 @@ from typing import Any
 
 from desktop.cti.ami_normalize import AmiNormalizer, normalize_messages
 from desktop.cti.ami_parser import AmiMessage, AmiParser, parse_ami_messages
-from desktop.cti.backoff import backoff_delay
 from desktop.cti.callstate import CallStateMachine
 from desktop.cti.events import CtiEvent
+from desktop.cti.pbx_client import CONNECTED, DISCONNECTED, PbxLink
 
 log = logging.getLogger(__name__)
 
-CONNECTED, DISCONNECTED = "connected", "disconnected"
 
 
 def parse_ami_bytes(data: bytes) -> list[CtiEvent]:
@@ -63,6 +62,10 @@ class AmiActionError(AmiError):
 
 class AmiConnectionError(AmiError, ConnectionError):
     """The connection to the PBX is down."""
+
+
+class AmiTimeout(AmiError):
+    """The PBX did not answer an action in time (it may still carry it out)."""
 
 
 class AmiNotSupported(AmiError):
@@ -99,7 +102,11 @@ class _Pending:
     response: AmiMessage | None = None
 
 
-class AmiClient:
+class AmiClient(PbxLink):
+    link_name = "AMI"
+    auth_error = AmiAuthError
+    retry_errors = (AmiError, OSError, TimeoutError)
+
     def __init__(
         self,
         config: AmiConfig,
@@ -107,20 +114,15 @@ class AmiClient:
         on_state: Callable[[str, str], None] | None = None,
         rng: random.Random | None = None,
     ) -> None:
+        super().__init__(config, on_state, rng)
         self.config = config
         self.on_event = on_event
-        self.on_state = on_state
         self.state = CallStateMachine()
         self.normalizer = AmiNormalizer()
-        self.connected = False
         self.version: str | None = None
-        self.reconnects = 0
-        self._rng = rng or random.Random()
         self._ids = itertools.count(1)
         self._pending: dict[str, _Pending] = {}
         self._writer: asyncio.StreamWriter | None = None
-        self._reader_task: asyncio.Task[None] | None = None
-        self._closing = False
 
     # ---- connection life ------------------------------------------------------------------
     async def connect(self) -> None:
@@ -147,45 +149,8 @@ class AmiClient:
         self._notify(CONNECTED, f"AMI {self.version or '?'} at {self.config.host}:{self.config.port}")
         await self.resync()
 
-    async def run(self) -> None:
-        """Stay connected until close(): reconnect with exponential backoff and jitter.
-
-        A refused login stops the loop (raises AmiAuthError): retrying a wrong secret only
-        locks the account or fills the PBX's security log.
-        """
-        attempt = 0
-        while not self._closing:
-            try:
-                await self.connect()
-                attempt = 0
-                assert self._reader_task is not None
-                await self._reader_task
-            except AmiAuthError as exc:
-                self._notify(DISCONNECTED, str(exc))
-                raise
-            except (AmiError, OSError, TimeoutError) as exc:
-                log.warning("AMI: %s", exc)
-                failure: str | None = str(exc)
-            else:
-                failure = None
-            was_connected = self.connected
-            await self._drop_connection()
-            if self._closing:
-                break
-            self.reconnects += 1
-            wait = backoff_delay(attempt, self.config, self._rng)
-            attempt += 1
-            if failure and not was_connected:  # never got in: say why, each try
-                self._notify(DISCONNECTED, f"{failure}; retrying in {wait:.0f} s")
-            log.info("AMI: reconnecting in %.2f s", wait)
-            await asyncio.sleep(wait)
-
-    async def close(self) -> None:
-        self._closing = True
-        if self._writer is not None and self.connected:
-            with contextlib.suppress(Exception):
-                await asyncio.wait_for(self.send_action("Logoff"), 1.0)
-        await self._drop_connection()
+    async def _goodbye(self) -> None:
+        await self.send_action("Logoff")
 
     async def _drop_connection(self) -> None:
         writer, self._writer = self._writer, None
@@ -204,13 +169,6 @@ class AmiClient:
             self._deliver(event)
         if was_connected:
             self._notify(DISCONNECTED, "PBX disconnected; reconnecting")
-
-    def _notify(self, state: str, detail: str) -> None:
-        if self.on_state is not None:
-            try:
-                self.on_state(state, detail)
-            except Exception:
-                log.exception("AMI: connection-state callback failed")
 
     # ---- reading ------------------------------------------------------------------------
     async def _read_loop(self, reader: asyncio.StreamReader, parser: AmiParser) -> None:
@@ -290,7 +248,7 @@ class AmiClient:
         try:
             return await asyncio.wait_for(asyncio.shield(pending.future), self.config.action_timeout)
         except TimeoutError as exc:
-            raise AmiError(
+            raise AmiTimeout(
                 f"the PBX did not answer {pending.action} within {self.config.action_timeout} s"
             ) from exc
 

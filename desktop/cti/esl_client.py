@@ -31,15 +31,14 @@ from collections import deque
 from collections.abc import Callable
 from dataclasses import dataclass, field
 
-from desktop.cti.backoff import backoff_delay
 from desktop.cti.callstate import CallStateMachine
 from desktop.cti.esl import SUBSCRIBED_EVENTS, EslNormalizer
 from desktop.cti.esl_parser import EslEvent, EslFrame, EslParser
 from desktop.cti.events import CtiEvent
+from desktop.cti.pbx_client import CONNECTED, DISCONNECTED, PbxLink
 
 log = logging.getLogger(__name__)
 
-CONNECTED, DISCONNECTED = "connected", "disconnected"
 _READ_CHUNK = 65536
 
 
@@ -49,6 +48,10 @@ class EslError(Exception):
 
 class EslAuthError(EslError):
     """The switch refused the password: retrying cannot help."""
+
+
+class EslTimeout(EslError):
+    """FreeSWITCH did not answer a command in time (it may still carry it out)."""
 
 
 class EslConnectionError(EslError, ConnectionError):
@@ -108,7 +111,11 @@ def _quote_arg(value: str) -> str:
     return cleaned
 
 
-class EslClient:
+class EslClient(PbxLink):
+    link_name = "ESL"
+    auth_error = EslAuthError
+    retry_errors = (EslError, OSError, TimeoutError)
+
     def __init__(
         self,
         config: EslConfig,
@@ -116,20 +123,16 @@ class EslClient:
         on_state: Callable[[str, str], None] | None = None,
         rng: random.Random | None = None,
     ) -> None:
+        super().__init__(config, on_state, rng)
         self.config = config
         self.on_event = on_event
-        self.on_state = on_state
         self.state = CallStateMachine()
         self.normalizer = EslNormalizer()
-        self.connected = False
-        self.reconnects = 0
-        self._rng = rng or random.Random()
+        self.agent_legs: dict[str, str] = {}  # queue call (member session uuid) -> agent leg uuid
         self._replies: deque[asyncio.Future[EslFrame]] = deque()
         self._jobs: dict[str, asyncio.Future[str]] = {}
         self._writer: asyncio.StreamWriter | None = None
-        self._reader_task: asyncio.Task[None] | None = None
         self._greeting: asyncio.Future[None] | None = None
-        self._closing = False
 
     # ---- connection life ------------------------------------------------------------------
     async def connect(self) -> None:
@@ -168,40 +171,8 @@ class EslClient:
         self._notify(CONNECTED, f"FreeSWITCH at {self.config.host}:{self.config.port}")
         await self.resync()
 
-    async def run(self) -> None:
-        """Stay connected until close(): reconnect with exponential backoff and jitter.
-        A refused password stops the loop (raises EslAuthError)."""
-        attempt = 0
-        me = asyncio.current_task()
-        while not self._closing:
-            try:
-                await self.connect()
-                if me is not None and me.cancelling():
-                    # Python 3.11's wait_for can swallow a cancel that races a reply: honour it.
-                    raise asyncio.CancelledError
-                attempt = 0
-                assert self._reader_task is not None
-                await self._reader_task
-            except EslAuthError as exc:
-                self._notify(DISCONNECTED, str(exc))
-                raise
-            except (EslError, OSError, TimeoutError) as exc:
-                log.warning("ESL: %s", exc)
-            await self._drop_connection()
-            if self._closing:
-                break
-            self.reconnects += 1
-            wait = backoff_delay(attempt, self.config, self._rng)
-            attempt += 1
-            log.info("ESL: reconnecting in %.2f s", wait)
-            await asyncio.sleep(wait)
-
-    async def close(self) -> None:
-        self._closing = True
-        if self._writer is not None and self.connected:
-            with contextlib.suppress(Exception):
-                await asyncio.wait_for(self._command("exit"), 1.0)
-        await self._drop_connection()
+    async def _goodbye(self) -> None:
+        await self._command("exit")
 
     async def _drop_connection(self) -> None:
         writer, self._writer = self._writer, None
@@ -220,14 +191,6 @@ class EslClient:
             self._deliver(event)
         if was_connected:
             self._notify(DISCONNECTED, "FreeSWITCH disconnected; reconnecting")
-
-    def _notify(self, state: str, detail: str) -> None:
-        log.info("ESL %s: %s", state, detail)
-        if self.on_state is not None:
-            try:
-                self.on_state(state, detail)
-            except Exception:
-                log.exception("ESL: connection-state callback failed")
 
     # ---- reading ----------------------------------------------------------------------------
     async def _read_loop(self, reader: asyncio.StreamReader) -> None:
@@ -273,8 +236,20 @@ class EslClient:
             if future is not None and not future.done():
                 future.set_result(event.body)
             return
+        self._track_agent_leg(event)
         for cti_event in self.normalizer.feed(event):
             self._deliver(cti_event)
+
+    def _track_agent_leg(self, event: EslEvent) -> None:
+        """mod_callcenter names the agent's leg in agent-offering / bridge-agent-start: commands
+        that act on the agent's side (answer, attended transfer) need it."""
+        member, leg = event.get("CC-Member-Session-UUID"), event.get("CC-Agent-UUID")
+        if not member:
+            return
+        if event.get("CC-Action") in ("agent-offering", "bridge-agent-start") and leg:
+            self.agent_legs[member] = leg
+        elif event.get("CC-Action") == "member-queue-end":
+            self.agent_legs.pop(member, None)
 
     def _deliver(self, event: CtiEvent) -> None:
         if not self.state.apply(event) or self.on_event is None:
@@ -311,7 +286,7 @@ class EslClient:
         try:
             frame = await asyncio.wait_for(future, self.config.command_timeout)
         except TimeoutError as exc:
-            raise EslError(
+            raise EslTimeout(
                 f"no answer to {line.split(' ', 1)[0]!r} within {self.config.command_timeout} s"
             ) from exc
         if frame.content_type == "api/response":
@@ -333,7 +308,7 @@ class EslClient:
                 return accepted
             return EslReply(await asyncio.wait_for(future, timeout or self.config.command_timeout * 6))
         except TimeoutError as exc:
-            raise EslError(f"background job {command.split(' ', 1)[0]!r} did not finish in time") from exc
+            raise EslTimeout(f"background job {command.split(' ', 1)[0]!r} did not finish in time") from exc
         finally:
             self._jobs.pop(job_id, None)
 
