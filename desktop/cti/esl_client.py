@@ -103,12 +103,21 @@ def parse_pipe_table(text: str) -> list[dict[str, str]]:
     return rows
 
 
-def _quote_arg(value: str) -> str:
-    """An API argument that may not break the command line (a newline would end the command)."""
+def quote_arg(value: str, *, spaces: bool = False) -> str:
+    """An API argument that may not break the command line: a newline would end the command, a
+    quote would end a quoted argument, and (unless `spaces`) a space would split one argument in two."""
     cleaned = value.replace("\n", " ").replace("\r", " ").strip()
-    if not cleaned or any(ch in cleaned for ch in "'\"") or len(cleaned) > 256:
+    if (
+        not cleaned
+        or any(ch in cleaned for ch in "'\"")
+        or len(cleaned) > 256
+        or (not spaces and any(ch.isspace() for ch in cleaned))
+    ):
         raise EslError(f"refusing an unsafe command argument {value[:40]!r}")
     return cleaned
+
+
+_quote_arg = quote_arg
 
 
 class EslClient(PbxLink):
@@ -265,9 +274,9 @@ class EslClient(PbxLink):
             future = self._replies.popleft()
             if not future.done():
                 future.set_exception(error)
-        for future in self._jobs.values():
-            if not future.done():
-                future.set_exception(error)
+        for job in self._jobs.values():
+            if not job.done():
+                job.set_exception(error)
         self._jobs.clear()
         if self._greeting is not None and not self._greeting.done():
             self._greeting.set_exception(error)
@@ -365,8 +374,13 @@ class EslClient(PbxLink):
 
     async def dial(self, agent: str, number: str) -> EslReply:
         """Click-to-dial: ring the agent's phone, then bridge it to `number`."""
+        reply, _ = await self.originate_for(agent, number)
+        return reply
+
+    async def originate_for(self, agent: str, number: str) -> tuple[EslReply, str]:
+        """Click-to-dial; also returns the new call's id (its origination_uuid, the agent's leg)."""
         endpoint = self.config.dial_endpoint.format(agent=_quote_arg(agent))
-        caller = "".join(ch for ch in number if ch.isdigit() or ch == "+")
+        caller = "".join(ch for ch in number if ch.isdigit() or ch in "+*#")
         if not caller:
             raise EslError(f"not a number to dial: {number[:40]!r}")
         call_id = str(uuid.uuid4())
@@ -381,7 +395,7 @@ class EslClient(PbxLink):
             raise
         if not reply.ok:
             self.normalizer.forget_outbound(call_id)
-        return reply
+        return reply, call_id
 
     async def pause(self, agent: str, paused: bool) -> EslReply:
         status = "'On Break'" if paused else "'Available'"

@@ -17,7 +17,7 @@ import enum
 import re
 from collections.abc import Collection, Mapping
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, Protocol
 
 
 class Action(enum.StrEnum):
@@ -63,6 +63,7 @@ DEFAULT_REASONS = ("break", "lunch", "meeting", "training", "acw")
 MAX_FIELD = 64
 _CALL_ID = re.compile(r"[A-Za-z0-9][A-Za-z0-9._:@-]{0,63}")
 _TARGET = re.compile(r"[A-Za-z0-9+*#][A-Za-z0-9+*#._@-]{0,63}")  # extension, queue, number, agent
+_AGENT = re.compile(r"[\w/@.:;+-][\w /@.:;+-]{0,63}")  # "1001", "Li Lei", "王芳", "PJSIP/1001"
 _DIGITS = re.compile(r"[0-9*#A-Da-d]{1,32}")
 _REASON = re.compile(r"[\w][\w .-]{0,63}")
 _DIALLABLE = re.compile(r"\+?[0-9*#]{2,32}")
@@ -146,6 +147,7 @@ class CommandOutcome:
     status: OutcomeStatus
     message: str
     pbx_reply: str = ""  # the PBX's own words (AMI Message, ESL reply text), for the log and the UI
+    call_id: str | None = None  # the new call's id, where the command placed one (dial)
 
     @property
     def ok(self) -> bool:
@@ -156,8 +158,8 @@ class CommandOutcome:
         return self.ok, self.message[:256]
 
     @classmethod
-    def accepted(cls, message: str, pbx_reply: str = "") -> CommandOutcome:
-        return cls(OutcomeStatus.ACCEPTED, message, pbx_reply)
+    def accepted(cls, message: str, pbx_reply: str = "", call_id: str | None = None) -> CommandOutcome:
+        return cls(OutcomeStatus.ACCEPTED, message, pbx_reply, call_id)
 
     @classmethod
     def refused(cls, what: str, pbx_reply: str) -> CommandOutcome:
@@ -196,6 +198,12 @@ def _matching(
 
 def _call_id(wire: Mapping[str, Any]) -> str:
     value = _matching(wire, "call_id", _CALL_ID, "a call id", required=True)
+    assert value is not None
+    return value
+
+
+def _agent(wire: Mapping[str, Any]) -> str:
+    value = _matching(wire, "target", _AGENT, "an agent (name, id or interface)", required=True)
     assert value is not None
     return value
 
@@ -252,9 +260,9 @@ def parse_command(wire: Any, reasons: Collection[str] | None = None) -> PbxComma
         return DtmfCommand(_call_id(wire), digits)
     if action in SPY_ACTIONS:
         call_id = _matching(wire, "call_id", _CALL_ID, "a call id", required=False)
-        return SpyCommand(action, _target(wire), call_id)
+        return SpyCommand(action, _agent(wire), call_id)
     queue = _matching(wire, "queue", _TARGET, "a queue name", required=False)
-    agent = _target(wire) if action in (Action.FORCE_PAUSE, Action.FORCE_READY) else None
+    agent = _agent(wire) if action in (Action.FORCE_PAUSE, Action.FORCE_READY) else None
     if action in (Action.PAUSE, Action.FORCE_PAUSE):
         return PauseCommand(
             action, check_reason(_text(wire, "reason", required=False), reasons), queue, agent
@@ -265,3 +273,26 @@ def parse_command(wire: Any, reasons: Collection[str] | None = None) -> PbxComma
 def needs_supervisor(command: PbxCommand) -> bool:
     """Spying and forcing another agent's state are for supervisors: the bridge checks the role."""
     return command.action in SUPERVISOR_ACTIONS
+
+
+class CommandRunner(Protocol):
+    """A PBX connector's command side (ami_commands.AmiCommands, esl_commands.EslCommands)."""
+
+    async def run(self, command: PbxCommand, identity: str) -> CommandOutcome: ...
+
+
+async def execute_wire(
+    runner: CommandRunner,
+    action: str,
+    identity: str,
+    wire: Mapping[str, Any],
+    reasons: Collection[str] | None = None,
+) -> tuple[bool, str]:
+    """The bridge's adapter seam `execute(action, identity, command) -> (ok, message)`: parse the
+    wire command (a malformed one is refused with the parser's message) and run it."""
+    try:
+        command = parse_command({**wire, "action": action}, reasons)
+    except CommandError as exc:
+        return False, str(exc)
+    outcome = await runner.run(command, identity)
+    return outcome.as_result()

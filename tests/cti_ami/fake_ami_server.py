@@ -24,6 +24,9 @@ class FakeAmiServer:
         self.failed_logins = 0
         self.queue_status: list[list[tuple[str, object]]] = []  # each entry: one event's headers
         self.challenge = "314159265"
+        self.refuse: dict[str, str] = {}  # action name -> the Message of its Response: Error
+        self.silent: set[str] = set()  # actions never answered (a PBX that hangs)
+        self.channels: list[list[tuple[str, object]]] = []  # CoreShowChannel events' headers
 
     async def start(self) -> None:
         self.server = await asyncio.start_server(self._serve, "127.0.0.1", 0)
@@ -92,6 +95,24 @@ class FakeAmiServer:
                 )
         elif not authed:
             writer.write(frame(("Response", "Error"), ("ActionID", aid), ("Message", "Permission denied")))
+        elif name in self.silent:
+            pass
+        elif name in self.refuse:
+            writer.write(frame(("Response", "Error"), ("ActionID", aid), ("Message", self.refuse[name])))
+        elif name == "CoreShowChannels":
+            writer.write(
+                frame(ok, ("ActionID", aid), ("EventList", "start"), ("Message", "Channels will follow"))
+            )
+            for pairs in self.channels:
+                writer.write(frame(("Event", "CoreShowChannel"), *pairs, ("ActionID", aid)))
+            writer.write(
+                frame(
+                    ("Event", "CoreShowChannelsComplete"),
+                    ("ActionID", aid),
+                    ("EventList", "Complete"),
+                    ("ListItems", len(self.channels)),
+                )
+            )
         elif name == "SlowPing":  # answered later, after actions sent after it
             loop = asyncio.get_running_loop()
             reply = frame(ok, ("ActionID", aid), ("Ping", "Pong"), ("Message", "slow"))
