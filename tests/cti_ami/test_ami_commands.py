@@ -11,7 +11,7 @@ from ami_helpers import SHARED_TRACES
 from fake_ami_server import FakeAmiServer
 
 from desktop.cti.ami import AmiClient, AmiConfig
-from desktop.cti.ami_commands import ANSWER_REFUSAL, HOLD_REFUSAL, AmiCommands, AmiCommandConfig
+from desktop.cti.ami_commands import ANSWER_REFUSAL, HOLD_REFUSAL, AmiCommandConfig, AmiCommands
 from desktop.cti.pbx_commands import OutcomeStatus, execute_wire, parse_command
 
 ANSWERED = (SHARED_TRACES / "answered.ami").read_bytes()
