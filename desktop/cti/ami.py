@@ -136,6 +136,9 @@ class AmiClient(PbxLink):
                 f"cannot reach the PBX's AMI at {self.config.host}:{self.config.port} ({exc}); "
                 "check the host, port and that manager.conf enables it"
             ) from exc
+        if self.closing:  # close() ran while the socket was opening
+            writer.close()
+            raise AmiConnectionError("closed while connecting")
         self._writer = writer
         parser = AmiParser()
         self._reader_task = asyncio.get_running_loop().create_task(self._read_loop(reader, parser))

@@ -155,6 +155,9 @@ class EslClient(PbxLink):
                 f"cannot reach FreeSWITCH's event socket at {self.config.host}:{self.config.port} ({exc}); "
                 "check the host, port and event_socket.conf.xml (listen-ip, apply-inbound-acl)"
             ) from exc
+        if self.closing:  # close() ran while the socket was opening
+            writer.close()
+            raise EslConnectionError("closed while connecting")
         loop = asyncio.get_running_loop()
         self._writer = writer
         self._greeting = loop.create_future()
