@@ -38,7 +38,6 @@ from desktop.cti.pbx_client import CONNECTED, DISCONNECTED, PbxLink
 log = logging.getLogger(__name__)
 
 
-
 def parse_ami_bytes(data: bytes) -> list[CtiEvent]:
     """A recorded AMI stream -> normalised events (what `calldesk cti parse --format ami` prints)."""
     return normalize_messages(parse_ami_messages(data))
@@ -100,6 +99,8 @@ class _Pending:
     action: str
     events: list[AmiMessage] | None = None  # set while an event list is being collected
     response: AmiMessage | None = None
+    action_id: str = ""
+    followup: asyncio.Future[AmiMessage] | None = None  # the event that reports the outcome, if any
 
 
 class AmiClient(PbxLink):
@@ -122,6 +123,7 @@ class AmiClient(PbxLink):
         self.version: str | None = None
         self._ids = itertools.count(1)
         self._pending: dict[str, _Pending] = {}
+        self._followups: dict[str, tuple[str, asyncio.Future[AmiMessage]]] = {}  # id -> (event, its future)
         self._writer: asyncio.StreamWriter | None = None
 
     # ---- connection life ------------------------------------------------------------------
@@ -187,6 +189,10 @@ class AmiClient(PbxLink):
         pending = self._pending.get(action_id) if action_id else None
         if pending is not None:
             self._route_to_action(action_id or "", pending, message)
+        elif action_id in self._followups and message.event == self._followups[action_id][0]:
+            _, followup = self._followups.pop(action_id)
+            if not followup.done():
+                followup.set_result(message)
         if message.event is not None:
             for event in self.normalizer.feed(message):
                 self._deliver(event)
@@ -223,27 +229,38 @@ class AmiClient(PbxLink):
                 log.exception("AMI: event consumer failed on %s", event.wire_type)
 
     def _fail_pending(self, reason: str) -> None:
+        followups, self._followups = self._followups, {}
+        for _, followup in followups.values():
+            if not followup.done():
+                followup.set_exception(AmiConnectionError(reason))
         pending, self._pending = self._pending, {}
         for item in pending.values():
             if not item.future.done():
                 item.future.set_exception(AmiConnectionError(reason))
 
     # ---- actions ------------------------------------------------------------------------
-    async def _send(self, action: str, headers: dict[str, str]) -> _Pending:
+    async def _send(self, action: str, headers: dict[str, str], followup: str | None = None) -> _Pending:
         if self._writer is None:
             raise AmiConnectionError("not connected to the PBX")
         action_id = f"cd-{next(self._ids)}"
+        followup_future: asyncio.Future[AmiMessage] | None = None
+        if followup is not None:
+            followup_future = asyncio.get_running_loop().create_future()
+            self._followups[action_id] = (followup, followup_future)
         lines = [f"Action: {action}", f"ActionID: {action_id}"]
         for key, value in headers.items():
             text = str(value).replace("\r", " ").replace("\n", " ")
             lines.append(f"{key}: {text}")
-        pending = _Pending(asyncio.get_running_loop().create_future(), action)
+        pending = _Pending(
+            asyncio.get_running_loop().create_future(), action, None, None, action_id, followup_future
+        )
         self._pending[action_id] = pending
         self._writer.write(("\r\n".join(lines) + "\r\n\r\n").encode())
         try:
             await self._writer.drain()
         except (OSError, ConnectionError) as exc:
             self._pending.pop(action_id, None)
+            self._followups.pop(action_id, None)
             raise AmiConnectionError(f"could not send {action}: {exc}") from exc
         return pending
 
@@ -261,6 +278,26 @@ class AmiClient(PbxLink):
         if isinstance(result, AmiListResult):
             return result.response
         return result
+
+    async def send_action_then_event(
+        self, action: str, event: str, event_timeout: float, **headers: str
+    ) -> tuple[AmiMessage, AmiMessage]:
+        """An action whose outcome comes later as an event with its ActionID (Originate with
+        Async -> OriginateResponse): returns (response, event); AmiTimeout if the event is late."""
+        pending = await self._send(action, headers, followup=event)
+        followup = pending.followup
+        assert followup is not None
+        try:
+            response = await self._await(pending)
+            try:
+                message = await asyncio.wait_for(asyncio.shield(followup), event_timeout)
+            except TimeoutError as exc:
+                raise AmiTimeout(
+                    f"the PBX did not report how {action} ended within {event_timeout:.0f} s"
+                ) from exc
+        finally:
+            self._followups.pop(pending.action_id, None)
+        return (response.response if isinstance(response, AmiListResult) else response), message
 
     async def send_list_action(self, action: str, **headers: str) -> AmiListResult:
         """An event-list action (QueueStatus, CoreShowChannels ...): response + its events."""

@@ -57,6 +57,14 @@ HOLD_REFUSAL = (
     "Asterisk has no AMI action to hold a SIP phone's call: use the phone's hold key "
     "(the caller hears music on hold and the call bar shows it as held)"
 )
+# OriginateResponse Reason: the AST_CONTROL_* frame the call ended on (include/asterisk/frame.h)
+ORIGINATE_REASONS = {
+    "0": "the phone could not be reached (no such device, or it is not registered)",
+    "1": "the phone hung up",
+    "3": "nobody answered the phone",
+    "5": "the phone is busy",
+    "8": "the line is congested or the phone is unavailable",
+}
 SPY_OPTIONS = {Action.LISTEN: "qE", Action.WHISPER: "qwE", Action.BARGE: "qBE"}
 
 
@@ -66,6 +74,8 @@ class AmiCommandConfig:
     interface_template: str = "PJSIP/{agent}"  # an agent's phone when the queues do not name it
     caller_id: str = ""  # click-to-dial CallerID shown on the agent's phone ("" = Asterisk's default)
     dial_timeout_ms: int = 30000  # how long the agent's phone rings for a click-to-dial
+    confirm_originate: bool = True  # wait for OriginateResponse: "queued" is not "the phone rang"
+    originate_grace_s: float = 10.0  # how long past the ring time OriginateResponse may take
     atxfer_complete: str = "*2"  # features.conf [general] atxfercomplete (Asterisk's default)
     atxfer_swap: str = "*4"  # atxferswap
     atxfer_threeway: str = "*3"  # atxferthreeway
@@ -211,8 +221,29 @@ class AmiCommands:
         }
         if self.config.caller_id:
             headers["CallerID"] = self.config.caller_id
-        reply = await self.client.send_action("Originate", **headers)
-        return CommandOutcome.accepted(f"dialling {command.number}", _message(reply), call_id)
+        return await self._originate(headers, f"dialling {command.number}", call_id)
+
+    async def _originate(
+        self, headers: dict[str, str], done: str, call_id: str | None = None
+    ) -> CommandOutcome:
+        """Originate with Async: the response only says "queued"; OriginateResponse says whether
+        the agent's phone was reached and answered (Reason: the AST_CONTROL_* it ended on)."""
+        if not self.config.confirm_originate:
+            reply = await self.client.send_action("Originate", **headers)
+            return CommandOutcome.accepted(done, _message(reply), call_id)
+        wait = self.config.dial_timeout_ms / 1000 + self.config.originate_grace_s
+        _, result = await self.client.send_action_then_event(
+            "Originate", "OriginateResponse", wait, **headers
+        )
+        reason = result.get("Reason")
+        if result.get("Response") == "Success":
+            return CommandOutcome.accepted(done, f"OriginateResponse: Success (Reason {reason})", call_id)
+        why = ORIGINATE_REASONS.get(reason, f"reason {reason or '?'}")
+        return CommandOutcome(
+            OutcomeStatus.REFUSED,
+            f"the PBX could not place the call from {headers['Channel']}: {why}",
+            f"OriginateResponse: {result.get('Response') or '?'} (Reason {reason})",
+        )
 
     async def _dtmf(self, command: DtmfCommand, identity: str) -> CommandOutcome:
         caller, agent = await self.channels(command.call_id, identity)
@@ -236,18 +267,15 @@ class AmiCommands:
 
     async def _spy(self, command: SpyCommand, identity: str) -> CommandOutcome:
         data = f"{self.interface_of(command.agent)}-,{SPY_OPTIONS[command.action]}"
-        reply = await self.client.send_action(
-            "Originate",
-            Channel=self.interface_of(identity),
-            Application="ChanSpy",
-            Data=data,
-            CallerID=f"{command.action.value} {command.agent}",
-            Timeout=str(self.config.dial_timeout_ms),
-            Async="true",
-        )
-        return _accepted(
-            f"{command.action.value}: your phone rings, then joins {command.agent}'s call", reply
-        )
+        headers = {
+            "Channel": self.interface_of(identity),
+            "Application": "ChanSpy",
+            "Data": data,
+            "CallerID": f"{command.action.value} {command.agent}",
+            "Timeout": str(self.config.dial_timeout_ms),
+            "Async": "true",
+        }
+        return await self._originate(headers, f"{command.action.value}: joined {command.agent}'s call")
 
 
 def _message(reply: AmiMessage | None) -> str:

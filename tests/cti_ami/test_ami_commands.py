@@ -127,6 +127,7 @@ async def test_each_command_sends_the_right_action(commands, ami_server, wire, a
 async def test_dial_originates_from_the_agents_own_interface(commands, ami_server):
     outcome = await _run(commands, {"action": "dial", "target": "tel:+86 138-0013-8000"}, identity="1001")
     assert outcome.ok and outcome.call_id
+    assert outcome.pbx_reply == "OriginateResponse: Success (Reason 4)"
     (originate,) = _sent(ami_server, "Originate")
     assert originate == {
         "Channel": "PJSIP/1001",
@@ -139,10 +140,39 @@ async def test_dial_originates_from_the_agents_own_interface(commands, ami_serve
     }
 
 
+@pytest.mark.parametrize(
+    ("result", "why"),
+    [
+        (("Failure", "0"), "the phone could not be reached (no such device, or it is not registered)"),
+        (("Failure", "3"), "nobody answered the phone"),
+        (("Failure", "5"), "the phone is busy"),
+    ],
+)
+async def test_a_dial_the_pbx_could_not_place_is_refused_with_why(commands, ami_server, result, why):
+    ami_server.originate_result = result
+    outcome = await _run(commands, {"action": "dial", "target": "13800138000"}, identity="PJSIP/9999")
+    assert outcome.status is OutcomeStatus.REFUSED
+    assert outcome.message == f"the PBX could not place the call from PJSIP/9999: {why}"
+    assert outcome.pbx_reply == f"OriginateResponse: Failure (Reason {result[1]})"
+
+
+async def test_a_dial_whose_outcome_never_comes_is_a_timeout(commands, ami_server):
+    ami_server.originate_result = None
+    commands.config.dial_timeout_ms = 1000
+    commands.config.originate_grace_s = 1.0
+    task = asyncio.ensure_future(_run(commands, {"action": "dial", "target": "13800138000"}))
+    await asyncio.sleep(0.5)
+    assert not task.done()  # "Originate successfully queued" alone is not an answer
+    outcome = await asyncio.wait_for(task, 5)
+    assert outcome.status is OutcomeStatus.TIMEOUT
+    assert "did not report how Originate ended within 2 s" in outcome.message
+
+
 @pytest.mark.parametrize(("action", "options"), [("listen", "qE"), ("whisper", "qwE"), ("barge", "qBE")])
 async def test_supervisor_spies_through_chanspy(commands, ami_server, action, options):
     outcome = await _run(commands, {"action": action, "target": "Agent One"}, identity="PJSIP/2000")
     assert outcome.ok, outcome.message
+    assert outcome.message == f"{action}: joined Agent One's call"
     (originate,) = _sent(ami_server, "Originate")
     assert originate["Channel"] == "PJSIP/2000"
     assert (originate["Application"], originate["Data"]) == ("ChanSpy", f"{AGENT_INTERFACE}-,{options}")
