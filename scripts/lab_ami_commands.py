@@ -203,8 +203,11 @@ async def scenario(checker: Checker) -> None:
             data=[m.get("ApplicationData") for m in listing.events if m.get("Application") == "ChanSpy"],
         )
         for channel in spies:
-            with contextlib.suppress(AmiActionError):
-                await client.send_action("Hangup", Channel=channel)
+            try:
+                reply = await client.send_action("Hangup", Channel=channel)
+                checker.note(f"{mode}: hang up the spy", channel=channel, asterisk_said=reply.get("Message"))
+            except AmiActionError as exc:
+                checker.note(f"{mode}: hang up the spy", channel=channel, refused=str(exc))
         await asyncio.sleep(1)
     await checker.run("hang up the caller", {"action": "hangup", "call_id": call}, settle=2)
     await checker.hang_up_everything()
