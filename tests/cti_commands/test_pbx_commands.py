@@ -105,7 +105,11 @@ def test_transfers_keep_call_and_target(call_id: str, target: str, action: str) 
     assert command == TransferCommand(Action(action), call_id, target, None)
 
 
-@given(st.text(min_size=1, max_size=20).filter(lambda t: "\n" in t or "\r" in t or ":" in t))
+@given(
+    st.tuples(st.text(max_size=8), st.sampled_from(["\n", "\r", "\r\n", ": "]), st.text(max_size=8)).map(
+        "".join
+    )
+)
 def test_header_injection_is_refused(evil: str) -> None:
     with pytest.raises(CommandError):
         parse_command({"action": "transfer", "call_id": "1.2", "target": "2001\r\nAction: Originate" + evil})
