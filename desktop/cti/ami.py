@@ -268,6 +268,7 @@ class AmiClient(PbxLink):
         try:
             return await asyncio.wait_for(asyncio.shield(pending.future), self.config.action_timeout)
         except TimeoutError as exc:
+            self._pending.pop(pending.action_id, None)  # a late answer is then simply ignored
             raise AmiTimeout(
                 f"the PBX did not answer {pending.action} within {self.config.action_timeout} s"
             ) from exc

@@ -228,13 +228,17 @@ class EslClient(PbxLink):
             if self._greeting is not None and not self._greeting.done():
                 self._greeting.set_result(None)
         elif kind in ("command/reply", "api/response"):
-            while self._replies:
-                future = self._replies.popleft()
-                if not future.done():
-                    future.set_result(frame)
-                    break
-            else:
+            # FreeSWITCH answers strictly in order: this reply is the oldest command's, even when
+            # that command already timed out (then the late reply is dropped, not handed on to
+            # the next command, which would get an answer to a question it never asked).
+            if not self._replies:
                 log.warning("ESL: a %s nobody asked for: %r", kind, frame.reply_text or frame.body[:80])
+            else:
+                future = self._replies.popleft()
+                if future.done():
+                    log.info("ESL: dropped the late reply to a command that timed out")
+                else:
+                    future.set_result(frame)
         elif kind == "text/event-plain" and frame.event is not None:
             self._on_esl_event(frame.event)
         elif kind == "text/disconnect-notice":
@@ -255,6 +259,9 @@ class EslClient(PbxLink):
     def _track_agent_leg(self, event: EslEvent) -> None:
         """mod_callcenter names the agent's leg in agent-offering / bridge-agent-start: commands
         that act on the agent's side (answer, attended transfer) need it."""
+        if event.name == "CHANNEL_HANGUP_COMPLETE":
+            self.agent_legs.pop(event.get("Unique-ID"), None)
+            return
         member, leg = event.get("CC-Member-Session-UUID"), event.get("CC-Agent-UUID")
         if not member:
             return

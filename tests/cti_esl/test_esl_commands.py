@@ -167,3 +167,13 @@ async def test_reason_maps_to_a_configured_status(commands, fake):
 async def test_a_call_placed_by_click_to_dial_is_its_own_agent_leg(commands, fake):
     await _run(commands, {"action": "hold", "call_id": "d0000000-0000-4000-8000-0000000000d1"})
     assert _sent(fake) == ["api uuid_hold d0000000-0000-4000-8000-0000000000d1"]
+
+
+async def test_a_late_reply_is_not_taken_for_the_next_commands_answer(commands, fake):
+    fake.slow["uuid_kill"] = 1.0  # answered, but after the client gave up (0.5 s)
+    fake.api["uuid_kill"] = lambda cmd: "+OK killed\n"
+    fake.api["uuid_hold"] = lambda cmd: "-ERR No such channel!\n"
+    late = await _run(commands, {"action": "hangup", "call_id": CALL})
+    assert late.status is OutcomeStatus.TIMEOUT
+    hold = await _run(commands, {"action": "hold", "call_id": CALL})
+    assert hold.status is OutcomeStatus.REFUSED and hold.pbx_reply == "-ERR No such channel!"
