@@ -170,7 +170,7 @@ async def test_a_call_placed_by_click_to_dial_is_its_own_agent_leg(commands, fak
 
 
 async def test_a_late_reply_is_not_taken_for_the_next_commands_answer(commands, fake):
-    fake.slow["uuid_kill"] = 1.0  # answered, but after the client gave up (0.5 s)
+    fake.slow["uuid_kill"] = 0.65  # answered, but after the client gave up (0.5 s), while hold waits
     fake.api["uuid_kill"] = lambda cmd: "+OK killed\n"
     fake.api["uuid_hold"] = lambda cmd: "-ERR No such channel!\n"
     late = await _run(commands, {"action": "hangup", "call_id": CALL})
