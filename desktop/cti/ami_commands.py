@@ -65,6 +65,12 @@ ORIGINATE_REASONS = {
     "5": "the phone is busy",
     "8": "the line is congested or the phone is unavailable",
 }
+# What the desktop must show as "not possible here, because ..." instead of a button that fails.
+UNSUPPORTED: dict[Action, str] = {
+    Action.ANSWER: ANSWER_REFUSAL,
+    Action.HOLD: HOLD_REFUSAL,
+    Action.UNHOLD: HOLD_REFUSAL,
+}
 SPY_OPTIONS = {Action.LISTEN: "qE", Action.WHISPER: "qwE", Action.BARGE: "qBE"}
 
 
@@ -112,6 +118,10 @@ class AmiCommands:
             Action.WHISPER: self._spy,
             Action.BARGE: self._spy,
         }
+
+    def unsupported(self) -> dict[Action, str]:
+        """Actions this PBX cannot do, each with why and what to do instead (for the call bar)."""
+        return dict(UNSUPPORTED)
 
     async def run(self, command: PbxCommand, identity: str) -> CommandOutcome:
         """Run `command` for agent `identity`; never raises for a PBX-side problem."""
@@ -166,10 +176,10 @@ class AmiCommands:
 
     # ---- the commands -------------------------------------------------------------------------
     async def _answer(self, command: CallCommand, identity: str) -> CommandOutcome:
-        return CommandOutcome.unsupported(ANSWER_REFUSAL)
+        return CommandOutcome.unsupported(UNSUPPORTED[Action.ANSWER])
 
     async def _hold(self, command: CallCommand, identity: str) -> CommandOutcome:
-        return CommandOutcome.unsupported(HOLD_REFUSAL)
+        return CommandOutcome.unsupported(UNSUPPORTED[command.action])
 
     async def _hangup(self, command: CallCommand, identity: str) -> CommandOutcome:
         caller, agent = await self.channels(command.call_id, identity)

@@ -49,6 +49,7 @@ SWAP_REFUSAL = (
 QUEUE_PAUSE_REFUSAL = (
     "FreeSWITCH's mod_callcenter sets an agent's status for every queue at once: pause without a queue"
 )
+UNSUPPORTED: dict[Action, str] = {Action.CONSULT_SWAP: SWAP_REFUSAL}
 SPY_NEEDS_CALL = "FreeSWITCH listens to a call, not to an agent: choose the agent's call"
 
 
@@ -91,6 +92,10 @@ class EslCommands:
             Action.WHISPER: self._spy,
             Action.BARGE: self._spy,
         }
+
+    def unsupported(self) -> dict[Action, str]:
+        """Actions this PBX cannot do, each with why and what to do instead (for the call bar)."""
+        return dict(UNSUPPORTED)
 
     async def run(self, command: PbxCommand, identity: str) -> CommandOutcome:
         try:

@@ -280,6 +280,8 @@ class CommandRunner(Protocol):
 
     async def run(self, command: PbxCommand, identity: str) -> CommandOutcome: ...
 
+    def unsupported(self) -> dict[Action, str]: ...
+
 
 async def execute_wire(
     runner: CommandRunner,

@@ -12,7 +12,7 @@ from fake_ami_server import FakeAmiServer
 
 from desktop.cti.ami import AmiClient, AmiConfig
 from desktop.cti.ami_commands import ANSWER_REFUSAL, HOLD_REFUSAL, AmiCommandConfig, AmiCommands
-from desktop.cti.pbx_commands import OutcomeStatus, execute_wire, parse_command
+from desktop.cti.pbx_commands import Action, OutcomeStatus, execute_wire, parse_command
 
 ANSWERED = (SHARED_TRACES / "answered.ami").read_bytes()
 # up to the hangup: call 1795389097.40 is up between the caller and member "Agent One"
@@ -209,6 +209,7 @@ async def test_what_ami_cannot_do_is_refused_with_what_to_do_instead(commands, a
     assert outcome.status is OutcomeStatus.UNSUPPORTED and outcome.message == text
     assert "phone" in text
     assert len(ami_server.actions) == before  # nothing was sent
+    assert commands.unsupported()[Action(action)] == text  # the call bar can say so up front
 
 
 async def test_a_call_not_seen_in_events_is_found_with_core_show_channels(commands, ami_server):

@@ -10,7 +10,7 @@ import pytest
 
 from desktop.cti.esl_client import EslClient, EslConfig
 from desktop.cti.esl_commands import QUEUE_PAUSE_REFUSAL, SPY_NEEDS_CALL, SWAP_REFUSAL, EslCommands
-from desktop.cti.pbx_commands import OutcomeStatus, execute_wire, parse_command
+from desktop.cti.pbx_commands import Action, OutcomeStatus, execute_wire, parse_command
 
 from . import esl_wire as w
 from .fake_esl import FakeEsl
@@ -147,6 +147,7 @@ async def test_what_freeswitch_cannot_do_is_refused_with_why(commands, fake, wir
     outcome = await _run(commands, wire, "2000@default")
     assert outcome.status is OutcomeStatus.UNSUPPORTED and outcome.message == text
     assert _sent(fake) == []
+    assert set(commands.unsupported()) == {Action.CONSULT_SWAP}  # the rest depends on the call, not the PBX
 
 
 async def test_an_unsafe_argument_never_reaches_the_switch(commands, fake):
