@@ -9,11 +9,11 @@ Every event passes through one `CallStateMachine`; only events that change it re
 so the QueueStatus re-sync after a reconnect does not hand consumers anything twice.
 `on_state("connected" | "disconnected", detail)` drives a "PBX disconnected" banner.
 
-Commands: AMI cannot make a SIP phone go off-hook, so `answer` is not possible here (the phone
-or its softphone plug-in answers); nor is `hold` (Asterisk has no AMI action that puts an
-arbitrary channel on hold: the phone does it, and the Hold/Unhold events come back). What maps:
-hangup -> Hangup, transfer -> BlindTransfer (Redirect on Asterisk 11), attended transfer ->
-Atxfer, pause/unpause -> QueuePause (with Reason), dial -> Originate.
+The connection lifecycle (reconnect with backoff, refused login, close at any moment) is the one
+every PBX client shares: desktop/cti/pbx_client.py. Call-control commands, typed and checked
+against Asterisk 22, are desktop/cti/ami_commands.py; the thin command methods below are what the
+bridge's AmiAdapter calls today (hangup -> Hangup, transfer -> BlindTransfer, attended transfer ->
+Atxfer, pause -> QueuePause, dial -> Originate; answer and hold raise AmiNotSupported).
 """
 
 from __future__ import annotations

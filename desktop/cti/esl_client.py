@@ -14,9 +14,10 @@ Every normalised event passes through one `CallStateMachine`; only events that c
 `on_event`, so the re-sync after a reconnect (`callcenter_config queue list members`, `agent list`)
 hands consumers nothing twice. `on_state("connected" | "disconnected", detail)` drives a banner.
 
-Commands: hangup -> uuid_kill, transfer -> uuid_transfer (the caller's leg), hold/unhold ->
-uuid_hold [off], dial -> originate (the agent's phone first, then the number), pause/unpause ->
-callcenter_config agent set status <agent> 'On Break' | 'Available'. `answer` is done on the phone.
+The connection lifecycle is shared with the AMI client (desktop/cti/pbx_client.py). Call-control
+commands, typed, are desktop/cti/esl_commands.py; the thin methods below (hangup -> uuid_kill,
+transfer -> uuid_transfer, hold -> uuid_hold, dial -> originate, pause -> callcenter_config agent
+set status) are what the bridge's EslAdapter calls today.
 """
 
 from __future__ import annotations
