@@ -345,7 +345,14 @@ class EslClient(PbxLink):
             name = queue_row.get("name", "")
             if not name:
                 continue
-            members = await self.api(f"callcenter_config queue list members {_quote_arg(name)}")
+            try:
+                safe_name = _quote_arg(name)
+            except EslError:  # one odd queue name must not stop the re-sync (and the connection)
+                log.warning(
+                    "ESL: skipped re-syncing queue %r: its name cannot be sent as an argument", name[:60]
+                )
+                continue
+            members = await self.api(f"callcenter_config queue list members {safe_name}")
             present: set[str] = set()
             for row in parse_pipe_table(members.text):
                 present.add(row.get("session_uuid", ""))

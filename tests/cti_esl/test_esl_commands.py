@@ -178,3 +178,18 @@ async def test_a_late_reply_is_not_taken_for_the_next_commands_answer(commands, 
     assert late.status is OutcomeStatus.TIMEOUT
     hold = await _run(commands, {"action": "hold", "call_id": CALL})
     assert hold.status is OutcomeStatus.REFUSED and hold.pbx_reply == "-ERR No such channel!"
+
+
+async def test_a_queue_name_that_cannot_be_sent_does_not_stop_the_resync(fake):
+    fake.api["callcenter_config"] = lambda cmd: (
+        "name|strategy\nVIP line@default|ring-all\nsupport@default|ring-all\n+OK\n"
+        if cmd.endswith("queue list")
+        else "+OK\n"
+    )
+    client = EslClient(EslConfig("127.0.0.1", fake.port, "s3cret", command_timeout=2))
+    await client.connect()  # the re-sync runs inside connect: it must not raise
+    try:
+        asked = [c for c in fake.commands if "list members" in c]
+        assert asked == ["api callcenter_config queue list members support@default"]
+    finally:
+        await client.close()
