@@ -18,6 +18,7 @@ SUBCOMMANDS: dict[str, tuple[str, str]] = {
     "cti": ("desktop.cti.cli", "telephony tools: bridge | parse | summarize | simulate"),
     "dial": ("desktop.handoff_cli", "hand a tel: URI to the running desktop (click-to-dial)"),
     "pop": ("desktop.handoff_cli", "bring up a customer's card in the running desktop"),
+    "agent": ("desktop.handoff_cli", "set the agent ready / not ready (pause --reason) at the PBX"),
 }
 
 

@@ -1,4 +1,9 @@
-"""`calldesk dial tel:...` and `calldesk pop --customer-id ID`: hand a request to the running desktop."""
+"""`calldesk dial tel:...`, `calldesk pop --customer-id ID`, `calldesk agent ready` and
+`calldesk agent pause --reason R`: hand a request to the running desktop (or `calldesk demo`).
+
+dial and agent wait for the PBX's answer, print it, and exit 1 when the PBX (or the desktop)
+refuses; a request that is malformed (no number, an empty reason) exits 2 before connecting.
+"""
 
 from __future__ import annotations
 
@@ -12,31 +17,46 @@ def add_arguments(parser: argparse.ArgumentParser, name: str) -> None:
     parser.set_defaults(handoff=name)
     if name == "dial":
         parser.add_argument("uri", help="number to call, e.g. tel:+8613800138000 or 010-12345678")
+    elif name == "agent":
+        states = parser.add_subparsers(dest="state", required=True)
+        states.add_parser("ready", help="ready for calls (unpause at the PBX)")
+        pause = states.add_parser("pause", help="not ready, with a reason code (sent to the PBX)")
+        pause.add_argument("--reason", required=True, help="one of the reason codes configured in Settings")
     else:
         parser.add_argument("--customer-id", required=True, help="customer id to bring up")
+
+
+def request_for(args: argparse.Namespace) -> dict[str, str]:
+    if args.handoff == "dial":
+        return {"cmd": "dial", "uri": args.uri}
+    if args.handoff == "agent":
+        request = {"cmd": "agent", "state": args.state}
+        if args.state == "pause":
+            request["reason"] = args.reason
+        return request
+    return {"cmd": "pop", "customer_id": args.customer_id}
 
 
 def run(args: argparse.Namespace) -> int:
     from PySide6.QtCore import QCoreApplication
 
-    from desktop.services.handoff import HandoffError, send_request, validate
+    from desktop.services.handoff import PBX_ANSWER_TIMEOUT_MS, HandoffError, send_request, validate
 
-    message = (
-        {"cmd": "dial", "uri": args.uri}
-        if args.handoff == "dial"
-        else {"cmd": "pop", "customer_id": args.customer_id}
-    )
+    message = request_for(args)
     try:
         validate(message)
     except HandoffError as exc:
         print(f"calldesk {args.handoff}: {exc}", file=sys.stderr)
         return 2
     _app = QCoreApplication.instance() or QCoreApplication([])
-    answer = send_request(message)
+    waits_for_pbx = args.handoff in ("dial", "agent")
+    answer = send_request(message, answer_timeout_ms=PBX_ANSWER_TIMEOUT_MS if waits_for_pbx else None)
     if answer is None:
         print("calldesk: no CallDesk desktop is running for this user; start it first.", file=sys.stderr)
         return 1
     if not answer.get("ok"):
-        print(f"calldesk {args.handoff}: the desktop refused: {answer.get('error')}", file=sys.stderr)
+        print(f"calldesk {args.handoff}: refused: {answer.get('error')}", file=sys.stderr)
         return 1
+    if answer.get("message"):
+        print(answer["message"])
     return 0

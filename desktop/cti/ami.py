@@ -9,11 +9,11 @@ Every event passes through one `CallStateMachine`; only events that change it re
 so the QueueStatus re-sync after a reconnect does not hand consumers anything twice.
 `on_state("connected" | "disconnected", detail)` drives a "PBX disconnected" banner.
 
-Commands: AMI cannot make a SIP phone go off-hook, so `answer` is not possible here (the phone
-or its softphone plug-in answers); nor is `hold` (Asterisk has no AMI action that puts an
-arbitrary channel on hold: the phone does it, and the Hold/Unhold events come back). What maps:
-hangup -> Hangup, transfer -> BlindTransfer (Redirect on Asterisk 11), attended transfer ->
-Atxfer, pause/unpause -> QueuePause (with Reason), dial -> Originate.
+The connection lifecycle (reconnect with backoff, refused login, close at any moment) is the one
+every PBX client shares: desktop/cti/pbx_client.py. Call-control commands, typed and checked
+against Asterisk 22, are desktop/cti/ami_commands.py; the thin command methods below are what the
+bridge's AmiAdapter calls today (hangup -> Hangup, transfer -> BlindTransfer, attended transfer ->
+Atxfer, pause -> QueuePause, dial -> Originate; answer and hold raise AmiNotSupported).
 """
 
 from __future__ import annotations
@@ -31,13 +31,11 @@ from typing import Any
 
 from desktop.cti.ami_normalize import AmiNormalizer, normalize_messages
 from desktop.cti.ami_parser import AmiMessage, AmiParser, parse_ami_messages
-from desktop.cti.backoff import backoff_delay
 from desktop.cti.callstate import CallStateMachine
 from desktop.cti.events import CtiEvent
+from desktop.cti.pbx_client import CONNECTED, DISCONNECTED, PbxLink
 
 log = logging.getLogger(__name__)
-
-CONNECTED, DISCONNECTED = "connected", "disconnected"
 
 
 def parse_ami_bytes(data: bytes) -> list[CtiEvent]:
@@ -63,6 +61,10 @@ class AmiActionError(AmiError):
 
 class AmiConnectionError(AmiError, ConnectionError):
     """The connection to the PBX is down."""
+
+
+class AmiTimeout(AmiError):
+    """The PBX did not answer an action in time (it may still carry it out)."""
 
 
 class AmiNotSupported(AmiError):
@@ -97,9 +99,15 @@ class _Pending:
     action: str
     events: list[AmiMessage] | None = None  # set while an event list is being collected
     response: AmiMessage | None = None
+    action_id: str = ""
+    followup: asyncio.Future[AmiMessage] | None = None  # the event that reports the outcome, if any
 
 
-class AmiClient:
+class AmiClient(PbxLink):
+    link_name = "AMI"
+    auth_error = AmiAuthError
+    retry_errors = (AmiError, OSError, TimeoutError)
+
     def __init__(
         self,
         config: AmiConfig,
@@ -107,20 +115,16 @@ class AmiClient:
         on_state: Callable[[str, str], None] | None = None,
         rng: random.Random | None = None,
     ) -> None:
+        super().__init__(config, on_state, rng)
         self.config = config
         self.on_event = on_event
-        self.on_state = on_state
         self.state = CallStateMachine()
         self.normalizer = AmiNormalizer()
-        self.connected = False
         self.version: str | None = None
-        self.reconnects = 0
-        self._rng = rng or random.Random()
         self._ids = itertools.count(1)
         self._pending: dict[str, _Pending] = {}
+        self._followups: dict[str, tuple[str, asyncio.Future[AmiMessage]]] = {}  # id -> (event, its future)
         self._writer: asyncio.StreamWriter | None = None
-        self._reader_task: asyncio.Task[None] | None = None
-        self._closing = False
 
     # ---- connection life ------------------------------------------------------------------
     async def connect(self) -> None:
@@ -134,6 +138,9 @@ class AmiClient:
                 f"cannot reach the PBX's AMI at {self.config.host}:{self.config.port} ({exc}); "
                 "check the host, port and that manager.conf enables it"
             ) from exc
+        if self.closing:  # close() ran while the socket was opening
+            writer.close()
+            raise AmiConnectionError("closed while connecting")
         self._writer = writer
         parser = AmiParser()
         self._reader_task = asyncio.get_running_loop().create_task(self._read_loop(reader, parser))
@@ -147,45 +154,8 @@ class AmiClient:
         self._notify(CONNECTED, f"AMI {self.version or '?'} at {self.config.host}:{self.config.port}")
         await self.resync()
 
-    async def run(self) -> None:
-        """Stay connected until close(): reconnect with exponential backoff and jitter.
-
-        A refused login stops the loop (raises AmiAuthError): retrying a wrong secret only
-        locks the account or fills the PBX's security log.
-        """
-        attempt = 0
-        while not self._closing:
-            try:
-                await self.connect()
-                attempt = 0
-                assert self._reader_task is not None
-                await self._reader_task
-            except AmiAuthError as exc:
-                self._notify(DISCONNECTED, str(exc))
-                raise
-            except (AmiError, OSError, TimeoutError) as exc:
-                log.warning("AMI: %s", exc)
-                failure: str | None = str(exc)
-            else:
-                failure = None
-            was_connected = self.connected
-            await self._drop_connection()
-            if self._closing:
-                break
-            self.reconnects += 1
-            wait = backoff_delay(attempt, self.config, self._rng)
-            attempt += 1
-            if failure and not was_connected:  # never got in: say why, each try
-                self._notify(DISCONNECTED, f"{failure}; retrying in {wait:.0f} s")
-            log.info("AMI: reconnecting in %.2f s", wait)
-            await asyncio.sleep(wait)
-
-    async def close(self) -> None:
-        self._closing = True
-        if self._writer is not None and self.connected:
-            with contextlib.suppress(Exception):
-                await asyncio.wait_for(self.send_action("Logoff"), 1.0)
-        await self._drop_connection()
+    async def _goodbye(self) -> None:
+        await self.send_action("Logoff")
 
     async def _drop_connection(self) -> None:
         writer, self._writer = self._writer, None
@@ -205,13 +175,6 @@ class AmiClient:
         if was_connected:
             self._notify(DISCONNECTED, "PBX disconnected; reconnecting")
 
-    def _notify(self, state: str, detail: str) -> None:
-        if self.on_state is not None:
-            try:
-                self.on_state(state, detail)
-            except Exception:
-                log.exception("AMI: connection-state callback failed")
-
     # ---- reading ------------------------------------------------------------------------
     async def _read_loop(self, reader: asyncio.StreamReader, parser: AmiParser) -> None:
         while True:
@@ -226,6 +189,10 @@ class AmiClient:
         pending = self._pending.get(action_id) if action_id else None
         if pending is not None:
             self._route_to_action(action_id or "", pending, message)
+        elif action_id in self._followups and message.event == self._followups[action_id][0]:
+            _, followup = self._followups.pop(action_id)
+            if not followup.done():
+                followup.set_result(message)
         if message.event is not None:
             for event in self.normalizer.feed(message):
                 self._deliver(event)
@@ -262,27 +229,38 @@ class AmiClient:
                 log.exception("AMI: event consumer failed on %s", event.wire_type)
 
     def _fail_pending(self, reason: str) -> None:
+        followups, self._followups = self._followups, {}
+        for _, followup in followups.values():
+            if not followup.done():
+                followup.set_exception(AmiConnectionError(reason))
         pending, self._pending = self._pending, {}
         for item in pending.values():
             if not item.future.done():
                 item.future.set_exception(AmiConnectionError(reason))
 
     # ---- actions ------------------------------------------------------------------------
-    async def _send(self, action: str, headers: dict[str, str]) -> _Pending:
+    async def _send(self, action: str, headers: dict[str, str], followup: str | None = None) -> _Pending:
         if self._writer is None:
             raise AmiConnectionError("not connected to the PBX")
         action_id = f"cd-{next(self._ids)}"
+        followup_future: asyncio.Future[AmiMessage] | None = None
+        if followup is not None:
+            followup_future = asyncio.get_running_loop().create_future()
+            self._followups[action_id] = (followup, followup_future)
         lines = [f"Action: {action}", f"ActionID: {action_id}"]
         for key, value in headers.items():
             text = str(value).replace("\r", " ").replace("\n", " ")
             lines.append(f"{key}: {text}")
-        pending = _Pending(asyncio.get_running_loop().create_future(), action)
+        pending = _Pending(
+            asyncio.get_running_loop().create_future(), action, None, None, action_id, followup_future
+        )
         self._pending[action_id] = pending
         self._writer.write(("\r\n".join(lines) + "\r\n\r\n").encode())
         try:
             await self._writer.drain()
         except (OSError, ConnectionError) as exc:
             self._pending.pop(action_id, None)
+            self._followups.pop(action_id, None)
             raise AmiConnectionError(f"could not send {action}: {exc}") from exc
         return pending
 
@@ -290,7 +268,8 @@ class AmiClient:
         try:
             return await asyncio.wait_for(asyncio.shield(pending.future), self.config.action_timeout)
         except TimeoutError as exc:
-            raise AmiError(
+            self._pending.pop(pending.action_id, None)  # a late answer is then simply ignored
+            raise AmiTimeout(
                 f"the PBX did not answer {pending.action} within {self.config.action_timeout} s"
             ) from exc
 
@@ -300,6 +279,26 @@ class AmiClient:
         if isinstance(result, AmiListResult):
             return result.response
         return result
+
+    async def send_action_then_event(
+        self, action: str, event: str, event_timeout: float, **headers: str
+    ) -> tuple[AmiMessage, AmiMessage]:
+        """An action whose outcome comes later as an event with its ActionID (Originate with
+        Async -> OriginateResponse): returns (response, event); AmiTimeout if the event is late."""
+        pending = await self._send(action, headers, followup=event)
+        followup = pending.followup
+        assert followup is not None
+        try:
+            response = await self._await(pending)
+            try:
+                message = await asyncio.wait_for(asyncio.shield(followup), event_timeout)
+            except TimeoutError as exc:
+                raise AmiTimeout(
+                    f"the PBX did not report how {action} ended within {event_timeout:.0f} s"
+                ) from exc
+        finally:
+            self._followups.pop(pending.action_id, None)
+        return (response.response if isinstance(response, AmiListResult) else response), message
 
     async def send_list_action(self, action: str, **headers: str) -> AmiListResult:
         """An event-list action (QueueStatus, CoreShowChannels ...): response + its events."""

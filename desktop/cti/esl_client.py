@@ -14,9 +14,10 @@ Every normalised event passes through one `CallStateMachine`; only events that c
 `on_event`, so the re-sync after a reconnect (`callcenter_config queue list members`, `agent list`)
 hands consumers nothing twice. `on_state("connected" | "disconnected", detail)` drives a banner.
 
-Commands: hangup -> uuid_kill, transfer -> uuid_transfer (the caller's leg), hold/unhold ->
-uuid_hold [off], dial -> originate (the agent's phone first, then the number), pause/unpause ->
-callcenter_config agent set status <agent> 'On Break' | 'Available'. `answer` is done on the phone.
+The connection lifecycle is shared with the AMI client (desktop/cti/pbx_client.py). Call-control
+commands, typed, are desktop/cti/esl_commands.py; the thin methods below (hangup -> uuid_kill,
+transfer -> uuid_transfer, hold -> uuid_hold, dial -> originate, pause -> callcenter_config agent
+set status) are what the bridge's EslAdapter calls today.
 """
 
 from __future__ import annotations
@@ -31,15 +32,14 @@ from collections import deque
 from collections.abc import Callable
 from dataclasses import dataclass, field
 
-from desktop.cti.backoff import backoff_delay
 from desktop.cti.callstate import CallStateMachine
 from desktop.cti.esl import SUBSCRIBED_EVENTS, EslNormalizer
 from desktop.cti.esl_parser import EslEvent, EslFrame, EslParser
 from desktop.cti.events import CtiEvent
+from desktop.cti.pbx_client import CONNECTED, DISCONNECTED, PbxLink
 
 log = logging.getLogger(__name__)
 
-CONNECTED, DISCONNECTED = "connected", "disconnected"
 _READ_CHUNK = 65536
 
 
@@ -49,6 +49,10 @@ class EslError(Exception):
 
 class EslAuthError(EslError):
     """The switch refused the password: retrying cannot help."""
+
+
+class EslTimeout(EslError):
+    """FreeSWITCH did not answer a command in time (it may still carry it out)."""
 
 
 class EslConnectionError(EslError, ConnectionError):
@@ -100,15 +104,28 @@ def parse_pipe_table(text: str) -> list[dict[str, str]]:
     return rows
 
 
-def _quote_arg(value: str) -> str:
-    """An API argument that may not break the command line (a newline would end the command)."""
+def quote_arg(value: str, *, spaces: bool = False) -> str:
+    """An API argument that may not break the command line: a newline would end the command, a
+    quote would end a quoted argument, and (unless `spaces`) a space would split one argument in two."""
     cleaned = value.replace("\n", " ").replace("\r", " ").strip()
-    if not cleaned or any(ch in cleaned for ch in "'\"") or len(cleaned) > 256:
+    if (
+        not cleaned
+        or any(ch in cleaned for ch in "'\"")
+        or len(cleaned) > 256
+        or (not spaces and any(ch.isspace() for ch in cleaned))
+    ):
         raise EslError(f"refusing an unsafe command argument {value[:40]!r}")
     return cleaned
 
 
-class EslClient:
+_quote_arg = quote_arg
+
+
+class EslClient(PbxLink):
+    link_name = "ESL"
+    auth_error = EslAuthError
+    retry_errors = (EslError, OSError, TimeoutError)
+
     def __init__(
         self,
         config: EslConfig,
@@ -116,20 +133,16 @@ class EslClient:
         on_state: Callable[[str, str], None] | None = None,
         rng: random.Random | None = None,
     ) -> None:
+        super().__init__(config, on_state, rng)
         self.config = config
         self.on_event = on_event
-        self.on_state = on_state
         self.state = CallStateMachine()
         self.normalizer = EslNormalizer()
-        self.connected = False
-        self.reconnects = 0
-        self._rng = rng or random.Random()
+        self.agent_legs: dict[str, str] = {}  # queue call (member session uuid) -> agent leg uuid
         self._replies: deque[asyncio.Future[EslFrame]] = deque()
         self._jobs: dict[str, asyncio.Future[str]] = {}
         self._writer: asyncio.StreamWriter | None = None
-        self._reader_task: asyncio.Task[None] | None = None
         self._greeting: asyncio.Future[None] | None = None
-        self._closing = False
 
     # ---- connection life ------------------------------------------------------------------
     async def connect(self) -> None:
@@ -143,6 +156,9 @@ class EslClient:
                 f"cannot reach FreeSWITCH's event socket at {self.config.host}:{self.config.port} ({exc}); "
                 "check the host, port and event_socket.conf.xml (listen-ip, apply-inbound-acl)"
             ) from exc
+        if self.closing:  # close() ran while the socket was opening
+            writer.close()
+            raise EslConnectionError("closed while connecting")
         loop = asyncio.get_running_loop()
         self._writer = writer
         self._greeting = loop.create_future()
@@ -168,40 +184,8 @@ class EslClient:
         self._notify(CONNECTED, f"FreeSWITCH at {self.config.host}:{self.config.port}")
         await self.resync()
 
-    async def run(self) -> None:
-        """Stay connected until close(): reconnect with exponential backoff and jitter.
-        A refused password stops the loop (raises EslAuthError)."""
-        attempt = 0
-        me = asyncio.current_task()
-        while not self._closing:
-            try:
-                await self.connect()
-                if me is not None and me.cancelling():
-                    # Python 3.11's wait_for can swallow a cancel that races a reply: honour it.
-                    raise asyncio.CancelledError
-                attempt = 0
-                assert self._reader_task is not None
-                await self._reader_task
-            except EslAuthError as exc:
-                self._notify(DISCONNECTED, str(exc))
-                raise
-            except (EslError, OSError, TimeoutError) as exc:
-                log.warning("ESL: %s", exc)
-            await self._drop_connection()
-            if self._closing:
-                break
-            self.reconnects += 1
-            wait = backoff_delay(attempt, self.config, self._rng)
-            attempt += 1
-            log.info("ESL: reconnecting in %.2f s", wait)
-            await asyncio.sleep(wait)
-
-    async def close(self) -> None:
-        self._closing = True
-        if self._writer is not None and self.connected:
-            with contextlib.suppress(Exception):
-                await asyncio.wait_for(self._command("exit"), 1.0)
-        await self._drop_connection()
+    async def _goodbye(self) -> None:
+        await self._command("exit")
 
     async def _drop_connection(self) -> None:
         writer, self._writer = self._writer, None
@@ -220,14 +204,6 @@ class EslClient:
             self._deliver(event)
         if was_connected:
             self._notify(DISCONNECTED, "FreeSWITCH disconnected; reconnecting")
-
-    def _notify(self, state: str, detail: str) -> None:
-        log.info("ESL %s: %s", state, detail)
-        if self.on_state is not None:
-            try:
-                self.on_state(state, detail)
-            except Exception:
-                log.exception("ESL: connection-state callback failed")
 
     # ---- reading ----------------------------------------------------------------------------
     async def _read_loop(self, reader: asyncio.StreamReader) -> None:
@@ -253,13 +229,17 @@ class EslClient:
             if self._greeting is not None and not self._greeting.done():
                 self._greeting.set_result(None)
         elif kind in ("command/reply", "api/response"):
-            while self._replies:
-                future = self._replies.popleft()
-                if not future.done():
-                    future.set_result(frame)
-                    break
-            else:
+            # FreeSWITCH answers strictly in order: this reply is the oldest command's, even when
+            # that command already timed out (then the late reply is dropped, not handed on to
+            # the next command, which would get an answer to a question it never asked).
+            if not self._replies:
                 log.warning("ESL: a %s nobody asked for: %r", kind, frame.reply_text or frame.body[:80])
+            else:
+                future = self._replies.popleft()
+                if future.done():
+                    log.info("ESL: dropped the late reply to a command that timed out")
+                else:
+                    future.set_result(frame)
         elif kind == "text/event-plain" and frame.event is not None:
             self._on_esl_event(frame.event)
         elif kind == "text/disconnect-notice":
@@ -273,8 +253,23 @@ class EslClient:
             if future is not None and not future.done():
                 future.set_result(event.body)
             return
+        self._track_agent_leg(event)
         for cti_event in self.normalizer.feed(event):
             self._deliver(cti_event)
+
+    def _track_agent_leg(self, event: EslEvent) -> None:
+        """mod_callcenter names the agent's leg in agent-offering / bridge-agent-start: commands
+        that act on the agent's side (answer, attended transfer) need it."""
+        if event.name == "CHANNEL_HANGUP_COMPLETE":
+            self.agent_legs.pop(event.get("Unique-ID"), None)
+            return
+        member, leg = event.get("CC-Member-Session-UUID"), event.get("CC-Agent-UUID")
+        if not member:
+            return
+        if event.get("CC-Action") in ("agent-offering", "bridge-agent-start") and leg:
+            self.agent_legs[member] = leg
+        elif event.get("CC-Action") == "member-queue-end":
+            self.agent_legs.pop(member, None)
 
     def _deliver(self, event: CtiEvent) -> None:
         if not self.state.apply(event) or self.on_event is None:
@@ -290,9 +285,9 @@ class EslClient:
             future = self._replies.popleft()
             if not future.done():
                 future.set_exception(error)
-        for future in self._jobs.values():
-            if not future.done():
-                future.set_exception(error)
+        for job in self._jobs.values():
+            if not job.done():
+                job.set_exception(error)
         self._jobs.clear()
         if self._greeting is not None and not self._greeting.done():
             self._greeting.set_exception(error)
@@ -311,7 +306,7 @@ class EslClient:
         try:
             frame = await asyncio.wait_for(future, self.config.command_timeout)
         except TimeoutError as exc:
-            raise EslError(
+            raise EslTimeout(
                 f"no answer to {line.split(' ', 1)[0]!r} within {self.config.command_timeout} s"
             ) from exc
         if frame.content_type == "api/response":
@@ -333,7 +328,7 @@ class EslClient:
                 return accepted
             return EslReply(await asyncio.wait_for(future, timeout or self.config.command_timeout * 6))
         except TimeoutError as exc:
-            raise EslError(f"background job {command.split(' ', 1)[0]!r} did not finish in time") from exc
+            raise EslTimeout(f"background job {command.split(' ', 1)[0]!r} did not finish in time") from exc
         finally:
             self._jobs.pop(job_id, None)
 
@@ -350,7 +345,14 @@ class EslClient:
             name = queue_row.get("name", "")
             if not name:
                 continue
-            members = await self.api(f"callcenter_config queue list members {_quote_arg(name)}")
+            try:
+                safe_name = _quote_arg(name)
+            except EslError:  # one odd queue name must not stop the re-sync (and the connection)
+                log.warning(
+                    "ESL: skipped re-syncing queue %r: its name cannot be sent as an argument", name[:60]
+                )
+                continue
+            members = await self.api(f"callcenter_config queue list members {safe_name}")
             present: set[str] = set()
             for row in parse_pipe_table(members.text):
                 present.add(row.get("session_uuid", ""))
@@ -390,8 +392,13 @@ class EslClient:
 
     async def dial(self, agent: str, number: str) -> EslReply:
         """Click-to-dial: ring the agent's phone, then bridge it to `number`."""
+        reply, _ = await self.originate_for(agent, number)
+        return reply
+
+    async def originate_for(self, agent: str, number: str) -> tuple[EslReply, str]:
+        """Click-to-dial; also returns the new call's id (its origination_uuid, the agent's leg)."""
         endpoint = self.config.dial_endpoint.format(agent=_quote_arg(agent))
-        caller = "".join(ch for ch in number if ch.isdigit() or ch == "+")
+        caller = "".join(ch for ch in number if ch.isdigit() or ch in "+*#")
         if not caller:
             raise EslError(f"not a number to dial: {number[:40]!r}")
         call_id = str(uuid.uuid4())
@@ -406,7 +413,7 @@ class EslClient:
             raise
         if not reply.ok:
             self.normalizer.forget_outbound(call_id)
-        return reply
+        return reply, call_id
 
     async def pause(self, agent: str, paused: bool) -> EslReply:
         status = "'On Break'" if paused else "'Available'"

@@ -31,12 +31,13 @@ from desktop.cti.events import (
     from_wire,
 )
 from desktop.cti.framing import OVERSIZED, LineFramer
+from desktop.cti.pbx_commands import ACTIONS
 
 log = logging.getLogger(__name__)
 
 PROTOCOL_VERSION = 1
 DEFAULT_PORT = 7390
-COMMAND_ACTIONS = frozenset({"answer", "hangup", "hold", "unhold", "transfer", "dial", "pause", "unpause"})
+COMMAND_ACTIONS = frozenset(action.value for action in ACTIONS)  # desktop/cti/pbx_commands.py
 EVENT_TYPES = frozenset(
     [f"call.{k.value}" for k in CallEventKind]
     + [f"queue.{k.value}" for k in QueueEventKind]

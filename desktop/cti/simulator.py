@@ -2,7 +2,8 @@
 
 Used by `calldesk demo`, the tests and the benchmarks, and by hand as `calldesk cti simulate`.
 It speaks exactly the public protocol (docs/cti-protocol.md): hello, one JSON event per line,
-and it answers every command it is sent with a `command.result` (ok for the known actions).
+and it answers every command it is sent with a `command.result` the way a PBX would
+(desktop/cti/sim_pbx.py: answer a ringing call, pause with a reason, refuse what makes no sense).
 Callers are sent raw, the way PBXs send them (13800138000, 008613800138000, 010-12345678,
 "anonymous"), so the desktop's normalisation is exercised too.
 """
@@ -22,7 +23,8 @@ from pathlib import Path
 from typing import Any
 
 from desktop.cti.events import EventDecodeError, from_wire
-from desktop.cti.listener import COMMAND_ACTIONS, DEFAULT_PORT, PROTOCOL_VERSION
+from desktop.cti.listener import DEFAULT_PORT, PROTOCOL_VERSION
+from desktop.cti.sim_pbx import SimulatedPbx
 
 log = logging.getLogger(__name__)
 
@@ -95,6 +97,7 @@ class CtiSimulator:
         self.events_sent = 0
         self.calls_played = 0
         self.commands_received: list[dict[str, Any]] = []
+        self.pbx = SimulatedPbx(agent)  # answers commands like a PBX, from the calls played
         self.errors_received: list[dict[str, Any]] = []
         self.pongs_received = 0
         self._reader: asyncio.StreamReader | None = None
@@ -165,6 +168,7 @@ class CtiSimulator:
         self._writer.write(self._line(message))
         if message.get("type", "").split(".")[0] in ("call", "queue", "agent"):
             self.events_sent += 1
+            self.pbx.observe(message)
         if drain:
             await self._writer.drain()
 
@@ -376,11 +380,19 @@ class CtiSimulator:
         if not isinstance(command_id, str):
             log.warning("simulator: command without an id ignored: %r", command)
             return
-        action = command.get("action")
-        ok = action in COMMAND_ACTIONS
-        message = f"simulated {action}" if ok else f"unsupported action {action!r}"
+        outcome, events = self.pbx.handle(command)
+        result: dict[str, Any] = {
+            "type": "command.result",
+            "id": command_id,
+            "ok": outcome.ok,
+            "message": outcome.message[:256],
+        }
+        if outcome.call_id:
+            result["call_id"] = outcome.call_id
         with contextlib.suppress(ConnectionError, OSError):
-            await self.send({"type": "command.result", "id": command_id, "ok": ok, "message": message})
+            await self.send(result)
+            for event in events:  # what the PBX reports after it acted, like a real one
+                await self.send({**event, "ts": time.time()})
 
 
 # -- `calldesk cti simulate` -------------------------------------------------------------------

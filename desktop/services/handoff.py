@@ -1,8 +1,14 @@
 """Single instance and command-line hand-off over a local socket (named pipe on Windows).
 
-The first desktop owns the server name; `calldesk dial tel:...` and `calldesk pop --customer-id`
-connect, send one JSON line and wait for `{"ok": ...}`. Messages are validated here so the
-running desktop never acts on a malformed request.
+The first desktop owns the server name; `calldesk dial tel:...`, `calldesk pop --customer-id`,
+`calldesk agent ready` and `calldesk agent pause --reason R` connect, send one JSON line and wait
+for `{"ok": ...}`. Messages are validated here so the running desktop never acts on a malformed
+request.
+
+Requests that go on to the PBX (`dial`, `agent`) are answered only once the PBX has answered:
+the desktop registers a command handler (`set_command_handler`) that gets the clean request and
+a `reply(ok, message)` to call when the PBX's result (or a timeout) is in. Without a handler,
+`dial` is only handed over (the old `dialRequested` signal) and `agent` is refused.
 """
 
 from __future__ import annotations
@@ -12,16 +18,25 @@ import json
 import logging
 import re
 import time
+from collections.abc import Callable
 from typing import Any
 
+import shiboken6
 from PySide6.QtCore import QObject, Signal
 from PySide6.QtNetwork import QLocalServer, QLocalSocket
 
 from calldesk_domain.phone import normalize
+from desktop.cti.pbx_commands import CommandError, check_reason
 
 log = logging.getLogger(__name__)
 
 MAX_MESSAGE_BYTES = 4096
+PBX_ANSWER_TIMEOUT_MS = 60_000  # a click-to-dial is answered once the agent's phone picked up
+
+HandoffReply = Callable[[bool, str], None]
+# The running desktop's side of `calldesk agent ...` / `calldesk dial`: gets the clean request and
+# calls reply(ok, message) once, when the PBX has answered (or the command timed out).
+CommandHandler = Callable[[dict[str, str], HandoffReply], None]
 
 
 def server_name() -> str:
@@ -54,6 +69,21 @@ def validate(message: Any) -> dict[str, str]:
         if number is None:
             raise HandoffError(f"{uri!r} cannot be dialled: it is not a phone number")
         return {"cmd": "dial", "number": number}
+    if cmd == "agent":
+        state = message.get("state")
+        if state == "ready":
+            return {"cmd": "agent", "state": "ready"}
+        if state == "pause":
+            reason = message.get("reason")
+            try:
+                return {
+                    "cmd": "agent",
+                    "state": "pause",
+                    "reason": check_reason(reason if isinstance(reason, str) else None, None),
+                }
+            except CommandError as exc:
+                raise HandoffError(str(exc)) from None
+        raise HandoffError(f"unknown agent state {state!r}; use ready or pause")
     raise HandoffError(f"unknown request {cmd!r}")
 
 
@@ -66,6 +96,11 @@ class HandoffServer(QObject):
         self._name = name or server_name()
         self._server = QLocalServer(self)
         self._server.newConnection.connect(self._on_connection)
+        self._command_handler: CommandHandler | None = None
+
+    def set_command_handler(self, handler: CommandHandler | None) -> None:
+        """Route `dial` and `agent` requests to the desktop's CTI source (see the module doc)."""
+        self._command_handler = handler
 
     def listen(self) -> bool:
         """Claim the name. False means another desktop already runs (it answered a ping)."""
@@ -110,9 +145,38 @@ class HandoffServer(QObject):
             return
         if request["cmd"] == "pop":
             self.popRequested.emit(request["customer_id"])
+        elif self._command_handler is not None:
+            self._hand_to_pbx(sock, request)
+            return
+        elif request["cmd"] == "agent":
+            self._reply(
+                sock, {"ok": False, "error": "this desktop cannot change the agent state (no CTI source)"}
+            )
+            return
         else:
             self.dialRequested.emit(request["number"])
         self._reply(sock, {"ok": True})
+
+    def _hand_to_pbx(self, sock: QLocalSocket, request: dict[str, str]) -> None:
+        answered = False
+
+        def reply(ok: bool, message: str) -> None:
+            nonlocal answered
+            if answered:
+                return
+            answered = True
+            # the caller may have given up: its socket may be closed or already deleted by Qt
+            if not shiboken6.isValid(sock) or sock.state() != QLocalSocket.LocalSocketState.ConnectedState:
+                log.info("handoff: %s answered after the caller left: %s %s", request["cmd"], ok, message)
+                return
+            self._reply(sock, {"ok": True, "message": message} if ok else {"ok": False, "error": message})
+
+        assert self._command_handler is not None
+        try:
+            self._command_handler(request, reply)
+        except Exception as exc:  # the handler must not take the hand-off server down
+            log.exception("handoff: the command handler failed")
+            reply(False, f"the desktop could not send the command: {exc}")
 
     @staticmethod
     def _reply(sock: QLocalSocket, answer: dict[str, Any]) -> None:
@@ -121,8 +185,14 @@ class HandoffServer(QObject):
         sock.disconnectFromServer()
 
 
-def send_request(message: dict[str, Any], name: str | None = None, timeout_ms: int = 2000) -> dict | None:
-    """Send one request to the running desktop; None when no desktop is running."""
+def send_request(
+    message: dict[str, Any],
+    name: str | None = None,
+    timeout_ms: int = 2000,
+    answer_timeout_ms: int | None = None,
+) -> dict | None:
+    """Send one request to the running desktop; None when no desktop is running.
+    `answer_timeout_ms`: how long to wait for the answer (default `timeout_ms`)."""
     sock = QLocalSocket()
     sock.connectToServer(name or server_name())
     if not sock.waitForConnected(timeout_ms):
@@ -131,13 +201,15 @@ def send_request(message: dict[str, Any], name: str | None = None, timeout_ms: i
     sock.flush()
     sock.waitForBytesWritten(timeout_ms)
     data = b""
-    deadline = time.monotonic() + timeout_ms / 1000
+    deadline = time.monotonic() + (answer_timeout_ms or timeout_ms) / 1000
     while b"\n" not in data and time.monotonic() < deadline:
         if sock.waitForReadyRead(50) or sock.bytesAvailable():
             data += bytes(sock.readAll().data())
         elif sock.state() == QLocalSocket.LocalSocketState.UnconnectedState:
             break
     sock.disconnectFromServer()
+    if not data and answer_timeout_ms:
+        return {"ok": False, "error": f"the desktop gave no answer within {answer_timeout_ms // 1000} s"}
     try:
         answer = json.loads(data.decode("utf-8").splitlines()[0]) if data else None
     except (UnicodeDecodeError, json.JSONDecodeError, IndexError):

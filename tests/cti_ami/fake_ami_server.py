@@ -24,6 +24,11 @@ class FakeAmiServer:
         self.failed_logins = 0
         self.queue_status: list[list[tuple[str, object]]] = []  # each entry: one event's headers
         self.challenge = "314159265"
+        self.refuse: dict[str, str] = {}  # action name -> the Message of its Response: Error
+        self.silent: set[str] = set()  # actions never answered (a PBX that hangs)
+        self.channels: list[list[tuple[str, object]]] = []  # CoreShowChannel events' headers
+        # how an Originate ends, reported later as OriginateResponse (Response, Reason); None: never
+        self.originate_result: tuple[str, str] | None = ("Success", "4")
 
     async def start(self) -> None:
         self.server = await asyncio.start_server(self._serve, "127.0.0.1", 0)
@@ -92,6 +97,38 @@ class FakeAmiServer:
                 )
         elif not authed:
             writer.write(frame(("Response", "Error"), ("ActionID", aid), ("Message", "Permission denied")))
+        elif name in self.silent:
+            pass
+        elif name in self.refuse:
+            writer.write(frame(("Response", "Error"), ("ActionID", aid), ("Message", self.refuse[name])))
+        elif name == "CoreShowChannels":
+            writer.write(
+                frame(ok, ("ActionID", aid), ("EventList", "start"), ("Message", "Channels will follow"))
+            )
+            for pairs in self.channels:
+                writer.write(frame(("Event", "CoreShowChannel"), *pairs, ("ActionID", aid)))
+            writer.write(
+                frame(
+                    ("Event", "CoreShowChannelsComplete"),
+                    ("ActionID", aid),
+                    ("EventList", "Complete"),
+                    ("ListItems", len(self.channels)),
+                )
+            )
+        elif name == "Originate":
+            writer.write(frame(ok, ("ActionID", aid), ("Message", "Originate successfully queued")))
+            if self.originate_result is not None:
+                response, reason = self.originate_result
+                writer.write(
+                    frame(
+                        ("Event", "OriginateResponse"),
+                        ("ActionID", aid),
+                        ("Response", response),
+                        ("Channel", action.get("Channel", "")),
+                        ("Reason", reason),
+                        ("Uniqueid", action.get("ChannelId", "<unknown>")),
+                    )
+                )
         elif name == "SlowPing":  # answered later, after actions sent after it
             loop = asyncio.get_running_loop()
             reply = frame(ok, ("ActionID", aid), ("Ping", "Pong"), ("Message", "slow"))

@@ -18,6 +18,8 @@ class FakeEsl:
         self.password = password
         self.commands: list[str] = []  # every command line received, in order (auth included)
         self.api: dict[str, ApiHandler] = {}  # first word of the api command -> output
+        self.silent: set[str] = set()  # api commands (first word) never answered: a hung switch
+        self.slow: dict[str, float] = {}  # api commands (first word) answered after this many seconds
         self.connections = 0
         self._writers: list[asyncio.StreamWriter] = []
         self._subscribed: dict[asyncio.StreamWriter, bool] = {}
@@ -99,7 +101,10 @@ class FakeEsl:
                             }
                         )
                     )
+                elif line.startswith("api ") and line[4:].split(" ", 1)[0] in self.silent:
+                    pass
                 elif line.startswith("api "):
+                    await asyncio.sleep(self.slow.get(line[4:].split(" ", 1)[0], 0.0))
                     output = self.answer_for(line[4:]).encode()
                     writer.write(frame({"Content-Type": "api/response"}, output))
                 elif line.startswith("bgapi "):

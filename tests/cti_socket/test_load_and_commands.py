@@ -61,19 +61,33 @@ async def test_several_sources_at_once_keep_their_own_order_and_agent(listener, 
 
 
 async def test_command_round_trip_through_the_simulator(listener, received):
+    """The simulated PBX answers like a PBX: no hold for a call it never offered; for a call it
+    did, hold is accepted and then reported as call.held, the way a switch reports it."""
     async with CtiSimulator(port=listener.port, token=TOKEN, agent="1001", numbers=NUMBERS) as sim:
-        delivered = await listener.send_command({"action": "hold", "call_id": "c-42"}, agent="1001")
+        await listener.send_command({"action": "hold", "call_id": "c-42", "id": "h-1"}, agent="1001")
+        await sim.send({"type": "call.ringing", "call_id": "c-42", "agent": "1001", "ts": 1.0})
+        await sim.send({"type": "call.answered", "call_id": "c-42", "agent": "1001", "ts": 2.0})
+        await sim.ping()
+        delivered = await listener.send_command(
+            {"action": "hold", "call_id": "c-42", "id": "h-2"}, agent="1001"
+        )
         assert delivered == 1
         for _ in range(200):
-            if received.results:
+            if len(received.results) == 2 and any(e.wire_type == "call.held" for e, _ in received.events):
                 break
             await asyncio.sleep(0.01)
-    [command] = sim.commands_received
-    assert command["type"] == "command" and command["action"] == "hold" and command["call_id"] == "c-42"
-    [result] = received.results
-    assert result.id == command["id"] and result.ok is True and result.agent == "1001"
-    assert "hold" in result.message
-    assert listener.stats.commands_sent == 1 and listener.stats.command_results == 1
+    first, _ = sim.commands_received
+    assert first["type"] == "command" and first["action"] == "hold" and first["call_id"] == "c-42"
+    refused, accepted = sorted(received.results, key=lambda r: r.id)
+    assert (refused.id, refused.ok, refused.message) == (
+        "h-1",
+        False,
+        "no such call 'c-42' (it may have ended)",
+    )
+    assert (accepted.id, accepted.ok, accepted.agent) == ("h-2", True, "1001")
+    assert "hold" in accepted.message
+    assert [e.wire_type for e, _ in received.events][-1] == "call.held"
+    assert listener.stats.commands_sent == 2 and listener.stats.command_results == 2
 
 
 async def test_commands_go_only_to_the_named_agent_or_to_all(listener):
