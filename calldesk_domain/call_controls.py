@@ -1,0 +1,127 @@
+"""Which call controls an agent can use now: per call phase and per PBX capability.
+
+A control the call phase does not allow is disabled (`Why.NOT_NOW`); one the PBX connector cannot
+do is disabled with the connector's own reason (`Why.PBX_CANNOT`, the text of
+`AmiCommands.unsupported()` / `EslCommands.unsupported()`), so no button silently does nothing.
+
+    states = availability(CallPhase.TALKING, unsupported={"hold": "use the phone's hold key"})
+    states[Control.HOLD].enabled  # False, states[Control.HOLD].reason says why
+
+Control values are the command layer's action names, so its `unsupported()` maps key straight in.
+"""
+
+from __future__ import annotations
+
+import enum
+from collections.abc import Collection, Mapping
+from dataclasses import dataclass
+
+
+class CallPhase(enum.StrEnum):
+    IDLE = "idle"
+    RINGING = "ringing"  # an inbound call rings on the agent's phone
+    OUTBOUND_RINGING = "outbound_ringing"  # the agent dialled out, the far end rings
+    TALKING = "talking"
+    HELD = "held"
+    CONSULTING = "consulting"  # attended transfer: the agent talks to the target, the caller waits
+
+
+class Control(enum.StrEnum):
+    ANSWER = "answer"
+    HANGUP = "hangup"
+    HOLD = "hold"
+    UNHOLD = "unhold"
+    MUTE = "mute"
+    TRANSFER = "transfer"
+    CONSULT = "consult"
+    CONSULT_COMPLETE = "consult.complete"
+    CONSULT_SWAP = "consult.swap"
+    CONSULT_CANCEL = "consult.cancel"
+    CONFERENCE = "conference"
+    DTMF = "dtmf"
+    DIAL = "dial"
+
+
+class Why(enum.StrEnum):
+    OK = "ok"
+    NOT_NOW = "not_now"  # the call phase does not allow it
+    PBX_CANNOT = "pbx_cannot"  # the PBX link cannot do it; `reason` says why and what instead
+
+
+ALLOWED: Mapping[CallPhase, frozenset[Control]] = {
+    CallPhase.IDLE: frozenset({Control.DIAL}),
+    CallPhase.RINGING: frozenset({Control.ANSWER, Control.HANGUP}),
+    CallPhase.OUTBOUND_RINGING: frozenset({Control.HANGUP, Control.MUTE}),
+    CallPhase.TALKING: frozenset(
+        {Control.HANGUP, Control.HOLD, Control.MUTE, Control.TRANSFER, Control.CONSULT, Control.DTMF}
+    ),
+    CallPhase.HELD: frozenset({Control.HANGUP, Control.UNHOLD, Control.TRANSFER, Control.CONSULT}),
+    CallPhase.CONSULTING: frozenset(
+        {
+            Control.HANGUP,
+            Control.MUTE,
+            Control.DTMF,
+            Control.CONSULT_COMPLETE,
+            Control.CONSULT_SWAP,
+            Control.CONSULT_CANCEL,
+            Control.CONFERENCE,
+        }
+    ),
+}
+
+# Neither connector has a mute command: mute stays with the phone unless a connector says otherwise.
+MUTE_REASON = "the PBX link has no mute command: use the phone's mute key"
+NOT_A_COMMAND_REASON = "the PBX link has no command for this"
+COMMAND_CONTROLS = frozenset(Control) - {Control.MUTE}
+
+
+@dataclass(frozen=True, slots=True)
+class ControlState:
+    enabled: bool
+    why: Why
+    reason: str = ""  # for PBX_CANNOT: the connector's words
+
+    @classmethod
+    def ok(cls) -> ControlState:
+        return cls(True, Why.OK)
+
+
+def availability(
+    phase: CallPhase,
+    unsupported: Mapping[str, str] | None = None,
+    supported: Collection[str] = COMMAND_CONTROLS,
+) -> dict[Control, ControlState]:
+    """Every control's state in `phase`. `unsupported`: action -> why the PBX cannot (the
+    connector's `unsupported()`); `supported`: the controls the PBX link has a command for."""
+    cannot = dict(unsupported or {})
+    allowed = ALLOWED[phase]
+    states: dict[Control, ControlState] = {}
+    for control in Control:
+        if control.value in cannot:
+            states[control] = ControlState(False, Why.PBX_CANNOT, cannot[control.value])
+        elif control.value not in supported:
+            reason = MUTE_REASON if control is Control.MUTE else NOT_A_COMMAND_REASON
+            states[control] = ControlState(False, Why.PBX_CANNOT, reason)
+        elif control in allowed:
+            states[control] = ControlState.ok()
+        else:
+            states[control] = ControlState(False, Why.NOT_NOW)
+    return states
+
+
+def phase_after(phase: CallPhase, control: Control) -> CallPhase:
+    """The phase a control leads to once the PBX confirms it (what the call bar expects next)."""
+    table: Mapping[tuple[CallPhase, Control], CallPhase] = {
+        (CallPhase.RINGING, Control.ANSWER): CallPhase.TALKING,
+        (CallPhase.TALKING, Control.HOLD): CallPhase.HELD,
+        (CallPhase.HELD, Control.UNHOLD): CallPhase.TALKING,
+        (CallPhase.TALKING, Control.CONSULT): CallPhase.CONSULTING,
+        (CallPhase.HELD, Control.CONSULT): CallPhase.CONSULTING,
+        (CallPhase.CONSULTING, Control.CONSULT_CANCEL): CallPhase.TALKING,
+        (CallPhase.CONSULTING, Control.CONFERENCE): CallPhase.TALKING,
+        (CallPhase.CONSULTING, Control.CONSULT_SWAP): CallPhase.CONSULTING,
+        (CallPhase.IDLE, Control.DIAL): CallPhase.OUTBOUND_RINGING,
+    }
+    if control in (Control.HANGUP, Control.TRANSFER, Control.CONSULT_COMPLETE):
+        return CallPhase.IDLE
+    return table.get((phase, control), phase)
