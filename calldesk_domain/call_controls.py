@@ -13,6 +13,7 @@ Control values are the command layer's action names, so its `unsupported()` maps
 from __future__ import annotations
 
 import enum
+import re
 from collections.abc import Collection, Mapping
 from dataclasses import dataclass
 
@@ -125,3 +126,41 @@ def phase_after(phase: CallPhase, control: Control) -> CallPhase:
     if control in (Control.HANGUP, Control.TRANSFER, Control.CONSULT_COMPLETE):
         return CallPhase.IDLE
     return table.get((phase, control), phase)
+
+
+_NUMBER_NOISE = re.compile(r"[\s().-]")
+_DIALLABLE = re.compile(r"\+?[0-9*#]{2,32}")
+_TARGET = re.compile(r"[A-Za-z0-9+*#][A-Za-z0-9+*#._@-]{0,63}")
+DTMF_KEYS = "123456789*0#"
+
+
+def dial_digits(raw: str) -> str | None:
+    """What an agent typed ('138 0013-8000', 'tel:+86...') as digits to dial, or None."""
+    text = _NUMBER_NOISE.sub("", raw.strip().removeprefix("tel:"))
+    return text if _DIALLABLE.fullmatch(text) else None
+
+
+def transfer_target(raw: str) -> str | None:
+    """An extension, queue, agent id or number typed as a transfer target, or None."""
+    text = _NUMBER_NOISE.sub("", raw.strip())
+    return text if _TARGET.fullmatch(text) else None
+
+
+@dataclass(frozen=True, slots=True)
+class ControlRequest:
+    """What the agent asked of the PBX; `to_wire()` is the CTI command (docs/cti-protocol.md)."""
+
+    control: Control
+    call_id: str | None = None
+    target: str | None = None  # transfer/consult target, or the number to dial
+    digits: str | None = None  # DTMF
+
+    def to_wire(self) -> dict[str, str]:
+        wire = {"action": self.control.value}
+        if self.call_id is not None and self.control is not Control.DIAL:
+            wire["call_id"] = self.call_id
+        if self.target is not None:
+            wire["target"] = self.target
+        if self.digits is not None:
+            wire["digits"] = self.digits
+        return wire
