@@ -59,7 +59,7 @@ class StateInterval:
         if end is not None and end < start:
             raise ValueError("an interval cannot end before it starts")
         try:
-            state = AgentState(data.get("state"))
+            state = AgentState(str(data.get("state")))
         except ValueError:
             raise ValueError(f"unknown agent state {str(data.get('state'))[:40]!r}") from None
         reason = data.get("reason") or ""

@@ -16,6 +16,7 @@ import enum
 import re
 from collections.abc import Collection, Mapping
 from dataclasses import dataclass
+from typing import Any
 
 
 class CallPhase(enum.StrEnum):
@@ -89,12 +90,12 @@ class ControlState:
 
 def availability(
     phase: CallPhase,
-    unsupported: Mapping[str, str] | None = None,
+    unsupported: Mapping[Any, str] | None = None,
     supported: Collection[str] = COMMAND_CONTROLS,
 ) -> dict[Control, ControlState]:
     """Every control's state in `phase`. `unsupported`: action -> why the PBX cannot (the
     connector's `unsupported()`); `supported`: the controls the PBX link has a command for."""
-    cannot = dict(unsupported or {})
+    cannot = {str(action): reason for action, reason in (unsupported or {}).items()}
     allowed = ALLOWED[phase]
     states: dict[Control, ControlState] = {}
     for control in Control:

@@ -50,11 +50,11 @@ class AgentStatePanel(QFrame):
         self.pause_button.setObjectName("agentPause")
         layout = QHBoxLayout(self)
         layout.setContentsMargins(4, 2, 4, 2)
-        for widget in (self.state_label, self.time_label, self.pending_label):
-            layout.addWidget(widget)
+        for label in (self.state_label, self.time_label, self.pending_label):
+            layout.addWidget(label)
         layout.addStretch(1)
-        for widget in (self.ready_button, self.reason_box, self.pause_button):
-            layout.addWidget(widget)
+        for control in (self.ready_button, self.reason_box, self.pause_button):
+            layout.addWidget(control)
         self.ready_button.clicked.connect(lambda: self._request("unpause", ""))
         self.pause_button.clicked.connect(lambda: self._request("pause", str(self.reason_box.currentData())))
         self.ticker = QTimer(self)

@@ -11,6 +11,7 @@ Each control is a QAction with a shortcut (`menu_actions()` for the window's Cal
 from __future__ import annotations
 
 from collections.abc import Collection, Mapping
+from typing import Any
 
 from PySide6.QtCore import QEvent, Qt, QTimer, Signal
 from PySide6.QtGui import QAction, QKeySequence
@@ -108,9 +109,10 @@ class CallControlBar(QFrame):
         self._render()
 
     def set_pbx_limits(
-        self, unsupported: Mapping[str, str], supported: Collection[str] = COMMAND_CONTROLS
+        self, unsupported: Mapping[Any, str], supported: Collection[str] = COMMAND_CONTROLS
     ) -> None:
-        """The connector's `unsupported()` (action -> why and what instead) and its commands."""
+        """The connector's `unsupported()` (action name or Action -> why and what instead) and
+        the controls it has commands for."""
         self._unsupported = {str(action): reason for action, reason in unsupported.items()}
         self._supported = frozenset(str(value) for value in supported)
         self._render()
@@ -184,10 +186,20 @@ class CallControlBar(QFrame):
             self._request(ControlRequest(Control.DIAL, target=digits))
 
     def call_back(self, number: str) -> None:
-        """'Call back' from anywhere a number is shown: opens the dial pad with it, ready to call."""
-        self.actions_by_control[Control.DIAL].setChecked(True)
-        self.dial_pad.show()
+        """'Call back' from anywhere a number is shown: the dial pad with it, ready to call; during
+        a call the number waits in the pad and the status says so."""
         self.dial_pad.set_number(number)
+        if self._states[Control.DIAL].enabled:
+            self.actions_by_control[Control.DIAL].setChecked(True)
+            self.dial_pad.show()
+            self.dial_pad.number.setFocus()
+        else:
+            text = self.tr("Call back %1 once this call has ended (Dial, %2)")
+            shortcut = self.actions_by_control[Control.DIAL].shortcut()
+            text = text.replace("%1", number).replace(
+                "%2", shortcut.toString(QKeySequence.SequenceFormat.NativeText)
+            )
+            self._show_status(text, "pending")
 
     def _request(self, request: ControlRequest) -> None:
         control = request.control

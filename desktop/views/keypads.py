@@ -2,13 +2,13 @@
 
 from __future__ import annotations
 
-from PySide6.QtCore import QEvent, Signal
+from PySide6.QtCore import QEvent, Signal, SignalInstance
 from PySide6.QtWidgets import QGridLayout, QHBoxLayout, QLineEdit, QPushButton, QVBoxLayout, QWidget
 
 from calldesk_domain.call_controls import DTMF_KEYS, dial_digits
 
 
-def _key_grid(parent: QWidget, pressed: Signal) -> tuple[QGridLayout, dict[str, QPushButton]]:
+def _key_grid(parent: QWidget, pressed: SignalInstance) -> tuple[QGridLayout, dict[str, QPushButton]]:
     grid = QGridLayout()
     grid.setSpacing(4)
     keys: dict[str, QPushButton] = {}

@@ -46,7 +46,7 @@ def test_enabled_controls_per_phase_without_pbx_limits(phase: CallPhase) -> None
 
 @pytest.mark.parametrize("phase", list(CallPhase))
 def test_asterisk_cannot_answer_or_hold_and_says_why(phase: CallPhase) -> None:
-    states = availability(phase, {a.value: r for a, r in AMI_UNSUPPORTED.items()})
+    states = availability(phase, AMI_UNSUPPORTED)
     for control in (C.ANSWER, C.HOLD, C.UNHOLD):
         assert not states[control].enabled
         assert states[control].why is Why.PBX_CANNOT

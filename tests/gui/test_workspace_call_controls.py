@@ -195,3 +195,14 @@ def test_a_disabled_control_never_emits(bar, qtbot) -> None:
     for control in (Control.ANSWER, Control.HANGUP, Control.HOLD):
         bar.actions_by_control[control].trigger()
     assert seen == []
+
+
+def test_call_back_during_a_call_waits_in_the_pad(bar, qtbot) -> None:
+    bar.set_call(CallPhase.TALKING, "c1")
+    seen = requests_of(bar)
+    bar.call_back("13800138000")
+    assert not bar.dial_pad.isVisible() and "once this call has ended" in bar.status.text()
+    bar.set_call(CallPhase.IDLE, None)
+    qtbot.mouseClick(bar.buttons[Control.DIAL], Qt.MouseButton.LeftButton)
+    qtbot.mouseClick(bar.dial_pad.call_button, Qt.MouseButton.LeftButton)
+    assert seen == [ControlRequest(Control.DIAL, target="13800138000")]
