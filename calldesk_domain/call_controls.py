@@ -26,6 +26,7 @@ class CallPhase(enum.StrEnum):
     TALKING = "talking"
     HELD = "held"
     CONSULTING = "consulting"  # attended transfer: the agent talks to the target, the caller waits
+    CONFERENCE = "conference"  # caller, agent and consult target together
 
 
 class Control(enum.StrEnum):
@@ -69,6 +70,8 @@ ALLOWED: Mapping[CallPhase, frozenset[Control]] = {
             Control.CONFERENCE,
         }
     ),
+    # complete: the agent leaves, the caller and the target stay connected
+    CallPhase.CONFERENCE: frozenset({Control.HANGUP, Control.MUTE, Control.DTMF, Control.CONSULT_COMPLETE}),
 }
 
 # Neither connector has a mute command: mute stays with the phone unless a connector says otherwise.
@@ -111,6 +114,16 @@ def availability(
     return states
 
 
+def phase_of(call_state: str | None) -> CallPhase:
+    """The phase for a call state as the PBX reports it (callstate / the simulated PBX's names:
+    "ringing", "talking", "held", "consulting", "conference", "outbound_ringing"); None or an
+    ended call: IDLE. An unknown state also gives IDLE, so no control acts on a call we cannot read."""
+    try:
+        return CallPhase(call_state) if call_state else CallPhase.IDLE
+    except ValueError:
+        return CallPhase.IDLE
+
+
 def phase_after(phase: CallPhase, control: Control) -> CallPhase:
     """The phase a control leads to once the PBX confirms it (what the call bar expects next)."""
     table: Mapping[tuple[CallPhase, Control], CallPhase] = {
@@ -120,7 +133,7 @@ def phase_after(phase: CallPhase, control: Control) -> CallPhase:
         (CallPhase.TALKING, Control.CONSULT): CallPhase.CONSULTING,
         (CallPhase.HELD, Control.CONSULT): CallPhase.CONSULTING,
         (CallPhase.CONSULTING, Control.CONSULT_CANCEL): CallPhase.TALKING,
-        (CallPhase.CONSULTING, Control.CONFERENCE): CallPhase.TALKING,
+        (CallPhase.CONSULTING, Control.CONFERENCE): CallPhase.CONFERENCE,
         (CallPhase.CONSULTING, Control.CONSULT_SWAP): CallPhase.CONSULTING,
         (CallPhase.IDLE, Control.DIAL): CallPhase.OUTBOUND_RINGING,
     }

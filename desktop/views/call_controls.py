@@ -262,6 +262,7 @@ class CallControlBar(QFrame):
             CallPhase.TALKING: self.tr("you are talking"),
             CallPhase.HELD: self.tr("the caller is on hold"),
             CallPhase.CONSULTING: self.tr("you are consulting"),
+            CallPhase.CONFERENCE: self.tr("you are in a conference"),
         }
         return names[self.phase]
 
@@ -285,7 +286,7 @@ class CallControlBar(QFrame):
         held = self.phase is CallPhase.HELD
         self.buttons[Control.HOLD].setVisible(not held)
         self.buttons[Control.UNHOLD].setVisible(held)
-        consulting = self.phase is CallPhase.CONSULTING
+        consulting = self.phase in (CallPhase.CONSULTING, CallPhase.CONFERENCE)
         for control in (
             Control.CONSULT_COMPLETE,
             Control.CONSULT_SWAP,

@@ -248,6 +248,10 @@
         <translation>您正在咨询</translation>
     </message>
     <message>
+        <source>you are in a conference</source>
+        <translation>您正在三方会议中</translation>
+    </message>
+    <message>
         <source>Not available: %1</source>
         <translation>现在不可用：%1</translation>
     </message>

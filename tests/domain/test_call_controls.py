@@ -13,6 +13,7 @@ from calldesk_domain.call_controls import (
     Why,
     availability,
     phase_after,
+    phase_of,
 )
 from desktop.cti.ami_commands import UNSUPPORTED as AMI_UNSUPPORTED
 from desktop.cti.esl_commands import UNSUPPORTED as ESL_UNSUPPORTED
@@ -32,6 +33,7 @@ ENABLED = {
         C.CONSULT_CANCEL,
         C.CONFERENCE,
     },
+    CallPhase.CONFERENCE: {C.HANGUP, C.DTMF, C.CONSULT_COMPLETE},
 }
 
 
@@ -80,7 +82,8 @@ def test_mute_is_disabled_with_a_reason_unless_the_link_has_a_command() -> None:
         (CallPhase.TALKING, C.CONSULT, CallPhase.CONSULTING),
         (CallPhase.CONSULTING, C.CONSULT_CANCEL, CallPhase.TALKING),
         (CallPhase.CONSULTING, C.CONSULT_COMPLETE, CallPhase.IDLE),
-        (CallPhase.CONSULTING, C.CONFERENCE, CallPhase.TALKING),
+        (CallPhase.CONSULTING, C.CONFERENCE, CallPhase.CONFERENCE),
+        (CallPhase.CONFERENCE, C.CONSULT_COMPLETE, CallPhase.IDLE),
         (CallPhase.TALKING, C.TRANSFER, CallPhase.IDLE),
         (CallPhase.IDLE, C.DIAL, CallPhase.OUTBOUND_RINGING),
         (CallPhase.TALKING, C.DTMF, CallPhase.TALKING),
@@ -102,3 +105,18 @@ def test_a_pbx_limit_always_wins_and_keeps_its_reason(phase: CallPhase, cannot: 
         assert states[Control(value)].reason == reason
     for control, state in states.items():
         assert state.enabled == (control.value not in cannot and control in ENABLED[phase])
+
+
+@pytest.mark.parametrize(
+    ("state", "phase"),
+    [
+        ("ringing", CallPhase.RINGING),
+        ("talking", CallPhase.TALKING),
+        ("conference", CallPhase.CONFERENCE),
+        (None, CallPhase.IDLE),
+        ("", CallPhase.IDLE),
+        ("exploded", CallPhase.IDLE),
+    ],
+)
+def test_phase_of_a_reported_call_state(state: str | None, phase: CallPhase) -> None:
+    assert phase_of(state) is phase
