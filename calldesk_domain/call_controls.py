@@ -114,12 +114,20 @@ def availability(
     return states
 
 
+# AgentSession.CallInfo.state and callstate use the last CTI event's kind for some phases
+_STATE_ALIASES = {"answered": CallPhase.TALKING, "unheld": CallPhase.TALKING, "ended": CallPhase.IDLE}
+
+
 def phase_of(call_state: str | None) -> CallPhase:
-    """The phase for a call state as the PBX reports it (callstate / the simulated PBX's names:
-    "ringing", "talking", "held", "consulting", "conference", "outbound_ringing"); None or an
-    ended call: IDLE. An unknown state also gives IDLE, so no control acts on a call we cannot read."""
+    """The phase for a call state as the PBX reports it ("ringing", "answered"/"talking", "held",
+    "consulting", "conference", "outbound_ringing", "ended"); None: IDLE. An unknown state also
+    gives IDLE, so no control acts on a call whose state we cannot read."""
+    if not call_state:
+        return CallPhase.IDLE
+    if call_state in _STATE_ALIASES:
+        return _STATE_ALIASES[call_state]
     try:
-        return CallPhase(call_state) if call_state else CallPhase.IDLE
+        return CallPhase(call_state)
     except ValueError:
         return CallPhase.IDLE
 

@@ -111,6 +111,8 @@ def test_a_pbx_limit_always_wins_and_keeps_its_reason(phase: CallPhase, cannot: 
     ("state", "phase"),
     [
         ("ringing", CallPhase.RINGING),
+        ("answered", CallPhase.TALKING),
+        ("ended", CallPhase.IDLE),
         ("talking", CallPhase.TALKING),
         ("conference", CallPhase.CONFERENCE),
         (None, CallPhase.IDLE),
