@@ -6,10 +6,13 @@ import pytest
 from PySide6.QtCore import Qt
 
 from calldesk_domain.agent_intervals import AgentState
+from calldesk_domain.call_controls import Control
 from calldesk_domain.missed_calls import MissedCalls
 from calldesk_domain.wrapup import StoredWrapup, WrapupCountdown
 from desktop.views.agent_state_panel import AgentStatePanel
+from desktop.views.call_controls import CallControlBar
 from desktop.views.calls_today import CallsTodayTable, Direction, TodayCall
+from desktop.views.i18n import install_translator
 from desktop.views.missed_calls_view import MissedCallsCount, MissedCallsView
 from desktop.views.wrapup_panel import WrapupPanel
 
@@ -211,3 +214,28 @@ def test_calls_today_rows_emit_the_request_that_fits(qtbot) -> None:
     assert got[-1] == ("dial", "13900000000")
     assert table.table.item(0, 2).text() == "Zhang San" and table.table.item(1, 1).text() == "Out"
     assert table.table.item(2, 2).text() == "02100000000 (3 customers)"
+
+
+# ---- zh_CN --------------------------------------------------------------------------------------
+def test_workspace_views_switch_to_zh_cn_and_back(qapp, qtbot, clock) -> None:
+    bar = CallControlBar()
+    panel = AgentStatePanel(clock=clock)
+    wrapup = WrapupPanel()
+    missed = MissedCallsView(MissedCalls())
+    today = CallsTodayTable()
+    for widget in (bar, panel, wrapup, missed, today):
+        qtbot.addWidget(widget)
+    panel.show_pbx_state(AgentState.NOT_READY, "lunch")
+    wrapup.start(WrapupCountdown.start("c1", 30, clock, log_required=False))
+    assert install_translator(qapp, "zh_CN")
+    qapp.processEvents()
+    assert bar.actions_by_control[Control.ANSWER].text() == "接听"
+    assert "现在不可用" in bar.actions_by_control[Control.ANSWER].toolTip()
+    assert panel.shown_text() == "未就绪：午餐" and panel.pause_button.text() == "未就绪"
+    assert wrapup.remaining_text() == "剩余 00:30" and wrapup.end_button.text() == "提前结束"
+    assert missed.all_seen_button.text() == "全部标为已读"
+    assert today.title.text() == "今日通话"
+    install_translator(qapp, "en")
+    qapp.processEvents()
+    assert bar.actions_by_control[Control.ANSWER].text() == "Answer"
+    assert panel.shown_text() == "Not ready: Lunch"
