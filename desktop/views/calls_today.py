@@ -7,20 +7,11 @@ import enum
 from collections.abc import Iterable
 from dataclasses import dataclass
 
-from PySide6.QtCore import QEvent, Qt, Signal
-from PySide6.QtWidgets import (
-    QAbstractItemView,
-    QHBoxLayout,
-    QHeaderView,
-    QLabel,
-    QPushButton,
-    QTableWidget,
-    QTableWidgetItem,
-    QVBoxLayout,
-    QWidget,
-)
+from PySide6.QtCore import QEvent, Signal
+from PySide6.QtWidgets import QHBoxLayout, QLabel, QPushButton, QVBoxLayout, QWidget
 
 from desktop.views import display
+from desktop.views.row_table import put_row, row_table, selected_index
 
 
 class Direction(enum.StrEnum):
@@ -52,14 +43,7 @@ class CallsTodayTable(QWidget):
         self.setObjectName("callsToday")
         self._rows: list[TodayCall] = []
         self.title = QLabel(self)
-        self.table = QTableWidget(0, 5, self)
-        self.table.setObjectName("callsTodayTable")
-        self.table.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
-        self.table.setSelectionMode(QAbstractItemView.SelectionMode.SingleSelection)
-        self.table.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
-        self.table.verticalHeader().hide()
-        self.table.horizontalHeader().setSectionResizeMode(QHeaderView.ResizeMode.ResizeToContents)
-        self.table.horizontalHeader().setSectionResizeMode(2, QHeaderView.ResizeMode.Stretch)
+        self.table = row_table(self, "callsTodayTable", columns=5, stretch=2)
         self.open_button = QPushButton(self)
         self.open_button.setObjectName("todayOpen")
         self.call_back_button = QPushButton(self)
@@ -97,15 +81,12 @@ class CallsTodayTable(QWidget):
                 display.duration(call.duration_s),
                 display.code_label(call.outcome) if call.outcome else "",
             )
-            for column, text in enumerate(cells):
-                item = QTableWidgetItem(text)
-                item.setData(Qt.ItemDataRole.UserRole, call.call_id)
-                self.table.setItem(row, column, item)
+            put_row(self.table, row, cells, call.call_id)
         self._update_buttons()
 
     def selected(self) -> TodayCall | None:
-        rows = self.table.selectionModel().selectedRows()
-        return self._rows[rows[0].row()] if rows and rows[0].row() < len(self._rows) else None
+        index = selected_index(self.table, len(self._rows))
+        return None if index is None else self._rows[index]
 
     def open_selected(self) -> None:
         call = self.selected()

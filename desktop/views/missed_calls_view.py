@@ -3,24 +3,12 @@ all seen; and the status-bar count. Fed by calldesk_domain.missed_calls.MissedCa
 
 from __future__ import annotations
 
-from PySide6.QtCore import QEvent, Qt, Signal
-from PySide6.QtGui import QFont
-from PySide6.QtWidgets import (
-    QAbstractItemView,
-    QHBoxLayout,
-    QHeaderView,
-    QLabel,
-    QPushButton,
-    QTableWidget,
-    QTableWidgetItem,
-    QVBoxLayout,
-    QWidget,
-)
+from PySide6.QtCore import QEvent, Signal
+from PySide6.QtWidgets import QHBoxLayout, QLabel, QPushButton, QVBoxLayout, QWidget
 
 from calldesk_domain.missed_calls import MissedCall, MissedCalls, MissedCause
 from desktop.views import display
-
-CALL_ID_ROLE = Qt.ItemDataRole.UserRole
+from desktop.views.row_table import put_row, row_table, selected_index
 
 
 class MissedCallsView(QWidget):
@@ -34,14 +22,7 @@ class MissedCallsView(QWidget):
         self.missed = missed
         self._rows: list[MissedCall] = []
         self.title = QLabel(self)
-        self.table = QTableWidget(0, 5, self)
-        self.table.setObjectName("missedTable")
-        self.table.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
-        self.table.setSelectionMode(QAbstractItemView.SelectionMode.SingleSelection)
-        self.table.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
-        self.table.verticalHeader().hide()
-        self.table.horizontalHeader().setSectionResizeMode(QHeaderView.ResizeMode.ResizeToContents)
-        self.table.horizontalHeader().setSectionResizeMode(1, QHeaderView.ResizeMode.Stretch)
+        self.table = row_table(self, "missedTable", columns=5, stretch=1)
         self.call_back_button = QPushButton(self)
         self.call_back_button.setObjectName("missedCallBack")
         self.seen_button = QPushButton(self)
@@ -80,21 +61,15 @@ class MissedCallsView(QWidget):
                 if call.cause is MissedCause.ABANDONED
                 else self.tr("Not answered"),
             )
-            for column, text in enumerate(cells):
-                item = QTableWidgetItem(text)
-                item.setData(CALL_ID_ROLE, call.call_id)
-                font = QFont(item.font())
-                font.setBold(not call.seen)
-                item.setFont(font)
-                self.table.setItem(row, column, item)
+            put_row(self.table, row, cells, call.call_id, bold=not call.seen)
             if selected is not None and call.call_id == selected.call_id:
                 self.table.selectRow(row)
         self._retranslate()
         self.unseenCountChanged.emit(self.missed.unseen_count())
 
     def selected(self) -> MissedCall | None:
-        rows = self.table.selectionModel().selectedRows() if self.table.selectionModel() else []
-        return self._rows[rows[0].row()] if rows and rows[0].row() < len(self._rows) else None
+        index = selected_index(self.table, len(self._rows))
+        return None if index is None else self._rows[index]
 
     def _call_back(self) -> None:
         call = self.selected()
