@@ -24,6 +24,8 @@ CONFLICT_REASON = "conflict: changed on the server"
 
 
 class Outcome(StrEnum):
+    """What one pushed row came to; PushReport counts each."""
+
     APPLIED = "applied"
     MERGED = "merged"
     CONFLICT = "conflict"

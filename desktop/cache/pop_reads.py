@@ -8,7 +8,7 @@ import json
 import logging
 import sqlite3
 from collections.abc import Callable, Sequence
-from typing import Any
+from typing import Any, NamedTuple
 
 from calldesk_domain.models import Customer, CustomerDetail
 from calldesk_domain.phone import normalize
@@ -32,6 +32,29 @@ _DETAIL_QUERY = (
         )
     )
     + " ORDER BY kind, t DESC, id DESC"
+)
+
+
+class _CardRow(NamedTuple):
+    """A row of _CARD_QUERY: the pop index columns of a card and its latest order and contact."""
+
+    id: str
+    name: str
+    tier: str
+    membership_level: str
+    points_balance: int
+    churn_risk: float
+    churn_reasons: str
+    tags: str
+    last_order_at: str | None
+    last_contact_at: str | None
+
+
+_CARD_QUERY = (
+    f"SELECT {', '.join(_CardRow._fields[:-2])},"
+    " (SELECT max(placed_at) FROM orders o WHERE o.customer_id = c.id),"
+    " (SELECT max(ts) FROM service_records s WHERE s.customer_id = c.id)"
+    " FROM customers c WHERE id IN ({marks})"
 )
 
 
@@ -71,36 +94,20 @@ def cards(
         ):
             phones.setdefault(customer_id, []).append(e164)
     found: dict[str, PopCard] = {}
-    for (
-        customer_id,
-        name,
-        tier,
-        membership_level,
-        points_balance,
-        churn_risk,
-        churn_reasons,
-        tags,
-        last_order_at,
-        last_contact_at,
-    ) in conn.execute(
-        "SELECT id, name, tier, membership_level, points_balance, churn_risk, churn_reasons, tags,"
-        " (SELECT max(placed_at) FROM orders o WHERE o.customer_id = c.id),"
-        " (SELECT max(ts) FROM service_records s WHERE s.customer_id = c.id)"
-        f" FROM customers c WHERE id IN ({marks(unique)})",
-        unique,
-    ):
-        found[customer_id] = PopCard(
-            customer_id=customer_id,
-            name=name,
-            tier=tier,
-            membership_level=membership_level,
-            points_balance=points_balance,
-            churn_risk=churn_risk,
-            churn_reasons=_text_list(churn_reasons, customer_id),
-            tags=_text_list(tags, customer_id),
-            phones=tuple(phones.get(customer_id, ())),
-            last_order_at=rows.text_ts(last_order_at),
-            last_contact_at=rows.text_ts(last_contact_at),
+    for read in conn.execute(_CARD_QUERY.format(marks=marks(unique)), unique):
+        row = _CardRow._make(read)
+        found[row.id] = PopCard(
+            customer_id=row.id,
+            name=row.name,
+            tier=row.tier,
+            membership_level=row.membership_level,
+            points_balance=row.points_balance,
+            churn_risk=row.churn_risk,
+            churn_reasons=_text_list(row.churn_reasons, row.id),
+            tags=_text_list(row.tags, row.id),
+            phones=tuple(phones.get(row.id, ())),
+            last_order_at=rows.text_ts(row.last_order_at),
+            last_contact_at=rows.text_ts(row.last_contact_at),
         )
     return [found[i] for i in unique if i in found]
 

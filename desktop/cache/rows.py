@@ -10,7 +10,7 @@ import json
 import math
 import re
 from datetime import UTC, datetime
-from typing import Any, NamedTuple
+from typing import Any, NamedTuple, TypeVar
 
 from calldesk_domain.models import parse_ts
 from calldesk_domain.phone import normalize
@@ -103,6 +103,7 @@ class MarketingRow(NamedTuple):
 
 
 DetailRow = OrderRow | PointsRow | ServiceRow | MarketingRow
+_Row = TypeVar("_Row", bound=tuple[Any, ...])
 _new_row = tuple.__new__
 
 
@@ -319,71 +320,55 @@ def customer_rows(data: object, expected_id: str | None = None, data_text: str |
     return _new_row(CustomerRows, (row, phones))
 
 
+def _record_row(
+    row_type: type[_Row], record: dict[str, Any], data_text: str | None, *columns: object
+) -> _Row:
+    """A detail record's row: its id, `columns` (checked by the caller, in column order), its
+    version and its JSON text."""
+    version = _int(record, "version", 1)
+    return _new_row(
+        row_type, (record["id"], *columns, version, data_text if data_text is not None else _json(record))
+    )
+
+
 def order_row(data: object, expected_id: str | None = None, data_text: str | None = None) -> OrderRow:
     record = _record(data, expected_id, ("customer_id", "order_no", "placed_at", "status", "amount_fen"))
     items = record.get("items") or []
     item_keys = {"sku", "name", "qty", "price_fen"}
     if not isinstance(items, list) or not all(isinstance(i, dict) and item_keys <= i.keys() for i in items):
         raise BadRecord("field 'items' must be a list of objects with sku, name, qty, price_fen")
-    return _new_row(
+    return _record_row(
         OrderRow,
-        (
-            record["id"],
-            _id(record, "customer_id"),
-            _id(record, "order_no"),
-            ts_text(record.get("placed_at")),
-            _str(record, "status"),
-            _int(record, "amount_fen"),
-            _int(record, "version", 1),
-            data_text if data_text is not None else _json(record),
-        ),
+        record,
+        data_text,
+        _id(record, "customer_id"),
+        _id(record, "order_no"),
+        ts_text(record.get("placed_at")),
+        _str(record, "status"),
+        _int(record, "amount_fen"),
     )
 
 
 def points_row(data: object, expected_id: str | None = None, data_text: str | None = None) -> PointsRow:
     record = _record(data, expected_id, ("customer_id", "ts", "kind", "points"))
-    return _new_row(
-        PointsRow,
-        (
-            record["id"],
-            _id(record, "customer_id"),
-            ts_text(record.get("ts")),
-            _str(record, "kind"),
-            _int(record, "points"),
-            _int(record, "version", 1),
-            data_text if data_text is not None else _json(record),
-        ),
+    customer_id, ts = _id(record, "customer_id"), ts_text(record.get("ts"))
+    return _record_row(
+        PointsRow, record, data_text, customer_id, ts, _str(record, "kind"), _int(record, "points")
     )
 
 
 def service_row(data: object, expected_id: str | None = None, data_text: str | None = None) -> ServiceRow:
     record = _record(data, expected_id, ("customer_id", "ts", "kind", "summary"))
     _str(record, "summary")
-    return _new_row(
-        ServiceRow,
-        (
-            record["id"],
-            _id(record, "customer_id"),
-            ts_text(record.get("ts")),
-            _str(record, "kind", ""),
-            _str(record, "status", ""),
-            _int(record, "version", 1),
-            data_text if data_text is not None else _json(record),
-        ),
+    customer_id, ts = _id(record, "customer_id"), ts_text(record.get("ts"))
+    return _record_row(
+        ServiceRow, record, data_text, customer_id, ts, _str(record, "kind", ""), _str(record, "status", "")
     )
 
 
 def marketing_row(data: object, expected_id: str | None = None, data_text: str | None = None) -> MarketingRow:
     record = _record(data, expected_id, ("customer_id", "ts", "campaign", "channel"))
-    return _new_row(
-        MarketingRow,
-        (
-            record["id"],
-            _id(record, "customer_id"),
-            ts_text(record.get("ts")),
-            _str(record, "campaign"),
-            _str(record, "channel"),
-            _int(record, "version", 1),
-            data_text if data_text is not None else _json(record),
-        ),
+    customer_id, ts = _id(record, "customer_id"), ts_text(record.get("ts"))
+    return _record_row(
+        MarketingRow, record, data_text, customer_id, ts, _str(record, "campaign"), _str(record, "channel")
     )

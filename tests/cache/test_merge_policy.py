@@ -57,51 +57,56 @@ CREATE = entry("c4", {"id": "T1", "title": "new"}, None)
 DELETE = entry("c5", {"id": "T1"}, BASE, op="delete")
 
 
+APPLIED_4, APPLIED_4_BARE = PushAnswer(Outcome.APPLIED, 4, SERVER), PushAnswer(Outcome.APPLIED, 4, None)
+CONFLICT_4 = PushAnswer(Outcome.CONFLICT, 4, SERVER)
+AS_SERVER_4 = (ServerCopy(4, SERVER),)
+
+# (why, the answered row, its answer, the rows still queued for the record, the decision)
 DECISIONS: list[tuple[str, OutboxEntry, PushAnswer, list[OutboxEntry], object]] = [
     (
-        "applied with the server's copy: rebase on it, settle with it",
+        "applied with a copy: rebase on it, settle with it",
         MINE,
-        PushAnswer(Outcome.APPLIED, 4, SERVER),
+        APPLIED_4,
         [],
-        Acknowledge(4, SERVER, (ServerCopy(4, SERVER),)),
+        Acknowledge(4, SERVER, AS_SERVER_4),
     ),
     (
-        "applied without a copy: later rows rebase on what was sent",
+        "applied, no copy: rebase on what was sent",
         MINE,
-        PushAnswer(Outcome.APPLIED, 4, None),
+        APPLIED_4_BARE,
         [],
         Acknowledge(4, MINE.payload, (ServerCopy(4, None),)),
     ),
     (
-        "applied without a version: nothing to settle with",
+        "applied, no version: no settling",
         MINE,
         PushAnswer(Outcome.APPLIED, None, None),
         [],
         Acknowledge(None, MINE.payload, ()),
     ),
     (
-        "an applied delete settles on no copy even when one came back",
+        "an applied delete settles on no copy",
         DELETE,
-        PushAnswer(Outcome.APPLIED, 5, SERVER),
+        APPLIED_4,
         [],
-        Acknowledge(5, SERVER, (ServerCopy(5, None),)),
+        Acknowledge(4, SERVER, (ServerCopy(4, None),)),
     ),
     (
-        "rejected on a field: listed with the field and message, the server copy settles",
+        "rejected on a field: listed with field and message, the server copy settles",
         MINE,
         PushAnswer(Outcome.REJECTED, 4, SERVER, field="title", message="too long"),
         [],
-        Reject("rejected: title: too long", (ServerCopy(4, SERVER),), drop_local_if_unqueued=False),
+        Reject("rejected: title: too long", AS_SERVER_4, drop_local_if_unqueued=False),
     ),
     (
-        "a refused create (no copy, no version): the local copy goes when nothing else is queued",
+        "a refused create (no copy, no version): the local copy goes unless other rows are queued",
         CREATE,
         PushAnswer(Outcome.REJECTED, None, None, message="no such customer"),
         [],
         Reject("rejected: no such customer", (), drop_local_if_unqueued=True),
     ),
     (
-        "rejected with version 0 and no copy: nothing to settle, but not a refused create",
+        "rejected with version 0 and no copy: nothing to settle, not a refused create",
         MINE,
         PushAnswer(Outcome.REJECTED, 0, None),
         [],
@@ -110,36 +115,36 @@ DECISIONS: list[tuple[str, OutboxEntry, PushAnswer, list[OutboxEntry], object]] 
     (
         "conflict on other fields: merged, the newest local copy over the server's",
         MINE,
-        PushAnswer(Outcome.CONFLICT, 4, SERVER),
+        CONFLICT_4,
         [MINE, MINE_LATER],
         Merge(
             {"id": "T1", "title": "printer jam, tray 2", "status": "closed"},
             4,
             SERVER,
-            audited=(MINE, MINE_LATER),
-            replaced=(MINE_LATER,),
+            (MINE, MINE_LATER),
+            (MINE_LATER,),
         ),
     ),
     (
-        "conflict on the same field: the newest local copy is listed, the rows before it superseded",
+        "conflict on the same field: newest listed",
         MINE,
-        PushAnswer(Outcome.CONFLICT, 4, SERVER),
+        CONFLICT_4,
         [MINE, CLASH],
-        ListConflict(CLASH, CONFLICT_REASON, SERVER, superseded=(MINE,), settle=(ServerCopy(4, SERVER),)),
+        ListConflict(CLASH, CONFLICT_REASON, SERVER, (MINE,), AS_SERVER_4),
     ),
     (
-        "conflict with a delete queued: never merged",
+        "a delete queued: never merged",
         MINE,
-        PushAnswer(Outcome.CONFLICT, 4, SERVER),
+        CONFLICT_4,
         [MINE, DELETE],
-        ListConflict(DELETE, CONFLICT_REASON, SERVER, superseded=(MINE,), settle=(ServerCopy(4, SERVER),)),
+        ListConflict(DELETE, CONFLICT_REASON, SERVER, (MINE,), AS_SERVER_4),
     ),
     (
-        "conflict on a create (no base): listed",
+        "a create (no base): listed",
         CREATE,
-        PushAnswer(Outcome.CONFLICT, 2, SERVER),
+        CONFLICT_4,
         [CREATE],
-        ListConflict(CREATE, CONFLICT_REASON, SERVER, superseded=(), settle=(ServerCopy(2, SERVER),)),
+        ListConflict(CREATE, CONFLICT_REASON, SERVER, (), AS_SERVER_4),
     ),
     (
         "conflict with the record deleted on the server: listed, settles on no copy",
