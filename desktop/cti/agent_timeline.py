@@ -10,7 +10,15 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
-from calldesk_domain.agent_metrics import Activity, AgentInterval, is_wrap_reason
+from calldesk_domain.agent_metrics import (
+    HANDLING,
+    NOT_READY,
+    Activity,
+    AgentInterval,
+    AgentTotals,
+    agent_totals,
+    is_wrap_reason,
+)
 from desktop.cti.events import (
     AgentEvent,
     AgentEventKind,
@@ -39,6 +47,10 @@ class AgentNow:
     last_call_id: str | None = None
     last_call_end_ts: float | None = None
     wrap_call_id: str | None = None  # the call the current wrap-up belongs to
+    # running sums of the closed intervals since `reset_totals()` (occupancy without a rescan)
+    staffed_s: float = 0.0
+    not_ready_s: float = 0.0
+    handling_s: float = 0.0
 
 
 class AgentTimelines:
@@ -56,6 +68,26 @@ class AgentTimelines:
         if state is not None and state.since_ts is not None:
             closed.append(AgentInterval(agent, state.activity, state.since_ts, None, state.reason))
         return closed
+
+    def totals(self, agent: str, now: float) -> AgentTotals:
+        """Occupancy and its parts since the last `reset_totals()`, the open interval included."""
+        state = self.agents.get(agent)
+        if state is None:
+            return agent_totals([], now)
+        open_part = agent_totals(self.intervals(agent)[-1:], now) if state.since_ts is not None else None
+        staffed = state.staffed_s + (open_part.staffed_s if open_part else 0.0)
+        not_ready = state.not_ready_s + (open_part.not_ready_s if open_part else 0.0)
+        handling = state.handling_s + (open_part.handling_s if open_part else 0.0)
+        available = staffed - not_ready
+        occupancy = None if available <= 0 else min(100.0, 100.0 * handling / available)
+        return AgentTotals(staffed, not_ready, handling, occupancy)
+
+    def reset_totals(self, since: float) -> None:
+        """Start the running sums afresh (a new day): the open intervals count from `since`."""
+        for state in self.agents.values():
+            state.staffed_s = state.not_ready_s = state.handling_s = 0.0
+            if state.since_ts is not None and state.since_ts < since:
+                self._move(state, state.activity, since, state.reason, force=True)
 
     def wrap_s(self, call_id: str) -> float:
         return self._wrap.get(call_id, 0.0)
@@ -75,8 +107,11 @@ class AgentTimelines:
             state = self.agents[agent] = AgentNow(agent)
         return state
 
-    def _move(self, state: AgentNow, activity: Activity, ts: float, reason: str = "") -> bool:
-        if state.since_ts is not None and state.activity is activity and state.reason == reason:
+    def _move(
+        self, state: AgentNow, activity: Activity, ts: float, reason: str = "", force: bool = False
+    ) -> bool:
+        same = state.activity is activity and state.reason == reason
+        if state.since_ts is not None and same and not force:
             return False
         if state.since_ts is not None:
             start = state.since_ts
@@ -85,12 +120,20 @@ class AgentTimelines:
             history.append(closed)
             if len(history) > MAX_INTERVALS_PER_AGENT:
                 del history[0]
+            seconds = closed.seconds(ts)
+            if closed.activity is not Activity.LOGGED_OUT:
+                state.staffed_s += seconds
+                if closed.activity in NOT_READY:
+                    state.not_ready_s += seconds
+                elif closed.activity in HANDLING:
+                    state.handling_s += seconds
             if state.activity is Activity.WRAP and state.wrap_call_id:
                 self._wrap[state.wrap_call_id] = self._wrap.get(state.wrap_call_id, 0.0) + closed.seconds(ts)
         state.activity = activity
         state.reason = reason
         state.since_ts = ts
-        state.wrap_call_id = None
+        wrap_call = state.wrap_call_id if force else None
+        state.wrap_call_id = wrap_call
         last_end = state.last_call_end_ts
         if activity is Activity.WRAP and last_end is not None and ts - last_end <= WRAP_GRACE_S:
             state.wrap_call_id = state.last_call_id
