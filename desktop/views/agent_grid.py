@@ -128,8 +128,9 @@ class AgentFilter(QSortFilterProxyModel):
         self.queue = ANY
 
     def set_filter(self, team: str, queue: str) -> None:
+        self.beginFilterChange()
         self.team, self.queue = team, queue
-        self.invalidateFilter()
+        self.endFilterChange(QSortFilterProxyModel.Direction.Rows)
 
     def filterAcceptsRow(self, source_row: int, source_parent: Index) -> bool:
         model = self.sourceModel()

@@ -44,8 +44,10 @@ def test_timeline_intervals_follow_calls_and_pauses() -> None:
     timelines = AgentTimelines()
     for event in day():
         timelines.apply(event)
-    got = [(i.activity, i.start_ts - T0, None if i.end_ts is None else i.end_ts - T0, i.reason)
-           for i in timelines.intervals("1001")]
+    got = [
+        (i.activity, i.start_ts - T0, None if i.end_ts is None else i.end_ts - T0, i.reason)
+        for i in timelines.intervals("1001")
+    ]
     assert got == [
         (Activity.READY, 0, 10, ""),
         (Activity.RINGING, 10, 12, ""),

@@ -27,8 +27,21 @@ def stats(capsys: pytest.CaptureFixture[str], fmt: str, path: Path, *extra: str)
     return [json.loads(line) for line in capsys.readouterr().out.splitlines()]
 
 
-KEYS = ["kind", "queue", "interval_start", "offered", "answered", "abandoned", "unanswered", "sl_pct",
-        "sl2_pct", "asa_s", "aht_s", "abandon_rate_pct", "max_wait_s"]
+KEYS = [
+    "kind",
+    "queue",
+    "interval_start",
+    "offered",
+    "answered",
+    "abandoned",
+    "unanswered",
+    "sl_pct",
+    "sl2_pct",
+    "asa_s",
+    "aht_s",
+    "abandon_rate_pct",
+    "max_wait_s",
+]
 
 
 @needs_shared
@@ -40,7 +53,12 @@ def test_two_calls_asterisk(capsys: pytest.CaptureFixture[str]) -> None:
     assert interval["interval_start"] == "2026-11-23T07:00:00+08:00" and total["interval_start"] is None
     for row in rows:
         assert (row["queue"], row["offered"], row["answered"], row["abandoned"], row["unanswered"]) == (
-            "support", 2, 2, 0, 0)
+            "support",
+            2,
+            2,
+            0,
+            0,
+        )
         assert (row["sl_pct"], row["sl2_pct"], row["abandon_rate_pct"]) == (100.0, 100.0, 0.0)
         # waits 136.544-134.541 = 2.003 and 137.946-134.942 = 3.004 (PBX HoldTime 2 and 3)
         assert row["asa_s"] == pytest.approx(2.5035, abs=0.002)

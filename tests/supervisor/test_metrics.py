@@ -25,8 +25,15 @@ NINE = datetime(2026, 3, 2, 9, 0, tzinfo=SHANGHAI).timestamp()
 A, B, U = Outcome.ANSWERED, Outcome.ABANDONED, Outcome.UNANSWERED
 
 
-def call(n: int, outcome: Outcome | None, wait: float | None, handle: float | None = None,
-         wrap: float = 0.0, join: float = NINE, queue: str = "support") -> QueueCall:
+def call(
+    n: int,
+    outcome: Outcome | None,
+    wait: float | None,
+    handle: float | None = None,
+    wrap: float = 0.0,
+    join: float = NINE,
+    queue: str = "support",
+) -> QueueCall:
     return QueueCall(f"c{n}", queue, join, outcome, wait, handle, wrap)
 
 
@@ -145,8 +152,11 @@ calls_strategy = st.lists(
 )
 
 
-@given(calls_strategy, st.floats(min_value=0, max_value=600, allow_nan=False),
-       st.one_of(st.none(), st.floats(min_value=0, max_value=30, allow_nan=False)))
+@given(
+    calls_strategy,
+    st.floats(min_value=0, max_value=600, allow_nan=False),
+    st.one_of(st.none(), st.floats(min_value=0, max_value=30, allow_nan=False)),
+)
 def test_properties_of_any_set_of_calls(
     calls: list[QueueCall], threshold: float, short: float | None
 ) -> None:
@@ -169,8 +179,12 @@ def test_properties_of_any_set_of_calls(
     assert total == f.answered
 
 
-@given(st.floats(min_value=0, max_value=4e9, allow_nan=False), st.sampled_from(["UTC", "Asia/Shanghai",
-       "Asia/Kathmandu", "America/St_Johns", "Europe/Paris", "Australia/Lord_Howe"]))
+@given(
+    st.floats(min_value=0, max_value=4e9, allow_nan=False),
+    st.sampled_from(
+        ["UTC", "Asia/Shanghai", "Asia/Kathmandu", "America/St_Johns", "Europe/Paris", "Australia/Lord_Howe"]
+    ),
+)
 def test_interval_start_is_aligned_and_not_after_the_call(ts: float, zone_name: str) -> None:
     zone = ZoneInfo(zone_name)
     start = interval_start(ts, zone)
