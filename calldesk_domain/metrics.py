@@ -13,7 +13,7 @@ only callers who hung up (METRICS.md): the PBX's `callsabandoned` mixes both.
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import datetime, tzinfo
 from enum import StrEnum
@@ -65,10 +65,6 @@ def _pct(part: int, whole: int) -> float | None:
     return None if whole == 0 else 100.0 * part / whole
 
 
-def _mean(values: Sequence[float]) -> float | None:
-    return None if not values else sum(values) / len(values)
-
-
 def in_service_level(wait_s: float | None, threshold_s: float) -> bool:
     """Asterisk's test: wait <= servicelevel (inclusive). An unknown wait is not in service level."""
     return wait_s is not None and wait_s <= threshold_s
@@ -83,47 +79,108 @@ def is_short_abandon(call: QueueCall, short_abandon_s: float | None) -> bool:
     )
 
 
+@dataclass(frozen=True, slots=True)
+class QueueTally:
+    """Counts and sums behind the figures. Tallies add up (`a + b`), so a day's figures come from
+    its intervals' tallies without going over every call again."""
+
+    answered: int = 0
+    answered_in_sl: int = 0
+    abandoned: int = 0
+    short_abandoned: int = 0
+    unanswered: int = 0
+    given_up_in_sl: int = 0  # abandoned (short ones too) and unanswered within T: SL2's extra part
+    answered_wait_sum: float = 0.0
+    answered_waits: int = 0
+    handled_sum: float = 0.0
+    handled: int = 0
+    max_wait_s: float | None = None
+
+    def __add__(self, other: QueueTally) -> QueueTally:
+        waits = [w for w in (self.max_wait_s, other.max_wait_s) if w is not None]
+        return QueueTally(
+            self.answered + other.answered,
+            self.answered_in_sl + other.answered_in_sl,
+            self.abandoned + other.abandoned,
+            self.short_abandoned + other.short_abandoned,
+            self.unanswered + other.unanswered,
+            self.given_up_in_sl + other.given_up_in_sl,
+            self.answered_wait_sum + other.answered_wait_sum,
+            self.answered_waits + other.answered_waits,
+            self.handled_sum + other.handled_sum,
+            self.handled + other.handled,
+            max(waits) if waits else None,
+        )
+
+
+def tally_calls(
+    calls: Iterable[QueueCall],
+    sl_threshold_s: float = DEFAULT_SL_THRESHOLD_S,
+    short_abandon_s: float | None = None,
+) -> QueueTally:
+    """Count a set of calls. Calls still in the queue (outcome None) count in nothing here: they
+    are `calls_waiting` on the live panel."""
+    answered = answered_in_sl = abandoned = short = unanswered = given_up_in_sl = 0
+    wait_sum = handled_sum = 0.0
+    waits_n = handled_n = 0
+    longest: float | None = None
+    for call in calls:
+        outcome = call.outcome
+        if outcome is None:
+            continue
+        wait = call.wait_s
+        in_sl = in_service_level(wait, sl_threshold_s)
+        if wait is not None and (longest is None or wait > longest):
+            longest = wait
+        if outcome is Outcome.ANSWERED:
+            answered += 1
+            answered_in_sl += in_sl
+            if wait is not None:
+                wait_sum += wait
+                waits_n += 1
+            if call.handle_s is not None:
+                handled_sum += call.handle_s + call.wrap_s
+                handled_n += 1
+            continue
+        given_up_in_sl += in_sl
+        if outcome is Outcome.UNANSWERED:
+            unanswered += 1
+        elif is_short_abandon(call, short_abandon_s):
+            short += 1
+        else:
+            abandoned += 1
+    return QueueTally(
+        answered, answered_in_sl, abandoned, short, unanswered, given_up_in_sl,
+        wait_sum, waits_n, handled_sum, handled_n, longest,
+    )  # fmt: skip
+
+
+def figures_of(t: QueueTally) -> QueueFigures:
+    """SL and SL2 are the PBX's and count every call it counted, short abandons included; the
+    short-abandon threshold only takes those calls out of offered, abandoned and the abandon rate."""
+    given_up = t.abandoned + t.short_abandoned + t.unanswered
+    return QueueFigures(
+        offered=t.answered + t.abandoned + t.unanswered,
+        answered=t.answered,
+        abandoned=t.abandoned,
+        short_abandoned=t.short_abandoned,
+        unanswered=t.unanswered,
+        sl_pct=_pct(t.answered_in_sl, t.answered),
+        sl2_pct=_pct(t.answered_in_sl + t.given_up_in_sl, t.answered + given_up),
+        asa_s=None if t.answered_waits == 0 else t.answered_wait_sum / t.answered_waits,
+        aht_s=None if t.handled == 0 else t.handled_sum / t.handled,
+        abandon_rate_pct=_pct(t.abandoned, t.answered + t.abandoned),
+        max_wait_s=t.max_wait_s,
+    )
+
+
 def queue_figures(
     calls: Iterable[QueueCall],
     sl_threshold_s: float = DEFAULT_SL_THRESHOLD_S,
     short_abandon_s: float | None = None,
 ) -> QueueFigures:
-    """The figures of a set of calls (one queue, one interval or a day). Calls still in the queue
-    (outcome None) count in nothing here: they are `calls_waiting` on the live panel.
-
-    SL and SL2 are the PBX's and count every call it counted, short abandons included; the
-    short-abandon threshold only takes those calls out of offered, abandoned and the abandon rate.
-    """
-    answered: list[QueueCall] = []
-    abandoned: list[QueueCall] = []
-    short: list[QueueCall] = []
-    unanswered: list[QueueCall] = []
-    for call in calls:
-        if call.outcome is Outcome.ANSWERED:
-            answered.append(call)
-        elif call.outcome is Outcome.ABANDONED:
-            (short if is_short_abandon(call, short_abandon_s) else abandoned).append(call)
-        elif call.outcome is Outcome.UNANSWERED:
-            unanswered.append(call)
-    answered_in_sl = sum(in_service_level(c.wait_s, sl_threshold_s) for c in answered)
-    given_up = abandoned + short + unanswered
-    given_up_in_sl = sum(in_service_level(c.wait_s, sl_threshold_s) for c in given_up)
-    answered_waits = [c.wait_s for c in answered if c.wait_s is not None]
-    handled = [c.handle_s + c.wrap_s for c in answered if c.handle_s is not None]
-    waits = [c.wait_s for c in (*answered, *given_up) if c.wait_s is not None]
-    return QueueFigures(
-        offered=len(answered) + len(abandoned) + len(unanswered),
-        answered=len(answered),
-        abandoned=len(abandoned),
-        short_abandoned=len(short),
-        unanswered=len(unanswered),
-        sl_pct=_pct(answered_in_sl, len(answered)),
-        sl2_pct=_pct(answered_in_sl + given_up_in_sl, len(answered) + len(given_up)),
-        asa_s=_mean(answered_waits),
-        aht_s=_mean(handled),
-        abandon_rate_pct=_pct(len(abandoned), len(answered) + len(abandoned)),
-        max_wait_s=max(waits) if waits else None,
-    )
+    """The figures of a set of calls (one queue, one interval or a day)."""
+    return figures_of(tally_calls(calls, sl_threshold_s, short_abandon_s))
 
 
 def interval_start(ts: float, zone: tzinfo, minutes: int = INTERVAL_MINUTES) -> datetime:

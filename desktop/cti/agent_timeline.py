@@ -60,6 +60,7 @@ class AgentTimelines:
         self.agents: dict[str, AgentNow] = {}
         self._intervals: dict[str, list[AgentInterval]] = {}
         self._wrap: dict[str, float] = {}
+        self.wrapped: list[str] = []  # calls credited with wrap-up since the consumer last cleared it
 
     def intervals(self, agent: str, now: float | None = None) -> list[AgentInterval]:
         """The agent's closed intervals plus the open one (end None), oldest first."""
@@ -74,7 +75,10 @@ class AgentTimelines:
         state = self.agents.get(agent)
         if state is None:
             return agent_totals([], now)
-        open_part = agent_totals(self.intervals(agent)[-1:], now) if state.since_ts is not None else None
+        open_part = None
+        if state.since_ts is not None:
+            current = AgentInterval(agent, state.activity, state.since_ts, None, state.reason)
+            open_part = agent_totals([current], now)
         staffed = state.staffed_s + (open_part.staffed_s if open_part else 0.0)
         not_ready = state.not_ready_s + (open_part.not_ready_s if open_part else 0.0)
         handling = state.handling_s + (open_part.handling_s if open_part else 0.0)
@@ -129,6 +133,7 @@ class AgentTimelines:
                     state.handling_s += seconds
             if state.activity is Activity.WRAP and state.wrap_call_id:
                 self._wrap[state.wrap_call_id] = self._wrap.get(state.wrap_call_id, 0.0) + closed.seconds(ts)
+                self.wrapped.append(state.wrap_call_id)
         state.activity = activity
         state.reason = reason
         state.since_ts = ts

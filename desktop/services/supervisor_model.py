@@ -2,14 +2,16 @@
 
 Fed with every queue, agent, call and PBX-link event a supervisor's desktop receives (the bridge's
 supervisor stream, or a replayed recording). Figures are "today" on the centre's clock, computed by
-calldesk_domain.metrics exactly as `calldesk cti stats` computes them. A queue's figures are
-recomputed only when one of its calls changed; agents (a few hundred rows) every snapshot.
+calldesk_domain.metrics exactly as `calldesk cti stats` computes them. Each call belongs to one
+15-minute interval (the one it entered the queue in); an interval's tally is recounted only when
+one of its calls changed, and a queue's day is the sum of its interval tallies, so a snapshot
+costs the same at 09:00 and at 21:00. Agents (a few hundred rows) are rebuilt every snapshot.
 """
 
 from __future__ import annotations
 
-from collections import deque
 from collections.abc import Mapping
+from dataclasses import dataclass, field
 from datetime import datetime, tzinfo
 
 from calldesk_domain.agent_metrics import Activity
@@ -17,10 +19,11 @@ from calldesk_domain.board import AgentDay, AgentRow, BoardSnapshot, IntervalPoi
 from calldesk_domain.metrics import (
     DEFAULT_SL_THRESHOLD_S,
     QueueCall,
-    QueueFigures,
-    group_by_interval,
+    QueueTally,
+    figures_of,
+    interval_start,
     longest_wait_s,
-    queue_figures,
+    tally_calls,
 )
 from desktop.cti.agent_timeline import AgentTimelines
 from desktop.cti.callstate import CallStateMachine
@@ -37,6 +40,13 @@ def local_midnight(ts: float, zone: tzinfo) -> float:
     return local.replace(hour=0, minute=0, second=0, microsecond=0).timestamp()
 
 
+@dataclass(slots=True)
+class _Interval:
+    start: datetime
+    calls: dict[str, QueueCall | None] = field(default_factory=dict)  # call id -> facts (None: changed)
+    tally: QueueTally | None = None  # None: one of its calls changed since it was counted
+
+
 class SupervisorModel:
     def __init__(
         self,
@@ -51,10 +61,9 @@ class SupervisorModel:
         self.teams = dict(teams or {})
         self.calls = CallStateMachine()
         self.timelines = AgentTimelines()
-        self._queue_calls: dict[str, dict[str, None]] = {}  # queue -> call ids (ordered set)
-        self._waiting: dict[str, deque[tuple[float, int]]] = {}  # queue -> (ts, callers waiting)
-        self._figures: dict[str, tuple[QueueFigures, tuple[IntervalPoint, ...]]] = {}
-        self._dirty: set[str] = set()
+        self._intervals: dict[str, dict[float, _Interval]] = {}  # queue -> interval start (epoch) -> calls
+        self._home: dict[str, tuple[str, float]] = {}  # call id -> (queue, interval start) it counts in
+        self._spark: dict[str, dict[int, tuple[int, int]]] = {}  # queue -> minute -> (peak, last) waiting
         self._day_start: float | None = None
         self.stale_since: float | None = None
         self.stale_detail = ""
@@ -70,10 +79,9 @@ class SupervisorModel:
         changed = self.timelines.apply(event) or changed
         call_id = event.call_id if isinstance(event, CallEvent | QueueEvent) else None
         if call_id is not None:
-            record = self.calls.calls.get(call_id)
-            if record is not None and record.queue and record.join_ts is not None:
-                self._queue_calls.setdefault(record.queue, {})[call_id] = None
-                self._dirty.add(record.queue)
+            self._touch(call_id)
+        while self.timelines.wrapped:
+            self._touch(self.timelines.wrapped.pop())
         if isinstance(event, QueueEvent) and event.kind is not QueueEventKind.STATS:
             self._note_waiting(event.queue, event.ts)
         if isinstance(event, CallEvent) and event.queue:
@@ -97,14 +105,40 @@ class SupervisorModel:
         self.stale_detail = detail
         return True
 
-    def _note_waiting(self, queue: str, ts: float) -> None:
-        history = self._waiting.setdefault(queue, deque())
-        count = len(self.calls.waiting_calls(queue))
-        if history and history[-1][1] == count:
+    def _touch(self, call_id: str) -> None:
+        """The call changed: its interval must be recounted (and it may have just joined one)."""
+        record = self.calls.calls.get(call_id)
+        if record is None or not record.queue or record.join_ts is None:
             return
-        history.append((ts, count))
-        while len(history) > 2 and history[1][0] < ts - (SPARK_MINUTES + 5) * 60:
-            history.popleft()
+        home = self._home.get(call_id)
+        if home is not None and home[0] != record.queue:  # moved to another queue before an answer
+            old = self._intervals.get(home[0], {}).get(home[1])
+            if old is not None:
+                old.calls.pop(call_id, None)
+                old.tally = None
+            home = None
+        if home is None:
+            start = interval_start(record.join_ts, self.zone)
+            home = self._home[call_id] = (record.queue, start.timestamp())
+            interval = self._intervals.setdefault(record.queue, {}).setdefault(home[1], _Interval(start))
+        interval = self._intervals[home[0]][home[1]]
+        interval.calls[call_id] = None
+        interval.tally = None
+
+    def _note_waiting(self, queue: str, ts: float) -> None:
+        count = len(self.calls.waiting_calls(queue))
+        buckets = self._spark.setdefault(queue, {})
+        minute = int(ts // 60)
+        newest = max(buckets) if buckets else None
+        level = buckets[newest][1] if newest is not None else 0
+        if count == level and minute == newest:
+            return
+        peak = buckets[minute][0] if minute in buckets else level
+        buckets[minute] = (max(peak, count), count)
+        if len(buckets) > SPARK_MINUTES + 10:
+            old = sorted(buckets)[: -(SPARK_MINUTES + 5)]
+            for key in old:
+                del buckets[key]
 
     # ---- output ----------------------------------------------------------------------------
     def snapshot(self, now: float) -> BoardSnapshot:
@@ -116,11 +150,20 @@ class SupervisorModel:
         agents = self._agent_rows(now)
         queues: list[QueueRow] = []
         intervals: dict[str, tuple[IntervalPoint, ...]] = {}
-        names = sorted(set(self._queue_calls) | {q for a in agents for q in a.queues})
-        for queue in names:
-            figures, points = self._queue_figures(queue)
+        members: dict[str, list[int]] = {}  # queue -> [ready, busy, paused], one pass over the agents
+        for agent in agents:
+            for queue in agent.queues:
+                counts = members.setdefault(queue, [0, 0, 0])
+                if agent.activity is Activity.READY:
+                    counts[0] += 1
+                elif agent.activity in BUSY:
+                    counts[1] += 1
+                elif agent.activity in PAUSED:
+                    counts[2] += 1
+        for queue in sorted(set(self._intervals) | set(members)):
+            day, points = self._queue_day(queue, day_start)
             intervals[queue] = points
-            queues.append(self._queue_row(queue, figures, agents, now))
+            queues.append(self._queue_row(queue, day, members.get(queue, [0, 0, 0]), now))
         return BoardSnapshot(
             now, tuple(queues), tuple(agents), intervals, self.stale_since, self.stale_detail
         )
@@ -131,43 +174,42 @@ class SupervisorModel:
         return AgentDay(agent, tuple(today), now)
 
     def _new_day(self, day_start: float) -> None:
-        """Figures are today's: yesterday's calls leave the queues' lists (and memory)."""
+        """Figures are today's: yesterday's intervals and finished calls leave memory."""
         self._day_start = day_start
-        for queue, ids in self._queue_calls.items():
-            for call_id in [c for c in ids if (self.calls.calls[c].join_ts or 0.0) < day_start]:
-                del ids[call_id]
-                record = self.calls.calls[call_id]
-                if record.outcome is not None or record.end_ts is not None:
-                    del self.calls.calls[call_id]
-            self._dirty.add(queue)
+        for by_start in self._intervals.values():
+            for key in [k for k in by_start if k < day_start]:
+                for call_id in by_start.pop(key).calls:
+                    self._home.pop(call_id, None)
+                    record = self.calls.calls.get(call_id)
+                    if record is not None and (record.outcome is not None or record.end_ts is not None):
+                        del self.calls.calls[call_id]
         self.timelines.reset_totals(day_start)
 
-    def _queue_figures(self, queue: str) -> tuple[QueueFigures, tuple[IntervalPoint, ...]]:
-        cached = self._figures.get(queue)
-        if cached is not None and queue not in self._dirty:
-            return cached
-        facts: list[QueueCall] = []
-        for call_id in self._queue_calls.get(queue, {}):
-            record = self.calls.calls[call_id]
-            if record.queue != queue:
-                continue
-            fact = queue_call(record, self.timelines.wrap_s(call_id))
-            if fact is not None:
-                facts.append(fact)
-        figures = queue_figures(facts, self.sl_threshold_s, self.short_abandon_s)
-        points = tuple(
-            IntervalPoint(start, f.offered, f.answered, f.sl_pct)
-            for start, calls in group_by_interval(facts, self.zone).get(queue, [])
-            for f in [queue_figures(calls, self.sl_threshold_s, self.short_abandon_s)]
-        )
-        self._figures[queue] = (figures, points)
-        self._dirty.discard(queue)
-        return figures, points
+    def _tally(self, interval: _Interval) -> QueueTally:
+        if interval.tally is None:
+            calls = interval.calls
+            for call_id in [c for c, fact in calls.items() if fact is None]:
+                calls[call_id] = queue_call(self.calls.calls[call_id], self.timelines.wrap_s(call_id))
+            facts = [fact for fact in calls.values() if fact is not None]
+            interval.tally = tally_calls(facts, self.sl_threshold_s, self.short_abandon_s)
+        return interval.tally
 
-    def _queue_row(self, queue: str, f: QueueFigures, agents: list[AgentRow], now: float) -> QueueRow:
+    def _queue_day(self, queue: str, day_start: float) -> tuple[QueueTally, tuple[IntervalPoint, ...]]:
+        day = QueueTally()
+        points: list[IntervalPoint] = []
+        by_start = self._intervals.get(queue, {})
+        for key in sorted(k for k in by_start if k >= day_start):
+            interval = by_start[key]
+            tally = self._tally(interval)
+            day = day + tally
+            figures = figures_of(tally)
+            points.append(IntervalPoint(interval.start, figures.offered, figures.answered, figures.sl_pct))
+        return day, tuple(points)
+
+    def _queue_row(self, queue: str, day: QueueTally, members: list[int], now: float) -> QueueRow:
+        f = figures_of(day)
         record = self.calls.queues.get(queue)
         joins = list(record.waiting.values()) if record else []
-        members = [a for a in agents if queue in a.queues]
         return QueueRow(
             queue=queue,
             waiting=len(joins),
@@ -181,33 +223,28 @@ class SupervisorModel:
             asa_s=f.asa_s,
             aht_s=f.aht_s,
             abandon_rate_pct=f.abandon_rate_pct,
-            agents_ready=sum(a.activity is Activity.READY for a in members),
-            agents_busy=sum(a.activity in BUSY for a in members),
-            agents_paused=sum(a.activity in PAUSED for a in members),
+            agents_ready=members[0],
+            agents_busy=members[1],
+            agents_paused=members[2],
             waiting_last_hour=self.waiting_per_minute(queue, now),
         )
 
     def waiting_per_minute(self, queue: str, now: float) -> tuple[int, ...]:
-        """The most callers waiting in each of the last 60 minutes, oldest first."""
-        history = self._waiting.get(queue)
-        if not history:
+        """The most callers waiting in each of the last 60 clock minutes (the current one last)."""
+        buckets = self._spark.get(queue)
+        if not buckets:
             return (0,) * SPARK_MINUTES
-        start = now - SPARK_MINUTES * 60
-        points = list(history)
-        level = 0
-        index = 0
-        while index < len(points) and points[index][0] <= start:
-            level = points[index][1]
-            index += 1
+        first = int(now // 60) - SPARK_MINUTES + 1
+        older = [m for m in buckets if m < first]
+        level = buckets[max(older)][1] if older else 0
         result: list[int] = []
-        for minute in range(1, SPARK_MINUTES + 1):
-            end = start + minute * 60
-            peak = level
-            while index < len(points) and points[index][0] <= end:
-                level = points[index][1]
-                peak = max(peak, level)
-                index += 1
-            result.append(peak)
+        for minute in range(first, first + SPARK_MINUTES):
+            bucket = buckets.get(minute)
+            if bucket is None:
+                result.append(level)
+            else:
+                result.append(bucket[0])
+                level = bucket[1]
         return tuple(result)
 
     def _agent_rows(self, now: float) -> list[AgentRow]:

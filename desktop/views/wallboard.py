@@ -117,7 +117,12 @@ class Wallboard(QWidget):
         layout.addWidget(self.title)
         layout.addLayout(grid, 3)
         layout.addLayout(charts, 2)
-        self._chart_key: tuple[str, tuple[IntervalPoint, ...]] | None = None
+        self._chart_shape: tuple[str, tuple[object, ...]] | None = None
+        self._chart_values: tuple[tuple[int, int, float | None], ...] | None = None
+        self._offered: QBarSet | None = None
+        self._answered: QBarSet | None = None
+        self._sl_line: QLineSeries | None = None
+        self._calls_axis: QValueAxis | None = None
         self.cycle_timer = QTimer(self)
         self.cycle_timer.setInterval(cycle_ms)
         self.cycle_timer.timeout.connect(self.next_queue)
@@ -138,6 +143,12 @@ class Wallboard(QWidget):
     def current_queue(self) -> str | None:
         queues = self.snapshot.queues if self.snapshot else ()
         return queues[self.queue_index % len(queues)].queue if queues else None
+
+    def chart_bars(self) -> list[tuple[float, float]]:
+        """(offered, answered) per interval as the calls chart shows them."""
+        if self._offered is None or self._answered is None:
+            return []
+        return [(self._offered.at(i), self._answered.at(i)) for i in range(self._offered.count())]
 
     def figure_text(self, name: str) -> str:
         return self.figures[name].value.text()
@@ -171,7 +182,7 @@ class Wallboard(QWidget):
             self.figures[name].caption.setText(caption)
         self.calls_chart.setTitle(self.tr("Calls per 15 minutes"))
         self.sl_chart.setTitle(self.tr("Service level per 15 minutes (%)"))
-        self._chart_key = None
+        self._chart_shape = None
         self._render()
 
     def _render(self) -> None:
@@ -210,41 +221,58 @@ class Wallboard(QWidget):
             self.figures[name].set(text, level)
 
     def _charts(self, queue: str, points: tuple[IntervalPoint, ...]) -> None:
+        """Rebuild the charts when the queue or its intervals change; otherwise (the current
+        interval's counts moved) update the values in place, which costs far less."""
         points = points[-CHART_INTERVALS:]
-        key = (queue, points)
-        if key == self._chart_key:
+        shape = (queue, tuple(p.start for p in points))
+        if shape != self._chart_shape:
+            self._chart_shape = shape
+            self._build_charts(points)
+        values = tuple((p.offered, p.answered, p.sl_pct) for p in points)
+        if values == self._chart_values:
             return
-        self._chart_key = key
+        self._chart_values = values
+        top = float(max([1, *(p.offered for p in points)]))
+        if self._calls_axis is not None and self._calls_axis.max() < top:
+            self._calls_axis.setMax(top)
+        for index, point in enumerate(points):
+            if self._offered is not None and self._answered is not None:
+                self._offered.replace(index, float(point.offered))
+                self._answered.replace(index, float(point.answered))
+        if self._sl_line is not None:
+            self._sl_line.replace(
+                [QPointF(i, p.sl_pct) for i, p in enumerate(points) if p.sl_pct is not None]
+            )
+
+    def _build_charts(self, points: tuple[IntervalPoint, ...]) -> None:
+        self._chart_values = None
         labels = [p.start.strftime("%H:%M") for p in points]
         self.calls_chart.removeAllSeries()
         for axis in self.calls_chart.axes():
             self.calls_chart.removeAxis(axis)
-        offered = QBarSet(self.tr("Offered"))
-        answered = QBarSet(self.tr("Answered"))
-        offered.append([float(p.offered) for p in points])
-        answered.append([float(p.answered) for p in points])
+        self._offered = QBarSet(self.tr("Offered"))
+        self._answered = QBarSet(self.tr("Answered"))
+        self._offered.append([0.0] * len(points))
+        self._answered.append([0.0] * len(points))
         bars = QBarSeries()
-        bars.append(offered)
-        bars.append(answered)
+        bars.append(self._offered)
+        bars.append(self._answered)
         self.calls_chart.addSeries(bars)
         x_axis = QBarCategoryAxis()
         x_axis.append(labels)
-        y_axis = QValueAxis()
-        y_axis.setRange(0, max([1, *(p.offered for p in points)]))
-        y_axis.setLabelFormat("%d")
+        self._calls_axis = QValueAxis()
+        self._calls_axis.setRange(0, max([1, *(p.offered for p in points)]))
+        self._calls_axis.setLabelFormat("%d")
         self.calls_chart.addAxis(x_axis, Qt.AlignmentFlag.AlignBottom)
-        self.calls_chart.addAxis(y_axis, Qt.AlignmentFlag.AlignLeft)
+        self.calls_chart.addAxis(self._calls_axis, Qt.AlignmentFlag.AlignLeft)
         bars.attachAxis(x_axis)
-        bars.attachAxis(y_axis)
+        bars.attachAxis(self._calls_axis)
         self.sl_chart.removeAllSeries()
         for axis in self.sl_chart.axes():
             self.sl_chart.removeAxis(axis)
-        line = QLineSeries()
-        line.setColor(QColor("#1565c0"))
-        for index, point in enumerate(points):
-            if point.sl_pct is not None:
-                line.append(QPointF(index, point.sl_pct))
-        self.sl_chart.addSeries(line)
+        self._sl_line = QLineSeries()
+        self._sl_line.setColor(QColor("#1565c0"))
+        self.sl_chart.addSeries(self._sl_line)
         sl_x = QBarCategoryAxis()
         sl_x.append(labels)
         sl_y = QValueAxis()
@@ -252,5 +280,5 @@ class Wallboard(QWidget):
         sl_y.setLabelFormat("%d")
         self.sl_chart.addAxis(sl_x, Qt.AlignmentFlag.AlignBottom)
         self.sl_chart.addAxis(sl_y, Qt.AlignmentFlag.AlignLeft)
-        line.attachAxis(sl_x)
-        line.attachAxis(sl_y)
+        self._sl_line.attachAxis(sl_x)
+        self._sl_line.attachAxis(sl_y)

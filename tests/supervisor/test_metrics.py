@@ -12,11 +12,13 @@ from hypothesis import strategies as st
 from calldesk_domain.metrics import (
     Outcome,
     QueueCall,
+    figures_of,
     group_by_interval,
     interval_start,
     interval_starts_between,
     longest_wait_s,
     queue_figures,
+    tally_calls,
 )
 
 SHANGHAI = ZoneInfo("Asia/Shanghai")
@@ -190,3 +192,16 @@ def test_interval_start_is_aligned_and_not_after_the_call(ts: float, zone_name: 
     start = interval_start(ts, zone)
     assert start.minute % 15 == 0 and start.second == 0 and start.microsecond == 0
     assert start.timestamp() <= ts < start.timestamp() + 15 * 60 + 3600  # a DST jump may stretch one
+
+
+@given(calls_strategy, calls_strategy, st.floats(min_value=0, max_value=600, allow_nan=False))
+def test_tallies_add_up_to_the_figures_of_all_the_calls(
+    first: list[QueueCall], second: list[QueueCall], threshold: float
+) -> None:
+    combined = figures_of(tally_calls(first, threshold, 5) + tally_calls(second, threshold, 5))
+    direct = queue_figures([*first, *second], threshold, 5)
+    assert combined.offered == direct.offered and combined.sl2_pct == direct.sl2_pct
+    assert combined.max_wait_s == direct.max_wait_s
+    for got, want in ((combined.asa_s, direct.asa_s), (combined.aht_s, direct.aht_s)):
+        assert (got is None) == (want is None)
+        assert got is None or want is None or abs(got - want) <= 1e-6 * max(1.0, abs(want))

@@ -19,6 +19,8 @@ from desktop.cti.events import (
     CallEventKind,
     PbxEvent,
     PbxEventKind,
+    QueueEvent,
+    QueueEventKind,
 )
 from desktop.services.supervisor import SupervisorBoard
 from desktop.views.agent_grid import AgentDayDialog, AgentGrid
@@ -141,6 +143,27 @@ def test_wallboard_stale_banner_on_outage_and_back(qtbot) -> None:
     board.feed(PbxEvent(PbxEventKind.DISCONNECTED, clock.now, detail="connection refused"))
     qtbot.waitUntil(lambda: wall.banner.isVisible(), timeout=2000)
     assert "connection refused" in wall.banner.text()
+
+
+def test_wallboard_charts_follow_the_intervals(qtbot) -> None:
+    t0 = 1_800_000_000.0  # 16:00 in Shanghai
+    clock = Clock(t0 + 60)
+    board = SupervisorBoard(SHANGHAI, clock=clock, tick_ms=0)
+    wall = Wallboard(zone=SHANGHAI, cycle_ms=0)
+    qtbot.addWidget(wall)
+    board.snapshot_ready.connect(wall.show_snapshot)
+    for n, (joined, answered) in enumerate([(t0 + 1, t0 + 5), (t0 + 20, None), (t0 + 900, t0 + 950)]):
+        board.feed(QueueEvent(QueueEventKind.JOIN, "q", joined, call_id=f"c{n}"))
+        if answered is None:
+            board.feed(QueueEvent(QueueEventKind.ABANDON, "q", joined + 30, call_id=f"c{n}", wait_s=30))
+        else:
+            board.feed(CallEvent(CallEventKind.ANSWERED, f"c{n}", answered, queue="q", agent="1001"))
+    board.refresh()
+    assert wall.chart_bars() == [(2.0, 1.0), (1.0, 1.0)]
+    board.feed(QueueEvent(QueueEventKind.JOIN, "q", t0 + 960, call_id="c9"))
+    board.feed(QueueEvent(QueueEventKind.TIMEOUT, "q", t0 + 990, call_id="c9", reason="timeout"))
+    board.refresh()
+    assert wall.chart_bars() == [(2.0, 1.0), (2.0, 1.0)]  # updated in place
 
 
 def test_wallboard_cycles_queues_and_is_readable_in_chinese(qtbot, qapp) -> None:

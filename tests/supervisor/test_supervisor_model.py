@@ -62,10 +62,10 @@ def test_sparkline_holds_the_peak_of_each_minute() -> None:
         abandon(3, T0 + 130),
     ]:
         model.apply(event)
-    now = T0 + 59 * 60 + 30  # the first sparkline minute ends at T0 + 30 s
+    now = T0 + 59 * 60 + 30  # T0 is a whole minute: the sparkline's first minute is T0 .. T0 + 60
     spark = model.waiting_per_minute("q", now)
     assert len(spark) == SPARK_MINUTES
-    assert spark[:4] == (3, 3, 1, 0)  # minute to +30 s: 3 waiting; to +90: peak 3 then 1; to +150: 1 then 0
+    assert spark[:4] == (3, 1, 1, 0)  # minute 0: up to 3, ends at 1; minute 1: still 1; minute 2: 1 then 0
     assert spark[-1] == 0
     assert model.snapshot(now).queues[0].waiting == 0
 
