@@ -55,11 +55,20 @@ class AgentTableModel(QAbstractTableModel):
         self.now = 0.0
 
     def set_snapshot(self, snapshot: BoardSnapshot) -> None:
+        """Repaint only what changed: every row when the displayed second moves (times tick),
+        otherwise just the agents whose row differs."""
+        ticked = int(snapshot.now) != int(self.now)
         self.now = snapshot.now
         same = [r.agent for r in self.rows] == [r.agent for r in snapshot.agents]
         if same and self.rows:
-            self.rows = snapshot.agents
-            self.dataChanged.emit(self.index(0, 0), self.index(len(self.rows) - 1, self.COLUMNS - 1))
+            old, self.rows = self.rows, snapshot.agents
+            last = self.COLUMNS - 1
+            if ticked:
+                self.dataChanged.emit(self.index(0, 0), self.index(len(self.rows) - 1, last))
+                return
+            for row, (before, after) in enumerate(zip(old, self.rows, strict=True)):
+                if before != after:
+                    self.dataChanged.emit(self.index(row, 0), self.index(row, last))
             return
         self.beginResetModel()
         self.rows = snapshot.agents
