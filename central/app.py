@@ -9,6 +9,8 @@ No `from __future__ import annotations` here: FastAPI must resolve the `Annotate
 types defined inside `create_app` at import time.
 """
 
+import asyncio
+import contextlib
 import json
 import logging
 import threading
@@ -33,6 +35,8 @@ from calldesk_domain.phone import normalize
 from central import auth, queries
 from central.attachments import install_routes as install_attachment_routes
 from central.db import make_engine
+from central.escalation import DEFAULT_INTERVAL_S as DEFAULT_ESCALATION_INTERVAL_S
+from central.escalation import EscalationJob
 from central.push import DEFAULT_RETENTION_DAYS
 from central.push import install_routes as install_push_routes
 from central.schemas import (
@@ -180,16 +184,28 @@ def _install_error_handlers(app: FastAPI) -> None:
         )
 
 
-def create_app(db_url: str, *, push_retention_days: float = DEFAULT_RETENTION_DAYS) -> FastAPI:
+def create_app(
+    db_url: str,
+    *,
+    push_retention_days: float = DEFAULT_RETENTION_DAYS,
+    escalation_interval_s: float = DEFAULT_ESCALATION_INTERVAL_S,
+) -> FastAPI:
     """The API bound to the (already migrated) database at `db_url`. Push idempotency records
-    older than `push_retention_days` are purged (central.push.PushRetention)."""
+    older than `push_retention_days` are purged (central.push.PushRetention); overdue hand-offs
+    are escalated every `escalation_interval_s` (central.escalation; 0 turns the job off)."""
     # FastAPI runs sync endpoints on a 40-thread pool: let most of them hold a connection.
     engine = make_engine(db_url, pool_size=10, max_overflow=30)
     state = _State(engine)
+    escalation = EscalationJob(engine, escalation_interval_s)
 
     @asynccontextmanager
     async def lifespan(_app: FastAPI) -> AsyncIterator[None]:
+        job = asyncio.create_task(escalation.run_forever()) if escalation_interval_s > 0 else None
         yield
+        if job is not None:
+            job.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await job
         engine.dispose()
 
     app = FastAPI(
@@ -199,6 +215,7 @@ def create_app(db_url: str, *, push_retention_days: float = DEFAULT_RETENTION_DA
         lifespan=lifespan,
     )
     app.state.central = state
+    app.state.escalation = escalation
     app.add_middleware(ServerTimeMiddleware)
     _install_error_handlers(app)
 
