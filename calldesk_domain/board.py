@@ -91,6 +91,7 @@ class QueueRow:
     agents_busy: int  # ringing, talk, hold, wrap
     agents_paused: int
     waiting_last_hour: tuple[int, ...] = ()  # the most callers waiting in each minute, oldest first
+    pbx_sl_pct: float | None = None  # the PBX's own ServicelevelPerf (QueueParams), to compare with
 
 
 @dataclass(frozen=True, slots=True)

@@ -40,6 +40,14 @@ def local_midnight(ts: float, zone: tzinfo) -> float:
     return local.replace(hour=0, minute=0, second=0, microsecond=0).timestamp()
 
 
+def _number(value: object) -> float | None:
+    """A figure from a PBX's queue.stats, if it is a finite number (the stream can be hostile)."""
+    if isinstance(value, bool) or not isinstance(value, int | float):
+        return None
+    number = float(value)
+    return number if number == number and abs(number) != float("inf") else None
+
+
 @dataclass(slots=True)
 class _Interval:
     start: datetime
@@ -227,6 +235,7 @@ class SupervisorModel:
             agents_busy=members[1],
             agents_paused=members[2],
             waiting_last_hour=self.waiting_per_minute(queue, now),
+            pbx_sl_pct=_number(record.stats.get("service_level_pct")) if record else None,
         )
 
     def waiting_per_minute(self, queue: str, now: float) -> tuple[int, ...]:

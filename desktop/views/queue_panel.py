@@ -31,6 +31,7 @@ from desktop.views.supervisor_format import (
 
 SPARK_ROLE = Qt.ItemDataRole.UserRole + 1
 LEVEL_COLUMNS = frozenset({1, 2, 7, 8, 10})  # waiting, longest wait, SL, ASA, abandon rate
+SL_COLUMN = 7
 LEVEL_ROLE = Qt.ItemDataRole.UserRole + 2
 
 
@@ -131,6 +132,14 @@ class QueuePanel(QWidget):
         for row, queue in enumerate(rows):
             for column, (text, level) in enumerate(self._cells(queue)):
                 self._set(row, column, text, level)
+            sl_item = self._item(row, SL_COLUMN)
+            tip = (
+                ""
+                if queue.pbx_sl_pct is None
+                else self.tr("PBX's own figure (QueueParams): {sl}").format(sl=percent(queue.pbx_sl_pct))
+            )
+            if sl_item.toolTip() != tip:
+                sl_item.setToolTip(tip)
             spark = self._item(row, spark_column)
             values = list(queue.waiting_last_hour)
             if spark.data(SPARK_ROLE) != values:

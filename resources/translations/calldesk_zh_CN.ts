@@ -869,6 +869,10 @@ Screen pop, customer card, tickets and contact log, working from a local cache w
         <translation>服务水平：阈值内接通数 / 接通数（Asterisk ServicelevelPerf）</translation>
     </message>
     <message>
+        <source>PBX&apos;s own figure (QueueParams): {sl}</source>
+        <translation>交换机自身统计 (QueueParams)：{sl}</translation>
+    </message>
+    <message>
         <source>Most callers waiting per minute, last 60 minutes</source>
         <translation>近 60 分钟每分钟最多排队人数</translation>
     </message>

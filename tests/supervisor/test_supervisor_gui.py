@@ -220,3 +220,16 @@ def test_agent_grid_filters_ticks_and_opens_the_agents_day(qtbot) -> None:
     states = [dialog.table.item(row, 2).text() for row in range(dialog.table.rowCount())]
     assert states == ["Not ready", "Ready"]  # newest first
     assert dialog.table.item(0, 1).text() == "now" and dialog.table.item(0, 3).text() == "lunch"
+
+
+def test_the_pbx_own_service_level_is_shown_beside_ours(qtbot) -> None:
+    board, _ = replayed_board(qtbot, "queue_status.ami")
+    snapshot = board.refresh()
+    panel = QueuePanel()
+    qtbot.addWidget(panel)
+    panel.show_snapshot(snapshot)
+    with_pbx = [q for q in snapshot.queues if q.pbx_sl_pct is not None]
+    assert with_pbx, "queue_status.ami carries QueueParams"
+    row = with_pbx[0]
+    item = panel.table.item([q.queue for q in snapshot.queues].index(row.queue), 7)
+    assert item is not None and item.toolTip() == f"PBX's own figure (QueueParams): {row.pbx_sl_pct:.1f} %"
