@@ -7,7 +7,7 @@ the central API, the change feed and the local cache.
 
 from __future__ import annotations
 
-from dataclasses import asdict, dataclass, field, fields
+from dataclasses import dataclass, field, fields
 from datetime import UTC, datetime
 from enum import StrEnum
 from functools import cache
@@ -91,10 +91,30 @@ class _Record:
         return cls(**kwargs)
 
     def to_dict(self) -> dict[str, Any]:
-        out = asdict(self)  # type: ignore[call-overload]
-        for key in self._TS_FIELDS:
-            out[key] = format_ts(out[key])
+        """The JSON shape: what `dataclasses.asdict` gives (a fresh copy of every list and
+        dict), timestamps as ISO strings. Walks the field plan instead of asdict's generic
+        deep copy, which was half the cost of an import or a central write."""
+        out: dict[str, Any] = {}
+        for name, how in _field_plan(type(self)).items():
+            value = getattr(self, name)
+            if how is _TS_FIELD:
+                value = format_ts(value)
+            elif isinstance(value, list):
+                value = [v.to_dict() if isinstance(v, _Record) else _plain_copy(v) for v in value]
+            elif isinstance(value, dict | _Record):
+                value = _plain_copy(value)
+            out[name] = value
         return out
+
+
+def _plain_copy(value: Any) -> Any:
+    if isinstance(value, _Record):
+        return value.to_dict()
+    if isinstance(value, list):
+        return [_plain_copy(v) for v in value]
+    if isinstance(value, dict):
+        return {k: _plain_copy(v) for k, v in value.items()}
+    return value
 
 
 @dataclass(slots=True)

@@ -178,12 +178,6 @@ class Ticket(_Record):
     _TS_FIELDS = ("created_at", "updated_at", "sla_due_at")
     _NESTED = {"history": TicketHistoryEntry, "comments": TicketComment}
 
-    def to_dict(self) -> dict[str, Any]:
-        out = _Record.to_dict(self)
-        out["history"] = [entry.to_dict() for entry in self.history]  # nested times as ISO text
-        out["comments"] = [comment.to_dict() for comment in self.comments]
-        return out
-
     @property
     def is_open(self) -> bool:
         return self.status in OPEN_STATUSES

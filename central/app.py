@@ -37,6 +37,10 @@ from central.attachments import install_routes as install_attachment_routes
 from central.db import make_engine
 from central.escalation import DEFAULT_INTERVAL_S as DEFAULT_ESCALATION_INTERVAL_S
 from central.escalation import EscalationJob
+from central.feed_epoch import feed_epoch
+from central.integrations.oms import install_routes as install_oms_routes
+from central.integrations.settings import IntegrationSettings
+from central.integrations.ticket_sync import install_routes as install_ticket_sync_routes
 from central.push import DEFAULT_RETENTION_DAYS
 from central.push import install_routes as install_push_routes
 from central.schemas import (
@@ -188,6 +192,7 @@ def create_app(
     db_url: str,
     *,
     push_retention_days: float = DEFAULT_RETENTION_DAYS,
+    integrations: IntegrationSettings | None = None,
     escalation_interval_s: float = DEFAULT_ESCALATION_INTERVAL_S,
 ) -> FastAPI:
     """The API bound to the (already migrated) database at `db_url`. Push idempotency records
@@ -197,11 +202,23 @@ def create_app(
     engine = make_engine(db_url, pool_size=10, max_overflow=30)
     state = _State(engine)
     escalation = EscalationJob(engine, escalation_interval_s)
+    epoch: list[str] = []  # in every feed page (a restore changes it); read on first use, so the
+    # API starts (and /health says why) while its database is down
+
+    def current_epoch() -> str:
+        if not epoch:
+            with engine.begin() as conn:
+                epoch.append(feed_epoch(conn))
+        return epoch[0]
 
     @asynccontextmanager
     async def lifespan(_app: FastAPI) -> AsyncIterator[None]:
         job = asyncio.create_task(escalation.run_forever()) if escalation_interval_s > 0 else None
+        if ticket_sender is not None:
+            ticket_sender.start()
         yield
+        if ticket_sender is not None:
+            await ticket_sender.stop()
         if job is not None:
             job.cancel()
             with contextlib.suppress(asyncio.CancelledError):
@@ -337,6 +354,7 @@ def create_app(
                 "has_more": remaining > 0,
                 "remaining": remaining,
                 "server_time": server_time(),
+                "epoch": current_epoch(),
             }
         )
         body = '{"changes":[' + ",".join(encoded) + "]," + tail[1:]
@@ -349,7 +367,9 @@ def create_app(
     def _json_page(encoded: list[str], tail: dict[str, Any]) -> Response:
         """One change per line (still one JSON document): a client can decode a big page in
         pieces instead of one long call (docs/central-api.md "Bootstrap")."""
-        text = json.dumps({**tail, "server_time": server_time()}, ensure_ascii=False)
+        text = json.dumps(
+            {**tail, "server_time": server_time(), "epoch": current_epoch()}, ensure_ascii=False
+        )
         body = '{"changes":[\n' + ",\n".join(encoded) + "\n]," + text[1:]
         return Response(body.encode("utf-8"), media_type="application/json")
 
@@ -422,4 +442,7 @@ def create_app(
     install_ticket_routes(app, engine, Principal, ApiError, _ERRORS)
     install_push_routes(app, engine, Principal, ApiError, _ERRORS, retention_days=push_retention_days)
     install_attachment_routes(app, engine, Principal, ApiError, _ERRORS)
+    settings = integrations or IntegrationSettings.from_env()
+    install_oms_routes(app, engine, settings)
+    ticket_sender = install_ticket_sync_routes(app, engine, settings, Principal, ApiError, _ERRORS)
     return app

@@ -8,6 +8,7 @@ import sys
 
 from sqlalchemy.exc import OperationalError, SQLAlchemyError
 
+from central import cli_data
 from central.db import DEFAULT_DB_URL, DatabaseUrlError, check_connection, make_engine, parse_db_url
 from central.push import DEFAULT_RETENTION_DAYS
 
@@ -17,7 +18,8 @@ EXIT_USAGE = 2
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
-    sub = parser.add_subparsers(dest="central_command", metavar="{serve,seed,migrate,purge-push}")
+    commands = "{serve,seed,migrate,purge-push,import,backup,restore}"
+    sub = parser.add_subparsers(dest="central_command", metavar=commands)
     db_help = f"database URL: sqlite:///file.db or postgresql://user:pw@host/db (default {DEFAULT_DB_URL})"
 
     serve = sub.add_parser("serve", help="migrate the database, then serve the API")
@@ -50,6 +52,8 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     purge = sub.add_parser("purge-push", help="delete push idempotency keys and results older than N days")
     purge.add_argument("--db", default=DEFAULT_DB_URL, help=db_help)
     purge.add_argument("--days", type=float, default=DEFAULT_RETENTION_DAYS, help=retention_help)
+
+    cli_data.add_arguments(sub, db_help, DEFAULT_DB_URL)
 
 
 def _fail(message: str, code: int = EXIT_USAGE) -> int:
@@ -89,6 +93,8 @@ def run(args: argparse.Namespace) -> int:
             return _seed(args)
         if command == "purge-push":
             return _purge_push(args)
+        if command in ("import", "backup", "restore"):
+            return cli_data.run(command, args)
         return _serve(args)
     except SQLAlchemyError as exc:
         return _fail(f"database error: {exc}", 1)

@@ -35,6 +35,43 @@ server_secrets = sa.Table(
     sa.Column("value", sa.String(128), nullable=False),
 )
 
+# Small server facts (migration 0007_integrations_meta): the change feed's epoch (central/feed_epoch.py).
+server_meta = sa.Table(
+    "server_meta",
+    metadata,
+    sa.Column("name", sa.String(32), primary_key=True),
+    sa.Column("value", sa.String(256), nullable=False),
+)
+
+# The source system's version of each record it sent (an order's OMS version): an older or equal
+# version arriving later (a replay, a re-sent import line) changes nothing (migration 0007).
+source_versions = sa.Table(
+    "source_versions",
+    metadata,
+    sa.Column("kind", sa.String(16), primary_key=True),
+    sa.Column("natural_key", sa.String(64), primary_key=True),
+    sa.Column("version", sa.BigInteger, nullable=False),
+)
+
+# Ticket creates/updates to the external ticket system (central/integrations/ticket_sync.py),
+# written in the same transaction as the ticket; pending -> delivered, or dead after N attempts.
+webhook_deliveries = sa.Table(
+    "webhook_deliveries",
+    metadata,
+    sa.Column("id", sa.Integer, primary_key=True, autoincrement=True),
+    sa.Column("entity", sa.String(16), nullable=False),
+    sa.Column("entity_id", sa.String(64), nullable=False),
+    sa.Column("version", sa.Integer, nullable=False),
+    sa.Column("payload", Json, nullable=False),
+    sa.Column("status", sa.String(12), nullable=False),
+    sa.Column("attempts", sa.Integer, nullable=False),
+    sa.Column("next_attempt_at", Timestamp, nullable=False),
+    sa.Column("last_error", sa.String(512)),
+    sa.Column("created_at", Timestamp, nullable=False),
+    sa.Column("delivered_at", Timestamp),
+    sa.Index("ix_webhook_deliveries_due", "status", "next_attempt_at"),
+)
+
 customers = sa.Table(
     "customers",
     metadata,

@@ -16,7 +16,7 @@ sequence number that commits later), on SQLite by taking the database write lock
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from datetime import UTC, datetime
 from typing import Any
 
@@ -142,6 +142,18 @@ def _phone_rows(record: dict[str, Any]) -> list[dict[str, Any]]:
     ]
 
 
+ChangeListener = Callable[[Connection, str, list[tuple[str, str, int, dict[str, Any] | None]]], None]
+_CHANGE_LISTENERS: list[ChangeListener] = []
+
+
+def add_change_listener(listener: ChangeListener) -> None:
+    """Call `listener(conn, entity, changes)` in the writer's transaction after every change-feed
+    append (outbound integrations queue their deliveries there, so a delivery is never lost or
+    sent for a write that rolled back). Registered once per process."""
+    if listener not in _CHANGE_LISTENERS:
+        _CHANGE_LISTENERS.append(listener)
+
+
 def _append_changes(
     conn: Connection, entity: str, changes: list[tuple[str, str, int, dict[str, Any] | None]], *, fresh: bool
 ) -> None:
@@ -167,6 +179,8 @@ def _append_changes(
             for entity_id, op, version, data in changes
         ],
     )
+    for listener in _CHANGE_LISTENERS:
+        listener(conn, entity, changes)
 
 
 def apply_changes(

@@ -1,0 +1,30 @@
+"""The change feed's epoch: a random id that changes whenever the feed's history does (a restore).
+
+A desktop keeps the epoch of the feed its cache was filled from (docs/sync-protocol.md). Sequence
+numbers alone cannot tell it that the server was restored from a backup: the restored feed's
+numbers may pass the desktop's again after new writes, with different records behind them.
+"""
+
+from __future__ import annotations
+
+import secrets
+
+import sqlalchemy as sa
+from sqlalchemy.engine import Connection
+
+from central.tables import server_meta
+
+EPOCH_KEY = "feed_epoch"
+
+
+def new_epoch(conn: Connection) -> str:
+    epoch = secrets.token_hex(8)
+    conn.execute(server_meta.delete().where(server_meta.c.name == EPOCH_KEY))
+    conn.execute(server_meta.insert().values(name=EPOCH_KEY, value=epoch))
+    return epoch
+
+
+def feed_epoch(conn: Connection) -> str:
+    """The current epoch, made on first use (a database from before epochs gets one once)."""
+    value = conn.execute(sa.select(server_meta.c.value).where(server_meta.c.name == EPOCH_KEY)).scalar()
+    return value if value is not None else new_epoch(conn)

@@ -1,0 +1,104 @@
+"""The row parsers of `calldesk central import`: what is accepted, what is refused and why."""
+
+from __future__ import annotations
+
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from central.importing.rows import ParsedRow, RowError, imported_id, parse_customer, parse_order, parse_points
+
+ORDER = {
+    "order_no": "OMS0001",
+    "customer_id": "C0000001",
+    "created_at": "2026-11-30T10:00:00+08:00",
+    "status": "paid",
+    "amount": "199.00",
+    "items": [{"name": "净水器滤芯", "qty": 1, "price": "199.00"}],
+}
+
+
+def test_order_in_the_contract_shape_becomes_a_feed_record() -> None:
+    parsed = parse_order(ORDER)
+    assert parsed.natural_key == "OMS0001"
+    assert parsed.record["id"] == imported_id("X", "OMS0001") and len(parsed.record["id"]) == 16
+    assert parsed.record["amount_fen"] == 19900
+    assert parsed.record["placed_at"] == "2026-11-30T02:00:00Z"
+    assert parsed.record["items"] == [{"sku": "", "name": "净水器滤芯", "qty": 1, "price_fen": 19900}]
+
+
+@pytest.mark.parametrize(
+    ("change", "field", "reason"),
+    [
+        ({"order_no": None}, "order_no", "missing"),
+        ({"amount": "1.001"}, "amount", "more than 2 decimals"),
+        ({"amount": "abc"}, "amount", "not a decimal amount"),
+        ({"amount": "NaN"}, "amount", "not a decimal amount"),
+        ({"status": "lost"}, "status", "unknown status"),
+        ({"created_at": "yesterday"}, "created_at", "not an ISO-8601"),
+        ({"created_at": "0001-01-01T00:00:00+14:00"}, "created_at", "out of range"),
+        ({"items": [{"name": "x", "qty": 0, "price": "1"}]}, "items[0].qty", "at least 1"),
+        ({"items": [{"qty": 1, "price": "1"}]}, "items[0].name", "missing"),
+        ({"items": "[oops"}, "items", "not a JSON list"),
+        ({"customer_id": None}, "customer_id", "missing"),
+        ({"customer_id": None, "customer_phone": "12"}, "customer_phone", "not a phone number"),
+    ],
+)
+def test_bad_order_fields_are_named_with_the_reason(change: dict, field: str, reason: str) -> None:
+    row = {**ORDER, **change}
+    with pytest.raises(RowError) as refused:
+        parse_order({k: v for k, v in row.items() if v is not None})
+    assert refused.value.field == field
+    assert reason in refused.value.reason
+
+
+def test_order_by_phone_carries_the_e164_number_to_resolve() -> None:
+    row = {k: v for k, v in ORDER.items() if k != "customer_id"} | {"customer_phone": "138 0013 8000"}
+    parsed = parse_order(row)
+    assert parsed.customer_phone == "+8613800138000"
+    assert parsed.record["customer_id"] == ""
+
+
+def test_customer_and_points_rows() -> None:
+    customer = parse_customer(
+        {
+            "id": "C1000001",
+            "name": "张三",
+            "phones": '["13800138000"]',
+            "tier": "important",
+            "tags": '["vip"]',
+        }
+    )
+    assert customer.record["phones"] == [{"e164": "+8613800138000", "kind": "mobile", "label": ""}]
+    assert customer.record["tier"] == "important"
+    with pytest.raises(RowError, match="unknown tier"):
+        parse_customer({"id": "C1", "name": "x", "tier": "gold"})
+    points = parse_points(
+        {"id": "P1", "customer_id": "C1", "ts": "2026-01-01T00:00:00Z", "kind": "earned", "points": "5"}
+    )
+    assert points.record["points"] == 5
+    with pytest.raises(RowError, match="unknown kind"):
+        parse_points(
+            {"id": "P1", "customer_id": "C1", "ts": "2026-01-01T00:00:00Z", "kind": "gift", "points": 1}
+        )
+
+
+json_values = st.recursive(
+    st.none() | st.booleans() | st.integers() | st.floats() | st.text(max_size=20),
+    lambda children: (
+        st.lists(children, max_size=3) | st.dictionaries(st.text(max_size=8), children, max_size=3)
+    ),
+    max_leaves=10,
+)
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.dictionaries(st.sampled_from([*ORDER, "customer_phone", "sku"]), json_values, max_size=8))
+def test_any_row_is_parsed_or_refused_with_a_row_error(row: dict) -> None:
+    for parse in (parse_order, parse_customer, parse_points):
+        try:
+            parsed = parse(row)
+        except RowError as refused:
+            assert refused.reason and str(refused)
+        else:
+            assert isinstance(parsed, ParsedRow) and parsed.natural_key
