@@ -9,6 +9,8 @@ No `from __future__ import annotations` here: FastAPI must resolve the `Annotate
 types defined inside `create_app` at import time.
 """
 
+import asyncio
+import contextlib
 import json
 import logging
 import threading
@@ -33,6 +35,8 @@ from calldesk_domain.phone import normalize
 from central import auth, queries
 from central.attachments import install_routes as install_attachment_routes
 from central.db import make_engine
+from central.escalation import DEFAULT_INTERVAL_S as DEFAULT_ESCALATION_INTERVAL_S
+from central.escalation import EscalationJob
 from central.feed_epoch import feed_epoch
 from central.integrations.oms import install_routes as install_oms_routes
 from central.integrations.settings import IntegrationSettings
@@ -189,12 +193,15 @@ def create_app(
     *,
     push_retention_days: float = DEFAULT_RETENTION_DAYS,
     integrations: IntegrationSettings | None = None,
+    escalation_interval_s: float = DEFAULT_ESCALATION_INTERVAL_S,
 ) -> FastAPI:
     """The API bound to the (already migrated) database at `db_url`. Push idempotency records
-    older than `push_retention_days` are purged (central.push.PushRetention)."""
+    older than `push_retention_days` are purged (central.push.PushRetention); overdue hand-offs
+    are escalated every `escalation_interval_s` (central.escalation; 0 turns the job off)."""
     # FastAPI runs sync endpoints on a 40-thread pool: let most of them hold a connection.
     engine = make_engine(db_url, pool_size=10, max_overflow=30)
     state = _State(engine)
+    escalation = EscalationJob(engine, escalation_interval_s)
     epoch: list[str] = []  # in every feed page (a restore changes it); read on first use, so the
     # API starts (and /health says why) while its database is down
 
@@ -206,11 +213,16 @@ def create_app(
 
     @asynccontextmanager
     async def lifespan(_app: FastAPI) -> AsyncIterator[None]:
+        job = asyncio.create_task(escalation.run_forever()) if escalation_interval_s > 0 else None
         if ticket_sender is not None:
             ticket_sender.start()
         yield
         if ticket_sender is not None:
             await ticket_sender.stop()
+        if job is not None:
+            job.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await job
         engine.dispose()
 
     app = FastAPI(
@@ -220,6 +232,7 @@ def create_app(
         lifespan=lifespan,
     )
     app.state.central = state
+    app.state.escalation = escalation
     app.add_middleware(ServerTimeMiddleware)
     _install_error_handlers(app)
 

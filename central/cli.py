@@ -32,6 +32,13 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     serve.add_argument(
         "--push-retention-days", type=float, default=DEFAULT_RETENTION_DAYS, help=retention_help
     )
+    serve.add_argument(
+        "--escalation-interval",
+        type=float,
+        default=30.0,
+        metavar="S",
+        help="escalate overdue hand-offs every S seconds (default 30; 0 turns the job off)",
+    )
 
     seed = sub.add_parser("seed", help="fill the database with realistic demo customers and users")
     seed.add_argument("--db", default=DEFAULT_DB_URL, help=db_help)
@@ -159,8 +166,14 @@ def _serve(args: argparse.Namespace) -> int:
     problem = _retention_problem(args.push_retention_days, "--push-retention-days")
     if problem:
         return _fail(problem)
+    if not 0 <= args.escalation_interval < 86400:
+        return _fail(f"--escalation-interval must be 0..86399 seconds, not {args.escalation_interval}")
     upgrade(args.db)
-    app = create_app(args.db, push_retention_days=args.push_retention_days)
+    app = create_app(
+        args.db,
+        push_retention_days=args.push_retention_days,
+        escalation_interval_s=args.escalation_interval,
+    )
     try:
         uvicorn.run(app, host=args.host, port=args.port, log_level="info")
     except OSError as exc:

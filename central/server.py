@@ -47,7 +47,13 @@ class RunningServer:
 
 
 def start_in_thread(
-    db_url: str, host: str = "127.0.0.1", port: int = 0, *, migrate: bool = True, timeout: float = 20.0
+    db_url: str,
+    host: str = "127.0.0.1",
+    port: int = 0,
+    *,
+    migrate: bool = True,
+    timeout: float = 20.0,
+    escalation_interval_s: float | None = None,
 ) -> RunningServer:
     """Migrate (unless told not to), then serve `db_url` on host:port (0 = a free port) in a
     daemon thread; returns once the socket accepts connections. Raises RuntimeError if the
@@ -55,7 +61,9 @@ def start_in_thread(
     """
     if migrate:
         upgrade(db_url)
-    app = create_app(db_url)
+    app = create_app(db_url) if escalation_interval_s is None else create_app(
+        db_url, escalation_interval_s=escalation_interval_s
+    )
     sock = socket.socket(socket.AF_INET6 if ":" in host else socket.AF_INET, socket.SOCK_STREAM)
     sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
     sock.bind((host, port))

@@ -15,10 +15,11 @@ from collections.abc import Sequence
 SUBCOMMANDS: dict[str, tuple[str, str]] = {
     "demo": ("desktop.demo", "central API + simulated calls + the desktop, in one command"),
     "central": ("central.cli", "the reference central CRM API: serve | seed | migrate"),
-    "cti": ("desktop.cti.cli", "telephony tools: bridge | parse | summarize | simulate"),
+    "cti": ("desktop.cti.cli", "telephony tools: bridge | parse | summarize | stats | simulate"),
     "dial": ("desktop.handoff_cli", "hand a tel: URI to the running desktop (click-to-dial)"),
     "pop": ("desktop.handoff_cli", "bring up a customer's card in the running desktop"),
     "agent": ("desktop.handoff_cli", "set the agent ready / not ready (pause --reason) at the PBX"),
+    "wallboard": ("desktop.wallboard_cli", "the supervisor wallboard on its own (a TV PC)"),
 }
 
 

@@ -2,6 +2,52 @@
 <!DOCTYPE TS>
 <TS version="2.1" language="zh_CN">
 <context>
+    <name>AgentDayDialog</name>
+    <message>
+        <source>Today: {agent}</source>
+        <translation>今日：{agent}</translation>
+    </message>
+    <message>
+        <source>From</source>
+        <translation>开始</translation>
+    </message>
+    <message>
+        <source>To</source>
+        <translation>结束</translation>
+    </message>
+    <message>
+        <source>State</source>
+        <translation>状态</translation>
+    </message>
+    <message>
+        <source>Reason</source>
+        <translation>原因</translation>
+    </message>
+    <message>
+        <source>now</source>
+        <translation>现在</translation>
+    </message>
+</context>
+<context>
+    <name>AgentGrid</name>
+    <message>
+        <source>Team:</source>
+        <translation>班组：</translation>
+    </message>
+    <message>
+        <source>Queue:</source>
+        <translation>队列：</translation>
+    </message>
+    <message>
+        <source>All teams</source>
+        <translation>全部班组</translation>
+    </message>
+    <message>
+        <source>All queues</source>
+        <translation>全部队列</translation>
+    </message>
+</context>
+<context>
     <name>AgentStateBox</name>
     <message>
         <source>Ready</source>
@@ -34,6 +80,49 @@
     <message>
         <source>Your state for the call queues</source>
         <translation>您在呼叫队列中的状态</translation>
+    </message>
+</context>
+<context>
+    <name>AgentTableModel</name>
+    <message>
+        <source>Agent</source>
+        <translation>坐席</translation>
+    </message>
+    <message>
+        <source>Team</source>
+        <translation>班组</translation>
+    </message>
+    <message>
+        <source>State</source>
+        <translation>状态</translation>
+    </message>
+    <message>
+        <source>Reason</source>
+        <translation>原因</translation>
+    </message>
+    <message>
+        <source>Time in state</source>
+        <translation>状态时长</translation>
+    </message>
+    <message>
+        <source>Caller</source>
+        <translation>来电号码</translation>
+    </message>
+    <message>
+        <source>Call duration</source>
+        <translation>通话时长</translation>
+    </message>
+    <message>
+        <source>Calls handled</source>
+        <translation>已处理来电</translation>
+    </message>
+    <message>
+        <source>Occupancy</source>
+        <translation>占用率</translation>
+    </message>
+    <message>
+        <source>withheld</source>
+        <translation>隐藏号码</translation>
     </message>
 </context>
 <context>
@@ -722,6 +811,73 @@ Screen pop, customer card, tickets and contact log, working from a local cache w
     </message>
 </context>
 <context>
+    <name>QueuePanel</name>
+    <message>
+        <source>Queue</source>
+        <translation>队列</translation>
+    </message>
+    <message>
+        <source>Waiting</source>
+        <translation>排队数</translation>
+    </message>
+    <message>
+        <source>Longest wait</source>
+        <translation>最长等待</translation>
+    </message>
+    <message>
+        <source>Offered</source>
+        <translation>呼入量</translation>
+    </message>
+    <message>
+        <source>Answered</source>
+        <translation>接通</translation>
+    </message>
+    <message>
+        <source>Abandoned</source>
+        <translation>放弃</translation>
+    </message>
+    <message>
+        <source>Timed out</source>
+        <translation>超时未接</translation>
+    </message>
+    <message>
+        <source>SL</source>
+        <translation>服务水平</translation>
+    </message>
+    <message>
+        <source>ASA</source>
+        <translation>平均应答</translation>
+    </message>
+    <message>
+        <source>AHT</source>
+        <translation>平均处理</translation>
+    </message>
+    <message>
+        <source>Abandon rate</source>
+        <translation>放弃率</translation>
+    </message>
+    <message>
+        <source>Ready / busy / paused</source>
+        <translation>空闲 / 忙碌 / 暂停</translation>
+    </message>
+    <message>
+        <source>Waiting, last hour</source>
+        <translation>近一小时排队</translation>
+    </message>
+    <message>
+        <source>Service level: answered within the threshold / answered (Asterisk ServicelevelPerf)</source>
+        <translation>服务水平：阈值内接通数 / 接通数（Asterisk ServicelevelPerf）</translation>
+    </message>
+    <message>
+        <source>PBX&apos;s own figure (QueueParams): {sl}</source>
+        <translation>交换机自身统计 (QueueParams)：{sl}</translation>
+    </message>
+    <message>
+        <source>Most callers waiting per minute, last 60 minutes</source>
+        <translation>近 60 分钟每分钟最多排队人数</translation>
+    </message>
+</context>
+<context>
     <name>RecentCallsPanel</name>
     <message>
         <source>Calls today (%1)</source>
@@ -960,6 +1116,53 @@ Every customer, order and history record is deleted from this computer and downl
     <message>
         <source>Sync complete: %1 changes in %2 s.</source>
         <translation>同步完成：%1 条更改，用时 %2 秒。</translation>
+    </message>
+</context>
+<context>
+    <name>SupervisorFormat</name>
+    <message>
+        <source>ALARM</source>
+        <translation>告警</translation>
+    </message>
+    <message>
+        <source>warning</source>
+        <translation>注意</translation>
+    </message>
+    <message>
+        <source>Ready</source>
+        <translation>空闲</translation>
+    </message>
+    <message>
+        <source>Ringing</source>
+        <translation>振铃</translation>
+    </message>
+    <message>
+        <source>Talking</source>
+        <translation>通话中</translation>
+    </message>
+    <message>
+        <source>On hold</source>
+        <translation>保持</translation>
+    </message>
+    <message>
+        <source>Wrap-up</source>
+        <translation>话后处理</translation>
+    </message>
+    <message>
+        <source>Not ready</source>
+        <translation>未就绪</translation>
+    </message>
+    <message>
+        <source>Unavailable</source>
+        <translation>不可用</translation>
+    </message>
+    <message>
+        <source>Logged out</source>
+        <translation>已签出</translation>
+    </message>
+    <message>
+        <source>Figures are stale since {time}: no live data</source>
+        <translation>数据自 {time} 起未更新：没有实时数据</translation>
     </message>
 </context>
 <context>
@@ -1569,6 +1772,61 @@ Every customer, order and history record is deleted from this computer and downl
     <message>
         <source>Unknown caller</source>
         <translation>未知来电</translation>
+    </message>
+</context>
+<context>
+    <name>Wallboard</name>
+    <message>
+        <source>CallDesk wallboard</source>
+        <translation>CallDesk 大屏</translation>
+    </message>
+    <message>
+        <source>Calls waiting</source>
+        <translation>排队来电</translation>
+    </message>
+    <message>
+        <source>Longest wait</source>
+        <translation>最长等待</translation>
+    </message>
+    <message>
+        <source>Service level (SL)</source>
+        <translation>服务水平 (SL)</translation>
+    </message>
+    <message>
+        <source>Average speed of answer</source>
+        <translation>平均应答时长</translation>
+    </message>
+    <message>
+        <source>Abandon rate</source>
+        <translation>放弃率</translation>
+    </message>
+    <message>
+        <source>Agents ready</source>
+        <translation>空闲坐席</translation>
+    </message>
+    <message>
+        <source>Calls per 15 minutes</source>
+        <translation>每 15 分钟来电量</translation>
+    </message>
+    <message>
+        <source>Service level per 15 minutes (%)</source>
+        <translation>每 15 分钟服务水平 (%)</translation>
+    </message>
+    <message>
+        <source>No queue data yet</source>
+        <translation>暂无队列数据</translation>
+    </message>
+    <message>
+        <source>{queue}  ({n} of {m})</source>
+        <translation>{queue}（{n}/{m}）</translation>
+    </message>
+    <message>
+        <source>Offered</source>
+        <translation>呼入量</translation>
+    </message>
+    <message>
+        <source>Answered</source>
+        <translation>接通</translation>
     </message>
 </context>
 <context>
