@@ -48,6 +48,7 @@ from central.schemas import (
     LookupResponse,
     SearchResponse,
     TokenResponse,
+    WhoamiResponse,
 )
 from central.tickets import install_routes as install_ticket_routes
 
@@ -247,6 +248,18 @@ def create_app(db_url: str, *, push_retention_days: float = DEFAULT_RETENTION_DA
                 "display_name": user.display_name,
             }
         )
+
+    @app.get(
+        "/api/v1/auth/whoami",
+        response_model=None,
+        responses={200: {"model": WhoamiResponse}, 401: _ERRORS[401]},
+    )
+    def whoami(who: Principal) -> JSONResponse:
+        with engine.connect() as conn:
+            profile = auth.user_profile(conn, who)
+        if profile is None:
+            raise ApiError(401, "invalid_token", "this account is disabled or gone; log in again")
+        return JSONResponse(profile)
 
     @app.get(
         "/api/v1/customers/lookup",
