@@ -56,6 +56,7 @@ class BridgeClientConfig:
     tls: bool = True
     ca_file: str | None = None  # None: the system's trust store
     server_hostname: str | None = None  # defaults to host
+    source_host: str | None = None  # the local address to connect from (multi-homed PCs)
     backoff_initial: float = 1.0
     backoff_max: float = 30.0
     backoff_jitter: float = 0.25
@@ -225,6 +226,7 @@ class BridgeClient:
                 ssl=context,
                 server_hostname=(self.config.server_hostname or self.config.host) if context else None,
                 limit=self.config.max_line_bytes,
+                local_addr=(self.config.source_host, 0) if self.config.source_host else None,
             ),
             self.config.hello_timeout_s,
         )
