@@ -40,6 +40,7 @@ from desktop.cti.ami_fields import (
     to_int,
 )
 from desktop.cti.ami_parser import AmiMessage
+from desktop.cti.ami_transfer import TransfersMixin
 from desktop.cti.events import (
     AgentEvent,
     AgentEventKind,
@@ -53,7 +54,7 @@ from desktop.cti.events import (
 log = logging.getLogger(__name__)
 
 
-class AmiNormalizer(DialLegsMixin):
+class AmiNormalizer(DialLegsMixin, TransfersMixin):
     """Turns a stream of AmiMessages into CtiEvents. Stateful (channels, members, calls); pure."""
 
     def __init__(self, clock: Callable[[], float] = time.time) -> None:
@@ -507,42 +508,6 @@ class AmiNormalizer(DialLegsMixin):
         held = m.headers.get("Event") == "Hold" and m.headers.get("Status", "On").lower() != "off"
         kind = CallEventKind.HELD if held else CallEventKind.UNHELD
         return [call_event(kind, call, ts, extra={"channel": m.headers.get("Channel", "")})]
-
-    def _on_blind_transfer(self, m: AmiMessage, ts: float) -> list[CtiEvent]:
-        if m.headers.get("Result", "Success") != "Success":
-            return []
-        call = self._call_of_any(m, "Transferee", "Transferer")
-        if call is None:
-            return []
-        target = m.headers.get("Extension") or None
-        extra = {"transfer": "blind", "context": m.headers.get("Context", "")}
-        return [call_event(CallEventKind.TRANSFERRED, call, ts, target=target, extra=extra)]
-
-    def _on_attended_transfer(self, m: AmiMessage, ts: float) -> list[CtiEvent]:
-        if m.headers.get("Result", "Success") != "Success":
-            return []
-        call = self._call_of_any(m, "OrigTransferer", "OrigBridge", "SecondTransferer", "TransferTarget")
-        if call is None:
-            return []
-        h = m.headers
-        target = (
-            numeric_exten(h.get("TransferTargetCallerIDNum", ""))
-            or numeric_exten(h.get("SecondTransfererConnectedLineNum", ""))
-            or numeric_exten(h.get("SecondTransfererExten", ""))
-            or h.get("TransferTargetChannel")
-            or None
-        )
-        extra = {"transfer": "attended", "dest_type": h.get("DestType", "")}
-        return [call_event(CallEventKind.TRANSFERRED, call, ts, target=target, extra=extra)]
-
-    def _on_transfer_11(self, m: AmiMessage, ts: float) -> list[CtiEvent]:
-        call = self._call_of_any(m, "", "Target")
-        if call is None:
-            return []
-        kind = m.headers.get("TransferType", "").lower() or "blind"
-        extra = {"transfer": kind, "context": m.headers.get("TransferContext", "")}
-        target = m.headers.get("TransferExten") or None
-        return [call_event(CallEventKind.TRANSFERRED, call, ts, target=target, extra=extra)]
 
     # ---- queue members ------------------------------------------------------------------
     def _on_member(self, m: AmiMessage, ts: float) -> list[CtiEvent]:

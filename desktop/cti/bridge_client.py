@@ -255,7 +255,7 @@ class BridgeClient:
             data = await reader.read(65_536)
             if not data:
                 raise ConnectionError("the bridge closed the connection during the hello")
-            items = framer.feed(data)
+            items: list[bytes | object] = list(framer.feed(data))
             for index, item in enumerate(items):
                 message = _decode(item)
                 if message is None:
@@ -342,8 +342,12 @@ class BridgeClient:
     def _snapshot(self, message: dict[str, Any]) -> None:
         """Merge the bridge's view: restore calls this desktop lost, end the ones the PBX dropped."""
         self.stats.snapshots += 1
-        calls = message.get("calls") if isinstance(message.get("calls"), list) else []
-        ts = message.get("ts") if isinstance(message.get("ts"), int | float) else time.time()
+        raw_calls = message.get("calls")
+        calls: list[Any] = raw_calls if isinstance(raw_calls, list) else []
+        raw_ts = message.get("ts")
+        ts = (
+            float(raw_ts) if isinstance(raw_ts, int | float) and not isinstance(raw_ts, bool) else time.time()
+        )
         present: set[str] = set()
         for raw in calls[: self.config.max_open_calls]:
             if not isinstance(raw, dict) or not isinstance(raw.get("call_id"), str):

@@ -287,3 +287,42 @@ async def test_expired_token_leads_to_relogin(rig: Rig) -> None:
     assert rig.bridge.stats.refused_token >= 1
     desk.client.set_token(central.token_for("1001"))
     await until(lambda: desk.client.connected)
+
+
+async def test_supervisor_gets_queue_and_agent_streams_and_may_pause_an_agent(rig: Rig) -> None:
+    boss = await rig.desk("super", rig.central.token_for("super"))  # type: ignore[attr-defined]
+    assert boss.client.role == "supervisor"
+    s = AmiScript()
+    data, call_id = queue_call(s, answered_by="PJSIP/1001")
+    await rig.push(data + s.pause("PJSIP/1002", "sales", True, "lunch"))
+    await until(lambda: bool(boss.of_type("agent.pause")) and bool(boss.of_type("queue.leave")))
+    assert boss.of_type("queue.join")[0]["call_id"] == call_id
+    assert boss.calls() == []  # calls pop only where the phone rings
+    await boss.client.send_command({"action": "pause", "agent": "1001", "reason": "meeting", "id": "s-1"})
+    await until(lambda: bool(boss.results))
+    assert boss.results[0].ok, boss.results[0].message
+    pause = rig.ami.actions_named("QueuePause")[-1]
+    assert pause["Interface"] == "PJSIP/1001" and pause["Reason"] == "meeting"
+
+
+async def test_bridge_logs_connections_refusals_and_a_summary(
+    seeded_central_sqlite: Any, caplog: pytest.LogCaptureFixture
+) -> None:
+    import logging
+
+    from desktop.cti.bridge import BridgeLimits
+
+    caplog.set_level(logging.INFO, logger="desktop.cti.bridge")
+    the_rig = await start_rig(seeded_central_sqlite.url, limits=BridgeLimits(summary_every_s=0.2))
+    try:
+        await the_rig.desk("1001", seeded_central_sqlite.token_for("1001"))
+        refused = await the_rig.desk("bad", "not-a-token", wait=False)
+        await until(lambda: refused.client.status == "relogin_needed")
+        await until(lambda: "events in" in caplog.text, timeout=3)
+    finally:
+        await the_rig.close()
+    text = caplog.text
+    assert "1001 (agent, PJSIP/1001) connected from 127.0.0.1" in text
+    assert "refused 127.0.0.1" in text and "(bad_token)" in text
+    assert "PBX link connected" in text
+    assert "lines out, 1 desktops, 1 refused" in text or "1 desktops" in text

@@ -169,7 +169,7 @@ class BridgeServer:
         self.router = Router()
         self.stats = BridgeStats()
         self.log_limited = _LogLimiter(burst=3, window_s=60.0)
-        self._server: asyncio.AbstractServer | None = None
+        self._server: asyncio.Server | None = None
         self._pending_by_ip: dict[str, int] = {}
         self._open = 0
         self._tasks: set[asyncio.Task[Any]] = set()
@@ -188,7 +188,7 @@ class BridgeServer:
 
     @property
     def port(self) -> int:
-        assert self._server is not None
+        assert isinstance(self._server, asyncio.Server)
         return int(self._server.sockets[0].getsockname()[1])
 
     async def run(self, host: str, port: int) -> None:
@@ -315,7 +315,9 @@ class BridgeServer:
             data = await reader.read(65_536)
             if not data:
                 return []
-            items = [i for i in framer.feed(data) if i is OVERSIZED or (isinstance(i, bytes) and i.strip())]
+            items: list[bytes | object] = [
+                i for i in framer.feed(data) if i is OVERSIZED or (isinstance(i, bytes) and i.strip())
+            ]
             if items:
                 return items
 
