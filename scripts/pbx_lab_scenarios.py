@@ -387,7 +387,8 @@ async def main_async(args: argparse.Namespace) -> int:
         bridge_log.close()
         log_text = (tmp / "bridge.log").read_text(errors="replace")
         results.append({"bridge_log_tail": log_text.splitlines()[-60:]})
-        out = RESULTS.with_name(f"pbx_lab_scenarios-{args.only.replace(',', '+')}.json") if args.only else RESULTS
+        suffix = f"-{args.only.replace(',', '+')}" if args.only else ""
+        out = RESULTS.with_name(f"pbx_lab_scenarios{suffix}.json")
         out.write_text(json.dumps(results, ensure_ascii=False, indent=1), encoding="utf-8")
         print(f"results: {out}; bridge log: {tmp / 'bridge.log'}")
     return 0
