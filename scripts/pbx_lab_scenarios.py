@@ -35,6 +35,7 @@ from desktop.cti.events import CtiEvent, to_wire  # noqa: E402
 
 TRACES = ROOT / "tests" / "traces" / "ami-lab"
 RESULTS = ROOT / "bench" / "results" / "pbx_lab_scenarios.json"
+TRACES_DIR = [TRACES]
 
 
 class Lab:
@@ -105,6 +106,8 @@ def summarise(events: list[dict[str, Any]]) -> list[str]:
             if t == "call.transferred":
                 bits.append(f"target={e.get('target')}")
             out.append(" ".join(bits))
+        elif t == "agent.state" and "paused" in e:
+            out.append(f"agent.state {e.get('queue', '')} paused={e['paused']}")
         elif t in ("queue.join", "pbx.connected", "pbx.disconnected") or t.startswith("agent.pause"):
             extra = e.get("extra", {})
             detail = (
@@ -135,7 +138,7 @@ async def scenario(lab: Lab, name: str, desks: list[Desk], steps: Any, settle_s:
 
     print(f"== {name}", flush=True)
     marks = {d.name: len(d.events) for d in desks}
-    recorder = Recorder(str(TRACES / f"{name}.ami"))
+    recorder = Recorder(str(TRACES_DIR[0] / f"{name}.ami"))
     started = time.time()
     try:
         await steps()
@@ -159,7 +162,8 @@ async def scenario(lab: Lab, name: str, desks: list[Desk], steps: Any, settle_s:
 
 async def main_async(args: argparse.Namespace) -> int:
     lab = Lab(Path(args.lab))
-    TRACES.mkdir(parents=True, exist_ok=True)
+    TRACES_DIR[0] = Path(args.traces)
+    TRACES_DIR[0].mkdir(parents=True, exist_ok=True)
     RESULTS.parent.mkdir(parents=True, exist_ok=True)
     tmp = Path(tempfile.mkdtemp(prefix="calldesk-lab-"))
     from central import auth
@@ -335,6 +339,10 @@ async def main_async(args: argparse.Namespace) -> int:
             )
 
         async def restart() -> None:
+            # 1001 paused for lunch: the restarted PBX forgets it, and so must the desktop
+            lab.live(
+                "ami", "QueuePause", "Queue=sales", "Interface=PJSIP/1001", "Paused=true", "Reason=lunch"
+            )
             lab.live("call", "--caller", "13800138000", "--hold-ms", "60000")
             await asyncio.sleep(5)
             lab.pbx("cli", "core restart now")
@@ -398,6 +406,7 @@ def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--lab", default="/work/lab/pbx-lab")
     parser.add_argument("--only", default="", help="comma-separated scenario names")
+    parser.add_argument("--traces", default=str(TRACES), help="where the AMI recordings go")
     return asyncio.run(main_async(parser.parse_args()))
 
 

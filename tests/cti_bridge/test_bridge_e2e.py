@@ -297,6 +297,8 @@ async def test_supervisor_gets_queue_and_agent_streams_and_may_pause_an_agent(ri
     await rig.push(data + s.pause("PJSIP/1002", "sales", True, "lunch"))
     await until(lambda: bool(boss.of_type("agent.pause")) and bool(boss.of_type("queue.leave")))
     assert boss.of_type("queue.join")[0]["call_id"] == call_id
+    pause_seen = boss.of_type("agent.pause")[0]
+    assert pause_seen["agent"] == "1002" and pause_seen["extra"]["pbx_agent"] == "王芳"
     assert boss.calls() == []  # calls pop only where the phone rings
     await boss.client.send_command({"action": "pause", "agent": "1001", "reason": "meeting", "id": "s-1"})
     await until(lambda: bool(boss.results))

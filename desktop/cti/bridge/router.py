@@ -218,11 +218,12 @@ class Router:
             state.ts = event.ts
             out += self._to_agents(self.legs.on_agent(event, interface))
         wire = to_wire(event)
-        targets = set(self._supervisors)
-        if interface:
-            targets |= self._peers_by_interface.get(interface, set())
-        for peer in targets:
-            out.append((peer, self.for_peer(peer, wire) if not peer.identity.supervisor else wire))
+        owners = self._peers_by_interface.get(interface, set()) if interface else set()
+        owner = next(iter(owners), None)
+        if owner is not None:  # supervisors, too, see CallDesk agent ids, not member names
+            wire = self.for_peer(owner, wire)
+        for peer in set(self._supervisors) | owners:
+            out.append((peer, wire))
         return out
 
     def _route_pbx(self, event: PbxEvent) -> list[tuple[Peer, dict[str, Any]]]:
