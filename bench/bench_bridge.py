@@ -163,25 +163,27 @@ async def _clients(port: int, desktops: int, seconds: float) -> dict[str, Any]:
     for start in range(0, desktops, 200):
         tasks += [asyncio.create_task(one(i)) for i in range(start, min(desktops, start + 200))]
         await asyncio.sleep(0.05)
-    await asyncio.sleep(seconds + 4.0)
-    for task in tasks:
+    # read until the server closes every connection after its run (or give up much later)
+    _done, pending = await asyncio.wait(tasks, timeout=seconds + 180.0)
+    for task in pending:
         task.cancel()
     await asyncio.gather(*tasks, return_exceptions=True)
     return {"latencies_ns": latencies, "lines": counts["lines"]}
 
 
 # ---- the servers -------------------------------------------------------------------------------
-async def _play(emit: Any, desktops: int, calls_per_s: float, seconds: float) -> int:
+async def _play(emit: Any, desktops: int, calls_per_s: float, seconds: float) -> tuple[int, float]:
+    """Exactly calls_per_s * seconds calls, paced at calls_per_s; returns (calls, achieved rate)."""
     loop = asyncio.get_running_loop()
-    k = 0
+    total = int(calls_per_s * seconds)
     start = loop.time()
-    while loop.time() - start < seconds:
+    for k in range(total):
         for delay, event in call_plan(k, desktops)[0]:
             loop.call_later(delay, lambda e=event: emit(stamp(e)))
-        k += 1
-        await asyncio.sleep(max(0.0, start + k / calls_per_s - loop.time()))
+        await asyncio.sleep(max(0.0, start + (k + 1) / calls_per_s - loop.time()))
+    rate = total / max(1e-9, loop.time() - start)
     await asyncio.sleep(2.0)
-    return k
+    return total, round(rate, 1)
 
 
 def _rss_kib() -> int:
@@ -202,12 +204,19 @@ async def run_bridge(desktops: int, calls_per_s: float, seconds: float) -> dict[
     )  # type: ignore[arg-type]
     await server.start("127.0.0.1", 0)
     rss0 = _rss_kib()
+    connected_now = [0]
+
+    async def close() -> None:
+        connected_now[0] = server.stats.sessions
+        await _drained([peer.writer for peer in server.router.peers()])  # type: ignore[attr-defined]
+        await server.close()
+
     result = await _drive(
-        server.port, desktops, calls_per_s, seconds, server.on_pbx_event, lambda: server.stats.sessions
+        server.port, desktops, calls_per_s, seconds, server.on_pbx_event, lambda: server.stats.sessions, close
     )
+    result["connected"] = connected_now[0]
     result["rss_per_connection_kib"] = round((result.pop("rss_connected") - rss0) / desktops, 2)
     result["dropped_slow"] = server.stats.slow_dropped
-    await server.close()
     return result
 
 
@@ -239,14 +248,27 @@ async def run_baseline(desktops: int, calls_per_s: float, seconds: float) -> dic
 
     server = await asyncio.start_server(serve, "127.0.0.1", 0, backlog=4096)
     port = server.sockets[0].getsockname()[1]
-    result = await _drive(port, desktops, calls_per_s, seconds, emit, lambda: len(writers))
+
+    async def close() -> None:
+        await _drained(list(writers.values()))
+        for writer in writers.values():
+            writer.transport.abort()
+        server.close()
+
+    result = await _drive(port, desktops, calls_per_s, seconds, emit, lambda: len(writers), close)
     result.pop("rss_connected")
-    server.close()
     return result
 
 
+async def _drained(writers: list[asyncio.StreamWriter], limit_s: float = 60.0) -> None:
+    """Wait until everything written has left for the client (or limit_s)."""
+    deadline = time.monotonic() + limit_s
+    while time.monotonic() < deadline and any(w.transport.get_write_buffer_size() for w in writers):
+        await asyncio.sleep(0.05)
+
+
 async def _drive(
-    port: int, desktops: int, calls_per_s: float, seconds: float, emit: Any, connected: Any
+    port: int, desktops: int, calls_per_s: float, seconds: float, emit: Any, connected: Any, close: Any
 ) -> dict[str, Any]:
     parent, child = mp.get_context("spawn").Pipe()
     proc = mp.get_context("spawn").Process(target=client_main, args=(port, desktops, seconds, child))
@@ -256,14 +278,16 @@ async def _drive(
         await asyncio.sleep(0.05)
     rss = _rss_kib()
     cpu0, wall0 = time.process_time(), time.monotonic()
-    calls = await _play(emit, desktops, calls_per_s, seconds)
+    calls, achieved = await _play(emit, desktops, calls_per_s, seconds)
     cpu = (time.process_time() - cpu0) / (time.monotonic() - wall0)
+    await close()
     data = await asyncio.to_thread(parent.recv)
     await asyncio.to_thread(proc.join, 30)
     latencies = [n / 1e9 for n in data["latencies_ns"]]
     return {
         "connected": connected(),
         "calls": calls,
+        "achieved_calls_per_s": achieved,
         "lines": data["lines"],
         "latency": summary_ms(latencies),
         "cpu_share": round(cpu, 3),
@@ -299,7 +323,9 @@ def main() -> int:
     for name, part in (("bridge", bridge), ("bare", baseline)):
         lat = part["latency"]
         print(f"{name:7} p50 {lat['p50_ms']} ms  p99 {lat['p99_ms']} ms  max {lat['max_ms']} ms", end="")
-        print(f"  ({part['lines']} lines, CPU {part['cpu_share']:.0%})")
+        print(
+            f"  ({part['lines']} lines, {part['achieved_calls_per_s']} calls/s, CPU {part['cpu_share']:.0%})"
+        )
     print(f"bridge memory per connection: {bridge['rss_per_connection_kib']} KiB")
     print(f"ratio bridge/bare: {ratio}   -> {path}")
     return 0

@@ -244,9 +244,13 @@ class BridgeServer:
         self.stats.events_in += 1
         if isinstance(event, PbxEvent):
             log.info("bridge: PBX link %s: %s", event.kind.value, event.detail or event.pbx)
+        encoded: dict[int, bytes] = {}  # a message shared by many desktops is encoded once
         for peer, message in self.router.route(event):
             assert isinstance(peer, Session)
-            peer.send(message)
+            data = encoded.get(id(message))
+            if data is None:
+                data = encoded[id(message)] = encode(message)
+            peer.send_bytes(data)
             self.stats.events_out += 1
 
     # ---- connections ----------------------------------------------------------------------
