@@ -56,6 +56,7 @@ from central.schemas import (
     LookupResponse,
     SearchResponse,
     TokenResponse,
+    WhoamiResponse,
 )
 from central.tickets import install_routes as install_ticket_routes
 
@@ -281,6 +282,18 @@ def create_app(
                 "display_name": user.display_name,
             }
         )
+
+    @app.get(
+        "/api/v1/auth/whoami",
+        response_model=None,
+        responses={200: {"model": WhoamiResponse}, 401: _ERRORS[401]},
+    )
+    def whoami(who: Principal) -> JSONResponse:
+        with engine.connect() as conn:
+            profile = auth.user_profile(conn, who)
+        if profile is None:
+            raise ApiError(401, "invalid_token", "this account is disabled or gone; log in again")
+        return JSONResponse(profile)
 
     @app.get(
         "/api/v1/customers/lookup",

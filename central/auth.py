@@ -38,6 +38,12 @@ DEMO_USERS: tuple[tuple[str, str, str, str, str], ...] = (
     ("super", "demo", "supervisor", "9001", "班长 赵敏"),
     ("admin", "demo", "admin", "9000", "系统管理员"),
 )
+# username -> (PBX interface, queues) of the demo users (the same values migration 0007 fills in).
+DEMO_CTI: dict[str, tuple[str | None, list[str]]] = {
+    "1001": ("PJSIP/1001", ["sales"]),
+    "1002": ("PJSIP/1002", ["sales", "service"]),
+    "super": (None, ["sales", "service"]),
+}
 
 _hasher = PasswordHasher()
 # A real hash to verify against when the user does not exist, so response time does not reveal it.
@@ -85,6 +91,7 @@ def ensure_demo_users(conn: Connection) -> int:
     # One argon2 hash (~0.1-0.25 s) for the shared, published demo password, not one per user.
     hashes = {password: hash_password(password) for _, password, _, _, _ in missing}
     for username, password, role, agent_id, display_name in missing:
+        interface, queues = DEMO_CTI.get(username, (None, []))
         conn.execute(
             users.insert().values(
                 username=username,
@@ -93,6 +100,8 @@ def ensure_demo_users(conn: Connection) -> int:
                 agent_id=agent_id,
                 display_name=display_name,
                 created_at=datetime.now(UTC),
+                pbx_interface=interface,
+                queues=queues,
             )
         )
     return len(missing)
@@ -105,7 +114,7 @@ def authenticate(conn: Connection, username: str, password: str) -> Principal | 
         _hasher.verify(row.password_hash if row else _DUMMY_HASH, password)
     except (VerificationError, InvalidHashError):
         return None
-    if row is None:
+    if row is None or not row.active:
         return None
     return Principal(row.id, row.username, row.role, row.agent_id, row.display_name, 0)
 
@@ -174,3 +183,21 @@ def verify_token(secret: bytes, token: str, now: float | None = None) -> Princip
     if principal.expires_at <= (time.time() if now is None else now):
         return None
     return principal
+
+
+def user_profile(conn: Connection, principal: Principal) -> dict[str, object] | None:
+    """What `GET /api/v1/auth/whoami` answers for a verified token, read from the user record
+    now; None when the user is gone or disabled (the token then stops working)."""
+    row = conn.execute(sa.select(users).where(users.c.id == principal.user_id)).first()
+    if row is None or not row.active or row.username != principal.username:
+        return None
+    return {
+        "username": row.username,
+        "agent_id": row.agent_id,
+        "role": row.role,
+        "display_name": row.display_name,
+        "pbx_interface": row.pbx_interface,
+        "queues": list(row.queues or []),
+        "team": row.team,
+        "expires_at": datetime.fromtimestamp(principal.expires_at, UTC).strftime("%Y-%m-%dT%H:%M:%SZ"),
+    }

@@ -39,6 +39,17 @@ class TokenResponse(BaseModel):
     display_name: str
 
 
+class WhoamiResponse(BaseModel):
+    username: str
+    agent_id: str
+    role: Literal["agent", "supervisor", "admin"]
+    display_name: str
+    pbx_interface: str | None
+    queues: list[str]
+    team: str | None
+    expires_at: str
+
+
 class LookupResponse(BaseModel):
     phone: str
     matches: list[Customer]

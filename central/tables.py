@@ -26,6 +26,13 @@ users = sa.Table(
     sa.Column("agent_id", sa.String(32), nullable=False),
     sa.Column("display_name", sa.String(64), nullable=False),
     sa.Column("created_at", Timestamp, nullable=False),
+    # migration 0007_accounts_users: a disabled user's tokens stop working on the next request;
+    # the PBX interface ("PJSIP/1001" on Asterisk, "1001@default" on FreeSWITCH) and queues are
+    # what the CTI bridge lets this user act on; team scopes a supervisor's reach.
+    sa.Column("active", sa.Boolean, nullable=False, server_default=sa.true()),
+    sa.Column("pbx_interface", sa.String(64)),
+    sa.Column("queues", Json, nullable=False, server_default="[]"),
+    sa.Column("team", sa.String(32)),
 )
 
 server_secrets = sa.Table(

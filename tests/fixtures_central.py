@@ -154,11 +154,19 @@ class SeededCentral:
         from central import auth
         from central.tables import users
 
-        secret = auth.load_secret(self.engine)
         with self.engine.connect() as conn:
             row = conn.execute(sa.select(users).where(users.c.username == username)).one()
         principal = auth.Principal(row.id, row.username, row.role, row.agent_id, row.display_name, 0)
-        return auth.issue_token(secret, principal)
+        return self.mint_token(principal)
+
+    def mint_token(self, principal: Any, lifetime_s: int | None = None) -> str:
+        """An access token for `principal` signed with the server's key (`lifetime_s` < 0: expired)."""
+        from central import auth
+
+        secret = auth.load_secret(self.engine)
+        if lifetime_s is None:
+            return auth.issue_token(secret, principal)
+        return auth.issue_token(secret, principal, lifetime_s=lifetime_s)
 
     def client(self, **kwargs: Any) -> httpx.Client:
         return httpx.Client(base_url=self.url, headers=self.headers, timeout=10, **kwargs)
