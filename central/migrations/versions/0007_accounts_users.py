@@ -1,7 +1,7 @@
 """Users carry what the CTI side and authorisation need: active flag, PBX interface, queues, team.
 
 Revision ID: 0007_accounts_users
-Revises: 0006_change_log_entity_seq
+Revises: 0007_integrations_meta
 Create Date: 2026-12-02
 
 The seeded demo users (central.auth.DEMO_USERS) get their interface and queues here too, so a
@@ -14,7 +14,7 @@ from alembic import op
 from sqlalchemy.dialects.postgresql import JSONB
 
 revision = "0007_accounts_users"
-down_revision = "0006_change_log_entity_seq"
+down_revision = "0007_integrations_meta"
 branch_labels = None
 depends_on = None
 
