@@ -11,8 +11,9 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
+from collections.abc import Coroutine
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from PySide6.QtCore import QObject, Qt
 
@@ -60,7 +61,7 @@ class SyncDesk(QObject):
         self.conflicts_dialog: ConflictsDialog | None = None
         self._pulling = False
         self._cancel = asyncio.Event()
-        self._tasks: set[asyncio.Task[None]] = set()
+        self._tasks: set[asyncio.Task[object]] = set()
         window.syncNowRequested.connect(self.sync_now)
         window.syncCancelRequested.connect(self.cancel_pull)
         window.conflictsRequested.connect(self.request_conflicts)
@@ -172,7 +173,7 @@ class SyncDesk(QObject):
         write is pushed at once."""
         error = ""
         try:
-            conflicts = await self.conflicts.list()
+            conflicts = await self.conflicts.load()
         except Exception as exc:  # a broken cache must not take the window down
             log.exception("conflicts could not be read")
             conflicts, error = [], str(exc)
@@ -192,8 +193,8 @@ class SyncDesk(QObject):
         return dialog
 
     # -- lifecycle ---------------------------------------------------------------------------
-    def _spawn(self, coro: object) -> None:
-        task = asyncio.ensure_future(coro)  # type: ignore[arg-type]
+    def _spawn(self, coro: Coroutine[Any, Any, object]) -> None:
+        task = asyncio.ensure_future(coro)
         self._tasks.add(task)
         task.add_done_callback(self._tasks.discard)
 

@@ -22,7 +22,7 @@ class ConflictService:
     def __init__(self, ops: CacheOps) -> None:
         self.ops = ops
 
-    async def list(self) -> list[ConflictRow]:
+    async def load(self) -> list[ConflictRow]:
         return await self.ops.run(CacheStore.conflicts)
 
     async def reapply(self, conflict_id: int) -> list[ConflictRow]:
