@@ -108,14 +108,16 @@ def _run_desktop(args: argparse.Namespace, workdir: Path, central_url: str, numb
     import qasync
     from PySide6.QtWidgets import QApplication
 
+    from desktop import interpreter
     from desktop.config import Settings
     from desktop.cti.simulator import CtiSimulator
+    from desktop.desks.root import DesktopApp
     from desktop.qt_gc import QtThreadCollector
-    from desktop.runtime import DesktopRuntime
     from desktop.services.api import CentralApi
     from desktop.views.i18n import install_translator, load_fonts
     from desktop.views.theme import apply_theme
 
+    interpreter.configure()  # as the desktop does (desktop/app.py)
     app = QApplication.instance() or QApplication(sys.argv[:1])
     load_fonts()
     apply_theme(app)
@@ -139,7 +141,7 @@ def _run_desktop(args: argparse.Namespace, workdir: Path, central_url: str, numb
         api = CentralApi(central_url)
         session = await api.login("1001", "demo")
         # Settings saved from the demo's dialog go to its work folder, never the user's own file.
-        runtime = DesktopRuntime(
+        runtime = DesktopApp(
             settings, api, session, cti_token=secrets.token_urlsafe(24), config_file=workdir / "config.toml"
         )
         runtime.window.languageChangeRequested.connect(
@@ -151,11 +153,11 @@ def _run_desktop(args: argparse.Namespace, workdir: Path, central_url: str, numb
         try:
             await runtime.start()
             collector.settle()
-            assert runtime.listener is not None and runtime.controller is not None
+            assert runtime.cti.listener is not None
             recorder = PopRecorder(runtime, args.pop_log, args.screenshot_dir)
             simulator = CtiSimulator(
                 host="127.0.0.1",
-                port=runtime.listener.port,
+                port=runtime.cti.listener.port,
                 token=runtime.cti_token,
                 agent=session.agent_id,
                 numbers=numbers,
@@ -201,8 +203,8 @@ class PopRecorder:
         self._shots = screenshot_dir
         self.count = 0
         self._pending: dict[str, dict[str, Any]] = {}
-        runtime.controller.popPainted.connect(self._on_pop)
-        runtime.controller.detailPainted.connect(self._on_detail)
+        runtime.customers.popPainted.connect(self._on_pop)
+        runtime.customers.detailPainted.connect(self._on_detail)
 
     def _on_pop(self, painted: Any) -> None:
         self.count += 1

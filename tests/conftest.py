@@ -15,6 +15,7 @@ import keyring
 import keyring.backend
 import pytest
 
+from desktop import interpreter
 from desktop.services import heap
 
 # Fixtures that start the real central API on loopback (tests/fixtures_central.py).
@@ -40,9 +41,10 @@ class MemoryKeyring(keyring.backend.KeyringBackend):
         self.secrets.pop((service, username), None)
 
 
-# As in the app (desktop/qt_gc.py): no automatic collection, which could run in a server or worker
-# thread and destroy QObjects there; collect on the main (Qt) thread before each test instead.
-gc.disable()
+# As in the app (desktop/interpreter.py, desktop/qt_gc.py): the 1 ms switch interval, and no
+# automatic collection, which could run in a server or worker thread and destroy QObjects there;
+# collect on the main (Qt) thread before each test instead.
+interpreter.configure(automatic_gc=False)
 
 
 @pytest.fixture(autouse=True)

@@ -316,6 +316,33 @@
     </message>
 </context>
 <context>
+    <name>CtiDesk</name>
+    <message>
+        <source>The CTI socket could not start on port %1: %2. Calls will not pop until it is fixed in Settings.</source>
+        <translation>CTI 接口无法在端口 %1 上启动：%2。在“设置”中修复之前，来电将无法弹屏。</translation>
+    </message>
+    <message>
+        <source>The telephone system is connected again.</source>
+        <translation>电话系统已重新连接。</translation>
+    </message>
+    <message>
+        <source>PBX disconnected: calls will not pop until the telephone system is back. (%1)</source>
+        <translation>交换机（PBX）已断开：电话系统恢复前来电不会弹屏。（%1）</translation>
+    </message>
+    <message>
+        <source>There is no ringing call to answer.</source>
+        <translation>当前没有可接听的来电。</translation>
+    </message>
+    <message>
+        <source>Cannot send the command: no CTI connection.</source>
+        <translation>无法发送指令：没有 CTI 连接。</translation>
+    </message>
+    <message>
+        <source>The telephone system refused: %1</source>
+        <translation>电话系统拒绝了该操作：%1</translation>
+    </message>
+</context>
+<context>
     <name>CustomerCardView</name>
     <message>
         <source>Details not available: %1</source>
@@ -435,20 +462,7 @@
     </message>
 </context>
 <context>
-    <name>DesktopApp</name>
-    <message>
-        <source>CallDesk could not start: %1
-Details are in %2</source>
-        <translation>CallDesk 无法启动：%1
-详细信息见 %2</translation>
-    </message>
-    <message>
-        <source>No secure credential store is available on this system: the CTI token is temporary and CTI sources must be given the new one after every restart.</source>
-        <translation>本机没有可用的安全凭据存储：CTI 令牌仅为临时令牌，每次重启后都需要把新令牌提供给 CTI 来源。</translation>
-    </message>
-</context>
-<context>
-    <name>DesktopController</name>
+    <name>CustomerDesk</name>
     <message>
         <source>Could not load the customer&apos;s details: %1</source>
         <translation>无法加载客户详细资料：%1</translation>
@@ -463,34 +477,16 @@ Details are in %2</source>
     </message>
 </context>
 <context>
-    <name>DesktopRuntime</name>
+    <name>DesktopApp</name>
     <message>
-        <source>Could not sync with the CRM server; working from the local cache. (%1)</source>
-        <translation>无法与 CRM 服务器同步，正在使用本地缓存工作。（%1）</translation>
+        <source>CallDesk could not start: %1
+Details are in %2</source>
+        <translation>CallDesk 无法启动：%1
+详细信息见 %2</translation>
     </message>
     <message>
-        <source>The CTI socket could not start on port %1: %2. Calls will not pop until it is fixed in Settings.</source>
-        <translation>CTI 接口无法在端口 %1 上启动：%2。在“设置”中修复之前，来电将无法弹屏。</translation>
-    </message>
-    <message>
-        <source>The telephone system is connected again.</source>
-        <translation>电话系统已重新连接。</translation>
-    </message>
-    <message>
-        <source>PBX disconnected: calls will not pop until the telephone system is back. (%1)</source>
-        <translation>交换机（PBX）已断开：电话系统恢复前来电不会弹屏。（%1）</translation>
-    </message>
-    <message>
-        <source>There is no ringing call to answer.</source>
-        <translation>当前没有可接听的来电。</translation>
-    </message>
-    <message>
-        <source>Cannot send the command: no CTI connection.</source>
-        <translation>无法发送指令：没有 CTI 连接。</translation>
-    </message>
-    <message>
-        <source>The telephone system refused: %1</source>
-        <translation>电话系统拒绝了该操作：%1</translation>
+        <source>No secure credential store is available on this system: the CTI token is temporary and CTI sources must be given the new one after every restart.</source>
+        <translation>本机没有可用的安全凭据存储：CTI 令牌仅为临时令牌，每次重启后都需要把新令牌提供给 CTI 来源。</translation>
     </message>
 </context>
 <context>
@@ -1163,6 +1159,13 @@ Every customer, order and history record is deleted from this computer and downl
     <message>
         <source>Figures are stale since {time}: no live data</source>
         <translation>数据自 {time} 起未更新：没有实时数据</translation>
+    </message>
+</context>
+<context>
+    <name>SyncDesk</name>
+    <message>
+        <source>Could not sync with the CRM server; working from the local cache. (%1)</source>
+        <translation>无法与 CRM 服务器同步，正在使用本地缓存工作。（%1）</translation>
     </message>
 </context>
 <context>

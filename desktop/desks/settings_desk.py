@@ -1,10 +1,10 @@
 """Wires the Settings dialog and "Rebuild cache" into the running desktop.
 
-Like desktop/ticket_desk.py it is the only place that knows both the services
+Like the ticket desk it is the only place that knows both the services
 (SettingsService, CacheRebuild) and the views (SettingsDialog, SyncDialog):
 
 - File > Settings… / Ctrl+, (MainWindow.settingsRequested) opens the dialog; a saved change is
-  handed to `on_saved(old, new)` (the runtime applies the language at once);
+  handed to `on_saved(old, new)` (the composition root applies the language at once);
 - "Rebuild cache" first checks that the CRM server answers (offline: refused with a message,
   nothing deleted), pauses background sync, rebuilds with the progress dialog, then resumes
   background sync, which pushes the kept unsent changes at once.

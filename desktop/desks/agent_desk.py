@@ -1,8 +1,9 @@
-"""Wires the Ready / Not ready control to the ready rule and the CTI.
+"""The agent desk: the Ready / Not ready control, the ready rule and the CTI.
 
 Picking Ready while a finished call's contact log is unsaved (and `require_contact_before_ready`
 is set) is refused: a banner says why and the wrap-up screen opens. Otherwise the choice goes to
 the telephone system as a `pause` (with the reason code) or `unpause` command for this agent.
+The state itself is the AgentSession's; the box in the status bar shows what the session says.
 """
 
 from __future__ import annotations
@@ -13,31 +14,39 @@ from collections.abc import Callable
 from PySide6.QtCore import QObject
 
 from desktop.cti.events import AgentEvent, AgentEventKind
+from desktop.desks.session import AgentSession
 from desktop.views.agent_state import PAUSE_REASONS, READY, AgentStateBox
 from desktop.views.main_window import MainWindow
 
 log = logging.getLogger(__name__)
 
 
-class AgentReadyControl(QObject):
+class AgentDesk(QObject):
     def __init__(
         self,
         window: MainWindow,
+        session: AgentSession,
         may_go_ready: Callable[[], bool],
         open_wrapup: Callable[[], object],
         send_command: Callable[..., object],
         parent: QObject | None = None,
     ) -> None:
-        """`send_command(action, **fields)` sends a CTI command (DesktopRuntime.send_cti_command)."""
+        """`send_command(action, **fields)` sends a CTI command (CtiDesk.send_command)."""
         super().__init__(parent)
         self.window = window
+        self.session = session
         self.may_go_ready = may_go_ready
         self.open_wrapup = open_wrapup
         self.send_command = send_command
         self.box = AgentStateBox()
         window.statusBar().addPermanentWidget(self.box)
         self.box.stateRequested.connect(self.request)
-        self.agent_id = ""  # set by the runtime: whose `agent.pause` events the control follows
+        session.agentStateChanged.connect(self.box.show_state)
+
+    @property
+    def agent_id(self) -> str:
+        """Whose `agent.pause` events the control follows."""
+        return self.session.agent_id
 
     def on_agent_event(self, event: AgentEvent) -> None:
         """Follow the telephone system: an `agent.pause` for this agent shows the real state
@@ -47,9 +56,9 @@ class AgentReadyControl(QObject):
         if self.agent_id and event.agent != self.agent_id:
             return
         if not event.paused:
-            self.box.show_state(READY)
+            self.session.set_agent_state(READY)
         elif event.reason in PAUSE_REASONS:
-            self.box.show_state(event.reason)
+            self.session.set_agent_state(event.reason)
         else:
             log.info(
                 "agent %s paused with reason %r, not one of %s", event.agent, event.reason, PAUSE_REASONS
@@ -66,5 +75,5 @@ class AgentReadyControl(QObject):
             self.send_command("unpause")
         else:
             self.send_command("pause", reason=reason)
-        self.box.show_state(READY if action == "unpause" else reason)
+        self.session.set_agent_state(READY if action == "unpause" else reason)
         return True

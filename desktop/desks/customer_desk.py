@@ -1,22 +1,27 @@
-"""Wires services to views: the only place that knows both.
+"""The customer desk: screen pops, search, the customer card, recent calls, new customers.
 
 Views stay dumb (they receive data objects and emit intent signals); services stay headless
-(they emit data). The controller translates between them and measures what the agent feels:
-the time from a ringing event to a painted card.
+(they emit data). This desk translates between them and measures what the agent feels: the time
+from a ringing event to a painted card. Which call is on the line, and whether the central server
+answers, it reads from the AgentSession, never from a widget.
 """
 
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import logging
 import time
+from collections.abc import Coroutine
 from dataclasses import dataclass
+from typing import Any
 
 from PySide6.QtCore import QObject, Signal
 
 from calldesk_domain.phone import mask, national_display
 from desktop.config import Settings
-from desktop.cti.events import CallEvent, CallEventKind
+from desktop.cti.events import CallEvent
+from desktop.desks.session import AgentSession, CallInfo
 from desktop.services.auth import can_see_full_numbers
 from desktop.services.customers import CustomerFormError, CustomerService
 from desktop.services.lookup import LookupService
@@ -39,7 +44,7 @@ class PopPainted:
     detail_ms: float | None  # detail tabs painted (None until they are)
 
 
-class DesktopController(QObject):
+class CustomerDesk(QObject):
     popPainted = Signal(object)  # PopPainted, after the header is on screen
     detailPainted = Signal(object)  # PopPainted, after the detail tabs are on screen
 
@@ -50,26 +55,27 @@ class DesktopController(QObject):
         lookup: LookupService,
         settings: Settings,
         role: str,
+        session: AgentSession,
+        customers: CustomerService,
         parent: QObject | None = None,
-    ):
+    ) -> None:
         super().__init__(parent)
         self.window = window
+        self.session = session
         self.screenpop = screenpop
         self.lookup = lookup
         self.settings = settings
         self.masked = not can_see_full_numbers(role)
-        self._calls: dict[str, tuple[str, str | None, str | None]] = {}  # call_id -> (caller, name, id)
         self._card_ms: dict[str, float] = {}
         screenpop.popped.connect(self._on_popped)
         screenpop.detailFilled.connect(self._on_detail)
-        screenpop.callUpdated.connect(self._on_call_updated)
+        session.callEnded.connect(self._on_call_ended)
         window.searchChanged.connect(self._on_search)
         window.customerChosen.connect(self._on_customer_chosen)
         window.card.searchRequested.connect(window.focus_search)
         window.card.createCustomerRequested.connect(self._on_create_customer)
-        self.customers = CustomerService(lookup.store)
+        self.customers = customers
         self.new_customer_dialog: NewCustomerDialog | None = None
-        self._last_call_id = ""
         self._tasks: set[asyncio.Task[None]] = set()
 
     def display_number(self, e164: str | None, raw: str | None = None) -> str:
@@ -79,7 +85,7 @@ class DesktopController(QObject):
 
     def _is_stale(self, pop: Pop) -> bool:
         """Cached data shown while the central server is unreachable may be out of date: say so."""
-        return pop.stale or (pop.detail_source == "cache" and self.window.connection_state() == "offline")
+        return pop.stale or (pop.detail_source == "cache" and not self.session.online)
 
     # -- pops --------------------------------------------------------------------------------
     def _on_popped(self, pop: Pop) -> None:
@@ -98,14 +104,11 @@ class DesktopController(QObject):
             card.show_withheld()
         else:
             card.show_new_caller(match.e164, pop.raw_caller or "")
-        name = match.cards[0].name if match.kind == "single" else None
         if pop.call_id:
-            self._last_call_id = pop.call_id
             # "" for a withheld number: the call bar says so in the agent's language, not "anonymous"
             caller_display = (
                 "" if match.kind == "withheld" else self.display_number(match.e164, pop.raw_caller)
             )
-            self._calls[pop.call_id] = (caller_display, name, pop.customer_id)
             self.window.show_call(
                 caller_display, self.settings.hotline_name(pop.dnis), pop.queue or "", time.time()
             )
@@ -146,20 +149,17 @@ class DesktopController(QObject):
             )
         )
 
-    def _on_call_updated(self, event: CallEvent) -> None:
-        if event.kind is CallEventKind.ENDED:
-            caller_display, name, customer_id = self._calls.pop(
-                event.call_id, (self.display_number(event.caller), None, None)
-            )
-            self.window.add_recent_call(
-                event.call_id,
-                caller_display,
-                name,
-                event.ts,
-                event.extra.get("outcome", "ended"),
-                customer_id=customer_id,
-            )
-            self.window.clear_call()
+    def _on_call_ended(self, call: CallInfo, event: CallEvent) -> None:
+        caller_display = "" if call.withheld else self.display_number(call.e164, call.raw_caller)
+        self.window.add_recent_call(
+            event.call_id,
+            caller_display,
+            call.customer_name,
+            event.ts,
+            event.extra.get("outcome", "ended"),
+            customer_id=call.customer_id,
+        )
+        self.window.clear_call()
 
     # -- agent intents -----------------------------------------------------------------------
     def _on_search(self, text: str) -> None:
@@ -175,6 +175,10 @@ class DesktopController(QObject):
             self.window.show_banner(self.tr("Search failed: %1").replace("%1", str(exc)), "error")
             return
         self.window.show_search_results(results, self.masked, limited)
+
+    def show_customer(self, customer_id: str) -> None:
+        """Show a customer on the card (chosen in search, or handed over by `calldesk pop`)."""
+        self._on_customer_chosen(customer_id)
 
     def _on_customer_chosen(self, customer_id: str) -> None:
         if self.screenpop.show_customer(customer_id) is None:
@@ -203,16 +207,27 @@ class DesktopController(QObject):
             dialog.show_error("name", "not_saved", str(exc))
             return
         dialog.accept()
-        call = self._calls.get(self._last_call_id)
-        if call is not None and call[2] is None:  # the caller on the line is this new customer
-            self._calls[self._last_call_id] = (call[0], card.name, card.customer_id)
+        # the caller on the line (if the call had no customer) is this new customer
+        self.session.link_customer(self.session.current_call_id, card.customer_id, card.name)
         detail = self.lookup.store.customer_detail(card.customer_id)  # new: no orders etc. yet
         if detail is not None:
             self.window.card.show_detail(detail, masked=self.masked)
         else:
             self.window.card.show_pop(card, masked=self.masked)
 
-    def _spawn(self, coro) -> None:
+    def _spawn(self, coro: Coroutine[Any, Any, None]) -> None:
         task = asyncio.ensure_future(coro)
         self._tasks.add(task)
         task.add_done_callback(self._tasks.discard)
+
+    async def stop(self) -> None:
+        """Cancel what is still running (a new customer being written) and close its dialog."""
+        for task in list(self._tasks):
+            task.cancel()
+        for task in list(self._tasks):
+            with contextlib.suppress(asyncio.CancelledError, Exception):
+                await task
+        if self.new_customer_dialog is not None:
+            with contextlib.suppress(RuntimeError):  # already deleted with the window
+                self.new_customer_dialog.close()
+            self.new_customer_dialog = None

@@ -1,20 +1,20 @@
 """Wires tickets, contact logs and the knowledge base into the running desktop.
 
-Like desktop/controller.py this is the only place that knows both the services
+Like the customer desk this is the only place that knows both the services
 (TicketService, ContactService, KnowledgeService) and the views (TicketForm, WrapUpDialog,
 MyWorkPanel, KnowledgePanel):
 
 - Ctrl+N (MainWindow.newTicketRequested) opens the ticket form for the customer on the card,
-  pre-linked to the call in progress (or the last call) ;
-- the CTI `call.answered` / `call.ended` events (ScreenPopService.callUpdated) drive the contact
-  log: when a call ends the wrap-up screen opens with direction, channel and start/end from the
-  CTI; Ctrl+L (logContactRequested) opens it by hand;
+  pre-linked to the call in progress (or the last call), as the AgentSession knows it;
+- a call's end (AgentSession.callEnded) drives the contact log: the wrap-up screen opens with
+  direction, channel and start/end from the CTI; Ctrl+L (logContactRequested) opens it by hand;
 - "My work" is a dock with my tickets, the team queue and overdue tickets, refreshed on every
   save and every 30 s (SLA countdown).
 """
 
 from __future__ import annotations
 
+import contextlib
 import logging
 from collections.abc import Callable
 from datetime import UTC, datetime
@@ -24,12 +24,15 @@ from PySide6.QtGui import QKeySequence
 from PySide6.QtWidgets import QDockWidget
 
 from calldesk_domain.tickets import ContactLog, Ticket
-from desktop.cti.events import CallEvent, CallEventKind
+from desktop.cache.store import CacheStore
+from desktop.cti.events import CallEvent
+from desktop.desks.session import AgentSession, CallInfo
+from desktop.services.api import CentralApi
 from desktop.services.attachment_download import AttachmentDownloader
 from desktop.services.attachments import AttachmentService, attachments_folder
 from desktop.services.contacts import DEFAULT_DISPOSITIONS, ContactService
 from desktop.services.knowledge import KnowledgeService
-from desktop.services.screenpop import Pop, ScreenPopService
+from desktop.services.ops import CacheOps
 from desktop.services.tickets import TicketService
 from desktop.views.knowledge_panel import KnowledgePanel
 from desktop.views.main_window import MainWindow
@@ -46,18 +49,21 @@ class TicketDesk(QObject):
     def __init__(
         self,
         window: MainWindow,
-        screenpop: ScreenPopService,
-        store,
-        api,
+        session: AgentSession,
+        store: CacheStore,
+        api: CentralApi | None,
         agent_id: str,
         *,
         dispositions: tuple[str, ...] = DEFAULT_DISPOSITIONS,
         require_contact_before_ready: bool = True,
         clock: Callable[[], datetime] = lambda: datetime.now(UTC),
+        ops: CacheOps | None = None,
         parent: QObject | None = None,
     ) -> None:
         super().__init__(parent)
+        ops = ops if ops is not None else CacheOps(store.path)
         self.window = window
+        self.session = session
         self.store = store
         self.clock = clock
         self.tickets = TicketService(store, agent_id, clock=clock)
@@ -71,13 +77,10 @@ class TicketDesk(QObject):
         self.knowledge = KnowledgeService(api) if api is not None else None
         self.attachments = AttachmentService(store, attachments_folder(store.path), agent_id, clock=clock)
         self.downloader = AttachmentDownloader(api, self.attachments) if api is not None else None
-        self.current_call: str = ""
-        self.call_customers: dict[str, str] = {}
         self.form: TicketForm | None = None
         self.wrapup: WrapUpDialog | None = None
 
-        screenpop.popped.connect(self._on_popped)
-        screenpop.callUpdated.connect(self._on_call_updated)
+        session.callEnded.connect(self._on_call_ended)
         window.newTicketRequested.connect(self.open_new_ticket)
         window.logContactRequested.connect(self.open_manual_contact)
         self.contacts.wrapUpNeeded.connect(self.show_wrapup)
@@ -103,17 +106,14 @@ class TicketDesk(QObject):
         self.refresh_lists()
 
     # -- calls -----------------------------------------------------------------------------
-    def _on_popped(self, pop: Pop) -> None:
-        if pop.call_id:
-            self.current_call = pop.call_id
-            if pop.customer_id:
-                self.call_customers[pop.call_id] = pop.customer_id
-                self.contacts.note_customer(pop.call_id, pop.customer_id)
-
-    def _on_call_updated(self, event: CallEvent) -> None:
-        if event.kind is CallEventKind.ANSWERED:
-            self.current_call = event.call_id
-        self.contacts.on_call_event(event)
+    def _on_call_ended(self, call: CallInfo, event: CallEvent) -> None:
+        self.contacts.call_ended(
+            event.call_id,
+            started=call.answered_at or event.ts,
+            ended=event.ts,
+            customer_id=call.customer_id or "",
+            extra=event.extra,
+        )
 
     def may_go_ready(self) -> bool:
         """False while a finished call's contact is unsaved (when configured)."""
@@ -128,8 +128,9 @@ class TicketDesk(QObject):
         return KnowledgePanel(self.knowledge.search) if self.knowledge is not None else None
 
     def open_new_ticket(self) -> TicketForm | None:
-        customer_id = self.window.card.current_customer_id() or self.call_customers.get(self.current_call, "")
-        ticket = self.tickets.draft(customer_id or "", call_id=self.current_call)
+        call_id = self.session.current_call_id
+        customer_id = self.window.card.current_customer_id() or self.session.customer_of(call_id)
+        ticket = self.tickets.draft(customer_id or "", call_id=call_id)
         return self._open_form(ticket)
 
     def open_ticket(self, ticket_id: str) -> TicketForm | None:
@@ -206,7 +207,17 @@ class TicketDesk(QObject):
         if pending is not None:
             return self.show_wrapup(pending)
         customer_id = self.window.card.current_customer_id() or ""
-        contact = self.contacts.open_for(self.current_call, customer_id)
+        contact = self.contacts.open_for(self.session.current_call_id, customer_id)
         dialog = self.show_wrapup(contact)
         dialog.required = False  # logged by hand: the agent may cancel
         return dialog
+
+    def stop(self) -> None:
+        """Stop the refresh timer and close the forms this desk opened."""
+        self._timer.stop()
+        for dialog in (self.form, self.wrapup):
+            if dialog is not None:
+                with contextlib.suppress(RuntimeError):  # closed and deleted already
+                    dialog.done(0)
+        self.form = None
+        self.wrapup = None
