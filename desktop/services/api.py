@@ -92,6 +92,7 @@ class ChangePage:
     has_more: bool
     remaining: int
     server_time: datetime | None
+    epoch: str | None = None  # the feed's epoch: changes when the server is restored from a backup
 
 
 @dataclass(frozen=True, slots=True)
@@ -300,7 +301,10 @@ class CentralApi:
             parsed_time = parse_ts(server_time) if isinstance(server_time, str) else None
         except ValueError:
             parsed_time = None
-        return ChangePage(changes, next_since, has_more, max(0, remaining), parsed_time)
+        epoch = body.get("epoch")
+        if not (isinstance(epoch, str) and 0 < len(epoch) <= 64):
+            epoch = None  # an older server, or a value CallDesk cannot use: no epoch check
+        return ChangePage(changes, next_since, has_more, max(0, remaining), parsed_time, epoch)
 
     async def bootstrap_head(self, entities: list[str]) -> BootstrapHead:
         """The feed head (H0) now and how many changes each of `entities` has up to it."""
