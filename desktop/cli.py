@@ -18,11 +18,15 @@ SUBCOMMANDS: dict[str, tuple[str, str]] = {
     "cti": ("desktop.cti.cli", "telephony tools: bridge | parse | summarize | simulate"),
     "dial": ("desktop.handoff_cli", "hand a tel: URI to the running desktop (click-to-dial)"),
     "pop": ("desktop.handoff_cli", "bring up a customer's card in the running desktop"),
+    "support-bundle": ("desktop.support_bundle", "write logs, versions and settings (no secrets) to a zip"),
 }
 
 
 def build_parser(argv: Sequence[str]) -> argparse.ArgumentParser:
+    from desktop.version import app_version
+
     parser = argparse.ArgumentParser(prog="calldesk", description="CallDesk call-centre agent desktop")
+    parser.add_argument("--version", action="version", version=f"calldesk {app_version()}")
     sub = parser.add_subparsers(dest="command")
     wanted = argv[0] if argv and not argv[0].startswith("-") else None
     for name, (module_name, help_text) in SUBCOMMANDS.items():
