@@ -16,7 +16,10 @@ bash installer/install-tools.sh
 
 PYTHON=${PYTHON:-python3}
 [ -x .venv/bin/python ] || "$PYTHON" -m venv .venv
-if ! .venv/bin/python -c "import desktop, PyInstaller" 2>/dev/null; then
+FROZEN=${CALLDESK_FROZEN_DIR:-}
+needs="import desktop"
+[ -z "$FROZEN" ] && needs="import desktop, PyInstaller"
+if ! .venv/bin/python -c "$needs" 2>/dev/null; then
   .venv/bin/python -m pip install -q --disable-pip-version-check -c requirements.lock -e ".[freeze]"
 fi
 
@@ -26,7 +29,6 @@ if ! [[ $VERSION =~ ^[0-9]+(\.[0-9]+){1,3}$ ]]; then
   exit 1
 fi
 
-FROZEN=${CALLDESK_FROZEN_DIR:-}
 if [ -z "$FROZEN" ]; then
   .venv/bin/pyinstaller --noconfirm --log-level WARN --distpath build/freeze --workpath build/pyinstaller \
     installer/calldesk.spec
