@@ -57,7 +57,9 @@ def frozen_build() -> tuple[Path, Path]:
     frozen = os.environ.get("CALLDESK_FROZEN_DIR")
     msi = os.environ.get("CALLDESK_MSI")
     if not frozen or not msi:
-        message = "no frozen build: run `bash installer/build-msi.sh` and set CALLDESK_FROZEN_DIR, CALLDESK_MSI"
+        message = (
+            "no frozen build: run `bash installer/build-msi.sh` and set CALLDESK_FROZEN_DIR, CALLDESK_MSI"
+        )
         if os.environ.get("CALLDESK_REQUIRE_FROZEN") == "1":
             pytest.fail(message)
         pytest.skip(message)

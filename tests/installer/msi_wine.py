@@ -19,10 +19,17 @@ def tools_missing(*tools: str) -> list[str]:
 
 
 def build_msi(frozen_dir: Path, out: Path, version: str) -> Path:
-    env = dict(os.environ, CALLDESK_FROZEN_DIR=str(frozen_dir), CALLDESK_MSI_OUT=str(out),
-               CALLDESK_MSI_VERSION=version)
+    env = dict(
+        os.environ,
+        CALLDESK_FROZEN_DIR=str(frozen_dir),
+        CALLDESK_MSI_OUT=str(out),
+        CALLDESK_MSI_VERSION=version,
+    )
     result = subprocess.run(
-        ["bash", str(REPO / "installer" / "build-msi.sh")], env=env, capture_output=True, text=True,
+        ["bash", str(REPO / "installer" / "build-msi.sh")],
+        env=env,
+        capture_output=True,
+        text=True,
         timeout=600,
     )
     assert result.returncode == 0, result.stderr[-3000:]
@@ -119,7 +126,10 @@ class WinePrefix:
 
     def calldesk_uninstall_entries(self) -> list[str]:
         """Add/Remove Programs entries named CallDesk (64-bit and 32-bit views)."""
-        prefixes = (UNINSTALL_KEY.lower() + "\\", "software\\wow6432node\\" + UNINSTALL_KEY[9:].lower() + "\\")
+        prefixes = (
+            UNINSTALL_KEY.lower() + "\\",
+            "software\\wow6432node\\" + UNINSTALL_KEY[9:].lower() + "\\",
+        )
         return [
             key
             for key, values in self.hklm().items()

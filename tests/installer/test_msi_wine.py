@@ -17,7 +17,9 @@ pytestmark = pytest.mark.xdist_group("msi")
 PROPERTIES = {"SERVER_URL": "https://crm.example", "CTI_BRIDGE": "cti.example:7391"}
 
 
-def check_installed(prefix: WinePrefix, version: str, properties: dict[str, str]) -> dict[str, dict[str, str]]:
+def check_installed(
+    prefix: WinePrefix, version: str, properties: dict[str, str]
+) -> dict[str, dict[str, str]]:
     """Asserts what a silent install must leave; returns HKLM for further checks."""
     hklm = prefix.hklm()
     install_dir = prefix.program_files / "CallDesk"
@@ -38,8 +40,12 @@ def check_installed(prefix: WinePrefix, version: str, properties: dict[str, str]
 def desktop_settings_from(hklm: dict[str, dict[str, str]], user_config: Path) -> object:
     """What the desktop reads on that machine: the registry values beneath the user's config."""
     machine = settings_from_registry(hklm["software\\calldesk"])
-    return load_settings(config_file=user_config, env={}, defaults_file=user_config.with_name("none.toml"),
-                         machine_values=machine)
+    return load_settings(
+        config_file=user_config,
+        env={},
+        defaults_file=user_config.with_name("none.toml"),
+        machine_values=machine,
+    )
 
 
 def test_silent_install_upgrade_and_uninstall_under_wine(stub_msis, tmp_path):
@@ -56,13 +62,18 @@ def test_silent_install_upgrade_and_uninstall_under_wine(stub_msis, tmp_path):
     user_config = tmp_path / "config.toml"
     settings = desktop_settings_from(hklm, user_config)
     assert (settings.central_url, settings.cti_bridge, settings.problems) == (
-        "https://crm.example", "cti.example:7391", ())
+        "https://crm.example",
+        "cti.example:7391",
+        (),
+    )
     user_config.write_text('central_url = "https://crm-backup.example"\n', encoding="utf-8")
     settings = desktop_settings_from(hklm, user_config)
     assert (settings.central_url, settings.cti_bridge) == ("https://crm-backup.example", "cti.example:7391")
 
     # The agent's own data, which an uninstall must keep.
-    user_data = prefix.path / "drive_c" / "users" / "agent" / "AppData" / "Local" / "CallDesk" / "cache.sqlite3"
+    user_data = (
+        prefix.path / "drive_c" / "users" / "agent" / "AppData" / "Local" / "CallDesk" / "cache.sqlite3"
+    )
     user_data.parent.mkdir(parents=True)
     user_data.write_bytes(b"SQLite format 3\0")
 
@@ -75,8 +86,12 @@ def test_silent_install_upgrade_and_uninstall_under_wine(stub_msis, tmp_path):
     prefix.uninstall(msi2)
     hklm = prefix.hklm()
     assert not install_dir.exists()
-    leftovers = [key for key in hklm if key == "software\\calldesk" or key.startswith(
-        ("software\\calldesk\\", "software\\classes\\tel", "software\\classes\\calldesk"))]
+    leftovers = [
+        key
+        for key in hklm
+        if key == "software\\calldesk"
+        or key.startswith(("software\\calldesk\\", "software\\classes\\tel", "software\\classes\\calldesk"))
+    ]
     assert leftovers == []
     assert prefix.calldesk_uninstall_entries() == []
     assert prefix.start_menu_shortcuts() == []
