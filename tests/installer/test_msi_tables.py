@@ -7,7 +7,7 @@ from pathlib import Path
 import pytest
 from msi_wine import msi_table
 
-pytestmark = pytest.mark.xdist_group("msi")
+pytestmark = [pytest.mark.xdist_group("msi"), pytest.mark.timeout(600)]
 
 
 def _properties(msi: Path) -> dict[str, str]:

@@ -12,7 +12,7 @@ from msi_wine import WinePrefix
 from desktop.config import load_settings
 from desktop.machine_defaults import settings_from_registry
 
-pytestmark = pytest.mark.xdist_group("msi")
+pytestmark = [pytest.mark.xdist_group("msi"), pytest.mark.timeout(600)]
 
 PROPERTIES = {"SERVER_URL": "https://crm.example", "CTI_BRIDGE": "cti.example:7391"}
 
