@@ -50,6 +50,7 @@ from central.schemas import (
     TokenResponse,
 )
 from central.tickets import install_routes as install_ticket_routes
+from central.update_policy import install_routes as install_update_policy_routes
 
 log = logging.getLogger(__name__)
 
@@ -405,4 +406,5 @@ def create_app(db_url: str, *, push_retention_days: float = DEFAULT_RETENTION_DA
     install_ticket_routes(app, engine, Principal, ApiError, _ERRORS)
     install_push_routes(app, engine, Principal, ApiError, _ERRORS, retention_days=push_retention_days)
     install_attachment_routes(app, engine, Principal, ApiError, _ERRORS)
+    install_update_policy_routes(app, engine, Principal, ApiError, _ERRORS)
     return app
