@@ -18,6 +18,7 @@ SUBCOMMANDS: dict[str, tuple[str, str]] = {
     "cti": ("desktop.cti.cli", "telephony tools: bridge | parse | summarize | simulate"),
     "dial": ("desktop.handoff_cli", "hand a tel: URI to the running desktop (click-to-dial)"),
     "pop": ("desktop.handoff_cli", "bring up a customer's card in the running desktop"),
+    "open": ("desktop.handoff_cli", "a calldesk:// link (the URL handler): pop a card or dial"),
     "support-bundle": ("desktop.support_bundle", "write logs, versions and settings (no secrets) to a zip"),
 }
 
