@@ -2,7 +2,11 @@
 
 import sys
 
-from desktop.cli import main
+from desktop.std_streams import ensure_std_streams
+
+ensure_std_streams()
+
+from desktop.cli import main  # noqa: E402
 
 if __name__ == "__main__":
     sys.exit(main())

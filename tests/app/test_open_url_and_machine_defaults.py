@@ -119,3 +119,20 @@ SECRET_CHARS = string.ascii_letters + string.digits + "-_.~+/=!$%*()[]{}<>?@#^|ä
 )
 def test_scrub_removes_every_value_after_a_secret_marker(marker, value):
     assert scrub(f"{marker}{value} rest") == f"{marker}[removed] rest"
+
+
+def test_missing_std_streams_are_replaced_so_printing_cannot_crash():
+    import subprocess
+    import sys
+
+    code = (
+        "import sys; sys.stdout = None; sys.stderr = None\n"
+        "from desktop.std_streams import ensure_std_streams\n"
+        "ensure_std_streams()\n"
+        "print('hidden'); print('hidden', file=sys.stderr)\n"
+        "from desktop.cli import main\n"
+        "raise SystemExit(main(['--version']))\n"
+    )
+    result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=60)
+    assert result.returncode == 0, result.stderr
+    assert result.stdout == "" and result.stderr == ""
