@@ -136,3 +136,14 @@ def test_missing_std_streams_are_replaced_so_printing_cannot_crash():
     result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=60)
     assert result.returncode == 0, result.stderr
     assert result.stdout == "" and result.stderr == ""
+
+
+def test_version_flag_prints_the_package_version(capsys):
+    from importlib import metadata
+
+    from desktop.cli import main
+
+    with pytest.raises(SystemExit) as stop:
+        main(["--version"])
+    assert stop.value.code == 0
+    assert capsys.readouterr().out.strip() == f"calldesk {metadata.version('calldesk')}"
