@@ -59,6 +59,7 @@ from central.schemas import (
     WhoamiResponse,
 )
 from central.tickets import install_routes as install_ticket_routes
+from central.update_policy import install_routes as install_update_policy_routes
 
 log = logging.getLogger(__name__)
 
@@ -458,4 +459,5 @@ def create_app(
     settings = integrations or IntegrationSettings.from_env()
     install_oms_routes(app, engine, settings)
     ticket_sender = install_ticket_sync_routes(app, engine, settings, Principal, ApiError, _ERRORS)
+    install_update_policy_routes(app, engine, Principal, ApiError, _ERRORS)
     return app

@@ -1,4 +1,8 @@
-"""Settings: defaults <- MSI-provided defaults file <- user TOML file <- CALLDESK_* environment.
+"""Settings: defaults <- machine-wide defaults <- user TOML file <- CALLDESK_* environment.
+
+Machine-wide defaults come from the installer: HKLM\\Software\\CallDesk on Windows (the MSI's
+SERVER_URL and CTI_BRIDGE properties, desktop/machine_defaults.py), then a `defaults.toml` beside
+the executable. The command line (desktop/app.py) overrides all of them.
 
 A bad value never stops the desktop: it is logged, reported in `Settings.problems` (shown to the
 user once) and the default is kept. Secrets (API tokens, the CTI token) live in keyring, not here.
@@ -49,6 +53,7 @@ class Settings:
     language: str = "zh_CN"
     cti_host: str = "127.0.0.1"
     cti_port: int = 7390
+    cti_bridge: str = ""  # host:port of the site's CTI bridge (MSI property CTI_BRIDGE); "" = none
     cache_path: str = ""  # empty = platformdirs user data dir
     ca_bundle: str = ""  # empty = system/certifi store; TLS verification is always on
     detail_window_days: int = 180
@@ -84,10 +89,17 @@ def load_settings(
     config_file: Path | None = None,
     env: dict[str, str] | None = None,
     defaults_file: Path | None = None,
+    machine_values: dict[str, Any] | None = None,
 ) -> Settings:
+    """`machine_values`: settings from the machine's registry (None = read it now; tests pass them)."""
     env = dict(os.environ) if env is None else env
     settings = Settings()
     problems: list[str] = []
+    if machine_values is None:
+        from desktop.machine_defaults import machine_settings
+
+        machine_values = machine_settings()
+    settings = _merge(settings, machine_values, "machine defaults (HKLM\\Software\\CallDesk)", problems)
     for path in (defaults_file or msi_defaults_path(), config_file or user_config_path()):
         settings = _merge(settings, _read_toml(path, problems), str(path), problems)
     overrides = {
@@ -185,7 +197,23 @@ def _coerce(key: str, current: Any, raw: Any) -> Any:
         raise ValueError("the CTI socket listens on loopback only (127.0.0.1 or ::1)")
     if key == "central_url" and not raw.startswith(("http://", "https://")):
         raise ValueError(f"{raw!r} is not an http(s) URL")
+    if key == "cti_bridge":
+        return _bridge_address(raw)
     return raw
+
+
+_BRIDGE_ADDRESS = re.compile(r"(?P<host>[A-Za-z0-9.\-]{1,253}|\[[0-9A-Fa-f:]{2,45}\]):(?P<port>[0-9]{1,5})")
+
+
+def _bridge_address(raw: str) -> str:
+    """"host:port" (IPv6 in brackets); "" or "none" (the MSI's default) means no bridge."""
+    text = raw.strip()
+    if text.lower() in ("", "none"):
+        return ""
+    match = _BRIDGE_ADDRESS.fullmatch(text)
+    if match is None or not 1 <= int(match["port"]) <= 65535:
+        raise ValueError(f"{raw!r} is not host:port (for example cti.example:7391)")
+    return text
 
 
 # ---- saving (the Settings dialog) -----------------------------------------------------------

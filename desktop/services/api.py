@@ -223,6 +223,11 @@ class CentralApi:
         _require(body.get("status"), str, "'status'")
         return body
 
+    async def update_policy(self) -> dict[str, Any]:
+        """The admin's update policy (GET /api/v1/update-policy); desktop/services/update_check.py
+        checks its fields."""
+        return await self._request("GET", "/api/v1/update-policy")
+
     async def login(self, username: str, password: str) -> Session:
         body = await self._request(
             "POST", "/api/v1/auth/token", json_body={"username": username, "password": password}, auth=False

@@ -1623,6 +1623,25 @@ Every customer, order and history record is deleted from this computer and downl
     </message>
 </context>
 <context>
+    <name>UpdateBanner</name>
+    <message>
+        <source>CallDesk %1 is required (this desktop has %2). Finish your current call, then ask IT to install it or install it from the link.</source>
+        <translation>必须升级到 CallDesk %1（本机为 %2）。请先结束当前通话，再联系 IT 安装，或通过链接自行安装。</translation>
+    </message>
+    <message>
+        <source>CallDesk %1 is available (this desktop has %2).</source>
+        <translation>CallDesk %1 已发布（本机为 %2）。</translation>
+    </message>
+    <message>
+        <source>Get it</source>
+        <translation>获取</translation>
+    </message>
+    <message>
+        <source>Dismiss</source>
+        <translation>关闭</translation>
+    </message>
+</context>
+<context>
     <name>Vocabulary</name>
     <message>
         <source>High-end</source>
