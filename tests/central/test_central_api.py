@@ -114,9 +114,12 @@ def test_every_api_endpoint_requires_a_valid_token(seeded_central_shared, path, 
 
 
 def test_token_signed_by_another_server_is_rejected(seeded_central_shared):
+    from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
+
     from central import auth
 
-    forged = auth.issue_token(b"x" * 32, auth.Principal(1, "1001", "admin", "1001", "x", 0))
+    other_key = Ed25519PrivateKey.generate()
+    forged = auth.issue_token(other_key, auth.Principal(1, "1001", "admin", "1001", "x", 0, "x"))
     response = httpx.get(
         f"{seeded_central_shared.url}/api/v1/customers/C0000001",
         headers={"Authorization": f"Bearer {forged}"},

@@ -11,6 +11,7 @@ from pathlib import Path
 
 import httpx
 import sqlalchemy as sa
+from fixtures_central import mint_token
 
 from central import auth
 from central.app import create_app
@@ -128,11 +129,11 @@ class Templates:
         self.cache = directory / "cache-template.sqlite3"
         seed_database(f"sqlite:///{self.central}", customers, 5)
         engine = make_engine(f"sqlite:///{self.central}")
-        secret = auth.load_secret(engine)
         with engine.connect() as conn:
             self.customer_ids = list(conn.execute(sa.text("SELECT id FROM customers ORDER BY id")).scalars())
+            user_id = conn.execute(sa.text("SELECT id FROM users WHERE username = '1001'")).scalar_one()
+        self.token = mint_token(engine, auth.Principal(user_id, "1001", "agent", "1001", "test", 0))
         engine.dispose()
-        self.token = auth.issue_token(secret, auth.Principal(1, "1001", "agent", "1001", "test", 0))
         CacheStore(self.cache).close()
         self._bootstrap_cache()
 
