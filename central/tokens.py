@@ -7,7 +7,7 @@ folder), created on first start readable by its owner only (0600). Anyone holdin
 mint one. Every API process behind a load balancer must be given the same key.
 
 A token is `base64url(header).base64url(claims).base64url(signature)` with header
-{"alg": "EdDSA", "typ": "JWT", "kid"} and claims {uid, sub, role, agent, name, sid, iat, exp}.
+{"alg": "EdDSA", "typ": "JWT", "kid"} and claims {uid, sub, role, agent, name, sid, iat, exp, jti}.
 `sid` names the sign-in session (central.auth): the server refuses a token whose session was
 revoked or whose user was disabled, on the very next request.
 """
@@ -20,6 +20,7 @@ import hashlib
 import json
 import logging
 import os
+import secrets
 import time
 from dataclasses import dataclass
 from pathlib import Path
@@ -152,6 +153,7 @@ def issue(
         "sid": claims.session_id,
         "iat": issued,
         "exp": issued + lifetime_s,
+        "jti": secrets.token_hex(8),  # two tokens are never the same string, even in one second
     }
     signing_input = ".".join(
         _b64(json.dumps(part, separators=(",", ":"), ensure_ascii=False).encode()) for part in (header, body)
