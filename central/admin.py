@@ -24,33 +24,40 @@ from sqlalchemy.engine import Connection, Engine
 
 from calldesk_domain.models import format_ts
 from central import queries
+from central.schemas import ErrorResponse
 from central.tables import audit_events
 from central.users import UserError, add_user, list_users, update_user
 
 NO_CONTROL = r"^[^\x00-\x1f]*$"
 Username = Annotated[str, Path(min_length=1, max_length=64, pattern=r"^[A-Za-z0-9_.@-]+$")]
 AUDIT_ACTIONS = ("view", "reveal")
+# The same rules as central.users checks, published so clients (and the contract test) know them.
+_NAME = r"^[A-Za-z0-9_.@-]+$"
+_GROUP = r"^[A-Za-z0-9_.-]+$"
+_INTERFACE = r"^[A-Za-z0-9_./@:-]+$"
+_DISPLAY = r"^[^\x00-\x1f]*[^\s\x00-\x1f][^\x00-\x1f]*$"  # something visible, no controls
+Queue = Annotated[str, Field(min_length=1, max_length=32, pattern=_GROUP)]
 
 
 class NewUser(BaseModel):
-    username: str = Field(min_length=1, max_length=64, pattern=r"^[A-Za-z0-9_.@-]+$")
-    password: str = Field(min_length=1, max_length=256)
+    username: str = Field(min_length=1, max_length=64, pattern=_NAME)
+    password: str = Field(min_length=8, max_length=256)
     role: str = Field(pattern="^(agent|supervisor|admin)$")
-    agent_id: str | None = Field(default=None, max_length=32, pattern=NO_CONTROL)
-    display_name: str | None = Field(default=None, max_length=64, pattern=NO_CONTROL)
-    pbx_interface: str | None = Field(default=None, max_length=64, pattern=NO_CONTROL)
-    queues: list[str] = Field(default_factory=list, max_length=50)
-    team: str | None = Field(default=None, max_length=32, pattern=NO_CONTROL)
+    agent_id: str | None = Field(default=None, min_length=1, max_length=32, pattern=_NAME)
+    display_name: str | None = Field(default=None, min_length=1, max_length=64, pattern=_DISPLAY)
+    pbx_interface: str | None = Field(default=None, min_length=1, max_length=64, pattern=_INTERFACE)
+    queues: list[Queue] = Field(default_factory=list, max_length=50)
+    team: str | None = Field(default=None, min_length=1, max_length=32, pattern=_GROUP)
 
 
 class UserChange(BaseModel):
     active: bool | None = None
     role: str | None = Field(default=None, pattern="^(agent|supervisor|admin)$")
-    password: str | None = Field(default=None, min_length=1, max_length=256)
-    display_name: str | None = Field(default=None, max_length=64, pattern=NO_CONTROL)
-    pbx_interface: str | None = Field(default=None, max_length=64, pattern=NO_CONTROL)
-    queues: list[str] | None = Field(default=None, max_length=50)
-    team: str | None = Field(default=None, max_length=32, pattern=NO_CONTROL)
+    password: str | None = Field(default=None, min_length=8, max_length=256)
+    display_name: str | None = Field(default=None, min_length=1, max_length=64, pattern=_DISPLAY)
+    pbx_interface: str | None = Field(default=None, min_length=1, max_length=64, pattern=_INTERFACE)
+    queues: list[Queue] | None = Field(default=None, max_length=50)
+    team: str | None = Field(default=None, min_length=1, max_length=32, pattern=_GROUP)
 
 
 class RevealRequest(BaseModel):
@@ -101,6 +108,16 @@ def install_routes(
     parse_since: Callable[[datetime | None], datetime | None],
 ) -> None:
     Principal = principal_type
+    not_found = {404: {"model": ErrorResponse, "description": "no such user / customer"}}
+    user_responses: dict[int | str, dict[str, Any]] = {
+        **responses,
+        **not_found,
+        409: {"model": ErrorResponse, "description": "the username is taken"},
+    }
+    csv_responses: dict[int | str, dict[str, Any]] = {
+        **responses,
+        200: {"content": {"text/csv": {"schema": {"type": "string"}}}, "description": "the audit log as CSV"},
+    }
 
     def _user_error(exc: UserError) -> Exception:
         status = 409 if "already exists" in str(exc) else 404 if str(exc).startswith("no user") else 422
@@ -112,7 +129,7 @@ def install_routes(
         with engine.connect() as conn:
             return JSONResponse({"users": list_users(conn)})
 
-    @app.post("/api/v1/admin/users", status_code=201, response_model=None, responses=responses)
+    @app.post("/api/v1/admin/users", status_code=201, response_model=None, responses=user_responses)
     def admin_add_user(_who: Principal, body: NewUser) -> JSONResponse:
         try:
             with engine.begin() as conn:
@@ -121,7 +138,7 @@ def install_routes(
             raise _user_error(exc) from exc
         return JSONResponse({"user": created}, status_code=201)
 
-    @app.patch("/api/v1/admin/users/{username}", response_model=None, responses=responses)
+    @app.patch("/api/v1/admin/users/{username}", response_model=None, responses=user_responses)
     def admin_change_user(_who: Principal, username: Username, body: UserChange) -> JSONResponse:
         try:
             with engine.begin() as conn:
@@ -132,7 +149,9 @@ def install_routes(
 
     CustomerId = Annotated[str, Path(min_length=1, max_length=32, pattern=NO_CONTROL)]
 
-    @app.post("/api/v1/customers/{customer_id}/reveal", response_model=None, responses=responses)
+    @app.post(
+        "/api/v1/customers/{customer_id}/reveal", response_model=None, responses={**responses, **not_found}
+    )
     def reveal(who: Principal, customer_id: CustomerId, body: RevealRequest | None = None) -> JSONResponse:
         with engine.begin() as conn:
             detail = queries.customer_summary(conn, customer_id)
@@ -158,7 +177,7 @@ def install_routes(
             rows = audit_rows(conn, username, customer_id, parse_since(since), limit)
         return JSONResponse({"events": rows})
 
-    @app.get("/api/v1/admin/audit.csv", response_model=None, responses=responses)
+    @app.get("/api/v1/admin/audit.csv", response_model=None, responses=csv_responses)
     def audit_csv(
         _who: Principal,
         username: AuditName = "",

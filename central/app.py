@@ -146,9 +146,7 @@ def minimise_customer(customer: dict[str, Any], role: str) -> dict[str, Any]:
     lets the role see them (central.policy.PHONE_VISIBLE_ROLES); POST .../reveal shows them."""
     if policy.can_see_phones(role):
         return customer
-    phones = [
-        {**phone, "e164": mask(phone.get("e164")), "masked": True} for phone in customer.get("phones", [])
-    ]
+    phones = [{**phone, "e164": mask(phone.get("e164"))} for phone in customer.get("phones", [])]
     return {**customer, "phones": phones}
 
 
