@@ -84,7 +84,8 @@ MUTATIONS: dict[tuple[str, str], dict[str, Scope]] = {
     ("customer", "delete"): {ADMIN: Scope.ANY},
     ("note", "create"): {AGENT: Scope.SELF, SUPERVISOR: Scope.SELF, ADMIN: Scope.SELF},
     ("note", "update"): {AGENT: Scope.OWN, SUPERVISOR: Scope.TEAM, ADMIN: Scope.ANY},
-    ("note", "delete"): {ADMIN: Scope.ANY},
+    # a note is its author's scratch: they (and their supervisor) may take it back
+    ("note", "delete"): {AGENT: Scope.OWN, SUPERVISOR: Scope.TEAM, ADMIN: Scope.ANY},
     ("ticket", "create"): {AGENT: Scope.SELF, SUPERVISOR: Scope.SELF, ADMIN: Scope.SELF},
     ("ticket", "update"): {AGENT: Scope.OWN, SUPERVISOR: Scope.TEAM, ADMIN: Scope.ANY},
     ("ticket", "delete"): {ADMIN: Scope.ANY},
@@ -187,6 +188,12 @@ def authorize(
     if scope is None:
         return Decision.refuse("op" if kind == "delete" else "entity")
     if op == "delete" or data is None:
+        if (
+            server is not None
+            and scope in (Scope.OWN, Scope.TEAM)
+            and not _owns(actor, entity, server, scope)
+        ):
+            return Decision.refuse("op")
         return Decision(True)
     if entity == "customer":
         return _customer(scope, data, server)
@@ -198,10 +205,8 @@ def authorize(
         owner = actor.agent_id if server is None else str(server.get("agent_id") or "")
         return Decision(True, {**data, "agent_id": owner})
     if entity == "note":
-        if server is not None and scope is not Scope.ANY:
-            agents, _ = _reach(actor, scope)
-            if str(server.get("author_agent_id") or "") not in agents:
-                return Decision.refuse("author")
+        if server is not None and scope is not Scope.ANY and not _owns(actor, "note", server, scope):
+            return Decision.refuse("author")
         owner = actor.agent_id if server is None else server.get("author_agent_id")
         return Decision(True, {**data, "author_agent_id": owner})
     if entity == "attachment":
@@ -211,6 +216,15 @@ def authorize(
             return Decision.refuse("ticket_id")
         return Decision(True, data)
     return Decision(True, data) if scope is Scope.ANY else Decision.refuse("entity")
+
+
+def _owns(actor: Actor, entity: str, record: dict[str, Any], scope: Scope) -> bool:
+    if entity == "ticket":
+        return can_touch_ticket(actor, record, scope)
+    if entity == "contact":
+        return can_touch_contact(actor, record, scope)
+    agents, _ = _reach(actor, scope)
+    return str(record.get("author_agent_id") or "") in agents
 
 
 def _customer(scope: Scope, data: dict[str, Any], server: dict[str, Any] | None) -> Decision:

@@ -131,8 +131,9 @@ class Templates:
         engine = make_engine(f"sqlite:///{self.central}")
         with engine.connect() as conn:
             self.customer_ids = list(conn.execute(sa.text("SELECT id FROM customers ORDER BY id")).scalars())
-            user_id = conn.execute(sa.text("SELECT id FROM users WHERE username = '1001'")).scalar_one()
-        self.token = mint_token(engine, auth.Principal(user_id, "1001", "agent", "1001", "test", 0))
+            # A supervisor: the rules edit membership_level, which an agent may not (central.policy).
+            user_id = conn.execute(sa.text("SELECT id FROM users WHERE username = 'super'")).scalar_one()
+        self.token = mint_token(engine, auth.Principal(user_id, "super", "supervisor", "9001", "test", 0))
         engine.dispose()
         CacheStore(self.cache).close()
         self._bootstrap_cache()
