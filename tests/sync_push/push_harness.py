@@ -93,7 +93,12 @@ class Desktop:
         self.store = CacheStore(cache_path, migrate=False)
         self.transport = FaultyTransport(app)
         self.api = CentralApi(
-            "http://central", token=token, transport=self.transport, max_retries=2, sleep=_no_sleep
+            "http://central",
+            token=token,
+            transport=self.transport,
+            max_retries=2,
+            sleep=_no_sleep,
+            allow_insecure_http=True,  # the in-process ASGI app: nothing crosses a network
         )
         self.written: list[str] = []  # every outbox id this desktop produced
 
