@@ -54,6 +54,9 @@ ENDPOINTS: dict[str, frozenset[str]] = {
     "PATCH /api/v1/admin/users/{username}": ADMINS,
     "GET /api/v1/admin/audit": ADMINS,
     "GET /api/v1/admin/audit.csv": ADMINS,
+    # central/integrations (on main, merged after this table was written)
+    "GET /api/v1/admin/integrations/deliveries": ADMINS,
+    "POST /api/v1/admin/integrations/deliveries/{delivery_id}/replay": ADMINS,
 }
 
 # Routes that need no token at all (sign-in itself, health, the public key, the API schema).
@@ -63,6 +66,9 @@ PUBLIC_ENDPOINTS = frozenset(
         "POST /api/v1/auth/token",
         "POST /api/v1/auth/refresh",
         "GET /api/v1/auth/public-key",
+        # webhooks authenticated by their HMAC signature (central/integrations), not a bearer token
+        "POST /api/v1/integrations/orders",
+        "POST /api/v1/integrations/tickets/{ticket_id}/actions",
     }
 )
 
