@@ -507,7 +507,7 @@ def create_app(
         _who: Principal,
         entity: Literal["order", "points", "service", "marketing"],
         start: WindowStart = None,
-        after: Annotated[str, Query(max_length=64)] = "",
+        after: Annotated[str, Query(max_length=64, pattern=NO_CONTROL_CHARS)] = "",
         limit: BootstrapLimit = 5000,
     ) -> Response:
         begin = _window_start(start)

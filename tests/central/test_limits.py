@@ -133,3 +133,13 @@ def test_access_log_lines_lose_their_query_string():
     DropQueryStrings().filter(record)
     line = record.getMessage()
     assert "13800138000" not in line and "/api/v1/customers/lookup" in line
+
+
+def test_control_characters_in_the_window_cursor_are_422_not_500(seeded_central):
+    response = httpx.get(
+        f"{seeded_central.url}/api/v1/sync/bootstrap/window",
+        params={"entity": "service", "after": "a\x00b"},
+        headers=seeded_central.headers,
+        timeout=10,
+    )
+    assert response.status_code == 422 and response.json()["error"]["field"] == "after"
