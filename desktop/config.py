@@ -56,6 +56,10 @@ class Settings:
     cti_bridge: str = ""  # host:port of the site's CTI bridge (MSI property CTI_BRIDGE); "" = none
     cache_path: str = ""  # empty = platformdirs user data dir
     ca_bundle: str = ""  # empty = system/certifi store; TLS verification is always on
+    # Admin settings (issue #17): plain http:// to a non-loopback server (only behind a trusted
+    # network / TLS proxy), and how long a last online sign-in allows signing in offline.
+    allow_insecure_http: bool = False
+    offline_grace_hours: int = 72
     detail_window_days: int = 180
     wrapup_seconds: int = 30
     timezone: str = "Asia/Shanghai"

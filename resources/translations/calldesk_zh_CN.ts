@@ -527,6 +527,10 @@ Details are in %2</source>
         <translation>请输入密码。</translation>
     </message>
     <message>
+        <source>This address is not encrypted (http://). Use https://: plain http is only allowed to this computer unless your administrator allows it.</source>
+        <translation>该地址未加密（http://）。请使用 https://：除非管理员允许，否则只能对本机使用明文 http。</translation>
+    </message>
+    <message>
         <source>Warning: this address is not encrypted (http). Use https outside a test setup.</source>
         <translation>警告：该地址未加密（http）。除测试环境外请使用 https。</translation>
     </message>
@@ -557,6 +561,10 @@ Details are in %2</source>
     <message>
         <source>Remember me on this computer</source>
         <translation>在此电脑上记住我</translation>
+    </message>
+    <message>
+        <source>No secure password store was found on this computer, so CallDesk cannot remember your sign-in: you will sign in each time, and offline sign-in is not available. To remember it, install and unlock a keyring (GNOME Keyring, KWallet), or ask your administrator.</source>
+        <translation>本机未找到安全密码存储，CallDesk 无法记住您的登录：每次都需要重新登录，也无法离线登录。如需记住登录，请安装并解锁密钥环（GNOME Keyring、KWallet），或联系管理员。</translation>
     </message>
     <message>
         <source>Sign in</source>

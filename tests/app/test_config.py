@@ -125,3 +125,13 @@ def test_bad_ready_rule_is_reported(tmp_path):
     s = _load(tmp_path, '[calldesk]\nrequire_contact_before_ready = "maybe"\n')
     assert s.require_contact_before_ready is True
     assert "require_contact_before_ready" in s.problems[0]
+
+
+def test_admin_transport_and_offline_settings(tmp_path):
+    s = _load(tmp_path)
+    assert s.allow_insecure_http is False and s.offline_grace_hours == 72
+    s = _load(tmp_path, defaults="allow_insecure_http = true\noffline_grace_hours = 8\n")
+    assert s.allow_insecure_http is True and s.offline_grace_hours == 8
+    s = _load(tmp_path, env={"CALLDESK_ALLOW_INSECURE_HTTP": "maybe", "CALLDESK_OFFLINE_GRACE_HOURS": "-1"})
+    assert s.allow_insecure_http is False and s.offline_grace_hours == 72
+    assert len(s.problems) == 2

@@ -11,6 +11,7 @@ from pathlib import Path
 
 import httpx
 import sqlalchemy as sa
+from fixtures_central import mint_token
 
 from central import auth
 from central.app import create_app
@@ -92,7 +93,12 @@ class Desktop:
         self.store = CacheStore(cache_path, migrate=False)
         self.transport = FaultyTransport(app)
         self.api = CentralApi(
-            "http://central", token=token, transport=self.transport, max_retries=2, sleep=_no_sleep
+            "http://central",
+            token=token,
+            transport=self.transport,
+            max_retries=2,
+            sleep=_no_sleep,
+            allow_insecure_http=True,  # the in-process ASGI app: nothing crosses a network
         )
         self.written: list[str] = []  # every outbox id this desktop produced
 
@@ -128,11 +134,12 @@ class Templates:
         self.cache = directory / "cache-template.sqlite3"
         seed_database(f"sqlite:///{self.central}", customers, 5)
         engine = make_engine(f"sqlite:///{self.central}")
-        secret = auth.load_secret(engine)
         with engine.connect() as conn:
             self.customer_ids = list(conn.execute(sa.text("SELECT id FROM customers ORDER BY id")).scalars())
+            # A supervisor: the rules edit membership_level, which an agent may not (central.policy).
+            user_id = conn.execute(sa.text("SELECT id FROM users WHERE username = 'super'")).scalar_one()
+        self.token = mint_token(engine, auth.Principal(user_id, "super", "supervisor", "9001", "test", 0))
         engine.dispose()
-        self.token = auth.issue_token(secret, auth.Principal(1, "1001", "agent", "1001", "test", 0))
         CacheStore(self.cache).close()
         self._bootstrap_cache()
 

@@ -1,15 +1,15 @@
 """Update policy: one row an admin sets (off / notify / require, current version, download address).
 
-Revision ID: 0007_msi_update_policy
-Revises: 0007_accounts_users
+Revision ID: 0010_msi_update_policy
+Revises: 0009_accounts_audit
 Create Date: 2026-12-02
 """
 
 import sqlalchemy as sa
 from alembic import op
 
-revision = "0007_msi_update_policy"
-down_revision = "0007_accounts_users"
+revision = "0010_msi_update_policy"
+down_revision = "0009_accounts_audit"
 branch_labels = None
 depends_on = None
 
