@@ -57,6 +57,9 @@ ENDPOINTS: dict[str, frozenset[str]] = {
     # central/integrations (on main, merged after this table was written)
     "GET /api/v1/admin/integrations/deliveries": ADMINS,
     "POST /api/v1/admin/integrations/deliveries/{delivery_id}/replay": ADMINS,
+    # central/update_policy.py: every desktop reads the policy, only an admin sets it
+    "GET /api/v1/update-policy": EVERYONE,
+    "PUT /api/v1/update-policy": ADMINS,
 }
 
 # Routes that need no token at all (sign-in itself, health, the public key, the API schema).
