@@ -134,6 +134,10 @@ class _State:
         self._secret: bytes | None = None
         self._lock = threading.Lock()
 
+    def close(self) -> None:
+        """Close every pooled connection (a SQLite file and its -wal/-shm stay open until then)."""
+        self.engine.dispose()
+
     @property
     def secret(self) -> bytes:
         if self._secret is None:
@@ -180,6 +184,16 @@ def _install_error_handlers(app: FastAPI) -> None:
         )
 
 
+def close_app(app: FastAPI) -> None:
+    """Release what `create_app` opened. The lifespan calls this when a server shuts down; code
+    that drives the app without a lifespan (httpx.ASGITransport does not run it) must call it
+    itself, or each app keeps its database files open. Idempotent: a disposed engine reconnects
+    only if used again."""
+    state = getattr(app.state, "central", None)
+    if isinstance(state, _State):
+        state.close()
+
+
 def create_app(db_url: str, *, push_retention_days: float = DEFAULT_RETENTION_DAYS) -> FastAPI:
     """The API bound to the (already migrated) database at `db_url`. Push idempotency records
     older than `push_retention_days` are purged (central.push.PushRetention)."""
@@ -188,9 +202,11 @@ def create_app(db_url: str, *, push_retention_days: float = DEFAULT_RETENTION_DA
     state = _State(engine)
 
     @asynccontextmanager
-    async def lifespan(_app: FastAPI) -> AsyncIterator[None]:
-        yield
-        engine.dispose()
+    async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+        try:
+            yield
+        finally:
+            close_app(app)
 
     app = FastAPI(
         title="CallDesk central CRM API",

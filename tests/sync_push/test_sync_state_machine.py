@@ -18,6 +18,7 @@ Default 200 examples; CALLDESK_SYNC_SOAK=1 runs 10,000.
 from __future__ import annotations
 
 import asyncio
+import gc
 import json
 import os
 import uuid
@@ -31,6 +32,7 @@ from hypothesis import HealthCheck, settings
 from hypothesis.stateful import RuleBasedStateMachine, invariant, rule, run_state_machine_as_test
 from push_harness import FAULTS, Desktop, Templates, make_app, server_records
 
+from central.app import close_app
 from central.db import make_engine
 from central.writes import write_records
 from desktop.cache.outbox import new_customer_id, new_id
@@ -169,6 +171,11 @@ class SyncMachine(RuleBasedStateMachine):
             for desktop in self.desktops:
                 run(desktop.close())
             self.engine.dispose()
+            close_app(self.app)  # httpx.ASGITransport runs no lifespan: its engine is ours to close
+            # The suite runs with automatic collection off (tests/conftest.py) and collects between
+            # tests; one test here runs thousands of examples, each leaving cycles (the app's
+            # routes and closures): collect them here, on this (the main) thread.
+            gc.collect()
 
     def _settle(self):
         for _ in range(6):
