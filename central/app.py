@@ -135,8 +135,11 @@ class _State:
         self._lock = threading.Lock()
 
     def close(self) -> None:
-        """Close every pooled connection (a SQLite file and its -wal/-shm stay open until then)."""
+        """Close every pooled connection (a SQLite file and its -wal/-shm stay open until then)
+        and drop the compiled statements: FastAPI keeps recent endpoint functions in process-wide
+        caches, and with them this engine, long after the app is gone."""
         self.engine.dispose()
+        self.engine.clear_compiled_cache()
 
     @property
     def secret(self) -> bytes:

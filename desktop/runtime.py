@@ -359,6 +359,8 @@ class DesktopRuntime:
             await self.connectivity.stop()
         if self.listener is not None:
             await self.listener.stop()
+        if self.tickets is not None:
+            self.tickets.stop()
         await self.api.aclose()
         if self.store is not None:
             self.store.close()

@@ -81,7 +81,7 @@ class TicketDesk(QObject):
         window.newTicketRequested.connect(self.open_new_ticket)
         window.logContactRequested.connect(self.open_manual_contact)
         self.contacts.wrapUpNeeded.connect(self.show_wrapup)
-        self.tickets.ticketSaved.connect(lambda _t: self.refresh_lists())
+        self.tickets.ticketSaved.connect(self._on_ticket_saved)
 
         self.my_work = MyWorkPanel()
         self.my_work.ticketOpened.connect(self.open_ticket)
@@ -100,6 +100,15 @@ class TicketDesk(QObject):
         self._timer = QTimer(self)
         self._timer.timeout.connect(self.refresh_lists)
         self._timer.start(REFRESH_MS)
+        self.refresh_lists()
+
+    def stop(self) -> None:
+        """No more list refreshes: the store they read is about to close."""
+        self._timer.stop()
+
+    def _on_ticket_saved(self, _ticket: object) -> None:
+        # A method, not a lambda: Qt holds a connected lambda (and the desk it closes over) for as
+        # long as the sender lives, out of the collector's sight, so the whole desktop leaked.
         self.refresh_lists()
 
     # -- calls -----------------------------------------------------------------------------
