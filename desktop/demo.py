@@ -21,6 +21,7 @@ import time
 from pathlib import Path
 from typing import Any
 
+from calldesk_domain.vocabulary import LANGUAGES
 from desktop.logging_setup import setup_logging
 
 log = logging.getLogger("calldesk.demo")
@@ -40,7 +41,7 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--screenshot-dir", type=Path, default=None, help="save a PNG of the window per pop")
     parser.add_argument("--pop-log", type=Path, default=None, help="append one JSON line per pop")
     parser.add_argument("--seed", type=int, default=1, help="data generator seed (default 1)")
-    parser.add_argument("--language", choices=("zh_CN", "en"), default="zh_CN")
+    parser.add_argument("--language", choices=LANGUAGES, default=LANGUAGES[0])
     parser.add_argument(
         "--workdir", type=Path, default=None, help="keep the demo's files here (default: temp)"
     )

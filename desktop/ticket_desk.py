@@ -24,10 +24,11 @@ from PySide6.QtGui import QKeySequence
 from PySide6.QtWidgets import QDockWidget
 
 from calldesk_domain.tickets import ContactLog, Ticket
+from calldesk_domain.vocabulary import DISPOSITION_CODES
 from desktop.cti.events import CallEvent, CallEventKind
 from desktop.services.attachment_download import AttachmentDownloader
 from desktop.services.attachments import AttachmentService, attachments_folder
-from desktop.services.contacts import DEFAULT_DISPOSITIONS, ContactService
+from desktop.services.contacts import ContactService
 from desktop.services.knowledge import KnowledgeService
 from desktop.services.screenpop import Pop, ScreenPopService
 from desktop.services.tickets import TicketService
@@ -51,7 +52,7 @@ class TicketDesk(QObject):
         api,
         agent_id: str,
         *,
-        dispositions: tuple[str, ...] = DEFAULT_DISPOSITIONS,
+        dispositions: tuple[str, ...] = DISPOSITION_CODES,
         require_contact_before_ready: bool = True,
         clock: Callable[[], datetime] = lambda: datetime.now(UTC),
         parent: QObject | None = None,

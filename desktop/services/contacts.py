@@ -17,6 +17,7 @@ from datetime import UTC, datetime
 from PySide6.QtCore import QObject, Signal
 
 from calldesk_domain.tickets import ContactLog, Direction, Issue, redact_contact, validate_contact
+from calldesk_domain.vocabulary import DISPOSITION_CODES
 from desktop.cti.events import CallEvent, CallEventKind
 
 log = logging.getLogger(__name__)
@@ -28,17 +29,6 @@ def _local(data: dict) -> dict:
 
 
 ENTITY = "contact"
-# Wrap-up (disposition) codes when the settings give none.
-DEFAULT_DISPOSITIONS = (
-    "resolved",
-    "ticket_created",
-    "callback_needed",
-    "transferred",
-    "information_only",
-    "complaint",
-    "wrong_number",
-    "dropped",
-)
 
 
 def new_contact_id() -> str:
@@ -64,7 +54,7 @@ class ContactService(QObject):
         store,
         agent_id: str,
         *,
-        dispositions: tuple[str, ...] = DEFAULT_DISPOSITIONS,
+        dispositions: tuple[str, ...] = DISPOSITION_CODES,
         require_before_ready: bool = True,
         clock: Callable[[], datetime] = lambda: datetime.now(UTC),
         parent: QObject | None = None,
@@ -72,7 +62,7 @@ class ContactService(QObject):
         super().__init__(parent)
         self.store = store
         self.agent_id = agent_id
-        self.dispositions = tuple(dispositions) or DEFAULT_DISPOSITIONS
+        self.dispositions = tuple(dispositions) or DISPOSITION_CODES
         self.require_before_ready = require_before_ready
         self.clock = clock
         self._answered: dict[str, float] = {}
