@@ -48,6 +48,7 @@ from calldesk_domain.tickets import (
     warranty_for,
 )
 from desktop.views.knowledge_panel import KnowledgePanel
+from desktop.views.ticket_labels import ticket_label
 
 log = logging.getLogger(__name__)
 
@@ -250,39 +251,7 @@ class TicketForm(QDialog):
 
     # -- texts ---------------------------------------------------------------------------------
     def value_text(self, value: str) -> str:
-        names = {
-            "consultation": self.tr("Consultation"),
-            "fault": self.tr("Fault / repair"),
-            "complaint": self.tr("Complaint"),
-            "return": self.tr("Return / exchange"),
-            "suggestion": self.tr("Suggestion"),
-            "low": self.tr("Low"),
-            "normal": self.tr("Normal"),
-            "high": self.tr("High"),
-            "urgent": self.tr("Urgent"),
-            "phone": self.tr("Resolved by phone"),
-            "on_site": self.tr("On-site repair"),
-            "carry_in": self.tr("Carry-in"),
-            "mail_in": self.tr("Mail-in"),
-            "paid": self.tr("Paid service"),
-            "": self.tr("(none)"),
-            "L2-hotline": self.tr("Second line (hotline engineers)"),
-            "complaints": self.tr("Complaints desk"),
-            "field-service": self.tr("Field service"),
-            "returns": self.tr("Returns desk"),
-            "new": self.tr("New"),
-            "assigned": self.tr("Assigned"),
-            "in_progress": self.tr("In progress"),
-            "waiting_customer": self.tr("Waiting for customer"),
-            "resolved": self.tr("Resolved"),
-            "closed": self.tr("Closed"),
-            "recorded": self.tr("Recorded"),
-            "acknowledged": self.tr("Acknowledged"),
-            "investigating": self.tr("Investigating"),
-            "called_back": self.tr("Called back"),
-            "satisfaction_checked": self.tr("Satisfaction checked"),
-        }
-        return names.get(value, value)
+        return self.tr("(none)") if value == "" else ticket_label(value)
 
     def action_text(self, action: str) -> str:
         names = {
