@@ -216,3 +216,8 @@ class DesktopController(QObject):
         task = asyncio.ensure_future(coro)
         self._tasks.add(task)
         task.add_done_callback(self._tasks.discard)
+
+    def stop(self) -> None:
+        """Cancel the searches and detail loads in flight: none may paint after the desktop stops."""
+        for task in list(self._tasks):
+            task.cancel()

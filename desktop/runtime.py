@@ -361,6 +361,10 @@ class DesktopRuntime:
             await self.listener.stop()
         if self.tickets is not None:
             self.tickets.stop()
+        if self.controller is not None:
+            self.controller.stop()
+        if self.screenpop is not None:
+            self.screenpop.stop()
         await self.api.aclose()
         if self.store is not None:
             self.store.close()

@@ -22,14 +22,8 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 from PySide6.QtGui import QColor, QPainter
 from PySide6.QtWidgets import QApplication, QWidget
 
-from calldesk_domain.tickets import (
-    Attachment,
-    ContactLog,
-    TicketComment,
-    apply_action,
-    new_ticket,
-    validate_ticket,
-)
+from calldesk_domain.ticket_validation import validate_ticket
+from calldesk_domain.tickets import Attachment, ContactLog, TicketComment, apply_action, new_ticket
 from calldesk_domain.vocabulary import DISPOSITION_CODES
 from central.kb_articles import ARTICLES
 from desktop.services.knowledge import Article

@@ -16,7 +16,8 @@ from datetime import UTC, datetime
 
 from PySide6.QtCore import QObject, Signal
 
-from calldesk_domain.tickets import ContactLog, Direction, Issue, redact_contact, validate_contact
+from calldesk_domain.ticket_validation import Issue, validate_contact
+from calldesk_domain.tickets import ContactLog, Direction, redact_contact
 from calldesk_domain.vocabulary import DISPOSITION_CODES
 from desktop.cti.events import CallEvent, CallEventKind
 

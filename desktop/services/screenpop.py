@@ -281,3 +281,11 @@ class ScreenPopService(QObject):
         task = asyncio.ensure_future(coro)
         self._tasks.add(task)
         task.add_done_callback(self._tasks.discard)
+
+    def stop(self) -> None:
+        """Cancel every lookup in flight: none may fill a pop once the desktop has stopped."""
+        for task in list(self._tasks):
+            task.cancel()
+        while self._prewarmed:
+            _, entry = self._prewarmed.popitem()
+            entry.cancel()

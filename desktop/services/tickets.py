@@ -16,16 +16,15 @@ from datetime import UTC, datetime
 
 from PySide6.QtCore import QObject, Signal
 
+from calldesk_domain.ticket_validation import Issue, validate_ticket
 from calldesk_domain.tickets import (
     OPEN_STATUSES,
-    Issue,
     Ticket,
     TicketStatus,
     apply_action,
     new_ticket,
     redact_ticket,
     sla_state,
-    validate_ticket,
 )
 
 log = logging.getLogger(__name__)

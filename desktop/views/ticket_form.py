@@ -32,11 +32,11 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from calldesk_domain.ticket_validation import Issue
 from calldesk_domain.tickets import (
     MAX_ATTACHMENT_BYTES,
     Attachment,
     Category,
-    Issue,
     Priority,
     ServiceMode,
     Ticket,

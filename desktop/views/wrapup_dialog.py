@@ -27,7 +27,8 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from calldesk_domain.tickets import ContactLog, Issue
+from calldesk_domain.ticket_validation import Issue
+from calldesk_domain.tickets import ContactLog
 
 log = logging.getLogger(__name__)
 

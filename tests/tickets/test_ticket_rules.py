@@ -6,6 +6,7 @@ from datetime import UTC, date, datetime, timedelta
 
 import pytest
 
+from calldesk_domain.ticket_validation import validate_contact, validate_ticket
 from calldesk_domain.tickets import (
     HANDOFF_SLA,
     TRANSITIONS,
@@ -23,8 +24,6 @@ from calldesk_domain.tickets import (
     needs_escalation,
     new_ticket,
     sla_state,
-    validate_contact,
-    validate_ticket,
     warranty_for,
 )
 
