@@ -37,6 +37,14 @@ class Issue:
     message: str
 
 
+class InvalidRecord(ValueError):
+    """A record that failed validation; `issues` says where and why."""
+
+    def __init__(self, issues: list[Issue]) -> None:
+        super().__init__("; ".join(f"{i.field}: {i.message}" for i in issues))
+        self.issues = issues
+
+
 def _is_time(value: Any) -> bool:
     if value is None:
         return True
@@ -50,8 +58,10 @@ def _is_time(value: Any) -> bool:
 
 
 def _history_ok(value: Any) -> bool:
+    # ts, who and action have no default in TicketHistoryEntry: a missing one cannot be built.
     return isinstance(value, list) and all(
         isinstance(entry, dict)
+        and all(key in entry for key in ("ts", "who", "action"))
         and _is_time(entry.get("ts"))
         and all(
             isinstance(entry.get(key, ""), str)
@@ -64,6 +74,7 @@ def _history_ok(value: Any) -> bool:
 def _comments_ok(value: Any) -> bool:
     return isinstance(value, list) and all(
         isinstance(entry, dict)
+        and all(key in entry for key in ("ts", "author", "text"))
         and _is_time(entry.get("ts"))
         and all(isinstance(entry.get(key, ""), str) for key in ("author", "text"))
         for entry in value

@@ -16,17 +16,13 @@ from datetime import UTC, datetime
 
 from PySide6.QtCore import QObject, Signal
 
-from calldesk_domain.ticket_validation import Issue, validate_contact
+from calldesk_domain.ticket_validation import InvalidRecord, validate_contact
 from calldesk_domain.tickets import ContactLog, Direction, redact_contact
 from calldesk_domain.vocabulary import DISPOSITION_CODES
 from desktop.cti.events import CallEvent, CallEventKind
+from desktop.services.tickets import local_record
 
 log = logging.getLogger(__name__)
-
-
-def _local(data: dict) -> dict:
-    """A local record as the domain reads it: `version` is None until the first push lands."""
-    return {key: value for key, value in data.items() if not (key == "version" and value is None)}
 
 
 ENTITY = "contact"
@@ -36,10 +32,8 @@ def new_contact_id() -> str:
     return "K" + uuid.uuid4().hex[:15].upper()
 
 
-class ContactInvalid(ValueError):
-    def __init__(self, issues: list[Issue]) -> None:
-        super().__init__("; ".join(f"{i.field}: {i.message}" for i in issues))
-        self.issues = issues
+class ContactInvalid(InvalidRecord):
+    """A contact log the domain rules refuse."""
 
 
 def _ts(value: float | None) -> datetime | None:
@@ -141,4 +135,4 @@ class ContactService(QObject):
         return not (self.require_before_ready and self.pending)
 
     def saved(self) -> list[ContactLog]:
-        return [ContactLog.from_dict(_local(d)) for d in self.store.local_records(ENTITY)]
+        return [ContactLog.from_dict(local_record(d)) for d in self.store.local_records(ENTITY)]

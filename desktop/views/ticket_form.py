@@ -47,6 +47,7 @@ from calldesk_domain.tickets import (
     sla_state,
     warranty_for,
 )
+from desktop.views.form_parts import save_cancel_buttons, with_error_label
 from desktop.views.knowledge_panel import KnowledgePanel
 from desktop.views.ticket_labels import ticket_label
 
@@ -175,11 +176,7 @@ class TicketForm(QDialog):
             self._labels[name] = label
             form.addRow(label, self._with_error(name, widget))
 
-        self.buttons = QDialogButtonBox(
-            QDialogButtonBox.StandardButton.Save | QDialogButtonBox.StandardButton.Cancel
-        )
-        self.buttons.accepted.connect(self.submit)
-        self.buttons.rejected.connect(self.reject)
+        self.buttons = save_cancel_buttons(self.submit, self.reject)
 
         self.header = QLabel()
         self.header.setObjectName("ticketHeader")
@@ -234,20 +231,7 @@ class TicketForm(QDialog):
         return combo
 
     def _with_error(self, name: str, widget: QWidget) -> QWidget:
-        holder = QWidget()
-        layout = QHBoxLayout(holder)
-        layout.setContentsMargins(0, 0, 0, 0)
-        layout.addWidget(widget, 1)
-        error = QLabel()
-        error.setObjectName(f"error_{name}")
-        error.setStyleSheet("color: #b91c1c;")
-        error.setWordWrap(True)
-        error.setMinimumWidth(170)  # a message on one or two lines, not a column of characters
-        error.setMaximumWidth(260)
-        error.hide()
-        layout.addWidget(error)
-        self.errors[name] = error
-        return holder
+        return with_error_label(name, widget, self.errors, wrap=True)
 
     # -- texts ---------------------------------------------------------------------------------
     def value_text(self, value: str) -> str:
