@@ -41,6 +41,7 @@ SOAK = os.environ.get("CALLDESK_SYNC_SOAK") == "1"
 EXAMPLES = int(os.environ.get("CALLDESK_SYNC_EXAMPLES", 10_000 if SOAK else 200))
 # The soak runs for hours, far past the suite's per-test timeout (pyproject.toml).
 pytestmark = [pytest.mark.timeout(0)] if SOAK else []
+COLLECT_EVERY = 25  # examples between garbage collections (one costs ~0.1 s)
 
 FIELDS = ("city", "email", "membership_level")
 values = st.sampled_from(["北京", "上海", "a@x.cn", "b@y.cn", "金卡", "银卡", "广州"])
@@ -54,6 +55,7 @@ def run(coro):
 class SyncMachine(RuleBasedStateMachine):
     templates: Templates
     directory: Path
+    examples_run = 0
 
     def __init__(self) -> None:
         super().__init__()
@@ -176,8 +178,10 @@ class SyncMachine(RuleBasedStateMachine):
             close_app(self.app)  # httpx.ASGITransport runs no lifespan: its engine is ours to close
             # The suite runs with automatic collection off (tests/conftest.py) and collects between
             # tests; one test here runs thousands of examples, each leaving cycles (the app's
-            # routes and closures): collect them here, on this (the main) thread.
-            gc.collect()
+            # routes and closures): collect them now and then, on this (the main) thread.
+            SyncMachine.examples_run += 1
+            if SyncMachine.examples_run % COLLECT_EVERY == 0:
+                gc.collect()
 
     def _settle(self):
         for _ in range(6):
