@@ -184,6 +184,13 @@ class _State:
         self.public_key = signing_key.public_key()
         self.throttle = LoginThrottle()
 
+    def close(self) -> None:
+        """Close every pooled connection (a SQLite file and its -wal/-shm stay open until then)
+        and drop the compiled statements: FastAPI keeps recent endpoint functions in process-wide
+        caches, and with them this engine, long after the app is gone."""
+        self.engine.dispose()
+        self.engine.clear_compiled_cache()
+
 
 def _install_error_handlers(app: FastAPI) -> None:
     @app.exception_handler(ApiError)
@@ -222,6 +229,16 @@ def _install_error_handlers(app: FastAPI) -> None:
         )
 
 
+def close_app(app: FastAPI) -> None:
+    """Release what `create_app` opened. The lifespan calls this when a server shuts down; code
+    that drives the app without a lifespan (httpx.ASGITransport does not run it) must call it
+    itself, or each app keeps its database files open. Idempotent: a disposed engine reconnects
+    only if used again."""
+    state = getattr(app.state, "central", None)
+    if isinstance(state, _State):
+        state.close()
+
+
 def create_app(
     db_url: str,
     *,
@@ -249,18 +266,20 @@ def create_app(
         return epoch[0]
 
     @asynccontextmanager
-    async def lifespan(_app: FastAPI) -> AsyncIterator[None]:
+    async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         job = asyncio.create_task(escalation.run_forever()) if escalation_interval_s > 0 else None
         if ticket_sender is not None:
             ticket_sender.start()
-        yield
-        if ticket_sender is not None:
-            await ticket_sender.stop()
-        if job is not None:
-            job.cancel()
-            with contextlib.suppress(asyncio.CancelledError):
-                await job
-        engine.dispose()
+        try:
+            yield
+        finally:
+            if ticket_sender is not None:
+                await ticket_sender.stop()
+            if job is not None:
+                job.cancel()
+                with contextlib.suppress(asyncio.CancelledError):
+                    await job
+            close_app(app)
 
     app = FastAPI(
         title="CallDesk central CRM API",

@@ -25,18 +25,16 @@ from fastapi.responses import JSONResponse
 from sqlalchemy.engine import Connection, Engine
 
 from calldesk_domain.models import format_ts, parse_ts
+from calldesk_domain.ticket_validation import Issue, validate_contact, validate_ticket
 from calldesk_domain.tickets import (
     OPEN_STATUSES,
     ContactLog,
-    Issue,
     Ticket,
     TicketStatus,
     escalate,
     redact_contact,
     redact_ticket,
     sla_due,
-    validate_contact,
-    validate_ticket,
 )
 from central import policy
 from central.push import register_entity

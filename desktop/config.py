@@ -24,23 +24,12 @@ import platformdirs
 import tomlkit
 from tomlkit.exceptions import TOMLKitError
 
+from calldesk_domain.vocabulary import DISPOSITION_CODES, LANGUAGES
+
 log = logging.getLogger(__name__)
 
 APP_NAME = "CallDesk"
-LANGUAGES = ("zh_CN", "en")
 ENV_PREFIX = "CALLDESK_"
-# Wrap-up (disposition) codes offered at the end of a call; the same list ContactService
-# falls back to (desktop/services/contacts.py DEFAULT_DISPOSITIONS).
-DEFAULT_DISPOSITION_CODES = (
-    "resolved",
-    "ticket_created",
-    "callback_needed",
-    "transferred",
-    "information_only",
-    "complaint",
-    "wrong_number",
-    "dropped",
-)
 _DISPOSITION_CODE = re.compile(r"[a-z0-9][a-z0-9_\-]{0,39}")
 MAX_DISPOSITION_CODES = 50
 MAX_DETAIL_WINDOW_DAYS = 3650
@@ -64,7 +53,7 @@ class Settings:
     wrapup_seconds: int = 30
     timezone: str = "Asia/Shanghai"
     dnis_names: dict[str, str] = field(default_factory=dict)  # "4008123456" -> "品牌服务热线"
-    disposition_codes: tuple[str, ...] = DEFAULT_DISPOSITION_CODES  # env: comma-separated
+    disposition_codes: tuple[str, ...] = DISPOSITION_CODES  # env: comma-separated
     require_contact_before_ready: bool = True  # no "Ready" while a finished call's contact is unsaved
     problems: tuple[str, ...] = ()  # human-readable config errors found while loading
 

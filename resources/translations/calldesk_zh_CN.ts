@@ -671,66 +671,6 @@ Screen pop, customer card, tickets and contact log, working from a local cache w
         <translation>我的工作</translation>
     </message>
     <message>
-        <source>Consultation</source>
-        <translation>咨询</translation>
-    </message>
-    <message>
-        <source>Fault / repair</source>
-        <translation>故障/维修</translation>
-    </message>
-    <message>
-        <source>Complaint</source>
-        <translation>投诉</translation>
-    </message>
-    <message>
-        <source>Return / exchange</source>
-        <translation>退换货</translation>
-    </message>
-    <message>
-        <source>Suggestion</source>
-        <translation>建议</translation>
-    </message>
-    <message>
-        <source>Low</source>
-        <translation>低</translation>
-    </message>
-    <message>
-        <source>Normal</source>
-        <translation>普通</translation>
-    </message>
-    <message>
-        <source>High</source>
-        <translation>高</translation>
-    </message>
-    <message>
-        <source>Urgent</source>
-        <translation>紧急</translation>
-    </message>
-    <message>
-        <source>New</source>
-        <translation>新建</translation>
-    </message>
-    <message>
-        <source>Assigned</source>
-        <translation>已分派</translation>
-    </message>
-    <message>
-        <source>In progress</source>
-        <translation>处理中</translation>
-    </message>
-    <message>
-        <source>Waiting for customer</source>
-        <translation>等待客户</translation>
-    </message>
-    <message>
-        <source>Resolved</source>
-        <translation>已解决</translation>
-    </message>
-    <message>
-        <source>Closed</source>
-        <translation>已关闭</translation>
-    </message>
-    <message>
         <source>Handed off</source>
         <translation>已转交</translation>
     </message>
@@ -1222,124 +1162,8 @@ Every customer, order and history record is deleted from this computer and downl
 <context>
     <name>TicketForm</name>
     <message>
-        <source>Consultation</source>
-        <translation>咨询</translation>
-    </message>
-    <message>
-        <source>Fault / repair</source>
-        <translation>故障/维修</translation>
-    </message>
-    <message>
-        <source>Complaint</source>
-        <translation>投诉</translation>
-    </message>
-    <message>
-        <source>Return / exchange</source>
-        <translation>退换货</translation>
-    </message>
-    <message>
-        <source>Suggestion</source>
-        <translation>建议</translation>
-    </message>
-    <message>
-        <source>Low</source>
-        <translation>低</translation>
-    </message>
-    <message>
-        <source>Normal</source>
-        <translation>普通</translation>
-    </message>
-    <message>
-        <source>High</source>
-        <translation>高</translation>
-    </message>
-    <message>
-        <source>Urgent</source>
-        <translation>紧急</translation>
-    </message>
-    <message>
-        <source>Resolved by phone</source>
-        <translation>电话解决</translation>
-    </message>
-    <message>
-        <source>On-site repair</source>
-        <translation>上门维修</translation>
-    </message>
-    <message>
-        <source>Carry-in</source>
-        <translation>送修</translation>
-    </message>
-    <message>
-        <source>Mail-in</source>
-        <translation>寄修</translation>
-    </message>
-    <message>
-        <source>Paid service</source>
-        <translation>付费服务</translation>
-    </message>
-    <message>
         <source>(none)</source>
         <translation>（无）</translation>
-    </message>
-    <message>
-        <source>Second line (hotline engineers)</source>
-        <translation>二线（热线工程师）</translation>
-    </message>
-    <message>
-        <source>Complaints desk</source>
-        <translation>投诉专员组</translation>
-    </message>
-    <message>
-        <source>Field service</source>
-        <translation>上门服务组</translation>
-    </message>
-    <message>
-        <source>Returns desk</source>
-        <translation>退换货组</translation>
-    </message>
-    <message>
-        <source>New</source>
-        <translation>新建</translation>
-    </message>
-    <message>
-        <source>Assigned</source>
-        <translation>已分派</translation>
-    </message>
-    <message>
-        <source>In progress</source>
-        <translation>处理中</translation>
-    </message>
-    <message>
-        <source>Waiting for customer</source>
-        <translation>等待客户</translation>
-    </message>
-    <message>
-        <source>Resolved</source>
-        <translation>已解决</translation>
-    </message>
-    <message>
-        <source>Closed</source>
-        <translation>已关闭</translation>
-    </message>
-    <message>
-        <source>Recorded</source>
-        <translation>已记录</translation>
-    </message>
-    <message>
-        <source>Acknowledged</source>
-        <translation>已受理</translation>
-    </message>
-    <message>
-        <source>Investigating</source>
-        <translation>调查中</translation>
-    </message>
-    <message>
-        <source>Called back</source>
-        <translation>已回访</translation>
-    </message>
-    <message>
-        <source>Satisfaction checked</source>
-        <translation>已做满意度调查</translation>
     </message>
     <message>
         <source>(no change)</source>
@@ -1628,6 +1452,125 @@ Every customer, order and history record is deleted from this computer and downl
     <message>
         <source>%1 could not be opened.</source>
         <translation>无法打开 %1。</translation>
+    </message>
+</context>
+<context>
+    <name>TicketLabels</name>
+    <message>
+        <source>Consultation</source>
+        <translation>咨询</translation>
+    </message>
+    <message>
+        <source>Fault / repair</source>
+        <translation>故障/维修</translation>
+    </message>
+    <message>
+        <source>Complaint</source>
+        <translation>投诉</translation>
+    </message>
+    <message>
+        <source>Return / exchange</source>
+        <translation>退换货</translation>
+    </message>
+    <message>
+        <source>Suggestion</source>
+        <translation>建议</translation>
+    </message>
+    <message>
+        <source>Low</source>
+        <translation>低</translation>
+    </message>
+    <message>
+        <source>Normal</source>
+        <translation>普通</translation>
+    </message>
+    <message>
+        <source>High</source>
+        <translation>高</translation>
+    </message>
+    <message>
+        <source>Urgent</source>
+        <translation>紧急</translation>
+    </message>
+    <message>
+        <source>Resolved by phone</source>
+        <translation>电话解决</translation>
+    </message>
+    <message>
+        <source>On-site repair</source>
+        <translation>上门维修</translation>
+    </message>
+    <message>
+        <source>Carry-in</source>
+        <translation>送修</translation>
+    </message>
+    <message>
+        <source>Mail-in</source>
+        <translation>寄修</translation>
+    </message>
+    <message>
+        <source>Paid service</source>
+        <translation>付费服务</translation>
+    </message>
+    <message>
+        <source>Second line (hotline engineers)</source>
+        <translation>二线（热线工程师）</translation>
+    </message>
+    <message>
+        <source>Complaints desk</source>
+        <translation>投诉专员组</translation>
+    </message>
+    <message>
+        <source>Field service</source>
+        <translation>上门服务组</translation>
+    </message>
+    <message>
+        <source>Returns desk</source>
+        <translation>退换货组</translation>
+    </message>
+    <message>
+        <source>New</source>
+        <translation>新建</translation>
+    </message>
+    <message>
+        <source>Assigned</source>
+        <translation>已分派</translation>
+    </message>
+    <message>
+        <source>In progress</source>
+        <translation>处理中</translation>
+    </message>
+    <message>
+        <source>Waiting for customer</source>
+        <translation>等待客户</translation>
+    </message>
+    <message>
+        <source>Resolved</source>
+        <translation>已解决</translation>
+    </message>
+    <message>
+        <source>Closed</source>
+        <translation>已关闭</translation>
+    </message>
+    <message>
+        <source>Recorded</source>
+        <translation>已记录</translation>
+    </message>
+    <message>
+        <source>Acknowledged</source>
+        <translation>已受理</translation>
+    </message>
+    <message>
+        <source>Investigating</source>
+        <translation>调查中</translation>
+    </message>
+    <message>
+        <source>Called back</source>
+        <translation>已回访</translation>
+    </message>
+    <message>
+        <source>Satisfaction checked</source>
+        <translation>已做满意度调查</translation>
     </message>
 </context>
 <context>

@@ -74,10 +74,10 @@ def test_any_environment_loads_without_raising(env):
 
 
 def test_disposition_codes_and_ready_rule_default_to_the_service_defaults(tmp_path):
-    from desktop.services.contacts import DEFAULT_DISPOSITIONS
+    from calldesk_domain.vocabulary import DISPOSITION_CODES
 
     s = _load(tmp_path)
-    assert s.disposition_codes == DEFAULT_DISPOSITIONS
+    assert s.disposition_codes == DISPOSITION_CODES
     assert s.require_contact_before_ready is True
 
 

@@ -14,7 +14,7 @@ import sqlalchemy as sa
 from fixtures_central import mint_token
 
 from central import auth
-from central.app import create_app
+from central.app import close_app, create_app
 from central.db import make_engine
 from central.seed import seed_database
 from desktop.cache.store import CacheStore
@@ -147,13 +147,15 @@ class Templates:
         """Every example's desktops start from one bootstrap of the template, made here once.
         The bootstrap has its own tests (tests/sync/test_bootstrap.py); run twice per example
         (a dozen requests each) it doubled this machine's time to past its timeout."""
-        desktop = Desktop("template", self.cache, make_app(f"sqlite:///{self.central}"), self.token)
+        app = make_app(f"sqlite:///{self.central}")
+        desktop = Desktop("template", self.cache, app, self.token)
 
         async def bootstrap() -> bool:
             try:
                 return await desktop.pull()
             finally:
                 await desktop.close()
+                close_app(app)
 
         assert asyncio.run(bootstrap()), "the template cache could not be synced"
         with sqlite3.connect(self.cache) as conn:  # everything in the main file before it is copied
