@@ -35,7 +35,9 @@ os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
 from PySide6.QtWidgets import QApplication
 from desktop.cache.store import CacheStore
 from desktop.config import Settings
-from desktop.controller import DesktopController
+from desktop.desks.customer_desk import CustomerDesk
+from desktop.desks.session import AgentSession
+from desktop.services.customers import CustomerService
 from desktop.services.lookup import LookupService
 from desktop.services.screenpop import ScreenPopService
 from desktop.views.i18n import install_translator, load_fonts
@@ -50,7 +52,9 @@ store = CacheStore(Path(sys.argv[1]))
 lookup = LookupService(store, None)
 screenpop = ScreenPopService(lookup, None)
 window = MainWindow()
-controller = DesktopController(window, screenpop, lookup, Settings(), "agent")
+session = AgentSession("1001")
+session.follow(screenpop)
+controller = CustomerDesk(window, screenpop, lookup, Settings(), "agent", session, CustomerService(store))
 window.resize(1366, 768)
 window.show()
 window.repaint()

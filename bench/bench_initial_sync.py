@@ -43,8 +43,10 @@ sys.path.insert(0, str(ROOT))
 
 import httpx  # noqa: E402
 
+from desktop import interpreter  # noqa: E402
 from desktop.cache.migrate import upgrade  # noqa: E402
 from desktop.cache.store import BULK_CACHE_KIB, CacheStore  # noqa: E402
+from desktop.services import heap  # noqa: E402
 from desktop.services.api import CentralApi  # noqa: E402
 from desktop.services.sync import PullSync, SyncProgress  # noqa: E402
 from desktop.services.worker import shutdown_worker  # noqa: E402
@@ -258,6 +260,10 @@ def main(argv: list[str] | None = None) -> int:
             token = httpx.post(
                 f"{url}/api/v1/auth/token", json={"username": "1001", "password": "demo"}
             ).json()["access_token"]
+            # The desktop's interpreter settings (desktop/interpreter.py: 1 ms switch interval, no
+            # automatic collection, its start-up heap frozen), so the figures are the desktop's.
+            interpreter.configure(automatic_gc=False)
+            heap.settle()
             cache = workdir / "cache.sqlite3"
             sync_s, result, stalls, phase_ends = asyncio.run(
                 _timed_sync(url, token, cache, args.page_size, window_days)

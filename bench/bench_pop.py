@@ -62,7 +62,7 @@ async def measure(args: argparse.Namespace, workdir: Path) -> dict:
     from central.seed import seed_database
     from central.server import start_in_thread
     from desktop.config import Settings
-    from desktop.runtime import DesktopRuntime
+    from desktop.desks.root import DesktopApp
     from desktop.services.api import CentralApi
     from desktop.views.i18n import install_translator, load_fonts
 
@@ -77,7 +77,7 @@ async def measure(args: argparse.Namespace, workdir: Path) -> dict:
         api = CentralApi(server.url, timeout=60)
         session = await api.login("1001", "demo")
         cache = workdir / "cache.sqlite3"
-        runtime = DesktopRuntime(
+        runtime = DesktopApp(
             Settings(central_url=server.url, cache_path=str(cache), cti_port=0),
             api,
             session,
@@ -93,7 +93,7 @@ async def measure(args: argparse.Namespace, workdir: Path) -> dict:
         rng = random.Random(args.seed)
         callers = [rng.choice(phones) for _ in range(args.calls)]
 
-        reader, writer = await asyncio.open_connection("127.0.0.1", runtime.listener.port)
+        reader, writer = await asyncio.open_connection("127.0.0.1", runtime.cti.listener.port)
         writer.write(
             (json.dumps({"type": "hello", "token": runtime.cti_token, "agent": "1001"}) + "\n").encode()
         )
@@ -110,8 +110,8 @@ async def measure(args: argparse.Namespace, workdir: Path) -> dict:
         def on_detail(painted):
             state["detail"] = time.perf_counter()
 
-        runtime.controller.popPainted.connect(on_pop)
-        runtime.controller.detailPainted.connect(on_detail)
+        runtime.customers.popPainted.connect(on_pop)
+        runtime.customers.detailPainted.connect(on_detail)
         for i, e164 in enumerate(callers):
             state.clear()
             national = "0" + e164[3:] if not e164.startswith("+861") else e164[3:]

@@ -4,7 +4,7 @@ The cache file is built DIRECTLY with `CacheStore.apply_changes` from generated 
 (customers with 1-2 phones, some sharing a family landline, ~5 orders each), the same rows the
 sync would apply, without the central API in between. Then, on that file:
 
-* pop: a `call.ringing` CallEvent handed to the real ScreenPopService -> DesktopController ->
+* pop: a `call.ringing` CallEvent handed to the real ScreenPopService -> CustomerDesk ->
   MainWindow (1366x768, offscreen, zh_CN), timed from the event to the card painted with its
   detail tabs; next to the baseline, a raw sqlite3 indexed lookup (phone -> pop row, plus the
   detail rows) of the same callers on the same file in the same run;
@@ -215,9 +215,11 @@ def measure_ui(cache: Path, calls: int, search_samples: int, seed: int) -> dict:
 
     from desktop.cache.store import CacheStore
     from desktop.config import Settings
-    from desktop.controller import DesktopController
     from desktop.cti.events import CallEvent, CallEventKind
+    from desktop.desks.customer_desk import CustomerDesk
+    from desktop.desks.session import AgentSession
     from desktop.qt_gc import QtThreadCollector
+    from desktop.services.customers import CustomerService
     from desktop.services.lookup import LookupService
     from desktop.services.screenpop import ScreenPopService
     from desktop.views.i18n import install_translator, load_fonts
@@ -234,7 +236,9 @@ def measure_ui(cache: Path, calls: int, search_samples: int, seed: int) -> dict:
     lookup = LookupService(store, None)
     screenpop = ScreenPopService(lookup, None)
     window = MainWindow()
-    controller = DesktopController(window, screenpop, lookup, Settings(), "agent")
+    session = AgentSession("1001")
+    session.follow(screenpop)
+    controller = CustomerDesk(window, screenpop, lookup, Settings(), "agent", session, CustomerService(store))
     window.resize(1366, 768)
     window.show()
     for _ in range(3):

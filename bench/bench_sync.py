@@ -46,8 +46,10 @@ from bench_initial_sync import (  # noqa: E402
 from central.db import make_engine  # noqa: E402
 from central.tables import change_log  # noqa: E402
 from central.writes import write_records  # noqa: E402
+from desktop import interpreter  # noqa: E402
 from desktop.cache.outbox import new_id  # noqa: E402
 from desktop.cache.store import CacheStore  # noqa: E402
+from desktop.services import heap  # noqa: E402
 from desktop.services.api import CentralApi  # noqa: E402
 from desktop.services.push import PushSync  # noqa: E402
 from desktop.services.sync import PullSync  # noqa: E402
@@ -143,6 +145,10 @@ def main(argv: list[str] | None = None) -> int:
             token = httpx.post(
                 f"{url}/api/v1/auth/token", json={"username": "1001", "password": "demo"}
             ).json()["access_token"]
+            # The desktop's interpreter settings (desktop/interpreter.py: 1 ms switch interval, no
+            # automatic collection, its start-up heap frozen), so the figures are the desktop's.
+            interpreter.configure(automatic_gc=False)
+            heap.settle()
             total_s, initial, stalls, phase_ends = asyncio.run(_timed_sync(url, token, cache, 5000, 180))
             initial_s = phase_ends.get("pop_index", total_s)  # the pop index: what the goal is about
             baseline_pop_s = _copy_rows(cache, workdir / "baseline_pop.sqlite3", POP_INDEX_TABLES)

@@ -47,21 +47,36 @@ class RunningServer:
 
 
 def start_in_thread(
-    db_url: str, host: str = "127.0.0.1", port: int = 0, *, migrate: bool = True, timeout: float = 20.0
+    db_url: str,
+    host: str = "127.0.0.1",
+    port: int = 0,
+    *,
+    migrate: bool = True,
+    timeout: float = 20.0,
+    escalation_interval_s: float | None = None,
+    tls: tuple[str, str] | None = None,
 ) -> RunningServer:
     """Migrate (unless told not to), then serve `db_url` on host:port (0 = a free port) in a
-    daemon thread; returns once the socket accepts connections. Raises RuntimeError if the
-    server fails to start within `timeout` seconds.
+    daemon thread; returns once the socket accepts connections. `tls` = (certificate file, key
+    file) serves HTTPS. Raises RuntimeError if the server fails to start within `timeout` seconds.
     """
     if migrate:
         upgrade(db_url)
-    app = create_app(db_url)
+    app = create_app(db_url) if escalation_interval_s is None else create_app(
+        db_url, escalation_interval_s=escalation_interval_s
+    )
     sock = socket.socket(socket.AF_INET6 if ":" in host else socket.AF_INET, socket.SOCK_STREAM)
     sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
     sock.bind((host, port))
     bound_port = sock.getsockname()[1]
     config = uvicorn.Config(
-        app, log_config=None, access_log=False, lifespan="on", timeout_graceful_shutdown=5
+        app,
+        log_config=None,
+        access_log=False,
+        lifespan="on",
+        timeout_graceful_shutdown=5,
+        ssl_certfile=tls[0] if tls else None,
+        ssl_keyfile=tls[1] if tls else None,
     )
     server = uvicorn.Server(config)
     thread = threading.Thread(
@@ -76,6 +91,7 @@ def start_in_thread(
             raise RuntimeError(f"central API did not start on {host}:{bound_port}")
         time.sleep(0.01)
     url_host = f"[{host}]" if ":" in host else host
-    running = RunningServer(f"http://{url_host}:{bound_port}", bound_port, db_url, server, thread)
+    scheme = "https" if tls else "http"
+    running = RunningServer(f"{scheme}://{url_host}:{bound_port}", bound_port, db_url, server, thread)
     log.info("central API serving %s on %s", db_url, running.url)
     return running

@@ -1,5 +1,5 @@
 """`calldesk`: the agent desktop. Builds QApplication + the qasync loop, signs the agent in,
-then hands over to DesktopRuntime (cache, sync, CTI socket, screen pop, window)."""
+then hands over to DesktopApp (cache, sync, CTI socket, screen pop, window)."""
 
 from __future__ import annotations
 
@@ -119,14 +119,16 @@ def run(args: argparse.Namespace) -> int:
     from PySide6.QtCore import QCoreApplication
     from PySide6.QtWidgets import QApplication, QMessageBox
 
+    from desktop import interpreter
+    from desktop.desks.root import DesktopApp
     from desktop.logging_setup import setup_logging
     from desktop.qt_gc import QtThreadCollector
-    from desktop.runtime import DesktopRuntime
     from desktop.services.handoff import HandoffServer
     from desktop.views.i18n import install_translator, load_fonts
     from desktop.views.theme import apply_theme
 
     log_path = setup_logging()
+    interpreter.configure()  # process-wide, once; automatic GC goes off with the collector below
     settings = _settings_from(args)
     app = QApplication.instance() or QApplication(sys.argv[:1])
     app.setApplicationName("CallDesk")
@@ -151,7 +153,7 @@ def run(args: argparse.Namespace) -> int:
             return 0
         api, _auth, session = signed_in
         token, temporary = cti_token()
-        runtime = DesktopRuntime(
+        runtime = DesktopApp(
             settings, api, session, cti_token=token, handoff=handoff, config_file=args.config
         )
         runtime.window.languageChangeRequested.connect(

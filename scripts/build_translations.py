@@ -45,17 +45,19 @@ def qm_path(language: str) -> Path:
     return TRANSLATIONS / f"calldesk_{language}.qm"
 
 
-# Modules outside views/ that put text on screen (the integrator's wiring): scanned too, so zh_CN covers
+# Modules outside views/ that put text on screen (app.py and the desks): scanned too, so zh_CN covers
 # every notice the agent can see. Their strings must use tr() on their own QObject class or
 # QCoreApplication.translate("<Context>", ...): `other_object.tr(...)` is filed by lupdate under a
 # context that never matches at runtime.
-WIRING = ("app.py", "controller.py", "runtime.py", "settings_desk.py")
+WIRING = ("app.py",)
+DESKS = VIEWS.parent / "desks"  # the application layer: every desk may put a notice on screen
 
 
 def view_sources() -> list[Path]:
     views = sorted(p for p in VIEWS.glob("*.py") if p.name != "__init__.py")
     wiring = [VIEWS.parent / name for name in WIRING if (VIEWS.parent / name).is_file()]
-    return views + wiring
+    desks = sorted(p for p in DESKS.glob("*.py") if p.name != "__init__.py")
+    return views + wiring + desks
 
 
 def tool(name: str) -> str:

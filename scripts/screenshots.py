@@ -29,7 +29,7 @@ from desktop.views.theme import apply_theme
 ROOT = Path(__file__).resolve().parents[1]
 HOTLINE = {"zh_CN": "品牌服务热线 400-812-3456", "en": "Brand hotline 400-812-3456"}
 QUEUE = {"zh_CN": "售后服务", "en": "After-sales"}
-# The integrator's notice text (desktop/runtime.py), as it reads in each language.
+# The sync desk's notice text (desktop/desks/sync_desk.py), as it reads in each language.
 OFFLINE_NOTICE = {
     "zh_CN": "无法与 CRM 服务器同步，正在使用本地缓存。(connection refused)",
     "en": "Could not sync with the CRM server; working from the local cache. (connection refused)",

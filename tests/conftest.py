@@ -7,14 +7,20 @@ from __future__ import annotations
 
 import gc
 import os
+import tempfile
 
 os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
 os.environ.setdefault("CALLDESK_LOG_LEVEL", "DEBUG")
+# The central API's token signing key (central.tokens): one per test process, never the user's.
+os.environ.setdefault(
+    "CALLDESK_CENTRAL_KEY_FILE", os.path.join(tempfile.mkdtemp(prefix="calldesk-test-key-"), "key.pem")
+)
 
 import keyring
 import keyring.backend
 import pytest
 
+from desktop import interpreter
 from desktop.services import heap
 
 # Fixtures that start the real central API on loopback (tests/fixtures_central.py).
@@ -40,9 +46,10 @@ class MemoryKeyring(keyring.backend.KeyringBackend):
         self.secrets.pop((service, username), None)
 
 
-# As in the app (desktop/qt_gc.py): no automatic collection, which could run in a server or worker
-# thread and destroy QObjects there; collect on the main (Qt) thread before each test instead.
-gc.disable()
+# As in the app (desktop/interpreter.py, desktop/qt_gc.py): the 1 ms switch interval, and no
+# automatic collection, which could run in a server or worker thread and destroy QObjects there;
+# collect on the main (Qt) thread before each test instead.
+interpreter.configure(automatic_gc=False)
 
 
 @pytest.fixture(autouse=True)

@@ -8,7 +8,9 @@ transaction (`CacheStore.write_local` does it for you).
 Row lifecycle: `enqueue` -> pushed in order (per record, oldest first) -> the server answers
 `applied` (row deleted, later rows of the same record rebased on the new version), `conflict`
 (merged and re-queued, or moved to `conflicts` with the server copy) or `rejected` (moved to
-`conflicts` with the server's message). Nothing leaves the outbox without a trace.
+`conflicts` with the server's message). Nothing leaves the outbox without a trace. What each
+answer means is decided in desktop/cache/merge_policy.py, carried out by
+desktop/cache/push_results.py.
 """
 
 from __future__ import annotations
@@ -197,6 +199,11 @@ def has_pending(conn: sqlite3.Connection, entity: str, entity_id: str) -> bool:
     )
 
 
+def pending_keys(conn: sqlite3.Connection) -> set[tuple[str, str]]:
+    """(entity, entity_id) of every record with a write still queued."""
+    return set(conn.execute("SELECT DISTINCT entity, entity_id FROM outbox"))
+
+
 def remove(conn: sqlite3.Connection, client_id: str) -> None:
     conn.execute("DELETE FROM outbox WHERE id = ?", (client_id,))
 
@@ -269,32 +276,6 @@ def conflicts(conn: sqlite3.Connection, *, include_resolved: bool = False) -> li
         )
         for row in conn.execute(sql)
     ]
-
-
-def merge_fields(base: dict | None, local: dict, server: dict | None) -> dict | None:
-    """Field-level three-way merge, or None when it is not safe.
-
-    Fields the agent changed (local vs base) and fields the server changed (server vs base)
-    must not overlap; the result is the server copy with the agent's changed fields on top.
-    No base (a create), no server copy (deleted there) or an overlap -> None (server wins).
-    `version` and `updated_at` are bookkeeping, never compared.
-    """
-    if base is None or server is None:
-        return None
-    ignored = {"version", "updated_at"}
-    keys = (set(base) | set(local) | set(server)) - ignored
-    mine = {k for k in keys if local.get(k) != base.get(k)}
-    theirs = {k for k in keys if server.get(k) != base.get(k)}
-    clash = {k for k in mine & theirs if local.get(k) != server.get(k)}
-    if clash:
-        return None
-    merged = {k: v for k, v in server.items() if k not in ignored}
-    for key in mine:
-        if key in local:
-            merged[key] = local[key]
-        else:
-            merged.pop(key, None)
-    return merged
 
 
 def resolve_conflict(conn: sqlite3.Connection, conflict_id: int) -> None:

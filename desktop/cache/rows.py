@@ -10,7 +10,7 @@ import json
 import math
 import re
 from datetime import UTC, datetime
-from typing import Any
+from typing import Any, NamedTuple, TypeVar
 
 from calldesk_domain.models import parse_ts
 from calldesk_domain.phone import normalize
@@ -24,6 +24,87 @@ _MEMO_LIMIT = 500_000
 
 class BadRecord(ValueError):
     """A record that cannot be stored; the message says which field and why."""
+
+
+# Named rows, one field per column in the table's column order (desktop/cache/tables.py), so a
+# row is bound to an INSERT as it is. They are tuples: a bootstrap builds millions of them, and
+# the hot paths build them with `tuple.__new__(Row, (...))`, the cost of a plain tuple.
+
+
+class CustomerRow(NamedTuple):
+    id: str
+    name: str
+    name_initials: str
+    name_pinyin: str
+    tier: str
+    membership_level: str
+    points_balance: int
+    churn_risk: float
+    churn_reasons: str  # JSON list of text
+    tags: str  # JSON list of text
+    version: int
+    data: str  # the whole record as JSON
+
+
+class PhoneRow(NamedTuple):
+    customer_id: str
+    e164: str
+    digits_reversed: str
+    kind: str
+    label: str
+
+
+class CustomerRows(NamedTuple):
+    """A customer's pop-index row and its phone rows."""
+
+    customer: CustomerRow
+    phones: list[PhoneRow]
+
+
+class OrderRow(NamedTuple):
+    id: str
+    customer_id: str
+    order_no: str
+    placed_at: str | None
+    status: str
+    amount_fen: int
+    version: int
+    payload: str
+
+
+class PointsRow(NamedTuple):
+    id: str
+    customer_id: str
+    ts: str | None
+    kind: str
+    points: int
+    version: int
+    payload: str
+
+
+class ServiceRow(NamedTuple):
+    id: str
+    customer_id: str
+    ts: str | None
+    kind: str
+    status: str
+    version: int
+    payload: str
+
+
+class MarketingRow(NamedTuple):
+    id: str
+    customer_id: str
+    ts: str | None
+    campaign: str
+    channel: str
+    version: int
+    payload: str
+
+
+DetailRow = OrderRow | PointsRow | ServiceRow | MarketingRow
+_Row = TypeVar("_Row", bound=tuple[Any, ...])
+_new_row = tuple.__new__
 
 
 # The wire form the central API writes (2026-11-23T08:00:00Z, optional fraction): converted to
@@ -173,9 +254,7 @@ def _plain_str(record: dict[str, Any], key: str, default: str) -> str:
     return value if value.__class__ is str else _str(record, key, default)
 
 
-def customer_rows(
-    data: object, expected_id: str | None = None, data_text: str | None = None
-) -> tuple[tuple, list[tuple]]:
+def customer_rows(data: object, expected_id: str | None = None, data_text: str | None = None) -> CustomerRows:
     """(customers row, phones rows). Unusable phone numbers are dropped, not fatal.
 
     `data_text`: the JSON text `data` was decoded from (a bulk page keeps it), stored as is
@@ -194,7 +273,7 @@ def customer_rows(
     phones_raw = get("phones") or []
     if not isinstance(phones_raw, list):
         raise BadRecord("field 'phones' must be a list")
-    phones: list[tuple] = []
+    phones: list[PhoneRow] = []
     seen: set[str] = set()
     for phone in phones_raw:
         if not isinstance(phone, dict) or not isinstance(phone.get("e164"), str):
@@ -205,89 +284,91 @@ def customer_rows(
             continue
         seen.add(e164)
         phones.append(
-            (
-                customer_id,
-                e164,
-                e164[:0:-1],  # the digits reversed (without the "+")
-                _plain_str(phone, "kind", "mobile"),
-                _plain_str(phone, "label", ""),
+            _new_row(
+                PhoneRow,
+                (
+                    customer_id,
+                    e164,
+                    e164[:0:-1],  # the digits reversed (without the "+")
+                    _plain_str(phone, "kind", "mobile"),
+                    _plain_str(phone, "label", ""),
+                ),
             )
         )
     points = get("points_balance")
     churn = get("churn_risk")
     version = get("version")
-    row = (
-        customer_id,
-        name,
-        initials,
-        full,
-        _plain_str(record, "tier", "ordinary"),
-        _plain_str(record, "membership_level", ""),
-        points if points.__class__ is int else _int(record, "points_balance", 0),
-        churn if churn.__class__ is float and math.isfinite(churn) else _float(record, "churn_risk", 0.0),
-        _text_list_json(record, "churn_reasons"),
-        _text_list_json(record, "tags"),
-        version if version.__class__ is int else _int(record, "version", 1),
-        data_text if data_text is not None else _json(record),
+    row: CustomerRow = _new_row(
+        CustomerRow,
+        (
+            customer_id,
+            name,
+            initials,
+            full,
+            _plain_str(record, "tier", "ordinary"),
+            _plain_str(record, "membership_level", ""),
+            points if points.__class__ is int else _int(record, "points_balance", 0),
+            churn if churn.__class__ is float and math.isfinite(churn) else _float(record, "churn_risk", 0.0),
+            _text_list_json(record, "churn_reasons"),
+            _text_list_json(record, "tags"),
+            version if version.__class__ is int else _int(record, "version", 1),
+            data_text if data_text is not None else _json(record),
+        ),
     )
     check_ts(get("created_at"))
     check_ts(get("updated_at"))
-    return row, phones
+    return _new_row(CustomerRows, (row, phones))
 
 
-def order_row(data: object, expected_id: str | None = None, data_text: str | None = None) -> tuple:
+def _record_row(
+    row_type: type[_Row], record: dict[str, Any], data_text: str | None, *columns: object
+) -> _Row:
+    """A detail record's row: its id, `columns` (checked by the caller, in column order), its
+    version and its JSON text."""
+    version = _int(record, "version", 1)
+    return _new_row(
+        row_type, (record["id"], *columns, version, data_text if data_text is not None else _json(record))
+    )
+
+
+def order_row(data: object, expected_id: str | None = None, data_text: str | None = None) -> OrderRow:
     record = _record(data, expected_id, ("customer_id", "order_no", "placed_at", "status", "amount_fen"))
     items = record.get("items") or []
     item_keys = {"sku", "name", "qty", "price_fen"}
     if not isinstance(items, list) or not all(isinstance(i, dict) and item_keys <= i.keys() for i in items):
         raise BadRecord("field 'items' must be a list of objects with sku, name, qty, price_fen")
-    return (
-        record["id"],
+    return _record_row(
+        OrderRow,
+        record,
+        data_text,
         _id(record, "customer_id"),
         _id(record, "order_no"),
         ts_text(record.get("placed_at")),
         _str(record, "status"),
         _int(record, "amount_fen"),
-        _int(record, "version", 1),
-        data_text if data_text is not None else _json(record),
     )
 
 
-def points_row(data: object, expected_id: str | None = None, data_text: str | None = None) -> tuple:
+def points_row(data: object, expected_id: str | None = None, data_text: str | None = None) -> PointsRow:
     record = _record(data, expected_id, ("customer_id", "ts", "kind", "points"))
-    return (
-        record["id"],
-        _id(record, "customer_id"),
-        ts_text(record.get("ts")),
-        _str(record, "kind"),
-        _int(record, "points"),
-        _int(record, "version", 1),
-        data_text if data_text is not None else _json(record),
+    customer_id, ts = _id(record, "customer_id"), ts_text(record.get("ts"))
+    return _record_row(
+        PointsRow, record, data_text, customer_id, ts, _str(record, "kind"), _int(record, "points")
     )
 
 
-def service_row(data: object, expected_id: str | None = None, data_text: str | None = None) -> tuple:
+def service_row(data: object, expected_id: str | None = None, data_text: str | None = None) -> ServiceRow:
     record = _record(data, expected_id, ("customer_id", "ts", "kind", "summary"))
     _str(record, "summary")
-    return (
-        record["id"],
-        _id(record, "customer_id"),
-        ts_text(record.get("ts")),
-        _str(record, "kind", ""),
-        _str(record, "status", ""),
-        _int(record, "version", 1),
-        data_text if data_text is not None else _json(record),
+    customer_id, ts = _id(record, "customer_id"), ts_text(record.get("ts"))
+    return _record_row(
+        ServiceRow, record, data_text, customer_id, ts, _str(record, "kind", ""), _str(record, "status", "")
     )
 
 
-def marketing_row(data: object, expected_id: str | None = None, data_text: str | None = None) -> tuple:
+def marketing_row(data: object, expected_id: str | None = None, data_text: str | None = None) -> MarketingRow:
     record = _record(data, expected_id, ("customer_id", "ts", "campaign", "channel"))
-    return (
-        record["id"],
-        _id(record, "customer_id"),
-        ts_text(record.get("ts")),
-        _str(record, "campaign"),
-        _str(record, "channel"),
-        _int(record, "version", 1),
-        data_text if data_text is not None else _json(record),
+    customer_id, ts = _id(record, "customer_id"), ts_text(record.get("ts"))
+    return _record_row(
+        MarketingRow, record, data_text, customer_id, ts, _str(record, "campaign"), _str(record, "channel")
     )

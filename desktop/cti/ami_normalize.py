@@ -19,11 +19,28 @@ from __future__ import annotations
 import logging
 import time
 from collections.abc import Callable
-from dataclasses import dataclass, field
 from typing import Any
 
 from calldesk_domain.phone import normalize
+from desktop.cti.ami_dial import DialLegsMixin
+from desktop.cti.ami_fields import (
+    DNIS_VARIABLES,
+    MEMBER_STATES,
+    QUEUE_GAVE_UP,
+    VARSET_WORDS,
+    ChannelInfo,
+    PendingAbandon,
+    TrackedAmiCall,
+    dnis_of,
+    note_presentation,
+    numeric_exten,
+    presentation_withheld,
+    queue_params_events,
+    to_float,
+    to_int,
+)
 from desktop.cti.ami_parser import AmiMessage
+from desktop.cti.ami_transfer import TransfersMixin
 from desktop.cti.events import (
     AgentEvent,
     AgentEventKind,
@@ -36,133 +53,20 @@ from desktop.cti.events import (
 
 log = logging.getLogger(__name__)
 
-# QueueMemberStatus / device state codes (include/asterisk/devicestate.h AST_DEVICE_*).
-MEMBER_STATES = {
-    "0": "unknown",
-    "1": "ready",
-    "2": "busy",
-    "3": "busy",
-    "4": "unavailable",
-    "5": "unavailable",
-    "6": "ringing",
-    "7": "busy",
-    "8": "busy",
-}
-# QUEUESTATUS values (app_queue.c queue_results) that mean the queue let the caller go.
-QUEUE_GAVE_UP = {
-    "TIMEOUT": "timeout",
-    "LEAVEEMPTY": "empty",
-    "JOINEMPTY": "empty",
-    "LEAVEUNAVAIL": "unavailable",
-    "JOINUNAVAIL": "unavailable",
-    "FULL": "full",
-    "WITHDRAW": "withdraw",
-}
-DNIS_VARIABLES = frozenset({"DNIS", "FROM_DID", "DID", "CALLERID(DNID)"})
-_VARSET_WORDS = ("QUEUESTATUS", "DID", "DNIS", "DNID")
-_NOT_A_NUMBER = frozenset({"", "<unknown>", "unknown", "s", "h", "i", "t"})
 
-
-@dataclass(slots=True)
-class _Channel:
-    linkedid: str
-    name: str = ""
-    caller_raw: str = ""
-    caller_name: str = ""
-    withheld: bool = False
-    dnis: str | None = None
-    dnis_from_variable: bool = False
-    extens: list[str] = field(default_factory=list)  # all-digit extensions seen, in order
-    hangup_requested: bool = False
-
-
-@dataclass(slots=True)
-class _Call:
-    call_id: str
-    caller_uid: str
-    queue: str | None = None
-    agent: str | None = None
-    caller: str | None = None
-    caller_name: str = ""
-    dnis: str | None = None
-    ended: bool = False
-    caller_channel: str = ""
-    agent_channel: str = ""
-
-
-@dataclass(slots=True)
-class _PendingAbandon:
-    queue: str
-    call_id: str
-    ts: float
-    position: int | None
-    wait_s: float | None
-    extra: dict[str, Any]
-
-
-def _int(text: str) -> int | None:
-    try:
-        return int(text)
-    except (TypeError, ValueError):
-        return None
-
-
-def _float(text: str) -> float | None:
-    try:
-        value = float(text)
-    except (TypeError, ValueError):
-        return None
-    return value if value == value and abs(value) != float("inf") else None
-
-
-def _note_presentation(ch: _Channel, application: str, app_data: str) -> None:
-    """Set(CALLERID(num-pres)=prohib) changes no number, so Asterisk sends no NewCallerid for it
-    (manager_channels.c compares only number and name): read it from the dialplan step."""
-    if application == "SetCallerPres":
-        value = app_data
-    elif application == "Set" and app_data.upper().startswith(("CALLERID(NUM-PRES)=", "CALLERID(PRES)=")):
-        value = app_data.partition("=")[2]
-    else:
-        return
-    value = value.strip().lower()
-    if value.isdigit():
-        ch.withheld = int(value) & 0x60 != 0  # AST_PRES_RESTRICTED 0x20, AST_PRES_UNAVAILABLE 0x40
-    else:
-        ch.withheld = value.startswith(("prohib", "unavailable"))
-
-
-def _dnis_of(ch: _Channel, caller_raw: str) -> str | None:
-    """The dialled number: a DNIS/FROM_DID variable, else the first all-digit extension the
-    caller's channel was at -- skipping the caller's own number (Local/<caller>@... channels)."""
-    if ch.dnis_from_variable:
-        return ch.dnis
-    own = "".join(c for c in caller_raw if c.isdigit())
-    for exten in ch.extens:
-        if not own or "".join(c for c in exten if c.isdigit()) != own:
-            return exten
-    return None
-
-
-def _numeric_exten(exten: str) -> str | None:
-    text = exten.strip()
-    if text.lower() in _NOT_A_NUMBER:
-        return None
-    digits = text[1:] if text.startswith("+") else text
-    if len(digits) >= 3 and digits.isdigit() and digits.isascii():
-        return text
-    return None
-
-
-class AmiNormalizer:
+class AmiNormalizer(DialLegsMixin, TransfersMixin):
     """Turns a stream of AmiMessages into CtiEvents. Stateful (channels, members, calls); pure."""
 
     def __init__(self, clock: Callable[[], float] = time.time) -> None:
         self._clock = clock
-        self._channels: dict[str, _Channel] = {}
+        self._channels: dict[str, ChannelInfo] = {}
         self._uid_call: dict[str, str] = {}  # any channel uniqueid of a known call -> call id
-        self._calls: dict[str, _Call] = {}
+        self._calls: dict[str, TrackedAmiCall] = {}
         self._members: dict[str, str] = {}  # interface -> member name
-        self._pending: dict[str, _PendingAbandon] = {}  # caller uniqueid -> held-back abandon
+        self._pending: dict[str, PendingAbandon] = {}  # caller uniqueid -> held-back abandon
+        self._queued: set[str] = set()  # caller uniqueids waiting in a queue right now
+        self.agent_interface: Callable[[str], bool] | None = None  # see desktop/cti/ami_dial.py
+        self._init_dial_legs()
         self.unhandled = 0
         self._handlers: dict[str, Callable[[AmiMessage, float], list[CtiEvent]]] = {
             "Newchannel": self._on_channel_info,
@@ -194,8 +98,10 @@ class AmiNormalizer:
             "QueueMemberPause": self._on_member_pause,
             "QueueMemberPaused": self._on_member_pause,
             "QueueMember": self._on_member,
-            "QueueParams": self._on_queue_params,
+            "QueueParams": queue_params_events,
             "QueueEntry": self._on_queue_entry,
+            "DialBegin": self._on_dial_begin,
+            "DialEnd": self._on_dial_end,
         }
 
     # ---- public API ----------------------------------------------------------------------
@@ -207,9 +113,9 @@ class AmiNormalizer:
         handler = self._handlers.get(name)
         if handler is None:
             return []
-        if name == "VarSet" and not any(map(message.may_contain, _VARSET_WORDS)):
+        if name == "VarSet" and not any(map(message.may_contain, VARSET_WORDS)):
             return []  # the commonest event, and almost always a variable we do not use
-        ts = _float(message.headers.get("Timestamp", "")) or self._clock()
+        ts = to_float(message.headers.get("Timestamp", "")) or self._clock()
         try:
             return handler(message, ts)
         except Exception:  # a malformed event must not stop the stream
@@ -249,14 +155,14 @@ class AmiNormalizer:
         return None
 
     # ---- channels -----------------------------------------------------------------------
-    def _touch(self, m: AmiMessage) -> tuple[str, _Channel | None]:
+    def _touch(self, m: AmiMessage) -> tuple[str, ChannelInfo | None]:
         h = m.headers
         uid = h.get("Uniqueid") or h.get("UniqueID") or ""
         if not uid or uid == "none":
             return uid, None
         ch = self._channels.get(uid)
         if ch is None:
-            ch = _Channel(linkedid=h.get("Linkedid") or uid)
+            ch = ChannelInfo(linkedid=h.get("Linkedid") or uid)
             self._channels[uid] = ch
         if "Channel" in h:
             ch.name = h["Channel"]
@@ -269,7 +175,7 @@ class AmiNormalizer:
         pres = h.get("CID-CallingPres")
         if pres is not None:
             ch.withheld = "prohibited" in pres.lower()
-        exten = _numeric_exten(h.get("Exten") or h.get("Extension") or "")
+        exten = numeric_exten(h.get("Exten") or h.get("Extension") or "")
         if exten and exten not in ch.extens and len(ch.extens) < 8:
             ch.extens.append(exten)
         return uid, ch
@@ -281,7 +187,9 @@ class AmiNormalizer:
     def _on_newexten(self, m: AmiMessage, ts: float) -> list[CtiEvent]:
         uid, ch = self._touch(m)
         if ch is not None:
-            _note_presentation(ch, m.headers.get("Application", ""), m.headers.get("AppData", ""))
+            note_presentation(ch, m.headers.get("Application", ""), m.headers.get("AppData", ""))
+            if ch.withheld:
+                self._mark_withheld(uid, m)
         exten = m.headers.get("Exten") or m.headers.get("Extension") or ""
         if uid in self._pending and exten != "h" and m.headers.get("Application") != "Hangup":
             # Queue() returned and the dialplan goes on: the queue let the caller go.
@@ -292,9 +200,14 @@ class AmiNormalizer:
         uid, ch = self._touch(m)
         variable = m.headers.get("Variable", "").lstrip("_").upper()
         value = m.headers.get("Value", "")
-        if ch is not None and variable in DNIS_VARIABLES and _numeric_exten(value):
+        if ch is not None and variable in DNIS_VARIABLES and numeric_exten(value):
             ch.dnis = value.strip()
             ch.dnis_from_variable = True
+        if ch is not None and variable == "CALLERPRES" and presentation_withheld(value):
+            # Set(__CALLERPRES=${CALLERID(pres)}) before Queue(): on the caller's channel and,
+            # inherited, on each agent channel the queue rings.
+            ch.withheld = True
+            self._mark_withheld(uid, m)
         if variable != "QUEUESTATUS":
             return []
         reason = QUEUE_GAVE_UP.get(value.strip().upper())
@@ -312,6 +225,13 @@ class AmiNormalizer:
             ]
         return []
 
+    def _mark_withheld(self, uid: str, m: AmiMessage) -> None:
+        call = self._calls.get(self._uid_call.get(uid, "")) or self._calls.get(m.headers.get("Linkedid", ""))
+        if call is not None:
+            call.withheld = True
+            call.caller = None
+            call.caller_name = ""
+
     def _on_hangup_request(self, m: AmiMessage, ts: float) -> list[CtiEvent]:
         uid, ch = self._touch(m)
         if ch is not None:
@@ -323,6 +243,8 @@ class AmiNormalizer:
     def _on_hangup(self, m: AmiMessage, ts: float) -> list[CtiEvent]:
         uid, _ch = self._touch(m)
         out: list[CtiEvent] = []
+        self._queued.discard(uid)
+        self._forget_dial_leg(uid)
         if uid in self._pending:
             out.append(self._resolve_abandon(uid, None))
         call_id = self._uid_call.get(uid)
@@ -335,7 +257,7 @@ class AmiNormalizer:
         return out
 
     # ---- queue callers ------------------------------------------------------------------
-    def _call_for(self, m: AmiMessage, uid: str) -> _Call:
+    def _call_for(self, m: AmiMessage, uid: str) -> TrackedAmiCall:
         call_id = self._uid_call.get(uid)
         if call_id is None:
             ch = self._channels.get(uid)
@@ -343,19 +265,19 @@ class AmiNormalizer:
             self._uid_call[uid] = call_id
         call = self._calls.get(call_id)
         if call is None:
-            call = _Call(call_id=call_id, caller_uid=uid)
+            call = TrackedAmiCall(call_id=call_id, caller_uid=uid)
             self._calls[call_id] = call
         return call
 
-    def _fill_caller(self, call: _Call, m: AmiMessage, ch: _Channel | None) -> None:
+    def _fill_caller(self, call: TrackedAmiCall, m: AmiMessage, ch: ChannelInfo | None) -> None:
         raw = m.headers.get("CallerIDNum", ch.caller_raw if ch else "")
-        withheld = ch.withheld if ch else False
-        call.caller = None if withheld else normalize(raw)
+        call.withheld = call.withheld or (ch.withheld if ch else False)
+        call.caller = None if call.withheld else normalize(raw)
         call.caller_name = (ch.caller_name if ch else "") or m.headers.get("CallerIDName", "")
-        if call.caller_name == "<unknown>":
+        if call.caller_name == "<unknown>" or call.withheld:
             call.caller_name = ""
         if call.dnis is None:
-            call.dnis = _dnis_of(ch, raw) if ch else _numeric_exten(m.headers.get("Exten", ""))
+            call.dnis = dnis_of(ch, raw) if ch else numeric_exten(m.headers.get("Exten", ""))
 
     def _on_join(self, m: AmiMessage, ts: float) -> list[CtiEvent]:
         uid, ch = self._touch(m)
@@ -369,11 +291,14 @@ class AmiNormalizer:
         self._fill_caller(call, m, ch)
         if not call.queue:
             return []
-        extra = {"uniqueid": uid, "channel": m.headers.get("Channel", "")}
+        self._queued.add(uid)
+        extra: dict[str, Any] = {"uniqueid": uid, "channel": m.headers.get("Channel", "")}
         if call.caller_name:
             extra["caller_name"] = call.caller_name
         raw = m.headers.get("CallerIDNum", "")
-        if raw:
+        if call.withheld:
+            extra["withheld"] = True  # and no caller_raw: withheld means no number anywhere
+        elif raw:
             extra["caller_raw"] = raw
         return [
             QueueEvent(
@@ -383,7 +308,7 @@ class AmiNormalizer:
                 call_id=call.call_id,
                 caller=call.caller,
                 dnis=call.dnis,
-                position=_int(m.headers.get("Position", "")),
+                position=to_int(m.headers.get("Position", "")),
                 extra=extra,
             )
         ]
@@ -397,7 +322,7 @@ class AmiNormalizer:
         call = self._call_for(m, uid)
         call.queue = queue
         self._fill_caller(call, m, ch)
-        wait = _float(m.headers.get("Wait", "")) or 0.0
+        wait = to_float(m.headers.get("Wait", "")) or 0.0
         join_ts = self._clock() - wait
         return [
             QueueEvent(
@@ -407,7 +332,7 @@ class AmiNormalizer:
                 call_id=call.call_id,
                 caller=call.caller,
                 dnis=call.dnis,
-                position=_int(m.headers.get("Position", "")),
+                position=to_int(m.headers.get("Position", "")),
                 wait_s=wait,
                 extra={"snapshot": True, "uniqueid": uid, "local_ts": True},
             )
@@ -415,6 +340,7 @@ class AmiNormalizer:
 
     def _on_leave(self, m: AmiMessage, ts: float) -> list[CtiEvent]:
         uid, _ = self._touch(m)
+        self._queued.discard(uid)
         call_id = self._uid_call.get(uid) or m.headers.get("Linkedid") or uid
         queue = m.headers.get("Queue", "")
         if not queue:
@@ -425,25 +351,26 @@ class AmiNormalizer:
                 queue=queue,
                 ts=ts,
                 call_id=call_id,
-                position=_int(m.headers.get("Position", "")),
-                extra={"count": _int(m.headers.get("Count", ""))},
+                position=to_int(m.headers.get("Position", "")),
+                extra={"count": to_int(m.headers.get("Count", ""))},
             )
         ]
 
     def _on_abandon(self, m: AmiMessage, ts: float) -> list[CtiEvent]:
         uid, ch = self._touch(m)
+        self._queued.discard(uid)
         queue = m.headers.get("Queue", "")
         if not uid or not queue:
             return []
         call_id = self._uid_call.get(uid) or m.headers.get("Linkedid") or uid
-        hold = _float(m.headers.get("HoldTime", m.headers.get("Holdtime", "")))
-        self._pending[uid] = _PendingAbandon(
+        hold = to_float(m.headers.get("HoldTime", m.headers.get("Holdtime", "")))
+        self._pending[uid] = PendingAbandon(
             queue=queue,
             call_id=call_id,
             ts=ts,
-            position=_int(m.headers.get("Position", "")),
+            position=to_int(m.headers.get("Position", "")),
             wait_s=hold,
-            extra={"original_position": _int(m.headers.get("OriginalPosition", ""))},
+            extra={"original_position": to_int(m.headers.get("OriginalPosition", ""))},
         )
         if ch is not None and ch.hangup_requested:
             return [self._resolve_abandon(uid, None)]
@@ -481,14 +408,14 @@ class AmiNormalizer:
             self._members[interface] = name
         return (name or self._members.get(interface) or interface), interface
 
-    def _queue_call(self, m: AmiMessage) -> _Call | None:
+    def _queue_call(self, m: AmiMessage) -> TrackedAmiCall | None:
         uid = m.headers.get("Uniqueid", "")
         call_id = self._uid_call.get(uid)
         if call_id is None:
             return None
         return self._calls.get(call_id)
 
-    def _map_agent_channel(self, m: AmiMessage, call: _Call) -> None:
+    def _map_agent_channel(self, m: AmiMessage, call: TrackedAmiCall) -> None:
         for key in ("DestUniqueid", "BridgedChannel"):
             agent_uid = m.headers.get(key)
             if agent_uid:
@@ -501,7 +428,10 @@ class AmiNormalizer:
         agent, interface = self._agent_name(m)
         self._map_agent_channel(m, call)
         call.queue = m.headers.get("Queue") or call.queue
-        return [call_event(CallEventKind.RINGING, call, ts, agent=agent, extra={"interface": interface})]
+        extra: dict[str, Any] = {"interface": interface}
+        if call.withheld:
+            extra["withheld"] = True
+        return [call_event(CallEventKind.RINGING, call, ts, agent=agent, extra=extra)]
 
     def _on_agent_connect(self, m: AmiMessage, ts: float) -> list[CtiEvent]:
         call = self._queue_call(m)
@@ -512,8 +442,8 @@ class AmiNormalizer:
         call.agent = agent
         call.agent_channel = m.headers.get("DestChannel") or m.headers.get("Channel", "")
         extra: dict[str, Any] = {"interface": interface}
-        hold = _float(m.headers.get("HoldTime", m.headers.get("Holdtime", "")))
-        ring = _float(m.headers.get("RingTime", m.headers.get("Ringtime", "")))
+        hold = to_float(m.headers.get("HoldTime", m.headers.get("Holdtime", "")))
+        ring = to_float(m.headers.get("RingTime", m.headers.get("Ringtime", "")))
         if hold is not None:
             extra["hold_time"] = hold
         if ring is not None:
@@ -527,7 +457,7 @@ class AmiNormalizer:
         agent, _ = self._agent_name(m)
         reason = m.headers.get("Reason", "")
         extra: dict[str, Any] = {"reason": reason}
-        talk = _float(m.headers.get("TalkTime", ""))
+        talk = to_float(m.headers.get("TalkTime", ""))
         if talk is not None:
             extra["talk_time"] = talk
         if reason == "transfer":
@@ -543,7 +473,7 @@ class AmiNormalizer:
         extra: dict[str, Any] = {"interface": interface, "event": m.headers.get("Event", "")}
         if call is not None:
             extra["call_id"] = call.call_id
-        ring = _float(m.headers.get("RingTime", ""))
+        ring = to_float(m.headers.get("RingTime", ""))
         if ring is not None:
             extra["ring_time"] = ring
         return [
@@ -557,7 +487,7 @@ class AmiNormalizer:
             )
         ]
 
-    def _call_of_any(self, m: AmiMessage, *prefixes: str) -> _Call | None:
+    def _call_of_any(self, m: AmiMessage, *prefixes: str) -> TrackedAmiCall | None:
         for prefix in prefixes:
             call_id = self._uid_call.get(m.headers.get(prefix + "Uniqueid", ""))
             if call_id is None:
@@ -578,42 +508,6 @@ class AmiNormalizer:
         held = m.headers.get("Event") == "Hold" and m.headers.get("Status", "On").lower() != "off"
         kind = CallEventKind.HELD if held else CallEventKind.UNHELD
         return [call_event(kind, call, ts, extra={"channel": m.headers.get("Channel", "")})]
-
-    def _on_blind_transfer(self, m: AmiMessage, ts: float) -> list[CtiEvent]:
-        if m.headers.get("Result", "Success") != "Success":
-            return []
-        call = self._call_of_any(m, "Transferee", "Transferer")
-        if call is None:
-            return []
-        target = m.headers.get("Extension") or None
-        extra = {"transfer": "blind", "context": m.headers.get("Context", "")}
-        return [call_event(CallEventKind.TRANSFERRED, call, ts, target=target, extra=extra)]
-
-    def _on_attended_transfer(self, m: AmiMessage, ts: float) -> list[CtiEvent]:
-        if m.headers.get("Result", "Success") != "Success":
-            return []
-        call = self._call_of_any(m, "OrigTransferer", "OrigBridge", "SecondTransferer", "TransferTarget")
-        if call is None:
-            return []
-        h = m.headers
-        target = (
-            _numeric_exten(h.get("TransferTargetCallerIDNum", ""))
-            or _numeric_exten(h.get("SecondTransfererConnectedLineNum", ""))
-            or _numeric_exten(h.get("SecondTransfererExten", ""))
-            or h.get("TransferTargetChannel")
-            or None
-        )
-        extra = {"transfer": "attended", "dest_type": h.get("DestType", "")}
-        return [call_event(CallEventKind.TRANSFERRED, call, ts, target=target, extra=extra)]
-
-    def _on_transfer_11(self, m: AmiMessage, ts: float) -> list[CtiEvent]:
-        call = self._call_of_any(m, "", "Target")
-        if call is None:
-            return []
-        kind = m.headers.get("TransferType", "").lower() or "blind"
-        extra = {"transfer": kind, "context": m.headers.get("TransferContext", "")}
-        target = m.headers.get("TransferExten") or None
-        return [call_event(CallEventKind.TRANSFERRED, call, ts, target=target, extra=extra)]
 
     # ---- queue members ------------------------------------------------------------------
     def _on_member(self, m: AmiMessage, ts: float) -> list[CtiEvent]:
@@ -658,29 +552,6 @@ class AmiNormalizer:
                 extra={"interface": interface},
             )
         ]
-
-    def _on_queue_params(self, m: AmiMessage, ts: float) -> list[CtiEvent]:
-        h = m.headers
-        queue = h.get("Queue", "")
-        if not queue:
-            return []
-        stats: dict[str, Any] = {"strategy": h.get("Strategy", "")}
-        for key, name in (
-            ("Calls", "waiting"),
-            ("Holdtime", "avg_wait_s"),
-            ("TalkTime", "avg_talk_s"),
-            ("Completed", "answered"),
-            ("Abandoned", "abandoned"),
-            ("ServiceLevel", "service_level_threshold_s"),
-            ("ServicelevelPerf", "service_level_pct"),
-            ("ServicelevelPerf2", "service_level2_pct"),
-            ("Max", "max"),
-            ("Weight", "weight"),
-        ):
-            value = _float(h.get(key, ""))
-            if value is not None:
-                stats[name] = int(value) if value.is_integer() and "pct" not in name else value
-        return [QueueEvent(QueueEventKind.STATS, queue=queue, ts=ts, stats=stats, extra={"snapshot": True})]
 
 
 def normalize_messages(messages: list[AmiMessage], clock: Callable[[], float] = time.time) -> list[CtiEvent]:

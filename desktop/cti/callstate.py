@@ -174,8 +174,13 @@ class CallStateMachine:
             if call.answer_ts is None:
                 call.state = RINGING
                 call.ringing_agent = e.agent
+            elif e.agent and e.agent != call.ringing_agent:
+                call.ringing_agent = e.agent  # a new ring leg (transfer to a queue or extension)
         elif kind is CallEventKind.ANSWERED:
-            if call.answer_ts is None:
+            if call.answer_ts is not None and e.agent and e.agent != call.agent:
+                call.agent = e.agent  # the leg a transfer rang was answered: a new agent talks
+                call.state = ANSWERED
+            elif call.answer_ts is None:
                 call.answer_ts = e.ts
                 call.agent = e.agent or call.ringing_agent
                 call.state = ANSWERED

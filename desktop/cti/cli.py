@@ -2,6 +2,7 @@
 
 parse:     a recorded PBX stream (AMI or FreeSWITCH ESL) -> normalised events, one JSON line each
 summarize: the same stream -> one JSON line per queue call and per agent pause change
+stats:     the same stream -> one JSON line per queue and 15-minute interval, then a total per queue
 simulate:  desktop.cti.simulator (scripted/random calls into a desktop's CTI socket)
 bridge:    desktop.cti.bridge (one PBX connection fanned out to desktops)
 
@@ -39,6 +40,16 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
         sp = sub.add_parser(name, help=help_text)
         sp.add_argument("--format", choices=FORMATS, default="ami", help="what the file holds (default: ami)")
         sp.add_argument("file", type=Path, help="a recorded AMI or ESL session")
+    sp = sub.add_parser("stats", help="print queue statistics per 15-minute interval (JSON lines)")
+    sp.add_argument("--format", choices=FORMATS, default="ami", help="what the file holds (default: ami)")
+    sp.add_argument("file", type=Path, help="a recorded AMI or ESL session")
+    sp.add_argument(
+        "--sl-threshold", type=float, default=None, metavar="S",
+        help="service-level threshold in seconds (default: the queue's, 20)",
+    )
+    sp.add_argument(
+        "--tz", default=None, metavar="ZONE", help="the centre's time zone (default: Asia/Shanghai)"
+    )
     wanted = _wanted_from_argv()
     for name, (module_name, help_text) in DELEGATED.items():
         if name == wanted:
@@ -131,6 +142,13 @@ def run(args: argparse.Namespace) -> int:
     try:
         if command == "parse":
             _print_lines([to_wire(event) for event in events])
+        elif command == "stats":
+            from desktop.cti.stats_cli import stats_lines
+
+            rows = stats_lines(events, args)
+            if rows is None:
+                return 2
+            _print_lines(rows)
         else:
             from desktop.cti.summary import summarize
 

@@ -21,6 +21,20 @@ class CallEventKind(StrEnum):
     ENDED = "ended"
 
 
+# `reason` of a call.ended the bridge sends (docs/cti-bridge.md): every ring a desktop got ends
+# with exactly one of these.
+CALL_END_REASONS = frozenset(
+    {
+        "hung_up",  # the call ended after this agent talked
+        "caller_hung_up",  # the caller hung up while this agent's phone rang
+        "not_answered",  # this agent did not answer: the call rang on (or the queue gave up)
+        "answered_elsewhere",  # another agent picked it up
+        "transferred",  # this agent transferred the call away
+        "pbx_link_lost",  # the bridge lost the PBX (or the call vanished in a re-sync)
+    }
+)
+
+
 class QueueEventKind(StrEnum):
     JOIN = "join"  # caller entered a queue: pre-warm trigger
     LEAVE = "leave"  # caller left the queue to be connected (or for an unknown reason)
@@ -54,6 +68,8 @@ class CallEvent:
     agent: str | None = None
     target: str | None = None  # transfer target
     extra: dict[str, Any] = field(default_factory=dict, compare=False)
+    # call.ended: why this desktop's part of the call ended (CALL_END_REASONS); added in protocol 1
+    reason: str | None = None
 
     @property
     def wire_type(self) -> str:

@@ -16,14 +16,14 @@ from __future__ import annotations
 
 import asyncio
 import logging
-import sqlite3
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
+from desktop.cache.store import CacheStore
 from desktop.services.api import ApiError, CentralApi
+from desktop.services.ops import CacheOps, CacheUnavailable
 from desktop.services.sync import DEFAULT_PAGE_SIZE, PullSync, SyncError, SyncProgress, SyncResult
-from desktop.services.worker import run_in_worker, worker_store
 
 log = logging.getLogger(__name__)
 
@@ -50,14 +50,9 @@ class RebuildResult:
         return self.sync is not None and self.sync.complete
 
 
-def _clear(path: Path) -> tuple[dict[str, int], int]:
-    store = worker_store(path)
+def _clear(store: CacheStore) -> tuple[dict[str, int], int]:
     cleared = store.clear_replica()
     return cleared, store.outbox_count()
-
-
-def _compact(path: Path) -> None:
-    worker_store(path).compact()
 
 
 class CacheRebuild:
@@ -67,11 +62,13 @@ class CacheRebuild:
         cache_path: Path | str,
         page_size: int = DEFAULT_PAGE_SIZE,
         pull: PullSync | None = None,
+        ops: CacheOps | None = None,
     ) -> None:
         """`pull` downloads the cache again (the desktop's own, with its detail window); by
         default a PullSync of every record."""
         self._api = api
         self._path = Path(cache_path)
+        self._ops = ops if ops is not None else CacheOps(self._path)
         self._pull = pull or PullSync(api, self._path, page_size)
 
     async def check_reachable(self) -> None:
@@ -89,14 +86,14 @@ class CacheRebuild:
     ) -> RebuildResult:
         await self.check_reachable()
         try:
-            cleared, pending = await run_in_worker(_clear, self._path)
-        except sqlite3.Error as exc:
-            log.error("rebuild: cache %s could not be cleared: %s", self._path, exc)
-            raise RebuildRefused("cache", str(exc)) from exc
+            cleared, pending = await self._ops.run(_clear)
+        except CacheUnavailable as exc:
+            log.error("rebuild: cache %s could not be cleared: %s", self._path, exc.__cause__)
+            raise RebuildRefused("cache", str(exc.__cause__ or exc)) from exc
         log.info("rebuild: cleared %s; %d pending writes kept", cleared, pending)
         try:
-            await run_in_worker(_compact, self._path)
-        except sqlite3.Error as exc:  # space not given back yet; the rebuild itself is fine
+            await self._ops.run(CacheStore.compact)
+        except CacheUnavailable as exc:  # space not given back yet; the rebuild itself is fine
             log.warning("rebuild: VACUUM of %s failed: %s", self._path, exc)
         try:
             result = await self._pull.run(progress, cancel)

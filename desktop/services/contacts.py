@@ -1,10 +1,11 @@
 """ContactService: every call ends with a contact record (wrap-up).
 
-Follows the agent's calls from the CTI events (`on_call_event`): `answered` notes the start,
-`ended` opens a pending contact with direction, channel and start/end taken from the CTI, and
-emits `wrapUpNeeded`. The agent completes it (disposition, notes, linked ticket, satisfaction)
-and `save` writes it offline first through `CacheStore.write_local`. While a contact is pending
-and `require_before_ready` is set, `may_go_ready()` is False.
+`call_ended` (the desks call it when the agent's call ends; the AgentSession owns the call and
+knows when it was answered) opens a pending contact with direction, channel and start/end
+taken from the CTI, and emits `wrapUpNeeded`. The agent completes it (disposition, notes,
+linked ticket, satisfaction) and `save` writes it offline first through
+`CacheStore.write_local`. While a contact is pending and `require_before_ready` is set,
+`may_go_ready()` is False.
 """
 
 from __future__ import annotations
@@ -16,39 +17,23 @@ from datetime import UTC, datetime
 
 from PySide6.QtCore import QObject, Signal
 
-from calldesk_domain.tickets import ContactLog, Direction, Issue, redact_contact, validate_contact
-from desktop.cti.events import CallEvent, CallEventKind
+from calldesk_domain.ticket_validation import InvalidRecord, validate_contact
+from calldesk_domain.tickets import ContactLog, Direction, redact_contact
+from calldesk_domain.vocabulary import DISPOSITION_CODES
+from desktop.services.tickets import local_record
 
 log = logging.getLogger(__name__)
 
 
-def _local(data: dict) -> dict:
-    """A local record as the domain reads it: `version` is None until the first push lands."""
-    return {key: value for key, value in data.items() if not (key == "version" and value is None)}
-
-
 ENTITY = "contact"
-# Wrap-up (disposition) codes when the settings give none.
-DEFAULT_DISPOSITIONS = (
-    "resolved",
-    "ticket_created",
-    "callback_needed",
-    "transferred",
-    "information_only",
-    "complaint",
-    "wrong_number",
-    "dropped",
-)
 
 
 def new_contact_id() -> str:
     return "K" + uuid.uuid4().hex[:15].upper()
 
 
-class ContactInvalid(ValueError):
-    def __init__(self, issues: list[Issue]) -> None:
-        super().__init__("; ".join(f"{i.field}: {i.message}" for i in issues))
-        self.issues = issues
+class ContactInvalid(InvalidRecord):
+    """A contact log the domain rules refuse."""
 
 
 def _ts(value: float | None) -> datetime | None:
@@ -64,7 +49,7 @@ class ContactService(QObject):
         store,
         agent_id: str,
         *,
-        dispositions: tuple[str, ...] = DEFAULT_DISPOSITIONS,
+        dispositions: tuple[str, ...] = DISPOSITION_CODES,
         require_before_ready: bool = True,
         clock: Callable[[], datetime] = lambda: datetime.now(UTC),
         parent: QObject | None = None,
@@ -72,52 +57,44 @@ class ContactService(QObject):
         super().__init__(parent)
         self.store = store
         self.agent_id = agent_id
-        self.dispositions = tuple(dispositions) or DEFAULT_DISPOSITIONS
+        self.dispositions = tuple(dispositions) or DISPOSITION_CODES
         self.require_before_ready = require_before_ready
         self.clock = clock
-        self._answered: dict[str, float] = {}
-        self._offered: dict[str, float] = {}
-        self._customers: dict[str, str] = {}
         self.pending: dict[str, ContactLog] = {}  # call_id -> unsaved contact
 
-    def note_customer(self, call_id: str, customer_id: str | None) -> None:
-        """The customer the call popped (from the screen pop), to pre-link the contact."""
-        if call_id and customer_id:
-            self._customers[call_id] = customer_id
-
-    def on_call_event(self, event: CallEvent) -> None:
-        """ScreenPopService.callUpdated / popped source: never raises."""
+    def call_ended(
+        self,
+        call_id: str,
+        *,
+        started: float,
+        ended: float,
+        customer_id: str = "",
+        extra: dict | None = None,
+    ) -> ContactLog | None:
+        """A call of this agent ended: open its pending contact and emit `wrapUpNeeded`.
+        `started` is when it was answered (its end when it never was), both CTI epoch seconds.
+        None when the call's contact is already pending. Never raises."""
+        if call_id in self.pending:
+            return None
         try:
-            if event.kind is CallEventKind.RINGING:
-                self._offered.setdefault(event.call_id, event.ts)
-            elif event.kind is CallEventKind.ANSWERED:
-                self._answered.setdefault(event.call_id, event.ts)
-            elif event.kind is CallEventKind.ENDED:
-                self._ended(event)
+            extra = extra or {}
+            direction = extra.get("direction")
+            contact = ContactLog(
+                id=new_contact_id(),
+                call_id=call_id,
+                agent_id=self.agent_id,
+                customer_id=customer_id,
+                direction=direction if direction in {d.value for d in Direction} else Direction.INBOUND.value,
+                channel=str(extra.get("channel") or "phone"),
+                started_at=_ts(started),
+                ended_at=_ts(ended),
+            )
         except Exception:
-            log.exception("contact log: could not follow %s", event)
-
-    def _ended(self, event: CallEvent) -> None:
-        if event.call_id in self.pending:
-            return
-        started = (
-            self._answered.pop(event.call_id, None) or self._offered.pop(event.call_id, None) or event.ts
-        )
-        self._offered.pop(event.call_id, None)
-        extra = event.extra or {}
-        direction = extra.get("direction")
-        contact = ContactLog(
-            id=new_contact_id(),
-            call_id=event.call_id,
-            agent_id=self.agent_id,
-            customer_id=self._customers.pop(event.call_id, ""),
-            direction=direction if direction in {d.value for d in Direction} else Direction.INBOUND.value,
-            channel=str(extra.get("channel") or "phone"),
-            started_at=_ts(started),
-            ended_at=_ts(event.ts),
-        )
-        self.pending[event.call_id] = contact
+            log.exception("contact log: could not open the contact of call %s", call_id)
+            return None
+        self.pending[call_id] = contact
         self.wrapUpNeeded.emit(contact)
+        return contact
 
     def open_for(self, call_id: str = "", customer_id: str = "") -> ContactLog:
         """A pending contact to log by hand (Ctrl+L): the call's if one is pending, else a new one."""
@@ -150,4 +127,4 @@ class ContactService(QObject):
         return not (self.require_before_ready and self.pending)
 
     def saved(self) -> list[ContactLog]:
-        return [ContactLog.from_dict(_local(d)) for d in self.store.local_records(ENTITY)]
+        return [ContactLog.from_dict(local_record(d)) for d in self.store.local_records(ENTITY)]

@@ -7,14 +7,13 @@ from __future__ import annotations
 import logging
 from dataclasses import dataclass
 from datetime import UTC, datetime
-from pathlib import Path
 
 from calldesk_domain.models import Customer, Phone
 from calldesk_domain.phone import normalize
 from calldesk_domain.popcard import PopCard
 from desktop.cache.outbox import new_customer_id
 from desktop.cache.store import CacheStore
-from desktop.services.worker import run_in_worker, worker_store
+from desktop.services.ops import CacheOps
 
 log = logging.getLogger(__name__)
 
@@ -64,20 +63,18 @@ def customer_record(new: NewCustomer, now: datetime | None = None) -> dict:
     return customer.to_dict()
 
 
-def _write(path: Path, record: dict) -> str:
-    return worker_store(path).write_local("customer", record)
-
-
 class CustomerService:
-    def __init__(self, store: CacheStore) -> None:
+    def __init__(self, store: CacheStore, ops: CacheOps | None = None) -> None:
+        """`store` is the UI thread's (reads only); the write goes through `ops` (the worker)."""
         self.store = store
+        self.ops = ops if ops is not None else CacheOps(store.path)
 
     async def create(self, name: str, phone: str) -> PopCard:
         """Validate, write offline-first, return the new customer's pop card.
-        Raises CustomerFormError for bad input; OSError/sqlite errors if the cache cannot be written."""
+        Raises CustomerFormError for bad input; CacheUnavailable if the cache cannot be written."""
         new = validate_new_customer(name, phone)
         record = customer_record(new)
-        await run_in_worker(_write, self.store.path, record)
+        await self.ops.run(CacheStore.write_local, "customer", record)
         log.info("customer %s created at the desk (outbox)", record["id"])
         card = self.store.pop_card(record["id"])
         if card is None:  # the write committed on the worker's connection; this one must see it

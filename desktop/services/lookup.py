@@ -11,12 +11,12 @@ import logging
 from dataclasses import dataclass, field
 from typing import Literal
 
-from calldesk_domain.models import Customer, CustomerDetail
+from calldesk_domain.models import CustomerDetail
 from calldesk_domain.phone import is_withheld, normalize
 from calldesk_domain.popcard import PopCard
 from desktop.cache.store import CacheStore
 from desktop.services.api import ApiError, CentralApi
-from desktop.services.worker import run_in_worker, worker_store
+from desktop.services.ops import CacheOps
 
 log = logging.getLogger(__name__)
 
@@ -43,18 +43,12 @@ def _match(e164: str, cards: list[PopCard]) -> CallerMatch:
     return CallerMatch(kind, e164, cards)
 
 
-def _store_detail(path, detail: CustomerDetail) -> None:
-    worker_store(path).store_detail(detail)
-
-
-def _store_customers(path, customers: list[Customer]) -> int:
-    return worker_store(path).store_customers(customers)
-
-
 class LookupService:
-    def __init__(self, store: CacheStore, api: CentralApi | None = None) -> None:
+    def __init__(self, store: CacheStore, api: CentralApi | None = None, ops: CacheOps | None = None) -> None:
+        """`store` is the UI thread's (reads only); writes go through `ops` (the worker thread)."""
         self.store = store
         self.api = api
+        self.ops = ops if ops is not None else CacheOps(store.path)
 
     def match_caller(self, raw_caller: str | None) -> CallerMatch:
         """Who is calling, from the cache only. Never raises on odd caller ids."""
@@ -80,7 +74,7 @@ class LookupService:
         if not customers:
             return local
         try:
-            await run_in_worker(_store_customers, self.store.path, customers)
+            await self.ops.run(CacheStore.store_customers, customers)
         except Exception:  # caching is an optimisation; the agent still gets the card
             log.exception("lookup: could not cache customers found online")
         return _match(local.e164, [PopCard.from_customer(c) for c in customers])
@@ -100,7 +94,7 @@ class LookupService:
         if detail is None:
             return DetailResult(None, "api", False, f"customer {customer_id} does not exist on the server")
         try:
-            await run_in_worker(_store_detail, self.store.path, detail)
+            await self.ops.run(CacheStore.store_detail, detail)
         except Exception:
             log.exception("lookup: could not cache detail of %s", customer_id)
         return DetailResult(detail, "api", False)

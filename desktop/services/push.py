@@ -9,16 +9,14 @@ leaves every row queued with `attempts` + 1.
 from __future__ import annotations
 
 import logging
-import sqlite3
 import uuid
 from dataclasses import dataclass
 from pathlib import Path
 
 from desktop.cache.outbox import OutboxEntry
-from desktop.cache.store import PushReport
+from desktop.cache.store import CacheStore
 from desktop.services.api import ApiError, CentralApi
-from desktop.services.sync import SyncError
-from desktop.services.worker import run_in_worker, worker_store
+from desktop.services.ops import CacheOps
 
 log = logging.getLogger(__name__)
 
@@ -33,22 +31,6 @@ class PushResult:
     conflicts: int
     rejected: int
     remaining: int  # outbox rows left (0 when everything went through)
-
-
-def _batch(path: Path, limit: int) -> list[OutboxEntry]:
-    return worker_store(path).next_push_batch(limit)
-
-
-def _record(path: Path, entries: list[OutboxEntry], results: object) -> PushReport:
-    return worker_store(path).apply_push_results(entries, results)
-
-
-def _failed(path: Path, client_ids: list[str], error: str) -> None:
-    worker_store(path).note_push_failure(client_ids, error)
-
-
-def _count(path: Path) -> int:
-    return worker_store(path).outbox_count()
 
 
 def mutation(entry: OutboxEntry) -> dict:
@@ -72,47 +54,39 @@ class PushSync:
         cache_path: Path | str,
         batch_size: int = DEFAULT_BATCH,
         max_batches: int = 1000,
+        ops: CacheOps | None = None,
     ) -> None:
         self._api = api
         self._path = Path(cache_path)
+        self._ops = ops if ops is not None else CacheOps(self._path)
         self._batch_size = max(1, min(500, batch_size))
         self._max_batches = max_batches
 
     async def run(self) -> PushResult:
-        """Raises ApiError (server unreachable/failing: rows stay queued) or SyncError (cache)."""
+        """Raises ApiError (server unreachable/failing: rows stay queued) or CacheUnavailable."""
         totals = {"applied": 0, "merged": 0, "conflict": 0, "rejected": 0}
         batches = 0
         while batches < self._max_batches:
-            entries = await self._in_worker(_batch, self._path, self._batch_size)
+            entries = await self._ops.run(CacheStore.next_push_batch, self._batch_size)
             if not entries:
                 break
             key = str(uuid.uuid4())
             try:
                 body = await self._api.push([mutation(e) for e in entries], key)
             except ApiError as exc:
-                await self._in_worker(_failed, self._path, [e.client_id for e in entries], exc.message)
+                await self._ops.run(CacheStore.note_push_failure, [e.client_id for e in entries], exc.message)
                 raise
-            report = await self._in_worker(_record, self._path, entries, body.get("results"))
+            report = await self._ops.run(CacheStore.apply_push_results, entries, body.get("results"))
             batches += 1
             for name in totals:
                 totals[name] += getattr(report, name)
             if report.unanswered == len(entries):
                 # Nothing usable came back: stop rather than resend the same batch forever.
                 raise ApiError(None, "bad_response", "The central server did not answer the pushed writes.")
-        remaining = await self._in_worker(_count, self._path)
+        remaining = await self._ops.run(CacheStore.outbox_count)
         result = PushResult(
             batches, totals["applied"], totals["merged"], totals["conflict"], totals["rejected"], remaining
         )
         if batches:
             log.info("push: %s", result)
         return result
-
-    async def _in_worker(self, fn, *args):
-        try:
-            return await run_in_worker(fn, *args)
-        except sqlite3.Error as exc:
-            log.error("push: cache %s not writable: %s", self._path, exc)
-            raise SyncError(
-                f"The local cache {self._path} could not be written ({exc}). "
-                "Check free disk space and that no other program locks the file."
-            ) from exc

@@ -14,6 +14,7 @@ created since the last sync); if it finds someone, `popped` is emitted again for
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import logging
 import time
 from collections import OrderedDict
@@ -22,18 +23,14 @@ from dataclasses import dataclass, field
 from PySide6.QtCore import QObject, Signal
 
 from calldesk_domain.models import CustomerDetail
+from desktop.cache.store import CacheStore
 from desktop.cti.events import CallEvent, CallEventKind, CtiEvent, QueueEvent, QueueEventKind
 from desktop.services.api import ApiError
 from desktop.services.lookup import CallerMatch, DetailResult, LookupService
-from desktop.services.worker import run_in_worker, worker_store
 
 log = logging.getLogger(__name__)
 
 _PREWARM_LIMIT = 256
-
-
-def _cache_detail(path, detail: CustomerDetail) -> None:
-    worker_store(path).store_detail(detail)
 
 
 @dataclass(slots=True)
@@ -90,6 +87,18 @@ class ScreenPopService(QObject):
 
     def set_agent(self, agent_id: str | None) -> None:
         self._agent_id = agent_id
+
+    async def close(self) -> None:
+        """Cancel the pre-warm lookups and background fetches still running (at stop)."""
+        for entry in self._prewarmed.values():
+            entry.cancel()
+        self._prewarmed.clear()
+        tasks = list(self._tasks)
+        for task in tasks:
+            task.cancel()
+        for task in tasks:
+            with contextlib.suppress(asyncio.CancelledError, Exception):
+                await task
 
     # -- CTI side ---------------------------------------------------------------------------
     def handle_event(self, event: CtiEvent, source_agent: str | None = None) -> None:
@@ -165,7 +174,7 @@ class ScreenPopService(QObject):
         if detail is None:
             return DetailResult(None, "api", False, f"customer {customer_id} does not exist on the server")
         try:
-            await run_in_worker(_cache_detail, self._lookup.store.path, detail)
+            await self._lookup.ops.run(CacheStore.store_detail, detail)
         except Exception:  # caching is an optimisation; the agent still gets the card
             log.exception("could not cache the detail of %s", customer_id)
         return DetailResult(detail, "api", False)

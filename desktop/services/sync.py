@@ -14,22 +14,18 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import dataclasses
-import gc
 import logging
-import sqlite3
-import sys
 import time
-from collections.abc import Awaitable, Callable, Iterator
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
 from datetime import timedelta
 from pathlib import Path
 
 from calldesk_domain.models import format_ts
 from desktop.cache import outbox
-from desktop.cache.store import ApplyReport
-from desktop.services import heap
+from desktop.cache.store import ApplyReport, CacheStore
 from desktop.services.api import ApiError, CentralApi, ChangePage, WindowPage
-from desktop.services.worker import run_in_worker, worker_store
+from desktop.services.ops import CacheOps, CacheUnavailable
 
 log = logging.getLogger(__name__)
 
@@ -53,8 +49,8 @@ _DONE = "bootstrap_done"  # comma list of entities finished in the current phase
 _FETCHED = "bootstrap_fetched"  # records received in the current phase (progress)
 
 
-class SyncError(Exception):
-    """The local cache could not be written; the message says what to do."""
+# The one error for a cache that cannot be written (desktop/services/ops.py), by its older name.
+SyncError = CacheUnavailable
 
 
 @dataclass(frozen=True, slots=True)
@@ -79,37 +75,16 @@ class SyncResult:
     seconds: float
 
 
-def _last_seq(path: Path) -> int:
-    return worker_store(path).last_seq()
+def _apply_page(store: CacheStore, changes: list, next_since: int, feed_complete: bool) -> ApplyReport:
+    return store.apply_changes_report(changes, next_since, feed_complete=feed_complete)
 
 
-def _apply_page(path: Path, changes: list, next_since: int, feed_complete: bool) -> ApplyReport:
-    return worker_store(path).apply_changes_report(changes, next_since, feed_complete=feed_complete)
+class FeedEpochChanged(Exception):
+    """The server's change feed is not the one this cache was filled from (a restore)."""
 
 
-def _sync_state(path: Path) -> tuple[int, dict[str, str]]:
-    store = worker_store(path)
+def _sync_state(store: CacheStore) -> tuple[int, dict[str, str]]:
     return store.last_seq(), store.bootstrap_state()
-
-
-def _apply_bootstrap_page(path: Path, changes: list, state: dict[str, str]) -> ApplyReport:
-    return worker_store(path).apply_bootstrap_page(changes, state)
-
-
-def _begin(path: Path, state: dict[str, str]) -> None:
-    worker_store(path).begin_bootstrap(state)
-
-
-def _build_search_index(path: Path) -> bool:
-    return worker_store(path).build_search_index()
-
-
-def _search_index_ready(path: Path) -> bool:
-    return worker_store(path).search_index_ready()
-
-
-def _bulk_load(path: Path, enabled: bool) -> None:
-    worker_store(path).bulk_load(enabled)
 
 
 @dataclass(slots=True)
@@ -158,39 +133,6 @@ def pop_index_entities() -> list[str]:
     return ["customer", *sorted(outbox.LOCAL_ENTITIES)]
 
 
-@contextlib.contextmanager
-def _heap_frozen() -> Iterator[None]:
-    """Hide the objects alive before the sync (imports, pinyin and phone tables, Qt) from the
-    garbage collector while it runs. A sync allocates fast enough to trigger full collections,
-    and each walked ~300k long-lived objects, stalling every thread (the UI too) for ~90 ms;
-    frozen, a collection walks only what the sync itself made. Unfrozen afterwards."""
-    # A running desktop froze its start-up heap already (QtThreadCollector.settle): then nothing
-    # more is frozen here. Freezing again at every pull would keep whatever was alive at that
-    # moment out of every later collection, for good: its cycles would never be freed.
-    frozen_before = heap.is_settled()
-    if not frozen_before:
-        gc.freeze()
-    # The automatic collector off as well: decoded pages wait for their turn long enough to reach
-    # the oldest generation, and each full collection then walked them (25-150 ms stalls per page
-    # at 5,000 customers). Nothing a page allocates is cyclic (plain JSON values, rows), so
-    # reference counting frees it; the little cyclic garbage of a run (futures, tracebacks) waits
-    # for the first collection after it.
-    was_enabled = gc.isenabled()
-    gc.disable()
-    switch_interval = sys.getswitchinterval()
-    # The worker and the JSON decoding hold the GIL in long stretches; a shorter switch interval
-    # hands it back to the event loop sooner (1 ms instead of 5 ms per hand-over).
-    sys.setswitchinterval(min(switch_interval, 0.001))
-    try:
-        yield
-    finally:
-        sys.setswitchinterval(switch_interval)
-        if was_enabled:
-            gc.enable()
-        if not frozen_before:
-            gc.unfreeze()
-
-
 class PullSync:
     """Brings the cache file up to date: the bootstrap of a fresh cache, then the change feed.
 
@@ -208,9 +150,11 @@ class PullSync:
         *,
         detail_window_days: int | None = None,
         bootstrap_page_size: int = BOOTSTRAP_PAGE_SIZE,
+        ops: CacheOps | None = None,
     ) -> None:
         self._api = api
         self._path = Path(cache_path)
+        self._ops = ops if ops is not None else CacheOps(self._path)
         self._page_size = max(1, min(5000, page_size))
         self._bootstrap_page_size = max(1, min(10000, bootstrap_page_size))
         if detail_window_days is not None and detail_window_days < 0:
@@ -227,25 +171,39 @@ class PullSync:
 
         Raises ApiError when the server cannot be reached or answers badly, SyncError when the
         cache cannot be written; everything applied before the failure stays applied."""
-        with _heap_frozen():
-            started = time.monotonic()
-            last_seq, state = await self._in_worker(_sync_state, self._path)
-            if cancel is not None and cancel.is_set():
-                return SyncResult(0, 0, 0, last_seq, False, True, 0.0)
-            boot = _Bootstrap.from_state(state)
-            if boot is None and last_seq == 0 and state.get(_PHASE) != "done":
-                boot = await self._begin_bootstrap()  # None: a server without the bootstrap
-            counted = _Counts()
-            if boot is not None:
-                finished = await self._bootstrap(boot, counted, progress, cancel, started)
-                if not finished:
-                    return counted.result(last_seq, False, True, started)
-            # A bootstrap cut short before its build, then a server without the bootstrap (or a
-            # cache rebuilt meanwhile): the indexes are still built before the feed runs.
-            await self._build_search_index(counted, progress)
-            # Only a full copy of every detail record makes the feed's end mean "every record".
-            all_details = (await self._in_worker(_sync_state, self._path))[1].get(_WINDOW_FROM, "") == ""
-            return await self._run_feed(counted, progress, cancel, started, all_details)
+        try:
+            return await self._run(progress, cancel)
+        except FeedEpochChanged as exc:
+            # The cache may hold changes the restored server no longer has, and the restored
+            # feed's numbers may run past ours again with other records behind them: start over
+            # (the outbox is kept and pushed as usual).
+            log.warning("sync: %s; rebuilding the cache from the server", exc)
+            await self._ops.run(CacheStore.clear_replica)
+            return await self._run(progress, cancel)
+
+    async def _run(
+        self,
+        progress: Callable[[SyncProgress], None] | None,
+        cancel: asyncio.Event | None,
+    ) -> SyncResult:
+        started = time.monotonic()
+        last_seq, state = await self._ops.run(_sync_state)
+        if cancel is not None and cancel.is_set():
+            return SyncResult(0, 0, 0, last_seq, False, True, 0.0)
+        boot = _Bootstrap.from_state(state)
+        if boot is None and last_seq == 0 and state.get(_PHASE) != "done":
+            boot = await self._begin_bootstrap()  # None: a server without the bootstrap
+        counted = _Counts()
+        if boot is not None:
+            finished = await self._bootstrap(boot, counted, progress, cancel, started)
+            if not finished:
+                return counted.result(last_seq, False, True, started)
+        # A bootstrap cut short before its build, then a server without the bootstrap (or a
+        # cache rebuilt meanwhile): the indexes are still built before the feed runs.
+        await self._build_search_index(counted, progress)
+        # Only a full copy of every detail record makes the feed's end mean "every record".
+        all_details = (await self._ops.run(_sync_state))[1].get(_WINDOW_FROM, "") == ""
+        return await self._run_feed(counted, progress, cancel, started, all_details)
 
     async def run_incremental(self) -> SyncResult:
         """A later poll: the same paging from the stored seq, usually one small page."""
@@ -265,7 +223,7 @@ class PullSync:
         if self._window_days is not None:
             window_from = format_ts(head.server_time - timedelta(days=self._window_days)) or ""
         boot = _Bootstrap("pop", head.seq, window_from, "customer", "0")
-        await self._in_worker(_begin, self._path, boot.state())
+        await self._ops.run(CacheStore.begin_bootstrap, boot.state())
         log.info("sync: bootstrap from feed head %d, detail window from %r", head.seq, window_from or "all")
         return boot
 
@@ -286,7 +244,7 @@ class PullSync:
         bootstrap_started = time.monotonic()
         last_report: SyncProgress | None = None
         fetch: asyncio.Future | None = asyncio.ensure_future(self._fetch_bootstrap(boot))
-        await self._in_worker(_bulk_load, self._path, True)
+        await self._ops.run(CacheStore.bulk_load, True)
         try:
             while fetch is not None:
                 page = await fetch
@@ -300,7 +258,7 @@ class PullSync:
                     state = {**state, "last_seq": str(boot.head)}
                     if boot.window_from == "":
                         state["feed_complete"] = "1"
-                report = await self._in_worker(_apply_bootstrap_page, self._path, page.changes, state)
+                report = await self._ops.run(CacheStore.apply_bootstrap_page, page.changes, state)
                 counted.add(report)
                 if progress is not None and totals is not None:
                     if following.phase == "window":
@@ -329,7 +287,7 @@ class PullSync:
                     return False
         finally:
             with contextlib.suppress(SyncError):  # the page's own error is the one to raise
-                await self._in_worker(_bulk_load, self._path, False)
+                await self._ops.run(CacheStore.bulk_load, False)
             if totals is not None:
                 totals.close()
             if fetch is not None and not fetch.done():
@@ -347,14 +305,14 @@ class PullSync:
         """Build the search indexes a bootstrap deferred (desktop/cache/search_index.py), if any;
         one transaction on the worker thread, reported as its own phase (with the counts and
         ETA of `last_report`, the pop index's last page, when there is one)."""
-        if await self._in_worker(_search_index_ready, self._path):
+        if await self._ops.run(CacheStore.search_index_ready):
             return
         if last_report is None:
             last_report = SyncProgress(counted.applied, 0, 0.0, None, counted.skipped, counted.last_seq)
         report = dataclasses.replace(last_report, phase=PHASE_SEARCH_INDEX)
         if progress is not None:
             self._report(progress, report)
-        await self._in_worker(_build_search_index, self._path)
+        await self._ops.run(CacheStore.build_search_index)
         if progress is not None:  # its end, too: the indexes are there
             self._report(progress, report)
 
@@ -403,16 +361,21 @@ class PullSync:
         started: float,
         all_details: bool,
     ) -> SyncResult:
-        since = await self._in_worker(_last_seq, self._path)
+        since = await self._ops.run(CacheStore.last_seq)
         last_seq = since
         applied_before = counted.applied
         feed_started = time.monotonic()
         fetch: asyncio.Future[ChangePage] | None = asyncio.ensure_future(self._fetch(since))
-        complete = cancelled = False
+        complete = cancelled = epoch_checked = False
         try:
             while fetch is not None:
                 page = await fetch
                 fetch = None
+                if page.epoch is not None and not epoch_checked:
+                    epoch_checked = True
+                    stored = await self._ops.run(CacheStore.adopt_feed_epoch, page.epoch)
+                    if stored is not None and stored != page.epoch:
+                        raise FeedEpochChanged(f"the feed epoch changed from {stored} to {page.epoch}")
                 if page.has_more and page.next_since <= last_seq and not page.changes:
                     raise ApiError(
                         None,
@@ -422,8 +385,8 @@ class PullSync:
                 stop_requested = cancel is not None and cancel.is_set()
                 if page.has_more and not stop_requested:
                     fetch = asyncio.ensure_future(self._fetch(page.next_since))
-                report = await self._in_worker(
-                    _apply_page, self._path, page.changes, page.next_since, all_details and not page.has_more
+                report = await self._ops.run(
+                    _apply_page, page.changes, page.next_since, all_details and not page.has_more
                 )
                 counted.add(report)
                 last_seq = max(report.last_seq, page.next_since)
@@ -462,16 +425,6 @@ class PullSync:
 
     async def _fetch(self, since: int) -> ChangePage:
         return await self._api.changes(since, self._page_size)
-
-    async def _in_worker(self, fn, *args):
-        try:
-            return await run_in_worker(fn, *args)
-        except sqlite3.Error as exc:
-            log.error("sync: cache %s not writable: %s", self._path, exc)
-            raise SyncError(
-                f"The local cache {self._path} could not be written ({exc}). "
-                "Check free disk space and that no other program locks the file."
-            ) from exc
 
     @staticmethod
     def _progress(

@@ -2,15 +2,18 @@
 
 Each entry (a conflict where the server's copy won, or a rejected write) can be compared field
 by field with the server's copy, then re-applied (queued again on the server's current version)
-or dismissed (keep the server's copy). The dialog talks to any object with `conflicts()`,
-`reapply_conflict(id)` and `dismiss_conflict(id)` (CacheStore has them).
+or dismissed (keep the server's copy). The dialog is given the conflicts as data, and two
+actions, `reapply(id)` and `dismiss(id)`: coroutines that do it (the desk runs them on the cache
+worker thread) and return the conflicts left. It never touches the cache itself.
 """
 
 from __future__ import annotations
 
+import asyncio
 import json
 import logging
-from typing import Any, Protocol
+from collections.abc import Awaitable, Callable, Sequence
+from typing import Any
 
 from PySide6.QtCore import Qt, Signal
 from PySide6.QtWidgets import (
@@ -31,10 +34,8 @@ log = logging.getLogger(__name__)
 _HIDDEN_FIELDS = {"version", "updated_at"}
 
 
-class ConflictSource(Protocol):
-    def conflicts(self) -> list[Any]: ...
-    def reapply_conflict(self, conflict_id: int) -> str | None: ...
-    def dismiss_conflict(self, conflict_id: int) -> None: ...
+# Re-apply or dismiss one conflict; returns the conflicts left.
+ConflictAction = Callable[[int], Awaitable[Sequence[Any]]]
 
 
 def _show(value: Any) -> str:
@@ -58,10 +59,21 @@ class ConflictsDialog(QDialog):
 
     changed = Signal()
 
-    def __init__(self, source: ConflictSource, parent: QWidget | None = None) -> None:
+    def __init__(
+        self,
+        conflicts: Sequence[Any],
+        *,
+        reapply: ConflictAction,
+        dismiss: ConflictAction,
+        error: str = "",
+        parent: QWidget | None = None,
+    ) -> None:
+        """`error`: the list could not be read (said in the dialog; `conflicts` is then empty)."""
         super().__init__(parent)
-        self._source = source
+        self._reapply_action = reapply
+        self._dismiss_action = dismiss
         self._conflicts: list[Any] = []
+        self._task: asyncio.Task[None] | None = None
         self.setWindowTitle(self.tr("Sync conflicts"))
         self.resize(900, 560)
 
@@ -100,15 +112,12 @@ class ConflictsDialog(QDialog):
         layout.addWidget(self.list, 2)
         layout.addWidget(self.compare, 3)
         layout.addLayout(actions)
-        self.refresh()
+        self.show_conflicts(conflicts, error)
 
-    def refresh(self) -> None:
-        try:
-            self._conflicts = list(self._source.conflicts())
-        except Exception as exc:  # a broken cache must not take the dialog down
-            log.exception("conflicts could not be read")
-            self._conflicts = []
-            self.summary.setText(self.tr("The conflict list could not be read: %1").replace("%1", str(exc)))
+    def show_conflicts(self, conflicts: Sequence[Any], error: str = "") -> None:
+        self._conflicts = list(conflicts)
+        if error:
+            self.summary.setText(self.tr("The conflict list could not be read: %1").replace("%1", error))
         else:
             self.summary.setText(
                 self.tr("%n write(s) need your decision.", "", len(self._conflicts))
@@ -148,28 +157,36 @@ class ConflictsDialog(QDialog):
                     item.setData(Qt.ItemDataRole.UserRole, "differs")
                 self.compare.setItem(row, column, item)
 
+    def conflicts(self) -> list[Any]:
+        """The conflicts shown now."""
+        return list(self._conflicts)
+
+    @property
+    def busy(self) -> bool:
+        """A re-apply or dismiss is under way."""
+        return self._task is not None and not self._task.done()
+
     def _reapply(self) -> None:
-        conflict = self.selected()
-        if conflict is None:
-            return
-        try:
-            self._source.reapply_conflict(conflict.id)
-        except Exception as exc:
-            log.exception("re-apply of conflict %s failed", conflict.id)
-            self.summary.setText(self.tr("Could not re-apply: %1").replace("%1", str(exc)))
-            return
-        self.changed.emit()
-        self.refresh()
+        self._act(self._reapply_action, self.tr("Could not re-apply: %1"), "re-apply")
 
     def _dismiss(self) -> None:
+        self._act(self._dismiss_action, self.tr("Could not dismiss: %1"), "dismiss")
+
+    def _act(self, action: ConflictAction, failed: str, name: str) -> None:
         conflict = self.selected()
-        if conflict is None:
+        if conflict is None or self.busy:
             return
+        self.reapply_button.setEnabled(False)
+        self.dismiss_button.setEnabled(False)
+        self._task = asyncio.ensure_future(self._run(action, conflict.id, failed, name))
+
+    async def _run(self, action: ConflictAction, conflict_id: int, failed: str, name: str) -> None:
         try:
-            self._source.dismiss_conflict(conflict.id)
+            left = await action(conflict_id)
         except Exception as exc:
-            log.exception("dismiss of conflict %s failed", conflict.id)
-            self.summary.setText(self.tr("Could not dismiss: %1").replace("%1", str(exc)))
+            log.exception("%s of conflict %s failed", name, conflict_id)
+            self.summary.setText(failed.replace("%1", str(exc)))
+            self._show_selected()
             return
+        self.show_conflicts(left)
         self.changed.emit()
-        self.refresh()

@@ -24,6 +24,7 @@ from PySide6.QtWidgets import (
 )
 
 from calldesk_domain.popcard import PopCard
+from calldesk_domain.vocabulary import LANGUAGE_NAMES
 from desktop.views.banner import Banner, BannerArea
 from desktop.views.call_bar import CallBar
 from desktop.views.customer_card import CustomerCardView
@@ -33,7 +34,6 @@ from desktop.views.status_panel import StatusPanel, describe_sync_result
 
 log = logging.getLogger(__name__)
 
-LANGUAGES = (("zh_CN", "中文（简体）"), ("en", "English"))  # each named in its own language
 DEFAULT_SIZE = (1280, 720)  # fits a 1366x768 screen with its taskbar
 RECENT_PANEL_WIDTH = 310
 
@@ -263,7 +263,7 @@ class MainWindow(QMainWindow):
         self.about_action.triggered.connect(self._about)
         self._language_group = QActionGroup(self)
         self._language_group.setExclusive(True)
-        for code, name in LANGUAGES:
+        for code, name in LANGUAGE_NAMES.items():
             action = QAction(name, self)
             action.setCheckable(True)
             action.setData(code)

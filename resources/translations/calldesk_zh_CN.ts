@@ -2,6 +2,52 @@
 <!DOCTYPE TS>
 <TS version="2.1" language="zh_CN">
 <context>
+    <name>AgentDayDialog</name>
+    <message>
+        <source>Today: {agent}</source>
+        <translation>今日：{agent}</translation>
+    </message>
+    <message>
+        <source>From</source>
+        <translation>开始</translation>
+    </message>
+    <message>
+        <source>To</source>
+        <translation>结束</translation>
+    </message>
+    <message>
+        <source>State</source>
+        <translation>状态</translation>
+    </message>
+    <message>
+        <source>Reason</source>
+        <translation>原因</translation>
+    </message>
+    <message>
+        <source>now</source>
+        <translation>现在</translation>
+    </message>
+</context>
+<context>
+    <name>AgentGrid</name>
+    <message>
+        <source>Team:</source>
+        <translation>班组：</translation>
+    </message>
+    <message>
+        <source>Queue:</source>
+        <translation>队列：</translation>
+    </message>
+    <message>
+        <source>All teams</source>
+        <translation>全部班组</translation>
+    </message>
+    <message>
+        <source>All queues</source>
+        <translation>全部队列</translation>
+    </message>
+</context>
+<context>
     <name>AgentStateBox</name>
     <message>
         <source>Ready</source>
@@ -97,6 +143,49 @@
     <message>
         <source>Your state as the PBX reports it, and for how long</source>
         <translation>交换机报告的您的状态及持续时间</translation>
+    </message>
+</context>
+<context>
+    <name>AgentTableModel</name>
+    <message>
+        <source>Agent</source>
+        <translation>坐席</translation>
+    </message>
+    <message>
+        <source>Team</source>
+        <translation>班组</translation>
+    </message>
+    <message>
+        <source>State</source>
+        <translation>状态</translation>
+    </message>
+    <message>
+        <source>Reason</source>
+        <translation>原因</translation>
+    </message>
+    <message>
+        <source>Time in state</source>
+        <translation>状态时长</translation>
+    </message>
+    <message>
+        <source>Caller</source>
+        <translation>来电号码</translation>
+    </message>
+    <message>
+        <source>Call duration</source>
+        <translation>通话时长</translation>
+    </message>
+    <message>
+        <source>Calls handled</source>
+        <translation>已处理来电</translation>
+    </message>
+    <message>
+        <source>Occupancy</source>
+        <translation>占用率</translation>
+    </message>
+    <message>
+        <source>withheld</source>
+        <translation>隐藏号码</translation>
     </message>
 </context>
 <context>
@@ -476,6 +565,33 @@
     </message>
 </context>
 <context>
+    <name>CtiDesk</name>
+    <message>
+        <source>The CTI socket could not start on port %1: %2. Calls will not pop until it is fixed in Settings.</source>
+        <translation>CTI 接口无法在端口 %1 上启动：%2。在“设置”中修复之前，来电将无法弹屏。</translation>
+    </message>
+    <message>
+        <source>The telephone system is connected again.</source>
+        <translation>电话系统已重新连接。</translation>
+    </message>
+    <message>
+        <source>PBX disconnected: calls will not pop until the telephone system is back. (%1)</source>
+        <translation>交换机（PBX）已断开：电话系统恢复前来电不会弹屏。（%1）</translation>
+    </message>
+    <message>
+        <source>There is no ringing call to answer.</source>
+        <translation>当前没有可接听的来电。</translation>
+    </message>
+    <message>
+        <source>Cannot send the command: no CTI connection.</source>
+        <translation>无法发送指令：没有 CTI 连接。</translation>
+    </message>
+    <message>
+        <source>The telephone system refused: %1</source>
+        <translation>电话系统拒绝了该操作：%1</translation>
+    </message>
+</context>
+<context>
     <name>CustomerCardView</name>
     <message>
         <source>Details not available: %1</source>
@@ -595,20 +711,7 @@
     </message>
 </context>
 <context>
-    <name>DesktopApp</name>
-    <message>
-        <source>CallDesk could not start: %1
-Details are in %2</source>
-        <translation>CallDesk 无法启动：%1
-详细信息见 %2</translation>
-    </message>
-    <message>
-        <source>No secure credential store is available on this system: the CTI token is temporary and CTI sources must be given the new one after every restart.</source>
-        <translation>本机没有可用的安全凭据存储：CTI 令牌仅为临时令牌，每次重启后都需要把新令牌提供给 CTI 来源。</translation>
-    </message>
-</context>
-<context>
-    <name>DesktopController</name>
+    <name>CustomerDesk</name>
     <message>
         <source>Could not load the customer&apos;s details: %1</source>
         <translation>无法加载客户详细资料：%1</translation>
@@ -623,34 +726,16 @@ Details are in %2</source>
     </message>
 </context>
 <context>
-    <name>DesktopRuntime</name>
+    <name>DesktopApp</name>
     <message>
-        <source>Could not sync with the CRM server; working from the local cache. (%1)</source>
-        <translation>无法与 CRM 服务器同步，正在使用本地缓存工作。（%1）</translation>
+        <source>CallDesk could not start: %1
+Details are in %2</source>
+        <translation>CallDesk 无法启动：%1
+详细信息见 %2</translation>
     </message>
     <message>
-        <source>The CTI socket could not start on port %1: %2. Calls will not pop until it is fixed in Settings.</source>
-        <translation>CTI 接口无法在端口 %1 上启动：%2。在“设置”中修复之前，来电将无法弹屏。</translation>
-    </message>
-    <message>
-        <source>The telephone system is connected again.</source>
-        <translation>电话系统已重新连接。</translation>
-    </message>
-    <message>
-        <source>PBX disconnected: calls will not pop until the telephone system is back. (%1)</source>
-        <translation>交换机（PBX）已断开：电话系统恢复前来电不会弹屏。（%1）</translation>
-    </message>
-    <message>
-        <source>There is no ringing call to answer.</source>
-        <translation>当前没有可接听的来电。</translation>
-    </message>
-    <message>
-        <source>Cannot send the command: no CTI connection.</source>
-        <translation>无法发送指令：没有 CTI 连接。</translation>
-    </message>
-    <message>
-        <source>The telephone system refused: %1</source>
-        <translation>电话系统拒绝了该操作：%1</translation>
+        <source>No secure credential store is available on this system: the CTI token is temporary and CTI sources must be given the new one after every restart.</source>
+        <translation>本机没有可用的安全凭据存储：CTI 令牌仅为临时令牌，每次重启后都需要把新令牌提供给 CTI 来源。</translation>
     </message>
 </context>
 <context>
@@ -709,6 +794,10 @@ Details are in %2</source>
         <translation>请输入密码。</translation>
     </message>
     <message>
+        <source>This address is not encrypted (http://). Use https://: plain http is only allowed to this computer unless your administrator allows it.</source>
+        <translation>该地址未加密（http://）。请使用 https://：除非管理员允许，否则只能对本机使用明文 http。</translation>
+    </message>
+    <message>
         <source>Warning: this address is not encrypted (http). Use https outside a test setup.</source>
         <translation>警告：该地址未加密（http）。除测试环境外请使用 https。</translation>
     </message>
@@ -739,6 +828,10 @@ Details are in %2</source>
     <message>
         <source>Remember me on this computer</source>
         <translation>在此电脑上记住我</translation>
+    </message>
+    <message>
+        <source>No secure password store was found on this computer, so CallDesk cannot remember your sign-in: you will sign in each time, and offline sign-in is not available. To remember it, install and unlock a keyring (GNOME Keyring, KWallet), or ask your administrator.</source>
+        <translation>本机未找到安全密码存储，CallDesk 无法记住您的登录：每次都需要重新登录，也无法离线登录。如需记住登录，请安装并解锁密钥环（GNOME Keyring、KWallet），或联系管理员。</translation>
     </message>
     <message>
         <source>Sign in</source>
@@ -911,66 +1004,6 @@ Screen pop, customer card, tickets and contact log, working from a local cache w
         <translation>我的工作</translation>
     </message>
     <message>
-        <source>Consultation</source>
-        <translation>咨询</translation>
-    </message>
-    <message>
-        <source>Fault / repair</source>
-        <translation>故障/维修</translation>
-    </message>
-    <message>
-        <source>Complaint</source>
-        <translation>投诉</translation>
-    </message>
-    <message>
-        <source>Return / exchange</source>
-        <translation>退换货</translation>
-    </message>
-    <message>
-        <source>Suggestion</source>
-        <translation>建议</translation>
-    </message>
-    <message>
-        <source>Low</source>
-        <translation>低</translation>
-    </message>
-    <message>
-        <source>Normal</source>
-        <translation>普通</translation>
-    </message>
-    <message>
-        <source>High</source>
-        <translation>高</translation>
-    </message>
-    <message>
-        <source>Urgent</source>
-        <translation>紧急</translation>
-    </message>
-    <message>
-        <source>New</source>
-        <translation>新建</translation>
-    </message>
-    <message>
-        <source>Assigned</source>
-        <translation>已分派</translation>
-    </message>
-    <message>
-        <source>In progress</source>
-        <translation>处理中</translation>
-    </message>
-    <message>
-        <source>Waiting for customer</source>
-        <translation>等待客户</translation>
-    </message>
-    <message>
-        <source>Resolved</source>
-        <translation>已解决</translation>
-    </message>
-    <message>
-        <source>Closed</source>
-        <translation>已关闭</translation>
-    </message>
-    <message>
         <source>Handed off</source>
         <translation>已转交</translation>
     </message>
@@ -1052,6 +1085,73 @@ Screen pop, customer card, tickets and contact log, working from a local cache w
     <message>
         <source>Saved on this computer at once and sent to the CRM server when it can be reached.</source>
         <translation>立即保存在本机，连上 CRM 服务器后自动上传。</translation>
+    </message>
+</context>
+<context>
+    <name>QueuePanel</name>
+    <message>
+        <source>Queue</source>
+        <translation>队列</translation>
+    </message>
+    <message>
+        <source>Waiting</source>
+        <translation>排队数</translation>
+    </message>
+    <message>
+        <source>Longest wait</source>
+        <translation>最长等待</translation>
+    </message>
+    <message>
+        <source>Offered</source>
+        <translation>呼入量</translation>
+    </message>
+    <message>
+        <source>Answered</source>
+        <translation>接通</translation>
+    </message>
+    <message>
+        <source>Abandoned</source>
+        <translation>放弃</translation>
+    </message>
+    <message>
+        <source>Timed out</source>
+        <translation>超时未接</translation>
+    </message>
+    <message>
+        <source>SL</source>
+        <translation>服务水平</translation>
+    </message>
+    <message>
+        <source>ASA</source>
+        <translation>平均应答</translation>
+    </message>
+    <message>
+        <source>AHT</source>
+        <translation>平均处理</translation>
+    </message>
+    <message>
+        <source>Abandon rate</source>
+        <translation>放弃率</translation>
+    </message>
+    <message>
+        <source>Ready / busy / paused</source>
+        <translation>空闲 / 忙碌 / 暂停</translation>
+    </message>
+    <message>
+        <source>Waiting, last hour</source>
+        <translation>近一小时排队</translation>
+    </message>
+    <message>
+        <source>Service level: answered within the threshold / answered (Asterisk ServicelevelPerf)</source>
+        <translation>服务水平：阈值内接通数 / 接通数（Asterisk ServicelevelPerf）</translation>
+    </message>
+    <message>
+        <source>PBX&apos;s own figure (QueueParams): {sl}</source>
+        <translation>交换机自身统计 (QueueParams)：{sl}</translation>
+    </message>
+    <message>
+        <source>Most callers waiting per minute, last 60 minutes</source>
+        <translation>近 60 分钟每分钟最多排队人数</translation>
     </message>
 </context>
 <context>
@@ -1296,6 +1396,60 @@ Every customer, order and history record is deleted from this computer and downl
     </message>
 </context>
 <context>
+    <name>SupervisorFormat</name>
+    <message>
+        <source>ALARM</source>
+        <translation>告警</translation>
+    </message>
+    <message>
+        <source>warning</source>
+        <translation>注意</translation>
+    </message>
+    <message>
+        <source>Ready</source>
+        <translation>空闲</translation>
+    </message>
+    <message>
+        <source>Ringing</source>
+        <translation>振铃</translation>
+    </message>
+    <message>
+        <source>Talking</source>
+        <translation>通话中</translation>
+    </message>
+    <message>
+        <source>On hold</source>
+        <translation>保持</translation>
+    </message>
+    <message>
+        <source>Wrap-up</source>
+        <translation>话后处理</translation>
+    </message>
+    <message>
+        <source>Not ready</source>
+        <translation>未就绪</translation>
+    </message>
+    <message>
+        <source>Unavailable</source>
+        <translation>不可用</translation>
+    </message>
+    <message>
+        <source>Logged out</source>
+        <translation>已签出</translation>
+    </message>
+    <message>
+        <source>Figures are stale since {time}: no live data</source>
+        <translation>数据自 {time} 起未更新：没有实时数据</translation>
+    </message>
+</context>
+<context>
+    <name>SyncDesk</name>
+    <message>
+        <source>Could not sync with the CRM server; working from the local cache. (%1)</source>
+        <translation>无法与 CRM 服务器同步，正在使用本地缓存工作。（%1）</translation>
+    </message>
+</context>
+<context>
     <name>SyncDialog</name>
     <message>
         <source>Stopping… what has been downloaded is kept; the next sync resumes from here.</source>
@@ -1341,124 +1495,8 @@ Every customer, order and history record is deleted from this computer and downl
 <context>
     <name>TicketForm</name>
     <message>
-        <source>Consultation</source>
-        <translation>咨询</translation>
-    </message>
-    <message>
-        <source>Fault / repair</source>
-        <translation>故障/维修</translation>
-    </message>
-    <message>
-        <source>Complaint</source>
-        <translation>投诉</translation>
-    </message>
-    <message>
-        <source>Return / exchange</source>
-        <translation>退换货</translation>
-    </message>
-    <message>
-        <source>Suggestion</source>
-        <translation>建议</translation>
-    </message>
-    <message>
-        <source>Low</source>
-        <translation>低</translation>
-    </message>
-    <message>
-        <source>Normal</source>
-        <translation>普通</translation>
-    </message>
-    <message>
-        <source>High</source>
-        <translation>高</translation>
-    </message>
-    <message>
-        <source>Urgent</source>
-        <translation>紧急</translation>
-    </message>
-    <message>
-        <source>Resolved by phone</source>
-        <translation>电话解决</translation>
-    </message>
-    <message>
-        <source>On-site repair</source>
-        <translation>上门维修</translation>
-    </message>
-    <message>
-        <source>Carry-in</source>
-        <translation>送修</translation>
-    </message>
-    <message>
-        <source>Mail-in</source>
-        <translation>寄修</translation>
-    </message>
-    <message>
-        <source>Paid service</source>
-        <translation>付费服务</translation>
-    </message>
-    <message>
         <source>(none)</source>
         <translation>（无）</translation>
-    </message>
-    <message>
-        <source>Second line (hotline engineers)</source>
-        <translation>二线（热线工程师）</translation>
-    </message>
-    <message>
-        <source>Complaints desk</source>
-        <translation>投诉专员组</translation>
-    </message>
-    <message>
-        <source>Field service</source>
-        <translation>上门服务组</translation>
-    </message>
-    <message>
-        <source>Returns desk</source>
-        <translation>退换货组</translation>
-    </message>
-    <message>
-        <source>New</source>
-        <translation>新建</translation>
-    </message>
-    <message>
-        <source>Assigned</source>
-        <translation>已分派</translation>
-    </message>
-    <message>
-        <source>In progress</source>
-        <translation>处理中</translation>
-    </message>
-    <message>
-        <source>Waiting for customer</source>
-        <translation>等待客户</translation>
-    </message>
-    <message>
-        <source>Resolved</source>
-        <translation>已解决</translation>
-    </message>
-    <message>
-        <source>Closed</source>
-        <translation>已关闭</translation>
-    </message>
-    <message>
-        <source>Recorded</source>
-        <translation>已记录</translation>
-    </message>
-    <message>
-        <source>Acknowledged</source>
-        <translation>已受理</translation>
-    </message>
-    <message>
-        <source>Investigating</source>
-        <translation>调查中</translation>
-    </message>
-    <message>
-        <source>Called back</source>
-        <translation>已回访</translation>
-    </message>
-    <message>
-        <source>Satisfaction checked</source>
-        <translation>已做满意度调查</translation>
     </message>
     <message>
         <source>(no change)</source>
@@ -1750,6 +1788,125 @@ Every customer, order and history record is deleted from this computer and downl
     </message>
 </context>
 <context>
+    <name>TicketLabels</name>
+    <message>
+        <source>Consultation</source>
+        <translation>咨询</translation>
+    </message>
+    <message>
+        <source>Fault / repair</source>
+        <translation>故障/维修</translation>
+    </message>
+    <message>
+        <source>Complaint</source>
+        <translation>投诉</translation>
+    </message>
+    <message>
+        <source>Return / exchange</source>
+        <translation>退换货</translation>
+    </message>
+    <message>
+        <source>Suggestion</source>
+        <translation>建议</translation>
+    </message>
+    <message>
+        <source>Low</source>
+        <translation>低</translation>
+    </message>
+    <message>
+        <source>Normal</source>
+        <translation>普通</translation>
+    </message>
+    <message>
+        <source>High</source>
+        <translation>高</translation>
+    </message>
+    <message>
+        <source>Urgent</source>
+        <translation>紧急</translation>
+    </message>
+    <message>
+        <source>Resolved by phone</source>
+        <translation>电话解决</translation>
+    </message>
+    <message>
+        <source>On-site repair</source>
+        <translation>上门维修</translation>
+    </message>
+    <message>
+        <source>Carry-in</source>
+        <translation>送修</translation>
+    </message>
+    <message>
+        <source>Mail-in</source>
+        <translation>寄修</translation>
+    </message>
+    <message>
+        <source>Paid service</source>
+        <translation>付费服务</translation>
+    </message>
+    <message>
+        <source>Second line (hotline engineers)</source>
+        <translation>二线（热线工程师）</translation>
+    </message>
+    <message>
+        <source>Complaints desk</source>
+        <translation>投诉专员组</translation>
+    </message>
+    <message>
+        <source>Field service</source>
+        <translation>上门服务组</translation>
+    </message>
+    <message>
+        <source>Returns desk</source>
+        <translation>退换货组</translation>
+    </message>
+    <message>
+        <source>New</source>
+        <translation>新建</translation>
+    </message>
+    <message>
+        <source>Assigned</source>
+        <translation>已分派</translation>
+    </message>
+    <message>
+        <source>In progress</source>
+        <translation>处理中</translation>
+    </message>
+    <message>
+        <source>Waiting for customer</source>
+        <translation>等待客户</translation>
+    </message>
+    <message>
+        <source>Resolved</source>
+        <translation>已解决</translation>
+    </message>
+    <message>
+        <source>Closed</source>
+        <translation>已关闭</translation>
+    </message>
+    <message>
+        <source>Recorded</source>
+        <translation>已记录</translation>
+    </message>
+    <message>
+        <source>Acknowledged</source>
+        <translation>已受理</translation>
+    </message>
+    <message>
+        <source>Investigating</source>
+        <translation>调查中</translation>
+    </message>
+    <message>
+        <source>Called back</source>
+        <translation>已回访</translation>
+    </message>
+    <message>
+        <source>Satisfaction checked</source>
+        <translation>已做满意度调查</translation>
+    </message>
+</context>
+<context>
     <name>TransferTargetPicker</name>
     <message>
         <source>Agent %1 (%2) · %3</source>
@@ -1798,6 +1955,25 @@ Every customer, order and history record is deleted from this computer and downl
     <message>
         <source>Name, extension, queue or number</source>
         <translation>姓名、分机、队列或号码</translation>
+    </message>
+</context>
+<context>
+    <name>UpdateBanner</name>
+    <message>
+        <source>CallDesk %1 is required (this desktop has %2). Finish your current call, then ask IT to install it or install it from the link.</source>
+        <translation>必须升级到 CallDesk %1（本机为 %2）。请先结束当前通话，再联系 IT 安装，或通过链接自行安装。</translation>
+    </message>
+    <message>
+        <source>CallDesk %1 is available (this desktop has %2).</source>
+        <translation>CallDesk %1 已发布（本机为 %2）。</translation>
+    </message>
+    <message>
+        <source>Get it</source>
+        <translation>获取</translation>
+    </message>
+    <message>
+        <source>Dismiss</source>
+        <translation>关闭</translation>
     </message>
 </context>
 <context>
@@ -1953,6 +2129,61 @@ Every customer, order and history record is deleted from this computer and downl
     <message>
         <source>Unknown caller</source>
         <translation>未知来电</translation>
+    </message>
+</context>
+<context>
+    <name>Wallboard</name>
+    <message>
+        <source>CallDesk wallboard</source>
+        <translation>CallDesk 大屏</translation>
+    </message>
+    <message>
+        <source>Calls waiting</source>
+        <translation>排队来电</translation>
+    </message>
+    <message>
+        <source>Longest wait</source>
+        <translation>最长等待</translation>
+    </message>
+    <message>
+        <source>Service level (SL)</source>
+        <translation>服务水平 (SL)</translation>
+    </message>
+    <message>
+        <source>Average speed of answer</source>
+        <translation>平均应答时长</translation>
+    </message>
+    <message>
+        <source>Abandon rate</source>
+        <translation>放弃率</translation>
+    </message>
+    <message>
+        <source>Agents ready</source>
+        <translation>空闲坐席</translation>
+    </message>
+    <message>
+        <source>Calls per 15 minutes</source>
+        <translation>每 15 分钟来电量</translation>
+    </message>
+    <message>
+        <source>Service level per 15 minutes (%)</source>
+        <translation>每 15 分钟服务水平 (%)</translation>
+    </message>
+    <message>
+        <source>No queue data yet</source>
+        <translation>暂无队列数据</translation>
+    </message>
+    <message>
+        <source>{queue}  ({n} of {m})</source>
+        <translation>{queue}（{n}/{m}）</translation>
+    </message>
+    <message>
+        <source>Offered</source>
+        <translation>呼入量</translation>
+    </message>
+    <message>
+        <source>Answered</source>
+        <translation>接通</translation>
     </message>
 </context>
 <context>

@@ -55,21 +55,26 @@ def test_settle_keeps_the_start_up_heap_out_of_later_collections(qapp, qtbot):
     assert long_lived[0].other is None
 
 
-def test_a_sync_keeps_the_settled_heap_frozen(qapp):
-    from desktop.services.sync import _heap_frozen
+def test_interpreter_settings_are_the_apps_not_a_services(qapp):
+    """desktop/interpreter.py sets them once; services/sync.py no longer flips them per pull."""
+    import sys
+    from pathlib import Path
 
-    collector = QtThreadCollector()
-    collector.start()
+    from desktop import interpreter
+
+    was_enabled, interval = gc.isenabled(), sys.getswitchinterval()
     try:
-        collector.settle()
-        settled = gc.get_freeze_count()
-        alive_at_the_pull = [_Node() for _ in range(100)]
-        with _heap_frozen():
-            assert gc.get_freeze_count() == settled  # nothing more frozen: it could never be freed
-        assert gc.get_freeze_count() == settled > 0
-        del alive_at_the_pull
+        gc.enable()
+        sys.setswitchinterval(0.005)
+        interpreter.configure(automatic_gc=False)
+        assert sys.getswitchinterval() == interpreter.SWITCH_INTERVAL_S and not gc.isenabled()
     finally:
-        collector.stop()
-    with _heap_frozen():  # without a settled heap the sync unfreezes what it froze
-        assert gc.get_freeze_count() > 0
-    assert gc.get_freeze_count() == 0
+        sys.setswitchinterval(interval)
+        if was_enabled:
+            gc.enable()
+        else:
+            gc.disable()
+    services = Path(interpreter.__file__).parent / "services"
+    for module in services.glob("*.py"):
+        text = module.read_text(encoding="utf-8")
+        assert "setswitchinterval" not in text and "gc.disable" not in text, module.name

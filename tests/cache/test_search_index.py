@@ -12,7 +12,8 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from desktop.cache import search_index
-from desktop.cache.store import BULK_CACHE_KIB, BULK_CHECKPOINT_PAGES, CacheStore, _write_rows
+from desktop.cache.statements import write_rows
+from desktop.cache.store import BULK_CACHE_KIB, BULK_CHECKPOINT_PAGES, CacheStore
 
 
 def _grams(path: Path) -> list[tuple[str, str]]:
@@ -104,6 +105,6 @@ def test_rows_written_in_multi_row_statements_equal_executemany(rows: list[tuple
     for conn in (one, many):
         conn.execute("CREATE TABLE t (k INTEGER PRIMARY KEY, v TEXT, n INTEGER)")
     one.executemany(sql, rows)
-    _write_rows(many, sql, rows)
+    write_rows(many, sql, rows)
     query = "SELECT k, v, n FROM t ORDER BY k"
     assert many.execute(query).fetchall() == one.execute(query).fetchall()

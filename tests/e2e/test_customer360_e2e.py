@@ -29,7 +29,7 @@ from PySide6.QtWidgets import QApplication
 from calldesk_domain.phone import national_display, normalize
 from desktop.cache.store import CacheStore
 from desktop.config import Settings
-from desktop.runtime import DesktopRuntime
+from desktop.desks.root import DesktopApp
 from desktop.services.api import CentralApi
 from desktop.services.handoff import HandoffServer
 
@@ -70,8 +70,8 @@ class Cti:
         )
 
 
-async def _connect(runtime: DesktopRuntime) -> Cti:
-    reader, writer = await asyncio.open_connection("127.0.0.1", runtime.listener.port)
+async def _connect(runtime: DesktopApp) -> Cti:
+    reader, writer = await asyncio.open_connection("127.0.0.1", runtime.cti.listener.port)
     writer.write((json.dumps({"type": "hello", "token": runtime.cti_token, "agent": "1001"}) + "\n").encode())
     await writer.drain()
     reply = json.loads(await asyncio.wait_for(reader.readline(), 5))
@@ -117,13 +117,13 @@ async def _runtime(
     background_sync: bool = True,
     handoff: HandoffServer | None = None,
     detail_window_days: int = 0,
-) -> DesktopRuntime:
+) -> DesktopApp:
     api = CountingApi(central.url)
     session = await api.login(user, "demo")
     cache = tmp_path / f"cache-{uuid.uuid4().hex[:6]}.sqlite3"
     if not full_sync:
         await _fill_cache_without_details(api, cache)
-    runtime = DesktopRuntime(
+    runtime = DesktopApp(
         Settings(
             central_url=central.url,
             cache_path=str(cache),
@@ -143,9 +143,9 @@ async def _runtime(
     if not full_sync or not background_sync:
         # the background pull would mark the feed complete (every detail then counts as cached)
         # in a race with the ring: these tests need the on-demand path to stay on-demand
-        runtime.start_connectivity = lambda: None  # type: ignore[method-assign]
+        runtime.sync.start_background = lambda: None  # type: ignore[method-assign]
     await runtime.start(initial_sync=full_sync)
-    connectivity = runtime.connectivity
+    connectivity = runtime.sync.connectivity
     if connectivity is not None:
         # Let the first background cycle finish inside this running loop. pytest-qt processes Qt
         # events between setup and call, outside any running asyncio loop: a task step run there
@@ -155,14 +155,14 @@ async def _runtime(
 
 
 @pytest.fixture
-async def desktop(seeded_central_sqlite, tmp_path, qtbot) -> AsyncIterator[DesktopRuntime]:
+async def desktop(seeded_central_sqlite, tmp_path, qtbot) -> AsyncIterator[DesktopApp]:
     runtime = await _runtime(seeded_central_sqlite, tmp_path, qtbot)
     yield runtime
     await runtime.stop()
 
 
 @pytest.fixture
-async def desktop_without_pull(seeded_central_sqlite, tmp_path, qtbot) -> AsyncIterator[DesktopRuntime]:
+async def desktop_without_pull(seeded_central_sqlite, tmp_path, qtbot) -> AsyncIterator[DesktopApp]:
     """A synced desktop with no background pull: a customer written on the server afterwards stays
     unknown to its cache. (The pull would bring it through the feed, complete, whenever it happened
     to run first: under load that is after the write, and the online path under test is skipped.)"""
@@ -172,7 +172,7 @@ async def desktop_without_pull(seeded_central_sqlite, tmp_path, qtbot) -> AsyncI
 
 
 @pytest.fixture
-async def on_demand_desktop(seeded_central_sqlite, tmp_path, qtbot) -> AsyncIterator[DesktopRuntime]:
+async def on_demand_desktop(seeded_central_sqlite, tmp_path, qtbot) -> AsyncIterator[DesktopApp]:
     """A desktop whose cache has the pop index but no customer's detail marked as cached."""
     runtime = await _runtime(seeded_central_sqlite, tmp_path, qtbot, full_sync=False)
     yield runtime
@@ -324,7 +324,7 @@ async def test_queue_join_prewarms_so_the_card_is_whole_at_ring_with_one_fetch(
 
     at_pop: list[tuple[str, int, str | None]] = []
     card = runtime.window.card
-    runtime.controller.popPainted.connect(
+    runtime.customers.popPainted.connect(
         lambda painted: at_pop.append((card.page(), card.orders_count(), card.tab_message(0)))
     )
     await cti.ring("w-1", customer["mobile"])
@@ -344,10 +344,10 @@ async def test_header_first_then_detail_when_the_detail_is_not_cached(
     customer = seeded_central_sqlite.sample_customer()
     card = runtime.window.card
     seen: list[tuple[str, str, int, str | None]] = []
-    runtime.controller.popPainted.connect(
+    runtime.customers.popPainted.connect(
         lambda p: seen.append(("header", card.header_name_text(), card.orders_count(), card.tab_message(0)))
     )
-    runtime.controller.detailPainted.connect(
+    runtime.customers.detailPainted.connect(
         lambda p: seen.append(("detail", card.header_name_text(), card.orders_count(), card.tab_message(0)))
     )
     cti = await _connect(runtime)
@@ -382,7 +382,7 @@ async def test_a_customer_created_after_sync_is_found_online_then_filled(
     customer_id, order_no = _newcomer(seeded_central_sqlite, "+8613677776666")
     card = desktop.window.card
     kinds: list[str] = []
-    desktop.controller.popPainted.connect(lambda p: kinds.append(p.kind))
+    desktop.customers.popPainted.connect(lambda p: kinds.append(p.kind))
     cti = await _connect(desktop)
     await cti.ring("o-1", "136 7777 6666")
     await _wait(lambda: card.current_customer_id() == customer_id and card.orders_count() == 1)
@@ -404,7 +404,7 @@ async def test_prewarmed_online_caller_is_whole_at_ring(desktop_without_pull, se
     await asyncio.sleep(0.2)  # the fetched detail lands in the cache
     first: list[tuple[str, int]] = []
     card = desktop.window.card
-    desktop.controller.popPainted.connect(lambda p: first.append((p.kind, card.orders_count())))
+    desktop.customers.popPainted.connect(lambda p: first.append((p.kind, card.orders_count())))
     await cti.ring("o-2", "13677775555")
     await _wait(lambda: bool(first))
     assert first[0] == ("single", 1)
@@ -442,7 +442,7 @@ async def test_cached_card_is_marked_stale_once_the_server_is_found_unreachable(
     await _wait(lambda: card.current_customer_id() == customer["id"])
     assert not card.is_stale()  # online: the synced cache is current
     seeded_central_sqlite.go_offline()
-    assert await desktop.connectivity.cycle() is False  # the real background check finds it down
+    assert await desktop.sync.connectivity.cycle() is False  # the real background check finds it down
     assert desktop.window.connection_state() == "offline"
     await cti.ring("s-5", customer["mobile"])
     await _wait(lambda: card.is_stale())
@@ -662,7 +662,7 @@ async def test_unknown_caller_becomes_a_customer_saved_offline_through_the_cache
     card = window.card
     await _wait(lambda: card.page() == "new_caller")
     qtbot.mouseClick(card._create_button, Qt.MouseButton.LeftButton)
-    dialog = desktop.controller.new_customer_dialog
+    dialog = desktop.customers.new_customer_dialog
     assert dialog is not None and dialog.isVisible()
     assert "".join(ch for ch in dialog.phone_edit.text() if ch.isdigit()) == "13912345671"  # prefilled
     qtbot.mouseClick(dialog.buttons.button(dialog.buttons.StandardButton.Save), Qt.MouseButton.LeftButton)
@@ -692,7 +692,7 @@ async def test_new_customer_form_refuses_a_bad_number(desktop, qtbot):
     card = desktop.window.card
     await _wait(lambda: card.page() == "new_caller")
     qtbot.mouseClick(card._create_button, Qt.MouseButton.LeftButton)
-    dialog = desktop.controller.new_customer_dialog
+    dialog = desktop.customers.new_customer_dialog
     _type(qtbot, dialog.name_edit, "张三")
     dialog.phone_edit.clear()
     qtbot.keyClicks(dialog.phone_edit, "12ab")

@@ -15,7 +15,7 @@ import pytest
 
 from calldesk_domain.phone import normalize
 from desktop.config import Settings
-from desktop.runtime import DesktopRuntime
+from desktop.desks.root import DesktopApp
 from desktop.services.api import CentralApi
 
 
@@ -51,7 +51,7 @@ async def desktop(seeded_central, tmp_path, qtbot):
         cti_port=0,
         detail_window_days=0,
     )
-    runtime = DesktopRuntime(settings, api, session, cti_token=secrets.token_urlsafe(16))
+    runtime = DesktopApp(settings, api, session, cti_token=secrets.token_urlsafe(16))
     qtbot.addWidget(runtime.window)
     await runtime.start()
     yield runtime
@@ -63,7 +63,7 @@ async def test_ringing_known_caller_pops_the_right_customer(desktop, seeded_cent
     counts = desktop.store.counts()
     assert counts["customers"] >= 300  # the initial sync filled the pop index
 
-    _reader, writer = await _cti_source(desktop.listener.port, desktop.cti_token)
+    _reader, writer = await _cti_source(desktop.cti.listener.port, desktop.cti_token)
     # the PBX sends the national form, the cache holds E.164: the match must still be exact
     national = (
         "0" + customer["mobile"][3:] if not customer["mobile"].startswith("+861") else customer["mobile"][3:]
@@ -98,7 +98,7 @@ async def test_ringing_known_caller_pops_the_right_customer(desktop, seeded_cent
 
 
 async def test_unknown_number_shows_new_caller(desktop, qtbot):
-    _reader, writer = await _cti_source(desktop.listener.port, desktop.cti_token)
+    _reader, writer = await _cti_source(desktop.cti.listener.port, desktop.cti_token)
     _send(
         writer,
         {"type": "call.ringing", "call_id": "e2e-2", "caller": "13912345670", "agent": "1001", "ts": 2.0},
@@ -113,7 +113,7 @@ async def test_unknown_number_shows_new_caller(desktop, qtbot):
 async def test_shared_landline_offers_a_chooser(desktop, seeded_central, qtbot):
     landline = seeded_central.shared_landline()
     expected = seeded_central.customers_with_phone(landline)
-    _reader, writer = await _cti_source(desktop.listener.port, desktop.cti_token)
+    _reader, writer = await _cti_source(desktop.cti.listener.port, desktop.cti_token)
     _send(
         writer, {"type": "call.ringing", "call_id": "e2e-3", "caller": landline, "agent": "1001", "ts": 3.0}
     )
@@ -125,7 +125,7 @@ async def test_shared_landline_offers_a_chooser(desktop, seeded_central, qtbot):
 
 async def test_bad_lines_on_the_socket_do_not_stop_pops(desktop, seeded_central, qtbot):
     customer = seeded_central.sample_customer()
-    _reader, writer = await _cti_source(desktop.listener.port, desktop.cti_token)
+    _reader, writer = await _cti_source(desktop.cti.listener.port, desktop.cti_token)
     writer.write(b"{not json\n" + b"x" * 70000 + b"\n" + b'{"type":"call.exploded","ts":1}\n')
     _send(
         writer,
@@ -139,20 +139,20 @@ async def test_bad_lines_on_the_socket_do_not_stop_pops(desktop, seeded_central,
     )
     await writer.drain()
     await _wait(qtbot, lambda: desktop.window.card.current_customer_id() == customer["id"])
-    stats = desktop.listener.stats
+    stats = desktop.cti.listener.stats
     assert stats.bad_json >= 1 and stats.oversized_lines >= 1
     writer.close()
 
 
 async def test_pbx_link_loss_is_shown_and_cleared(desktop, qtbot):
-    _reader, writer = await _cti_source(desktop.listener.port, desktop.cti_token)
+    _reader, writer = await _cti_source(desktop.cti.listener.port, desktop.cti_token)
     _send(writer, {"type": "pbx.disconnected", "detail": "connection refused", "ts": 5.0})
     await writer.drain()
-    await _wait(qtbot, lambda: desktop.pbx_connected is False)
+    await _wait(qtbot, lambda: desktop.session.pbx_connected is False)
     assert any("connection refused" in text for text in desktop.window.banners.texts())
     _send(writer, {"type": "pbx.connected", "ts": 6.0})
     await writer.drain()
-    await _wait(qtbot, lambda: desktop.pbx_connected is True)
+    await _wait(qtbot, lambda: desktop.session.pbx_connected is True)
     writer.close()
 
 
@@ -167,7 +167,7 @@ async def test_f5_answers_the_ringing_call_and_a_refusal_is_shown(desktop, seede
     from PySide6.QtCore import Qt
 
     customer = seeded_central.sample_customer()
-    reader, writer = await _cti_source(desktop.listener.port, desktop.cti_token)
+    reader, writer = await _cti_source(desktop.cti.listener.port, desktop.cti_token)
     _send(
         writer,
         {
@@ -198,9 +198,9 @@ async def test_f5_answers_the_ringing_call_and_a_refusal_is_shown(desktop, seede
 
 
 async def test_dial_handoff_reaches_the_cti_source(desktop, qtbot):
-    reader, writer = await _cti_source(desktop.listener.port, desktop.cti_token)
-    await _wait(qtbot, lambda: "1001" in desktop.listener.connected_agents())
-    desktop.send_cti_command("dial", target="+861012345678")
+    reader, writer = await _cti_source(desktop.cti.listener.port, desktop.cti_token)
+    await _wait(qtbot, lambda: "1001" in desktop.cti.listener.connected_agents())
+    desktop.cti.send_command("dial", target="+861012345678")
     command = await _next_message(reader, "command")
     assert (command["action"], command["target"]) == ("dial", "+861012345678")
     writer.close()

@@ -12,8 +12,10 @@ from hypothesis import strategies as st
 from calldesk_domain.models import Phone
 from desktop.cache.store import CacheStore
 from desktop.config import Settings
-from desktop.controller import DesktopController
 from desktop.cti.events import CallEvent, CallEventKind
+from desktop.desks.customer_desk import CustomerDesk
+from desktop.desks.session import AgentSession
+from desktop.services.customers import CustomerService
 from desktop.services.lookup import LookupService
 from desktop.services.screenpop import ScreenPopService
 from desktop.views.main_window import MainWindow
@@ -36,9 +38,10 @@ def world(qtbot, tmp_path):
     screenpop = ScreenPopService(lookup, None)
     window = MainWindow()
     qtbot.addWidget(window)
-    controller = DesktopController(
-        window, screenpop, lookup, Settings(dnis_names={"4008123456": "热线"}), "agent"
-    )
+    session = AgentSession("1001")
+    session.follow(screenpop)
+    settings = Settings(dnis_names={"4008123456": "热线"})
+    controller = CustomerDesk(window, screenpop, lookup, settings, "agent", session, CustomerService(store))
     window.show()
     yield screenpop, window, controller
     store.close()

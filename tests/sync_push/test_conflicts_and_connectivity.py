@@ -3,6 +3,7 @@ server and a dead port; a cache made at the previous schema keeps its outbox thr
 
 from __future__ import annotations
 
+import asyncio
 import sqlite3
 from pathlib import Path
 
@@ -13,7 +14,9 @@ from desktop.cache.migrate import current_revision, upgrade
 from desktop.cache.outbox import OutboxEntry, add_conflict, new_id
 from desktop.cache.store import CacheStore
 from desktop.services.api import CentralApi
+from desktop.services.conflicts import ConflictService
 from desktop.services.connectivity import Backoff, ConnectivityService
+from desktop.services.ops import CacheOps, CacheUnavailable
 from desktop.services.push import PushSync
 from desktop.services.sync import PullSync
 from desktop.views.conflicts_dialog import ConflictsDialog, compare_rows
@@ -53,10 +56,19 @@ def test_compare_lists_differing_fields_first():
     assert all(row[0] != "version" for row in rows)
 
 
-def test_reapply_from_the_dialog_requeues_my_copy_on_the_server_version(qtbot, tmp_path):
-    store = CacheStore(tmp_path / "c.sqlite3")
-    _listed_conflict(store)
-    dialog = ConflictsDialog(store)
+def _dialog(path: Path) -> tuple[ConflictsDialog, ConflictService]:
+    """The dialog as the sync desk opens it: the list as data, the actions on the worker."""
+    service = ConflictService(CacheOps(path))
+    with CacheStore(path) as store:
+        listed = store.conflicts()
+    return ConflictsDialog(listed, reapply=service.reapply, dismiss=service.dismiss), service
+
+
+async def test_reapply_from_the_dialog_requeues_my_copy_on_the_server_version(qtbot, tmp_path):
+    path = tmp_path / "c.sqlite3"
+    with CacheStore(path) as store:
+        _listed_conflict(store)
+    dialog, _service = _dialog(path)
     qtbot.addWidget(dialog)
     assert dialog.list.rowCount() == 1
     cells = {
@@ -65,42 +77,63 @@ def test_reapply_from_the_dialog_requeues_my_copy_on_the_server_version(qtbot, t
     }
     assert cells["text"] == "mine"
     assert dialog.compare.item(0, 0).text() == "text"  # the differing field comes first
-    with qtbot.waitSignal(dialog.changed):
-        qtbot.mouseClick(dialog.reapply_button, Qt.MouseButton.LeftButton)
+    changed: list[bool] = []
+    dialog.changed.connect(lambda: changed.append(True))
+    qtbot.mouseClick(dialog.reapply_button, Qt.MouseButton.LeftButton)
+    await _eventually(lambda: changed == [True])
     assert dialog.list.rowCount() == 0 and not dialog.reapply_button.isEnabled()
-    [entry] = store.outbox_entries()
-    assert (entry.payload["text"], entry.base_version) == ("mine", 2)
-    assert store.local_record("note", "n1")["text"] == "mine"
-    store.close()
+    with CacheStore(path) as store:
+        [entry] = store.outbox_entries()
+        assert (entry.payload["text"], entry.base_version) == ("mine", 2)
+        assert store.local_record("note", "n1")["text"] == "mine"
 
 
-def test_keep_server_version_resolves_without_queueing(qtbot, tmp_path):
-    store = CacheStore(tmp_path / "c.sqlite3")
-    _listed_conflict(store)
-    dialog = ConflictsDialog(store)
+async def test_keep_server_version_resolves_without_queueing(qtbot, tmp_path):
+    path = tmp_path / "c.sqlite3"
+    with CacheStore(path) as store:
+        _listed_conflict(store)
+    dialog, _service = _dialog(path)
     qtbot.addWidget(dialog)
+    changed: list[bool] = []
+    dialog.changed.connect(lambda: changed.append(True))
     qtbot.mouseClick(dialog.dismiss_button, Qt.MouseButton.LeftButton)
-    assert store.conflicts() == [] and store.outbox_count() == 0
-    assert store.local_record("note", "n1")["text"] == "theirs"
-    store.close()
+    await _eventually(lambda: changed == [True])
+    with CacheStore(path) as store:
+        assert store.conflicts() == [] and store.outbox_count() == 0
+        assert store.local_record("note", "n1")["text"] == "theirs"
 
 
-class _BrokenSource:
-    def conflicts(self):
-        raise sqlite3.OperationalError("disk I/O error")
+async def test_a_failed_reapply_is_said_in_the_dialog_and_the_conflict_stays(qtbot, tmp_path):
+    path = tmp_path / "c.sqlite3"
+    with CacheStore(path) as store:
+        _listed_conflict(store)
+        listed = store.conflicts()
 
-    def reapply_conflict(self, conflict_id):
-        raise AssertionError
+    async def broken(conflict_id: int) -> list:
+        raise CacheUnavailable("The local cache could not be written (disk I/O error).")
 
-    def dismiss_conflict(self, conflict_id):
-        raise AssertionError
+    dialog = ConflictsDialog(listed, reapply=broken, dismiss=broken)
+    qtbot.addWidget(dialog)
+    qtbot.mouseClick(dialog.reapply_button, Qt.MouseButton.LeftButton)
+    await _eventually(lambda: "disk I/O error" in dialog.summary.text())
+    assert dialog.list.rowCount() == 1 and dialog.reapply_button.isEnabled()
 
 
 def test_unreadable_conflict_list_is_reported_not_fatal(qtbot):
-    dialog = ConflictsDialog(_BrokenSource())
+    async def unused(conflict_id: int) -> list:
+        raise AssertionError
+
+    dialog = ConflictsDialog([], reapply=unused, dismiss=unused, error="disk I/O error")
     qtbot.addWidget(dialog)
     assert "disk I/O error" in dialog.summary.text()
     assert dialog.list.rowCount() == 0
+
+
+async def _eventually(check, timeout: float = 5.0) -> None:
+    deadline = asyncio.get_running_loop().time() + timeout
+    while not check():
+        assert asyncio.get_running_loop().time() < deadline, "condition not reached"
+        await asyncio.sleep(0.02)
 
 
 # ---- connectivity ---------------------------------------------------------------------------

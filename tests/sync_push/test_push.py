@@ -10,7 +10,8 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from desktop.cache.outbox import merge_fields, new_id
+from desktop.cache.merge_policy import merge_fields
+from desktop.cache.outbox import new_id
 from desktop.cache.store import CacheStore
 from desktop.services.api import ApiError, CentralApi
 from desktop.services.push import PushSync

@@ -18,7 +18,7 @@ from PySide6.QtWidgets import QApplication, QDialogButtonBox, QMessageBox
 
 from desktop.cache.outbox import new_id
 from desktop.config import Settings, load_settings
-from desktop.runtime import DesktopRuntime
+from desktop.desks.root import DesktopApp
 from desktop.services.api import CentralApi
 from desktop.services.customers import customer_record, validate_new_customer
 from desktop.views.conflicts_dialog import ConflictsDialog
@@ -36,7 +36,7 @@ async def _eventually(condition, timeout: float = 15.0) -> None:
         await asyncio.sleep(0.05)
 
 
-async def _runtime(central, tmp_path: Path, qtbot) -> DesktopRuntime:
+async def _runtime(central, tmp_path: Path, qtbot) -> DesktopApp:
     config = tmp_path / "config.toml"
     config.write_text(CONFIG, encoding="utf-8")
     api = CentralApi(central.url, max_retries=0, timeout=3)
@@ -44,11 +44,11 @@ async def _runtime(central, tmp_path: Path, qtbot) -> DesktopRuntime:
     settings = Settings(
         central_url=central.url, cache_path=str(tmp_path / "cache.sqlite3"), cti_port=0, language="en"
     )
-    runtime = DesktopRuntime(settings, api, session, cti_token=secrets.token_urlsafe(16), config_file=config)
+    runtime = DesktopApp(settings, api, session, cti_token=secrets.token_urlsafe(16), config_file=config)
     qtbot.addWidget(runtime.window)
     await runtime.start(initial_sync=True)
-    await _eventually(lambda: runtime.connectivity.state == "online")
-    runtime.connectivity.interval_s = 3600  # no background cycle unless a test kicks one
+    await _eventually(lambda: runtime.sync.connectivity.state == "online")
+    runtime.sync.connectivity.interval_s = 3600  # no background cycle unless a test kicks one
     return runtime
 
 
@@ -270,13 +270,15 @@ async def test_the_sync_menu_lists_conflicts_with_their_count_and_opens_them(
         await _eventually(lambda: window.conflicts_action.text().endswith("(1)"))
         assert window.conflict_count() == 1 == len(runtime.store.conflicts())
         window.conflicts_action.trigger()
+        await _eventually(lambda: runtime.sync.conflicts_dialog is not None)
         dialogs = [
             w for w in QApplication.topLevelWidgets() if isinstance(w, ConflictsDialog) and w.isVisible()
         ]
         assert len(dialogs) == 1 and dialogs[0].list.rowCount() == 1
         dialogs[0].list.selectRow(0)
         qtbot.mouseClick(dialogs[0].dismiss_button, Qt.MouseButton.LeftButton)
-        assert window.conflicts_action.text().endswith("(0)")
+        await _eventually(lambda: window.conflicts_action.text().endswith("(0)"))
+        assert runtime.session.conflict_count == 0
         dialogs[0].close()
     finally:
         await runtime.stop()
@@ -295,13 +297,13 @@ async def test_rebuild_started_during_a_background_cycle_ends_complete_and_exact
             store.write_local("customer", new)
             ids.append(new["id"])
         dialog = _open_settings(runtime)
-        runtime.connectivity.kick()  # a push + pull is under way when the rebuild pauses it
+        runtime.sync.connectivity.kick()  # a push + pull is under way when the rebuild pauses it
         _confirm_rebuild(dialog, qtbot)
         result = await runtime.settings_desk.rebuild_task
         assert result is not None and result.complete
         await _eventually(lambda: store.outbox_count() == 0)
-        await _eventually(lambda: runtime.connectivity.state == "online")
-        runtime.connectivity.kick()  # one more pull after the push
+        await _eventually(lambda: runtime.sync.connectivity.state == "online")
+        runtime.sync.connectivity.kick()  # one more pull after the push
         await _eventually(lambda: store.last_seq() == central.max_seq())
         # the rebuild bootstrapped to its end (a windowed bootstrap never claims feed_complete)
         assert store.bootstrap_state().get("bootstrap_phase") == "done"

@@ -17,7 +17,7 @@ from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QDialogButtonBox
 
 from desktop.config import Settings
-from desktop.runtime import DesktopRuntime
+from desktop.desks.root import DesktopApp
 from desktop.services.api import CentralApi
 
 T_RING, T_ANSWER, T_END = 1_795_000_000.0, 1_795_000_004.0, 1_795_000_190.0
@@ -60,7 +60,7 @@ class Source:
         self.writer.close()
 
 
-async def _start(seeded_central_sqlite, tmp_path, qtbot, require: bool) -> DesktopRuntime:
+async def _start(seeded_central_sqlite, tmp_path, qtbot, require: bool) -> DesktopApp:
     api = CentralApi(seeded_central_sqlite.url)
     session = await api.login("1001", "demo")
     settings = Settings(
@@ -69,7 +69,7 @@ async def _start(seeded_central_sqlite, tmp_path, qtbot, require: bool) -> Deskt
         cti_port=0,
         require_contact_before_ready=require,
     )
-    runtime = DesktopRuntime(settings, api, session, cti_token=secrets.token_urlsafe(16))
+    runtime = DesktopApp(settings, api, session, cti_token=secrets.token_urlsafe(16))
     qtbot.addWidget(runtime.window)
     await runtime.start()
     return runtime
@@ -103,9 +103,9 @@ async def test_ready_is_refused_while_the_contact_is_unsaved_then_sent(
 ):
     desktop = await _start(seeded_central_sqlite, tmp_path, qtbot, require=True)
     try:
-        box = desktop.agent_state.box
-        await source.connect(desktop.listener.port, desktop.cti_token)
-        await _wait(lambda: "1001" in desktop.listener.connected_agents())
+        box = desktop.agent.box
+        await source.connect(desktop.cti.listener.port, desktop.cti_token)
+        await _wait(lambda: "1001" in desktop.cti.listener.connected_agents())
         await _finished_call(desktop, source, seeded_central_sqlite.sample_customer()["mobile"])
         dialog = desktop.tickets.wrapup
 
@@ -142,9 +142,9 @@ async def test_ready_is_refused_while_the_contact_is_unsaved_then_sent(
 async def test_ready_goes_through_when_the_rule_is_off(seeded_central_sqlite, tmp_path, qtbot, source):
     desktop = await _start(seeded_central_sqlite, tmp_path, qtbot, require=False)
     try:
-        box = desktop.agent_state.box
-        await source.connect(desktop.listener.port, desktop.cti_token)
-        await _wait(lambda: "1001" in desktop.listener.connected_agents())
+        box = desktop.agent.box
+        await source.connect(desktop.cti.listener.port, desktop.cti_token)
+        await _wait(lambda: "1001" in desktop.cti.listener.connected_agents())
         await _finished_call(desktop, source, seeded_central_sqlite.sample_customer()["mobile"])
         box.show_state("break")
         box.activated.emit(box.findData(""))
@@ -159,8 +159,8 @@ async def test_the_control_follows_agent_pause_events_from_the_source(
 ):
     desktop = await _start(seeded_central_sqlite, tmp_path, qtbot, require=True)
     try:
-        box = desktop.agent_state.box
-        await source.connect(desktop.listener.port, desktop.cti_token)
+        box = desktop.agent.box
+        await source.connect(desktop.cti.listener.port, desktop.cti_token)
         pause = {"type": "agent.pause", "agent": "1001", "ts": T_RING}
         await source.send({**pause, "paused": True, "reason": "lunch"})
         await _wait(lambda: box.currentData() == "lunch")

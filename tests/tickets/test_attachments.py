@@ -13,7 +13,8 @@ from hypothesis import strategies as st
 from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QFileDialog
 
-from calldesk_domain.tickets import MAX_ATTACHMENT_BYTES, validate_attachment
+from calldesk_domain.ticket_validation import validate_attachment
+from calldesk_domain.tickets import MAX_ATTACHMENT_BYTES
 from central.tables import attachment_blobs
 from desktop.cache.store import CacheStore
 from desktop.services.api import CentralApi
@@ -198,13 +199,13 @@ async def test_the_running_desktop_uploads_an_attachment_from_the_form(
     import secrets
 
     from desktop.config import Settings
-    from desktop.runtime import DesktopRuntime
+    from desktop.desks.root import DesktopApp
 
     central = seeded_central_sqlite
     api = CentralApi(central.url)
     session = await api.login("1001", "demo")
     settings = Settings(central_url=central.url, cache_path=str(tmp_path / "cache.sqlite3"), cti_port=0)
-    runtime = DesktopRuntime(settings, api, session, cti_token=secrets.token_urlsafe(16))
+    runtime = DesktopApp(settings, api, session, cti_token=secrets.token_urlsafe(16))
     qtbot.addWidget(runtime.window)
     await runtime.start(initial_sync=True)
     try:
@@ -214,7 +215,7 @@ async def test_the_running_desktop_uploads_an_attachment_from_the_form(
         receipt.write_bytes(b"%PDF-1.4 " + b"r" * 3000)
         _choose(qtbot, form, monkeypatch, [receipt])
         [attachment] = runtime.tickets.attachments.for_ticket(form.ticket.id)
-        runtime.connectivity.kick()  # type: ignore[union-attr]
+        runtime.sync.connectivity.kick()  # type: ignore[union-attr]
         loop = asyncio.get_running_loop()
         deadline = loop.time() + 10
         while not _blobs(central):

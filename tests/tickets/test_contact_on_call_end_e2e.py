@@ -18,7 +18,7 @@ from PySide6.QtWidgets import QDialogButtonBox
 
 from calldesk_domain.models import format_ts
 from desktop.config import Settings
-from desktop.runtime import DesktopRuntime
+from desktop.desks.root import DesktopApp
 from desktop.services.api import CentralApi
 
 T_RING, T_ANSWER, T_END = 1_795_000_000.0, 1_795_000_004.0, 1_795_000_190.0
@@ -53,7 +53,7 @@ async def desktop(seeded_central_sqlite, tmp_path, qtbot):
     settings = Settings(
         central_url=seeded_central_sqlite.url, cache_path=str(tmp_path / "cache.sqlite3"), cti_port=0
     )
-    runtime = DesktopRuntime(settings, api, session, cti_token=secrets.token_urlsafe(16))
+    runtime = DesktopApp(settings, api, session, cti_token=secrets.token_urlsafe(16))
     qtbot.addWidget(runtime.window)
     await runtime.start()
     yield runtime
@@ -61,7 +61,7 @@ async def desktop(seeded_central_sqlite, tmp_path, qtbot):
 
 
 async def _call(desktop, customer_mobile: str, call_id: str) -> None:
-    _reader, writer = await _cti(desktop.listener.port, desktop.cti_token)
+    _reader, writer = await _cti(desktop.cti.listener.port, desktop.cti_token)
     common = {"call_id": call_id, "caller": customer_mobile, "agent": "1001", "queue": "support"}
     await _send(writer, {"type": "call.ringing", "ts": T_RING, "dnis": "4008123456", **common})
     await _wait(lambda: desktop.window.card.current_customer_id() is not None)
@@ -117,7 +117,7 @@ async def test_ticket_from_the_call_is_pre_linked_and_offered_at_wrap_up(
     desktop, seeded_central_sqlite, qtbot
 ):
     customer = seeded_central_sqlite.sample_customer()
-    _reader, writer = await _cti(desktop.listener.port, desktop.cti_token)
+    _reader, writer = await _cti(desktop.cti.listener.port, desktop.cti_token)
     common = {"call_id": "e2e-wrap-2", "caller": customer["mobile"], "agent": "1001"}
     await _send(writer, {"type": "call.ringing", "ts": T_RING, **common})
     await _wait(lambda: desktop.window.card.current_customer_id() == customer["id"])

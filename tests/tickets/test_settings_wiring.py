@@ -1,5 +1,5 @@
 """The wrap-up settings reach the running desktop: disposition codes in the wrap-up screen and
-the "no Ready with an unsaved contact" rule, from Settings through DesktopRuntime to TicketDesk."""
+the "no Ready with an unsaved contact" rule, from Settings through DesktopApp to TicketDesk."""
 
 from __future__ import annotations
 
@@ -9,7 +9,7 @@ import pytest
 
 from calldesk_domain.tickets import ContactLog
 from desktop.config import Settings
-from desktop.runtime import DesktopRuntime
+from desktop.desks.root import DesktopApp
 from desktop.services.api import CentralApi
 
 
@@ -24,7 +24,7 @@ async def test_settings_reach_the_ticket_desk(seeded_central_sqlite, tmp_path, q
         disposition_codes=("sale", "no_sale"),
         require_contact_before_ready=require,
     )
-    runtime = DesktopRuntime(settings, api, session, cti_token=secrets.token_urlsafe(16))
+    runtime = DesktopApp(settings, api, session, cti_token=secrets.token_urlsafe(16))
     qtbot.addWidget(runtime.window)
     await runtime.start()
     try:

@@ -1,0 +1,335 @@
+"""CTI bridge fan-out: delivery latency from the PBX event to the desktop's socket.
+
+N simulated desktops (a separate client process, so reading does not share the bridge's loop)
+connect to the real BridgeServer on loopback and say hello; a simulated PBX plays queue calls at
+--calls-per-s: queue.join (to supervisors and the queue's members: pre-warm), call.ringing,
+call.answered 0.5 s later, call.ended 1.5 s later, and agent.state changes. Each event carries its
+monotonic emission time; the client measures arrival - emission on every line.
+
+Baseline, measured in the same run with the same client: a bare asyncio server that writes the
+same messages (json-encoded once per event) to the same recipients -- what the fan-out costs
+without the bridge's routing, ring legs and per-desktop rewriting. Reported: p50/p99/max for both,
+the ratio, memory per connection (RSS growth of the bridge process / N), CPU share of the bridge.
+
+    .venv/bin/python bench/bench_bridge.py --desktops 50 --calls-per-s 20 --seconds 3  # proves it runs
+    .venv/bin/python bench/bench_bridge.py                    # 2,000 desktops, 200 calls/s, 30 s
+Identities are static here (the central API is not what is measured): a StaticIdentities stands
+in for CentralIdentities; everything else is the production code.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import json
+import multiprocessing as mp
+import os
+import resource
+import sys
+import time
+from pathlib import Path
+from typing import Any
+
+REPO = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(REPO))
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+
+from _common import summary_ms, write_result  # noqa: E402
+
+from desktop.cti.bridge.identity import Identity  # noqa: E402
+from desktop.cti.bridge.server import BridgeLimits, BridgeServer  # noqa: E402
+from desktop.cti.events import (  # noqa: E402
+    AgentEvent,
+    AgentEventKind,
+    CallEvent,
+    CallEventKind,
+    CtiEvent,
+    QueueEvent,
+    QueueEventKind,
+    to_wire,
+)
+
+QUEUES = 20
+MARK = b'"t_ns":'
+
+
+def agent_id(i: int) -> str:
+    return str(10_000 + i)
+
+
+def is_supervisor(i: int) -> bool:
+    return i % 50 == 49
+
+
+class StaticIdentities:
+    async def identify(self, token: str) -> Identity:
+        i = int(token.removeprefix("bench-"))
+        return Identity(
+            username=agent_id(i),
+            agent_id=agent_id(i),
+            role="supervisor" if is_supervisor(i) else "agent",
+            pbx_interface="" if is_supervisor(i) else f"PJSIP/{agent_id(i)}",
+            queues=(f"q{i % QUEUES}",),
+            expires_at=time.time() + 86_400,
+        )
+
+    async def close(self) -> None:
+        return None
+
+
+class SimulatedPbx:
+    def __init__(self) -> None:
+        self.on_event: Any = None
+        self._stop = asyncio.Event()
+
+    def set_agent_interfaces(self, predicate: Any) -> None:
+        return None
+
+    async def run(self) -> None:
+        await self._stop.wait()
+
+    async def close(self) -> None:
+        self._stop.set()
+
+    async def execute(self, action: str, identity: Identity, command: dict[str, Any]) -> tuple[bool, str]:
+        return True, "ok"
+
+
+def call_plan(k: int, desktops: int) -> tuple[list[tuple[float, CtiEvent]], int]:
+    """The events of call k as (delay s, event) with t_ns filled in at emission; its agent index."""
+    agents = [i for i in range(desktops) if not is_supervisor(i)]
+    a = agents[k % len(agents)]
+    queue = f"q{a % QUEUES}"
+    iface = f"PJSIP/{agent_id(a)}"
+    cid = f"b{k}"
+    member = f"Member {a}"
+    return [
+        (0.0, QueueEvent(QueueEventKind.JOIN, queue, 0.0, call_id=cid, caller="+8613800138000")),
+        (
+            0.05,
+            CallEvent(
+                CallEventKind.RINGING,
+                cid,
+                0.0,
+                caller="+8613800138000",
+                queue=queue,
+                agent=member,
+                extra={"interface": iface},
+            ),
+        ),
+        (0.05, AgentEvent(AgentEventKind.STATE, member, 0.0, state="ringing", extra={"interface": iface})),
+        (0.5, CallEvent(CallEventKind.ANSWERED, cid, 0.0, agent=member, extra={"interface": iface})),
+        (0.5, AgentEvent(AgentEventKind.STATE, member, 0.0, state="busy", extra={"interface": iface})),
+        (1.5, CallEvent(CallEventKind.ENDED, cid, 0.0, agent=member, extra={"interface": iface})),
+        (1.5, AgentEvent(AgentEventKind.STATE, member, 0.0, state="ready", extra={"interface": iface})),
+    ], a
+
+
+def stamp(event: CtiEvent) -> CtiEvent:
+    event.extra["t_ns"] = time.monotonic_ns()
+    return event
+
+
+# ---- the desktops (client process) ---------------------------------------------------------------
+def client_main(port: int, desktops: int, seconds: float, conn: Any) -> None:
+    conn.send(asyncio.run(_clients(port, desktops, seconds)))
+
+
+async def _clients(port: int, desktops: int, seconds: float) -> dict[str, Any]:
+    latencies: list[int] = []
+    counts = {"lines": 0}
+
+    async def one(i: int) -> None:
+        reader, writer = await asyncio.open_connection("127.0.0.1", port, limit=1 << 20)
+        writer.write(json.dumps({"type": "hello", "protocol": 1, "token": f"bench-{i}"}).encode() + b"\n")
+        try:
+            while True:
+                line = await reader.readline()
+                if not line:
+                    return
+                now = time.monotonic_ns()
+                counts["lines"] += 1
+                at = line.find(MARK)
+                if at >= 0:
+                    end = at + len(MARK)
+                    stop = end
+                    while line[stop : stop + 1].isdigit():
+                        stop += 1
+                    latencies.append(now - int(line[end:stop]))
+        except (ConnectionError, asyncio.CancelledError):
+            return
+
+    tasks = []
+    for start in range(0, desktops, 200):
+        tasks += [asyncio.create_task(one(i)) for i in range(start, min(desktops, start + 200))]
+        await asyncio.sleep(0.05)
+    # read until the server closes every connection after its run (or give up much later)
+    _done, pending = await asyncio.wait(tasks, timeout=seconds + 180.0)
+    for task in pending:
+        task.cancel()
+    await asyncio.gather(*tasks, return_exceptions=True)
+    return {"latencies_ns": latencies, "lines": counts["lines"]}
+
+
+# ---- the servers -------------------------------------------------------------------------------
+async def _play(emit: Any, desktops: int, calls_per_s: float, seconds: float) -> tuple[int, float]:
+    """Exactly calls_per_s * seconds calls, paced at calls_per_s; returns (calls, achieved rate)."""
+    loop = asyncio.get_running_loop()
+    total = int(calls_per_s * seconds)
+    start = loop.time()
+    for k in range(total):
+        for delay, event in call_plan(k, desktops)[0]:
+            loop.call_later(delay, lambda e=event: emit(stamp(e)))
+        await asyncio.sleep(max(0.0, start + (k + 1) / calls_per_s - loop.time()))
+    rate = total / max(1e-9, loop.time() - start)
+    await asyncio.sleep(2.0)
+    return total, round(rate, 1)
+
+
+def _rss_kib() -> int:
+    try:
+        for row in Path(f"/proc/{os.getpid()}/status").read_text().splitlines():
+            if row.startswith("VmRSS:"):
+                return int(row.split()[1])
+    except OSError:
+        pass
+    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
+
+
+async def run_bridge(desktops: int, calls_per_s: float, seconds: float) -> dict[str, Any]:
+    server = BridgeServer(
+        SimulatedPbx(),
+        StaticIdentities(),
+        limits=BridgeLimits(max_pending_hellos_per_ip=desktops + 10, max_write_buffer=8 << 20),
+    )  # type: ignore[arg-type]
+    await server.start("127.0.0.1", 0)
+    rss0 = _rss_kib()
+    connected_now = [0]
+
+    async def close() -> None:
+        connected_now[0] = server.stats.sessions
+        await _drained([peer.writer for peer in server.router.peers()])  # type: ignore[attr-defined]
+        await server.close()
+
+    result = await _drive(
+        server.port, desktops, calls_per_s, seconds, server.on_pbx_event, lambda: server.stats.sessions, close
+    )
+    result["connected"] = connected_now[0]
+    result["rss_per_connection_kib"] = round((result.pop("rss_connected") - rss0) / desktops, 2)
+    result["dropped_slow"] = server.stats.slow_dropped
+    return result
+
+
+async def run_baseline(desktops: int, calls_per_s: float, seconds: float) -> dict[str, Any]:
+    writers: dict[int, asyncio.StreamWriter] = {}
+
+    async def serve(reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
+        hello = json.loads(await reader.readline())
+        writers[int(hello["token"].removeprefix("bench-"))] = writer
+        await reader.read()
+
+    supervisors = [i for i in range(desktops) if is_supervisor(i)]
+    members: dict[str, list[int]] = {}
+    for i in range(desktops):
+        if not is_supervisor(i):
+            members.setdefault(f"q{i % QUEUES}", []).append(i)
+
+    def emit(event: CtiEvent) -> None:
+        data = (json.dumps(to_wire(event), ensure_ascii=False, separators=(",", ":")) + "\n").encode()
+        if isinstance(event, QueueEvent):
+            targets = supervisors + members.get(event.queue, [])
+        else:
+            a = int(event.extra["interface"].removeprefix("PJSIP/")) - 10_000
+            targets = [a] + (supervisors if isinstance(event, AgentEvent) else [])
+        for i in targets:
+            writer = writers.get(i)
+            if writer is not None:
+                writer.transport.write(data)
+
+    server = await asyncio.start_server(serve, "127.0.0.1", 0, backlog=4096)
+    port = server.sockets[0].getsockname()[1]
+
+    async def close() -> None:
+        await _drained(list(writers.values()))
+        for writer in writers.values():
+            writer.transport.abort()
+        server.close()
+
+    result = await _drive(port, desktops, calls_per_s, seconds, emit, lambda: len(writers), close)
+    result.pop("rss_connected")
+    return result
+
+
+async def _drained(writers: list[asyncio.StreamWriter], limit_s: float = 60.0) -> None:
+    """Wait until everything written has left for the client (or limit_s)."""
+    deadline = time.monotonic() + limit_s
+    while time.monotonic() < deadline and any(w.transport.get_write_buffer_size() for w in writers):
+        await asyncio.sleep(0.05)
+
+
+async def _drive(
+    port: int, desktops: int, calls_per_s: float, seconds: float, emit: Any, connected: Any, close: Any
+) -> dict[str, Any]:
+    parent, child = mp.get_context("spawn").Pipe()
+    proc = mp.get_context("spawn").Process(target=client_main, args=(port, desktops, seconds, child))
+    proc.start()
+    deadline = time.monotonic() + 60
+    while connected() < desktops and time.monotonic() < deadline:
+        await asyncio.sleep(0.05)
+    rss = _rss_kib()
+    cpu0, wall0 = time.process_time(), time.monotonic()
+    calls, achieved = await _play(emit, desktops, calls_per_s, seconds)
+    cpu = (time.process_time() - cpu0) / (time.monotonic() - wall0)
+    await close()
+    data = await asyncio.to_thread(parent.recv)
+    await asyncio.to_thread(proc.join, 30)
+    latencies = [n / 1e9 for n in data["latencies_ns"]]
+    return {
+        "connected": connected(),
+        "calls": calls,
+        "achieved_calls_per_s": achieved,
+        "lines": data["lines"],
+        "latency": summary_ms(latencies),
+        "cpu_share": round(cpu, 3),
+        "rss_connected": rss,
+    }
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--desktops", type=int, default=2000)
+    parser.add_argument("--calls-per-s", type=float, default=200.0)
+    parser.add_argument("--seconds", type=float, default=30.0)
+    args = parser.parse_args()
+    soft, hard = resource.getrlimit(resource.RLIMIT_NOFILE)
+    resource.setrlimit(resource.RLIMIT_NOFILE, (min(hard, max(soft, 4 * args.desktops + 256)), hard))
+    baseline = asyncio.run(run_baseline(args.desktops, args.calls_per_s, args.seconds))
+    bridge = asyncio.run(run_bridge(args.desktops, args.calls_per_s, args.seconds))
+    ratio = {
+        k: round(bridge["latency"][k] / baseline["latency"][k], 2) if baseline["latency"][k] else None
+        for k in ("p50_ms", "p99_ms", "max_ms")
+    }
+    payload = {
+        "desktops": args.desktops,
+        "calls_per_s": args.calls_per_s,
+        "seconds": args.seconds,
+        "bridge": bridge,
+        "bare_asyncio_fanout": baseline,
+        "ratio_bridge_to_bare": ratio,
+        "goal": "p99 < 50 ms at 2,000 desktops",
+        "load_note": os.environ.get("CALLDESK_BENCH_NOTE", ""),
+    }
+    path = write_result("bench_bridge" if args.desktops >= 2000 else "bench_bridge_small", payload)
+    for name, part in (("bridge", bridge), ("bare", baseline)):
+        lat = part["latency"]
+        print(f"{name:7} p50 {lat['p50_ms']} ms  p99 {lat['p99_ms']} ms  max {lat['max_ms']} ms", end="")
+        print(
+            f"  ({part['lines']} lines, {part['achieved_calls_per_s']} calls/s, CPU {part['cpu_share']:.0%})"
+        )
+    print(f"bridge memory per connection: {bridge['rss_per_connection_kib']} KiB")
+    print(f"ratio bridge/bare: {ratio}   -> {path}")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,259 @@
+"""Which desktop gets which PBX event.
+
+A PBX event is matched to an agent by the *interface* the PBX rang (`PJSIP/1001`; FreeSWITCH:
+`1001@default`), the one stored on the user record in the central API; the queue member name
+("Li Lei") is only a fallback. Routing:
+
+- `call.*`: the desktops of the agent whose phone rings, through the ring-leg book (legs.py), with
+  `agent` rewritten to that desktop's CallDesk agent id (the PBX's name kept in `extra.pbx_agent`);
+- `queue.join`: also to the desktops of that queue's available members (pre-warm: never shown
+  until their own phone rings); every `queue.*` to supervisors;
+- `agent.*`: that agent's desktops and every supervisor; `pbx.*`: everyone.
+
+The router keeps what a desktop needs when it (re)connects: its open calls, its agent state and
+the PBX link state (`snapshot_for`).
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Iterable
+from dataclasses import dataclass
+from typing import Any, Protocol
+
+from desktop.cti.bridge.identity import Identity
+from desktop.cti.bridge.legs import Delivery, LegBook
+from desktop.cti.events import (
+    AgentEvent,
+    AgentEventKind,
+    CallEvent,
+    CtiEvent,
+    PbxEvent,
+    PbxEventKind,
+    QueueEvent,
+    QueueEventKind,
+    to_wire,
+)
+
+log = logging.getLogger(__name__)
+
+MAX_UNMATCHED_LOGGED = 1000  # distinct unmatched member names remembered (logged once each)
+MAX_MEMBER_NAMES = 20_000
+
+
+class Peer(Protocol):
+    identity: Identity
+
+    def send(self, message: dict[str, Any]) -> None: ...
+
+
+@dataclass(slots=True)
+class AgentState:
+    state: str = ""
+    paused: bool | None = None
+    reason: str = ""
+    ts: float = 0.0
+
+    def wire(self, agent_id: str) -> dict[str, Any]:
+        out: dict[str, Any] = {"agent": agent_id, "ts": self.ts}
+        if self.state:
+            out["state"] = self.state
+        if self.paused is not None:
+            out["paused"] = self.paused
+            out["reason"] = self.reason
+        return out
+
+
+def interface_key(text: str) -> str:
+    """Interfaces compare case-insensitively on the technology (`pjsip/1001` == `PJSIP/1001`)."""
+    tech, slash, rest = text.strip().partition("/")
+    return f"{tech.upper()}/{rest}" if slash else text.strip()
+
+
+class Router:
+    def __init__(self) -> None:
+        self.legs = LegBook()
+        self._peers_by_interface: dict[str, set[Peer]] = {}
+        self._supervisors: set[Peer] = set()
+        self._peers: set[Peer] = set()
+        self._member_interface: dict[str, str] = {}  # PBX member name -> interface
+        self._queue_members: dict[str, set[str]] = {}  # queue -> interfaces (as the PBX reports)
+        self._agent_states: dict[str, AgentState] = {}  # interface -> last known state
+        self._unmatched_logged: set[str] = set()
+        self.pbx_state: PbxEvent | None = None
+        self.unmatched_events = 0
+        self.prewarm_sent = 0
+
+    # ---- peers ----------------------------------------------------------------------------
+    def add(self, peer: Peer) -> None:
+        self._peers.add(peer)
+        if peer.identity.supervisor:
+            self._supervisors.add(peer)
+        if peer.identity.pbx_interface:
+            self._peers_by_interface.setdefault(interface_key(peer.identity.pbx_interface), set()).add(peer)
+
+    def remove(self, peer: Peer) -> None:
+        self._peers.discard(peer)
+        self._supervisors.discard(peer)
+        key = interface_key(peer.identity.pbx_interface) if peer.identity.pbx_interface else ""
+        peers = self._peers_by_interface.get(key)
+        if peers is not None:
+            peers.discard(peer)
+            if not peers:
+                del self._peers_by_interface[key]
+
+    @property
+    def peer_count(self) -> int:
+        return len(self._peers)
+
+    def peers(self) -> list[Peer]:
+        return list(self._peers)
+
+    def is_agent_interface(self, interface: str) -> bool:
+        """For the AMI normaliser: does this interface belong to a CallDesk agent?"""
+        key = interface_key(interface)
+        return key in self._peers_by_interface or key in self._agent_states or key in self._known_members()
+
+    def _known_members(self) -> set[str]:
+        return set(self._member_interface.values())
+
+    # ---- resolution -----------------------------------------------------------------------
+    def interface_of(self, event: CallEvent | AgentEvent) -> str | None:
+        extra_if = event.extra.get("interface")
+        if isinstance(extra_if, str) and extra_if:
+            key = interface_key(extra_if)
+            if event.agent and len(self._member_interface) < MAX_MEMBER_NAMES:
+                self._member_interface[event.agent] = key
+            return key
+        agent = event.agent
+        if not agent:
+            return None
+        if agent in self._member_interface:
+            return self._member_interface[agent]
+        key = interface_key(agent)
+        if key in self._peers_by_interface or "/" in agent or "@" in agent:
+            return key
+        for peer in self._peers:  # fallback: the member name is the CallDesk agent id
+            if peer.identity.agent_id == agent and peer.identity.pbx_interface:
+                return interface_key(peer.identity.pbx_interface)
+        return key
+
+    def _note_unmatched(self, interface: str, pbx_agent: str | None) -> None:
+        self.unmatched_events += 1
+        label = f"{interface} ({pbx_agent})" if pbx_agent and pbx_agent != interface else interface
+        if label in self._unmatched_logged or len(self._unmatched_logged) >= MAX_UNMATCHED_LOGGED:
+            return
+        self._unmatched_logged.add(label)
+        log.warning(
+            "bridge: the PBX rang %s but no connected desktop has that interface; set the user's "
+            "pbx_interface in the central API (`calldesk central users ...`) to %s",
+            label,
+            interface,
+        )
+
+    # ---- routing --------------------------------------------------------------------------
+    def route(self, event: CtiEvent) -> list[tuple[Peer, dict[str, Any]]]:
+        if isinstance(event, CallEvent):
+            interface = self.interface_of(event)
+            deliveries = self.legs.on_call(event, interface)
+            if interface and event.kind.value == "ringing" and interface not in self._peers_by_interface:
+                self._note_unmatched(interface, event.agent)
+            return self._to_agents(deliveries)
+        if isinstance(event, QueueEvent):
+            return self._route_queue(event)
+        if isinstance(event, AgentEvent):
+            return self._route_agent(event)
+        return self._route_pbx(event)
+
+    def _to_agents(self, deliveries: Iterable[Delivery]) -> list[tuple[Peer, dict[str, Any]]]:
+        out: list[tuple[Peer, dict[str, Any]]] = []
+        for interface, wire in deliveries:
+            for peer in self._peers_by_interface.get(interface, ()):
+                out.append((peer, self.for_peer(peer, wire)))
+        return out
+
+    @staticmethod
+    def for_peer(peer: Peer, wire: dict[str, Any]) -> dict[str, Any]:
+        message = dict(wire)
+        pbx_agent = message.get("agent")
+        message["agent"] = peer.identity.agent_id
+        if pbx_agent and pbx_agent != peer.identity.agent_id:
+            message["extra"] = {**message.get("extra", {}), "pbx_agent": pbx_agent}
+        return message
+
+    def _route_queue(self, event: QueueEvent) -> list[tuple[Peer, dict[str, Any]]]:
+        wire = to_wire(event)
+        out = [(peer, wire) for peer in self._supervisors]
+        out += self._to_agents(self.legs.on_queue(event))
+        if event.kind is QueueEventKind.JOIN:
+            for interface in self._available_members(event.queue):
+                for peer in self._peers_by_interface.get(interface, ()):
+                    if not peer.identity.supervisor:
+                        out.append((peer, wire))
+                        self.prewarm_sent += 1
+        return out
+
+    def _available_members(self, queue: str) -> set[str]:
+        members = set(self._queue_members.get(queue, ()))
+        for interface, peers in self._peers_by_interface.items():
+            if any(queue in p.identity.queues for p in peers):
+                members.add(interface)
+        return {m for m in members if not self._agent_states.get(m, AgentState()).paused}
+
+    def _route_agent(self, event: AgentEvent) -> list[tuple[Peer, dict[str, Any]]]:
+        interface = self.interface_of(event)
+        out: list[tuple[Peer, dict[str, Any]]] = []
+        if interface:
+            if event.queue:
+                members = self._queue_members.setdefault(event.queue, set())
+                if event.kind is AgentEventKind.REMOVED:
+                    members.discard(interface)
+                else:
+                    members.add(interface)
+            state = self._agent_states.setdefault(interface, AgentState())
+            if event.paused is not None:
+                state.paused, state.reason = event.paused, event.reason if event.paused else ""
+            if event.state and event.state != "ring_no_answer":
+                state.state = event.state
+            state.ts = event.ts
+            out += self._to_agents(self.legs.on_agent(event, interface))
+        wire = to_wire(event)
+        owners = self._peers_by_interface.get(interface, set()) if interface else set()
+        owner = next(iter(owners), None)
+        if owner is not None:  # supervisors, too, see CallDesk agent ids, not member names
+            wire = self.for_peer(owner, wire)
+        for peer in set(self._supervisors) | owners:
+            out.append((peer, wire))
+        return out
+
+    def _route_pbx(self, event: PbxEvent) -> list[tuple[Peer, dict[str, Any]]]:
+        self.pbx_state = event
+        out: list[tuple[Peer, dict[str, Any]]] = []
+        if event.kind is PbxEventKind.DISCONNECTED:
+            out += self._to_agents(self.legs.link_lost(event.ts))
+            self._agent_states.clear()  # the PBX's truth comes back with the re-sync
+        wire = to_wire(event)
+        out += [(peer, wire) for peer in self._peers]
+        return out
+
+    # ---- snapshot -------------------------------------------------------------------------
+    def snapshot_for(self, peer: Peer, ts: float) -> dict[str, Any]:
+        """What a desktop that just (re)connected must know: its calls, its state, the PBX link."""
+        interface = interface_key(peer.identity.pbx_interface) if peer.identity.pbx_interface else ""
+        calls = (
+            [self.for_peer(peer, leg.snapshot()) for leg in self.legs.legs_of(interface)] if interface else []
+        )
+        message: dict[str, Any] = {"type": "snapshot", "ts": ts, "calls": calls}
+        state = self._agent_states.get(interface) if interface else None
+        if state is not None:
+            message["agent_state"] = state.wire(peer.identity.agent_id)
+        if self.pbx_state is not None:
+            message["pbx"] = to_wire(self.pbx_state)
+        return message
+
+    def agent_interface(self, agent_id: str) -> str | None:
+        """The interface of a CallDesk agent (for a supervisor's pause of another agent)."""
+        for peer in self._peers:
+            if peer.identity.agent_id == agent_id and peer.identity.pbx_interface:
+                return interface_key(peer.identity.pbx_interface)
+        return None

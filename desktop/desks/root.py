@@ -1,0 +1,189 @@
+"""DesktopApp: the composition root of one signed-in agent's desktop. It only builds, starts and
+stops; what happens at run time is the desks' (desktop/desks/*_desk.py) and the AgentSession's.
+
+Used by the desktop (`calldesk`) and the demo (`calldesk demo`) alike, so the demo runs exactly
+the product's code path. Everything async runs on the qasync loop of the Qt thread; cache work
+leaves it through one CacheOps (desktop/services/ops.py).
+"""
+
+from __future__ import annotations
+
+import contextlib
+import logging
+from pathlib import Path
+
+from desktop.cache.store import CacheStore
+from desktop.config import Settings
+from desktop.desks.agent_desk import AgentDesk
+from desktop.desks.cti_desk import CtiDesk
+from desktop.desks.customer_desk import CustomerDesk
+from desktop.desks.session import AgentSession, LinkState
+from desktop.desks.settings_desk import SettingsDesk
+from desktop.desks.sync_desk import SyncDesk
+from desktop.desks.ticket_desk import TicketDesk
+from desktop.services.api import CentralApi, Session
+from desktop.services.cache_rebuild import CacheRebuild
+from desktop.services.customers import CustomerService
+from desktop.services.handoff import HandoffServer
+from desktop.services.lookup import LookupService
+from desktop.services.ops import CacheOps
+from desktop.services.screenpop import ScreenPopService
+from desktop.services.settings_service import SettingsSaveError, SettingsService
+from desktop.services.worker import shutdown_worker
+from desktop.views.main_window import MainWindow
+
+log = logging.getLogger(__name__)
+
+
+class DesktopApp:
+    """Builds every service, desk and the window in `__init__`; `start()` shows the window, pulls
+    and listens; `stop()` releases everything it made (idempotent).
+
+    Slots for the desks still to come: a `calls` desk (hold, transfer, hang up: CtiDesk.send_command
+    + AgentSession's call signals + a view) and a `supervisor` desk (ScreenPopService.queueEvent +
+    the central API + the queue panels) are built here the same way, after `cti`.
+    """
+
+    def __init__(
+        self,
+        settings: Settings,
+        api: CentralApi,
+        login: Session,
+        cti_token: str,
+        *,
+        window: MainWindow | None = None,
+        handoff: HandoffServer | None = None,
+        config_file: Path | None = None,
+    ) -> None:
+        self.settings = settings
+        self.api = api
+        self.login = login
+        self.cti_token = cti_token  # what CTI sources must say in their hello
+        self.handoff = handoff
+        self.config_file = config_file  # the user's settings file (None: the platform's default)
+        self.window = window if window is not None else MainWindow()
+        self.session = AgentSession(login.agent_id)
+        self._started = self._stopped = False
+
+        cache_path = settings.resolved_cache_path()
+        cache_path.parent.mkdir(parents=True, exist_ok=True)
+        self.store = CacheStore(cache_path)  # the UI thread's: reads only
+        self.ops = CacheOps(cache_path)  # every write: on the cache worker thread
+        self.lookup = LookupService(self.store, api, self.ops)
+        self.screenpop = ScreenPopService(self.lookup, login.agent_id)
+        self.session.follow(self.screenpop)  # first: it knows a call before a desk paints or logs it
+        self._bind_status()
+
+        self.customers = CustomerDesk(
+            self.window,
+            self.screenpop,
+            self.lookup,
+            settings,
+            login.role,
+            self.session,
+            CustomerService(self.store, self.ops),
+        )
+        self.tickets = TicketDesk(
+            self.window,
+            self.session,
+            self.store,
+            api,
+            login.agent_id,
+            dispositions=settings.disposition_codes,
+            require_contact_before_ready=settings.require_contact_before_ready,
+            ops=self.ops,
+        )
+        self.sync = SyncDesk(
+            self.window, self.session, api, self.store, self.ops, settings, self.tickets.attachments
+        )
+        self.cti = CtiDesk(self.window, self.session, self.screenpop, settings, cti_token)
+        self.agent = AgentDesk(
+            self.window,
+            self.session,
+            self.tickets.may_go_ready,
+            self.tickets.open_pending_wrapup,
+            self.cti.send_command,
+        )
+        self.cti.agentEvent.connect(self.agent.on_agent_event)
+        self.settings_desk = SettingsDesk(
+            self.window,
+            SettingsService(
+                settings, self.store, config_file=config_file, last_sync_at=lambda: self.session.last_sync_at
+            ),
+            CacheRebuild(api, cache_path, pull=self.sync.pull_sync(cache_path), ops=self.ops),
+            pause_sync=self.sync.pause_background,
+            resume_sync=self.sync.resume_background,
+            sync_busy=lambda: self.sync.pulling,
+            online=lambda: self.session.online,
+            on_saved=self._on_settings_saved,
+        )
+        self.window.languageChangeRequested.connect(self._remember_language)
+        if handoff is not None:
+            handoff.popRequested.connect(self._on_handoff_pop)
+            handoff.dialRequested.connect(self.cti.dial)
+
+    def _bind_status(self) -> None:
+        """The status bar shows what the session says."""
+        window, session = self.window, self.session
+        session.connectivityChanged.connect(window.set_connection_state)
+        session.outboxCountChanged.connect(window.set_outbox_count)
+        session.conflictCountChanged.connect(window.set_conflict_count)
+
+        def show_link(link: LinkState) -> None:
+            window.set_cti_state(bool(link.up), link.detail)
+
+        session.ctiListenerChanged.connect(show_link)
+        session.pbxLinkChanged.connect(show_link)
+
+    async def start(self, *, initial_sync: bool = True) -> None:
+        self._started = True
+        self.sync.show_conflict_count()
+        for problem in self.settings.problems:
+            self.window.show_banner(problem, "warning")
+        self.window.show()
+        if initial_sync:
+            await self.sync.pull()
+        self.sync.start_background()
+        await self.cti.start()
+
+    # -- the few things that join two desks ----------------------------------------------------
+    def _on_handoff_pop(self, customer_id: str) -> None:
+        self.window.raise_for_call()
+        self.customers.show_customer(customer_id)
+
+    def _remember_language(self, language: str) -> None:
+        """View > Language is saved too, so the choice survives a restart."""
+        service = self.settings_desk.service
+        if service.settings.language == language:
+            return
+        try:
+            self.settings = service.save({"language": language})
+        except SettingsSaveError as exc:
+            log.warning("language %s not saved: %s", language, exc)
+
+    def _on_settings_saved(self, old: Settings, new: Settings) -> None:
+        self.settings = new
+        if new.language != old.language:
+            self.window.languageChangeRequested.emit(new.language)
+
+    # -- stop ----------------------------------------------------------------------------------
+    async def stop(self) -> None:
+        """Release everything built here: tasks, timers, dialogs, the CTI socket, background sync,
+        the HTTP client, both cache connections, the worker thread, the handoff socket and the
+        window. Safe to call twice, and without start()."""
+        if self._stopped:
+            return
+        self._stopped = True
+        await self.settings_desk.stop()
+        await self.sync.stop()
+        await self.cti.stop()
+        await self.customers.stop()
+        self.tickets.stop()
+        await self.screenpop.close()
+        await self.api.aclose()
+        self.store.close()
+        shutdown_worker()
+        if self.handoff is not None:
+            self.handoff.close()
+        with contextlib.suppress(RuntimeError):  # a test harness may have deleted it already
+            self.window.close()

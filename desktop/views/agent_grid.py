@@ -1,0 +1,269 @@
+"""The agent grid: one row per agent with state, pause reason, time in state (ticking), caller,
+call duration, calls handled and occupancy; filters by team and queue; double-click an agent for
+today's intervals (`agent_activated`, answered by the desk with `AgentDayDialog`)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from PySide6.QtCore import (
+    QAbstractTableModel,
+    QEvent,
+    QModelIndex,
+    QObject,
+    QPersistentModelIndex,
+    QSortFilterProxyModel,
+    Qt,
+    Signal,
+)
+from PySide6.QtWidgets import (
+    QAbstractItemView,
+    QComboBox,
+    QDialog,
+    QDialogButtonBox,
+    QHBoxLayout,
+    QHeaderView,
+    QLabel,
+    QTableView,
+    QTableWidget,
+    QTableWidgetItem,
+    QVBoxLayout,
+    QWidget,
+)
+
+from calldesk_domain.board import AgentDay, AgentRow, BoardSnapshot
+from desktop.views.supervisor_format import (
+    ACTIVITY_COLOURS,
+    NO_VALUE,
+    activity_text,
+    clock_time,
+    duration,
+    percent,
+)
+
+AGENT_ROLE = Qt.ItemDataRole.UserRole + 1
+ANY = ""  # the "all teams / all queues" filter value
+Index = QModelIndex | QPersistentModelIndex
+
+
+class AgentTableModel(QAbstractTableModel):
+    COLUMNS = 9
+
+    def __init__(self, parent: QObject | None = None) -> None:
+        super().__init__(parent)
+        self.rows: tuple[AgentRow, ...] = ()
+        self.now = 0.0
+
+    def set_snapshot(self, snapshot: BoardSnapshot) -> None:
+        """Repaint only what changed: every row when the displayed second moves (times tick),
+        otherwise just the agents whose row differs."""
+        ticked = int(snapshot.now) != int(self.now)
+        self.now = snapshot.now
+        same = [r.agent for r in self.rows] == [r.agent for r in snapshot.agents]
+        if same and self.rows:
+            old, self.rows = self.rows, snapshot.agents
+            last = self.COLUMNS - 1
+            if ticked:
+                self.dataChanged.emit(self.index(0, 0), self.index(len(self.rows) - 1, last))
+                return
+            for row, (before, after) in enumerate(zip(old, self.rows, strict=True)):
+                if before != after:
+                    self.dataChanged.emit(self.index(row, 0), self.index(row, last))
+            return
+        self.beginResetModel()
+        self.rows = snapshot.agents
+        self.endResetModel()
+
+    def rowCount(self, parent: Index = QModelIndex()) -> int:  # noqa: B008 - Qt's signature
+        return 0 if parent.isValid() else len(self.rows)
+
+    def columnCount(self, parent: Index = QModelIndex()) -> int:  # noqa: B008
+        return 0 if parent.isValid() else self.COLUMNS
+
+    def headerData(
+        self, section: int, orientation: Qt.Orientation, role: int = Qt.ItemDataRole.DisplayRole
+    ) -> Any:
+        if orientation != Qt.Orientation.Horizontal or role != Qt.ItemDataRole.DisplayRole:
+            return None
+        return [
+            self.tr("Agent"),
+            self.tr("Team"),
+            self.tr("State"),
+            self.tr("Reason"),
+            self.tr("Time in state"),
+            self.tr("Caller"),
+            self.tr("Call duration"),
+            self.tr("Calls handled"),
+            self.tr("Occupancy"),
+        ][section]
+
+    def data(self, index: Index, role: int = Qt.ItemDataRole.DisplayRole) -> Any:
+        if not index.isValid():
+            return None
+        row = self.rows[index.row()]
+        column = index.column()
+        if role == AGENT_ROLE:
+            return row.agent
+        if role == Qt.ItemDataRole.DisplayRole:
+            return self._text(row, column)
+        if role == Qt.ItemDataRole.ForegroundRole and column == 2:
+            return ACTIVITY_COLOURS[row.activity]
+        return None
+
+    def _text(self, row: AgentRow, column: int) -> str:
+        if column == 0:
+            return row.agent
+        if column == 1:
+            return row.team or NO_VALUE
+        if column == 2:
+            return activity_text(row.activity)
+        if column == 3:
+            return row.reason or ""
+        if column == 4:
+            return duration(None if row.since_ts is None else self.now - row.since_ts)
+        if column == 5:
+            return row.caller or ("" if row.call_since_ts is None else self.tr("withheld"))
+        if column == 6:
+            return "" if row.call_since_ts is None else duration(self.now - row.call_since_ts)
+        if column == 7:
+            return str(row.calls_handled)
+        return percent(row.occupancy_pct)
+
+
+class AgentFilter(QSortFilterProxyModel):
+    def __init__(self, parent: QObject | None = None) -> None:
+        super().__init__(parent)
+        self.team = ANY
+        self.queue = ANY
+
+    def set_filter(self, team: str, queue: str) -> None:
+        self.beginFilterChange()
+        self.team, self.queue = team, queue
+        self.endFilterChange(QSortFilterProxyModel.Direction.Rows)
+
+    def filterAcceptsRow(self, source_row: int, source_parent: Index) -> bool:
+        model = self.sourceModel()
+        if not isinstance(model, AgentTableModel):
+            return True
+        row = model.rows[source_row]
+        return (self.team == ANY or row.team == self.team) and (self.queue == ANY or self.queue in row.queues)
+
+
+class AgentGrid(QWidget):
+    agent_activated = Signal(str)
+
+    def __init__(self, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.model = AgentTableModel(self)
+        self.proxy = AgentFilter(self)
+        self.proxy.setSourceModel(self.model)
+        self.team_box = QComboBox()
+        self.team_box.setObjectName("agentTeamFilter")
+        self.queue_box = QComboBox()
+        self.queue_box.setObjectName("agentQueueFilter")
+        self.team_label = QLabel()
+        self.queue_label = QLabel()
+        self.view = QTableView()
+        self.view.setObjectName("agentGridTable")
+        self.view.setModel(self.proxy)
+        self.view.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
+        self.view.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
+        self.view.verticalHeader().setVisible(False)
+        self.view.setAlternatingRowColors(True)
+        self.view.horizontalHeader().setSectionResizeMode(QHeaderView.ResizeMode.Stretch)
+        self.view.doubleClicked.connect(self._activated)
+        filters = QHBoxLayout()
+        filters.addWidget(self.team_label)
+        filters.addWidget(self.team_box)
+        filters.addSpacing(16)
+        filters.addWidget(self.queue_label)
+        filters.addWidget(self.queue_box)
+        filters.addStretch(1)
+        layout = QVBoxLayout(self)
+        layout.setContentsMargins(0, 0, 0, 0)
+        layout.addLayout(filters)
+        layout.addWidget(self.view)
+        self.team_box.currentIndexChanged.connect(self._filter_changed)
+        self.queue_box.currentIndexChanged.connect(self._filter_changed)
+        self._teams: tuple[str, ...] = ()
+        self._queues: tuple[str, ...] = ()
+        self._retranslate()
+
+    def _retranslate(self) -> None:
+        self.team_label.setText(self.tr("Team:"))
+        self.queue_label.setText(self.tr("Queue:"))
+        self._fill(self.team_box, self._teams, self.tr("All teams"))
+        self._fill(self.queue_box, self._queues, self.tr("All queues"))
+
+    def changeEvent(self, event: QEvent) -> None:
+        if event.type() == QEvent.Type.LanguageChange:
+            self._retranslate()
+        super().changeEvent(event)
+
+    def show_snapshot(self, snapshot: BoardSnapshot) -> None:
+        self.model.set_snapshot(snapshot)
+        teams = tuple(sorted({a.team for a in snapshot.agents if a.team}))
+        queues = tuple(sorted({q for a in snapshot.agents for q in a.queues}))
+        if teams != self._teams:
+            self._teams = teams
+            self._fill(self.team_box, teams, self.tr("All teams"))
+        if queues != self._queues:
+            self._queues = queues
+            self._fill(self.queue_box, queues, self.tr("All queues"))
+
+    def visible_agents(self) -> list[str]:
+        return [str(self.proxy.index(r, 0).data(AGENT_ROLE)) for r in range(self.proxy.rowCount())]
+
+    def set_filter(self, team: str = ANY, queue: str = ANY) -> None:
+        self.team_box.setCurrentIndex(max(0, self.team_box.findData(team)))
+        self.queue_box.setCurrentIndex(max(0, self.queue_box.findData(queue)))
+
+    def _fill(self, box: QComboBox, values: tuple[str, ...], everything: str) -> None:
+        current = box.currentData() or ANY
+        box.blockSignals(True)
+        box.clear()
+        box.addItem(everything, ANY)
+        for value in values:
+            box.addItem(value, value)
+        box.setCurrentIndex(max(0, box.findData(current)))
+        box.blockSignals(False)
+        self._filter_changed()
+
+    def _filter_changed(self) -> None:
+        self.proxy.set_filter(self.team_box.currentData() or ANY, self.queue_box.currentData() or ANY)
+
+    def _activated(self, index: QModelIndex) -> None:
+        agent = index.data(AGENT_ROLE)
+        if agent:
+            self.agent_activated.emit(str(agent))
+
+
+class AgentDayDialog(QDialog):
+    """Today's state intervals of one agent (from `SupervisorBoard.agent_day`)."""
+
+    def __init__(self, day: AgentDay, zone: Any = None, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.setWindowTitle(self.tr("Today: {agent}").format(agent=day.agent))
+        self.table = QTableWidget(len(day.intervals), 4, self)
+        self.table.setHorizontalHeaderLabels(
+            [self.tr("From"), self.tr("To"), self.tr("State"), self.tr("Reason")]
+        )
+        self.table.verticalHeader().setVisible(False)
+        self.table.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
+        self.table.horizontalHeader().setSectionResizeMode(QHeaderView.ResizeMode.Stretch)
+        for row, interval in enumerate(reversed(day.intervals)):
+            end = self.tr("now") if interval.end_ts is None else clock_time(interval.end_ts, zone)
+            cells = [
+                clock_time(interval.start_ts, zone),
+                end,
+                activity_text(interval.activity),
+                interval.reason,
+            ]
+            for column, text in enumerate(cells):
+                self.table.setItem(row, column, QTableWidgetItem(text))
+        buttons = QDialogButtonBox(QDialogButtonBox.StandardButton.Close)
+        buttons.rejected.connect(self.reject)
+        layout = QVBoxLayout(self)
+        layout.addWidget(self.table)
+        layout.addWidget(buttons)
+        self.resize(520, 420)

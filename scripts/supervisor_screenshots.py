@@ -1,0 +1,97 @@
+"""Render the supervisor screens offscreen at 1366x768 and save PNGs under docs/screenshots/.
+
+    .venv/bin/python scripts/supervisor_screenshots.py [--out docs/screenshots]
+
+Per language (zh_CN, en): the queue panel, the agent grid and the wallboard (live, and with the
+"stale since" banner), fed by 50 minutes of a simulated floor of 40 agents in 4 queues.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import sys
+import time
+from pathlib import Path
+from zoneinfo import ZoneInfo
+
+os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+
+from PySide6.QtWidgets import QApplication, QWidget
+
+from desktop.cti.floor import FloorSimulator
+from desktop.services.supervisor import SupervisorBoard
+from desktop.views.agent_grid import AgentDayDialog, AgentGrid
+from desktop.views.i18n import install_translator, load_fonts
+from desktop.views.queue_panel import QueuePanel
+from desktop.views.theme import apply_theme
+from desktop.views.wallboard import Wallboard
+
+ROOT = Path(__file__).resolve().parents[1]
+ZONE = ZoneInfo("Asia/Shanghai")
+TEAMS = {f"A{n:03d}": ("Team East" if n % 2 else "Team West") for n in range(1, 41)}
+
+
+def settle(app: QApplication) -> None:
+    for _ in range(5):
+        app.processEvents()
+        time.sleep(0.02)
+
+
+def save(app: QApplication, widget: QWidget, path: Path, size: tuple[int, int]) -> None:
+    widget.resize(*size)
+    widget.show()
+    settle(app)
+    widget.grab().save(str(path))
+    print(path)
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__)
+    parser.add_argument("--out", type=Path, default=ROOT / "docs" / "screenshots")
+    args = parser.parse_args(argv)
+    args.out.mkdir(parents=True, exist_ok=True)
+    app = QApplication.instance() or QApplication([])
+    assert isinstance(app, QApplication)
+    load_fonts(app)
+    apply_theme(app)
+    sim = FloorSimulator(
+        agents=40,
+        calls_per_s=1.25,
+        start_ts=time.time() - 50 * 60,
+        seed=3,
+        queue_names=("售后服务", "售前咨询", "VIP专线", "complaints"),
+        queue_timeout_s=90,
+    )
+    clock = [sim.start_ts]
+    board = SupervisorBoard(ZONE, teams=TEAMS, clock=lambda: clock[0], tick_ms=0)
+    end = sim.start_ts + 50 * 60
+    board.feed_many(sim.events_until(end))
+    clock[0] = end
+    snapshot = board.refresh()
+    for language in ("zh_CN", "en"):
+        install_translator(app, language)
+        panel = QueuePanel()
+        panel.show_snapshot(snapshot)
+        save(app, panel, args.out / f"supervisor-queue-panel-{language}.png", (1366, 400))
+        grid = AgentGrid()
+        grid.show_snapshot(snapshot)
+        save(app, grid, args.out / f"supervisor-agent-grid-{language}.png", (1366, 768))
+        dialog = AgentDayDialog(board.agent_day(snapshot.agents[0].agent), ZONE)
+        save(app, dialog, args.out / f"supervisor-agent-day-{language}.png", (520, 420))
+        wall = Wallboard(zone=ZONE, cycle_ms=0)
+        wall.show_snapshot(snapshot)
+        save(app, wall, args.out / f"wallboard-{language}.png", (1366, 768))
+        board.source_down("bridge unreachable")
+        wall.show_snapshot(board.refresh())
+        save(app, wall, args.out / f"wallboard-stale-{language}.png", (1366, 768))
+        board.source_up()
+        for widget in (panel, grid, dialog, wall):
+            widget.close()
+            widget.deleteLater()
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
