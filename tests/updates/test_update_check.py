@@ -64,7 +64,11 @@ async def test_a_malformed_answer_is_logged_and_ignored(caplog):
         return httpx.Response(200, json={"mode": "require", "current_version": "latest; rm -rf"})
 
     async with CentralApi(
-        "http://test", token="t", max_retries=0, transport=httpx.MockTransport(handler)
+        "http://test",
+        token="t",
+        max_retries=0,
+        transport=httpx.MockTransport(handler),
+        allow_insecure_http=True,
     ) as api:
         notice = await UpdateCheckService(api, installed="0.1.0").check()
     assert notice.kind == "none"
