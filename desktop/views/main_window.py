@@ -99,6 +99,7 @@ class MainWindow(QMainWindow):
         top.addWidget(self.search_box, 2)
         outer.addLayout(top)
 
+        self._outer = outer
         self.banners = BannerArea()
         outer.addWidget(self.banners)
 
@@ -199,6 +200,10 @@ class MainWindow(QMainWindow):
             self.last_notification = ("banner", text)
 
     # ------------------------------------------------------------------ notices and status -----
+    def add_top_strip(self, strip: QWidget) -> None:
+        """A strip above the banners (the update notice): shown and hidden by its owner."""
+        self._outer.insertWidget(self._outer.indexOf(self.banners), strip)
+
     def show_banner(self, text: str, level: str = "info") -> None:
         self.banners.show_banner(text, level)
 
