@@ -22,6 +22,7 @@ import json
 import logging
 import random
 import weakref
+from collections.abc import Sequence
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
@@ -126,7 +127,7 @@ class TicketWebhookSender:
             if not sent:
                 await asyncio.sleep(self.poll_s)
 
-    def _due(self, now: datetime) -> list[Any]:
+    def _due(self, now: datetime) -> Sequence[Any]:
         with self.engine.connect() as conn:
             return conn.execute(
                 sa.select(webhook_deliveries)
@@ -243,7 +244,7 @@ def install_routes(
         responses=admin_errors,
     )
     def list_deliveries(
-        who: principal,  # type: ignore[valid-type]
+        who: principal,
         status: str = Query(DEAD, pattern="^(pending|delivered|dead)$"),
         limit: int = Query(100, ge=1, le=1000),
     ) -> JSONResponse:
@@ -263,7 +264,7 @@ def install_routes(
         tags=["integrations"],
         responses=admin_errors,
     )
-    def replay_delivery(who: principal, delivery_id: int) -> JSONResponse:  # type: ignore[valid-type]
+    def replay_delivery(who: principal, delivery_id: int) -> JSONResponse:
         require_admin(who)
         with engine.begin() as conn:
             done = conn.execute(
