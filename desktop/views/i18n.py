@@ -74,7 +74,9 @@ def install_translator(app: QCoreApplication, language: str) -> bool:
 def load_fonts(app: QApplication | None = None, point_size: int = DEFAULT_POINT_SIZE) -> list[str]:
     """Register fonts shipped under resources/fonts and set the application font with a CJK fallback
     list. Returns the families of the application font, first choice first."""
-    app = app or QApplication.instance()
+    if app is None:
+        instance = QApplication.instance()  # typed as the QCoreApplication it may be
+        app = instance if isinstance(instance, QApplication) else None
     bundled: list[str] = []
     directory = fonts_dir()
     if directory.is_dir():
