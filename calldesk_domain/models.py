@@ -61,7 +61,7 @@ def _field_plan(record_type: type) -> dict[str, object]:
     """Field name -> how from_dict converts it: plain, a timestamp, or a nested record type.
     Worked out once per class: a screen pop builds dozens of records."""
     plan: dict[str, object] = {}
-    for f in fields(record_type):  # type: ignore[arg-type]
+    for f in fields(record_type):
         if f.name in record_type._TS_FIELDS:  # type: ignore[attr-defined]
             plan[f.name] = _TS_FIELD
         else:
@@ -77,7 +77,8 @@ class _Record:
 
     @classmethod
     def from_dict(cls, data: dict[str, Any]) -> Self:
-        plan = _field_plan(cls)
+        # mypy checks a class against Hashable with its instances' __hash__ (classes are hashable)
+        plan = _field_plan(cls)  # type: ignore[arg-type]
         kwargs: dict[str, Any] = {}
         for key, value in data.items():
             how = plan.get(key)
@@ -95,7 +96,7 @@ class _Record:
         dict), timestamps as ISO strings. Walks the field plan instead of asdict's generic
         deep copy, which was half the cost of an import or a central write."""
         out: dict[str, Any] = {}
-        for name, how in _field_plan(type(self)).items():
+        for name, how in _field_plan(type(self)).items():  # type: ignore[arg-type]  # as in from_dict
             value = getattr(self, name)
             if how is _TS_FIELD:
                 value = format_ts(value)

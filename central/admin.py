@@ -14,7 +14,7 @@ import csv
 import io
 from collections.abc import Callable
 from datetime import UTC, datetime
-from typing import Annotated, Any
+from typing import TYPE_CHECKING, Annotated, Any, TypeAlias
 
 import sqlalchemy as sa
 from fastapi import FastAPI, Path, Query
@@ -23,7 +23,7 @@ from pydantic import BaseModel, Field
 from sqlalchemy.engine import Connection, Engine
 
 from calldesk_domain.models import format_ts
-from central import queries
+from central import auth, queries
 from central.schemas import ErrorResponse
 from central.tables import audit_events
 from central.users import UserError, add_user, list_users, update_user
@@ -107,8 +107,14 @@ def install_routes(
     responses: dict[int | str, dict[str, Any]],
     parse_since: Callable[[datetime | None], datetime | None],
 ) -> None:
-    Principal = principal_type
-    not_found = {404: {"model": ErrorResponse, "description": "no such user / customer"}}
+    if TYPE_CHECKING:
+        # what create_app passes: Annotated[auth.Principal, Depends(principal)], built there at run time
+        Principal: TypeAlias = auth.Principal
+    else:
+        Principal = principal_type
+    not_found: dict[int | str, dict[str, Any]] = {
+        404: {"model": ErrorResponse, "description": "no such user / customer"}
+    }
     user_responses: dict[int | str, dict[str, Any]] = {
         **responses,
         **not_found,

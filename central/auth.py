@@ -81,7 +81,9 @@ def create_user(
             created_at=datetime.now(UTC),
         )
     )
-    return int(result.inserted_primary_key[0])
+    key = result.inserted_primary_key
+    assert key is not None  # typed Optional for executemany; a one-row INSERT always reports its key
+    return int(key[0])
 
 
 def ensure_demo_users(conn: Connection) -> int:

@@ -211,7 +211,7 @@ def authorize(
     if entity == "contact":
         if server is not None and not can_touch_contact(actor, server, scope):
             return Decision.refuse("agent_id")
-        owner = actor.agent_id if server is None else str(server.get("agent_id") or "")
+        owner: str | None = actor.agent_id if server is None else str(server.get("agent_id") or "")
         return Decision(True, {**data, "agent_id": owner})
     if entity == "note":
         if server is not None and scope is not Scope.ANY and not _owns(actor, "note", server, scope):

@@ -452,7 +452,7 @@ def install_routes(
 
     @app.post("/api/v1/sync/push", response_model=None, responses=errors)
     def sync_push(
-        who: principal,  # type: ignore[valid-type]
+        who: principal,
         body: PushRequest,
         idempotency_key: Annotated[
             str, Header(alias="Idempotency-Key", min_length=1, max_length=64, pattern=_KEY_PATTERN)

@@ -66,9 +66,10 @@ def customer_dicts(conn: Connection, rows: list[Row]) -> list[dict[str, Any]]:
 def customers_by_ids(conn: Connection, ids: list[str]) -> list[dict[str, Any]]:
     if not ids:
         return []
-    rows = conn.execute(sa.select(customers).where(customers.c.id.in_(ids))).all()
     order = {customer_id: index for index, customer_id in enumerate(ids)}
-    rows.sort(key=lambda row: order[row.id])
+    rows = sorted(
+        conn.execute(sa.select(customers).where(customers.c.id.in_(ids))), key=lambda row: order[row.id]
+    )
     return customer_dicts(conn, rows)
 
 

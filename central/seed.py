@@ -191,7 +191,7 @@ class _Generator:
         span = max(int((ANCHOR - created).total_seconds()), 3600)
         placed = ANCHOR - timedelta(seconds=rng.randrange(span))
         premium_share = {"high_end": 0.6, "important": 0.35, "ordinary": 0.12, "small": 0.03}[tier]
-        items = []
+        items: list[dict[str, Any]] = []
         for _ in range(1 if rng.random() < 0.7 else rng.randint(2, 3)):
             sku, name, price, _premium = rng.choice(
                 self.pools.premium if rng.random() < premium_share else self.pools.everyday

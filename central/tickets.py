@@ -17,7 +17,7 @@ import logging
 from collections.abc import Callable
 from dataclasses import fields
 from datetime import UTC, date, datetime
-from typing import Annotated, Any
+from typing import TYPE_CHECKING, Annotated, Any, TypeAlias
 
 import sqlalchemy as sa
 from fastapi import FastAPI, Path, Query
@@ -36,7 +36,7 @@ from calldesk_domain.tickets import (
     redact_ticket,
     sla_due,
 )
-from central import policy
+from central import auth, policy
 from central.push import register_entity
 from central.schemas import ErrorResponse
 from central.tables import SERVICE_TABLES, contacts, kb_articles, tickets
@@ -114,7 +114,7 @@ def _row(table: sa.Table, record: dict[str, Any], ts_fields: tuple[str, ...]) ->
 def record_from_row(entity: str, row: Any) -> dict[str, Any]:
     cls = RECORD_TYPES[entity]
     mapping = row._mapping if hasattr(row, "_mapping") else row
-    data = {f.name: mapping[f.name] for f in fields(cls) if f.name in mapping}  # type: ignore[arg-type]
+    data = {f.name: mapping[f.name] for f in fields(cls) if f.name in mapping}
     return cls.from_dict(data).to_dict()
 
 
@@ -284,7 +284,11 @@ def install_routes(
 ) -> None:
     """Add the ticket, contact and knowledge-base endpoints to the central API. Reads are
     limited to what the caller's role reaches (central.policy.read_scope)."""
-    Principal = principal_type
+    if TYPE_CHECKING:
+        # what create_app passes: Annotated[auth.Principal, Depends(principal)], built there at run time
+        Principal: TypeAlias = auth.Principal
+    else:
+        Principal = principal_type
 
     @app.get("/api/v1/tickets", response_model=None, responses=responses)
     def ticket_list(

@@ -100,7 +100,7 @@ def install_routes(
         response_model=None,
         responses={200: {"model": UpdatePolicyResponse}, **errors},
     )
-    def get_update_policy(_who: principal) -> JSONResponse:  # type: ignore[valid-type]
+    def get_update_policy(_who: principal) -> JSONResponse:
         return JSONResponse(read_policy(engine))
 
     @app.put(
@@ -113,7 +113,7 @@ def install_routes(
         },
     )
     def put_update_policy(
-        who: principal,  # type: ignore[valid-type]
+        who: principal,
         body: Annotated[UpdatePolicyBody, Body()],
     ) -> JSONResponse:
         if who.role != "admin":

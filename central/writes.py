@@ -244,7 +244,7 @@ def _upsert(
     if inserts:
         _bulk_insert(conn, table, inserts)
     if updates:
-        values = {key: sa.bindparam(f"v_{key}") for key in _column_keys(table) if key != "id"}
+        values: dict[str, Any] = {key: sa.bindparam(f"v_{key}") for key in _column_keys(table) if key != "id"}
         conn.execute(
             table.update().where(table.c.id == sa.bindparam("v_id")).values(values),
             [{f"v_{key}": value for key, value in row.items()} for row in updates],
@@ -291,7 +291,9 @@ def _delete(conn: Connection, entity: str, table: sa.Table, ids: list[str]) -> d
     last = _last_versions(conn, entity, present)
     for chunk in _chunks(present):
         conn.execute(table.delete().where(table.c.id.in_(chunk)))
-    tombstones = [(entity_id, "delete", last.get(entity_id, 0) + 1, None) for entity_id in present]
+    tombstones: list[tuple[str, str, int, dict[str, Any] | None]] = [
+        (entity_id, "delete", last.get(entity_id, 0) + 1, None) for entity_id in present
+    ]
     _append_changes(conn, entity, tombstones, fresh=False)
     return {entity_id: version for entity_id, _, version, _ in tombstones}
 

@@ -109,7 +109,12 @@ async def sign_in(settings: Settings, parent=None):
         task.add_done_callback(pending.discard)
 
     dialog.loginRequested.connect(on_login)
-    dialog.rejected.connect(lambda: outcome.done() or outcome.set_result(None))
+
+    def cancelled() -> None:
+        if not outcome.done():
+            outcome.set_result(None)
+
+    dialog.rejected.connect(cancelled)
     dialog.show()
     return await outcome
 
@@ -130,7 +135,8 @@ def run(args: argparse.Namespace) -> int:
     log_path = setup_logging()
     interpreter.configure()  # process-wide, once; automatic GC goes off with the collector below
     settings = _settings_from(args)
-    app = QApplication.instance() or QApplication(sys.argv[:1])
+    instance = QApplication.instance()  # typed as a QCoreApplication
+    app = instance if isinstance(instance, QApplication) else QApplication(sys.argv[:1])
     app.setApplicationName("CallDesk")
     load_fonts()
     apply_theme(app)
@@ -156,9 +162,12 @@ def run(args: argparse.Namespace) -> int:
         runtime = DesktopApp(
             settings, api, session, cti_token=token, handoff=handoff, config_file=args.config
         )
-        runtime.window.languageChangeRequested.connect(
-            lambda lang: install_translator(app, lang) and runtime.window.set_language(lang)
-        )
+
+        def switch_language(lang: str) -> None:
+            if install_translator(app, lang):
+                runtime.window.set_language(lang)
+
+        runtime.window.languageChangeRequested.connect(switch_language)
         runtime.window.quitRequested.connect(runtime.window.close)
         runtime.window.set_language(settings.language)
         try:

@@ -120,7 +120,8 @@ def _run_desktop(args: argparse.Namespace, workdir: Path, central_url: str, numb
     from desktop.views.theme import apply_theme
 
     interpreter.configure()  # as the desktop does (desktop/app.py)
-    app = QApplication.instance() or QApplication(sys.argv[:1])
+    instance = QApplication.instance()  # typed as a QCoreApplication
+    app = instance if isinstance(instance, QApplication) else QApplication(sys.argv[:1])
     load_fonts()
     apply_theme(app)
     install_translator(app, args.language)
@@ -146,9 +147,12 @@ def _run_desktop(args: argparse.Namespace, workdir: Path, central_url: str, numb
         runtime = DesktopApp(
             settings, api, session, cti_token=secrets.token_urlsafe(24), config_file=workdir / "config.toml"
         )
-        runtime.window.languageChangeRequested.connect(
-            lambda lang: install_translator(app, lang) and runtime.window.set_language(lang)
-        )
+
+        def switch_language(lang: str) -> None:
+            if install_translator(app, lang):
+                runtime.window.set_language(lang)
+
+        runtime.window.languageChangeRequested.connect(switch_language)
         runtime.window.set_language(args.language)
         runtime.window.resize(1366, 768)
         recorder: PopRecorder | None = None

@@ -28,6 +28,8 @@ fi
 
 export QT_QPA_PLATFORM=${QT_QPA_PLATFORM:-offscreen}
 .venv/bin/ruff check .
+# types: the packages and options in pyproject.toml's [tool.mypy]; Optional strict.
+.venv/bin/mypy
 
 # Parallel run (pytest-xdist): CALLDESK_TEST_WORKERS processes (default 2: one per core of the CI
 # machine; 3 oversubscribe it and the kill -9 test's 50 process start-ups then overrun the 120 s

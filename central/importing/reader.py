@@ -69,8 +69,11 @@ def read_jsonl(stream: BinaryIO, start: int = 0, first_line: int = 1) -> Iterato
             continue
         try:
             value = json.loads(text)
-        except ValueError as exc:
+        except json.JSONDecodeError as exc:
             yield number, offset, RowError("", f"not JSON ({exc.msg})")
+            continue
+        except ValueError as exc:  # valid JSON Python refuses: an integer over its 4300-digit limit
+            yield number, offset, RowError("", f"not JSON ({exc})")
             continue
         yield number, offset, value if isinstance(value, dict) else RowError("", "not a JSON object")
 

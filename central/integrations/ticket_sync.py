@@ -22,6 +22,7 @@ import json
 import logging
 import random
 import weakref
+from collections.abc import Sequence
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
@@ -126,7 +127,7 @@ class TicketWebhookSender:
             if not sent:
                 await asyncio.sleep(self.poll_s)
 
-    def _due(self, now: datetime) -> list[Any]:
+    def _due(self, now: datetime) -> Sequence[Any]:
         with self.engine.connect() as conn:
             return conn.execute(
                 sa.select(webhook_deliveries)
@@ -243,7 +244,7 @@ def install_routes(
         responses=admin_errors,
     )
     def list_deliveries(
-        who: principal,  # type: ignore[valid-type]
+        who: principal,
         status: str = Query(DEAD, pattern="^(pending|delivered|dead)$"),
         limit: int = Query(100, ge=1, le=1000),
     ) -> JSONResponse:
@@ -264,7 +265,7 @@ def install_routes(
         responses=admin_errors,
     )
     def replay_delivery(
-        who: principal,  # type: ignore[valid-type]
+        who: principal,
         delivery_id: int = Path(ge=1, le=2**31 - 1),  # the column is a 32-bit integer on PostgreSQL
     ) -> JSONResponse:
         require_admin(who)

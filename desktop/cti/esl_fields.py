@@ -83,7 +83,7 @@ def _fit(events: list[CtiEvent]) -> list[CtiEvent]:
     every event is one the desktop accepts, whatever the PBX sent."""
     out: list[CtiEvent] = []
     for event in events:
-        changes = {
+        changes: dict[str, Any] = {
             f.name: value[:MAX_FIELD]
             for f in fields(event)
             if isinstance(value := getattr(event, f.name), str) and len(value) > MAX_FIELD

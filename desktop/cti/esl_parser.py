@@ -89,7 +89,7 @@ def _event_headers(head: str) -> dict[str, str] | None:
     """Fast path for well-formed event bodies (one C-level split per line); the validating
     parser when any line is not `Name: value`."""
     try:
-        pairs = dict(line.split(": ", 1) for line in head.split("\n"))  # type: ignore[misc]
+        pairs = dict(line.split(": ", 1) for line in head.split("\n"))
     except ValueError:
         return parse_header_lines(head, url_decoded=True)
     if any(" " in name or not name for name in pairs):

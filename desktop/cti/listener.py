@@ -17,7 +17,7 @@ import json
 import logging
 import time
 import uuid
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import asdict, dataclass, field
 from typing import Any
 
@@ -369,7 +369,7 @@ class CtiListener:
 
     async def _hello(
         self, source: _Source, reader: asyncio.StreamReader, framer: LineFramer
-    ) -> list[bytes | object] | None:
+    ) -> Sequence[bytes | object] | None:
         """Read and check the hello; returns lines that came after it in the same chunk, or None."""
         try:
             items = await asyncio.wait_for(self._first_items(reader, framer), timeout=self.hello_timeout_s)
@@ -406,7 +406,9 @@ class CtiListener:
         await source.writer.drain()
         return rest
 
-    async def _first_items(self, reader: asyncio.StreamReader, framer: LineFramer) -> list[bytes | object]:
+    async def _first_items(
+        self, reader: asyncio.StreamReader, framer: LineFramer
+    ) -> Sequence[bytes | object]:
         while True:
             data = await reader.read(_READ_CHUNK)
             if not data:
@@ -435,7 +437,11 @@ class CtiListener:
         return None
 
     async def _stream(
-        self, source: _Source, reader: asyncio.StreamReader, framer: LineFramer, items: list[bytes | object]
+        self,
+        source: _Source,
+        reader: asyncio.StreamReader,
+        framer: LineFramer,
+        items: Sequence[bytes | object],
     ) -> None:
         while True:
             for item in items:

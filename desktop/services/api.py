@@ -19,7 +19,7 @@ from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from email.utils import parsedate_to_datetime
-from typing import Any
+from typing import Any, cast
 from urllib.parse import quote
 
 import httpx
@@ -144,7 +144,9 @@ def _customer(data: object) -> Customer:
         raise _bad(f"customer record: {exc}") from exc
 
 
-_DETAIL_PARSERS = {
+_DETAIL_PARSERS: dict[
+    str, tuple[Callable[[object], object], type[Order | PointsEntry | ServiceRecord | MarketingTouch]]
+] = {
     "orders": (rows.order_row, Order),
     "points": (rows.points_row, PointsEntry),
     "service": (rows.service_row, ServiceRecord),
@@ -155,8 +157,8 @@ _DETAIL_PARSERS = {
 def _record(key: str, data: object) -> Any:
     check, record_type = _DETAIL_PARSERS[key]
     try:
-        check(data)
-        return record_type.from_dict(data)
+        check(data)  # refuses anything but a JSON object with the record's fields
+        return record_type.from_dict(cast("dict[str, Any]", data))
     except (rows.BadRecord, TypeError, ValueError, AttributeError) as exc:
         raise _bad(f"{key} record: {exc}") from exc
 
@@ -552,7 +554,7 @@ def _error_from(response: httpx.Response) -> ApiError:
         body = None
     error = body.get("error") if isinstance(body, dict) else None
     if isinstance(error, dict):
-        code = error.get("code") if isinstance(error.get("code"), str) else code
+        code = given if isinstance(given := error.get("code"), str) else code
         message = error.get("message") if isinstance(error.get("message"), str) else None
         field = error.get("field") if isinstance(error.get("field"), str) else None
     if status == 401:

@@ -204,7 +204,7 @@ class ScreenPopService(QObject):
         found_online = (
             online is not None and online.done() and not online.cancelled() and online.exception() is None
         )
-        if found_online:
+        if found_online and online is not None:
             pop.match = online.result()  # pre-warmed online: the caller is known by now
         if pop.customer_id is None:
             self.popped.emit(pop)

@@ -77,7 +77,8 @@ class BannerArea(QWidget):
         """Banners currently shown, newest first."""
         found = []
         for i in range(self._layout.count()):
-            widget = self._layout.itemAt(i).widget()
+            item = self._layout.itemAt(i)
+            widget = item.widget() if item is not None else None
             if isinstance(widget, Banner) and not widget.dismissed:
                 found.append(widget)
         return found

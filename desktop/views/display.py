@@ -9,9 +9,10 @@ from __future__ import annotations
 import math
 from datetime import UTC, datetime
 
-from PySide6.QtCore import QT_TRANSLATE_NOOP, QCoreApplication
+from PySide6.QtCore import QCoreApplication
 
 from calldesk_domain.phone import mask, national_display
+from desktop.views.i18n import QT_TRANSLATE_NOOP
 
 _CONTEXT = "Vocabulary"
 

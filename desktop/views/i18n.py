@@ -34,6 +34,13 @@ DEFAULT_POINT_SIZE = 10  # readable all day at 1366x768; Windows' 9 pt default i
 _installed: list[QTranslator] = []
 
 
+def QT_TRANSLATE_NOOP(context: str, source_text: str) -> str:
+    """Mark `source_text` for translation in `context` without translating it now (it is translated
+    where it is shown). PySide6's own QT_TRANSLATE_NOOP is typed as returning object; this one keeps
+    the str, and pyside6-lupdate still finds the strings because it matches the name textually."""
+    return source_text
+
+
 def _remove_installed(app: QCoreApplication) -> None:
     while _installed:
         app.removeTranslator(_installed.pop())
@@ -66,7 +73,9 @@ def install_translator(app: QCoreApplication, language: str) -> bool:
 def load_fonts(app: QApplication | None = None, point_size: int = DEFAULT_POINT_SIZE) -> list[str]:
     """Register fonts shipped under resources/fonts and set the application font with a CJK fallback
     list. Returns the families of the application font, first choice first."""
-    app = app or QApplication.instance()
+    if app is None:
+        instance = QApplication.instance()  # typed as the QCoreApplication it may be
+        app = instance if isinstance(instance, QApplication) else None
     bundled: list[str] = []
     directory = fonts_dir()
     if directory.is_dir():

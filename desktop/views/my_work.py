@@ -7,6 +7,7 @@ Thin view: `set_tickets(view, tickets, now)` fills one tab; a double click emits
 from __future__ import annotations
 
 from datetime import datetime
+from typing import cast
 
 from PySide6.QtCore import QEvent, QSortFilterProxyModel, Qt, Signal
 from PySide6.QtGui import QBrush, QColor, QStandardItem, QStandardItemModel
@@ -40,7 +41,7 @@ class _Filter(QSortFilterProxyModel):
         self.setSortRole(SORT_ROLE)
 
     def filterAcceptsRow(self, row: int, parent) -> bool:
-        model = self.sourceModel()
+        model = cast(QStandardItemModel, self.sourceModel())
         item = model.item(row, 0)
         data = item.data(Qt.ItemDataRole.UserRole + 3) or {}
         if self.category and data.get("category") != self.category:
@@ -104,7 +105,7 @@ class MyWorkPanel(QWidget):
 
     def _open(self, proxy: _Filter, index) -> None:
         source = proxy.mapToSource(index)
-        item = proxy.sourceModel().item(source.row(), 0)
+        item = cast(QStandardItemModel, proxy.sourceModel()).item(source.row(), 0)
         if item is not None:
             self.ticketOpened.emit(item.data(ID_ROLE))
 

@@ -45,7 +45,7 @@ class SparklineDelegate(QStyledItemDelegate):
         values = index.data(SPARK_ROLE)
         if not values:
             return
-        rect: QRect = option.rect.adjusted(4, 4, -4, -4)  # type: ignore[attr-defined]
+        rect: QRect = option.rect.adjusted(4, 4, -4, -4)
         top = max(max(values), 1)
         step = rect.width() / max(len(values) - 1, 1)
         points = QPolygonF(

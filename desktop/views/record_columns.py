@@ -4,11 +4,10 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from PySide6.QtCore import QT_TRANSLATE_NOOP
-
 from calldesk_domain.models import MarketingTouch, Order, PointsEntry, ServiceRecord
 from calldesk_domain.popcard import PopCard
 from desktop.views import display
+from desktop.views.i18n import QT_TRANSLATE_NOOP
 from desktop.views.record_model import RIGHT, Column
 
 POSITIVE = "#1a7f37"

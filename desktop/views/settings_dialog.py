@@ -262,8 +262,8 @@ class SettingsDialog(QDialog):
         box = QMessageBox(QMessageBox.Icon.Question, self.tr("Rebuild cache"), text, parent=self)
         box.setObjectName("rebuildConfirm")
         rebuild = box.addButton(self.tr("Rebuild"), QMessageBox.ButtonRole.AcceptRole)
-        box.addButton(self.tr("Cancel"), QMessageBox.ButtonRole.RejectRole)
-        box.setDefaultButton(box.buttons()[-1])
+        cancel = box.addButton(self.tr("Cancel"), QMessageBox.ButtonRole.RejectRole)
+        box.setDefaultButton(cancel)
         box.finished.connect(lambda _code: self._rebuild_answered(box.clickedButton() is rebuild))
         self.confirm_box = box
         box.open()

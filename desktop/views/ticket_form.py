@@ -514,8 +514,8 @@ class TicketForm(QDialog):
             self._refresh()
 
     def show_issues(self, issues: list[Issue]) -> None:
-        for error in self.errors.values():
-            error.hide()
+        for shown in self.errors.values():
+            shown.hide()
         for issue in issues:
             error = self.errors.get(issue.field) or self.errors.get("fault_description")
             if error is not None and error.isHidden():

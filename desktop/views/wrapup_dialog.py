@@ -69,8 +69,8 @@ class WrapUpDialog(QDialog):
         self.notes.setFixedHeight(110)
         self.ticket = QComboBox()
         self.ticket.addItem("", "")
-        for ticket_id, label in tickets or []:
-            self.ticket.addItem(f"{ticket_id}  {label}", ticket_id)
+        for ticket_id, title in tickets or []:
+            self.ticket.addItem(f"{ticket_id}  {title}", ticket_id)
         if contact.ticket_id:
             if self.ticket.findData(contact.ticket_id) < 0:
                 self.ticket.addItem(contact.ticket_id, contact.ticket_id)

@@ -2,10 +2,13 @@
 
 from __future__ import annotations
 
+import io
+
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+from central.importing.reader import read_jsonl
 from central.importing.rows import ParsedRow, RowError, imported_id, parse_customer, parse_order, parse_points
 
 ORDER = {
@@ -102,3 +105,14 @@ def test_any_row_is_parsed_or_refused_with_a_row_error(row: dict) -> None:
             assert refused.reason and str(refused)
         else:
             assert isinstance(parsed, ParsedRow) and parsed.natural_key
+
+
+def test_a_json_number_python_refuses_is_a_row_error_and_the_next_line_still_reads() -> None:
+    # Valid JSON, but int() refuses more than 4300 digits with a plain ValueError (no .msg).
+    stream = io.BytesIO(b'{"n": ' + b"9" * 5000 + b'}\n{"order_no": "OMS0002"}\n')
+    rows = list(read_jsonl(stream))
+    assert [number for number, _, _ in rows] == [1, 2]
+    refused = rows[0][2]
+    assert isinstance(refused, RowError)
+    assert refused.reason.startswith("not JSON (") and "digits" in refused.reason
+    assert rows[1][2] == {"order_no": "OMS0002"}

@@ -23,5 +23,7 @@ if connection is not None:
 else:
     db = context.get_x_argument(as_dictionary=True).get("db")
     url = f"sqlite:///{db}" if db else config.get_main_option("sqlalchemy.url")
+    if url is None:
+        raise SystemExit("cache migrations need a connection, `-x db=PATH` or sqlalchemy.url")
     with create_engine(url).connect() as conn:
         _run(conn)

@@ -32,7 +32,9 @@ def upgrade() -> None:
     )
     op.create_index("ix_name_grams_customer_id", "name_grams", ["customer_id"])
     # the same pieces CacheStore keeps (calldesk_fold is registered on every cache connection)
-    grams.rebuild_all(op.get_bind().connection.driver_connection)
+    raw = op.get_bind().connection.driver_connection
+    assert raw is not None  # typed Optional for a detached connection; the migration's bind is live
+    grams.rebuild_all(raw)
 
 
 def downgrade() -> None:
