@@ -395,4 +395,3 @@ class EslClient(PbxLink):
         if not reply.ok:
             self.normalizer.forget_outbound(call_id)
         return reply, call_id
-

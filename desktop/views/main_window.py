@@ -199,8 +199,9 @@ class MainWindow(QMainWindow):
             self.last_notification = ("banner", text)
 
     # ------------------------------------------------------------------ notices and status -----
-    def show_banner(self, text: str, level: str = "info") -> None:
-        self.banners.show_banner(text, level)
+    def show_banner(self, text: str, level: str = "info") -> Banner | None:
+        """The banner shown (None when the same text is already up), to dismiss it when stale."""
+        return self.banners.show_banner(text, level)
 
     def set_connection_state(self, state: str) -> None:
         self.status.set_connection_state(state)
