@@ -119,3 +119,41 @@ async def test_an_expired_token_leads_to_the_login_dialog_and_back(
         assert not any("new sign-in" in t for t in runtime.window.banners.texts())  # stale: cleared
     finally:
         await runtime.stop()
+
+
+async def test_signed_in_on_another_pc_and_a_bad_address_are_said(
+    seeded_central_sqlite: Any, tmp_path: Path, qtbot: Any
+) -> None:
+    from desktop.cti.bridge import BridgeLimits
+
+    rig = await start_rig(seeded_central_sqlite.url, limits=BridgeLimits(max_sessions_per_agent=1))
+    try:
+        runtime = await _desktop(seeded_central_sqlite, rig, tmp_path, qtbot)
+        try:
+            await _until(lambda: runtime.session.cti_listener.up is True)
+            await rig.desk("other-pc", seeded_central_sqlite.token_for("1001"))
+            await _until(lambda: any("another PC" in t for t in runtime.window.banners.texts()))
+            assert runtime.session.cti_listener.up is False and "another PC" in _status(runtime)
+        finally:
+            await runtime.stop()
+    finally:
+        await rig.close()
+    api = CentralApi(seeded_central_sqlite.url)
+    session = await api.login("1001", "demo")
+    settings = Settings(
+        central_url=seeded_central_sqlite.url,
+        cache_path=str(tmp_path / "cache2.sqlite3"),
+        cti_port=0,
+        cti_source="bridge",
+        cti_bridge_address="",  # never set
+    )
+    runtime = DesktopApp(settings, api, session, cti_token="t")
+    qtbot.addWidget(runtime.window)
+    await runtime.start(initial_sync=False)
+    try:
+        assert runtime.cti.bridge is None and runtime.session.cti_listener.up is False
+        assert any("bridge address in Settings is not usable" in t for t in runtime.window.banners.texts())
+        runtime.cti.send_command("pause", reason="lunch")  # said, not raised
+        assert any("no CTI connection" in t for t in runtime.window.banners.texts())
+    finally:
+        await runtime.stop()
