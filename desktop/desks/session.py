@@ -176,7 +176,7 @@ class AgentSession(QObject):
     # -- agent state ---------------------------------------------------------------------------
     @property
     def agent_state(self) -> str:
-        """ "ready", a pause reason, or "" until the agent or the PBX said."""
+        """"ready", a pause reason, or "" until the agent or the PBX said."""
         return self._agent_state
 
     def set_agent_state(self, state: str) -> None:
