@@ -112,7 +112,8 @@ class CtiDesk(QObject):
 
     # -- the bridge --------------------------------------------------------------------------
     def _start_bridge(self) -> None:
-        address = self.settings.cti_bridge_address
+        # the user's own setting, else the site's (MSI property CTI_BRIDGE)
+        address = self.settings.cti_bridge_address or self.settings.cti_bridge
         try:
             host, port = bridge_address(address)
         except ValueError as exc:

@@ -23,6 +23,7 @@ from desktop.desks.session import AgentSession, LinkState
 from desktop.desks.settings_desk import SettingsDesk
 from desktop.desks.sync_desk import SyncDesk
 from desktop.desks.ticket_desk import TicketDesk
+from desktop.desks.update_desk import UpdateDesk
 from desktop.services.api import CentralApi, Session
 from desktop.services.cache_rebuild import CacheRebuild
 from desktop.services.customers import CustomerService
@@ -140,6 +141,7 @@ class DesktopApp:
             online=lambda: self.session.online,
             on_saved=self._on_settings_saved,
         )
+        self.updates = UpdateDesk(self.window, api)
         self.window.languageChangeRequested.connect(self._remember_language)
         if handoff is not None:
             handoff.popRequested.connect(self._on_handoff_pop)
@@ -169,6 +171,7 @@ class DesktopApp:
         if initial_sync:
             await self.sync.pull()
         self.sync.start_background()
+        self.updates.start()
         await self.cti.start()
 
     # -- the few things that join two desks ----------------------------------------------------
@@ -200,6 +203,7 @@ class DesktopApp:
             return
         self._stopped = True
         await self.settings_desk.stop()
+        await self.updates.stop()
         await self.sync.stop()
         self.relogin.stop()
         await self.cti.stop()

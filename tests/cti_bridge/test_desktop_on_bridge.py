@@ -100,7 +100,7 @@ async def test_an_expired_token_leads_to_the_login_dialog_and_back(
     with central.engine.connect() as conn:
         row = conn.execute(sa.select(users).where(users.c.username == "1001")).one()
     principal = auth.Principal(row.id, row.username, row.role, row.agent_id, row.display_name, 0)
-    expired = auth.issue_token(auth.load_secret(central.engine), principal, lifetime_s=-60)
+    expired = central.mint_token(principal, lifetime_s=-60)
     runtime = await _desktop(central, rig, tmp_path, qtbot, token=expired)
     try:
         await _until(lambda: runtime.relogin.dialog is not None and runtime.relogin.dialog.isVisible())
