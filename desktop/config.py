@@ -33,6 +33,32 @@ ENV_PREFIX = "CALLDESK_"
 _DISPOSITION_CODE = re.compile(r"[a-z0-9][a-z0-9_\-]{0,39}")
 MAX_DISPOSITION_CODES = 50
 MAX_DETAIL_WINDOW_DAYS = 3650
+CTI_SOURCES = ("local", "bridge")
+DEFAULT_BRIDGE_PORT = 5013
+_BRIDGE_HOST = re.compile(r"[A-Za-z0-9]([A-Za-z0-9.-]{0,252})|\[[0-9A-Fa-f:.]{2,45}\]")
+
+
+def bridge_address(text: str) -> tuple[str, int]:
+    """`host[:port]` of the CTI bridge (IPv6 in brackets) -> (host, port); port 5013 by default."""
+    text = text.strip()
+    host, port_text = text, ""
+    if text.startswith("["):
+        host, _, rest = text.partition("]")
+        host += "]"
+        if rest:
+            if not rest.startswith(":"):
+                raise ValueError(f"{text!r} is not host:port")
+            port_text = rest[1:]
+    elif text.count(":") == 1:
+        host, port_text = text.split(":")
+    if not _BRIDGE_HOST.fullmatch(host):
+        raise ValueError(f"{host[:60]!r} is not a host name or address")
+    port = DEFAULT_BRIDGE_PORT
+    if port_text:
+        if not port_text.isdigit() or not 1 <= int(port_text) <= 65535:
+            raise ValueError(f"{port_text[:10]!r} is not a TCP port (1-65535)")
+        port = int(port_text)
+    return host.strip("[]"), port
 
 
 @dataclass(frozen=True, slots=True)
@@ -42,7 +68,11 @@ class Settings:
     language: str = "zh_CN"
     cti_host: str = "127.0.0.1"
     cti_port: int = 7390
+    cti_source: str = "local"  # "local": PBX events come to the CTI socket; "bridge": from the CTI bridge
+    cti_bridge_address: str = ""  # host:port of `calldesk cti bridge` (port 5013 when left out)
     cti_bridge: str = ""  # host:port of the site's CTI bridge (MSI property CTI_BRIDGE); "" = none
+    cti_bridge_tls: bool = True
+    cti_bridge_ca_file: str = ""  # empty = the system's trust store
     cache_path: str = ""  # empty = platformdirs user data dir
     ca_bundle: str = ""  # empty = system/certifi store; TLS verification is always on
     # Admin settings (issue #17): plain http:// to a non-loopback server (only behind a trusted
@@ -188,6 +218,10 @@ def _coerce(key: str, current: Any, raw: Any) -> Any:
         raise ValueError(f"{raw!r} is not one of {', '.join(LANGUAGES)}")
     if key == "cti_host" and raw not in ("127.0.0.1", "localhost", "::1"):
         raise ValueError("the CTI socket listens on loopback only (127.0.0.1 or ::1)")
+    if key == "cti_source" and raw not in CTI_SOURCES:
+        raise ValueError(f"{raw!r} is not one of {', '.join(CTI_SOURCES)}")
+    if key == "cti_bridge_address" and raw:
+        bridge_address(raw)  # raises ValueError saying what is wrong
     if key == "central_url" and not raw.startswith(("http://", "https://")):
         raise ValueError(f"{raw!r} is not an http(s) URL")
     if key == "cti_bridge":

@@ -116,6 +116,7 @@ def _run_desktop(args: argparse.Namespace, workdir: Path, central_url: str, numb
     from desktop.desks.root import DesktopApp
     from desktop.qt_gc import QtThreadCollector
     from desktop.services.api import CentralApi
+    from desktop.services.handoff import HandoffServer
     from desktop.views.i18n import install_translator, load_fonts
     from desktop.views.theme import apply_theme
 
@@ -143,9 +144,20 @@ def _run_desktop(args: argparse.Namespace, workdir: Path, central_url: str, numb
         nonlocal exit_code
         api = CentralApi(central_url)
         session = await api.login("1001", "demo")
+        # `calldesk agent ready|pause`, `calldesk dial` reach the demo's simulated PBX through this
+        handoff: HandoffServer | None = HandoffServer()
+        assert handoff is not None
+        if not handoff.listen():
+            log.warning("demo: another CallDesk runs for this user: calldesk agent/dial go to it, not here")
+            handoff = None
         # Settings saved from the demo's dialog go to its work folder, never the user's own file.
         runtime = DesktopApp(
-            settings, api, session, cti_token=secrets.token_urlsafe(24), config_file=workdir / "config.toml"
+            settings,
+            api,
+            session,
+            cti_token=secrets.token_urlsafe(24),
+            handoff=handoff,
+            config_file=workdir / "config.toml",
         )
 
         def switch_language(lang: str) -> None:

@@ -11,9 +11,8 @@ so the QueueStatus re-sync after a reconnect does not hand consumers anything tw
 
 The connection lifecycle (reconnect with backoff, refused login, close at any moment) is the one
 every PBX client shares: desktop/cti/pbx_client.py. Call-control commands, typed and checked
-against Asterisk 22, are desktop/cti/ami_commands.py; the thin command methods below are what the
-bridge's AmiAdapter calls today (hangup -> Hangup, transfer -> BlindTransfer, attended transfer ->
-Atxfer, pause -> QueuePause, dial -> Originate; answer and hold raise AmiNotSupported).
+against Asterisk 22, are desktop/cti/ami_commands.py (AmiCommands runs them through
+`send_action`); this module only speaks the protocol.
 """
 
 from __future__ import annotations
@@ -65,10 +64,6 @@ class AmiConnectionError(AmiError, ConnectionError):
 
 class AmiTimeout(AmiError):
     """The PBX did not answer an action in time (it may still carry it out)."""
-
-
-class AmiNotSupported(AmiError):
-    """The command has no AMI equivalent (see the module docstring)."""
 
 
 @dataclass
@@ -342,66 +337,6 @@ class AmiClient(PbxLink):
             for event in self.state.stale_waiting(queue, call_ids, now):
                 self._deliver(event)
         return result
-
-    # ---- commands -----------------------------------------------------------------------
-    def _agent_channel(self, call_id: str) -> str:
-        caller_channel, agent_channel = self.normalizer.call_channels(call_id)
-        channel = agent_channel or caller_channel
-        if not channel:
-            raise AmiError(f"no such call {call_id!r} (or it has no channel yet)")
-        return channel
-
-    async def hangup(self, call_id: str) -> AmiMessage:
-        caller_channel, agent_channel = self.normalizer.call_channels(call_id)
-        channel = caller_channel or agent_channel
-        if not channel:
-            raise AmiError(f"no such call {call_id!r}")
-        return await self.send_action("Hangup", Channel=channel, Cause="16")
-
-    async def transfer(self, call_id: str, target: str, context: str = "default") -> AmiMessage:
-        """Blind transfer: the agent's channel transfers its peer to target@context."""
-        channel = self._agent_channel(call_id)
-        if self.version and self.version.split(".")[0].isdigit() and int(self.version.split(".")[0]) < 2:
-            caller_channel, _ = self.normalizer.call_channels(call_id)
-            return await self.send_action(
-                "Redirect", Channel=caller_channel or channel, Exten=target, Context=context, Priority="1"
-            )
-        return await self.send_action("BlindTransfer", Channel=channel, Exten=target, Context=context)
-
-    async def attended_transfer(self, call_id: str, target: str, context: str = "default") -> AmiMessage:
-        return await self.send_action(
-            "Atxfer", Channel=self._agent_channel(call_id), Exten=target, Context=context
-        )
-
-    async def pause(self, agent: str, paused: bool, reason: str = "", queue: str | None = None) -> AmiMessage:
-        interface = self.normalizer.interface_of(agent) or agent
-        headers = {"Interface": interface, "Paused": "true" if paused else "false"}
-        if queue:
-            headers["Queue"] = queue
-        if paused and reason:
-            headers["Reason"] = reason
-        return await self.send_action("QueuePause", **headers)
-
-    async def dial(
-        self, agent_channel: str, number: str, context: str = "default", caller_id: str = ""
-    ) -> AmiMessage:
-        """Click-to-dial: ring the agent's phone, then dial `number` from `context`."""
-        headers = {
-            "Channel": agent_channel,
-            "Exten": number,
-            "Context": context,
-            "Priority": "1",
-            "Async": "true",
-        }
-        if caller_id:
-            headers["CallerID"] = caller_id
-        return await self.send_action("Originate", **headers)
-
-    async def hold(self, call_id: str) -> AmiMessage:
-        raise AmiNotSupported("hold is done on the phone: AMI has no action that holds a channel")
-
-    async def answer(self, call_id: str) -> AmiMessage:
-        raise AmiNotSupported("answer is done on the phone: AMI cannot take a SIP phone off-hook")
 
     async def queue_status(self, queue: str | None = None) -> AmiListResult:
         return await self.send_list_action("QueueStatus", **({"Queue": queue} if queue else {}))

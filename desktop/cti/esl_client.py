@@ -15,9 +15,8 @@ Every normalised event passes through one `CallStateMachine`; only events that c
 hands consumers nothing twice. `on_state("connected" | "disconnected", detail)` drives a banner.
 
 The connection lifecycle is shared with the AMI client (desktop/cti/pbx_client.py). Call-control
-commands, typed, are desktop/cti/esl_commands.py; the thin methods below (hangup -> uuid_kill,
-transfer -> uuid_transfer, hold -> uuid_hold, dial -> originate, pause -> callcenter_config agent
-set status) are what the bridge's EslAdapter calls today.
+commands, typed, are desktop/cti/esl_commands.py (EslCommands runs them through `api`, `bgapi`
+and `originate_for`, the click-to-dial that also tracks the new call).
 """
 
 from __future__ import annotations
@@ -377,24 +376,6 @@ class EslClient(PbxLink):
                         log.exception("ESL: event callback failed for %s", event.wire_type)
         return delivered
 
-    async def hangup(self, call_id: str) -> EslReply:
-        return await self.api(f"uuid_kill {_quote_arg(call_id)}")
-
-    async def transfer(self, call_id: str, target: str, context: str = "default") -> EslReply:
-        """Blind transfer of the caller's leg to target (extension, queue or number) in context."""
-        return await self.api(
-            f"uuid_transfer {_quote_arg(call_id)} {_quote_arg(target)} XML {_quote_arg(context)}"
-        )
-
-    async def hold(self, call_id: str, on: bool = True) -> EslReply:
-        prefix = "" if on else "off "
-        return await self.api(f"uuid_hold {prefix}{_quote_arg(call_id)}")
-
-    async def dial(self, agent: str, number: str) -> EslReply:
-        """Click-to-dial: ring the agent's phone, then bridge it to `number`."""
-        reply, _ = await self.originate_for(agent, number)
-        return reply
-
     async def originate_for(self, agent: str, number: str) -> tuple[EslReply, str]:
         """Click-to-dial; also returns the new call's id (its origination_uuid, the agent's leg)."""
         endpoint = self.config.dial_endpoint.format(agent=_quote_arg(agent))
@@ -414,7 +395,3 @@ class EslClient(PbxLink):
         if not reply.ok:
             self.normalizer.forget_outbound(call_id)
         return reply, call_id
-
-    async def pause(self, agent: str, paused: bool) -> EslReply:
-        status = "'On Break'" if paused else "'Available'"
-        return await self.api(f"callcenter_config agent set status {_quote_arg(agent)} {status}")

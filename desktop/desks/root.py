@@ -14,9 +14,11 @@ from pathlib import Path
 
 from desktop.cache.store import CacheStore
 from desktop.config import Settings
+from desktop.cti.pbx_commands import DEFAULT_REASONS
 from desktop.desks.agent_desk import AgentDesk
 from desktop.desks.cti_desk import CtiDesk
 from desktop.desks.customer_desk import CustomerDesk
+from desktop.desks.relogin_desk import ReloginDesk
 from desktop.desks.session import AgentSession, LinkState
 from desktop.desks.settings_desk import SettingsDesk
 from desktop.desks.sync_desk import SyncDesk
@@ -28,6 +30,7 @@ from desktop.services.customers import CustomerService
 from desktop.services.handoff import HandoffServer
 from desktop.services.lookup import LookupService
 from desktop.services.ops import CacheOps
+from desktop.services.pbx_requests import command_handler
 from desktop.services.screenpop import ScreenPopService
 from desktop.services.settings_service import SettingsSaveError, SettingsService
 from desktop.services.worker import shutdown_worker
@@ -97,7 +100,14 @@ class DesktopApp:
         self.sync = SyncDesk(
             self.window, self.session, api, self.store, self.ops, settings, self.tickets.attachments
         )
-        self.cti = CtiDesk(self.window, self.session, self.screenpop, settings, cti_token)
+        self.cti = CtiDesk(
+            self.window,
+            self.session,
+            self.screenpop,
+            settings,
+            cti_token,
+            access_token=lambda: api.token or "",
+        )
         self.agent = AgentDesk(
             self.window,
             self.session,
@@ -106,10 +116,23 @@ class DesktopApp:
             self.cti.send_command,
         )
         self.cti.agentEvent.connect(self.agent.on_agent_event)
+        self.relogin = ReloginDesk(
+            self.window,
+            api,
+            login.agent_id,
+            settings.username,
+            self.cti.set_token,
+            settings.ca_bundle or True,
+        )
+        self.cti.reloginRequested.connect(self.relogin.ask)
         self.settings_desk = SettingsDesk(
             self.window,
             SettingsService(
-                settings, self.store, config_file=config_file, last_sync_at=lambda: self.session.last_sync_at
+                settings,
+                self.store,
+                config_file=config_file,
+                last_sync_at=lambda: self.session.last_sync_at,
+                cti_token=cti_token,
             ),
             CacheRebuild(api, cache_path, pull=self.sync.pull_sync(cache_path), ops=self.ops),
             pause_sync=self.sync.pause_background,
@@ -123,6 +146,8 @@ class DesktopApp:
         if handoff is not None:
             handoff.popRequested.connect(self._on_handoff_pop)
             handoff.dialRequested.connect(self.cti.dial)
+            # `calldesk agent ready|pause`, `calldesk dial`: to the PBX, its answer back to the CLI
+            handoff.set_command_handler(command_handler(self.cti.request, DEFAULT_REASONS))
 
     def _bind_status(self) -> None:
         """The status bar shows what the session says."""
@@ -180,6 +205,7 @@ class DesktopApp:
         await self.settings_desk.stop()
         await self.updates.stop()
         await self.sync.stop()
+        self.relogin.stop()
         await self.cti.stop()
         await self.customers.stop()
         self.tickets.stop()

@@ -2,11 +2,12 @@
 becomes a CTI command, goes to the PBX through the desktop's CTI source, and the PBX's answer goes
 back to the command line.
 
-Wiring (the desks layer):
+Wiring (desktop/desks/root.py): `CtiDesk.request` is the `send` (over the local socket or the
+bridge, results matched by id through its `CommandResults`):
 
-    results = CommandResults()                       # listener.on_command_result -> results.resolve
-    send = listener_sender(listener, agent_id, results)
-    handoff.set_command_handler(command_handler(send, reasons=settings.pause_reasons))
+    handoff.set_command_handler(command_handler(cti_desk.request, DEFAULT_REASONS))
+
+`listener_sender` is the same `send` for a bare CtiListener (tests, tools).
 
 `send` can be any `async (wire command) -> (ok, message)`: the local CTI socket here, or the
 bridge link where the desktop talks to a bridge.

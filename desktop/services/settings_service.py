@@ -22,7 +22,17 @@ from desktop.config import (
 # The dialog takes these from here (views talk to services, not to desktop.config).
 __all__ = ["MAX_DETAIL_WINDOW_DAYS", "CacheFigures", "Settings", "SettingsSaveError", "SettingsService"]
 
-EDITABLE = ("central_url", "language", "cti_host", "cti_port", "detail_window_days")
+EDITABLE = (
+    "central_url",
+    "language",
+    "cti_host",
+    "cti_port",
+    "detail_window_days",
+    "cti_source",
+    "cti_bridge_address",
+    "cti_bridge_tls",
+    "cti_bridge_ca_file",
+)
 
 
 @dataclass(frozen=True, slots=True)
@@ -45,8 +55,10 @@ class SettingsService:
         config_file: Path | None = None,
         last_sync_at: Callable[[], datetime | None] = lambda: None,
         env: dict[str, str] | None = None,
+        cti_token: str = "",
     ) -> None:
         self.settings = settings
+        self.cti_token = cti_token  # the local CTI socket's token, shown (read-only) in Settings > CTI
         self.config_file = config_file or user_config_path()
         self._store = store
         self._last_sync_at = last_sync_at

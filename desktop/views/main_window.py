@@ -204,8 +204,9 @@ class MainWindow(QMainWindow):
         """A strip above the banners (the update notice): shown and hidden by its owner."""
         self._outer.insertWidget(self._outer.indexOf(self.banners), strip)
 
-    def show_banner(self, text: str, level: str = "info") -> None:
-        self.banners.show_banner(text, level)
+    def show_banner(self, text: str, level: str = "info") -> Banner | None:
+        """The banner shown (None when the same text is already up), to dismiss it when stale."""
+        return self.banners.show_banner(text, level)
 
     def set_connection_state(self, state: str) -> None:
         self.status.set_connection_state(state)

@@ -38,6 +38,7 @@ from desktop.services.settings_service import (
     SettingsSaveError,
     SettingsService,
 )
+from desktop.views.cti_settings import CtiSettingsGroup
 
 log = logging.getLogger(__name__)
 
@@ -103,6 +104,8 @@ class SettingsDialog(QDialog):
         self._general_form.addRow(self._days_caption, self.days_spin)
         general_layout.addWidget(self.restart_hint)
 
+        self.cti_group = CtiSettingsGroup(service.cti_token)
+
         self.cache_group = QGroupBox()
         cache_layout = QFormLayout(self.cache_group)
         self.path_value = QLabel()
@@ -146,6 +149,7 @@ class SettingsDialog(QDialog):
         layout = QVBoxLayout(self)
         layout.setSpacing(10)
         layout.addWidget(self.general_group)
+        layout.addWidget(self.cti_group)
         layout.addWidget(self.cache_group)
         layout.addWidget(self.error_label)
         layout.addWidget(self.buttons)
@@ -166,6 +170,12 @@ class SettingsDialog(QDialog):
         self.host_combo.setCurrentIndex(index)
         self.port_spin.setValue(settings.cti_port)
         self.days_spin.setValue(min(max(settings.detail_window_days, 1), MAX_DETAIL_WINDOW_DAYS))
+        self.cti_group.load(
+            settings.cti_source,
+            settings.cti_bridge_address,
+            settings.cti_bridge_tls,
+            settings.cti_bridge_ca_file,
+        )
 
     def form_values(self) -> dict[str, object]:
         return {
@@ -174,6 +184,7 @@ class SettingsDialog(QDialog):
             "cti_host": self.host_combo.currentData(),
             "cti_port": self.port_spin.value(),
             "detail_window_days": self.days_spin.value(),
+            **self.cti_group.values(),
         }
 
     def _url_problem(self, url: str) -> str | None:
@@ -287,7 +298,7 @@ class SettingsDialog(QDialog):
         self._days_caption.setText(self.tr("Detail records kept for"))
         self.days_spin.setSuffix(self.tr(" days"))
         hint = self.tr(
-            "A new server address or CTI socket takes effect the next time CallDesk starts; "
+            "A new server address, CTI socket or CTI source takes effect the next time CallDesk starts; "
             "the language changes at once."
         )
         overridden = self._service.overridden()

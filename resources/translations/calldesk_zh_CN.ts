@@ -571,6 +571,46 @@
         <translation>CTI 接口无法在端口 %1 上启动：%2。在“设置”中修复之前，来电将无法弹屏。</translation>
     </message>
     <message>
+        <source>The CTI bridge address in Settings is not usable (%1): calls will not pop.</source>
+        <translation>设置中的 CTI 网桥地址不可用（%1）：来电将不会弹屏。</translation>
+    </message>
+    <message>
+        <source>CTI bridge %1: connecting</source>
+        <translation>CTI 网桥 %1：正在连接</translation>
+    </message>
+    <message>
+        <source>CTI bridge %1: connected</source>
+        <translation>CTI 网桥 %1：已连接</translation>
+    </message>
+    <message>
+        <source>CTI bridge %1: disconnected</source>
+        <translation>CTI 网桥 %1：已断开</translation>
+    </message>
+    <message>
+        <source>The CTI bridge is not reachable: calls will not pop until it is back. (%1)</source>
+        <translation>无法连接 CTI 网桥：恢复之前来电不会弹屏。（%1）</translation>
+    </message>
+    <message>
+        <source>CTI bridge %1: sign in again</source>
+        <translation>CTI 网桥 %1：需要重新登录</translation>
+    </message>
+    <message>
+        <source>The CTI bridge needs a new sign-in: calls will not pop until you sign in again.</source>
+        <translation>CTI 网桥要求重新登录：重新登录之前来电不会弹屏。</translation>
+    </message>
+    <message>
+        <source>CTI bridge %1: signed in on another PC</source>
+        <translation>CTI 网桥 %1：已在另一台电脑上登录</translation>
+    </message>
+    <message>
+        <source>You signed in on another PC: calls now pop there, not here.</source>
+        <translation>您已在另一台电脑上登录：来电现在在那台电脑上弹屏，不在这里。</translation>
+    </message>
+    <message>
+        <source>CTI bridge %1</source>
+        <translation>CTI 网桥 %1</translation>
+    </message>
+    <message>
         <source>The telephone system is connected again.</source>
         <translation>电话系统已重新连接。</translation>
     </message>
@@ -589,6 +629,57 @@
     <message>
         <source>The telephone system refused: %1</source>
         <translation>电话系统拒绝了该操作：%1</translation>
+    </message>
+</context>
+<context>
+    <name>CtiSettingsGroup</name>
+    <message>
+        <source>CTI</source>
+        <translation>CTI</translation>
+    </message>
+    <message>
+        <source>This PC&apos;s CTI socket</source>
+        <translation>本机 CTI 接口</translation>
+    </message>
+    <message>
+        <source>CTI bridge</source>
+        <translation>CTI 网桥</translation>
+    </message>
+    <message>
+        <source>Calls come from</source>
+        <translation>来电来源</translation>
+    </message>
+    <message>
+        <source>Bridge address</source>
+        <translation>网桥地址</translation>
+    </message>
+    <message>
+        <source>CA file</source>
+        <translation>CA 证书文件</translation>
+    </message>
+    <message>
+        <source>Socket token</source>
+        <translation>接口令牌</translation>
+    </message>
+    <message>
+        <source>host:port (port 5013 if left out)</source>
+        <translation>主机:端口（不填端口则为 5013）</translation>
+    </message>
+    <message>
+        <source>Encrypt the bridge connection (TLS)</source>
+        <translation>加密网桥连接（TLS）</translation>
+    </message>
+    <message>
+        <source>empty: the system&apos;s certificates</source>
+        <translation>留空：使用系统证书</translation>
+    </message>
+    <message>
+        <source>Copy</source>
+        <translation>复制</translation>
+    </message>
+    <message>
+        <source>What local tools must send to this PC&apos;s CTI socket</source>
+        <translation>本机工具连接 CTI 接口时需要提供的令牌</translation>
     </message>
 </context>
 <context>
@@ -1162,6 +1253,13 @@ Screen pop, customer card, tickets and contact log, working from a local cache w
     </message>
 </context>
 <context>
+    <name>ReloginDesk</name>
+    <message>
+        <source>Sign in as agent %1 to continue on this desk.</source>
+        <translation>请以坐席 %1 的身份登录，才能继续使用此工作台。</translation>
+    </message>
+</context>
+<context>
     <name>SearchBox</name>
     <message>
         <source>Search customers: name, pinyin initials, phone or order no.  (Ctrl+F)</source>
@@ -1276,8 +1374,8 @@ Every customer, order and history record is deleted from this computer and downl
         <translation> 天</translation>
     </message>
     <message>
-        <source>A new server address or CTI socket takes effect the next time CallDesk starts; the language changes at once.</source>
-        <translation>新的服务器地址或 CTI 接口设置在下次启动 CallDesk 时生效；语言立即切换。</translation>
+        <source>A new server address, CTI socket or CTI source takes effect the next time CallDesk starts; the language changes at once.</source>
+        <translation>新的服务器地址、CTI 接口或来电来源设置在下次启动 CallDesk 时生效；语言立即切换。</translation>
     </message>
     <message>
         <source>Fixed by environment variables (saving has no effect): %1</source>

@@ -16,10 +16,11 @@ from desktop.cti.ami import (
     AmiClient,
     AmiConfig,
     AmiConnectionError,
-    AmiNotSupported,
 )
+from desktop.cti.ami_commands import AmiCommandConfig, AmiCommands
 from desktop.cti.backoff import backoff_delay
 from desktop.cti.events import AgentEvent, QueueEventKind
+from desktop.cti.pbx_commands import execute_wire
 
 ANSWERED = (SHARED_TRACES / "answered.ami").read_bytes()
 # The real recording from the first event on (banner and login response belong to its own session).
@@ -252,12 +253,18 @@ async def test_commands_map_to_ami_actions(ami_server):
                 and client.state.calls["1795389097.40"].answer_ts is not None
             )
         )
-        await client.pause("Agent One", True, "lunch", queue="support")
-        await client.pause("Agent One", False)
-        await client.transfer("1795389097.40", "2001", "from-internal")
-        await client.attended_transfer("1795389097.40", "2002", "from-internal")
-        await client.hangup("1795389097.40")
-        await client.dial("PJSIP/1001", "13800138000", "from-internal")
+        commands = AmiCommands(client, AmiCommandConfig(context="from-internal", confirm_originate=False))
+        call = {"call_id": "1795389097.40"}
+
+        async def run(action: str, identity: str = "Agent One", **wire: str) -> tuple[bool, str]:
+            return await execute_wire(commands, action, identity, wire)
+
+        assert (await run("pause", reason="lunch", queue="support"))[0]
+        assert (await run("unpause"))[0]
+        assert (await run("transfer", **call, target="2001"))[0]
+        assert (await run("consult", **call, target="2002"))[0]
+        assert (await run("hangup", **call))[0]
+        assert (await run("dial", "PJSIP/1001", target="13800138000"))[0]
         pause, unpause = ami_server.actions_named("QueuePause")
         assert (pause["Interface"], pause["Paused"], pause["Reason"], pause["Queue"]) == (
             "Local/agent1@agents/n",
@@ -280,12 +287,11 @@ async def test_commands_map_to_ami_actions(ami_server):
             "13800138000",
             "true",
         )
-        with pytest.raises(AmiNotSupported):
-            await client.answer("1795389097.40")
-        with pytest.raises(AmiNotSupported):
-            await client.hold("1795389097.40")
-        with pytest.raises(Exception, match="no such call"):
-            await client.transfer("nope", "2001")
+        for action in ("answer", "hold"):
+            ok, message = await run(action, **call)
+            assert not ok and "phone" in message and "AMI" in message
+        ok, message = await run("transfer", call_id="nope", target="2001")
+        assert not ok and "no such call" in message
     finally:
         await client.close()
 

@@ -8,7 +8,9 @@ import random
 import pytest
 
 from desktop.cti.esl_client import EslAuthError, EslClient, EslConfig, EslConnectionError, parse_pipe_table
+from desktop.cti.esl_commands import EslCommands
 from desktop.cti.events import AgentEvent, CtiEvent, QueueEvent, QueueEventKind
+from desktop.cti.pbx_commands import execute_wire
 
 from . import esl_wire as w
 from .fake_esl import FakeEsl
@@ -225,12 +227,15 @@ async def test_commands_become_the_right_api_lines(fake: FakeEsl) -> None:
     client = make_client(fake, rec)
     await client.connect()
     try:
-        assert (await client.hangup("u-1")).ok
-        assert (await client.transfer("u-1", "2001")).ok
-        assert not (await client.hold("u-1")).ok
-        assert (await client.pause("1001@default", True)).ok
-        assert (await client.pause("1001@default", False)).ok
-        assert (await client.dial("1001@default", "+86 138 0013 8000")).text.startswith("+OK")
+        commands = EslCommands(client)
+        agent = "1001@default"
+        assert (await execute_wire(commands, "hangup", agent, {"call_id": "u-1"}))[0]
+        assert (await execute_wire(commands, "transfer", agent, {"call_id": "u-1", "target": "2001"}))[0]
+        ok, message = await execute_wire(commands, "hold", agent, {"call_id": "u-1"})
+        assert not ok and "No such channel" in message
+        assert (await execute_wire(commands, "pause", agent, {"reason": "break"}))[0]
+        assert (await execute_wire(commands, "unpause", agent, {}))[0]
+        assert (await execute_wire(commands, "dial", agent, {"target": "+86 138 0013 8000"}))[0]
     finally:
         await client.close()
     sent = [

@@ -3,18 +3,22 @@ bridge has already authorised.
 
 `execute(action, identity, command) -> (ok, message)`: `identity` is who asked (central API user),
 `command` holds the resolved target: `interface` (the PBX interface to act on), `call_id`,
-`target`, `reason`, `queue`. The implementations here use the connectors' own calls;
-desktop/cti/pbx_commands.py (fuller AMI/ESL command sets) plugs in through the same method.
+`target`, `reason`, `queue`, `digits`. Both adapters parse it with pbx_commands.parse_command
+(nothing half-valid reaches a PBX) and run it with the connector's command set (ami_commands,
+esl_commands), answering the PBX's own reason when it refuses.
 """
 
 from __future__ import annotations
 
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Collection
 from typing import Any, Protocol
 
+from desktop.cti.ami_commands import AmiCommandConfig, AmiCommands
 from desktop.cti.bridge.identity import Identity
+from desktop.cti.esl_commands import EslCommands
 from desktop.cti.events import CtiEvent, PbxEvent, PbxEventKind
+from desktop.cti.pbx_commands import execute_wire
 
 
 class PbxAdapter(Protocol):
@@ -64,59 +68,36 @@ class _ClientAdapter:
 
 
 class AmiAdapter(_ClientAdapter):
-    """Asterisk through desktop.cti.ami.AmiClient."""
+    """Asterisk through desktop.cti.ami.AmiClient; commands run by ami_commands.AmiCommands."""
 
-    def __init__(self, client: Any, dial_context: str = "default") -> None:
+    def __init__(
+        self, client: Any, dial_context: str = "default", reasons: Collection[str] | None = None
+    ) -> None:
         super().__init__(client)
         self.dial_context = dial_context
+        self.reasons = reasons
+        self.commands = AmiCommands(client, AmiCommandConfig(context=dial_context))
         self.label = f"asterisk {client.config.host}:{client.config.port}"
 
     async def execute(self, action: str, identity: Identity, command: dict[str, Any]) -> tuple[bool, str]:
-        call_id = str(command.get("call_id") or "")
-        target = str(command.get("target") or "")
-        interface = str(command.get("interface") or "")
-        if action == "hangup":
-            response = await self.client.hangup(call_id)
-        elif action == "transfer":
-            response = await self.client.transfer(call_id, target)
-        elif action in ("pause", "unpause"):
-            response = await self.client.pause(
-                interface, action == "pause", str(command.get("reason") or ""), command.get("queue")
-            )
-        elif action == "dial":
-            response = await self.client.dial(interface, target, self.dial_context)
-        elif action in ("answer", "hold", "unhold"):
-            return False, f"{action} is done on the phone: AMI cannot {action} a SIP phone's call"
-        else:
-            return False, f"unsupported action {action!r}"
-        message = response.get("Message", "") if hasattr(response, "get") else str(response)
-        return True, message or "accepted"
+        return await execute_wire(self.commands, action, acting_as(identity, command), command, self.reasons)
 
 
 class EslAdapter(_ClientAdapter):
-    """FreeSWITCH through desktop.cti.esl_client.EslClient (uuid_kill, uuid_transfer, originate ...)."""
+    """FreeSWITCH through desktop.cti.esl_client.EslClient; commands run by esl_commands.EslCommands."""
 
-    def __init__(self, client: Any) -> None:
+    def __init__(self, client: Any, reasons: Collection[str] | None = None) -> None:
         super().__init__(client)
         config = getattr(client, "config", None)
+        self.reasons = reasons
+        self.commands = EslCommands(client)
         self.label = f"freeswitch {getattr(config, 'host', '?')}:{getattr(config, 'port', '?')}"
 
     async def execute(self, action: str, identity: Identity, command: dict[str, Any]) -> tuple[bool, str]:
-        call_id = str(command.get("call_id") or "")
-        target = str(command.get("target") or "")
-        agent = str(command.get("interface") or identity.agent_id)
-        if action == "hangup":
-            reply = await self.client.hangup(call_id)
-        elif action in ("hold", "unhold"):
-            reply = await self.client.hold(call_id, on=action == "hold")
-        elif action == "transfer":
-            reply = await self.client.transfer(call_id, target)
-        elif action == "dial":
-            reply = await self.client.dial(agent, target)
-        elif action in ("pause", "unpause"):
-            reply = await self.client.pause(agent, action == "pause")
-        elif action == "answer":
-            return False, "answer on the phone: FreeSWITCH cannot take a SIP phone off-hook"
-        else:
-            return False, f"unsupported action {action!r}"
-        return reply.ok, reply.text.strip()[:200]
+        return await execute_wire(self.commands, action, acting_as(identity, command), command, self.reasons)
+
+
+def acting_as(identity: Identity, command: dict[str, Any]) -> str:
+    """Whose phone a command acts from: the interface the bridge resolved (authorize.py), which
+    for a supervisor's pause of another agent is that agent's, else the user's agent id."""
+    return str(command.get("interface") or identity.agent_id)
