@@ -29,7 +29,7 @@ class UpdateDesk:
         self.banner = UpdateBanner(window)
         window.add_top_strip(self.banner)
         self.banner.downloadRequested.connect(self._open_download)
-        self._timer = QTimer(window)
+        self._timer = QTimer()  # the desk's own: stop() may run after the window is deleted
         self._timer.setInterval(CHECK_EVERY_MS)
         self._timer.timeout.connect(self.check_soon)
         self._task: asyncio.Task[None] | None = None

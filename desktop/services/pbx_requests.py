@@ -31,9 +31,13 @@ DEFAULT_TIMEOUT_S = 45.0
 
 
 class _Result(Protocol):
-    id: str
-    ok: bool
-    message: str
+    # read-only: the listener's CommandResult is a frozen dataclass
+    @property
+    def id(self) -> str: ...
+    @property
+    def ok(self) -> bool: ...
+    @property
+    def message(self) -> str: ...
 
 
 class _CommandListener(Protocol):
