@@ -16,7 +16,7 @@ import logging
 from PySide6.QtCore import QObject, Signal
 
 from desktop.config import Settings
-from desktop.cti.events import AgentEvent, CtiEvent, PbxEvent, PbxEventKind
+from desktop.cti.events import AgentEvent, CallEvent, CtiEvent, PbxEvent, PbxEventKind
 from desktop.cti.listener import CommandResult, CtiListener
 from desktop.desks.session import AgentSession
 from desktop.services.screenpop import ScreenPopService
@@ -27,6 +27,7 @@ log = logging.getLogger(__name__)
 
 class CtiDesk(QObject):
     agentEvent = Signal(object)  # AgentEvent from this desktop's CTI source
+    callEvent = Signal(object)  # every CallEvent, any agent's (the screen pop keeps only this agent's)
 
     def __init__(
         self,
@@ -96,6 +97,8 @@ class CtiDesk(QObject):
             return
         if isinstance(event, AgentEvent):
             self.agentEvent.emit(event)
+        elif isinstance(event, CallEvent):
+            self.callEvent.emit(event)
         self.screenpop.handle_event(event, source_agent)
 
     def _on_pbx_link(self, event: PbxEvent) -> None:

@@ -19,6 +19,7 @@ from desktop.desks.cti_desk import CtiDesk
 from desktop.desks.customer_desk import CustomerDesk
 from desktop.desks.session import AgentSession, LinkState
 from desktop.desks.settings_desk import SettingsDesk
+from desktop.desks.supervisor_desk import SUPERVISOR_ROLES, SupervisorDesk
 from desktop.desks.sync_desk import SyncDesk
 from desktop.desks.ticket_desk import TicketDesk
 from desktop.services.api import CentralApi, Session
@@ -39,9 +40,10 @@ class DesktopApp:
     """Builds every service, desk and the window in `__init__`; `start()` shows the window, pulls
     and listens; `stop()` releases everything it made (idempotent).
 
-    Slots for the desks still to come: a `calls` desk (hold, transfer, hang up: CtiDesk.send_command
-    + AgentSession's call signals + a view) and a `supervisor` desk (ScreenPopService.queueEvent +
-    the central API + the queue panels) are built here the same way, after `cti`.
+    A supervisor's or admin's desktop also has the `supervisor` desk (queue panel, agent grid,
+    wallboard, overdue tickets); an agent's has none of it. A `calls` desk (hold, transfer, hang
+    up: CtiDesk.send_command + AgentSession's call signals + a view) is built the same way, after
+    `cti`.
     """
 
     def __init__(
@@ -105,6 +107,11 @@ class DesktopApp:
             self.cti.send_command,
         )
         self.cti.agentEvent.connect(self.agent.on_agent_event)
+        self.supervisor: SupervisorDesk | None = None
+        if login.role in SUPERVISOR_ROLES:
+            self.supervisor = SupervisorDesk(
+                self.window, self.session, self.screenpop, self.cti, self.tickets.tickets, settings
+            )
         self.settings_desk = SettingsDesk(
             self.window,
             SettingsService(
@@ -145,6 +152,8 @@ class DesktopApp:
             await self.sync.pull()
         self.sync.start_background()
         await self.cti.start()
+        if self.supervisor is not None:
+            self.supervisor.start()
 
     # -- the few things that join two desks ----------------------------------------------------
     def _on_handoff_pop(self, customer_id: str) -> None:
@@ -175,6 +184,8 @@ class DesktopApp:
             return
         self._stopped = True
         await self.settings_desk.stop()
+        if self.supervisor is not None:
+            self.supervisor.stop()
         await self.sync.stop()
         await self.cti.stop()
         await self.customers.stop()
