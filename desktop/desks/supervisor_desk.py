@@ -109,7 +109,7 @@ class SupervisorDesk(QObject):
         window.view_menu.addAction(self.page.wallboard_action)
         window.addAction(self.page.wallboard_action)  # F11 with the menu bar hidden too
         self.overdue = OverdueBadge()
-        window.statusBar().addWidget(self.overdue)
+        window.statusBar().insertPermanentWidget(0, self.overdue)  # a sync message must not cover it
         self.wallboard: Wallboard | None = None
         self.day_dialog: AgentDayDialog | None = None
 
