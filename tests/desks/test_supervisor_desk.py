@@ -16,7 +16,7 @@ from pathlib import Path
 
 import pytest
 import shiboken6
-from PySide6.QtCore import QTimer
+from PySide6.QtCore import Qt, QTimer
 
 from calldesk_domain.board import Level
 from calldesk_domain.tickets import new_ticket
@@ -133,7 +133,9 @@ async def test_a_replayed_trace_through_the_cti_socket_drives_the_supervisor_pag
     # double-click the agent: today's intervals (paused for lunch, then back)
     grid = desk.page.agent_grid
     index = grid.view.model().index(0, 0)
-    grid.view.doubleClicked.emit(index)
+    where = grid.view.visualRect(index).center()
+    qtbot.mouseClick(grid.view.viewport(), Qt.MouseButton.LeftButton, pos=where)
+    qtbot.mouseDClick(grid.view.viewport(), Qt.MouseButton.LeftButton, pos=where)
     dialog = desk.day_dialog
     assert isinstance(dialog, AgentDayDialog) and dialog.isVisible()
     reasons = [dialog.table.item(r, 3).text() for r in range(dialog.table.rowCount())]
