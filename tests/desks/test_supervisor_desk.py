@@ -255,3 +255,20 @@ def test_bad_supervisor_settings_fall_back_and_are_named() -> None:
     joined = " | ".join(config.problems)
     for word in ("Mars/Olympus", "sl_threshold_s", "'1002'", "waiting"):
         assert word in joined
+
+
+async def test_the_supervisor_page_follows_the_language(supervisor_app, qapp, qtbot):
+    app = supervisor_app
+    desk = app.supervisor
+    assert desk is not None
+    pages = app.window.pages
+    assert pages is not None
+    desk.overdue.set_count(3)
+    install_translator(qapp, "zh_CN")
+    qapp.processEvents()
+    assert (pages.tabText(0), pages.tabText(1)) == ("来电", "班长监控")
+    assert desk.page.wallboard_action.text() == "大屏看板(&W)"
+    assert desk.overdue.text() == "超时工单：3"
+    install_translator(qapp, "en")
+    qapp.processEvents()
+    assert (pages.tabText(0), pages.tabText(1)) == ("Calls", "Supervisor")
