@@ -1,6 +1,6 @@
 """AMI parse rate: desktop.cti.ami_parser against panoramisk's parser on the same bytes.
 
-The stream is the real Asterisk 22 recordings (shared/cti-traces/asterisk-22) and our protocol-built
+The stream is the real Asterisk 22 recordings (tests/traces/asterisk-22) and our protocol-built
 traces (tests/traces/ami), concatenated and repeated up to --messages messages, fed in 64 KiB
 reads as a socket would deliver them. Baseline: panoramisk's AMIProtocol.data_received (its real
 entry point: decode, split on blank lines, Message.from_line per message) with handle_message
@@ -31,9 +31,7 @@ from panoramisk.ami_protocol import AMIProtocol  # noqa: E402
 from desktop.cti.ami_normalize import AmiNormalizer  # noqa: E402
 from desktop.cti.ami_parser import AmiParser  # noqa: E402
 
-SHARED = Path("/work/shared/cti-traces/asterisk-22")
-if not SHARED.is_dir():
-    SHARED = REPO.parent / "shared" / "cti-traces" / "asterisk-22"
+SHARED = REPO / "tests" / "traces" / "asterisk-22"  # real recordings (tests/traces/README.md)
 OWN = REPO / "tests" / "traces" / "ami"
 READ_SIZE = 65536
 

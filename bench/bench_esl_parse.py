@@ -1,6 +1,6 @@
 """ESL parse rate: desktop.cti.esl_parser against a naive parser on the same bytes.
 
-The stream is the real FreeSWITCH 1.10 recordings (shared/cti-traces/freeswitch-1.10) and our
+The stream is the real FreeSWITCH 1.10 recordings (tests/traces/freeswitch-1.10) and our
 hand-made traces (tests/traces/esl), events only, repeated up to --events events and fed in 64 KiB
 reads as a socket would deliver them. Baseline: the obvious implementation (bytes.split on the
 blank line, decode, `urllib.parse.unquote` on every value, no incremental buffering: it is handed
@@ -29,9 +29,7 @@ from _common import write_result  # noqa: E402
 from desktop.cti.esl import EslNormalizer  # noqa: E402
 from desktop.cti.esl_parser import EslParser  # noqa: E402
 
-SHARED = REPO.parent / "shared" / "cti-traces" / "freeswitch-1.10"
-if not SHARED.is_dir():
-    SHARED = Path("/work/shared/cti-traces/freeswitch-1.10")
+SHARED = REPO / "tests" / "traces" / "freeswitch-1.10"  # real recordings (tests/traces/README.md)
 CHUNK = 65536
 
 

@@ -13,13 +13,14 @@ import asyncio
 import contextlib
 import json
 import logging
-import threading
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
+from dataclasses import replace
 from datetime import UTC, datetime
 from typing import Annotated, Any, Literal
 
 import sqlalchemy as sa
+from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 from fastapi import Depends, FastAPI, Path, Query, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse, Response
@@ -31,8 +32,8 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 import central
 from calldesk_domain.models import format_ts
-from calldesk_domain.phone import normalize
-from central import auth, queries
+from calldesk_domain.phone import mask, normalize
+from central import admin, auth, policy, queries, tokens
 from central.attachments import install_routes as install_attachment_routes
 from central.db import make_engine
 from central.escalation import DEFAULT_INTERVAL_S as DEFAULT_ESCALATION_INTERVAL_S
@@ -41,6 +42,7 @@ from central.feed_epoch import feed_epoch
 from central.integrations.oms import install_routes as install_oms_routes
 from central.integrations.settings import IntegrationSettings
 from central.integrations.ticket_sync import install_routes as install_ticket_sync_routes
+from central.limits import BodyLimitMiddleware, quiet_access_log
 from central.push import DEFAULT_RETENTION_DAYS
 from central.push import install_routes as install_push_routes
 from central.schemas import (
@@ -54,11 +56,14 @@ from central.schemas import (
     ErrorResponse,
     HealthResponse,
     LookupResponse,
+    PublicKeyResponse,
     SearchResponse,
     TokenResponse,
     WhoamiResponse,
 )
+from central.throttle import LoginThrottle
 from central.tickets import install_routes as install_ticket_routes
+from central.update_policy import install_routes as install_update_policy_routes
 
 log = logging.getLogger(__name__)
 
@@ -76,6 +81,7 @@ _HTTP_CODES = {
 }
 _ERRORS: dict[int | str, dict[str, Any]] = {
     401: {"model": ErrorResponse, "description": "missing, invalid or expired bearer token"},
+    403: {"model": ErrorResponse, "description": "the caller's role may not do this (central.policy)"},
     422: {"model": ErrorResponse, "description": "invalid parameter (the first failing field)"},
 }
 
@@ -83,12 +89,20 @@ _ERRORS: dict[int | str, dict[str, Any]] = {
 class ApiError(Exception):
     """An error answered as {"error": {"code", "message", "field"}} with `status`."""
 
-    def __init__(self, status: int, code: str, message: str, field: str | None = None) -> None:
+    def __init__(
+        self,
+        status: int,
+        code: str,
+        message: str,
+        field: str | None = None,
+        headers: dict[str, str] | None = None,
+    ) -> None:
         super().__init__(message)
         self.status = status
         self.code = code
         self.message = message
         self.field = field
+        self.headers = headers
 
 
 def server_time() -> str:
@@ -124,6 +138,27 @@ class ServerTimeMiddleware:
         await self.app(scope, receive, send_with_time)
 
 
+def to_utc(value: datetime | None, field: str) -> datetime | None:
+    """None: no bound. A time without a zone is UTC. A time that has no UTC equivalent inside
+    years 1..9999 (0001-01-01T00:00:00+14:00) is a 422 naming `field`, never a 500."""
+    if value is None:
+        return None
+    try:
+        # SQLite compares the stored UTC wall time as text: bring every zone to UTC first.
+        return value.replace(tzinfo=UTC) if value.tzinfo is None else value.astimezone(UTC)
+    except (OverflowError, ValueError) as exc:
+        raise ApiError(422, "validation_error", f"{field}: time out of range", field) from exc
+
+
+def minimise_customer(customer: dict[str, Any], role: str) -> dict[str, Any]:
+    """The customer as `role` may see it: phone numbers masked (138****8000) unless the policy
+    lets the role see them (central.policy.PHONE_VISIBLE_ROLES); POST .../reveal shows them."""
+    if policy.can_see_phones(role):
+        return customer
+    phones = [{**phone, "e164": mask(phone.get("e164"))} for phone in customer.get("phones", [])]
+    return {**customer, "phones": phones}
+
+
 # NUL and other C0 controls never belong in names, numbers or ids (PostgreSQL rejects NUL);
 # declared in the schema so clients and contract tests know.
 NO_CONTROL_CHARS = r"^[^\x00-\x1f]*$"
@@ -135,27 +170,32 @@ class TokenRequest(BaseModel):
     password: str = Field(min_length=1, max_length=256)
 
 
+class RefreshRequest(BaseModel):
+    refresh_token: str = Field(min_length=3, max_length=200, pattern=r"^[A-Za-z0-9_.-]+$")
+
+
 class _State:
-    """Per-app resources: the engine and the (lazily loaded) token secret."""
+    """Per-app resources: the engine, the token signing key (outside the database) and the
+    login throttle."""
 
-    def __init__(self, engine: Engine) -> None:
+    def __init__(self, engine: Engine, signing_key: Ed25519PrivateKey) -> None:
         self.engine = engine
-        self._secret: bytes | None = None
-        self._lock = threading.Lock()
+        self.signing_key = signing_key
+        self.public_key = signing_key.public_key()
+        self.throttle = LoginThrottle()
 
-    @property
-    def secret(self) -> bytes:
-        if self._secret is None:
-            with self._lock:
-                if self._secret is None:
-                    self._secret = auth.load_secret(self.engine)
-        return self._secret
+    def close(self) -> None:
+        """Close every pooled connection (a SQLite file and its -wal/-shm stay open until then)
+        and drop the compiled statements: FastAPI keeps recent endpoint functions in process-wide
+        caches, and with them this engine, long after the app is gone."""
+        self.engine.dispose()
+        self.engine.clear_compiled_cache()
 
 
 def _install_error_handlers(app: FastAPI) -> None:
     @app.exception_handler(ApiError)
     async def _api_error(_request: Request, exc: ApiError) -> JSONResponse:
-        headers = {"WWW-Authenticate": "Bearer"} if exc.status == 401 else None
+        headers = {"WWW-Authenticate": "Bearer"} if exc.status == 401 else exc.headers
         return error_response(exc.status, exc.code, exc.message, exc.field, headers)
 
     @app.exception_handler(StarletteHTTPException)
@@ -189,19 +229,32 @@ def _install_error_handlers(app: FastAPI) -> None:
         )
 
 
+def close_app(app: FastAPI) -> None:
+    """Release what `create_app` opened. The lifespan calls this when a server shuts down; code
+    that drives the app without a lifespan (httpx.ASGITransport does not run it) must call it
+    itself, or each app keeps its database files open. Idempotent: a disposed engine reconnects
+    only if used again."""
+    state = getattr(app.state, "central", None)
+    if isinstance(state, _State):
+        state.close()
+
+
 def create_app(
     db_url: str,
     *,
     push_retention_days: float = DEFAULT_RETENTION_DAYS,
     integrations: IntegrationSettings | None = None,
     escalation_interval_s: float = DEFAULT_ESCALATION_INTERVAL_S,
+    signing_key: Ed25519PrivateKey | None = None,
 ) -> FastAPI:
     """The API bound to the (already migrated) database at `db_url`. Push idempotency records
     older than `push_retention_days` are purged (central.push.PushRetention); overdue hand-offs
-    are escalated every `escalation_interval_s` (central.escalation; 0 turns the job off)."""
+    are escalated every `escalation_interval_s` (central.escalation; 0 turns the job off).
+    Access tokens are signed with `signing_key` (default: central.tokens.load_signing_key(), created
+    on first use)."""
     # FastAPI runs sync endpoints on a 40-thread pool: let most of them hold a connection.
     engine = make_engine(db_url, pool_size=10, max_overflow=30)
-    state = _State(engine)
+    state = _State(engine, signing_key or tokens.load_signing_key())
     escalation = EscalationJob(engine, escalation_interval_s)
     epoch: list[str] = []  # in every feed page (a restore changes it); read on first use, so the
     # API starts (and /health says why) while its database is down
@@ -213,18 +266,20 @@ def create_app(
         return epoch[0]
 
     @asynccontextmanager
-    async def lifespan(_app: FastAPI) -> AsyncIterator[None]:
+    async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         job = asyncio.create_task(escalation.run_forever()) if escalation_interval_s > 0 else None
         if ticket_sender is not None:
             ticket_sender.start()
-        yield
-        if ticket_sender is not None:
-            await ticket_sender.stop()
-        if job is not None:
-            job.cancel()
-            with contextlib.suppress(asyncio.CancelledError):
-                await job
-        engine.dispose()
+        try:
+            yield
+        finally:
+            if ticket_sender is not None:
+                await ticket_sender.stop()
+            if job is not None:
+                job.cancel()
+                with contextlib.suppress(asyncio.CancelledError):
+                    await job
+            close_app(app)
 
     app = FastAPI(
         title="CallDesk central CRM API",
@@ -234,19 +289,37 @@ def create_app(
     )
     app.state.central = state
     app.state.escalation = escalation
+    app.add_middleware(BodyLimitMiddleware)  # inside ServerTimeMiddleware: a 413 carries the time too
     app.add_middleware(ServerTimeMiddleware)
+    quiet_access_log()
     _install_error_handlers(app)
 
     bearer = HTTPBearer(auto_error=False, description="token from POST /api/v1/auth/token")
 
     def principal(
+        request: Request,
         credentials: Annotated[HTTPAuthorizationCredentials | None, Depends(bearer)],
     ) -> auth.Principal:
         if credentials is None or not credentials.credentials.strip():
             raise ApiError(401, "unauthorized", "missing bearer token; get one from POST /api/v1/auth/token")
-        found = auth.verify_token(state.secret, credentials.credentials.strip())
-        if found is None:
+        claims = tokens.verify(state.public_key, credentials.credentials.strip())
+        if claims is None:
             raise ApiError(401, "invalid_token", "invalid or expired token; log in again")
+        with engine.connect() as conn:
+            found = auth.current_principal(conn, claims)
+        if found is None:
+            raise ApiError(
+                401, "invalid_token", "this sign-in was ended or the account disabled; log in again"
+            )
+        route = request.scope.get("route")
+        path = getattr(route, "path", request.url.path)
+        if not policy.endpoint_allowed(request.method, path, found.role):
+            log.warning(
+                "%s %s refused for %s (%s): forbidden", request.method, path, found.username, found.role
+            )
+            raise ApiError(
+                403, "forbidden", f"forbidden: a {found.role} may not call {request.method} {path}"
+            )
         return found
 
     Principal = Annotated[auth.Principal, Depends(principal)]
@@ -264,22 +337,75 @@ def create_app(
     @app.post(
         "/api/v1/auth/token",
         response_model=None,
-        responses={200: {"model": TokenResponse}, 401: _ERRORS[401], 422: _ERRORS[422]},
+        responses={
+            200: {"model": TokenResponse},
+            401: _ERRORS[401],
+            422: _ERRORS[422],
+            429: {"model": ErrorResponse, "description": "too many failed sign-ins (see Retry-After)"},
+        },
     )
-    def token(body: TokenRequest) -> JSONResponse:
+    def token(body: TokenRequest, request: Request) -> JSONResponse:
+        address = request.client.host if request.client else "?"
+        wait = state.throttle.retry_after(body.username, address)
+        if wait > 0:
+            log.warning("login refused for %r from %s: locked for %.0f s", body.username, address, wait)
+            raise ApiError(
+                429,
+                "too_many_attempts",
+                f"too many failed sign-ins; try again in {int(wait) + 1} seconds",
+                headers={"Retry-After": str(int(wait) + 1)},
+            )
         with engine.connect() as conn:
             user = auth.authenticate(conn, body.username, body.password)
         if user is None:
-            log.info("login failed for %r", body.username)
+            state.throttle.failed(body.username, address)
+            log.info("login failed for %r from %s", body.username, address)
             raise ApiError(401, "invalid_credentials", "wrong username or password")
+        state.throttle.succeeded(body.username)
+        with engine.begin() as conn:
+            session_id, refresh_token = auth.open_session(conn, user)
+        return _token_response(replace(user, session_id=session_id), refresh_token)
+
+    def _token_response(user: auth.Principal, refresh_token: str) -> JSONResponse:
         return JSONResponse(
             {
-                "access_token": auth.issue_token(state.secret, user),
+                "access_token": auth.issue_token(state.signing_key, user),
                 "token_type": "bearer",
                 "expires_in": auth.TOKEN_LIFETIME_S,
+                "refresh_token": refresh_token,
+                "refresh_expires_in": auth.REFRESH_TOKEN_LIFETIME_S,
                 "role": user.role,
                 "agent_id": user.agent_id,
                 "display_name": user.display_name,
+            }
+        )
+
+    @app.post(
+        "/api/v1/auth/refresh",
+        response_model=None,
+        responses={200: {"model": TokenResponse}, 401: _ERRORS[401], 422: _ERRORS[422]},
+    )
+    def refresh(body: RefreshRequest) -> JSONResponse:
+        with engine.begin() as conn:
+            rotated = auth.rotate_refresh(conn, body.refresh_token)
+        if rotated is None:
+            raise ApiError(401, "invalid_refresh_token", "this sign-in has ended; log in again")
+        return _token_response(*rotated)
+
+    @app.post("/api/v1/auth/logout", status_code=204, response_model=None, responses={401: _ERRORS[401]})
+    def logout(who: Principal) -> Response:
+        with engine.begin() as conn:
+            auth.revoke_session(conn, who.session_id)
+        return Response(status_code=204)
+
+    @app.get("/api/v1/auth/public-key", response_model=None, responses={200: {"model": PublicKeyResponse}})
+    def public_key() -> JSONResponse:
+        return JSONResponse(
+            {
+                "alg": "EdDSA",
+                "crv": "Ed25519",
+                "kid": tokens.key_id(state.public_key),
+                "public_key_pem": tokens.public_pem(state.public_key),
             }
         )
 
@@ -314,7 +440,7 @@ def create_app(
         responses={200: {"model": SearchResponse}, **_ERRORS},
     )
     def search(
-        _who: Principal,
+        who: Principal,
         q: Annotated[str, Query(min_length=1, max_length=100, pattern=NO_CONTROL_CHARS)],
         limit: Annotated[int, Query(ge=1, le=100)] = 20,
     ) -> JSONResponse:
@@ -323,16 +449,22 @@ def create_app(
             raise ApiError(422, "validation_error", "q: search text is empty", "q")
         with engine.connect() as conn:
             results = queries.search(conn, text, limit)
-        return JSONResponse({"results": results})
+        return JSONResponse({"results": [minimise_customer(c, who.role) for c in results]})
 
     @app.get(
         "/api/v1/customers/{customer_id}",
         response_model=None,
         responses={200: {"model": CustomerDetailResponse}, 404: {"model": ErrorResponse}, **_ERRORS},
     )
-    def customer(_who: Principal, customer_id: CustomerId) -> JSONResponse:
-        with engine.connect() as conn:
+    def customer(
+        who: Principal,
+        customer_id: CustomerId,
+        call_id: Annotated[str, Query(max_length=64, pattern=NO_CONTROL_CHARS)] = "",
+    ) -> JSONResponse:
+        with engine.begin() as conn:
             detail = queries.customer_detail(conn, customer_id)
+            if detail is not None:
+                admin.record_audit(conn, who, "view", customer_id, call_id)
         if detail is None:
             raise ApiError(404, "customer_not_found", f"no customer {customer_id}", "customer_id")
         return JSONResponse(detail)
@@ -342,12 +474,12 @@ def create_app(
         response_model=None,
         responses={200: {"model": CustomerSummaryResponse}, 404: {"model": ErrorResponse}, **_ERRORS},
     )
-    def summary(_who: Principal, customer_id: CustomerId) -> JSONResponse:
+    def summary(who: Principal, customer_id: CustomerId) -> JSONResponse:
         with engine.connect() as conn:
             found = queries.customer_summary(conn, customer_id)
         if found is None:
             raise ApiError(404, "customer_not_found", f"no customer {customer_id}", "customer_id")
-        return JSONResponse(found)
+        return JSONResponse({**found, "customer": minimise_customer(found["customer"], who.role)})
 
     @app.get(
         "/api/v1/sync/changes",
@@ -389,11 +521,7 @@ def create_app(
     WindowStart = Annotated[datetime | None, Query(alias="from")]
 
     def _window_start(value: datetime | None) -> datetime | None:
-        """None: no window (every record). A time without a zone is UTC."""
-        if value is None:
-            return None
-        # SQLite compares the stored UTC wall time as text: bring every zone to UTC first.
-        return value.replace(tzinfo=UTC) if value.tzinfo is None else value.astimezone(UTC)
+        return to_utc(value, "from")
 
     @app.get(
         "/api/v1/sync/bootstrap/head",
@@ -433,7 +561,7 @@ def create_app(
         _who: Principal,
         entity: Literal["order", "points", "service", "marketing"],
         start: WindowStart = None,
-        after: Annotated[str, Query(max_length=64)] = "",
+        after: Annotated[str, Query(max_length=64, pattern=NO_CONTROL_CHARS)] = "",
         limit: BootstrapLimit = 5000,
     ) -> Response:
         begin = _window_start(start)
@@ -452,10 +580,14 @@ def create_app(
             counts = queries.window_counts(conn, begin)
         return JSONResponse({"counts": counts, "server_time": server_time()})
 
-    install_ticket_routes(app, engine, Principal, ApiError, _ERRORS)
-    install_push_routes(app, engine, Principal, ApiError, _ERRORS, retention_days=push_retention_days)
+    install_ticket_routes(app, engine, Principal, ApiError, _ERRORS, auth.load_actor)
+    install_push_routes(
+        app, engine, Principal, auth.load_actor, ApiError, _ERRORS, retention_days=push_retention_days
+    )
     install_attachment_routes(app, engine, Principal, ApiError, _ERRORS)
     settings = integrations or IntegrationSettings.from_env()
     install_oms_routes(app, engine, settings)
     ticket_sender = install_ticket_sync_routes(app, engine, settings, Principal, ApiError, _ERRORS)
+    install_update_policy_routes(app, engine, Principal, ApiError, _ERRORS)
+    admin.install_routes(app, engine, Principal, ApiError, _ERRORS, lambda value: to_utc(value, "since"))
     return app

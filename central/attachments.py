@@ -24,7 +24,8 @@ from fastapi.responses import JSONResponse, Response
 from sqlalchemy.engine import Engine
 from starlette.concurrency import run_in_threadpool
 
-from calldesk_domain.tickets import MAX_ATTACHMENT_BYTES, Attachment, validate_attachment
+from calldesk_domain.ticket_validation import validate_attachment
+from calldesk_domain.tickets import MAX_ATTACHMENT_BYTES, Attachment
 from central.push import register_entity
 from central.schemas import ErrorResponse
 from central.tables import attachment_blobs, attachments

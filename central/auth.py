@@ -1,34 +1,33 @@
 """Users, password hashes (argon2) and bearer tokens for the central API.
 
-Tokens are stateless: base64url(JSON claims) + "." + base64url(HMAC-SHA256(secret, claims)).
-The secret is generated once and stored in the `server_secrets` table, so every API process on
-the same database accepts the same tokens (stateless servers behind a load balancer).
+Access tokens are Ed25519-signed and short-lived (central.tokens, key outside the database).
+Each sign-in opens a session whose refresh token is stored hashed; logout, a password change or
+disabling the user revokes sessions, and every request checks its session and user are still live
+(`current_principal`), so a revoked or disabled user's token stops on the next request.
 """
 
 from __future__ import annotations
 
-import base64
-import binascii
 import hashlib
 import hmac
-import json
 import logging
 import secrets
-import time
 from dataclasses import dataclass
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 
 import sqlalchemy as sa
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
-from sqlalchemy.engine import Connection, Engine
-from sqlalchemy.exc import IntegrityError
+from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
+from sqlalchemy.engine import Connection
 
-from central.tables import server_secrets, users
+from central import policy, tokens
+from central.tables import sessions, users
 
 log = logging.getLogger(__name__)
 
-TOKEN_LIFETIME_S = 8 * 3600  # one agent shift
+TOKEN_LIFETIME_S = tokens.ACCESS_TOKEN_LIFETIME_S
+REFRESH_TOKEN_LIFETIME_S = 12 * 3600  # one agent shift and some; a refresh keeps the session
 ROLES = ("agent", "supervisor", "admin")
 
 # username, password, role, agent_id, display name
@@ -60,6 +59,7 @@ class Principal:
     agent_id: str
     display_name: str
     expires_at: int
+    session_id: str = ""
 
 
 def hash_password(password: str) -> str:
@@ -119,70 +119,114 @@ def authenticate(conn: Connection, username: str, password: str) -> Principal | 
     return Principal(row.id, row.username, row.role, row.agent_id, row.display_name, 0)
 
 
-def load_secret(engine: Engine) -> bytes:
-    """The token signing secret, created on first use (race-safe across processes)."""
-    with engine.begin() as conn:
-        value = conn.execute(
-            sa.select(server_secrets.c.value).where(server_secrets.c.name == "token")
-        ).scalar()
-    if value is None:
-        try:
-            with engine.begin() as conn:
-                conn.execute(server_secrets.insert().values(name="token", value=secrets.token_hex(32)))
-        except IntegrityError:
-            pass  # another process created it first
-        with engine.begin() as conn:
-            value = conn.execute(
-                sa.select(server_secrets.c.value).where(server_secrets.c.name == "token")
-            ).scalar_one()
-    return bytes.fromhex(value)
+def _refresh_hash(secret: str) -> str:
+    return hashlib.sha256(secret.encode("ascii", "replace")).hexdigest()
 
 
-def _b64(data: bytes) -> str:
-    return base64.urlsafe_b64encode(data).rstrip(b"=").decode("ascii")
-
-
-def _unb64(text: str) -> bytes:
-    return base64.urlsafe_b64decode(text + "=" * (-len(text) % 4))
-
-
-def issue_token(secret: bytes, principal: Principal, lifetime_s: int = TOKEN_LIFETIME_S) -> str:
-    claims = {
-        "uid": principal.user_id,
-        "sub": principal.username,
-        "role": principal.role,
-        "agent": principal.agent_id,
-        "name": principal.display_name,
-        "exp": int(time.time()) + lifetime_s,
-    }
-    body = _b64(json.dumps(claims, separators=(",", ":"), ensure_ascii=False).encode())
-    signature = _b64(hmac.new(secret, body.encode("ascii"), hashlib.sha256).digest())
-    return f"{body}.{signature}"
-
-
-def verify_token(secret: bytes, token: str, now: float | None = None) -> Principal | None:
-    """The principal of a well-formed, correctly signed, unexpired token; None otherwise."""
-    if not token or len(token) > 4096 or token.count(".") != 1:
-        return None
-    body, signature = token.split(".")
-    try:
-        expected = _b64(hmac.new(secret, body.encode("ascii"), hashlib.sha256).digest())
-        if not hmac.compare_digest(expected, signature):
-            return None
-        claims = json.loads(_unb64(body))
-        principal = Principal(
-            int(claims["uid"]),
-            str(claims["sub"]),
-            str(claims["role"]),
-            str(claims["agent"]),
-            str(claims["name"]),
-            int(claims["exp"]),
+def open_session(conn: Connection, principal: Principal, now: datetime | None = None) -> tuple[str, str]:
+    """Start a sign-in session; returns (session id, refresh token). Only the refresh token's
+    hash is stored: a copy of the database mints nothing."""
+    now = now or datetime.now(UTC)
+    session_id = secrets.token_hex(16)
+    secret = secrets.token_urlsafe(32)
+    conn.execute(
+        sessions.insert().values(
+            id=session_id,
+            user_id=principal.user_id,
+            refresh_hash=_refresh_hash(secret),
+            created_at=now,
+            expires_at=now + timedelta(seconds=REFRESH_TOKEN_LIFETIME_S),
+            revoked_at=None,
         )
-    except (ValueError, KeyError, TypeError, UnicodeError, binascii.Error):
+    )
+    return session_id, f"{session_id}.{secret}"
+
+
+def rotate_refresh(
+    conn: Connection, refresh_token: str, now: datetime | None = None
+) -> tuple[Principal, str] | None:
+    """(principal, new refresh token) for a live refresh token of an active user, else None.
+    The old refresh token stops working (rotation)."""
+    now = now or datetime.now(UTC)
+    session_id, _, secret = refresh_token.partition(".")
+    if not session_id or not secret or len(refresh_token) > 200:
         return None
-    if principal.expires_at <= (time.time() if now is None else now):
+    row = conn.execute(
+        sa.select(sessions, users.c.username, users.c.role, users.c.agent_id, users.c.display_name)
+        .join(users, users.c.id == sessions.c.user_id)
+        .where(sessions.c.id == session_id, users.c.active == sa.true())
+    ).first()
+    if row is None or row.revoked_at is not None or _aware(row.expires_at) <= now:
         return None
-    return principal
+    if not hmac.compare_digest(row.refresh_hash, _refresh_hash(secret)):
+        return None
+    fresh = secrets.token_urlsafe(32)
+    conn.execute(
+        sessions.update().where(sessions.c.id == session_id).values(refresh_hash=_refresh_hash(fresh))
+    )
+    principal = Principal(row.user_id, row.username, row.role, row.agent_id, row.display_name, 0, session_id)
+    return principal, f"{session_id}.{fresh}"
+
+
+def revoke_session(conn: Connection, session_id: str) -> None:
+    conn.execute(
+        sessions.update()
+        .where(sessions.c.id == session_id, sessions.c.revoked_at.is_(None))
+        .values(revoked_at=datetime.now(UTC))
+    )
+
+
+def revoke_user_sessions(conn: Connection, user_id: int) -> int:
+    """End every session of a user (password change, disable): their tokens stop at once."""
+    result = conn.execute(
+        sessions.update()
+        .where(sessions.c.user_id == user_id, sessions.c.revoked_at.is_(None))
+        .values(revoked_at=datetime.now(UTC))
+    )
+    return result.rowcount or 0
+
+
+def current_principal(conn: Connection, claims: tokens.Claims) -> Principal | None:
+    """The principal of verified token claims as the database says NOW (role edits apply at
+    once), or None if the user is disabled/gone or the session was revoked."""
+    row = conn.execute(
+        sa.select(users.c.role, users.c.display_name, users.c.agent_id, sessions.c.revoked_at)
+        .join(sessions, sessions.c.user_id == users.c.id)
+        .where(
+            users.c.id == claims.user_id,
+            users.c.username == claims.username,
+            users.c.active == sa.true(),
+            sessions.c.id == claims.session_id,
+        )
+    ).first()
+    if row is None or row.revoked_at is not None:
+        return None
+    return Principal(
+        claims.user_id,
+        claims.username,
+        row.role,
+        row.agent_id,
+        row.display_name,
+        claims.expires_at,
+        claims.session_id,
+    )
+
+
+def issue_token(key: Ed25519PrivateKey, principal: Principal, lifetime_s: int = TOKEN_LIFETIME_S) -> str:
+    claims = tokens.Claims(
+        principal.user_id,
+        principal.username,
+        principal.role,
+        principal.agent_id,
+        principal.display_name,
+        principal.session_id,
+        0,
+    )
+    return tokens.issue(key, claims, lifetime_s)
+
+
+def _aware(value: datetime) -> datetime:
+    return value.replace(tzinfo=UTC) if value.tzinfo is None else value
 
 
 def user_profile(conn: Connection, principal: Principal) -> dict[str, object] | None:
@@ -201,3 +245,18 @@ def user_profile(conn: Connection, principal: Principal) -> dict[str, object] | 
         "team": row.team,
         "expires_at": datetime.fromtimestamp(principal.expires_at, UTC).strftime("%Y-%m-%dT%H:%M:%SZ"),
     }
+
+
+def load_actor(conn: Connection, principal: Principal) -> policy.Actor:
+    """The policy's view of a caller: their queues and team (the groups their OWN scope reaches)
+    and, for a team, the agent ids of its members (a supervisor's TEAM scope)."""
+    row = conn.execute(sa.select(users.c.queues, users.c.team).where(users.c.id == principal.user_id)).first()
+    queues = [str(q) for q in (row.queues or [])] if row is not None else []
+    team = row.team if row is not None else None
+    members: frozenset[str] = frozenset()
+    if team:
+        members = frozenset(conn.execute(sa.select(users.c.agent_id).where(users.c.team == team)).scalars())
+    groups = frozenset([*queues, *([team] if team else [])])
+    return policy.Actor(
+        principal.user_id, principal.username, principal.role, principal.agent_id, groups, members
+    )

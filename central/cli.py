@@ -18,7 +18,7 @@ EXIT_USAGE = 2
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
-    commands = "{serve,seed,migrate,purge-push,import,backup,restore}"
+    commands = "{serve,seed,migrate,purge-push,users,import,backup,restore}"
     sub = parser.add_subparsers(dest="central_command", metavar=commands)
     db_help = f"database URL: sqlite:///file.db or postgresql://user:pw@host/db (default {DEFAULT_DB_URL})"
 
@@ -26,6 +26,13 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     serve.add_argument("--db", default=DEFAULT_DB_URL, help=db_help)
     serve.add_argument("--host", default="127.0.0.1", help="address to listen on (default 127.0.0.1)")
     serve.add_argument("--port", type=int, default=8765, help="TCP port (default 8765)")
+    serve.add_argument("--cert", help="TLS certificate (PEM) to serve HTTPS; needs --key")
+    serve.add_argument("--key", help="TLS private key (PEM) of --cert")
+    serve.add_argument(
+        "--allow-insecure-http",
+        action="store_true",
+        help="listen beyond loopback WITHOUT TLS (only behind a TLS-terminating reverse proxy)",
+    )
     retention_help = (
         f"keep push idempotency keys and results this many days (default {DEFAULT_RETENTION_DAYS:g})"
     )
@@ -48,6 +55,10 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
 
     migrate = sub.add_parser("migrate", help="upgrade the database schema to the latest version")
     migrate.add_argument("--db", default=DEFAULT_DB_URL, help=db_help)
+
+    from central.users_cli import add_parser as add_users_parser
+
+    add_users_parser(sub, db_help)
 
     purge = sub.add_parser("purge-push", help="delete push idempotency keys and results older than N days")
     purge.add_argument("--db", default=DEFAULT_DB_URL, help=db_help)
@@ -82,7 +93,7 @@ def run(args: argparse.Namespace) -> int:
     logging.getLogger("alembic").setLevel(logging.WARNING)
     command = getattr(args, "central_command", None)
     if command is None:
-        return _fail("choose a command: calldesk central serve | seed | migrate | purge-push")
+        return _fail("choose a command: calldesk central serve | seed | migrate | purge-push | users")
     problem = _check_db(args.db)
     if problem:
         return _fail(problem)
@@ -95,6 +106,10 @@ def run(args: argparse.Namespace) -> int:
             return _purge_push(args)
         if command in ("import", "backup", "restore"):
             return cli_data.run(command, args)
+        if command == "users":
+            from central.users_cli import run as run_users
+
+            return run_users(args)
         return _serve(args)
     except SQLAlchemyError as exc:
         return _fail(f"database error: {exc}", 1)
@@ -155,6 +170,38 @@ def _purge_push(args: argparse.Namespace) -> int:
     return 0
 
 
+def is_loopback(host: str) -> bool:
+    import ipaddress
+
+    if host.lower() == "localhost":
+        return True
+    try:
+        return ipaddress.ip_address(host.strip("[]")).is_loopback
+    except ValueError:
+        return False
+
+
+def transport_problem(host: str, cert: str | None, key: str | None, allow_insecure: bool) -> str | None:
+    """Why this serve command must not start, or None (logging a warning for plain HTTP off
+    loopback when explicitly allowed)."""
+    from pathlib import Path
+
+    if bool(cert) != bool(key):
+        return "--cert and --key go together"
+    for option, path in (("--cert", cert), ("--key", key)):
+        if path and not Path(path).is_file():
+            return f"{option}: no such file {path}"
+    if cert or is_loopback(host):
+        return None
+    if not allow_insecure:
+        return (
+            f"refusing to serve plain HTTP on {host}: tokens and customer data would cross the network "
+            "in clear. Give --cert/--key, or put a TLS reverse proxy in front and pass --allow-insecure-http"
+        )
+    log.warning("serving plain HTTP on %s (--allow-insecure-http): only safe behind a TLS proxy", host)
+    return None
+
+
 def _serve(args: argparse.Namespace) -> int:
     import uvicorn
 
@@ -163,6 +210,9 @@ def _serve(args: argparse.Namespace) -> int:
 
     if not 0 < args.port < 65536:
         return _fail(f"--port must be 1..65535, not {args.port}")
+    problem = transport_problem(args.host, args.cert, args.key, args.allow_insecure_http)
+    if problem:
+        return _fail(problem)
     problem = _retention_problem(args.push_retention_days, "--push-retention-days")
     if problem:
         return _fail(problem)
@@ -175,7 +225,14 @@ def _serve(args: argparse.Namespace) -> int:
         escalation_interval_s=args.escalation_interval,
     )
     try:
-        uvicorn.run(app, host=args.host, port=args.port, log_level="info")
+        uvicorn.run(
+            app,
+            host=args.host,
+            port=args.port,
+            log_level="info",
+            ssl_certfile=args.cert,
+            ssl_keyfile=args.key,
+        )
     except OSError as exc:
         return _fail(f"cannot listen on {args.host}:{args.port}: {exc}", 1)
     return 0

@@ -16,6 +16,7 @@ Entities are pluggable: `register_entity(name, table, validate)` adds one (other
 register "ticket" and "contact"; this module registers "customer" and "note").
 """
 
+import hashlib
 import logging
 import re
 import threading
@@ -33,7 +34,7 @@ from sqlalchemy.engine import Connection, Engine
 
 from calldesk_domain.models import Tier, format_ts, parse_ts
 from calldesk_domain.phone import normalize
-from central import writes
+from central import policy, writes
 from central.tables import ENTITY_TABLES, change_log, customers, idempotency_keys, notes, push_results
 
 log = logging.getLogger(__name__)
@@ -225,12 +226,31 @@ def _check_shape(mutation: dict[str, Any]) -> tuple[str, str] | None:
     return None
 
 
-def _apply_one(conn: Connection, mutation: dict[str, Any]) -> dict[str, Any]:
+def _authorize(
+    conn: Connection, actor: policy.Actor, mutation: dict[str, Any], server: dict | None
+) -> policy.Decision:
+    parent = None
+    data = mutation.get("data")
+    if mutation["entity"] == "attachment" and isinstance(data, dict):
+        parent, _, _ = _live(conn, "ticket", str(data.get("ticket_id") or ""))
+    return policy.authorize(actor, mutation["entity"], mutation["op"], data, server, parent)
+
+
+def _apply_one(conn: Connection, mutation: dict[str, Any], actor: policy.Actor) -> dict[str, Any]:
     client_id = mutation["client_id"]
     entity_name, record_id, op = mutation["entity"], mutation["id"], mutation["op"]
     entity = _REGISTRY[entity_name]
     base_version = mutation.get("base_version")
     server, version, _seq = _live(conn, entity_name, record_id)
+    decision = _authorize(conn, actor, mutation, server)
+    if not decision.allowed:
+        log.warning(
+            "push: %s %s %s %s refused for %s (%s): forbidden",
+            op, entity_name, record_id, decision.field, actor.username, actor.role,
+        )  # fmt: skip
+        return _result(client_id, "rejected", message=policy.FORBIDDEN, field=decision.field)
+    if decision.data is not None:
+        mutation = {**mutation, "data": decision.data}
     if op == "delete":
         if server is None:
             return _result(client_id, "applied", message="already deleted")
@@ -263,10 +283,13 @@ def _lock(conn: Connection) -> None:
     writes._lock_writers(conn)
 
 
-def _store_result(conn: Connection, mutation: dict[str, Any], result: dict[str, Any]) -> None:
+def _store_result(
+    conn: Connection, mutation: dict[str, Any], result: dict[str, Any], actor: policy.Actor
+) -> None:
     conn.execute(
         push_results.insert().values(
             client_id=mutation["client_id"],
+            user_id=actor.user_id,
             # bookkeeping columns only: a refused mutation may carry NULs PostgreSQL cannot store
             entity=_CONTROL.sub("", str(mutation.get("entity")))[:32],
             entity_id=_CONTROL.sub("", str(mutation.get("id")))[:64],
@@ -276,23 +299,28 @@ def _store_result(conn: Connection, mutation: dict[str, Any], result: dict[str, 
     )
 
 
-def apply_mutation(engine: Engine, mutation: dict[str, Any]) -> dict[str, Any]:
-    """Apply one mutation in its own transaction; a known client_id returns its stored result."""
+def apply_mutation(engine: Engine, mutation: dict[str, Any], actor: policy.Actor) -> dict[str, Any]:
+    """Apply one mutation in its own transaction as `actor`; a client_id the same user pushed
+    before returns its stored result (another user's client_id is refused, never answered)."""
     client_id = mutation["client_id"]
     problem = _check_shape(mutation)
     try:
         with engine.begin() as conn:
             _lock(conn)
             stored = conn.execute(
-                sa.select(push_results.c.result).where(push_results.c.client_id == client_id)
-            ).scalar_one_or_none()
+                sa.select(push_results.c.result, push_results.c.user_id).where(
+                    push_results.c.client_id == client_id
+                )
+            ).first()
             if stored is not None:
-                return stored
+                if stored.user_id is not None and stored.user_id != actor.user_id:
+                    return _result(client_id, "rejected", message=policy.FORBIDDEN, field="client_id")
+                return stored.result
             if problem is not None:
                 result = _result(client_id, "rejected", message=problem[1], field=problem[0])
             else:
-                result = _apply_one(conn, mutation)
-            _store_result(conn, mutation, result)
+                result = _apply_one(conn, mutation, actor)
+            _store_result(conn, mutation, result, actor)
             return result
     except (ValueError, TypeError, sa.exc.IntegrityError, sa.exc.DataError) as exc:
         # The record could not be written (e.g. a value the table refuses): refuse it for good.
@@ -300,8 +328,14 @@ def apply_mutation(engine: Engine, mutation: dict[str, Any]) -> dict[str, Any]:
         result = _result(client_id, "rejected", message=f"record refused by the server: {exc}"[:300])
         with engine.begin() as conn:
             _lock(conn)
-            _store_result(conn, mutation, result)
+            _store_result(conn, mutation, result, actor)
         return result
+
+
+def scoped_key(user_id: int, key: str) -> str:
+    """The stored form of an Idempotency-Key: per user, so one user's key never answers
+    another's push (and a stored key tells nothing about the client's)."""
+    return hashlib.sha256(f"{user_id}\x00{key}".encode()).hexdigest()
 
 
 def stored_response(engine: Engine, key: str) -> dict[str, Any] | None:
@@ -311,12 +345,16 @@ def stored_response(engine: Engine, key: str) -> dict[str, Any] | None:
         ).scalar_one_or_none()
 
 
-def push(engine: Engine, key: str, mutations: list[dict[str, Any]]) -> tuple[dict[str, Any], bool]:
-    """(response, replayed). A known key returns the stored response and applies nothing."""
+def push(
+    engine: Engine, key: str, mutations: list[dict[str, Any]], actor: policy.Actor
+) -> tuple[dict[str, Any], bool]:
+    """(response, replayed). A key this user sent before returns the stored response and
+    applies nothing."""
+    key = scoped_key(actor.user_id, key)
     stored = stored_response(engine, key)
     if stored is not None:
         return stored, True
-    results = [apply_mutation(engine, mutation) for mutation in mutations]
+    results = [apply_mutation(engine, mutation, actor) for mutation in mutations]
     response = {"results": results, "server_time": format_ts(datetime.now(UTC))}
     with engine.begin() as conn:
         _lock(conn)
@@ -402,6 +440,7 @@ def install_routes(
     app: FastAPI,
     engine: Engine,
     principal: Any,
+    load_actor: Callable[[Connection, Any], policy.Actor],
     api_error: type[Exception],
     errors: dict,
     *,
@@ -413,7 +452,7 @@ def install_routes(
 
     @app.post("/api/v1/sync/push", response_model=None, responses=errors)
     def sync_push(
-        _who: principal,  # type: ignore[valid-type]
+        who: principal,  # type: ignore[valid-type]
         body: PushRequest,
         idempotency_key: Annotated[
             str, Header(alias="Idempotency-Key", min_length=1, max_length=64, pattern=_KEY_PATTERN)
@@ -427,7 +466,9 @@ def install_routes(
                     422, "validation_error", f"client_id {mutation.client_id} appears twice", "client_id"
                 )
             seen.add(mutation.client_id)
-        response, replayed = push(engine, key, [m.model_dump() for m in body.mutations])
+        with engine.connect() as conn:
+            actor = load_actor(conn, who)
+        response, replayed = push(engine, key, [m.model_dump() for m in body.mutations], actor)
         retention.maybe_purge()
         headers = {"Idempotent-Replayed": "true"} if replayed else None
         return JSONResponse(response, headers=headers)

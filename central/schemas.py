@@ -34,9 +34,18 @@ class TokenResponse(BaseModel):
     access_token: str
     token_type: Literal["bearer"]
     expires_in: int
+    refresh_token: str
+    refresh_expires_in: int
     role: Literal["agent", "supervisor", "admin"]
     agent_id: str
     display_name: str
+
+
+class PublicKeyResponse(BaseModel):
+    alg: Literal["EdDSA"]
+    crv: Literal["Ed25519"]
+    kid: str
+    public_key_pem: str
 
 
 class WhoamiResponse(BaseModel):

@@ -54,10 +54,11 @@ def start_in_thread(
     migrate: bool = True,
     timeout: float = 20.0,
     escalation_interval_s: float | None = None,
+    tls: tuple[str, str] | None = None,
 ) -> RunningServer:
     """Migrate (unless told not to), then serve `db_url` on host:port (0 = a free port) in a
-    daemon thread; returns once the socket accepts connections. Raises RuntimeError if the
-    server fails to start within `timeout` seconds.
+    daemon thread; returns once the socket accepts connections. `tls` = (certificate file, key
+    file) serves HTTPS. Raises RuntimeError if the server fails to start within `timeout` seconds.
     """
     if migrate:
         upgrade(db_url)
@@ -69,7 +70,13 @@ def start_in_thread(
     sock.bind((host, port))
     bound_port = sock.getsockname()[1]
     config = uvicorn.Config(
-        app, log_config=None, access_log=False, lifespan="on", timeout_graceful_shutdown=5
+        app,
+        log_config=None,
+        access_log=False,
+        lifespan="on",
+        timeout_graceful_shutdown=5,
+        ssl_certfile=tls[0] if tls else None,
+        ssl_keyfile=tls[1] if tls else None,
     )
     server = uvicorn.Server(config)
     thread = threading.Thread(
@@ -84,6 +91,7 @@ def start_in_thread(
             raise RuntimeError(f"central API did not start on {host}:{bound_port}")
         time.sleep(0.01)
     url_host = f"[{host}]" if ":" in host else host
-    running = RunningServer(f"http://{url_host}:{bound_port}", bound_port, db_url, server, thread)
+    scheme = "https" if tls else "http"
+    running = RunningServer(f"{scheme}://{url_host}:{bound_port}", bound_port, db_url, server, thread)
     log.info("central API serving %s on %s", db_url, running.url)
     return running

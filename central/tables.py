@@ -35,11 +35,19 @@ users = sa.Table(
     sa.Column("team", sa.String(32)),
 )
 
-server_secrets = sa.Table(
-    "server_secrets",
+# Sign-in sessions (migration 0008_accounts_tokens): the refresh token is stored as its SHA-256
+# only. Access tokens name their session; a revoked session's tokens stop on the next request.
+sessions = sa.Table(
+    "sessions",
     metadata,
-    sa.Column("name", sa.String(32), primary_key=True),
-    sa.Column("value", sa.String(128), nullable=False),
+    sa.Column("id", sa.String(32), primary_key=True),
+    sa.Column(
+        "user_id", sa.Integer, sa.ForeignKey("users.id", ondelete="CASCADE"), nullable=False, index=True
+    ),
+    sa.Column("refresh_hash", sa.String(64), nullable=False),
+    sa.Column("created_at", Timestamp, nullable=False),
+    sa.Column("expires_at", Timestamp, nullable=False, index=True),
+    sa.Column("revoked_at", Timestamp),
 )
 
 # Small server facts (migration 0007_integrations_meta): the change feed's epoch (central/feed_epoch.py).
@@ -221,10 +229,25 @@ push_results = sa.Table(
     "push_results",
     metadata,
     sa.Column("client_id", sa.String(64), primary_key=True),
+    # migration 0009_accounts_audit: who pushed it (another user's client_id is never answered)
+    sa.Column("user_id", sa.Integer),
     sa.Column("entity", sa.String(32), nullable=False),
     sa.Column("entity_id", sa.String(64), nullable=False),
     sa.Column("result", Json, nullable=False),
     sa.Column("created_at", Timestamp, nullable=False, index=True),  # purge (migration 0005)
+)
+
+# Record views and phone reveals (migration 0009_accounts_audit), queryable by admins.
+audit_events = sa.Table(
+    "audit_events",
+    metadata,
+    sa.Column("id", sa.BigInteger().with_variant(sa.Integer, "sqlite"), primary_key=True, autoincrement=True),
+    sa.Column("at", Timestamp, nullable=False, index=True),
+    sa.Column("user_id", sa.Integer, nullable=False),
+    sa.Column("username", sa.String(64), nullable=False, index=True),
+    sa.Column("action", sa.String(16), nullable=False),
+    sa.Column("customer_id", sa.String(32), nullable=False, index=True),
+    sa.Column("call_id", sa.String(64), nullable=False),
 )
 
 # Entity name (change feed) -> record table.

@@ -25,19 +25,18 @@ from fastapi.responses import JSONResponse
 from sqlalchemy.engine import Connection, Engine
 
 from calldesk_domain.models import format_ts, parse_ts
+from calldesk_domain.ticket_validation import Issue, validate_contact, validate_ticket
 from calldesk_domain.tickets import (
     OPEN_STATUSES,
     ContactLog,
-    Issue,
     Ticket,
     TicketStatus,
     escalate,
     redact_contact,
     redact_ticket,
     sla_due,
-    validate_contact,
-    validate_ticket,
 )
+from central import policy
 from central.push import register_entity
 from central.schemas import ErrorResponse
 from central.tables import SERVICE_TABLES, contacts, kb_articles, tickets
@@ -281,8 +280,10 @@ def install_routes(
     principal_type: Any,
     api_error: Callable[..., Exception],
     responses: dict[int | str, dict[str, Any]],
+    load_actor: Callable[[Connection, Any], policy.Actor],
 ) -> None:
-    """Add the ticket, contact and knowledge-base endpoints to the central API."""
+    """Add the ticket, contact and knowledge-base endpoints to the central API. Reads are
+    limited to what the caller's role reaches (central.policy.read_scope)."""
     Principal = principal_type
 
     @app.get("/api/v1/tickets", response_model=None, responses=responses)
@@ -299,6 +300,7 @@ def install_routes(
         with engine.begin() as conn:
             escalate_overdue(conn, now)
         with engine.connect() as conn:
+            actor = load_actor(conn, who)
             found = list_tickets(
                 conn,
                 view,
@@ -310,21 +312,26 @@ def install_routes(
                 limit=limit,
                 now=now,
             )
+        scope = policy.read_scope(who.role)
+        found = [ticket for ticket in found if policy.can_touch_ticket(actor, ticket, scope)]
         return JSONResponse({"tickets": found, "server_time": format_ts(now)})
 
     with_404: dict[int | str, dict[str, Any]] = {**responses, 404: {"model": ErrorResponse}}
 
     @app.get("/api/v1/tickets/{ticket_id}", response_model=None, responses=with_404)
-    def ticket_get(_who: Principal, ticket_id: SafeId) -> JSONResponse:
+    def ticket_get(who: Principal, ticket_id: SafeId) -> JSONResponse:
         with engine.connect() as conn:
             found = _existing(conn, "ticket", ticket_id)
+            actor = load_actor(conn, who)
+        if found is not None and not policy.can_touch_ticket(actor, found, policy.read_scope(who.role)):
+            found = None  # not yours to read: indistinguishable from absent
         if found is None:
             raise api_error(404, "ticket_not_found", f"no ticket {ticket_id}", "ticket_id")
         return JSONResponse({"ticket": found})
 
     @app.get("/api/v1/contacts", response_model=None, responses=responses)
     def contact_list(
-        _who: Principal,
+        who: Principal,
         call_id: Annotated[str, Query(max_length=64, pattern=NO_CONTROL)] = "",
         customer_id: Annotated[str, Query(max_length=32, pattern=NO_CONTROL)] = "",
     ) -> JSONResponse:
@@ -335,7 +342,10 @@ def install_routes(
         if customer_id:
             query = query.where(table.c.customer_id == customer_id)
         with engine.connect() as conn:
+            actor = load_actor(conn, who)
             found = [record_from_row("contact", row) for row in conn.execute(query)]
+        scope = policy.read_scope(who.role)
+        found = [contact for contact in found if policy.can_touch_contact(actor, contact, scope)]
         return JSONResponse({"contacts": found})
 
     @app.get("/api/v1/kb/search", response_model=None, responses=responses)

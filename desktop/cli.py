@@ -20,11 +20,16 @@ SUBCOMMANDS: dict[str, tuple[str, str]] = {
     "pop": ("desktop.handoff_cli", "bring up a customer's card in the running desktop"),
     "agent": ("desktop.handoff_cli", "set the agent ready / not ready (pause --reason) at the PBX"),
     "wallboard": ("desktop.wallboard_cli", "the supervisor wallboard on its own (a TV PC)"),
+    "open": ("desktop.handoff_cli", "a calldesk:// link (the URL handler): pop a card or dial"),
+    "support-bundle": ("desktop.support_bundle", "write logs, versions and settings (no secrets) to a zip"),
 }
 
 
 def build_parser(argv: Sequence[str]) -> argparse.ArgumentParser:
+    from desktop.version import app_version
+
     parser = argparse.ArgumentParser(prog="calldesk", description="CallDesk call-centre agent desktop")
+    parser.add_argument("--version", action="version", version=f"calldesk {app_version()}")
     sub = parser.add_subparsers(dest="command")
     wanted = argv[0] if argv and not argv[0].startswith("-") else None
     for name, (module_name, help_text) in SUBCOMMANDS.items():

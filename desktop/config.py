@@ -1,4 +1,8 @@
-"""Settings: defaults <- MSI-provided defaults file <- user TOML file <- CALLDESK_* environment.
+"""Settings: defaults <- machine-wide defaults <- user TOML file <- CALLDESK_* environment.
+
+Machine-wide defaults come from the installer: HKLM\\Software\\CallDesk on Windows (the MSI's
+SERVER_URL and CTI_BRIDGE properties, desktop/machine_defaults.py), then a `defaults.toml` beside
+the executable. The command line (desktop/app.py) overrides all of them.
 
 A bad value never stops the desktop: it is logged, reported in `Settings.problems` (shown to the
 user once) and the default is kept. Secrets (API tokens, the CTI token) live in keyring, not here.
@@ -20,23 +24,12 @@ import platformdirs
 import tomlkit
 from tomlkit.exceptions import TOMLKitError
 
+from calldesk_domain.vocabulary import DISPOSITION_CODES, LANGUAGES
+
 log = logging.getLogger(__name__)
 
 APP_NAME = "CallDesk"
-LANGUAGES = ("zh_CN", "en")
 ENV_PREFIX = "CALLDESK_"
-# Wrap-up (disposition) codes offered at the end of a call; the same list ContactService
-# falls back to (desktop/services/contacts.py DEFAULT_DISPOSITIONS).
-DEFAULT_DISPOSITION_CODES = (
-    "resolved",
-    "ticket_created",
-    "callback_needed",
-    "transferred",
-    "information_only",
-    "complaint",
-    "wrong_number",
-    "dropped",
-)
 _DISPOSITION_CODE = re.compile(r"[a-z0-9][a-z0-9_\-]{0,39}")
 MAX_DISPOSITION_CODES = 50
 MAX_DETAIL_WINDOW_DAYS = 3650
@@ -49,13 +42,18 @@ class Settings:
     language: str = "zh_CN"
     cti_host: str = "127.0.0.1"
     cti_port: int = 7390
+    cti_bridge: str = ""  # host:port of the site's CTI bridge (MSI property CTI_BRIDGE); "" = none
     cache_path: str = ""  # empty = platformdirs user data dir
     ca_bundle: str = ""  # empty = system/certifi store; TLS verification is always on
+    # Admin settings (issue #17): plain http:// to a non-loopback server (only behind a trusted
+    # network / TLS proxy), and how long a last online sign-in allows signing in offline.
+    allow_insecure_http: bool = False
+    offline_grace_hours: int = 72
     detail_window_days: int = 180
     wrapup_seconds: int = 30
     timezone: str = "Asia/Shanghai"
     dnis_names: dict[str, str] = field(default_factory=dict)  # "4008123456" -> "品牌服务热线"
-    disposition_codes: tuple[str, ...] = DEFAULT_DISPOSITION_CODES  # env: comma-separated
+    disposition_codes: tuple[str, ...] = DISPOSITION_CODES  # env: comma-separated
     require_contact_before_ready: bool = True  # no "Ready" while a finished call's contact is unsaved
     # [supervisor]: sl_threshold_s, teams = {agent = "team"}, [supervisor.thresholds]; read by the
     # supervisor desk, which reports its bad entries (this keeps the table as written)
@@ -87,10 +85,17 @@ def load_settings(
     config_file: Path | None = None,
     env: dict[str, str] | None = None,
     defaults_file: Path | None = None,
+    machine_values: dict[str, Any] | None = None,
 ) -> Settings:
+    """`machine_values`: settings from the machine's registry (None = read it now; tests pass them)."""
     env = dict(os.environ) if env is None else env
     settings = Settings()
     problems: list[str] = []
+    if machine_values is None:
+        from desktop.machine_defaults import machine_settings
+
+        machine_values = machine_settings()
+    settings = _merge(settings, machine_values, "machine defaults (HKLM\\Software\\CallDesk)", problems)
     for path in (defaults_file or msi_defaults_path(), config_file or user_config_path()):
         settings = _merge(settings, _read_toml(path, problems), str(path), problems)
     overrides = {
@@ -196,7 +201,23 @@ def _coerce(key: str, current: Any, raw: Any) -> Any:
         raise ValueError("the CTI socket listens on loopback only (127.0.0.1 or ::1)")
     if key == "central_url" and not raw.startswith(("http://", "https://")):
         raise ValueError(f"{raw!r} is not an http(s) URL")
+    if key == "cti_bridge":
+        return _bridge_address(raw)
     return raw
+
+
+_BRIDGE_ADDRESS = re.compile(r"(?P<host>[A-Za-z0-9.\-]{1,253}|\[[0-9A-Fa-f:]{2,45}\]):(?P<port>[0-9]{1,5})")
+
+
+def _bridge_address(raw: str) -> str:
+    """"host:port" (IPv6 in brackets); "" or "none" (the MSI's default) means no bridge."""
+    text = raw.strip()
+    if text.lower() in ("", "none"):
+        return ""
+    match = _BRIDGE_ADDRESS.fullmatch(text)
+    if match is None or not 1 <= int(match["port"]) <= 65535:
+        raise ValueError(f"{raw!r} is not host:port (for example cti.example:7391)")
+    return text
 
 
 # ---- saving (the Settings dialog) -----------------------------------------------------------

@@ -21,11 +21,13 @@ import time
 from pathlib import Path
 from typing import Any
 
+from calldesk_domain.vocabulary import LANGUAGES
 from desktop.logging_setup import setup_logging
 
 log = logging.getLogger("calldesk.demo")
 
 HEADLESS_EXIT_AFTER_S = 60.0
+SETTLE_TIMEOUT_S = 10.0  # after the last call: longest wait for its detail tabs and screenshot
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
@@ -39,7 +41,7 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--screenshot-dir", type=Path, default=None, help="save a PNG of the window per pop")
     parser.add_argument("--pop-log", type=Path, default=None, help="append one JSON line per pop")
     parser.add_argument("--seed", type=int, default=1, help="data generator seed (default 1)")
-    parser.add_argument("--language", choices=("zh_CN", "en"), default="zh_CN")
+    parser.add_argument("--language", choices=LANGUAGES, default=LANGUAGES[0])
     parser.add_argument(
         "--workdir", type=Path, default=None, help="keep the demo's files here (default: temp)"
     )
@@ -168,15 +170,22 @@ def _run_desktop(args: argparse.Namespace, workdir: Path, central_url: str, numb
             sim_task = asyncio.ensure_future(
                 simulator.run(calls=args.calls or 10**9, interval_s=args.interval)
             )
-            if args.exit_after:
-                await asyncio.wait([sim_task, asyncio.ensure_future(done.wait())], timeout=args.exit_after)
-            else:
-                await asyncio.wait(
-                    [sim_task, asyncio.ensure_future(done.wait())], return_when=asyncio.FIRST_COMPLETED
-                )
-                if args.calls:
-                    await done.wait()  # all calls played: keep the window up until the agent closes it
+            closed = asyncio.ensure_future(done.wait())
+            clock = asyncio.get_running_loop()
+            started_at = clock.time()
+            await asyncio.wait(
+                [sim_task, closed], timeout=args.exit_after, return_when=asyncio.FIRST_COMPLETED
+            )
+            if sim_task.done() and not done.is_set():
+                played = sim_task.result()  # a simulator failure ends the demo with its error
+                if args.exit_after:  # all calls played: quit once the last pop is painted and saved
+                    left = args.exit_after - (clock.time() - started_at)
+                    settled = await recorder.settle(timeout=max(0.0, min(left, SETTLE_TIMEOUT_S)))
+                    log.info("demo: %d calls played%s", played, "" if settled else " (last pop unsettled)")
+                else:
+                    await closed  # keep the window up until the agent closes it
             sim_task.cancel()
+            closed.cancel()
             await simulator.close()
         except Exception:
             log.exception("demo failed")
@@ -203,6 +212,7 @@ class PopRecorder:
         self._shots = screenshot_dir
         self.count = 0
         self._pending: dict[str, dict[str, Any]] = {}
+        self._shots_due = 0  # screenshots scheduled, not yet saved
         runtime.customers.popPainted.connect(self._on_pop)
         runtime.customers.detailPainted.connect(self._on_detail)
 
@@ -237,7 +247,23 @@ class PopRecorder:
             # after the pending layout pass, so the picture shows what the agent sees a frame later
             from PySide6.QtCore import QTimer
 
-            QTimer.singleShot(50, lambda: self._runtime.window.grab().save(str(path)))
+            self._shots_due += 1
+            QTimer.singleShot(50, lambda: self._save_shot(path))
+
+    def _save_shot(self, path: Path) -> None:
+        self._shots_due -= 1
+        if not self._runtime.window.grab().save(str(path)):
+            log.warning("demo: could not save screenshot %s", path)
+
+    async def settle(self, timeout: float) -> bool:
+        """Wait (up to `timeout` s) until every pop's detail is painted and its screenshot saved."""
+        loop = asyncio.get_running_loop()
+        deadline = loop.time() + timeout
+        while self._pending or self._shots_due:
+            if loop.time() >= deadline:
+                return False
+            await asyncio.sleep(0.05)
+        return True
 
     def flush(self) -> None:
         for record in self._pending.values():

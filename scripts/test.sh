@@ -18,6 +18,8 @@ if [ "$(id -u)" = 0 ] && command -v apt-get >/dev/null; then
   if [ -n "$need" ]; then
     apt-get update -qq >/dev/null && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq $need >/dev/null
   fi
+  # wixl/msitools build the test MSIs, Wine's msiexec installs them (tests/installer, ~1 min).
+  bash installer/install-tools.sh --wine
   if [ -z "${CALLDESK_TEST_PG_URL:-}" ]; then
     CALLDESK_TEST_PG_URL=$(bash scripts/start-postgres.sh | tail -n 1)
     export CALLDESK_TEST_PG_URL

@@ -22,16 +22,10 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 from PySide6.QtGui import QColor, QPainter
 from PySide6.QtWidgets import QApplication, QWidget
 
-from calldesk_domain.tickets import (
-    Attachment,
-    ContactLog,
-    TicketComment,
-    apply_action,
-    new_ticket,
-    validate_ticket,
-)
+from calldesk_domain.ticket_validation import validate_ticket
+from calldesk_domain.tickets import Attachment, ContactLog, TicketComment, apply_action, new_ticket
+from calldesk_domain.vocabulary import DISPOSITION_CODES
 from central.kb_articles import ARTICLES
-from desktop.services.contacts import DEFAULT_DISPOSITIONS
 from desktop.services.knowledge import Article
 from desktop.services.tickets import TicketInvalid
 from desktop.views.i18n import install_translator, load_fonts
@@ -134,7 +128,7 @@ def wrapup(language: str) -> WrapUpDialog:
     dialog = WrapUpDialog(
         contact,
         lambda c: c,
-        DEFAULT_DISPOSITIONS,
+        DISPOSITION_CODES,
         tickets=[("T3F9A0C2D41B7E8", "洗衣机 E21")],
         customer_label="王秀英 (C00012345)",
     )

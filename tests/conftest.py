@@ -7,9 +7,14 @@ from __future__ import annotations
 
 import gc
 import os
+import tempfile
 
 os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
 os.environ.setdefault("CALLDESK_LOG_LEVEL", "DEBUG")
+# The central API's token signing key (central.tokens): one per test process, never the user's.
+os.environ.setdefault(
+    "CALLDESK_CENTRAL_KEY_FILE", os.path.join(tempfile.mkdtemp(prefix="calldesk-test-key-"), "key.pem")
+)
 
 import keyring
 import keyring.backend

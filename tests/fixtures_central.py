@@ -160,13 +160,9 @@ class SeededCentral:
         return self.mint_token(principal)
 
     def mint_token(self, principal: Any, lifetime_s: int | None = None) -> str:
-        """An access token for `principal` signed with the server's key (`lifetime_s` < 0: expired)."""
-        from central import auth
-
-        secret = auth.load_secret(self.engine)
-        if lifetime_s is None:
-            return auth.issue_token(secret, principal)
-        return auth.issue_token(secret, principal, lifetime_s=lifetime_s)
+        """An access token for `principal` in a new sign-in session, signed with the server's key
+        (`lifetime_s` < 0: expired)."""
+        return mint_token(self.engine, principal, lifetime_s)
 
     def client(self, **kwargs: Any) -> httpx.Client:
         return httpx.Client(base_url=self.url, headers=self.headers, timeout=10, **kwargs)
@@ -251,6 +247,21 @@ class SeededCentral:
 
     def max_seq(self) -> int:
         return int(self._rows("SELECT COALESCE(MAX(seq), 0) FROM change_log")[0][0])
+
+
+def mint_token(engine: Any, principal: Any, lifetime_s: int | None = None) -> str:
+    """A real access token: a session row in the database at `engine` and the server's key."""
+    from dataclasses import replace
+
+    from central import auth, tokens
+
+    with engine.begin() as conn:
+        session_id, _refresh = auth.open_session(conn, principal)
+    principal = replace(principal, session_id=session_id)
+    key = tokens.load_signing_key()
+    if lifetime_s is None:
+        return auth.issue_token(key, principal)
+    return auth.issue_token(key, principal, lifetime_s=lifetime_s)
 
 
 def _serve(db_url: str) -> Iterator[SeededCentral]:

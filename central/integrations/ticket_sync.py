@@ -27,7 +27,7 @@ from typing import Any
 
 import httpx
 import sqlalchemy as sa
-from fastapi import FastAPI, Query, Request
+from fastapi import FastAPI, Path, Query, Request
 from fastapi.responses import JSONResponse
 from sqlalchemy.engine import Connection, Engine
 
@@ -263,7 +263,10 @@ def install_routes(
         tags=["integrations"],
         responses=admin_errors,
     )
-    def replay_delivery(who: principal, delivery_id: int) -> JSONResponse:  # type: ignore[valid-type]
+    def replay_delivery(
+        who: principal,  # type: ignore[valid-type]
+        delivery_id: int = Path(ge=1, le=2**31 - 1),  # the column is a 32-bit integer on PostgreSQL
+    ) -> JSONResponse:
         require_admin(who)
         with engine.begin() as conn:
             done = conn.execute(

@@ -56,6 +56,9 @@ _COUNTED_TABLES = (
 )
 
 
+FEED_EPOCH_KEY = "feed_epoch"  # central/feed_epoch.py: a restored server has a new one
+
+
 class CacheStore:
     """The local cache file. Opening it migrates it to the newest schema."""
 
@@ -124,6 +127,16 @@ class CacheStore:
     def bootstrap_state(self) -> dict[str, str]:
         """Every sync_state key starting with `bootstrap_` (empty: no bootstrap begun)."""
         return bootstrap.bootstrap_state(self._conn)
+
+    def adopt_feed_epoch(self, epoch: str) -> str | None:
+        """The feed epoch this cache was filled under; `epoch` is stored if there is none yet (a
+        fresh cache, or one from before epochs). A different answer means the server's history
+        changed under the cache (a restore): rebuild it."""
+        with statements.Transaction(self._conn):
+            stored = statements.get_state(self._conn, FEED_EPOCH_KEY)
+            if stored is None:
+                statements.set_state(self._conn, FEED_EPOCH_KEY, epoch)
+        return stored
 
     def search_index_ready(self) -> bool:
         """False while a bootstrap loads without the name, pinyin and phone-suffix indexes:

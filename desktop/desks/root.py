@@ -22,6 +22,7 @@ from desktop.desks.settings_desk import SettingsDesk
 from desktop.desks.supervisor_desk import SUPERVISOR_ROLES, SupervisorDesk
 from desktop.desks.sync_desk import SyncDesk
 from desktop.desks.ticket_desk import TicketDesk
+from desktop.desks.update_desk import UpdateDesk
 from desktop.services.api import CentralApi, Session
 from desktop.services.cache_rebuild import CacheRebuild
 from desktop.services.customers import CustomerService
@@ -124,6 +125,7 @@ class DesktopApp:
             online=lambda: self.session.online,
             on_saved=self._on_settings_saved,
         )
+        self.updates = UpdateDesk(self.window, api)
         self.window.languageChangeRequested.connect(self._remember_language)
         if handoff is not None:
             handoff.popRequested.connect(self._on_handoff_pop)
@@ -151,6 +153,7 @@ class DesktopApp:
         if initial_sync:
             await self.sync.pull()
         self.sync.start_background()
+        self.updates.start()
         await self.cti.start()
         if self.supervisor is not None:
             self.supervisor.start()
@@ -186,6 +189,7 @@ class DesktopApp:
         await self.settings_desk.stop()
         if self.supervisor is not None:
             self.supervisor.stop()
+        await self.updates.stop()
         await self.sync.stop()
         await self.cti.stop()
         await self.customers.stop()

@@ -127,7 +127,7 @@ class SupervisorDesk(QObject):
         self._link_poll = QTimer(self)
         self._link_poll.setInterval(LINK_POLL_MS)
         self._link_poll.timeout.connect(self._check_link)
-        self._started = False
+        self._started = self._stopped = False
 
     # -- life ------------------------------------------------------------------------------------
     def start(self) -> None:
@@ -142,7 +142,9 @@ class SupervisorDesk(QObject):
         self.refresh_overdue()
 
     def stop(self) -> None:
-        """Stop the board's timers, the link poll and the wallboard's cycle; close its windows."""
+        """Stop the board's timers, the link poll and the wallboard's cycle; close its windows.
+        Signals that still arrive (a last sync state, a late event) change nothing after this."""
+        self._stopped = True
         self._link_poll.stop()
         self.board.stop()
         wall, self.wallboard = self.wallboard, None
@@ -169,6 +171,8 @@ class SupervisorDesk(QObject):
 
     def _check_link(self) -> None:
         """Live only with the socket listening, a source connected and its PBX not known down."""
+        if self._stopped:
+            return
         listener = self.cti.listener
         pbx = self.session.pbx_link
         if self.session.cti_listener.up is False or listener is None:
@@ -215,6 +219,8 @@ class SupervisorDesk(QObject):
 
     # -- overdue tickets -------------------------------------------------------------------------
     def refresh_overdue(self, *_args: object) -> None:
+        if self._stopped:  # the window and its status bar may be gone
+            return
         try:
             count = self.tickets.escalated_open_count()
         except Exception:  # a broken local record must not take the window down

@@ -24,13 +24,14 @@ from PySide6.QtGui import QKeySequence
 from PySide6.QtWidgets import QDockWidget
 
 from calldesk_domain.tickets import ContactLog, Ticket
+from calldesk_domain.vocabulary import DISPOSITION_CODES
 from desktop.cache.store import CacheStore
 from desktop.cti.events import CallEvent
 from desktop.desks.session import AgentSession, CallInfo
 from desktop.services.api import CentralApi
 from desktop.services.attachment_download import AttachmentDownloader
 from desktop.services.attachments import AttachmentService, attachments_folder
-from desktop.services.contacts import DEFAULT_DISPOSITIONS, ContactService
+from desktop.services.contacts import ContactService
 from desktop.services.knowledge import KnowledgeService
 from desktop.services.ops import CacheOps
 from desktop.services.tickets import TicketService
@@ -54,7 +55,7 @@ class TicketDesk(QObject):
         api: CentralApi | None,
         agent_id: str,
         *,
-        dispositions: tuple[str, ...] = DEFAULT_DISPOSITIONS,
+        dispositions: tuple[str, ...] = DISPOSITION_CODES,
         require_contact_before_ready: bool = True,
         clock: Callable[[], datetime] = lambda: datetime.now(UTC),
         ops: CacheOps | None = None,
@@ -84,7 +85,7 @@ class TicketDesk(QObject):
         window.newTicketRequested.connect(self.open_new_ticket)
         window.logContactRequested.connect(self.open_manual_contact)
         self.contacts.wrapUpNeeded.connect(self.show_wrapup)
-        self.tickets.ticketSaved.connect(lambda _t: self.refresh_lists())
+        self.tickets.ticketSaved.connect(self._on_ticket_saved)
 
         self.my_work = MyWorkPanel()
         self.my_work.ticketOpened.connect(self.open_ticket)
@@ -103,6 +104,11 @@ class TicketDesk(QObject):
         self._timer = QTimer(self)
         self._timer.timeout.connect(self.refresh_lists)
         self._timer.start(REFRESH_MS)
+        self.refresh_lists()
+
+    def _on_ticket_saved(self, _ticket: object) -> None:
+        # A method, not a lambda: Qt holds a connected lambda (and the desk it closes over) for as
+        # long as the sender lives, out of the collector's sight, so the whole desktop leaked.
         self.refresh_lists()
 
     # -- calls -----------------------------------------------------------------------------

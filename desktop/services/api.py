@@ -3,7 +3,10 @@
 Every failure surfaces as `ApiError` with a message an agent can act on: network down, server
 error, bad credentials, a malformed answer. Transient failures (connection errors, 5xx, 429) are
 retried a bounded number of times with exponential backoff and jitter, honouring Retry-After.
-A 401 triggers one call of the token refresher (a re-login) and one retry.
+Access tokens are short-lived (minutes): the token refresher (desktop.services.auth, with the
+refresh token) is called shortly BEFORE the token expires and once on a 401, then the request is
+retried once. Plain http:// is refused to any host but loopback unless `allow_insecure_http`
+(an admin setting) says otherwise: tokens and customer data must not cross a network in clear.
 """
 
 from __future__ import annotations
@@ -32,7 +35,8 @@ from calldesk_domain.models import (
     parse_ts,
 )
 from desktop.cache import rows
-from desktop.cache.store import DATA_TEXT_KEY
+from desktop.services.page_decoding import loads_in_pieces as _loads_in_pieces
+from desktop.services.secure_transport import insecure_transport_problem
 
 log = logging.getLogger(__name__)
 
@@ -69,6 +73,12 @@ class Session:
     agent_id: str
     display_name: str
     expires_at: datetime
+    refresh_token: str = ""  # empty: the server gave none (re-login when the token expires)
+    refresh_expires_at: datetime | None = None
+
+
+# Refresh the access token this long before it expires, so no request goes out with a dying one.
+REFRESH_MARGIN = timedelta(seconds=60)
 
 
 @dataclass(frozen=True, slots=True)
@@ -92,6 +102,7 @@ class ChangePage:
     has_more: bool
     remaining: int
     server_time: datetime | None
+    epoch: str | None = None  # the feed's epoch: changes when the server is restored from a backup
 
 
 @dataclass(frozen=True, slots=True)
@@ -108,6 +119,13 @@ def _bad(what: str) -> ApiError:
         f"The central server sent an answer CallDesk cannot read ({what}). "
         "Try again; if it keeps happening, tell your administrator.",
     )
+
+
+def _lifetime(body: dict[str, Any], key: str, default: float) -> float:
+    value = _require(body.get(key, default), (int, float), f"'{key}'")
+    if not 0 < value <= _MAX_TOKEN_LIFETIME_S:  # also rejects NaN and Infinity
+        raise _bad(f"'{key}' {value!r} is not a sensible token lifetime")
+    return float(value)
 
 
 def _require(value: object, kind: type | tuple[type, ...], what: str) -> Any:
@@ -186,10 +204,14 @@ class CentralApi:
         token_refresher: TokenRefresher | None = None,
         transport: httpx.AsyncBaseTransport | None = None,
         sleep: Callable[[float], Awaitable[None]] = asyncio.sleep,
+        allow_insecure_http: bool = False,
     ) -> None:
         self.base_url = base_url.rstrip("/")
         self.token = token
         self.token_refresher = token_refresher
+        # When the current token expires (None: unknown); a refresh is due REFRESH_MARGIN before.
+        self.token_expires_at: datetime | None = None
+        self._insecure_problem = insecure_transport_problem(self.base_url, allow_insecure_http)
         self._max_retries = max_retries
         self._backoff_base = backoff_base
         self._backoff_cap = backoff_cap
@@ -222,28 +244,61 @@ class CentralApi:
         _require(body.get("status"), str, "'status'")
         return body
 
+    async def update_policy(self) -> dict[str, Any]:
+        """The admin's update policy (GET /api/v1/update-policy); desktop/services/update_check.py
+        checks its fields."""
+        return await self._request("GET", "/api/v1/update-policy")
+
     async def login(self, username: str, password: str) -> Session:
         body = await self._request(
-            "POST", "/api/v1/auth/token", json_body={"username": username, "password": password}, auth=False
+            "POST",
+            "/api/v1/auth/token",
+            json_body={"username": username, "password": password},
+            auth=False,
+            retry_statuses=_RETRY_STATUS - {429},  # a locked account says how long; do not hammer it
         )
+        return self._session_from(body, username)
+
+    async def refresh_session(self, refresh_token: str) -> Session:
+        """A new access/refresh pair for a live refresh token (ApiError 401 once it has ended)."""
+        body = await self._request(
+            "POST", "/api/v1/auth/refresh", json_body={"refresh_token": refresh_token}, auth=False
+        )
+        return self._session_from(body, "")
+
+    async def logout(self) -> None:
+        """End this sign-in on the server (its tokens stop working). Best effort: offline, the
+        short-lived access token simply expires."""
+        if not self.token:
+            return
+        try:
+            await self._request("POST", "/api/v1/auth/logout", expect_body=False)
+        except ApiError as exc:
+            log.info("api: logout not confirmed by the server: %s", exc.message)
+        self.token = None
+        self.token_expires_at = None
+
+    def _session_from(self, body: dict[str, Any], username: str) -> Session:
         token = _require(body.get("access_token"), str, "'access_token'")
         role = _require(body.get("role"), str, "'role'")
         if role not in ROLES:
             raise _bad(f"unknown role {role!r}")
-        expires_in = _require(body.get("expires_in", 3600), (int, float), "'expires_in'")
-        if not 0 < expires_in <= _MAX_TOKEN_LIFETIME_S:  # also rejects NaN and Infinity
-            raise _bad(f"'expires_in' {expires_in!r} is not a sensible token lifetime")
-        agent_id = body.get("agent_id")
-        _require(agent_id, (str, int), "'agent_id'")
-        display_name = body.get("display_name") or username
-        _require(display_name, str, "'display_name'")
-        self.token = token
+        expires_in = _lifetime(body, "expires_in", 3600)
+        agent_id = str(_require(body.get("agent_id"), (str, int), "'agent_id'"))
+        display_name = _require(body.get("display_name") or username or agent_id, str, "'display_name'")
+        refresh_token = _require(body.get("refresh_token") or "", str, "'refresh_token'")
+        refresh_in = _lifetime(body, "refresh_expires_in", 12 * 3600) if refresh_token else 0
+        now = datetime.now(UTC)
+        self.token, self.token_expires_at = token, now + timedelta(seconds=expires_in)
+        refresh_at = now + timedelta(seconds=refresh_in) if refresh_in else None
         return Session(
-            token=token,
-            role=role,
-            agent_id=str(agent_id),
-            display_name=display_name,
-            expires_at=datetime.now(UTC) + timedelta(seconds=float(expires_in)),
+            token,
+            role,
+            agent_id,
+            display_name,
+            self.token_expires_at,
+            refresh_token if refresh_at else "",
+            refresh_at,
         )
 
     async def lookup(self, phone: str) -> list[Customer]:
@@ -300,7 +355,10 @@ class CentralApi:
             parsed_time = parse_ts(server_time) if isinstance(server_time, str) else None
         except ValueError:
             parsed_time = None
-        return ChangePage(changes, next_since, has_more, max(0, remaining), parsed_time)
+        epoch = body.get("epoch")
+        if not (isinstance(epoch, str) and 0 < len(epoch) <= 64):
+            epoch = None  # an older server, or a value CallDesk cannot use: no epoch check
+        return ChangePage(changes, next_since, has_more, max(0, remaining), parsed_time, epoch)
 
     async def bootstrap_head(self, entities: list[str]) -> BootstrapHead:
         """The feed head (H0) now and how many changes each of `entities` has up to it."""
@@ -374,9 +432,18 @@ class CentralApi:
         json_body: Any = None,
         auth: bool = True,
         extra_headers: dict[str, str] | None = None,
+        retry_statuses: frozenset[int] = _RETRY_STATUS,
+        expect_body: bool = True,
     ) -> dict[str, Any]:
+        if self._insecure_problem:
+            raise ApiError(None, "insecure_transport", self._insecure_problem)
         attempt = 0
         refreshed = False
+        if auth and self._token_due():
+            refreshed = True
+            new_token = await self._refresh()
+            if new_token:
+                self.token = new_token
         while True:
             headers = {"Authorization": f"Bearer {self.token}"} if auth and self.token else {}
             if extra_headers:
@@ -398,7 +465,7 @@ class CentralApi:
                     "Check the network; CallDesk keeps working from its local cache.",
                 ) from exc
             status = response.status_code
-            if status in _RETRY_STATUS and attempt < self._max_retries:
+            if status in retry_statuses and attempt < self._max_retries:
                 await self._pause(attempt, _retry_after_seconds(response), f"{method} {path}: HTTP {status}")
                 attempt += 1
                 continue
@@ -410,7 +477,17 @@ class CentralApi:
                     continue
             if status >= 400:
                 raise _error_from(response)
+            if not expect_body:
+                return {}
             return await _json_object(response)
+
+    def _token_due(self) -> bool:
+        """The token expires within REFRESH_MARGIN and a refresher can renew it."""
+        return (
+            self.token_refresher is not None
+            and self.token_expires_at is not None
+            and datetime.now(UTC) >= self.token_expires_at - REFRESH_MARGIN
+        )
 
     async def _refresh(self) -> str | None:
         assert self.token_refresher is not None
@@ -439,55 +516,6 @@ def _counts(raw: dict) -> dict[str, int]:
 def _path(segment: str) -> str:
     """Percent-encode an id for use as one path segment (an id never changes the route)."""
     return quote(segment, safe="")
-
-
-_PIECE_LINES = 200
-
-
-def _loads_in_pieces(content: bytes) -> Any:
-    """JSON decoding of a page laid out one change per line (the bootstrap endpoints), 200 lines
-    at a time. One decoding call holds the GIL throughout (tens of ms for a MB), which would stall
-    the UI thread however the decoding thread is scheduled; between pieces the GIL changes hands.
-    Any other layout is decoded in one call."""
-    lines = content.split(b"\n")
-    if len(lines) < 3 or lines[0] != b'{"changes":[' or not lines[-1].startswith(b"],"):
-        return orjson.loads(content)
-    body = orjson.loads(b"{" + lines[-1][2:])
-    if not isinstance(body, dict):
-        raise ValueError("page tail is not an object")
-    items = [line for line in lines[1:-1] if line]
-    changes: list[Any] = []
-    for start in range(0, len(items), _PIECE_LINES):
-        piece = items[start : start + _PIECE_LINES]
-        decoded = orjson.loads(b"[" + b"".join(piece).rstrip(b",") + b"]")
-        if len(decoded) == len(piece):
-            for line, change in zip(piece, decoded, strict=True):
-                _keep_data_text(line, change)
-        changes.extend(decoded)
-    body["changes"] = changes
-    return body
-
-
-_WIRE_KEYS = ("seq", "entity", "id", "op", "version", "data")
-
-
-def _keep_data_text(line: bytes, change: Any) -> None:
-    """Attach the JSON text of the change's `data`, as the server wrote it, so the cache stores
-    it without encoding the record again. Only for the exact layout central writes: scalar
-    members first (a quote inside a JSON string is always escaped, so `,"data":` cannot occur in
-    them) and `data` last (decoded dicts keep the members' order); anything else is left alone."""
-    if not isinstance(change, dict) or tuple(change) != _WIRE_KEYS or not isinstance(change["data"], dict):
-        return
-    scalar_types = set(
-        map(type, (change["seq"], change["entity"], change["id"], change["op"], change["version"]))
-    )
-    if dict in scalar_types or list in scalar_types:
-        return
-    at = line.find(b',"data":')
-    end = len(line) - 1 if line.endswith(b",") else len(line)
-    if at < 0 or line[end - 1 : end] != b"}":
-        return
-    change[DATA_TEXT_KEY] = line[at + 8 : end - 1].decode("utf-8")
 
 
 async def _json_object(response: httpx.Response) -> dict[str, Any]:

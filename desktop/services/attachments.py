@@ -21,7 +21,8 @@ from pathlib import Path
 
 import httpx
 
-from calldesk_domain.tickets import MAX_ATTACHMENT_BYTES, MAX_ATTACHMENT_NAME, Attachment, validate_attachment
+from calldesk_domain.ticket_validation import validate_attachment
+from calldesk_domain.tickets import MAX_ATTACHMENT_BYTES, MAX_ATTACHMENT_NAME, Attachment
 from desktop.cache.outbox import register_local_entity
 
 log = logging.getLogger(__name__)

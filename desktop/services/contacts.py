@@ -17,38 +17,23 @@ from datetime import UTC, datetime
 
 from PySide6.QtCore import QObject, Signal
 
-from calldesk_domain.tickets import ContactLog, Direction, Issue, redact_contact, validate_contact
+from calldesk_domain.ticket_validation import InvalidRecord, validate_contact
+from calldesk_domain.tickets import ContactLog, Direction, redact_contact
+from calldesk_domain.vocabulary import DISPOSITION_CODES
+from desktop.services.tickets import local_record
 
 log = logging.getLogger(__name__)
 
 
-def _local(data: dict) -> dict:
-    """A local record as the domain reads it: `version` is None until the first push lands."""
-    return {key: value for key, value in data.items() if not (key == "version" and value is None)}
-
-
 ENTITY = "contact"
-# Wrap-up (disposition) codes when the settings give none.
-DEFAULT_DISPOSITIONS = (
-    "resolved",
-    "ticket_created",
-    "callback_needed",
-    "transferred",
-    "information_only",
-    "complaint",
-    "wrong_number",
-    "dropped",
-)
 
 
 def new_contact_id() -> str:
     return "K" + uuid.uuid4().hex[:15].upper()
 
 
-class ContactInvalid(ValueError):
-    def __init__(self, issues: list[Issue]) -> None:
-        super().__init__("; ".join(f"{i.field}: {i.message}" for i in issues))
-        self.issues = issues
+class ContactInvalid(InvalidRecord):
+    """A contact log the domain rules refuse."""
 
 
 def _ts(value: float | None) -> datetime | None:
@@ -64,7 +49,7 @@ class ContactService(QObject):
         store,
         agent_id: str,
         *,
-        dispositions: tuple[str, ...] = DEFAULT_DISPOSITIONS,
+        dispositions: tuple[str, ...] = DISPOSITION_CODES,
         require_before_ready: bool = True,
         clock: Callable[[], datetime] = lambda: datetime.now(UTC),
         parent: QObject | None = None,
@@ -72,7 +57,7 @@ class ContactService(QObject):
         super().__init__(parent)
         self.store = store
         self.agent_id = agent_id
-        self.dispositions = tuple(dispositions) or DEFAULT_DISPOSITIONS
+        self.dispositions = tuple(dispositions) or DISPOSITION_CODES
         self.require_before_ready = require_before_ready
         self.clock = clock
         self.pending: dict[str, ContactLog] = {}  # call_id -> unsaved contact
@@ -142,4 +127,4 @@ class ContactService(QObject):
         return not (self.require_before_ready and self.pending)
 
     def saved(self) -> list[ContactLog]:
-        return [ContactLog.from_dict(_local(d)) for d in self.store.local_records(ENTITY)]
+        return [ContactLog.from_dict(local_record(d)) for d in self.store.local_records(ENTITY)]

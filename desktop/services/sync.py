@@ -79,6 +79,10 @@ def _apply_page(store: CacheStore, changes: list, next_since: int, feed_complete
     return store.apply_changes_report(changes, next_since, feed_complete=feed_complete)
 
 
+class FeedEpochChanged(Exception):
+    """The server's change feed is not the one this cache was filled from (a restore)."""
+
+
 def _sync_state(store: CacheStore) -> tuple[int, dict[str, str]]:
     return store.last_seq(), store.bootstrap_state()
 
@@ -167,6 +171,21 @@ class PullSync:
 
         Raises ApiError when the server cannot be reached or answers badly, SyncError when the
         cache cannot be written; everything applied before the failure stays applied."""
+        try:
+            return await self._run(progress, cancel)
+        except FeedEpochChanged as exc:
+            # The cache may hold changes the restored server no longer has, and the restored
+            # feed's numbers may run past ours again with other records behind them: start over
+            # (the outbox is kept and pushed as usual).
+            log.warning("sync: %s; rebuilding the cache from the server", exc)
+            await self._ops.run(CacheStore.clear_replica)
+            return await self._run(progress, cancel)
+
+    async def _run(
+        self,
+        progress: Callable[[SyncProgress], None] | None,
+        cancel: asyncio.Event | None,
+    ) -> SyncResult:
         started = time.monotonic()
         last_seq, state = await self._ops.run(_sync_state)
         if cancel is not None and cancel.is_set():
@@ -347,11 +366,16 @@ class PullSync:
         applied_before = counted.applied
         feed_started = time.monotonic()
         fetch: asyncio.Future[ChangePage] | None = asyncio.ensure_future(self._fetch(since))
-        complete = cancelled = False
+        complete = cancelled = epoch_checked = False
         try:
             while fetch is not None:
                 page = await fetch
                 fetch = None
+                if page.epoch is not None and not epoch_checked:
+                    epoch_checked = True
+                    stored = await self._ops.run(CacheStore.adopt_feed_epoch, page.epoch)
+                    if stored is not None and stored != page.epoch:
+                        raise FeedEpochChanged(f"the feed epoch changed from {stored} to {page.epoch}")
                 if page.has_more and page.next_since <= last_seq and not page.changes:
                     raise ApiError(
                         None,

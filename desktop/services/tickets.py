@@ -16,22 +16,21 @@ from datetime import UTC, datetime
 
 from PySide6.QtCore import QObject, Signal
 
+from calldesk_domain.ticket_validation import InvalidRecord, validate_ticket
 from calldesk_domain.tickets import (
     OPEN_STATUSES,
-    Issue,
     Ticket,
     TicketStatus,
     apply_action,
     new_ticket,
     redact_ticket,
     sla_state,
-    validate_ticket,
 )
 
 log = logging.getLogger(__name__)
 
 
-def _local(data: dict) -> dict:
+def local_record(data: dict) -> dict:
     """A local record as the domain reads it: `version` is None until the first push lands."""
     return {key: value for key, value in data.items() if not (key == "version" and value is None)}
 
@@ -45,10 +44,8 @@ def new_ticket_id() -> str:
     return "T" + uuid.uuid4().hex[:15].upper()
 
 
-class TicketInvalid(ValueError):
-    def __init__(self, issues: list[Issue]) -> None:
-        super().__init__("; ".join(f"{i.field}: {i.message}" for i in issues))
-        self.issues = issues
+class TicketInvalid(InvalidRecord):
+    """A ticket the domain rules refuse."""
 
 
 class TicketService(QObject):
@@ -94,13 +91,13 @@ class TicketService(QObject):
 
     def get(self, ticket_id: str) -> Ticket | None:
         data = self.store.local_record(ENTITY, ticket_id)
-        return Ticket.from_dict(_local(data)) if data else None
+        return Ticket.from_dict(local_record(data)) if data else None
 
     def all(self) -> list[Ticket]:
         found = []
         for data in self.store.local_records(ENTITY):
             try:
-                found.append(Ticket.from_dict(_local(data)))
+                found.append(Ticket.from_dict(local_record(data)))
             except (TypeError, ValueError) as exc:
                 log.warning("unreadable local ticket %s skipped: %s", data.get("id"), exc)
         return found

@@ -18,7 +18,6 @@ from desktop.views.paths import fonts_dir, translations_dir
 log = logging.getLogger(__name__)
 
 SOURCE_LANGUAGE = "en"
-SUPPORTED_LANGUAGES = ("zh_CN", "en")
 # First installed family wins for Latin text; Qt falls back through the list for CJK glyphs.
 FONT_FAMILIES = (
     "Microsoft YaHei UI",

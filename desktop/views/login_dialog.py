@@ -1,5 +1,9 @@
 """Sign-in dialog: server URL, user name, password, remember me.
 
+Without a secure password store (`secure_store=False`) the dialog says so at once and signs in
+without remembering; plain http:// to another computer is refused unless the administrator
+allowed it (`allow_insecure_http`), matching what desktop.services.api enforces.
+
 Flow: the agent presses Sign in; the dialog validates the form (messages under the fields) and, if
 valid, disables itself and emits `loginRequested(LoginValues)`. The caller tries to log in and then
 calls `accept()` on success or `set_error(text)` (which re-enables the form) on failure.
@@ -44,8 +48,12 @@ class LoginDialog(QDialog):
         server_url: str = "",
         username: str = "",
         remember: bool = True,
+        secure_store: bool = True,
+        allow_insecure_http: bool = False,
     ) -> None:
         super().__init__(parent)
+        self.secure_store = secure_store
+        self.allow_insecure_http = allow_insecure_http
         self.setObjectName("loginDialog")
         self.setModal(True)
         self.setMinimumWidth(460)
@@ -56,7 +64,12 @@ class LoginDialog(QDialog):
         for field in (self.server, self.username, self.password):
             field.setMaxLength(MAX_FIELD)
         self.remember = QCheckBox()
-        self.remember.setChecked(remember)
+        self.remember.setChecked(remember and secure_store)
+        self.remember.setEnabled(secure_store)
+        self.keyring_note = QLabel()
+        self.keyring_note.setObjectName("formNote")
+        self.keyring_note.setWordWrap(True)
+        self.keyring_note.setVisible(not secure_store)
         self.server_error, self.username_error, self.password_error = QLabel(), QLabel(), QLabel()
         for label in (self.server_error, self.username_error, self.password_error):
             label.setObjectName("formError")
@@ -90,6 +103,7 @@ class LoginDialog(QDialog):
         layout.setSpacing(10)
         layout.addWidget(self.heading)
         layout.addLayout(self.form)
+        layout.addWidget(self.keyring_note)
         layout.addWidget(self.note)
         layout.addWidget(self.error)
         layout.addWidget(self.buttons)
@@ -117,6 +131,15 @@ class LoginDialog(QDialog):
             label.setVisible(bool(text))
         scheme, host = self._scheme_host(values.server_url)
         insecure = scheme == "http" and host not in LOCAL_HOSTS and not problems[self.server_error]
+        if insecure and not self.allow_insecure_http:
+            refused = self.tr(
+                "This address is not encrypted (http://). Use https://: plain http is only allowed to "
+                "this computer unless your administrator allows it."
+            )
+            self.server_error.setText(refused)
+            self.server_error.show()
+            problems[self.server_error] = refused
+            insecure = False
         self.note.setText(
             self.tr("Warning: this address is not encrypted (http). Use https outside a test setup.")
             if insecure
@@ -141,8 +164,9 @@ class LoginDialog(QDialog):
         self.password.selectAll()
 
     def set_busy(self, busy: bool) -> None:
-        for widget in (self.server, self.username, self.password, self.remember):
+        for widget in (self.server, self.username, self.password):
             widget.setEnabled(not busy)
+        self.remember.setEnabled(not busy and self.secure_store)
         self.buttons.button(QDialogButtonBox.StandardButton.Ok).setEnabled(not busy)
 
     @staticmethod
@@ -171,6 +195,14 @@ class LoginDialog(QDialog):
         self._user_label.setText(self.tr("User name:"))
         self._password_label.setText(self.tr("Password:"))
         self.remember.setText(self.tr("Remember me on this computer"))
+        self.keyring_note.setText(
+            self.tr(
+                "No secure password store was found on this computer, so CallDesk cannot remember "
+                "your sign-in: you will sign in each time, and offline sign-in is not available. To "
+                "remember it, install and unlock a keyring (GNOME Keyring, KWallet), or ask your "
+                "administrator."
+            )
+        )
         self.server.setPlaceholderText("https://crm.example.com")
         self.buttons.button(QDialogButtonBox.StandardButton.Ok).setText(self.tr("Sign in"))
         self.buttons.button(QDialogButtonBox.StandardButton.Cancel).setText(self.tr("Cancel"))

@@ -25,6 +25,7 @@ from PySide6.QtWidgets import (
 )
 
 from calldesk_domain.popcard import PopCard
+from calldesk_domain.vocabulary import LANGUAGE_NAMES
 from desktop.views.banner import Banner, BannerArea
 from desktop.views.call_bar import CallBar
 from desktop.views.customer_card import CustomerCardView
@@ -34,7 +35,6 @@ from desktop.views.status_panel import StatusPanel, describe_sync_result
 
 log = logging.getLogger(__name__)
 
-LANGUAGES = (("zh_CN", "中文（简体）"), ("en", "English"))  # each named in its own language
 DEFAULT_SIZE = (1280, 720)  # fits a 1366x768 screen with its taskbar
 RECENT_PANEL_WIDTH = 310
 
@@ -100,6 +100,7 @@ class MainWindow(QMainWindow):
         top.addWidget(self.search_box, 2)
         outer.addLayout(top)
 
+        self._outer = outer
         self.banners = BannerArea()
         outer.addWidget(self.banners)
 
@@ -221,6 +222,10 @@ class MainWindow(QMainWindow):
             self.pages.setCurrentWidget(page)
 
     # ------------------------------------------------------------------ notices and status -----
+    def add_top_strip(self, strip: QWidget) -> None:
+        """A strip above the banners (the update notice): shown and hidden by its owner."""
+        self._outer.insertWidget(self._outer.indexOf(self.banners), strip)
+
     def show_banner(self, text: str, level: str = "info") -> None:
         self.banners.show_banner(text, level)
 
@@ -285,7 +290,7 @@ class MainWindow(QMainWindow):
         self.about_action.triggered.connect(self._about)
         self._language_group = QActionGroup(self)
         self._language_group.setExclusive(True)
-        for code, name in LANGUAGES:
+        for code, name in LANGUAGE_NAMES.items():
             action = QAction(name, self)
             action.setCheckable(True)
             action.setData(code)

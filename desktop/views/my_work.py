@@ -23,6 +23,7 @@ from PySide6.QtWidgets import (
 )
 
 from calldesk_domain.tickets import Category, Ticket, TicketStatus, format_countdown, sla_state
+from desktop.views.ticket_labels import ticket_label
 
 VIEWS = ("mine", "team", "overdue")
 ID_ROLE = Qt.ItemDataRole.UserRole + 1
@@ -164,27 +165,12 @@ class MyWorkPanel(QWidget):
         return self.tr("My work")
 
     def _status_name(self, value: str) -> str:
-        names = {
-            "consultation": self.tr("Consultation"),
-            "fault": self.tr("Fault / repair"),
-            "complaint": self.tr("Complaint"),
-            "return": self.tr("Return / exchange"),
-            "suggestion": self.tr("Suggestion"),
-            "low": self.tr("Low"),
-            "normal": self.tr("Normal"),
-            "high": self.tr("High"),
-            "urgent": self.tr("Urgent"),
-            "new": self.tr("New"),
-            "assigned": self.tr("Assigned"),
-            "in_progress": self.tr("In progress"),
-            "waiting_customer": self.tr("Waiting for customer"),
-            "resolved": self.tr("Resolved"),
-            "closed": self.tr("Closed"),
+        own = {
             "met": self.tr("Handed off"),
             "none": "—",
             "": self.tr("(all)"),
         }
-        return names.get(value, value)
+        return own[value] if value in own else ticket_label(value)
 
     def _retranslate(self) -> None:
         titles = {

@@ -1,7 +1,8 @@
 """Where the bundled resources (themes, translations, fonts, icons) live.
 
 Order: the CALLDESK_RESOURCES environment variable, a PyInstaller bundle (`sys._MEIPASS/resources`),
-then the source tree (`<repo>/resources`).
+an installed wheel (`desktop/resources`, copied there by setup.py), then the source tree
+(`<repo>/resources`).
 """
 
 from __future__ import annotations
@@ -18,6 +19,9 @@ def resources_dir() -> Path:
     bundle = getattr(sys, "_MEIPASS", None)
     if bundle:
         return Path(bundle) / "resources"
+    installed = Path(__file__).resolve().parents[1] / "resources"
+    if installed.is_dir():
+        return installed
     return Path(__file__).resolve().parents[2] / "resources"
 
 

@@ -30,6 +30,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from calldesk_domain.vocabulary import LANGUAGE_NAMES
 from desktop.services.settings_service import (
     MAX_DETAIL_WINDOW_DAYS,
     CacheFigures,
@@ -37,7 +38,6 @@ from desktop.services.settings_service import (
     SettingsSaveError,
     SettingsService,
 )
-from desktop.views.main_window import LANGUAGES
 
 log = logging.getLogger(__name__)
 
@@ -70,7 +70,7 @@ class SettingsDialog(QDialog):
         self.url_edit = QLineEdit()
         self.url_edit.setMaxLength(300)
         self.language_combo = QComboBox()
-        for code, name in LANGUAGES:
+        for code, name in LANGUAGE_NAMES.items():
             self.language_combo.addItem(name, code)
         self.host_combo = QComboBox()
         for host in CTI_HOSTS:

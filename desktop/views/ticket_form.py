@@ -32,11 +32,11 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from calldesk_domain.ticket_validation import Issue
 from calldesk_domain.tickets import (
     MAX_ATTACHMENT_BYTES,
     Attachment,
     Category,
-    Issue,
     Priority,
     ServiceMode,
     Ticket,
@@ -47,7 +47,9 @@ from calldesk_domain.tickets import (
     sla_state,
     warranty_for,
 )
+from desktop.views.form_parts import save_cancel_buttons, with_error_label
 from desktop.views.knowledge_panel import KnowledgePanel
+from desktop.views.ticket_labels import ticket_label
 
 log = logging.getLogger(__name__)
 
@@ -174,11 +176,7 @@ class TicketForm(QDialog):
             self._labels[name] = label
             form.addRow(label, self._with_error(name, widget))
 
-        self.buttons = QDialogButtonBox(
-            QDialogButtonBox.StandardButton.Save | QDialogButtonBox.StandardButton.Cancel
-        )
-        self.buttons.accepted.connect(self.submit)
-        self.buttons.rejected.connect(self.reject)
+        self.buttons = save_cancel_buttons(self.submit, self.reject)
 
         self.header = QLabel()
         self.header.setObjectName("ticketHeader")
@@ -233,56 +231,11 @@ class TicketForm(QDialog):
         return combo
 
     def _with_error(self, name: str, widget: QWidget) -> QWidget:
-        holder = QWidget()
-        layout = QHBoxLayout(holder)
-        layout.setContentsMargins(0, 0, 0, 0)
-        layout.addWidget(widget, 1)
-        error = QLabel()
-        error.setObjectName(f"error_{name}")
-        error.setStyleSheet("color: #b91c1c;")
-        error.setWordWrap(True)
-        error.setMinimumWidth(170)  # a message on one or two lines, not a column of characters
-        error.setMaximumWidth(260)
-        error.hide()
-        layout.addWidget(error)
-        self.errors[name] = error
-        return holder
+        return with_error_label(name, widget, self.errors, wrap=True)
 
     # -- texts ---------------------------------------------------------------------------------
     def value_text(self, value: str) -> str:
-        names = {
-            "consultation": self.tr("Consultation"),
-            "fault": self.tr("Fault / repair"),
-            "complaint": self.tr("Complaint"),
-            "return": self.tr("Return / exchange"),
-            "suggestion": self.tr("Suggestion"),
-            "low": self.tr("Low"),
-            "normal": self.tr("Normal"),
-            "high": self.tr("High"),
-            "urgent": self.tr("Urgent"),
-            "phone": self.tr("Resolved by phone"),
-            "on_site": self.tr("On-site repair"),
-            "carry_in": self.tr("Carry-in"),
-            "mail_in": self.tr("Mail-in"),
-            "paid": self.tr("Paid service"),
-            "": self.tr("(none)"),
-            "L2-hotline": self.tr("Second line (hotline engineers)"),
-            "complaints": self.tr("Complaints desk"),
-            "field-service": self.tr("Field service"),
-            "returns": self.tr("Returns desk"),
-            "new": self.tr("New"),
-            "assigned": self.tr("Assigned"),
-            "in_progress": self.tr("In progress"),
-            "waiting_customer": self.tr("Waiting for customer"),
-            "resolved": self.tr("Resolved"),
-            "closed": self.tr("Closed"),
-            "recorded": self.tr("Recorded"),
-            "acknowledged": self.tr("Acknowledged"),
-            "investigating": self.tr("Investigating"),
-            "called_back": self.tr("Called back"),
-            "satisfaction_checked": self.tr("Satisfaction checked"),
-        }
-        return names.get(value, value)
+        return self.tr("(none)") if value == "" else ticket_label(value)
 
     def action_text(self, action: str) -> str:
         names = {

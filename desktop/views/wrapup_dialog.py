@@ -20,14 +20,15 @@ from PySide6.QtWidgets import (
     QDialog,
     QDialogButtonBox,
     QFormLayout,
-    QHBoxLayout,
     QLabel,
     QPlainTextEdit,
     QVBoxLayout,
     QWidget,
 )
 
-from calldesk_domain.tickets import ContactLog, Issue
+from calldesk_domain.ticket_validation import Issue
+from calldesk_domain.tickets import ContactLog
+from desktop.views.form_parts import save_cancel_buttons, with_error_label
 
 log = logging.getLogger(__name__)
 
@@ -97,11 +98,7 @@ class WrapUpDialog(QDialog):
             label = QLabel()
             self._labels[name] = label
             form.addRow(label, self._with_error(name, widget))
-        self.buttons = QDialogButtonBox(
-            QDialogButtonBox.StandardButton.Save | QDialogButtonBox.StandardButton.Cancel
-        )
-        self.buttons.accepted.connect(self.submit)
-        self.buttons.rejected.connect(self.reject)
+        self.buttons = save_cancel_buttons(self.submit, self.reject)
         outer = QVBoxLayout(self)
         self.title = QLabel()
         self.title.setStyleSheet("font-size: 15px; font-weight: bold;")
@@ -112,17 +109,7 @@ class WrapUpDialog(QDialog):
         self._retranslate()
 
     def _with_error(self, name: str, widget: QWidget) -> QWidget:
-        holder = QWidget()
-        layout = QHBoxLayout(holder)
-        layout.setContentsMargins(0, 0, 0, 0)
-        layout.addWidget(widget, 1)
-        error = QLabel()
-        error.setObjectName(f"error_{name}")
-        error.setStyleSheet("color: #b91c1c;")
-        error.hide()
-        layout.addWidget(error)
-        self.errors[name] = error
-        return holder
+        return with_error_label(name, widget, self.errors)
 
     @staticmethod
     def _time(value: datetime | None) -> str:

@@ -83,6 +83,69 @@
     </message>
 </context>
 <context>
+    <name>AgentStatePanel</name>
+    <message>
+        <source>Not changed: %1</source>
+        <translation>未更改：%1</translation>
+    </message>
+    <message>
+        <source>Break</source>
+        <translation>休息</translation>
+    </message>
+    <message>
+        <source>Lunch</source>
+        <translation>午餐</translation>
+    </message>
+    <message>
+        <source>Meeting</source>
+        <translation>会议</translation>
+    </message>
+    <message>
+        <source>Training</source>
+        <translation>培训</translation>
+    </message>
+    <message>
+        <source>After-call work</source>
+        <translation>话后处理</translation>
+    </message>
+    <message>
+        <source>Not ready: %1</source>
+        <translation>未就绪：%1</translation>
+    </message>
+    <message>
+        <source>Not ready</source>
+        <translation>未就绪</translation>
+    </message>
+    <message>
+        <source>Ready</source>
+        <translation>就绪</translation>
+    </message>
+    <message>
+        <source>Talking</source>
+        <translation>通话中</translation>
+    </message>
+    <message>
+        <source>Wrap-up</source>
+        <translation>话后整理</translation>
+    </message>
+    <message>
+        <source>Logged out</source>
+        <translation>已签出</translation>
+    </message>
+    <message>
+        <source>→ %1 (waiting for the PBX…)</source>
+        <translation>→ %1（等待交换机确认…）</translation>
+    </message>
+    <message>
+        <source>Not ready with the reason on the left</source>
+        <translation>以左侧原因置为未就绪</translation>
+    </message>
+    <message>
+        <source>Your state as the PBX reports it, and for how long</source>
+        <translation>交换机报告的您的状态及持续时间</translation>
+    </message>
+</context>
+<context>
     <name>AgentTableModel</name>
     <message>
         <source>Agent</source>
@@ -157,6 +220,192 @@
     <message>
         <source>Queue: %1</source>
         <translation>队列：%1</translation>
+    </message>
+</context>
+<context>
+    <name>CallControlBar</name>
+    <message>
+        <source>%1: done. %2</source>
+        <translation>%1：已完成。%2</translation>
+    </message>
+    <message>
+        <source>%1 failed: the PBX link is down (%2)</source>
+        <translation>%1 失败：与交换机的连接已断开（%2）</translation>
+    </message>
+    <message>
+        <source>%1 is not possible on this PBX: %2</source>
+        <translation>此交换机无法执行%1：%2</translation>
+    </message>
+    <message>
+        <source>%1 refused: %2</source>
+        <translation>%1 被拒绝：%2</translation>
+    </message>
+    <message>
+        <source>%1: the PBX did not answer within %2 s; check the phone before trying again</source>
+        <translation>%1：交换机 %2 秒内未应答；请先检查话机再重试</translation>
+    </message>
+    <message>
+        <source>Transfer the caller to:</source>
+        <translation>将来电转接至：</translation>
+    </message>
+    <message>
+        <source>Consult (attended transfer) with:</source>
+        <translation>咨询（协商转接）对象：</translation>
+    </message>
+    <message>
+        <source>Call back %1 once this call has ended (Dial, %2)</source>
+        <translation>本通话结束后回拨 %1（拨号，%2）</translation>
+    </message>
+    <message>
+        <source>%1: waiting for the PBX…</source>
+        <translation>%1：等待交换机…</translation>
+    </message>
+    <message>
+        <source>Answer</source>
+        <translation>接听</translation>
+    </message>
+    <message>
+        <source>Hang up</source>
+        <translation>挂断</translation>
+    </message>
+    <message>
+        <source>Hold</source>
+        <translation>保持</translation>
+    </message>
+    <message>
+        <source>Resume</source>
+        <translation>恢复</translation>
+    </message>
+    <message>
+        <source>Mute</source>
+        <translation>静音</translation>
+    </message>
+    <message>
+        <source>Transfer</source>
+        <translation>转接</translation>
+    </message>
+    <message>
+        <source>Consult</source>
+        <translation>咨询</translation>
+    </message>
+    <message>
+        <source>Complete transfer</source>
+        <translation>完成转接</translation>
+    </message>
+    <message>
+        <source>Swap</source>
+        <translation>切换</translation>
+    </message>
+    <message>
+        <source>Cancel consult</source>
+        <translation>取消咨询</translation>
+    </message>
+    <message>
+        <source>Conference</source>
+        <translation>三方会议</translation>
+    </message>
+    <message>
+        <source>Keypad</source>
+        <translation>按键</translation>
+    </message>
+    <message>
+        <source>Dial</source>
+        <translation>拨号</translation>
+    </message>
+    <message>
+        <source>there is no call</source>
+        <translation>当前没有通话</translation>
+    </message>
+    <message>
+        <source>the call is ringing</source>
+        <translation>来电正在振铃</translation>
+    </message>
+    <message>
+        <source>your outbound call is ringing</source>
+        <translation>您的外呼正在振铃</translation>
+    </message>
+    <message>
+        <source>you are talking</source>
+        <translation>您正在通话</translation>
+    </message>
+    <message>
+        <source>the caller is on hold</source>
+        <translation>来电方处于保持状态</translation>
+    </message>
+    <message>
+        <source>you are consulting</source>
+        <translation>您正在咨询</translation>
+    </message>
+    <message>
+        <source>you are in a conference</source>
+        <translation>您正在三方会议中</translation>
+    </message>
+    <message>
+        <source>Not available: %1</source>
+        <translation>现在不可用：%1</translation>
+    </message>
+    <message>
+        <source>The PBX cannot do this: %1</source>
+        <translation>交换机无法执行此操作：%1</translation>
+    </message>
+    <message>
+        <source>Waiting for the PBX…</source>
+        <translation>等待交换机…</translation>
+    </message>
+</context>
+<context>
+    <name>CallsTodayTable</name>
+    <message>
+        <source>Withheld number</source>
+        <translation>号码未显示</translation>
+    </message>
+    <message>
+        <source>%1 (%2 customers)</source>
+        <translation>%1（%2 位客户）</translation>
+    </message>
+    <message>
+        <source>In</source>
+        <translation>呼入</translation>
+    </message>
+    <message>
+        <source>Out</source>
+        <translation>呼出</translation>
+    </message>
+    <message>
+        <source>Calls today</source>
+        <translation>今日通话</translation>
+    </message>
+    <message>
+        <source>Time</source>
+        <translation>时间</translation>
+    </message>
+    <message>
+        <source>Direction</source>
+        <translation>方向</translation>
+    </message>
+    <message>
+        <source>Customer</source>
+        <translation>客户</translation>
+    </message>
+    <message>
+        <source>Length</source>
+        <translation>时长</translation>
+    </message>
+    <message>
+        <source>Outcome</source>
+        <translation>结果</translation>
+    </message>
+    <message>
+        <source>Open</source>
+        <translation>打开</translation>
+    </message>
+    <message>
+        <source>The customer&apos;s card, a new-caller page, or the search</source>
+        <translation>打开客户卡片、新来电页面或搜索</translation>
+    </message>
+    <message>
+        <source>Call back</source>
+        <translation>回拨</translation>
     </message>
 </context>
 <context>
@@ -490,6 +739,24 @@ Details are in %2</source>
     </message>
 </context>
 <context>
+    <name>DialPad</name>
+    <message>
+        <source>Number to call</source>
+        <translation>要拨打的号码</translation>
+    </message>
+    <message>
+        <source>Call</source>
+        <translation>呼叫</translation>
+    </message>
+</context>
+<context>
+    <name>DtmfPad</name>
+    <message>
+        <source>Keypad: each key is sent to the call at once</source>
+        <translation>按键：每个按键立即发送到通话中</translation>
+    </message>
+</context>
+<context>
     <name>KnowledgePanel</name>
     <message>
         <source>Search failed: %1</source>
@@ -527,6 +794,10 @@ Details are in %2</source>
         <translation>请输入密码。</translation>
     </message>
     <message>
+        <source>This address is not encrypted (http://). Use https://: plain http is only allowed to this computer unless your administrator allows it.</source>
+        <translation>该地址未加密（http://）。请使用 https://：除非管理员允许，否则只能对本机使用明文 http。</translation>
+    </message>
+    <message>
         <source>Warning: this address is not encrypted (http). Use https outside a test setup.</source>
         <translation>警告：该地址未加密（http）。除测试环境外请使用 https。</translation>
     </message>
@@ -557,6 +828,10 @@ Details are in %2</source>
     <message>
         <source>Remember me on this computer</source>
         <translation>在此电脑上记住我</translation>
+    </message>
+    <message>
+        <source>No secure password store was found on this computer, so CallDesk cannot remember your sign-in: you will sign in each time, and offline sign-in is not available. To remember it, install and unlock a keyring (GNOME Keyring, KWallet), or ask your administrator.</source>
+        <translation>本机未找到安全密码存储，CallDesk 无法记住您的登录：每次都需要重新登录，也无法离线登录。如需记住登录，请安装并解锁密钥环（GNOME Keyring、KWallet），或联系管理员。</translation>
     </message>
     <message>
         <source>Sign in</source>
@@ -661,70 +936,76 @@ Screen pop, customer card, tickets and contact log, working from a local cache w
     </message>
 </context>
 <context>
+    <name>MissedCallsCount</name>
+    <message>
+        <source>Missed: %1</source>
+        <translation>未接：%1</translation>
+    </message>
+    <message>
+        <source>Missed calls of your queues you have not seen yet</source>
+        <translation>您所在队列中尚未查看的未接来电</translation>
+    </message>
+</context>
+<context>
+    <name>MissedCallsView</name>
+    <message>
+        <source>Withheld number</source>
+        <translation>号码未显示</translation>
+    </message>
+    <message>
+        <source>Hung up waiting</source>
+        <translation>等待中挂断</translation>
+    </message>
+    <message>
+        <source>Not answered</source>
+        <translation>无人接听</translation>
+    </message>
+    <message>
+        <source>The caller withheld the number</source>
+        <translation>来电方隐藏了号码</translation>
+    </message>
+    <message>
+        <source>Missed calls (%1 new)</source>
+        <translation>未接来电（%1 条新）</translation>
+    </message>
+    <message>
+        <source>Time</source>
+        <translation>时间</translation>
+    </message>
+    <message>
+        <source>Caller</source>
+        <translation>来电方</translation>
+    </message>
+    <message>
+        <source>Queue</source>
+        <translation>队列</translation>
+    </message>
+    <message>
+        <source>Waited</source>
+        <translation>等待时长</translation>
+    </message>
+    <message>
+        <source>What happened</source>
+        <translation>情况</translation>
+    </message>
+    <message>
+        <source>Call back</source>
+        <translation>回拨</translation>
+    </message>
+    <message>
+        <source>Mark seen</source>
+        <translation>标为已读</translation>
+    </message>
+    <message>
+        <source>Mark all seen</source>
+        <translation>全部标为已读</translation>
+    </message>
+</context>
+<context>
     <name>MyWorkPanel</name>
     <message>
         <source>My work</source>
         <translation>我的工作</translation>
-    </message>
-    <message>
-        <source>Consultation</source>
-        <translation>咨询</translation>
-    </message>
-    <message>
-        <source>Fault / repair</source>
-        <translation>故障/维修</translation>
-    </message>
-    <message>
-        <source>Complaint</source>
-        <translation>投诉</translation>
-    </message>
-    <message>
-        <source>Return / exchange</source>
-        <translation>退换货</translation>
-    </message>
-    <message>
-        <source>Suggestion</source>
-        <translation>建议</translation>
-    </message>
-    <message>
-        <source>Low</source>
-        <translation>低</translation>
-    </message>
-    <message>
-        <source>Normal</source>
-        <translation>普通</translation>
-    </message>
-    <message>
-        <source>High</source>
-        <translation>高</translation>
-    </message>
-    <message>
-        <source>Urgent</source>
-        <translation>紧急</translation>
-    </message>
-    <message>
-        <source>New</source>
-        <translation>新建</translation>
-    </message>
-    <message>
-        <source>Assigned</source>
-        <translation>已分派</translation>
-    </message>
-    <message>
-        <source>In progress</source>
-        <translation>处理中</translation>
-    </message>
-    <message>
-        <source>Waiting for customer</source>
-        <translation>等待客户</translation>
-    </message>
-    <message>
-        <source>Resolved</source>
-        <translation>已解决</translation>
-    </message>
-    <message>
-        <source>Closed</source>
-        <translation>已关闭</translation>
     </message>
     <message>
         <source>Handed off</source>
@@ -1259,124 +1540,8 @@ Every customer, order and history record is deleted from this computer and downl
 <context>
     <name>TicketForm</name>
     <message>
-        <source>Consultation</source>
-        <translation>咨询</translation>
-    </message>
-    <message>
-        <source>Fault / repair</source>
-        <translation>故障/维修</translation>
-    </message>
-    <message>
-        <source>Complaint</source>
-        <translation>投诉</translation>
-    </message>
-    <message>
-        <source>Return / exchange</source>
-        <translation>退换货</translation>
-    </message>
-    <message>
-        <source>Suggestion</source>
-        <translation>建议</translation>
-    </message>
-    <message>
-        <source>Low</source>
-        <translation>低</translation>
-    </message>
-    <message>
-        <source>Normal</source>
-        <translation>普通</translation>
-    </message>
-    <message>
-        <source>High</source>
-        <translation>高</translation>
-    </message>
-    <message>
-        <source>Urgent</source>
-        <translation>紧急</translation>
-    </message>
-    <message>
-        <source>Resolved by phone</source>
-        <translation>电话解决</translation>
-    </message>
-    <message>
-        <source>On-site repair</source>
-        <translation>上门维修</translation>
-    </message>
-    <message>
-        <source>Carry-in</source>
-        <translation>送修</translation>
-    </message>
-    <message>
-        <source>Mail-in</source>
-        <translation>寄修</translation>
-    </message>
-    <message>
-        <source>Paid service</source>
-        <translation>付费服务</translation>
-    </message>
-    <message>
         <source>(none)</source>
         <translation>（无）</translation>
-    </message>
-    <message>
-        <source>Second line (hotline engineers)</source>
-        <translation>二线（热线工程师）</translation>
-    </message>
-    <message>
-        <source>Complaints desk</source>
-        <translation>投诉专员组</translation>
-    </message>
-    <message>
-        <source>Field service</source>
-        <translation>上门服务组</translation>
-    </message>
-    <message>
-        <source>Returns desk</source>
-        <translation>退换货组</translation>
-    </message>
-    <message>
-        <source>New</source>
-        <translation>新建</translation>
-    </message>
-    <message>
-        <source>Assigned</source>
-        <translation>已分派</translation>
-    </message>
-    <message>
-        <source>In progress</source>
-        <translation>处理中</translation>
-    </message>
-    <message>
-        <source>Waiting for customer</source>
-        <translation>等待客户</translation>
-    </message>
-    <message>
-        <source>Resolved</source>
-        <translation>已解决</translation>
-    </message>
-    <message>
-        <source>Closed</source>
-        <translation>已关闭</translation>
-    </message>
-    <message>
-        <source>Recorded</source>
-        <translation>已记录</translation>
-    </message>
-    <message>
-        <source>Acknowledged</source>
-        <translation>已受理</translation>
-    </message>
-    <message>
-        <source>Investigating</source>
-        <translation>调查中</translation>
-    </message>
-    <message>
-        <source>Called back</source>
-        <translation>已回访</translation>
-    </message>
-    <message>
-        <source>Satisfaction checked</source>
-        <translation>已做满意度调查</translation>
     </message>
     <message>
         <source>(no change)</source>
@@ -1665,6 +1830,195 @@ Every customer, order and history record is deleted from this computer and downl
     <message>
         <source>%1 could not be opened.</source>
         <translation>无法打开 %1。</translation>
+    </message>
+</context>
+<context>
+    <name>TicketLabels</name>
+    <message>
+        <source>Consultation</source>
+        <translation>咨询</translation>
+    </message>
+    <message>
+        <source>Fault / repair</source>
+        <translation>故障/维修</translation>
+    </message>
+    <message>
+        <source>Complaint</source>
+        <translation>投诉</translation>
+    </message>
+    <message>
+        <source>Return / exchange</source>
+        <translation>退换货</translation>
+    </message>
+    <message>
+        <source>Suggestion</source>
+        <translation>建议</translation>
+    </message>
+    <message>
+        <source>Low</source>
+        <translation>低</translation>
+    </message>
+    <message>
+        <source>Normal</source>
+        <translation>普通</translation>
+    </message>
+    <message>
+        <source>High</source>
+        <translation>高</translation>
+    </message>
+    <message>
+        <source>Urgent</source>
+        <translation>紧急</translation>
+    </message>
+    <message>
+        <source>Resolved by phone</source>
+        <translation>电话解决</translation>
+    </message>
+    <message>
+        <source>On-site repair</source>
+        <translation>上门维修</translation>
+    </message>
+    <message>
+        <source>Carry-in</source>
+        <translation>送修</translation>
+    </message>
+    <message>
+        <source>Mail-in</source>
+        <translation>寄修</translation>
+    </message>
+    <message>
+        <source>Paid service</source>
+        <translation>付费服务</translation>
+    </message>
+    <message>
+        <source>Second line (hotline engineers)</source>
+        <translation>二线（热线工程师）</translation>
+    </message>
+    <message>
+        <source>Complaints desk</source>
+        <translation>投诉专员组</translation>
+    </message>
+    <message>
+        <source>Field service</source>
+        <translation>上门服务组</translation>
+    </message>
+    <message>
+        <source>Returns desk</source>
+        <translation>退换货组</translation>
+    </message>
+    <message>
+        <source>New</source>
+        <translation>新建</translation>
+    </message>
+    <message>
+        <source>Assigned</source>
+        <translation>已分派</translation>
+    </message>
+    <message>
+        <source>In progress</source>
+        <translation>处理中</translation>
+    </message>
+    <message>
+        <source>Waiting for customer</source>
+        <translation>等待客户</translation>
+    </message>
+    <message>
+        <source>Resolved</source>
+        <translation>已解决</translation>
+    </message>
+    <message>
+        <source>Closed</source>
+        <translation>已关闭</translation>
+    </message>
+    <message>
+        <source>Recorded</source>
+        <translation>已记录</translation>
+    </message>
+    <message>
+        <source>Acknowledged</source>
+        <translation>已受理</translation>
+    </message>
+    <message>
+        <source>Investigating</source>
+        <translation>调查中</translation>
+    </message>
+    <message>
+        <source>Called back</source>
+        <translation>已回访</translation>
+    </message>
+    <message>
+        <source>Satisfaction checked</source>
+        <translation>已做满意度调查</translation>
+    </message>
+</context>
+<context>
+    <name>TransferTargetPicker</name>
+    <message>
+        <source>Agent %1 (%2) · %3</source>
+        <translation>坐席 %1（%2）· %3</translation>
+    </message>
+    <message>
+        <source>Queue %1</source>
+        <translation>队列 %1</translation>
+    </message>
+    <message>
+        <source>%1 · %2</source>
+        <translation>%1 · %2</translation>
+    </message>
+    <message>
+        <source>Call %1</source>
+        <translation>拨打 %1</translation>
+    </message>
+    <message>
+        <source>ready</source>
+        <translation>就绪</translation>
+    </message>
+    <message>
+        <source>not ready</source>
+        <translation>未就绪</translation>
+    </message>
+    <message>
+        <source>on a call</source>
+        <translation>通话中</translation>
+    </message>
+    <message>
+        <source>wrap-up</source>
+        <translation>话后整理</translation>
+    </message>
+    <message>
+        <source>logged out</source>
+        <translation>已签出</translation>
+    </message>
+    <message>
+        <source>state unknown</source>
+        <translation>状态未知</translation>
+    </message>
+    <message>
+        <source>Transfer to</source>
+        <translation>转接至</translation>
+    </message>
+    <message>
+        <source>Name, extension, queue or number</source>
+        <translation>姓名、分机、队列或号码</translation>
+    </message>
+</context>
+<context>
+    <name>UpdateBanner</name>
+    <message>
+        <source>CallDesk %1 is required (this desktop has %2). Finish your current call, then ask IT to install it or install it from the link.</source>
+        <translation>必须升级到 CallDesk %1（本机为 %2）。请先结束当前通话，再联系 IT 安装，或通过链接自行安装。</translation>
+    </message>
+    <message>
+        <source>CallDesk %1 is available (this desktop has %2).</source>
+        <translation>CallDesk %1 已发布（本机为 %2）。</translation>
+    </message>
+    <message>
+        <source>Get it</source>
+        <translation>获取</translation>
+    </message>
+    <message>
+        <source>Dismiss</source>
+        <translation>关闭</translation>
     </message>
 </context>
 <context>
@@ -2022,6 +2376,45 @@ Every customer, order and history record is deleted from this computer and downl
     <message>
         <source>Save the contact before you go ready for the next call.</source>
         <translation>请先保存联络记录，再置为就绪接听下一个电话。</translation>
+    </message>
+</context>
+<context>
+    <name>WrapupPanel</name>
+    <message>
+        <source>After-call work</source>
+        <translation>话后处理</translation>
+    </message>
+    <message>
+        <source>Extend +%1 s</source>
+        <translation>延长 +%1 秒</translation>
+    </message>
+    <message>
+        <source>End early</source>
+        <translation>提前结束</translation>
+    </message>
+    <message>
+        <source>More time for the contact log before the next call</source>
+        <translation>在下一通电话前为联系记录争取更多时间</translation>
+    </message>
+    <message>
+        <source>Finish wrap-up now and go Ready</source>
+        <translation>立即结束话后整理并置为就绪</translation>
+    </message>
+    <message>
+        <source>%1 left</source>
+        <translation>剩余 %1</translation>
+    </message>
+    <message>
+        <source>Time is up: save the contact log to go Ready.</source>
+        <translation>时间到：请保存联系记录后再置为就绪。</translation>
+    </message>
+    <message>
+        <source>Wrap-up finished.</source>
+        <translation>话后整理已结束。</translation>
+    </message>
+    <message>
+        <source>You are paused at the PBX; no call rings until wrap-up ends.</source>
+        <translation>您已在交换机上暂停；话后整理结束前不会有来电振铃。</translation>
     </message>
 </context>
 </TS>

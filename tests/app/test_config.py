@@ -74,10 +74,10 @@ def test_any_environment_loads_without_raising(env):
 
 
 def test_disposition_codes_and_ready_rule_default_to_the_service_defaults(tmp_path):
-    from desktop.services.contacts import DEFAULT_DISPOSITIONS
+    from calldesk_domain.vocabulary import DISPOSITION_CODES
 
     s = _load(tmp_path)
-    assert s.disposition_codes == DEFAULT_DISPOSITIONS
+    assert s.disposition_codes == DISPOSITION_CODES
     assert s.require_contact_before_ready is True
 
 
@@ -125,3 +125,13 @@ def test_bad_ready_rule_is_reported(tmp_path):
     s = _load(tmp_path, '[calldesk]\nrequire_contact_before_ready = "maybe"\n')
     assert s.require_contact_before_ready is True
     assert "require_contact_before_ready" in s.problems[0]
+
+
+def test_admin_transport_and_offline_settings(tmp_path):
+    s = _load(tmp_path)
+    assert s.allow_insecure_http is False and s.offline_grace_hours == 72
+    s = _load(tmp_path, defaults="allow_insecure_http = true\noffline_grace_hours = 8\n")
+    assert s.allow_insecure_http is True and s.offline_grace_hours == 8
+    s = _load(tmp_path, env={"CALLDESK_ALLOW_INSECURE_HTTP": "maybe", "CALLDESK_OFFLINE_GRACE_HOURS": "-1"})
+    assert s.allow_insecure_http is False and s.offline_grace_hours == 72
+    assert len(s.problems) == 2

@@ -11,7 +11,7 @@ from datetime import UTC, datetime, timedelta
 import pytest
 import sqlalchemy as sa
 
-from central.push import PushRetention, purge_push_records
+from central.push import PushRetention, purge_push_records, scoped_key
 from central.tables import idempotency_keys, push_results
 
 
@@ -82,7 +82,8 @@ def test_the_push_route_purges_old_rows_and_keeps_recent_ones(seeded_central):
     assert response.status_code == 200
     keys = {r[0] for r in central._rows("SELECT key FROM idempotency_keys")}
     clients = {r[0] for r in central._rows("SELECT client_id FROM push_results")}
-    assert "old-key" not in keys and "new-key" in keys
+    user_id = central._rows("SELECT id FROM users WHERE username = '1001'")[0][0]
+    assert "old-key" not in keys and scoped_key(user_id, "new-key") in keys  # stored per user
     assert "old-client" not in clients and body["mutations"][0]["client_id"] in clients
     assert _note_versions(central, note_id) == [1]
 

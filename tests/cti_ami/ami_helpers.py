@@ -7,9 +7,7 @@ from pathlib import Path
 from typing import Any
 
 REPO = Path(__file__).resolve().parents[2]
-SHARED_TRACES = Path("/work/shared/cti-traces/asterisk-22")
-if not SHARED_TRACES.is_dir():  # CI clones the repo with shared/ beside it
-    SHARED_TRACES = REPO.parent / "shared" / "cti-traces" / "asterisk-22"
+SHARED_TRACES = REPO / "tests" / "traces" / "asterisk-22"  # real recordings (tests/traces/README.md)
 OWN_TRACES = REPO / "tests" / "traces" / "ami"
 TOLERANCE_S = 1.5
 

@@ -277,11 +277,10 @@ async def test_expired_token_leads_to_relogin(rig: Rig) -> None:
     from central.tables import users
 
     central = rig.central  # type: ignore[attr-defined]
-    secret = auth.load_secret(central.engine)
     with central.engine.connect() as conn:
         row = conn.execute(sa.select(users).where(users.c.username == "1001")).one()
     principal = auth.Principal(row.id, row.username, row.role, row.agent_id, row.display_name, 0)
-    expired = auth.issue_token(secret, principal, lifetime_s=-60)
+    expired = central.mint_token(principal, lifetime_s=-60)
     desk = await rig.desk("expired", expired, wait=False)
     await until(lambda: desk.client.status == "relogin_needed")
     assert rig.bridge.stats.refused_token >= 1

@@ -14,9 +14,7 @@ from desktop.cti.events import to_wire
 
 from .esl_wire import event_plain, frame
 
-SHARED = Path("/work/shared/cti-traces/freeswitch-1.10")
-if not SHARED.is_dir():
-    SHARED = Path(__file__).resolve().parents[3] / "shared" / "cti-traces" / "freeswitch-1.10"
+SHARED = Path(__file__).resolve().parents[1] / "traces" / "freeswitch-1.10"  # real recordings
 OURS = Path(__file__).resolve().parents[1] / "traces" / "esl"
 RECORDING = (SHARED / "agent_status.esl").read_bytes()
 SMALL = (OURS / "two_concurrent.esl").read_bytes()

@@ -15,9 +15,7 @@ from desktop.cti.events import CallEvent, CallEventKind, QueueEvent, QueueEventK
 from desktop.cti.summary import summarize
 
 ROOT = Path(__file__).resolve().parents[2]
-SHARED = Path("/work/shared/cti-traces/freeswitch-1.10")
-if not SHARED.is_dir():
-    SHARED = ROOT.parent / "shared" / "cti-traces" / "freeswitch-1.10"
+SHARED = ROOT / "tests" / "traces" / "freeswitch-1.10"  # real recordings (tests/traces/README.md)
 OURS = ROOT / "tests" / "traces" / "esl"
 TOLERANCE_S = 1.5
 

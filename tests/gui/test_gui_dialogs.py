@@ -70,15 +70,44 @@ def test_valid_form_emits_values_and_waits_for_the_caller(login, qtbot):
     assert not login.isVisible()
 
 
-def test_plain_http_warns_but_is_allowed_for_local_test_servers(login):
+def test_plain_http_is_refused_to_remote_hosts_and_allowed_for_local_test_servers(login, qtbot):
     login.username.setText("u")
     login.password.setText("p")
     login.server.setText("http://crm.example.com")
-    assert login.validate() is True
-    assert login.note.isVisible() and "not encrypted" in login.note.text()
+    assert login.validate() is False
+    assert login.server_error.isVisible() and "https://" in login.server_error.text()
+    qtbot.mouseClick(_ok(login), Qt.MouseButton.LeftButton)
+    assert _ok(login).isEnabled()  # nothing was sent
     login.server.setText("http://127.0.0.1:8000")
     assert login.validate() is True
-    assert not login.note.isVisible()
+    assert not login.note.isVisible() and not login.server_error.isVisible()
+
+
+def test_plain_http_allowed_by_the_administrator_still_warns(qtbot):
+    dialog = LoginDialog(allow_insecure_http=True)
+    qtbot.addWidget(dialog)
+    dialog.username.setText("u")
+    dialog.password.setText("p")
+    dialog.server.setText("http://crm.example.com")
+    assert dialog.validate() is True
+    assert not dialog.note.isHidden() and "not encrypted" in dialog.note.text()
+
+
+def test_without_a_keyring_the_dialog_says_why_at_once_and_signs_in_without_remembering(qtbot, tmp_path):
+    dialog = LoginDialog(server_url="https://crm.example.com", username="1001", secure_store=False)
+    qtbot.addWidget(dialog)
+    dialog.resize(460, 300)
+    dialog.show()
+    qtbot.waitExposed(dialog)
+    assert dialog.keyring_note.isVisible() and "secure password store" in dialog.keyring_note.text()
+    assert not dialog.remember.isChecked() and not dialog.remember.isEnabled()
+    dialog.password.setText("demo")
+    with qtbot.waitSignal(dialog.loginRequested, timeout=1000) as signal:
+        qtbot.mouseClick(_ok(dialog), Qt.MouseButton.LeftButton)
+    assert signal.args[0].remember is False
+    dialog.set_error("x")
+    assert not dialog.remember.isEnabled()  # stays off after a failed attempt
+    dialog.grab().save(str(tmp_path / "login-no-keyring.png"))
 
 
 def test_prefilled_dialog_focuses_password(qtbot):

@@ -91,13 +91,17 @@ async def test_change_feed_pages(seeded_central_sqlite) -> None:
         assert (end.changes, end.has_more, end.remaining, end.next_since) == ([], False, 0, last)
 
 
-async def test_expired_token_is_refreshed_from_the_keyring(seeded_central_sqlite, memory_keyring) -> None:
+async def test_expired_token_is_refreshed_with_the_refresh_token(
+    seeded_central_sqlite, memory_keyring
+) -> None:
     async with CentralApi(seeded_central_sqlite.url) as api:
         auth = AuthService(api, seeded_central_sqlite.url)
         session = await auth.login("1001", "demo", remember=True)
+        assert session.refresh_token
         assert any(
-            key[0] == KEYRING_SERVICE and key[1].endswith("|1001|password") for key in memory_keyring.secrets
+            key[0] == KEYRING_SERVICE and key[1].endswith("|1001|session") for key in memory_keyring.secrets
         )
+        assert not any("demo" in value for value in memory_keyring.secrets.values())  # no password kept
         api.token = "expired.or.revoked"
         matches = await api.lookup("13800138000")
         assert isinstance(matches, list)

@@ -38,6 +38,7 @@ def make_api(
         token="t0",
         transport=httpx.MockTransport(handler),
         sleep=recorder.sleep,
+        allow_insecure_http=True,  # an in-process mock transport: nothing crosses a network
         **kwargs,
     )
     return api, recorder

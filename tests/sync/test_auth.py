@@ -40,8 +40,9 @@ def test_keyring_round_trip_keyed_by_server_and_user(memory_keyring) -> None:
     store.save("super", session, "demo")
     assert set(memory_keyring.secrets) == {
         (KEYRING_SERVICE, "https://crm.example.com|super|session"),
-        (KEYRING_SERVICE, "https://crm.example.com|super|password"),
+        (KEYRING_SERVICE, "https://crm.example.com|super|offline"),
     }
+    assert not any("demo" in value for value in memory_keyring.secrets.values())  # never the password
     loaded = store.load_session("super")
     assert loaded is not None
     assert (loaded.token, loaded.role, loaded.agent_id, loaded.display_name) == (
@@ -51,7 +52,8 @@ def test_keyring_round_trip_keyed_by_server_and_user(memory_keyring) -> None:
         "王主管",
     )
     assert abs((loaded.expires_at - session.expires_at).total_seconds()) < 1
-    assert store.load_password("super") == "demo"
+    assert store.check_offline("super", "demo", timedelta(days=1))
+    assert not store.check_offline("super", "wrong", timedelta(days=1))
     assert CredentialStore("https://other.example.com").load_session("super") is None
     assert store.load_session("someone-else") is None
     store.clear("super")

@@ -272,7 +272,10 @@ async def test_a_garbage_answer_mid_bootstrap_is_an_api_error_and_the_cache_resu
 
         path = tmp_path / "cache.sqlite3"
         proxied = CentralApi(
-            "http://proxy.invalid", token=central_small.token, transport=httpx.MockTransport(handler)
+            "http://proxy.invalid",
+            token=central_small.token,
+            transport=httpx.MockTransport(handler),
+            allow_insecure_http=True,  # a mock transport in front of the real server
         )
         async with proxied:
             with pytest.raises(ApiError) as failure:
@@ -338,7 +341,10 @@ async def test_a_server_without_the_bootstrap_gets_the_whole_feed(
 
         path = tmp_path / "cache.sqlite3"
         old_server = CentralApi(
-            "http://old.invalid", token=central_small.token, transport=httpx.MockTransport(handler)
+            "http://old.invalid",
+            token=central_small.token,
+            transport=httpx.MockTransport(handler),
+            allow_insecure_http=True,  # a mock transport in front of the real server
         )
         async with old_server:
             result = await _sync(old_server, path).run()

@@ -11,9 +11,10 @@ from pathlib import Path
 
 import httpx
 import sqlalchemy as sa
+from fixtures_central import mint_token
 
 from central import auth
-from central.app import create_app
+from central.app import close_app, create_app
 from central.db import make_engine
 from central.seed import seed_database
 from desktop.cache.store import CacheStore
@@ -92,7 +93,12 @@ class Desktop:
         self.store = CacheStore(cache_path, migrate=False)
         self.transport = FaultyTransport(app)
         self.api = CentralApi(
-            "http://central", token=token, transport=self.transport, max_retries=2, sleep=_no_sleep
+            "http://central",
+            token=token,
+            transport=self.transport,
+            max_retries=2,
+            sleep=_no_sleep,
+            allow_insecure_http=True,  # the in-process ASGI app: nothing crosses a network
         )
         self.written: list[str] = []  # every outbox id this desktop produced
 
@@ -128,11 +134,12 @@ class Templates:
         self.cache = directory / "cache-template.sqlite3"
         seed_database(f"sqlite:///{self.central}", customers, 5)
         engine = make_engine(f"sqlite:///{self.central}")
-        secret = auth.load_secret(engine)
         with engine.connect() as conn:
             self.customer_ids = list(conn.execute(sa.text("SELECT id FROM customers ORDER BY id")).scalars())
+            # A supervisor: the rules edit membership_level, which an agent may not (central.policy).
+            user_id = conn.execute(sa.text("SELECT id FROM users WHERE username = 'super'")).scalar_one()
+        self.token = mint_token(engine, auth.Principal(user_id, "super", "supervisor", "9001", "test", 0))
         engine.dispose()
-        self.token = auth.issue_token(secret, auth.Principal(1, "1001", "agent", "1001", "test", 0))
         CacheStore(self.cache).close()
         self._bootstrap_cache()
 
@@ -140,13 +147,15 @@ class Templates:
         """Every example's desktops start from one bootstrap of the template, made here once.
         The bootstrap has its own tests (tests/sync/test_bootstrap.py); run twice per example
         (a dozen requests each) it doubled this machine's time to past its timeout."""
-        desktop = Desktop("template", self.cache, make_app(f"sqlite:///{self.central}"), self.token)
+        app = make_app(f"sqlite:///{self.central}")
+        desktop = Desktop("template", self.cache, app, self.token)
 
         async def bootstrap() -> bool:
             try:
                 return await desktop.pull()
             finally:
                 await desktop.close()
+                close_app(app)
 
         assert asyncio.run(bootstrap()), "the template cache could not be synced"
         with sqlite3.connect(self.cache) as conn:  # everything in the main file before it is copied

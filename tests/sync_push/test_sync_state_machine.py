@@ -18,6 +18,7 @@ Default 200 examples; CALLDESK_SYNC_SOAK=1 runs 10,000.
 from __future__ import annotations
 
 import asyncio
+import gc
 import json
 import os
 import uuid
@@ -31,12 +32,16 @@ from hypothesis import HealthCheck, settings
 from hypothesis.stateful import RuleBasedStateMachine, invariant, rule, run_state_machine_as_test
 from push_harness import FAULTS, Desktop, Templates, make_app, server_records
 
+from central.app import close_app
 from central.db import make_engine
 from central.writes import write_records
 from desktop.cache.outbox import new_customer_id, new_id
 
 SOAK = os.environ.get("CALLDESK_SYNC_SOAK") == "1"
 EXAMPLES = int(os.environ.get("CALLDESK_SYNC_EXAMPLES", 10_000 if SOAK else 200))
+# The soak runs for hours, far past the suite's per-test timeout (pyproject.toml).
+pytestmark = [pytest.mark.timeout(0)] if SOAK else []
+COLLECT_EVERY = 25  # examples between garbage collections (one costs ~0.1 s)
 
 FIELDS = ("city", "email", "membership_level")
 values = st.sampled_from(["北京", "上海", "a@x.cn", "b@y.cn", "金卡", "银卡", "广州"])
@@ -50,6 +55,7 @@ def run(coro):
 class SyncMachine(RuleBasedStateMachine):
     templates: Templates
     directory: Path
+    examples_run = 0
 
     def __init__(self) -> None:
         super().__init__()
@@ -169,6 +175,13 @@ class SyncMachine(RuleBasedStateMachine):
             for desktop in self.desktops:
                 run(desktop.close())
             self.engine.dispose()
+            close_app(self.app)  # httpx.ASGITransport runs no lifespan: its engine is ours to close
+            # The suite runs with automatic collection off (tests/conftest.py) and collects between
+            # tests; one test here runs thousands of examples, each leaving cycles (the app's
+            # routes and closures): collect them now and then, on this (the main) thread.
+            SyncMachine.examples_run += 1
+            if SyncMachine.examples_run % COLLECT_EVERY == 0:
+                gc.collect()
 
     def _settle(self):
         for _ in range(6):

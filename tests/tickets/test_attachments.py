@@ -13,7 +13,8 @@ from hypothesis import strategies as st
 from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QFileDialog
 
-from calldesk_domain.tickets import MAX_ATTACHMENT_BYTES, validate_attachment
+from calldesk_domain.ticket_validation import validate_attachment
+from calldesk_domain.tickets import MAX_ATTACHMENT_BYTES
 from central.tables import attachment_blobs
 from desktop.cache.store import CacheStore
 from desktop.services.api import CentralApi

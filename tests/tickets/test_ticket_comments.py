@@ -9,7 +9,8 @@ from datetime import UTC, datetime, timedelta
 from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QDialogButtonBox
 
-from calldesk_domain.tickets import MAX_COMMENT, Ticket, TicketComment, validate_ticket
+from calldesk_domain.ticket_validation import validate_ticket
+from calldesk_domain.tickets import MAX_COMMENT, Ticket, TicketComment
 from desktop.cache.store import CacheStore
 from desktop.services.api import CentralApi
 from desktop.services.push import PushSync

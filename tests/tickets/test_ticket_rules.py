@@ -6,6 +6,7 @@ from datetime import UTC, date, datetime, timedelta
 
 import pytest
 
+from calldesk_domain.ticket_validation import validate_contact, validate_ticket
 from calldesk_domain.tickets import (
     HANDOFF_SLA,
     TRANSITIONS,
@@ -23,8 +24,6 @@ from calldesk_domain.tickets import (
     needs_escalation,
     new_ticket,
     sla_state,
-    validate_contact,
-    validate_ticket,
     warranty_for,
 )
 
@@ -237,3 +236,15 @@ def test_ticket_round_trips_through_json_shape() -> None:
     again = Ticket.from_dict(ticket.to_dict())
     assert again == ticket
     assert again.to_dict()["history"][1]["ts"] == "2026-11-23T08:00:00Z"
+
+
+@pytest.mark.parametrize(
+    ("field", "entry"),
+    [("history", {}), ("history", {"ts": None, "who": "1001"}), ("comments", {"ts": None, "author": "a"})],
+)
+def test_a_history_entry_or_comment_missing_a_required_key_is_refused(field: str, entry: dict) -> None:
+    # Found by the validation fuzz test: such a record passed validation, then could not be built.
+    data = new_ticket("h1", "C1", "1001", T0).to_dict()
+    data["fault_description"] = "不开机"
+    data[field] = [entry]
+    assert [issue.field for issue in validate_ticket(data)] == [field]

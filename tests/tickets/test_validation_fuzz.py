@@ -8,7 +8,8 @@ from dataclasses import fields
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from calldesk_domain.tickets import ContactLog, Ticket, validate_contact, validate_ticket
+from calldesk_domain.ticket_validation import validate_contact, validate_ticket
+from calldesk_domain.tickets import ContactLog, Ticket
 from central.tickets import prepare_contact, prepare_ticket
 
 json_values = st.recursive(
