@@ -30,6 +30,7 @@ from desktop.desks.supervisor_desk import supervisor_settings
 from desktop.services.api import CentralApi
 from desktop.views.agent_grid import AgentDayDialog
 from desktop.views.i18n import install_translator
+from desktop.views.main_window import MainWindow
 from desktop.views.supervisor_page import OverdueBadge, SupervisorPage
 from desktop.views.wallboard import Wallboard
 
@@ -257,18 +258,22 @@ def test_bad_supervisor_settings_fall_back_and_are_named() -> None:
         assert word in joined
 
 
-async def test_the_supervisor_page_follows_the_language(supervisor_app, qapp, qtbot):
-    app = supervisor_app
-    desk = app.supervisor
-    assert desk is not None
-    pages = app.window.pages
+def test_the_supervisor_page_follows_the_language(qapp, qtbot):
+    window = MainWindow()
+    qtbot.addWidget(window)
+    page = SupervisorPage()
+    badge = OverdueBadge()
+    window.add_page(page)
+    window.statusBar().insertPermanentWidget(0, badge)
+    pages = window.pages
     assert pages is not None
-    desk.overdue.set_count(3)
+    badge.set_count(3)
     install_translator(qapp, "zh_CN")
     qapp.processEvents()
     assert (pages.tabText(0), pages.tabText(1)) == ("来电", "班长监控")
-    assert desk.page.wallboard_action.text() == "大屏看板(&W)"
-    assert desk.overdue.text() == "超时工单：3"
+    assert page.wallboard_action.text() == "大屏看板(&W)"
+    assert badge.text() == "超时工单：3"
     install_translator(qapp, "en")
     qapp.processEvents()
     assert (pages.tabText(0), pages.tabText(1)) == ("Calls", "Supervisor")
+    assert badge.text() == "Overdue tickets: 3"
