@@ -28,7 +28,7 @@ from PySide6.QtCore import QObject, Signal
 from desktop.config import Settings, bridge_address
 from desktop.cti import bridge_client
 from desktop.cti.bridge_client import BridgeClient, BridgeClientConfig
-from desktop.cti.events import AgentEvent, CtiEvent, PbxEvent, PbxEventKind
+from desktop.cti.events import AgentEvent, CallEvent, CtiEvent, PbxEvent, PbxEventKind
 from desktop.cti.listener import CommandResult, CtiListener
 from desktop.desks.session import AgentSession
 from desktop.services.pbx_requests import CommandResults
@@ -42,6 +42,7 @@ log = logging.getLogger(__name__)
 class CtiDesk(QObject):
     agentEvent = Signal(object)  # AgentEvent from this desktop's CTI source
     reloginRequested = Signal()  # the bridge refused the access token: sign in again
+    callEvent = Signal(object)  # every CallEvent, any agent's (the screen pop keeps only this agent's)
 
     def __init__(
         self,
@@ -210,6 +211,8 @@ class CtiDesk(QObject):
             return
         if isinstance(event, AgentEvent):
             self.agentEvent.emit(event)
+        elif isinstance(event, CallEvent):
+            self.callEvent.emit(event)
         self.screenpop.handle_event(event, source_agent)
 
     def _on_pbx_link(self, event: PbxEvent) -> None:

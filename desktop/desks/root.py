@@ -21,6 +21,7 @@ from desktop.desks.customer_desk import CustomerDesk
 from desktop.desks.relogin_desk import ReloginDesk
 from desktop.desks.session import AgentSession, LinkState
 from desktop.desks.settings_desk import SettingsDesk
+from desktop.desks.supervisor_desk import SUPERVISOR_ROLES, SupervisorDesk
 from desktop.desks.sync_desk import SyncDesk
 from desktop.desks.ticket_desk import TicketDesk
 from desktop.desks.update_desk import UpdateDesk
@@ -43,9 +44,10 @@ class DesktopApp:
     """Builds every service, desk and the window in `__init__`; `start()` shows the window, pulls
     and listens; `stop()` releases everything it made (idempotent).
 
-    Slots for the desks still to come: a `calls` desk (hold, transfer, hang up: CtiDesk.send_command
-    + AgentSession's call signals + a view) and a `supervisor` desk (ScreenPopService.queueEvent +
-    the central API + the queue panels) are built here the same way, after `cti`.
+    A supervisor's or admin's desktop also has the `supervisor` desk (queue panel, agent grid,
+    wallboard, overdue tickets); an agent's has none of it. A `calls` desk (hold, transfer, hang
+    up: CtiDesk.send_command + AgentSession's call signals + a view) is built the same way, after
+    `cti`.
     """
 
     def __init__(
@@ -125,6 +127,11 @@ class DesktopApp:
             settings.ca_bundle or True,
         )
         self.cti.reloginRequested.connect(self.relogin.ask)
+        self.supervisor: SupervisorDesk | None = None
+        if login.role in SUPERVISOR_ROLES:
+            self.supervisor = SupervisorDesk(
+                self.window, self.session, self.screenpop, self.cti, self.tickets.tickets, settings
+            )
         self.settings_desk = SettingsDesk(
             self.window,
             SettingsService(
@@ -173,6 +180,8 @@ class DesktopApp:
         self.sync.start_background()
         self.updates.start()
         await self.cti.start()
+        if self.supervisor is not None:
+            self.supervisor.start()
 
     # -- the few things that join two desks ----------------------------------------------------
     def _on_handoff_pop(self, customer_id: str) -> None:
@@ -203,6 +212,8 @@ class DesktopApp:
             return
         self._stopped = True
         await self.settings_desk.stop()
+        if self.supervisor is not None:
+            self.supervisor.stop()
         await self.updates.stop()
         await self.sync.stop()
         self.relogin.stop()

@@ -102,6 +102,11 @@ class TicketService(QObject):
                 log.warning("unreadable local ticket %s skipped: %s", data.get("id"), exc)
         return found
 
+    def escalated_open_count(self) -> int:
+        """Open tickets the central server escalated to a supervisor (it escalates on its own
+        schedule; the flag arrives with the change feed)."""
+        return sum(1 for ticket in self.all() if ticket.escalated and ticket.is_open)
+
     def list(self, view: str, *, group: str = "", category: str = "", status: str = "") -> list[Ticket]:
         """Tickets of a view ("mine", "team", "overdue"), SLA due time first."""
         now = self.clock()

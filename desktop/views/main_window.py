@@ -19,6 +19,7 @@ from PySide6.QtWidgets import (
     QMessageBox,
     QSplitter,
     QSystemTrayIcon,
+    QTabWidget,
     QVBoxLayout,
     QWidget,
 )
@@ -114,6 +115,8 @@ class MainWindow(QMainWindow):
         self.recent_calls.setMinimumWidth(240)
         self.splitter.setSizes([DEFAULT_SIZE[0] - RECENT_PANEL_WIDTH, RECENT_PANEL_WIDTH])
         outer.addWidget(self.splitter, 1)
+        self._outer = outer
+        self.pages: QTabWidget | None = None  # made by the first add_page (agents have none)
 
         self.status = StatusPanel()
         self.statusBar().addPermanentWidget(self.status)
@@ -198,6 +201,25 @@ class MainWindow(QMainWindow):
             if previous is not None and previous is not self._incoming_banner and not previous.dismissed:
                 previous.dismiss()  # that call is answered or gone: its notice only takes room
             self.last_notification = ("banner", text)
+
+    # ------------------------------------------------------------------ pages ------------------
+    def add_page(self, page: QWidget) -> None:
+        """Another page beside the calls page (the supervisor's board), titled by its window
+        title. The first page turns the centre into tabs; without one the window is unchanged."""
+        if self.pages is None:
+            self.pages = QTabWidget()
+            self.pages.setObjectName("mainPages")
+            self.pages.setDocumentMode(True)
+            self._outer.replaceWidget(self.splitter, self.pages)
+            self.pages.addTab(self.splitter, self.tr("Calls"))
+            self._outer.setStretchFactor(self.pages, 1)
+        pages = self.pages
+        pages.addTab(page, page.windowTitle())
+        page.windowTitleChanged.connect(lambda title: pages.setTabText(pages.indexOf(page), title))
+
+    def show_page(self, page: QWidget) -> None:
+        if self.pages is not None and self.pages.indexOf(page) >= 0:
+            self.pages.setCurrentWidget(page)
 
     # ------------------------------------------------------------------ notices and status -----
     def add_top_strip(self, strip: QWidget) -> None:
@@ -354,6 +376,8 @@ class MainWindow(QMainWindow):
         self.answer_action.setText(self.tr("&Answer call"))
         self.new_ticket_action.setText(self.tr("&New ticket"))
         self.log_contact_action.setText(self.tr("&Log contact"))
+        if self.pages is not None:
+            self.pages.setTabText(self.pages.indexOf(self.splitter), self.tr("Calls"))
 
     def changeEvent(self, event: QEvent) -> None:
         if event.type() == QEvent.Type.LanguageChange:

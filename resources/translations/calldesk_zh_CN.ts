@@ -948,6 +948,10 @@ Details are in %2</source>
         <translation>CallDesk 坐席工作台</translation>
     </message>
     <message>
+        <source>Calls</source>
+        <translation>来电</translation>
+    </message>
+    <message>
         <source>&amp;Conflicts… (%1)</source>
         <translation>冲突(&amp;C)…（%1）</translation>
     </message>
@@ -1176,6 +1180,17 @@ Screen pop, customer card, tickets and contact log, working from a local cache w
     <message>
         <source>Saved on this computer at once and sent to the CRM server when it can be reached.</source>
         <translation>立即保存在本机，连上 CRM 服务器后自动上传。</translation>
+    </message>
+</context>
+<context>
+    <name>OverdueBadge</name>
+    <message>
+        <source>Overdue tickets: %1</source>
+        <translation>超时工单：%1</translation>
+    </message>
+    <message>
+        <source>Open tickets the central server escalated to a supervisor</source>
+        <translation>中心服务器已升级给班长的未完结工单</translation>
     </message>
 </context>
 <context>
@@ -1494,6 +1509,25 @@ Every customer, order and history record is deleted from this computer and downl
     </message>
 </context>
 <context>
+    <name>SupervisorDesk</name>
+    <message>
+        <source>the CTI socket is not listening</source>
+        <translation>CTI 端口未在监听</translation>
+    </message>
+    <message>
+        <source>no CTI source connected</source>
+        <translation>没有已连接的 CTI 数据源</translation>
+    </message>
+    <message>
+        <source>PBX disconnected: %1</source>
+        <translation>电话系统已断开：%1</translation>
+    </message>
+    <message>
+        <source>%1 open tickets are overdue and escalated to you (was %2).</source>
+        <translation>有 %1 张未完结工单已超时并升级给您（之前 %2 张）。</translation>
+    </message>
+</context>
+<context>
     <name>SupervisorFormat</name>
     <message>
         <source>ALARM</source>
@@ -1538,6 +1572,17 @@ Every customer, order and history record is deleted from this computer and downl
     <message>
         <source>Figures are stale since {time}: no live data</source>
         <translation>数据自 {time} 起未更新：没有实时数据</translation>
+    </message>
+</context>
+<context>
+    <name>SupervisorPage</name>
+    <message>
+        <source>Supervisor</source>
+        <translation>班长监控</translation>
+    </message>
+    <message>
+        <source>&amp;Wallboard</source>
+        <translation>大屏看板(&amp;W)</translation>
     </message>
 </context>
 <context>
