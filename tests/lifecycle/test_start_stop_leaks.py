@@ -20,6 +20,7 @@ import psutil
 import pytest
 import sqlalchemy as sa
 from desktop_cycle import run_desktop_once
+from fixtures_central import mint_token
 from PySide6.QtWidgets import QApplication
 
 from central import auth
@@ -50,12 +51,13 @@ def central_template(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple
     seed_database(f"sqlite:///{path}", CUSTOMERS, 3)
     engine = make_engine(f"sqlite:///{path}")
     try:
-        secret = auth.load_secret(engine)
         with engine.connect() as conn:
             user_id = conn.execute(sa.text("SELECT id FROM users WHERE username = '1001'")).scalar_one()
+        # a session row in the template, so every copy of it accepts the token
+        token = mint_token(engine, auth.Principal(user_id, "1001", "agent", "1001", "test", 0))
     finally:
         engine.dispose()
-    yield path, auth.issue_token(secret, auth.Principal(user_id, "1001", "agent", "1001", "test", 0))
+    yield path, token
 
 
 async def _cycle(template: Path, token: str, work: Path) -> int:
