@@ -12,6 +12,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
+import uuid
 
 from PySide6.QtCore import QObject, Signal
 
@@ -27,6 +28,7 @@ log = logging.getLogger(__name__)
 
 class CtiDesk(QObject):
     agentEvent = Signal(object)  # AgentEvent from this desktop's CTI source
+    commandResult = Signal(object)  # CommandResult: the source's answer to a command sent here
 
     def __init__(
         self,
@@ -126,20 +128,26 @@ class CtiDesk(QObject):
         """`calldesk dial tel:…` handed over by a second start."""
         self.send_command("dial", target=number)
 
-    def send_command(self, action: str, **fields: str) -> None:
+    def send_command(self, action: str, **fields: str) -> str | None:
         """Send a command (dial, answer, hangup, pause…) to this agent's CTI source; its result
-        comes back through `_on_command_result`."""
+        comes back through `_on_command_result` (and `commandResult`) with the id returned here.
+        None: not sent (no CTI connection; a banner says so)."""
         agent = self.session.agent_id
         if self.listener is None or agent not in self.listener.connected_agents():
             self.window.show_banner(self.tr("Cannot send the command: no CTI connection."), "error")
-            return
+            return None
+        command_id = str(uuid.uuid4())
         task = asyncio.ensure_future(
-            self.listener.send_command({"type": "command", "action": action, **fields}, agent=agent)
+            self.listener.send_command(
+                {"type": "command", "action": action, **fields, "id": command_id}, agent=agent
+            )
         )
         self._tasks.add(task)
         task.add_done_callback(self._tasks.discard)
+        return command_id
 
     def _on_command_result(self, result: CommandResult) -> None:
+        self.commandResult.emit(result)
         if not result.ok:
             log.warning("CTI command %s refused: %s", result.id, result.message)
             self.window.show_banner(

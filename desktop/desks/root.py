@@ -15,6 +15,7 @@ from pathlib import Path
 from desktop.cache.store import CacheStore
 from desktop.config import Settings
 from desktop.desks.agent_desk import AgentDesk
+from desktop.desks.calls_desk import CallsDesk
 from desktop.desks.cti_desk import CtiDesk
 from desktop.desks.customer_desk import CustomerDesk
 from desktop.desks.session import AgentSession, LinkState
@@ -30,6 +31,7 @@ from desktop.services.ops import CacheOps
 from desktop.services.screenpop import ScreenPopService
 from desktop.services.settings_service import SettingsSaveError, SettingsService
 from desktop.services.worker import shutdown_worker
+from desktop.services.wrapup_state import WrapupStateFile
 from desktop.views.main_window import MainWindow
 
 log = logging.getLogger(__name__)
@@ -105,6 +107,14 @@ class DesktopApp:
             self.cti.send_command,
         )
         self.cti.agentEvent.connect(self.agent.on_agent_event)
+        self.calls = CallsDesk(
+            self.window,
+            self.session,
+            self.cti,
+            settings,
+            self.agent.request,
+            WrapupStateFile.beside(cache_path),
+        )
         self.settings_desk = SettingsDesk(
             self.window,
             SettingsService(
@@ -145,6 +155,7 @@ class DesktopApp:
             await self.sync.pull()
         self.sync.start_background()
         await self.cti.start()
+        self.calls.start()
 
     # -- the few things that join two desks ----------------------------------------------------
     def _on_handoff_pop(self, customer_id: str) -> None:
@@ -176,6 +187,7 @@ class DesktopApp:
         self._stopped = True
         await self.settings_desk.stop()
         await self.sync.stop()
+        self.calls.stop()
         await self.cti.stop()
         await self.customers.stop()
         self.tickets.stop()

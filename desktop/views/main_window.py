@@ -113,6 +113,7 @@ class MainWindow(QMainWindow):
         self.recent_calls.setMinimumWidth(240)
         self.splitter.setSizes([DEFAULT_SIZE[0] - RECENT_PANEL_WIDTH, RECENT_PANEL_WIDTH])
         outer.addWidget(self.splitter, 1)
+        self._outer = outer
 
         self.status = StatusPanel()
         self.statusBar().addPermanentWidget(self.status)
@@ -151,6 +152,10 @@ class MainWindow(QMainWindow):
 
     def clear_call(self) -> None:
         self.call_bar.clear_call()
+
+    def add_above_card(self, widget: QWidget) -> None:
+        """A row between the notices and the card (the call controls, the after-call work)."""
+        self._outer.insertWidget(self._outer.indexOf(self.splitter), widget)
 
     def add_recent_call(
         self,
