@@ -17,7 +17,6 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
-import itertools
 import logging
 import uuid
 from collections.abc import Callable
@@ -33,6 +32,7 @@ from desktop.cti.listener import CommandResult, CtiListener
 from desktop.desks.session import AgentSession
 from desktop.services.pbx_requests import CommandResults
 from desktop.services.screenpop import ScreenPopService
+from desktop.services.tasks import cancel_and_wait
 from desktop.views.banner import Banner
 from desktop.views.main_window import MainWindow
 
@@ -43,6 +43,7 @@ class CtiDesk(QObject):
     agentEvent = Signal(object)  # AgentEvent from this desktop's CTI source
     reloginRequested = Signal()  # the bridge refused the access token: sign in again
     callEvent = Signal(object)  # every CallEvent, any agent's (the screen pop keeps only this agent's)
+    commandResult = Signal(object)  # CommandResult: the source's answer to a command sent here
 
     def __init__(
         self,
@@ -66,7 +67,6 @@ class CtiDesk(QObject):
         self._access_token = access_token or (lambda: "")  # the central API's current access token
         self._bridge_token = ""
         self._stale_banners: list[Banner | None] = []  # "bridge gone", "PBX gone": cleared when back
-        self._command_ids = itertools.count(1)
         self.results = CommandResults()  # commands someone waits on (`calldesk agent ...`, `dial`)
         self._tasks: set[asyncio.Task[int]] = set()
         window.answerRequested.connect(self.answer_ringing)
@@ -187,11 +187,7 @@ class CtiDesk(QObject):
 
     async def stop(self) -> None:
         """Stop listening and drop the commands still on their way. Safe to call twice."""
-        for task in list(self._tasks):
-            task.cancel()
-        for task in list(self._tasks):
-            with contextlib.suppress(asyncio.CancelledError, Exception):
-                await task
+        await cancel_and_wait(list(self._tasks), "CTI desk")
         listener, self.listener = self.listener, None
         if listener is not None:
             await listener.stop()
@@ -240,24 +236,26 @@ class CtiDesk(QObject):
         """`calldesk dial tel:…` handed over by a second start."""
         self.send_command("dial", target=number)
 
-    def send_command(self, action: str, **fields: str) -> None:
+    def send_command(self, action: str, **fields: str) -> str | None:
         """Send a command (dial, answer, hangup, pause…) to this agent's CTI source; its result
-        comes back through `_on_command_result`."""
+        comes back through `_on_command_result` (and `commandResult`) with the id returned here.
+        None: not sent (no CTI connection; a banner says so)."""
         agent = self.session.agent_id
-        command = {"type": "command", "action": action, **fields}
+        command_id = str(uuid.uuid4())
+        command = {"type": "command", "action": action, **fields, "id": command_id}
         if self.bridge is not None:
             if not self.bridge.connected:
                 self.window.show_banner(self.tr("Cannot send the command: no CTI connection."), "error")
-                return
-            command["id"] = f"desk-{next(self._command_ids)}"
+                return None
             task = asyncio.ensure_future(self.bridge.send_command(command))
         elif self.listener is None or agent not in self.listener.connected_agents():
             self.window.show_banner(self.tr("Cannot send the command: no CTI connection."), "error")
-            return
+            return None
         else:
             task = asyncio.ensure_future(self.listener.send_command(command, agent=agent))
         self._tasks.add(task)
         task.add_done_callback(self._tasks.discard)
+        return command_id
 
     async def request(self, wire: dict[str, Any]) -> tuple[bool, str]:
         """Send one command and wait for the PBX's answer: pbx_requests' `send` for the hand-off
@@ -280,6 +278,7 @@ class CtiDesk(QObject):
 
     def _on_command_result(self, result: CommandResult) -> None:
         self.results.resolve(result)
+        self.commandResult.emit(result)
         if not result.ok:
             log.warning("CTI command %s refused: %s", result.id, result.message)
             self.window.show_banner(

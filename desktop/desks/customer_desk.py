@@ -26,6 +26,7 @@ from desktop.services.auth import can_see_full_numbers
 from desktop.services.customers import CustomerFormError, CustomerService
 from desktop.services.lookup import LookupService
 from desktop.services.screenpop import Pop, ScreenPopService
+from desktop.services.tasks import cancel_and_wait
 from desktop.views.main_window import MainWindow
 from desktop.views.new_customer_dialog import NewCustomerDialog
 
@@ -222,11 +223,7 @@ class CustomerDesk(QObject):
 
     async def stop(self) -> None:
         """Cancel what is still running (a new customer being written) and close its dialog."""
-        for task in list(self._tasks):
-            task.cancel()
-        for task in list(self._tasks):
-            with contextlib.suppress(asyncio.CancelledError, Exception):
-                await task
+        await cancel_and_wait(list(self._tasks), "customer desk")
         if self.new_customer_dialog is not None:
             with contextlib.suppress(RuntimeError):  # already deleted with the window
                 self.new_customer_dialog.close()

@@ -16,6 +16,7 @@ from desktop.cache.store import CacheStore
 from desktop.config import Settings
 from desktop.cti.pbx_commands import DEFAULT_REASONS
 from desktop.desks.agent_desk import AgentDesk
+from desktop.desks.calls_desk import CallsDesk
 from desktop.desks.cti_desk import CtiDesk
 from desktop.desks.customer_desk import CustomerDesk
 from desktop.desks.relogin_desk import ReloginDesk
@@ -35,6 +36,7 @@ from desktop.services.pbx_requests import command_handler
 from desktop.services.screenpop import ScreenPopService
 from desktop.services.settings_service import SettingsSaveError, SettingsService
 from desktop.services.worker import shutdown_worker
+from desktop.services.wrapup_state import WrapupStateFile
 from desktop.views.main_window import MainWindow
 
 log = logging.getLogger(__name__)
@@ -132,6 +134,14 @@ class DesktopApp:
             self.supervisor = SupervisorDesk(
                 self.window, self.session, self.screenpop, self.cti, self.tickets.tickets, settings
             )
+        self.calls = CallsDesk(
+            self.window,
+            self.session,
+            self.cti,
+            settings,
+            self.agent.request,
+            WrapupStateFile.beside(cache_path),
+        )
         self.settings_desk = SettingsDesk(
             self.window,
             SettingsService(
@@ -182,6 +192,7 @@ class DesktopApp:
         await self.cti.start()
         if self.supervisor is not None:
             self.supervisor.start()
+        self.calls.start()
 
     # -- the few things that join two desks ----------------------------------------------------
     def _on_handoff_pop(self, customer_id: str) -> None:
@@ -217,6 +228,7 @@ class DesktopApp:
         await self.updates.stop()
         await self.sync.stop()
         self.relogin.stop()
+        self.calls.stop()
         await self.cti.stop()
         await self.customers.stop()
         self.tickets.stop()

@@ -14,7 +14,6 @@ created since the last sync); if it finds someone, `popped` is emitted again for
 from __future__ import annotations
 
 import asyncio
-import contextlib
 import logging
 import time
 from collections import OrderedDict
@@ -27,6 +26,7 @@ from desktop.cache.store import CacheStore
 from desktop.cti.events import CallEvent, CallEventKind, CtiEvent, QueueEvent, QueueEventKind
 from desktop.services.api import ApiError
 from desktop.services.lookup import CallerMatch, DetailResult, LookupService
+from desktop.services.tasks import cancel_and_wait
 
 log = logging.getLogger(__name__)
 
@@ -93,12 +93,7 @@ class ScreenPopService(QObject):
         for entry in self._prewarmed.values():
             entry.cancel()
         self._prewarmed.clear()
-        tasks = list(self._tasks)
-        for task in tasks:
-            task.cancel()
-        for task in tasks:
-            with contextlib.suppress(asyncio.CancelledError, Exception):
-                await task
+        await cancel_and_wait(list(self._tasks), "screen pop")
 
     # -- CTI side ---------------------------------------------------------------------------
     def handle_event(self, event: CtiEvent, source_agent: str | None = None) -> None:

@@ -156,6 +156,10 @@ class MainWindow(QMainWindow):
     def clear_call(self) -> None:
         self.call_bar.clear_call()
 
+    def add_above_card(self, widget: QWidget) -> None:
+        """A row between the notices and the card (the call controls, the after-call work)."""
+        self._outer.insertWidget(self._outer.indexOf(self.splitter), widget)
+
     def add_recent_call(
         self,
         call_id: str,

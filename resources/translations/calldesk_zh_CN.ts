@@ -354,6 +354,13 @@
     </message>
 </context>
 <context>
+    <name>CallsDesk</name>
+    <message>
+        <source>no CTI connection</source>
+        <translation>没有 CTI 连接</translation>
+    </message>
+</context>
+<context>
     <name>CallsTodayTable</name>
     <message>
         <source>Withheld number</source>

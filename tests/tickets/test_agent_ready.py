@@ -82,6 +82,10 @@ async def _finished_call(desktop, source: Source, mobile: str) -> None:
     await source.send({"type": "call.answered", "ts": T_ANSWER, **common})
     await source.send({"type": "call.ended", "ts": T_END, **common})
     await _wait(lambda: desktop.tickets.wrapup is not None and desktop.tickets.wrapup.isVisible())
+    # after-call work (desks/calls_desk.py): the answered call's end pauses the agent with "acw"
+    await _wait(lambda: len(source.commands) == 1)
+    assert (source.commands[0]["action"], source.commands[0]["reason"]) == ("pause", "acw")
+    source.commands.clear()
 
 
 def _pick(qtbot, box, reason: str) -> None:
