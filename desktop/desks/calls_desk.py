@@ -13,6 +13,7 @@ desk's ready rule. The deadline is stored (services/wrapup_state.py), so a resta
 
 from __future__ import annotations
 
+import contextlib
 import logging
 import time
 from collections.abc import Callable, Mapping
@@ -118,8 +119,9 @@ class CallsDesk(QObject):
 
     def stop(self) -> None:
         """Stop the ticker; the stored deadline stays for the next start."""
-        self.wrapup.ticker.stop()
-        self.bar.picker.close()
+        with contextlib.suppress(RuntimeError):  # already deleted with the window
+            self.wrapup.ticker.stop()
+            self.bar.picker.close()
 
     # -- the bar -> the PBX ----------------------------------------------------------------------
     def send(self, request: ControlRequest) -> None:
