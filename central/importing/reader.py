@@ -54,7 +54,9 @@ def _decode(line: bytes) -> str | RowError:
         return RowError("", "not UTF-8 text")
 
 
-def read_jsonl(stream: BinaryIO, start: int = 0, first_line: int = 1) -> Iterator[Row]:
+def _texts(stream: BinaryIO, start: int, first_line: int) -> Iterator[tuple[int, int, str | RowError]]:
+    """(line number, offset after it, its text or why it has none) for each line that is not
+    blank: the framing both formats share."""
     number = first_line - 1
     for offset, line in _lines(stream, start):
         number += 1
@@ -62,10 +64,14 @@ def read_jsonl(stream: BinaryIO, start: int = 0, first_line: int = 1) -> Iterato
             yield number, offset, RowError("", f"line longer than {MAX_LINE_BYTES} bytes")
             continue
         text = _decode(line)
+        if isinstance(text, RowError) or text.strip():
+            yield number, offset, text
+
+
+def read_jsonl(stream: BinaryIO, start: int = 0, first_line: int = 1) -> Iterator[Row]:
+    for number, offset, text in _texts(stream, start, first_line):
         if isinstance(text, RowError):
             yield number, offset, text
-            continue
-        if not text.strip():
             continue
         try:
             value = json.loads(text)
@@ -91,17 +97,9 @@ def csv_header(stream: BinaryIO) -> tuple[list[str], int]:
 def read_csv(stream: BinaryIO, header: list[str], start: int, first_line: int) -> Iterator[Row]:
     """CSV rows after the header. A quoted field spanning lines is not supported: the OMS exports
     this is for put one record per line (a row with the wrong column count is reported)."""
-    number = first_line - 1
-    for offset, line in _lines(stream, start):
-        number += 1
-        if line is None:
-            yield number, offset, RowError("", f"line longer than {MAX_LINE_BYTES} bytes")
-            continue
-        text = _decode(line)
+    for number, offset, text in _texts(stream, start, first_line):
         if isinstance(text, RowError):
             yield number, offset, text
-            continue
-        if not text.strip():
             continue
         try:
             cells = next(csv.reader(io.StringIO(text)))
