@@ -19,6 +19,8 @@ os.environ.setdefault(
 import keyring
 import keyring.backend
 import pytest
+import stall_report
+from _pytest.faulthandler import fault_handler_stderr_fd_key
 
 from desktop import interpreter
 from desktop.services import heap
@@ -84,6 +86,17 @@ def pytest_asyncio_loop_factories(config, item):
         app = QApplication.instance() or QApplication([])
         # a dialog closing must not stop the loop under an awaiting test (the app sets this too)
         app.setQuitOnLastWindowClosed(False)
-        return qasync.QEventLoop(app)
+        return stall_report.remember_loop(qasync.QEventLoop(app))
 
     return {"qt": make_loop}
+
+
+@pytest.hookimpl(wrapper=True)
+def pytest_runtest_protocol(item: pytest.Item, nextitem: pytest.Item | None):
+    """A test still running after 100 s prints what its asyncio tasks await (tests/stall_report.py)."""
+    watch = stall_report.start_watch(item.nodeid, item.config.stash.get(fault_handler_stderr_fd_key, None))
+    try:
+        return (yield)
+    finally:
+        if watch is not None:
+            watch.cancel()

@@ -20,7 +20,8 @@ from desktop.services.api import CentralApi
 
 
 async def _cti_source(port: int, token: str, agent: str = "1001"):
-    reader, writer = await asyncio.open_connection("127.0.0.1", port)
+    # bounded: a connect that never completes fails the test in 10 s instead of hanging it
+    reader, writer = await asyncio.wait_for(asyncio.open_connection("127.0.0.1", port), 10)
     writer.write((json.dumps({"type": "hello", "token": token, "agent": agent}) + "\n").encode())
     await writer.drain()
     reply = json.loads(await asyncio.wait_for(reader.readline(), 5))
