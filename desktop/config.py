@@ -25,6 +25,7 @@ import tomlkit
 from tomlkit.exceptions import TOMLKitError
 
 from calldesk_domain.vocabulary import DISPOSITION_CODES, LANGUAGES
+from desktop.private_files import private_dir
 
 log = logging.getLogger(__name__)
 
@@ -304,7 +305,8 @@ def save_user_settings(changes: dict[str, Any], config_file: Path | None = None)
         target[key] = list(value) if isinstance(value, tuple) else value
     text = tomlkit.dumps(document)
     try:
-        path.parent.mkdir(parents=True, exist_ok=True)
+        private_dir(path.parent)
+        # mkstemp makes the file 0600 whatever the umask; os.replace keeps that mode
         fd, temp_name = tempfile.mkstemp(prefix=".config-", suffix=".toml", dir=path.parent)
         temp = Path(temp_name)
         try:

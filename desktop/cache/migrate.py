@@ -15,6 +15,7 @@ from alembic.runtime.migration import MigrationContext
 from sqlalchemy import Engine, create_engine, event
 
 from desktop.cache.pragmas import apply_pragmas
+from desktop.private_files import prepare_private_sqlite
 
 log = logging.getLogger(__name__)
 
@@ -34,8 +35,7 @@ def _config() -> Config:
 
 
 def _run(db_path: Path | str, action, revision: str) -> None:
-    db_path = Path(db_path)
-    db_path.parent.mkdir(parents=True, exist_ok=True)
+    db_path = prepare_private_sqlite(db_path)  # 0600 before SQLite makes it (docs/security.md)
     engine = _engine(db_path)
     try:
         with engine.begin() as connection:

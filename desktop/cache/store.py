@@ -34,6 +34,7 @@ from desktop.cache.changes import DATA_TEXT_KEY, ApplyReport
 from desktop.cache.migrate import upgrade
 from desktop.cache.pragmas import apply_pragmas
 from desktop.cache.push_results import PushReport
+from desktop.private_files import prepare_private_sqlite
 
 __all__ = [
     "BULK_CACHE_KIB",
@@ -66,6 +67,8 @@ class CacheStore:
         self.path = Path(path)
         if migrate:
             upgrade(self.path)
+        else:
+            prepare_private_sqlite(self.path)
         # check_same_thread=False lets a store be created on one thread and handed to the worker;
         # callers still use each store from one thread at a time.
         self._conn = sqlite3.connect(self.path, isolation_level=None, check_same_thread=False)

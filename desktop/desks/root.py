@@ -26,6 +26,7 @@ from desktop.desks.supervisor_desk import SUPERVISOR_ROLES, SupervisorDesk
 from desktop.desks.sync_desk import SyncDesk
 from desktop.desks.ticket_desk import TicketDesk
 from desktop.desks.update_desk import UpdateDesk
+from desktop.private_files import private_dir
 from desktop.services.api import CentralApi, Session
 from desktop.services.cache_rebuild import CacheRebuild
 from desktop.services.customers import CustomerService
@@ -74,7 +75,7 @@ class DesktopApp:
         self._started = self._stopped = False
 
         cache_path = settings.resolved_cache_path()
-        cache_path.parent.mkdir(parents=True, exist_ok=True)
+        private_dir(cache_path.parent)
         self.store = CacheStore(cache_path)  # the UI thread's: reads only
         self.ops = CacheOps(cache_path)  # every write: on the cache worker thread
         self.lookup = LookupService(self.store, api, self.ops)
