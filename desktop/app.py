@@ -158,6 +158,11 @@ def run(args: argparse.Namespace) -> int:
         if signed_in is None:
             return 0
         api, _auth, session = signed_in
+        from desktop.desks.cache_health import ensure_usable_cache
+
+        if not await ensure_usable_cache(settings.resolved_cache_path()):  # damaged; the agent quit
+            await api.aclose()
+            return 1
         token, temporary = cti_token()
         runtime = DesktopApp(
             settings, api, session, cti_token=token, handoff=handoff, config_file=args.config

@@ -27,7 +27,16 @@ from typing import Any
 
 from calldesk_domain.models import Customer, CustomerDetail
 from calldesk_domain.popcard import PopCard
-from desktop.cache import bootstrap, outbox, pop_reads, push_results, replica, search_index, statements
+from desktop.cache import (
+    bootstrap,
+    outbox,
+    pop_reads,
+    push_results,
+    replica,
+    search_index,
+    statements,
+    unsent,
+)
 from desktop.cache import changes as _changes
 from desktop.cache.bootstrap import BULK_CACHE_KIB, BULK_CHECKPOINT_PAGES
 from desktop.cache.changes import DATA_TEXT_KEY, ApplyReport
@@ -73,6 +82,7 @@ class CacheStore:
         # callers still use each store from one thread at a time.
         self._conn = sqlite3.connect(self.path, isolation_level=None, check_same_thread=False)
         apply_pragmas(self._conn)
+        unsent.attach(self._conn, self.path)  # the outbox's copy a broken cache cannot take
         self._pragma_defaults = bootstrap.PragmaDefaults.read(self._conn)
 
     # ---- pop index, search and detail reads (UI thread): pop_reads.py -----------------------
@@ -231,6 +241,19 @@ class CacheStore:
         from desktop.cache.rebuild import compact
 
         compact(self._conn)
+
+    def quick_check(self) -> str:
+        """SQLite's structural check of every page: "ok", or the first problems found."""
+        found = [str(row[0]) for row in self._conn.execute("PRAGMA main.quick_check(5)")]
+        return "; ".join(found)
+
+    def reconcile_unsent(self) -> unsent.ReconcileReport:
+        """Make the outbox and its copy in the unsent file agree (desktop/cache/unsent.py)."""
+        return unsent.reconcile(self._conn)
+
+    def restore_unsent(self, work: unsent.KeptWork) -> int:
+        """Put work salvaged from a damaged cache into this (new, empty) one."""
+        return unsent.restore(self._conn, work)
 
     def close(self) -> None:
         self._conn.close()

@@ -1,0 +1,59 @@
+"""Before the desktop opens its cache: a damaged file (desktop/cache/damage.py) is reported in
+DamagedCacheDialog with "Rebuild cache"; the rebuild keeps the unsent work, and the desktop's
+first pull and background push (DesktopApp.start) refill the cache and send that work."""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from pathlib import Path
+
+from PySide6.QtWidgets import QWidget
+
+from desktop.cache import damage
+from desktop.cache.unsent import unsent_path
+from desktop.views.damaged_cache_dialog import DamagedCacheDialog
+
+log = logging.getLogger(__name__)
+
+
+async def ensure_usable_cache(
+    cache_path: Path, parent: QWidget | None = None, *, shown: list[DamagedCacheDialog] | None = None
+) -> bool:
+    """True when the cache can be opened (it was fine, or it was rebuilt); False when the agent
+    chose Quit or the rebuild failed. `shown` receives the dialog (tests click its buttons)."""
+    problem = await asyncio.to_thread(damage.check, cache_path)
+    if problem is None:
+        return True
+    log.error("cache %s is damaged (%s): asking the agent", cache_path, problem)
+    dialog = DamagedCacheDialog(problem, str(cache_path), parent)
+    if shown is not None:
+        shown.append(dialog)
+    await _answer(dialog)
+    if not dialog.rebuild_chosen():
+        log.info("cache %s is damaged; the agent quit", cache_path)
+        return False
+    try:
+        report = await asyncio.to_thread(damage.rebuild, cache_path)
+    except Exception as exc:  # disk full, permissions: the unsent file is untouched
+        log.exception("cache %s: rebuild failed", cache_path)
+        dialog.show_failure(str(exc) or type(exc).__name__, str(unsent_path(cache_path)))
+        await _answer(dialog)
+        return False
+    log.info(
+        "cache %s rebuilt; %d unsent writes kept in %s", cache_path, report.outbox, unsent_path(cache_path)
+    )
+    return True
+
+
+async def _answer(dialog: DamagedCacheDialog) -> None:
+    """Open the dialog and wait until it is closed."""
+    answered: asyncio.Future[None] = asyncio.get_running_loop().create_future()
+
+    def done(_code: int) -> None:
+        if not answered.done():
+            answered.set_result(None)
+
+    dialog.finished.connect(done)
+    dialog.open()
+    await answered
