@@ -157,7 +157,7 @@ def run(args: argparse.Namespace) -> int:
         signed_in = await sign_in(settings)
         if signed_in is None:
             return 0
-        api, _auth, session = signed_in
+        api, auth, session = signed_in
         from desktop.desks.cache_health import ensure_usable_cache
 
         if not await ensure_usable_cache(settings.resolved_cache_path()):  # damaged; the agent quit
@@ -165,7 +165,13 @@ def run(args: argparse.Namespace) -> int:
             return 1
         token, temporary = cti_token()
         runtime = DesktopApp(
-            settings, api, session, cti_token=token, handoff=handoff, config_file=args.config
+            settings,
+            api,
+            session,
+            cti_token=token,
+            handoff=handoff,
+            config_file=args.config,
+            end_session=auth.sign_out,
         )
 
         def switch_language(lang: str) -> None:

@@ -80,6 +80,9 @@ class Settings:
     # network / TLS proxy), and how long a last online sign-in allows signing in offline.
     allow_insecure_http: bool = False
     offline_grace_hours: int = 72
+    # Shared PCs (issue #17): signing out deletes the local cache and attachments (never while
+    # unsent work exists). An admin sets it in HKLM\Software\CallDesk or defaults.toml.
+    wipe_cache_on_logout: bool = False
     detail_window_days: int = 180
     wrapup_seconds: int = 30
     timezone: str = "Asia/Shanghai"
