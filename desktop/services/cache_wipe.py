@@ -1,4 +1,4 @@
-""""Wipe on logout" for shared PCs (issue #17, Settings.wipe_cache_on_logout): signing out
+"""Wipe on logout for shared PCs (issue #17, Settings.wipe_cache_on_logout): signing out
 deletes the local cache, its -wal/-shm, the unsent-work file, the damage marker, the stored
 wrap-up deadline and the attachments folder, so the next person at the PC finds no customer
 data. Never while unsent work exists: those writes would be lost (WipeRefused)."""
