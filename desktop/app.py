@@ -158,8 +158,9 @@ def run(args: argparse.Namespace) -> int:
         if signed_in is None:
             return 0
         api, auth, session = signed_in
-        from desktop.desks.cache_health import ensure_usable_cache
+        from desktop.desks.cache_health import apply_cache_encryption, ensure_usable_cache
 
+        not_encrypted = await apply_cache_encryption(settings.resolved_cache_path(), settings.encrypt_cache)
         if not await ensure_usable_cache(settings.resolved_cache_path()):  # damaged; the agent quit
             await api.aclose()
             return 1
@@ -195,6 +196,15 @@ def run(args: argparse.Namespace) -> int:
             await runtime.stop()
             return 1
         collector.settle()
+        if not_encrypted is not None:
+            runtime.window.show_banner(
+                QCoreApplication.translate(
+                    "DesktopApp",
+                    "The local cache is NOT encrypted although encryption is switched on: %1. "
+                    "Ask your administrator.",
+                ).replace("%1", not_encrypted),
+                "warning",
+            )
         if temporary:
             runtime.window.show_banner(
                 QCoreApplication.translate(

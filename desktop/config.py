@@ -83,6 +83,8 @@ class Settings:
     # Shared PCs (issue #17): signing out deletes the local cache and attachments (never while
     # unsent work exists). An admin sets it in HKLM\Software\CallDesk or defaults.toml.
     wipe_cache_on_logout: bool = False
+    # Encrypt the cache with SQLCipher, the key in the OS keyring (needs calldesk[encrypted]).
+    encrypt_cache: bool = False
     detail_window_days: int = 180
     wrapup_seconds: int = 30
     timezone: str = "Asia/Shanghai"

@@ -19,6 +19,7 @@ REGISTRY_SETTINGS: dict[str, str] = {
     "ServerUrl": "central_url",
     "CtiBridge": "cti_bridge",
     "WipeCacheOnLogout": "wipe_cache_on_logout",  # "true" on shared PCs (docs/security.md)
+    "EncryptCache": "encrypt_cache",
 }
 
 RegistryReader = Callable[[], Mapping[str, object]]

@@ -17,11 +17,10 @@ the desktop's first pull then refills the replica and the background push sends 
 from __future__ import annotations
 
 import logging
-import sqlite3
 from dataclasses import dataclass
 from pathlib import Path
 
-from desktop.cache import unsent
+from desktop.cache import cipher, unsent
 from desktop.private_files import sqlite_files, write_private_bytes
 
 log = logging.getLogger(__name__)
@@ -38,7 +37,7 @@ def is_damage(exc: BaseException) -> bool:
     while seen is not None:
         orig = getattr(seen, "orig", None)  # SQLAlchemy wraps the driver's error
         for candidate in (seen, orig):
-            if isinstance(candidate, sqlite3.DatabaseError):
+            if isinstance(candidate, cipher.database_errors()):
                 code = getattr(candidate, "sqlite_errorcode", None)
                 if (code is not None and code & 0xFF in _DAMAGE_CODES) or any(
                     word in str(candidate).lower() for word in _DAMAGE_WORDS
@@ -68,6 +67,8 @@ def _header_problem(path: Path) -> str | None:
     with path.open("rb") as handle:
         header = handle.read(100)
     if len(header) < 100 or not header.startswith(_HEADER):
+        if cipher.dbapi() is not None and cipher.stored_key() is not None:
+            return None  # encrypted: opening it with the key tells
         return "file is not a database"
     page_size = int.from_bytes(header[16:18], "big")
     page_size = 65536 if page_size == 1 else page_size

@@ -14,6 +14,7 @@ from alembic.config import Config
 from alembic.runtime.migration import MigrationContext
 from sqlalchemy import Engine, create_engine, event
 
+from desktop.cache import cipher
 from desktop.cache.pragmas import apply_pragmas
 from desktop.private_files import prepare_private_sqlite
 
@@ -23,7 +24,7 @@ _HERE = Path(__file__).resolve().parent
 
 
 def _engine(db_path: Path) -> Engine:
-    engine = create_engine(f"sqlite:///{db_path}")
+    engine = create_engine(f"sqlite:///{db_path}", creator=lambda: cipher.connect(db_path))
     event.listen(engine, "connect", lambda dbapi_conn, _record: apply_pragmas(dbapi_conn))
     return engine
 

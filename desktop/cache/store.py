@@ -20,7 +20,6 @@ connection directly because per-row ORM objects would cost more than the whole l
 
 from __future__ import annotations
 
-import sqlite3
 from collections.abc import Iterable
 from pathlib import Path
 from typing import Any
@@ -29,6 +28,7 @@ from calldesk_domain.models import Customer, CustomerDetail
 from calldesk_domain.popcard import PopCard
 from desktop.cache import (
     bootstrap,
+    cipher,
     outbox,
     pop_reads,
     push_results,
@@ -80,7 +80,9 @@ class CacheStore:
             prepare_private_sqlite(self.path)
         # check_same_thread=False lets a store be created on one thread and handed to the worker;
         # callers still use each store from one thread at a time.
-        self._conn = sqlite3.connect(self.path, isolation_level=None, check_same_thread=False)
+        self._conn = cipher.connect(
+            self.path, companion=unsent.unsent_path(self.path), isolation_level=None, check_same_thread=False
+        )
         apply_pragmas(self._conn)
         unsent.attach(self._conn, self.path)  # the outbox's copy a broken cache cannot take
         self._pragma_defaults = bootstrap.PragmaDefaults.read(self._conn)

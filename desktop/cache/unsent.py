@@ -25,7 +25,7 @@ import sqlite3
 from dataclasses import dataclass
 from pathlib import Path
 
-from desktop.cache import replica, rows
+from desktop.cache import cipher, replica, rows
 from desktop.cache.statements import Transaction
 from desktop.private_files import prepare_private_sqlite
 
@@ -112,7 +112,11 @@ def attach(conn: sqlite3.Connection, cache_path: Path | str) -> Path:
     """ATTACH the unsent file (created 0600 if missing) to a cache connection and install the
     copying triggers. The connection must be in autocommit (no open transaction)."""
     path = prepare_private_sqlite(unsent_path(cache_path))
-    conn.execute(f"ATTACH DATABASE ? AS {SCHEMA}", (str(path),))
+    key = cipher.attach_key(conn, path)
+    if key is None:
+        conn.execute(f"ATTACH DATABASE ? AS {SCHEMA}", (str(path),))
+    else:  # SQLCipher: the file's own key ('' for a plain one)
+        conn.execute(f"ATTACH DATABASE ? AS {SCHEMA} KEY ?", (str(path), key))
     conn.execute(f"PRAGMA {SCHEMA}.journal_mode=WAL")
     conn.execute(f"PRAGMA {SCHEMA}.synchronous=NORMAL")
     migrate(conn, SCHEMA)
@@ -187,7 +191,7 @@ def salvage(cache_path: Path | str) -> KeptWork:
     conflicts: dict[object, tuple] = {}
     kept = unsent_path(cache_path)
     if kept.exists():
-        conn = sqlite3.connect(kept)
+        conn = cipher.connect(kept)
         try:
             migrate(conn)
             outbox.update((row[0], row) for row in _read(conn, "kept_outbox", OUTBOX_COLUMNS))
@@ -195,7 +199,7 @@ def salvage(cache_path: Path | str) -> KeptWork:
         finally:
             conn.close()
     try:
-        conn = sqlite3.connect(f"file:{Path(cache_path).as_posix()}?mode=ro", uri=True)
+        conn = cipher.connect(cache_path, read_only=True)
         try:
             for row in _read(conn, "outbox", OUTBOX_COLUMNS):
                 outbox.setdefault(row[0], row)
@@ -203,7 +207,7 @@ def salvage(cache_path: Path | str) -> KeptWork:
                 conflicts.setdefault(row[0], row)
         finally:
             conn.close()
-    except (sqlite3.Error, ValueError) as exc:  # ValueError: NUL bytes in a damaged text cell
+    except (*cipher.errors(), ValueError) as exc:  # type: ignore[misc]  # ValueError: NUL bytes in a damaged text cell
         log.warning("unsent work: the damaged cache's own outbox cannot be read (%s); the copy is used", exc)
     return KeptWork(sorted(outbox.values(), key=lambda r: (r[6], r[0])), list(conflicts.values()))
 

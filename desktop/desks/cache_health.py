@@ -1,4 +1,5 @@
-"""Before the desktop opens its cache: a damaged file (desktop/cache/damage.py) is reported in
+"""Before the desktop opens its cache: the admin's encryption setting is applied
+(desktop/cache/cipher.py), and a damaged file (desktop/cache/damage.py) is reported in
 DamagedCacheDialog with "Rebuild cache"; the rebuild keeps the unsent work, and the desktop's
 first pull and background push (DesktopApp.start) refill the cache and send that work."""
 
@@ -10,7 +11,7 @@ from pathlib import Path
 
 from PySide6.QtWidgets import QWidget
 
-from desktop.cache import damage
+from desktop.cache import cipher, damage
 from desktop.cache.unsent import unsent_path
 from desktop.views.damaged_cache_dialog import DamagedCacheDialog
 
@@ -57,3 +58,35 @@ async def _answer(dialog: DamagedCacheDialog) -> None:
     dialog.finished.connect(done)
     dialog.open()
     await answered
+
+
+def _apply_encryption(cache_path: Path, wanted: bool) -> str | None:
+    if not wanted:
+        cipher.configure(False)
+        encrypted = cipher.is_encrypted(cache_path) or cipher.is_encrypted(unsent_path(cache_path))
+        if encrypted and cipher.dbapi() is not None and cipher.stored_key() is not None:
+            try:
+                cipher.convert(cache_path, encrypt=False)
+            except (cipher.CipherUnavailable, OSError, *cipher.errors()) as exc:  # type: ignore[misc]
+                log.warning("cache %s left encrypted: %s", cache_path, exc)
+        return None
+    try:
+        cipher.ensure_key()
+    except cipher.CipherUnavailable as exc:
+        cipher.configure(False)
+        log.warning("cache encryption refused: %s", exc)
+        return str(exc)
+    cipher.configure(True)
+    try:
+        cipher.convert(cache_path, encrypt=True)
+    except (cipher.CipherUnavailable, OSError, *cipher.errors()) as exc:  # type: ignore[misc]
+        log.warning("cache %s not encrypted: %s", cache_path, exc)  # a damaged file: checked next
+        return str(exc)
+    return None
+
+
+async def apply_cache_encryption(cache_path: Path, wanted: bool) -> str | None:
+    """Settings.encrypt_cache: new cache files are encrypted and an existing plain cache (and its
+    unsent-work file) is converted; switched off, an encrypted cache is decrypted. Returns why
+    encryption could not be switched on (no keyring, no SQLCipher), None otherwise."""
+    return await asyncio.to_thread(_apply_encryption, cache_path, wanted)

@@ -1,16 +1,16 @@
 """Wipe on logout for shared PCs (issue #17, Settings.wipe_cache_on_logout): signing out
 deletes the local cache, its -wal/-shm, the unsent-work file, the damage marker, the stored
-wrap-up deadline and the attachments folder, so the next person at the PC finds no customer
-data. Never while unsent work exists: those writes would be lost (WipeRefused)."""
+wrap-up deadline, the attachments folder and the encrypted cache's key, so the next person at
+the PC finds no customer data. Never while unsent work exists: those writes would be lost (WipeRefused)."""
 
 from __future__ import annotations
 
 import logging
 import shutil
-import sqlite3
 from dataclasses import dataclass
 from pathlib import Path
 
+from desktop.cache import cipher
 from desktop.cache.damage import marker_path
 from desktop.cache.unsent import unsent_path
 from desktop.private_files import sqlite_files
@@ -41,12 +41,12 @@ def pending_writes(cache_path: Path) -> int:
         if not path.exists():
             continue
         try:
-            conn = sqlite3.connect(f"file:{path.as_posix()}?mode=ro", uri=True)
+            conn = cipher.connect(path, read_only=True)
             try:
                 return int(conn.execute(f"SELECT count(*) FROM {table}").fetchone()[0])
             finally:
                 conn.close()
-        except sqlite3.Error as exc:
+        except cipher.errors() as exc:
             log.warning("wipe: cannot count unsent writes in %s: %s", path, exc)
             return 1
     return 0
@@ -81,5 +81,7 @@ def wipe_cache(cache_path: Path | str) -> WipeResult:
             deleted.append(folder)
         except OSError as exc:
             failed.append(f"{folder}: {exc}")
+    if not failed:
+        cipher.forget_key()
     log.info("wipe: deleted %d local files of %s; %d failed", len(deleted), cache_path, len(failed))
     return WipeResult(tuple(deleted), tuple(failed))

@@ -11,11 +11,11 @@ propagates as it is (a validation error is the caller's to show).
 from __future__ import annotations
 
 import logging
-import sqlite3
 from collections.abc import Callable
 from pathlib import Path
 from typing import TypeVar
 
+from desktop.cache import cipher
 from desktop.cache.damage import is_damage, mark_damaged
 from desktop.services.worker import run_in_worker, worker_store
 
@@ -47,7 +47,7 @@ class CacheOps:
         """`fn(store, *args)` on the worker; raises CacheUnavailable when SQLite fails."""
         try:
             return await run_in_worker(_on_worker, self.path, fn, args)
-        except sqlite3.Error as exc:
+        except cipher.errors() as exc:
             name = getattr(fn, "__name__", "cache work")
             log.error("cache %s: %s failed: %s", self.path, name, exc)
             if is_damage(exc):

@@ -859,6 +859,10 @@ Details are in %2</source>
 详细信息见 %2</translation>
     </message>
     <message>
+        <source>The local cache is NOT encrypted although encryption is switched on: %1. Ask your administrator.</source>
+        <translation>虽然已开启加密，本地缓存仍未加密：%1。请联系管理员。</translation>
+    </message>
+    <message>
         <source>No secure credential store is available on this system: the CTI token is temporary and CTI sources must be given the new one after every restart.</source>
         <translation>本机没有可用的安全凭据存储：CTI 令牌仅为临时令牌，每次重启后都需要把新令牌提供给 CTI 来源。</translation>
     </message>
