@@ -9,7 +9,7 @@ import asyncio
 import logging
 from pathlib import Path
 
-from PySide6.QtWidgets import QWidget
+from PySide6.QtWidgets import QDialog, QWidget
 
 from desktop.cache import cipher, damage
 from desktop.cache.unsent import unsent_path
@@ -30,7 +30,7 @@ async def ensure_usable_cache(
     dialog = DamagedCacheDialog(problem, str(cache_path), parent)
     if shown is not None:
         shown.append(dialog)
-    await _answer(dialog)
+    await open_and_wait(dialog)
     if not dialog.rebuild_chosen():
         log.info("cache %s is damaged; the agent quit", cache_path)
         return False
@@ -39,7 +39,7 @@ async def ensure_usable_cache(
     except Exception as exc:  # disk full, permissions: the unsent file is untouched
         log.exception("cache %s: rebuild failed", cache_path)
         dialog.show_failure(str(exc) or type(exc).__name__, str(unsent_path(cache_path)))
-        await _answer(dialog)
+        await open_and_wait(dialog)
         return False
     log.info(
         "cache %s rebuilt; %d unsent writes kept in %s", cache_path, report.outbox, unsent_path(cache_path)
@@ -47,8 +47,8 @@ async def ensure_usable_cache(
     return True
 
 
-async def _answer(dialog: DamagedCacheDialog) -> None:
-    """Open the dialog and wait until it is closed."""
+async def open_and_wait(dialog: QDialog) -> None:
+    """Open a (window-modal) dialog and wait until it is closed, without a nested event loop."""
     answered: asyncio.Future[None] = asyncio.get_running_loop().create_future()
 
     def done(_code: int) -> None:

@@ -13,6 +13,7 @@ from pathlib import Path
 from PySide6.QtCore import QObject
 from PySide6.QtWidgets import QMessageBox
 
+from desktop.desks.cache_health import open_and_wait
 from desktop.services.cache_wipe import WipeRefused, pending_writes, wipe_cache
 from desktop.views.main_window import MainWindow
 
@@ -89,13 +90,5 @@ class SignOutDesk(QObject):
         cancel = box.addButton(QMessageBox.StandardButton.Cancel)
         box.setDefaultButton(cancel)
         self.message_box = box
-        answered: asyncio.Future[None] = asyncio.get_running_loop().create_future()
-
-        def done(_code: int) -> None:
-            if not answered.done():
-                answered.set_result(None)
-
-        box.finished.connect(done)
-        box.open()
-        await answered
+        await open_and_wait(box)
         return box.clickedButton() is keep
