@@ -157,10 +157,22 @@ def run(args: argparse.Namespace) -> int:
         signed_in = await sign_in(settings)
         if signed_in is None:
             return 0
-        api, _auth, session = signed_in
+        api, auth, session = signed_in
+        from desktop.desks.cache_health import apply_cache_encryption, ensure_usable_cache
+
+        not_encrypted = await apply_cache_encryption(settings.resolved_cache_path(), settings.encrypt_cache)
+        if not await ensure_usable_cache(settings.resolved_cache_path()):  # damaged; the agent quit
+            await api.aclose()
+            return 1
         token, temporary = cti_token()
         runtime = DesktopApp(
-            settings, api, session, cti_token=token, handoff=handoff, config_file=args.config
+            settings,
+            api,
+            session,
+            cti_token=token,
+            handoff=handoff,
+            config_file=args.config,
+            end_session=auth.sign_out,
         )
 
         def switch_language(lang: str) -> None:
@@ -184,6 +196,15 @@ def run(args: argparse.Namespace) -> int:
             await runtime.stop()
             return 1
         collector.settle()
+        if not_encrypted is not None:
+            runtime.window.show_banner(
+                QCoreApplication.translate(
+                    "DesktopApp",
+                    "The local cache is NOT encrypted although encryption is switched on: %1. "
+                    "Ask your administrator.",
+                ).replace("%1", not_encrypted),
+                "warning",
+            )
         if temporary:
             runtime.window.show_banner(
                 QCoreApplication.translate(

@@ -25,6 +25,7 @@ import tomlkit
 from tomlkit.exceptions import TOMLKitError
 
 from calldesk_domain.vocabulary import DISPOSITION_CODES, LANGUAGES
+from desktop.private_files import private_dir
 
 log = logging.getLogger(__name__)
 
@@ -79,6 +80,11 @@ class Settings:
     # network / TLS proxy), and how long a last online sign-in allows signing in offline.
     allow_insecure_http: bool = False
     offline_grace_hours: int = 72
+    # Shared PCs (issue #17): signing out deletes the local cache and attachments (never while
+    # unsent work exists). An admin sets it in HKLM\Software\CallDesk or defaults.toml.
+    wipe_cache_on_logout: bool = False
+    # Encrypt the cache with SQLCipher, the key in the OS keyring (needs calldesk[encrypted]).
+    encrypt_cache: bool = False
     detail_window_days: int = 180
     wrapup_seconds: int = 30
     timezone: str = "Asia/Shanghai"
@@ -304,7 +310,8 @@ def save_user_settings(changes: dict[str, Any], config_file: Path | None = None)
         target[key] = list(value) if isinstance(value, tuple) else value
     text = tomlkit.dumps(document)
     try:
-        path.parent.mkdir(parents=True, exist_ok=True)
+        private_dir(path.parent)
+        # mkstemp makes the file 0600 whatever the umask; os.replace keeps that mode
         fd, temp_name = tempfile.mkstemp(prefix=".config-", suffix=".toml", dir=path.parent)
         temp = Path(temp_name)
         try:

@@ -6,16 +6,29 @@ useful lines without growing without bound.
 
 from __future__ import annotations
 
+import io
 import logging
 import logging.handlers
 import os
 from pathlib import Path
+from typing import cast
 
 import platformdirs
 
 from desktop.config import APP_NAME
+from desktop.private_files import private_dir, private_opener, tighten
 
 FORMAT = "%(asctime)s %(levelname)s %(name)s: %(message)s"
+
+
+class PrivateRotatingFileHandler(logging.handlers.RotatingFileHandler):
+    """Log files are 0600 (docs/security.md): a new one, and each one rotation starts."""
+
+    def _open(self) -> io.TextIOWrapper:
+        stream = open(  # noqa: SIM115 - the handler owns and closes it
+            self.baseFilename, self.mode, encoding=self.encoding, errors=self.errors, opener=private_opener
+        )
+        return cast(io.TextIOWrapper, stream)
 
 
 def log_file_path() -> Path:
@@ -34,8 +47,9 @@ def setup_logging(level: str | None = None, to_file: bool = True) -> Path | None
         return None
     path = log_file_path()
     try:
-        path.parent.mkdir(parents=True, exist_ok=True)
-        handler = logging.handlers.RotatingFileHandler(
+        private_dir(path.parent)
+        tighten(path.parent.glob("calldesk.log*"))
+        handler = PrivateRotatingFileHandler(
             path, maxBytes=5_000_000, backupCount=5, encoding="utf-8"
         )
     except OSError as exc:

@@ -18,6 +18,8 @@ REGISTRY_KEY = r"Software\CallDesk"
 REGISTRY_SETTINGS: dict[str, str] = {
     "ServerUrl": "central_url",
     "CtiBridge": "cti_bridge",
+    "WipeCacheOnLogout": "wipe_cache_on_logout",  # "true" on shared PCs (docs/security.md)
+    "EncryptCache": "encrypt_cache",
 }
 
 RegistryReader = Callable[[], Mapping[str, object]]

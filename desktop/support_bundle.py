@@ -20,6 +20,7 @@ from urllib.parse import urlsplit, urlunsplit
 
 from desktop.config import Settings, load_settings, user_config_path
 from desktop.logging_setup import log_file_path
+from desktop.private_files import open_private
 from desktop.version import app_version
 
 log = logging.getLogger(__name__)
@@ -100,7 +101,10 @@ def write_bundle(output: Path, settings: Settings, log_dir: Path, config_file: P
     """Writes the zip; returns the names stored in it."""
     names: list[str] = []
     output.parent.mkdir(parents=True, exist_ok=True)
-    with zipfile.ZipFile(output, "w", compression=zipfile.ZIP_DEFLATED) as bundle:
+    with (
+        open_private(output, "wb") as raw,
+        zipfile.ZipFile(raw, "w", compression=zipfile.ZIP_DEFLATED) as bundle,
+    ):
         bundle.writestr("versions.json", json.dumps(versions_report(), indent=2))
         names.append("versions.json")
         report = settings_report(settings)

@@ -14,7 +14,9 @@ from alembic.config import Config
 from alembic.runtime.migration import MigrationContext
 from sqlalchemy import Engine, create_engine, event
 
+from desktop.cache import cipher
 from desktop.cache.pragmas import apply_pragmas
+from desktop.private_files import prepare_private_sqlite
 
 log = logging.getLogger(__name__)
 
@@ -22,7 +24,7 @@ _HERE = Path(__file__).resolve().parent
 
 
 def _engine(db_path: Path) -> Engine:
-    engine = create_engine(f"sqlite:///{db_path}")
+    engine = create_engine(f"sqlite:///{db_path}", creator=lambda: cipher.connect(db_path))
     event.listen(engine, "connect", lambda dbapi_conn, _record: apply_pragmas(dbapi_conn))
     return engine
 
@@ -34,8 +36,7 @@ def _config() -> Config:
 
 
 def _run(db_path: Path | str, action, revision: str) -> None:
-    db_path = Path(db_path)
-    db_path.parent.mkdir(parents=True, exist_ok=True)
+    db_path = prepare_private_sqlite(db_path)  # 0600 before SQLite makes it (docs/security.md)
     engine = _engine(db_path)
     try:
         with engine.begin() as connection:

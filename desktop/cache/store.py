@@ -20,20 +20,30 @@ connection directly because per-row ORM objects would cost more than the whole l
 
 from __future__ import annotations
 
-import sqlite3
 from collections.abc import Iterable
 from pathlib import Path
 from typing import Any
 
 from calldesk_domain.models import Customer, CustomerDetail
 from calldesk_domain.popcard import PopCard
-from desktop.cache import bootstrap, outbox, pop_reads, push_results, replica, search_index, statements
+from desktop.cache import (
+    bootstrap,
+    cipher,
+    outbox,
+    pop_reads,
+    push_results,
+    replica,
+    search_index,
+    statements,
+    unsent,
+)
 from desktop.cache import changes as _changes
 from desktop.cache.bootstrap import BULK_CACHE_KIB, BULK_CHECKPOINT_PAGES
 from desktop.cache.changes import DATA_TEXT_KEY, ApplyReport
 from desktop.cache.migrate import upgrade
 from desktop.cache.pragmas import apply_pragmas
 from desktop.cache.push_results import PushReport
+from desktop.private_files import prepare_private_sqlite
 
 __all__ = [
     "BULK_CACHE_KIB",
@@ -66,10 +76,15 @@ class CacheStore:
         self.path = Path(path)
         if migrate:
             upgrade(self.path)
+        else:
+            prepare_private_sqlite(self.path)
         # check_same_thread=False lets a store be created on one thread and handed to the worker;
         # callers still use each store from one thread at a time.
-        self._conn = sqlite3.connect(self.path, isolation_level=None, check_same_thread=False)
+        self._conn = cipher.connect(
+            self.path, companion=unsent.unsent_path(self.path), isolation_level=None, check_same_thread=False
+        )
         apply_pragmas(self._conn)
+        unsent.attach(self._conn, self.path)  # the outbox's copy a broken cache cannot take
         self._pragma_defaults = bootstrap.PragmaDefaults.read(self._conn)
 
     # ---- pop index, search and detail reads (UI thread): pop_reads.py -----------------------
@@ -228,6 +243,19 @@ class CacheStore:
         from desktop.cache.rebuild import compact
 
         compact(self._conn)
+
+    def quick_check(self) -> str:
+        """SQLite's structural check of every page: "ok", or the first problems found."""
+        found = [str(row[0]) for row in self._conn.execute("PRAGMA main.quick_check(5)")]
+        return "; ".join(found)
+
+    def reconcile_unsent(self) -> unsent.ReconcileReport:
+        """Make the outbox and its copy in the unsent file agree (desktop/cache/unsent.py)."""
+        return unsent.reconcile(self._conn)
+
+    def restore_unsent(self, work: unsent.KeptWork) -> int:
+        """Put work salvaged from a damaged cache into this (new, empty) one."""
+        return unsent.restore(self._conn, work)
 
     def close(self) -> None:
         self._conn.close()

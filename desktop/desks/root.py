@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import contextlib
 import logging
+from collections.abc import Awaitable, Callable
 from pathlib import Path
 
 from desktop.cache.store import CacheStore
@@ -22,10 +23,12 @@ from desktop.desks.customer_desk import CustomerDesk
 from desktop.desks.relogin_desk import ReloginDesk
 from desktop.desks.session import AgentSession, LinkState
 from desktop.desks.settings_desk import SettingsDesk
+from desktop.desks.signout_desk import SignOutDesk
 from desktop.desks.supervisor_desk import SUPERVISOR_ROLES, SupervisorDesk
 from desktop.desks.sync_desk import SyncDesk
 from desktop.desks.ticket_desk import TicketDesk
 from desktop.desks.update_desk import UpdateDesk
+from desktop.private_files import private_dir
 from desktop.services.api import CentralApi, Session
 from desktop.services.cache_rebuild import CacheRebuild
 from desktop.services.customers import CustomerService
@@ -62,6 +65,7 @@ class DesktopApp:
         window: MainWindow | None = None,
         handoff: HandoffServer | None = None,
         config_file: Path | None = None,
+        end_session: Callable[[], Awaitable[None]] | None = None,
     ) -> None:
         self.settings = settings
         self.api = api
@@ -74,7 +78,7 @@ class DesktopApp:
         self._started = self._stopped = False
 
         cache_path = settings.resolved_cache_path()
-        cache_path.parent.mkdir(parents=True, exist_ok=True)
+        private_dir(cache_path.parent)
         self.store = CacheStore(cache_path)  # the UI thread's: reads only
         self.ops = CacheOps(cache_path)  # every write: on the cache worker thread
         self.lookup = LookupService(self.store, api, self.ops)
@@ -159,6 +163,13 @@ class DesktopApp:
             on_saved=self._on_settings_saved,
         )
         self.updates = UpdateDesk(self.window, api)
+        self.sign_out = SignOutDesk(  # end_session: AuthService.sign_out (forgets the remembered login too)
+            self.window,
+            cache_path,
+            wipe=settings.wipe_cache_on_logout,
+            end_session=end_session or api.logout,
+            stop_runtime=self.stop,
+        )
         self.window.languageChangeRequested.connect(self._remember_language)
         if handoff is not None:
             handoff.popRequested.connect(self._on_handoff_pop)

@@ -16,6 +16,7 @@ from pathlib import Path
 import httpx
 
 from calldesk_domain.tickets import MAX_ATTACHMENT_BYTES, Attachment
+from desktop.private_files import private_dir, write_private_bytes
 from desktop.services.attachments import AttachmentService, AttachmentUploader
 
 log = logging.getLogger(__name__)
@@ -111,11 +112,11 @@ class AttachmentDownloader:
         path = self.service.local_path(attachment)
         temp = path.parent / f".incoming-{uuid.uuid4().hex}"
         try:
-            path.parent.mkdir(parents=True, exist_ok=True)
-            temp.write_bytes(content)
+            private_dir(path.parent)
+            write_private_bytes(temp, content)
             temp.replace(path)
             # the server holds these bytes: the uploader must not send them back
-            AttachmentUploader.marker(path).write_bytes(b"")
+            write_private_bytes(AttachmentUploader.marker(path), b"")
         except OSError as exc:
             temp.unlink(missing_ok=True)
             log.warning("attachment %s: cannot save %s (%s)", attachment.id, path, exc)

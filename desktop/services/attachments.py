@@ -24,6 +24,7 @@ import httpx
 from calldesk_domain.ticket_validation import validate_attachment
 from calldesk_domain.tickets import MAX_ATTACHMENT_BYTES, MAX_ATTACHMENT_NAME, Attachment
 from desktop.cache.outbox import register_local_entity
+from desktop.private_files import open_private, private_dir, write_private_bytes
 
 log = logging.getLogger(__name__)
 
@@ -97,7 +98,7 @@ class AttachmentService:
             log.info("attachment %s refused: %d bytes > %d", source, size, self.max_bytes)
             raise AttachmentError("too_large", source, f"{source.name} is larger than {self.max_bytes} bytes")
         target_dir = self.folder / safe_name(ticket_id)
-        target_dir.mkdir(parents=True, exist_ok=True)
+        private_dir(target_dir)
         digest, size, temp = self._copy_hashing(source, target_dir)
         record = Attachment(
             id=new_attachment_id(),
@@ -124,7 +125,7 @@ class AttachmentService:
         size = 0
         temp = target_dir / f".incoming-{uuid.uuid4().hex}"
         try:
-            with temp.open("wb") as handle, source.open("rb") as src:
+            with open_private(temp, "wb") as handle, source.open("rb") as src:
                 while chunk := src.read(_CHUNK):
                     size += len(chunk)
                     if size > self.max_bytes:  # the file grew while we copied it
@@ -221,7 +222,7 @@ class AttachmentUploader:
                 missing += 1
                 continue
             if await self._upload(attachment, content):
-                self.marker(path).write_bytes(b"")
+                write_private_bytes(self.marker(path), b"")
                 uploaded += 1
             else:
                 failed += 1

@@ -11,11 +11,12 @@ propagates as it is (a validation error is the caller's to show).
 from __future__ import annotations
 
 import logging
-import sqlite3
 from collections.abc import Callable
 from pathlib import Path
 from typing import TypeVar
 
+from desktop.cache import cipher
+from desktop.cache.damage import is_damage, mark_damaged
 from desktop.services.worker import run_in_worker, worker_store
 
 log = logging.getLogger(__name__)
@@ -25,6 +26,10 @@ T = TypeVar("T")
 
 class CacheUnavailable(Exception):
     """The local cache could not be read or written; the message says what to do."""
+
+
+class CacheDamaged(CacheUnavailable):
+    """SQLite says the cache file is broken; the next start checks it and offers a rebuild."""
 
 
 def _on_worker(path: Path, fn: Callable[..., T], args: tuple[object, ...]) -> T:
@@ -42,9 +47,15 @@ class CacheOps:
         """`fn(store, *args)` on the worker; raises CacheUnavailable when SQLite fails."""
         try:
             return await run_in_worker(_on_worker, self.path, fn, args)
-        except sqlite3.Error as exc:
+        except cipher.errors() as exc:
             name = getattr(fn, "__name__", "cache work")
             log.error("cache %s: %s failed: %s", self.path, name, exc)
+            if is_damage(exc):
+                mark_damaged(self.path, str(exc))
+                raise CacheDamaged(
+                    f"The local cache {self.path} is damaged ({exc}). Restart CallDesk: it offers "
+                    "to rebuild the cache and keeps your unsent changes."
+                ) from exc
             raise CacheUnavailable(
                 f"The local cache {self.path} could not be written ({exc}). "
                 "Check free disk space and that no other program locks the file."

@@ -13,6 +13,7 @@ import os
 from pathlib import Path
 
 from calldesk_domain.wrapup import StoredWrapup
+from desktop.private_files import private_dir, write_private_text
 
 log = logging.getLogger(__name__)
 
@@ -43,8 +44,8 @@ class WrapupStateFile:
     def save(self, stored: StoredWrapup) -> None:
         temporary = self.path.with_name(self.path.name + ".tmp")
         try:
-            self.path.parent.mkdir(parents=True, exist_ok=True)
-            temporary.write_text(json.dumps(stored.to_dict()), encoding="utf-8")
+            private_dir(self.path.parent)
+            write_private_text(temporary, json.dumps(stored.to_dict()))
             os.replace(temporary, self.path)  # whole or not at all, on Windows too
         except OSError as exc:
             log.warning("wrap-up deadline not stored in %s: %s", self.path, exc)

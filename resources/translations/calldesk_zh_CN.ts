@@ -824,12 +824,43 @@
     </message>
 </context>
 <context>
+    <name>DamagedCacheDialog</name>
+    <message>
+        <source>The local cache is damaged</source>
+        <translation>本地缓存已损坏</translation>
+    </message>
+    <message>
+        <source>CallDesk cannot use its local cache: the file is damaged (%1). Rebuild cache deletes it and downloads the customers again; your unsent tickets, contact logs and other changes are kept and sent to the CRM server.</source>
+        <translation>CallDesk 无法使用本地缓存：文件已损坏（%1）。“重建缓存”会删除该文件并重新下载客户资料；您尚未发送的工单、联络记录和其他更改都会保留，并发送到 CRM 服务器。</translation>
+    </message>
+    <message>
+        <source>Cache file: %1</source>
+        <translation>缓存文件：%1</translation>
+    </message>
+    <message>
+        <source>Rebuild cache</source>
+        <translation>重建缓存</translation>
+    </message>
+    <message>
+        <source>Quit</source>
+        <translation>退出</translation>
+    </message>
+    <message>
+        <source>The cache could not be rebuilt (%1). Your unsent changes are kept in %2.</source>
+        <translation>缓存未能重建（%1）。您尚未发送的更改保存在 %2。</translation>
+    </message>
+</context>
+<context>
     <name>DesktopApp</name>
     <message>
         <source>CallDesk could not start: %1
 Details are in %2</source>
         <translation>CallDesk 无法启动：%1
 详细信息见 %2</translation>
+    </message>
+    <message>
+        <source>The local cache is NOT encrypted although encryption is switched on: %1. Ask your administrator.</source>
+        <translation>虽然已开启加密，本地缓存仍未加密：%1。请联系管理员。</translation>
     </message>
     <message>
         <source>No secure credential store is available on this system: the CTI token is temporary and CTI sources must be given the new one after every restart.</source>
@@ -1007,6 +1038,10 @@ Screen pop, customer card, tickets and contact log, working from a local cache w
     <message>
         <source>&amp;Settings…</source>
         <translation>设置(&amp;S)…</translation>
+    </message>
+    <message>
+        <source>Sign &amp;out</source>
+        <translation>退出登录(&amp;O)</translation>
     </message>
     <message>
         <source>&amp;Quit</source>
@@ -1442,6 +1477,21 @@ Every customer, order and history record is deleted from this computer and downl
     <message>
         <source>Save</source>
         <translation>保存</translation>
+    </message>
+</context>
+<context>
+    <name>SignOutDesk</name>
+    <message>
+        <source>Sign out</source>
+        <translation>退出登录</translation>
+    </message>
+    <message>
+        <source>%1 changes have not reached the CRM server yet, so the local cache cannot be deleted now. Cancel and use Sync now, then sign out again; or sign out and keep the cache on this PC until they are sent.</source>
+        <translation>有 %1 项更改尚未送达 CRM 服务器，因此现在不能删除本地缓存。请取消并使用“立即同步”后再退出登录；或者退出登录并在本机保留缓存，直到这些更改发送完毕。</translation>
+    </message>
+    <message>
+        <source>Sign out, keep the cache</source>
+        <translation>退出登录并保留缓存</translation>
     </message>
 </context>
 <context>
