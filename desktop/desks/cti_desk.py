@@ -145,7 +145,10 @@ class CtiDesk(QObject):
         self.bridge.start()
 
     def set_token(self, token: str) -> None:
-        """A new access token (token refresh or a new sign-in): the bridge link uses it."""
+        """A new access token (token refresh or a new sign-in): pushed down the live bridge link
+        (the session outlives the old token), or used at the next hello."""
+        if token == self._bridge_token:
+            return
         self._bridge_token = token
         if self.bridge is not None:
             self.bridge.set_token(token)

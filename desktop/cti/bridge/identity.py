@@ -35,6 +35,7 @@ class Identity:
     queues: tuple[str, ...] = ()
     team: str = ""
     expires_at: float = 0.0
+    expiry_known: bool = True  # False: whoami gave no expiry; the bridge re-checks, never closes
 
     @property
     def supervisor(self) -> bool:
@@ -94,7 +95,8 @@ def _epoch(value: Any) -> float:
 def token_expired_locally(token: str, now: float) -> bool:
     """Read (not verify) the `exp` claim of a central API token: only to tell "expired" from
     "invalid" in the error the desktop gets; the central API alone decides validity."""
-    body = token.split(".", 1)[0]
+    parts = token.split(".")
+    body = parts[1] if len(parts) == 3 else parts[0]  # a JWT's claims are its middle part
     try:
         claims = json.loads(base64.urlsafe_b64decode(body + "=" * (-len(body) % 4)))
         return bool(float(claims["exp"]) <= now)
@@ -189,4 +191,4 @@ class CentralIdentities:
 def _with_expiry(identity: Identity, expires_at: float) -> Identity:
     from dataclasses import replace
 
-    return replace(identity, expires_at=expires_at)
+    return replace(identity, expires_at=expires_at, expiry_known=False)
