@@ -63,6 +63,7 @@ class BridgeClientConfig:
     hello_timeout_s: float = 10.0
     max_events_per_s: float = 500.0
     max_open_calls: int = 64
+    max_watched_calls: int = 4096  # a supervisor also follows the calls of the agents it watches
     max_line_bytes: int = 1 << 20  # a snapshot with many calls is one line
 
     @property
@@ -308,6 +309,11 @@ class BridgeClient:
         else:
             self.stats.bad_lines += 1
 
+    def _call_limit(self) -> int:
+        if self.role in ("supervisor", "admin"):
+            return max(self.config.max_open_calls, self.config.max_watched_calls)
+        return self.config.max_open_calls
+
     def _take_budget(self) -> bool:
         now = time.monotonic()
         rate = self.config.max_events_per_s
@@ -331,7 +337,7 @@ class BridgeClient:
                 if call_id in self.calls:
                     self.stats.duplicate_rings += 1
                     return
-                if len(self.calls) >= self.config.max_open_calls or not self._take_budget():
+                if len(self.calls) >= self._call_limit() or not self._take_budget():
                     self.stats.flood_dropped += 1
                     return
                 self.calls[call_id] = "ringing"

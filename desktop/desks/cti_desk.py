@@ -198,6 +198,19 @@ class CtiDesk(QObject):
         if bridge is not None:
             await bridge.stop()
 
+    def source_state(self) -> tuple[bool, str]:
+        """Can commands reach the PBX now? (up, why not): the bridge link, or a source connected to
+        the local socket, and the PBX behind it not known down."""
+        if self.bridge is not None:
+            if not self.bridge.connected:
+                return False, self.tr("CTI bridge not connected")
+        elif self.listener is None or self.session.agent_id not in self.listener.connected_agents():
+            return False, self.tr("no CTI source connected")
+        pbx = self.session.pbx_link
+        if pbx.up is False:
+            return False, self.tr("PBX disconnected: %1").replace("%1", pbx.detail)
+        return True, ""
+
     def _address(self) -> str:
         if self.bridge is not None:
             return self.tr("CTI bridge %1").replace("%1", self.bridge.config.label)
