@@ -140,3 +140,17 @@ async def test_the_desktop_pushes_the_apis_refreshed_token_to_its_live_bridge_li
         assert rig.bridge.stats.tokens_renewed == 1
     finally:
         await runtime.stop()
+
+
+async def test_expired_sessions_are_kept_while_the_central_api_is_down(
+    rig: Rig, caplog: pytest.LogCaptureFixture
+) -> None:
+    """Nobody can renew while the central API is down: closing the sessions then would only stop
+    every pop on the floor. They stay (said in the log) until it answers again."""
+    central = rig.central  # type: ignore[attr-defined]
+    caplog.set_level(logging.INFO, logger="desktop.cti.bridge")
+    desk = await rig.desk("1001", _token(central, "1001", 2))
+    central.go_offline()
+    await until(lambda: "central API does not answer" in caplog.text, timeout=8)
+    assert desk.client.connected and rig.bridge.stats.expired_closed == 0
+    await _rings(rig, desk, "PJSIP/1001")  # calls still pop

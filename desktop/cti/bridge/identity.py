@@ -21,6 +21,7 @@ import httpx
 log = logging.getLogger(__name__)
 
 WHOAMI_PATH = "/api/v1/auth/whoami"
+HEALTH_PATH = "/health"
 SUPERVISOR_ROLES = frozenset({"supervisor", "admin"})
 MAX_CACHED_TOKENS = 50_000
 
@@ -175,6 +176,15 @@ class CentralIdentities:
             raise HelloRefused("token_expired", "the access token has expired: log in again")
         self._remember(key, identity, now)
         return identity
+
+    async def reachable(self) -> bool:
+        """Does the central API answer (GET /health)? Before expired sessions are closed: while it
+        is down no desktop could renew, and closing them would only stop every pop."""
+        try:
+            response = await self._client.get(HEALTH_PATH, timeout=3.0)
+        except httpx.HTTPError:
+            return False
+        return response.status_code == 200
 
     def _remember(self, key: str, identity: Identity, now: float) -> None:
         if len(self._cache) >= MAX_CACHED_TOKENS:

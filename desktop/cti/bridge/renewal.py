@@ -108,20 +108,40 @@ def refuse(server: BridgeServer, session: Session, code: str, message: str) -> N
     session.send({"type": "token.refused", "code": code, "message": message})
 
 
-def close_expired(server: BridgeServer, sessions: Iterable[Session], now: float | None = None) -> int:
-    """Close the sessions whose token ran out (past the grace) with no renewal; how many."""
+def expired(server: BridgeServer, sessions: Iterable[Session], now: float | None = None) -> list[Session]:
+    """The sessions whose token ran out (past the grace) with no renewal."""
     now = time.time() if now is None else now
     grace = server.limits.token_grace_s
-    closed = 0
-    for session in list(sessions):
-        identity = session.identity
-        if session.closed or not identity.expiry_known or identity.expires_at + grace > now:
+    return [
+        s
+        for s in sessions
+        if not s.closed and s.identity.expiry_known and s.identity.expires_at + grace <= now
+    ]
+
+
+async def close_expired(server: BridgeServer, sessions: Iterable[Session], now: float | None = None) -> int:
+    """Close the sessions whose token ran out unrenewed; how many. Not while the central API is
+    down: no desktop could renew then, and closing would only stop every pop (they are closed once
+    it answers again, unless renewed first)."""
+    due = expired(server, sessions, now)
+    if not due:
+        return 0
+    reachable = getattr(server.identities, "reachable", None)
+    if reachable is not None and not await reachable():
+        server.log_limited.log(
+            "expiry:central_down",
+            logging.WARNING,
+            "bridge: %d sessions have expired tokens but the central API does not answer: kept until it does",
+            len(due),
+        )
+        return 0
+    for session in due:
+        if session.closed:
             continue
-        closed += 1
         server.stats.expired_closed += 1
         log.info(
             "bridge: closing %s at %s: its access token expired and no new one came",
-            identity.agent_id,
+            session.identity.agent_id,
             session.peer,
         )
         session.send(
@@ -132,4 +152,4 @@ def close_expired(server: BridgeServer, sessions: Iterable[Session], now: float 
             }
         )
         session.close()
-    return closed
+    return len(due)

@@ -252,7 +252,10 @@ class BridgeServer:
     async def _expiry_loop(self) -> None:
         while True:
             await asyncio.sleep(self.limits.expiry_check_s)
-            renewal.close_expired(self, [s for group in self._by_agent.values() for s in group])
+            try:
+                await renewal.close_expired(self, [s for group in self._by_agent.values() for s in group])
+            except Exception:  # the sweep must go on whatever one round met
+                log.exception("bridge: token expiry sweep failed")
 
     # ---- PBX side -------------------------------------------------------------------------
     def on_pbx_event(self, event: CtiEvent) -> None:
