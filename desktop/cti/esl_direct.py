@@ -33,7 +33,7 @@ from typing import Any
 from calldesk_domain.phone import normalize
 from desktop.cti.esl_fields import _number_like, _withheld
 from desktop.cti.esl_parser import EslEvent
-from desktop.cti.events import CallEvent, CallEventKind, CtiEvent
+from desktop.cti.events import CallEvent, CallEventKind, CtiEvent, call_event
 
 MAX_LEGS = 10_000
 MAX_CALLERS = 50_000
@@ -60,25 +60,19 @@ class _Caller:
 
 @dataclass(slots=True)
 class _Leg:
+    """One agent's leg of a call no queue rang (a TrackedCall for events.call_event)."""
+
     call_id: str
-    interface: str
+    agent: str | None  # the interface the PBX rang, "1001@default"
     caller: str | None
     caller_name: str
     dnis: str | None
+    queue: str | None = None
     answered: bool = False
     extra: dict[str, Any] = field(default_factory=dict)
 
     def event(self, kind: CallEventKind, ts: float, **extra: Any) -> CallEvent:
-        return CallEvent(
-            kind,
-            call_id=self.call_id,
-            ts=ts,
-            caller=self.caller,
-            caller_name=self.caller_name,
-            dnis=self.dnis,
-            agent=self.interface,
-            extra={**self.extra, **extra},
-        )
+        return call_event(kind, self, ts, extra={**self.extra, **extra})
 
 
 class EslDirectCalls:
@@ -122,7 +116,7 @@ class EslDirectCalls:
             extra["caller_raw"] = raw
         leg = _Leg(
             call_id=caller_leg,
-            interface=interface,
+            agent=interface,
             caller=None if hidden else normalize(raw),
             caller_name="" if hidden or _withheld(name) else name,
             dnis=known.dialled or _number_like(e.get("Other-Leg-Destination-Number")),
