@@ -10,8 +10,8 @@ what is enabled; a disabled action says why in its tooltip. Triggering one emits
 
 from __future__ import annotations
 
-from PySide6.QtCore import QEvent, QPoint, Signal
-from PySide6.QtGui import QAction
+from PySide6.QtCore import QEvent, QPoint, Qt, Signal
+from PySide6.QtGui import QAction, QKeySequence
 from PySide6.QtWidgets import QComboBox, QHBoxLayout, QLabel, QMenu, QToolButton, QWidget
 
 from calldesk_domain.agent_metrics import Activity
@@ -38,6 +38,7 @@ class AgentActions(QWidget):
         for name in (*SPY, *FORCE):
             action = QAction(self)
             action.setObjectName(f"agentAction_{name}")
+            action.setShortcutContext(Qt.ShortcutContext.WidgetWithChildrenShortcut)
             action.triggered.connect(lambda _checked=False, n=name: self._trigger(n))
             button = QToolButton()
             button.setObjectName(f"agentButton_{name}")
@@ -160,7 +161,10 @@ class AgentActions(QWidget):
 
     def _retranslate(self) -> None:
         for name, action in self.by_name.items():
-            action.setText(self.action_text(name))
+            text = self.action_text(name)
+            action.setText(text)
+            # Alt+letter anywhere in the grid (a tool button shows the text without its mnemonic)
+            action.setShortcut(QKeySequence.mnemonic(text))
         for index in range(self.reason_box.count()):
             self.reason_box.setItemText(index, self.reason_text(str(self.reason_box.itemData(index))))
         self.reason_box.setToolTip(self.tr("Reason for Force not ready"))

@@ -179,6 +179,7 @@ class AgentGrid(QWidget):
         self.view.setContextMenuPolicy(Qt.ContextMenuPolicy.CustomContextMenu)
         self.view.customContextMenuRequested.connect(self._context_menu)
         self.view.selectionModel().currentRowChanged.connect(lambda *_: self._selection_changed())
+        self.addActions(list(self.agent_actions.by_name.values()))  # their Alt+letter in the whole grid
         filters = QHBoxLayout()
         filters.addWidget(self.team_label)
         filters.addWidget(self.team_box)
