@@ -69,7 +69,9 @@ class Settings:
     language: str = "zh_CN"
     cti_host: str = "127.0.0.1"
     cti_port: int = 7390
-    cti_source: str = "local"  # "local": PBX events come to the CTI socket; "bridge": from the CTI bridge
+    # "local": PBX events come to the CTI socket; "bridge": from the CTI bridge (the default when
+    # a site bridge, cti_bridge, is set and no layer chose a source)
+    cti_source: str = "local"
     cti_bridge_address: str = ""  # host:port of `calldesk cti bridge` (port 5013 when left out)
     cti_bridge: str = ""  # host:port of the site's CTI bridge (MSI property CTI_BRIDGE); "" = none
     cti_bridge_tls: bool = True
@@ -132,15 +134,31 @@ def load_settings(
 
         machine_values = machine_settings()
     settings = _merge(settings, machine_values, "machine defaults (HKLM\\Software\\CallDesk)", problems)
+    layers: list[dict[str, Any]] = [machine_values]
     for path in (defaults_file or msi_defaults_path(), config_file or user_config_path()):
-        settings = _merge(settings, _read_toml(path, problems), str(path), problems)
+        layers.append(_read_toml(path, problems))
+        settings = _merge(settings, layers[-1], str(path), problems)
     overrides = {
         f.name: env[ENV_PREFIX + f.name.upper()]
         for f in fields(Settings)
         if f.name not in ("problems", "dnis_names", "supervisor") and ENV_PREFIX + f.name.upper() in env
     }
+    layers.append(overrides)
     settings = _merge(settings, overrides, "environment", problems)
-    return replace(settings, problems=tuple(problems))
+    return replace(_site_bridge_source(settings, layers), problems=tuple(problems))
+
+
+def _site_bridge_source(settings: Settings, layers: list[dict[str, Any]]) -> Settings:
+    """A site bridge (the MSI's CTI_BRIDGE, or `cti_bridge` in a file) is where calls come from,
+    unless some layer chose a CTI source itself (the agent's "local" in Settings wins)."""
+    chosen = any(layer.get("cti_source") in CTI_SOURCES for layer in layers)
+    if chosen or not settings.cti_bridge or settings.cti_source == "bridge":
+        return settings
+    log.info(
+        "settings: the site's CTI bridge %s is set and no CTI source is chosen: using the bridge",
+        settings.cti_bridge,
+    )
+    return replace(settings, cti_source="bridge")
 
 
 def _read_toml(path: Path, problems: list[str]) -> dict[str, Any]:
@@ -250,7 +268,7 @@ _BRIDGE_ADDRESS = re.compile(r"(?P<host>[A-Za-z0-9.\-]{1,253}|\[[0-9A-Fa-f:]{2,4
 
 
 def _bridge_address(raw: str) -> str:
-    """"host:port" (IPv6 in brackets); "" or "none" (the MSI's default) means no bridge."""
+    """ "host:port" (IPv6 in brackets); "" or "none" (the MSI's default) means no bridge."""
     text = raw.strip()
     if text.lower() in ("", "none"):
         return ""

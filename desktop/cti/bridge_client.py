@@ -63,6 +63,7 @@ class BridgeClientConfig:
     hello_timeout_s: float = 10.0
     max_events_per_s: float = 500.0
     max_open_calls: int = 64
+    max_watched_calls: int = 4096  # a supervisor also follows the calls of the agents it watches
     max_line_bytes: int = 1 << 20  # a snapshot with many calls is one line
 
     @property
@@ -80,6 +81,9 @@ class BridgeClientStats:
     bad_lines: int = 0
     snapshots: int = 0
     command_results: int = 0
+    tokens_sent: int = 0  # refreshed tokens pushed down a live session
+    tokens_renewed: int = 0
+    tokens_refused: int = 0
 
     def as_dict(self) -> dict[str, int]:
         return asdict(self)
@@ -117,6 +121,8 @@ class BridgeClient:
         self.agent = ""
         self.role = ""
         self.interface = ""
+        self.expires_at = 0.0  # the bridge's idea of when this session's token runs out
+        self.token_refusal = ""  # the last `token.refused` ("code: message"), "" after a renewal
         self.calls: dict[str, str] = {}  # call id -> state: ringing, answered, held
         self._rng = rng or random.Random()
         self._task: asyncio.Task[None] | None = None
@@ -148,8 +154,16 @@ class BridgeClient:
         self._set_status(STOPPED, "")
 
     def set_token(self, token: str) -> None:
-        """A new access token (after a re-login): the client connects again with it."""
+        """A new access token (a refresh or a re-login). On a live session it is pushed to the
+        bridge (`token` line, answered by `token.ok` / `token.refused`) so the session outlives
+        the old token; otherwise the next hello uses it."""
+        if token == self._token:
+            return
         self._token = token
+        if self._writer is not None and self.connected:
+            self._writer.write(_encode({"type": "token", "token": token}))
+            self.stats.tokens_sent += 1
+            return
         self._wake.set()
         if self._task is None or self._task.done():
             self.start()
@@ -264,6 +278,7 @@ class BridgeClient:
                     self.agent = str(message.get("agent") or "")
                     self.role = str(message.get("role") or "")
                     self.interface = str(message.get("interface") or "")
+                    self.expires_at = _number(message.get("expires_at"))
                     return items[index + 1 :]
                 if message.get("type") == "error":
                     raise _Refused(str(message.get("code") or "error"), str(message.get("message") or ""))
@@ -280,9 +295,12 @@ class BridgeClient:
             self._snapshot(message)
         elif kind == "command.result":
             self._command_result(message)
+        elif kind in ("token.ok", "token.refused"):
+            self._token_answer(message)
         elif kind == "error":
-            if message.get("code") == "replaced":
-                raise _Refused("replaced", str(message.get("message") or "replaced"))
+            code = str(message.get("code") or "")
+            if code == "replaced" or code in RELOGIN_CODES:  # token_expired: the bridge closes
+                raise _Refused(code, str(message.get("message") or code))
             log.warning("CTI bridge: error line %s: %s", message.get("code"), message.get("message"))
         elif kind == "pong":
             return
@@ -290,6 +308,11 @@ class BridgeClient:
             self._event(message)
         else:
             self.stats.bad_lines += 1
+
+    def _call_limit(self) -> int:
+        if self.role in ("supervisor", "admin"):
+            return max(self.config.max_open_calls, self.config.max_watched_calls)
+        return self.config.max_open_calls
 
     def _take_budget(self) -> bool:
         now = time.monotonic()
@@ -314,7 +337,7 @@ class BridgeClient:
                 if call_id in self.calls:
                     self.stats.duplicate_rings += 1
                     return
-                if len(self.calls) >= self.config.max_open_calls or not self._take_budget():
+                if len(self.calls) >= self._call_limit() or not self._take_budget():
                     self.stats.flood_dropped += 1
                     return
                 self.calls[call_id] = "ringing"
@@ -389,6 +412,18 @@ class BridgeClient:
         wire.setdefault("ts", ts)
         self._event(wire)
 
+    def _token_answer(self, message: dict[str, Any]) -> None:
+        if message.get("type") == "token.ok":
+            self.stats.tokens_renewed += 1
+            self.expires_at = _number(message.get("expires_at")) or self.expires_at
+            self.token_refusal = ""
+            return
+        self.stats.tokens_refused += 1
+        refusal = f"{str(message.get('code'))[:40]}: {str(message.get('message'))[:200]}"
+        if refusal != self.token_refusal:  # once per reason, not per refresh
+            log.warning("CTI bridge %s refused the refreshed token (%s)", self.config.label, refusal)
+        self.token_refusal = refusal
+
     def _command_result(self, message: dict[str, Any]) -> None:
         command_id, ok = message.get("id"), message.get("ok")
         if not isinstance(command_id, str) or not isinstance(ok, bool):
@@ -406,6 +441,10 @@ class BridgeClient:
 
 def _encode(message: dict[str, Any]) -> bytes:
     return (json.dumps(message, ensure_ascii=False, separators=(",", ":")) + "\n").encode("utf-8")
+
+
+def _number(value: Any) -> float:
+    return float(value) if isinstance(value, int | float) and not isinstance(value, bool) else 0.0
 
 
 def _decode(item: bytes | object) -> dict[str, Any] | None:

@@ -14,6 +14,7 @@ Calls are keyed by the caller's channel UUID, which mod_callcenter calls the mem
 | member-queue-end Terminated, caller still up and transferred | call.transferred |
 | CHANNEL_HANGUP_COMPLETE of the caller | call.ended |
 | CHANNEL_HOLD / CHANNEL_UNHOLD | call.held / call.unheld |
+| CREATE / OUTGOING, ANSWER, HANGUP_COMPLETE of a `user/` leg no queue rang | call.* for it (esl_direct.py) |
 | agent-status-change | agent.pause (On Break = paused; Available after On Break = unpaused) |
 | agent-status-change | agent.removed (Logged Out), agent.added (Available after Logged Out) |
 | agent-state-change | agent.state: Waiting ready, Receiving ringing, In a queue call busy, Idle unavailable |
@@ -32,6 +33,7 @@ from collections.abc import Callable, Iterable
 from typing import Any
 
 from calldesk_domain.phone import normalize
+from desktop.cti.esl_direct import EslDirectCalls, privacy_hidden
 from desktop.cti.esl_fields import (  # noqa: F401 - SUBSCRIBED_EVENTS is re-exported
     ABANDON_REASONS,
     AGENT_STATES,
@@ -77,6 +79,7 @@ class EslNormalizer:
         self._ended: OrderedDict[str, None] = OrderedDict()  # recently ended calls: late events ignored
         self._outbound: set[str] = set()  # click-to-dial calls being followed
         self.unhandled = 0
+        self.direct = EslDirectCalls(lambda call_id: call_id in self._calls)
         self._cc_handlers: dict[str, Callable[[EslEvent, float], list[CtiEvent]]] = {
             "member-queue-start": self._on_member_start,
             "member-queue-resume": self._on_member_start,
@@ -108,12 +111,40 @@ class EslNormalizer:
                     return []
                 handler = self._cc_handlers.get(event.get("CC-Action"))
             else:
+                direct = self._direct_event(event, ts)
+                if direct is not None:
+                    return _fit(direct)
                 handler = self._channel_handlers.get(event.name)
             return _fit(handler(event, ts)) if handler is not None else []
         except Exception:  # one malformed event must not stop the stream
             self.unhandled += 1
             log.exception("ESL: could not normalise %s %s", event.name, event.get("CC-Action"))
             return []
+
+    def _direct_event(self, e: EslEvent, ts: float) -> list[CtiEvent] | None:
+        """A channel event of a call no queue rang (esl_direct.py); None: not one of those."""
+        name, uuid = e.name, e.get("Unique-ID")
+        if name in ("CHANNEL_CREATE", "CHANNEL_OUTGOING"):
+            out = self.direct.on_create(e, ts)
+            return out + self._on_create(e, ts) if name == "CHANNEL_CREATE" else out
+        if not self.direct.is_leg(uuid):
+            if name == "CHANNEL_HANGUP_COMPLETE":
+                self.direct.on_hangup(e, ts)  # forgets the caller's channel
+            return None
+        if name == "CHANNEL_ANSWER":
+            return self.direct.on_answer(e, ts)
+        if name in ("CHANNEL_HOLD", "CHANNEL_UNHOLD"):
+            return self.direct.on_hold(e, ts)
+        return self.direct.on_hangup(e, ts) if name == "CHANNEL_HANGUP_COMPLETE" else []
+
+    @property
+    def agent_interface(self) -> Callable[[str], bool] | None:
+        return self.direct.agent_interface
+
+    @agent_interface.setter
+    def agent_interface(self, predicate: Callable[[str], bool] | None) -> None:
+        """The bridge's "is this an agent's interface?" for calls no queue rang."""
+        self.direct.agent_interface = predicate
 
     def feed_all(self, events: Iterable[EslEvent]) -> list[CtiEvent]:
         out: list[CtiEvent] = []
@@ -262,7 +293,7 @@ class EslNormalizer:
         raw = e.get("CC-Member-CID-Number")
         if not raw and e.get("Unique-ID") == call.call_id:
             raw = e.get("Caller-Caller-ID-Number")
-        hidden = e.get("Unique-ID") == call.call_id and e.get("Caller-Privacy-Hide-Number") == "true"
+        hidden = e.get("Unique-ID") == call.call_id and privacy_hidden(e)
         call.caller_raw = raw
         call.caller = None if hidden or _withheld(raw) else normalize(raw)
         name = e.get("CC-Member-CID-Name")

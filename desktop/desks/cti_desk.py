@@ -145,7 +145,10 @@ class CtiDesk(QObject):
         self.bridge.start()
 
     def set_token(self, token: str) -> None:
-        """A new access token (token refresh or a new sign-in): the bridge link uses it."""
+        """A new access token (token refresh or a new sign-in): pushed down the live bridge link
+        (the session outlives the old token), or used at the next hello."""
+        if token == self._bridge_token:
+            return
         self._bridge_token = token
         if self.bridge is not None:
             self.bridge.set_token(token)
@@ -194,6 +197,19 @@ class CtiDesk(QObject):
         bridge, self.bridge = self.bridge, None
         if bridge is not None:
             await bridge.stop()
+
+    def source_state(self) -> tuple[bool, str]:
+        """Can commands reach the PBX now? (up, why not): the bridge link, or a source connected to
+        the local socket, and the PBX behind it not known down."""
+        if self.bridge is not None:
+            if not self.bridge.connected:
+                return False, self.tr("CTI bridge not connected")
+        elif self.listener is None or self.session.agent_id not in self.listener.connected_agents():
+            return False, self.tr("no CTI source connected")
+        pbx = self.session.pbx_link
+        if pbx.up is False:
+            return False, self.tr("PBX disconnected: %1").replace("%1", pbx.detail)
+        return True, ""
 
     def _address(self) -> str:
         if self.bridge is not None:

@@ -124,6 +124,7 @@ class DesktopApp:
             self.cti.send_command,
         )
         self.cti.agentEvent.connect(self.agent.on_agent_event)
+        api.token_listeners.append(self.cti.set_token)  # a refreshed token reaches the live bridge link
         self.relogin = ReloginDesk(
             self.window,
             api,

@@ -27,6 +27,7 @@ from calldesk_domain.metrics import DEFAULT_SL_THRESHOLD_S
 from desktop.config import Settings
 from desktop.desks.cti_desk import CtiDesk
 from desktop.desks.session import AgentSession, LinkState
+from desktop.desks.supervisor_actions import SupervisorActionsDesk
 from desktop.services.screenpop import ScreenPopService
 from desktop.services.supervisor import SupervisorBoard
 from desktop.services.tickets import TicketService
@@ -112,6 +113,9 @@ class SupervisorDesk(QObject):
         window.statusBar().insertPermanentWidget(0, self.overdue)  # a sync message must not cover it
         self.wallboard: Wallboard | None = None
         self.day_dialog: AgentDayDialog | None = None
+        self.agent_actions = SupervisorActionsDesk(
+            self.page.agent_grid.agent_actions, cti, session, parent=self
+        )
 
         self.board.snapshot_ready.connect(self.page.show_snapshot)
         self.page.agent_activated.connect(self.show_agent_day)
@@ -137,6 +141,7 @@ class SupervisorDesk(QObject):
         for problem in self.config.problems:
             self.window.show_banner(problem, "warning")
         self.board.start()
+        self.agent_actions.start()
         self._check_link()
         self._link_poll.start()
         self.refresh_overdue()
@@ -146,6 +151,7 @@ class SupervisorDesk(QObject):
         Signals that still arrive (a last sync state, a late event) change nothing after this."""
         self._stopped = True
         self._link_poll.stop()
+        self.agent_actions.stop()
         self.board.stop()
         wall, self.wallboard = self.wallboard, None
         if wall is not None:
@@ -160,7 +166,7 @@ class SupervisorDesk(QObject):
 
     def timers_running(self) -> list[QTimer]:
         """The timers this desk owns that are still active (for stop()'s check)."""
-        owned = [self._link_poll, *self.board.findChildren(QTimer)]
+        owned = [self._link_poll, *self.board.findChildren(QTimer), *self.agent_actions.findChildren(QTimer)]
         if self.wallboard is not None:
             owned.append(self.wallboard.cycle_timer)
         return [timer for timer in owned if timer.isActive()]
@@ -175,7 +181,9 @@ class SupervisorDesk(QObject):
             return
         listener = self.cti.listener
         pbx = self.session.pbx_link
-        if self.session.cti_listener.up is False or listener is None:
+        if self.cti.bridge is not None:  # the bridge link is the source (the local socket may be idle)
+            live, detail = self.cti.source_state()
+        elif self.session.cti_listener.up is False or listener is None:
             live, detail = False, self.tr("the CTI socket is not listening")
         elif not listener.connected_agents():
             live, detail = False, self.tr("no CTI source connected")

@@ -209,7 +209,9 @@ class CentralApi:
         allow_insecure_http: bool = False,
     ) -> None:
         self.base_url = base_url.rstrip("/")
-        self.token = token
+        # called with each new access token (refresh, re-login): the CTI bridge link pushes it
+        self.token_listeners: list[Callable[[str], None]] = []
+        self._token = token
         self.token_refresher = token_refresher
         # When the current token expires (None: unknown); a refresh is due REFRESH_MARGIN before.
         self.token_expires_at: datetime | None = None
@@ -229,6 +231,22 @@ class CentralApi:
             transport=transport,
             headers={"User-Agent": "CallDesk/0.1", "Accept": "application/json"},
         )
+
+    @property
+    def token(self) -> str | None:
+        return self._token
+
+    @token.setter
+    def token(self, value: str | None) -> None:
+        changed = bool(value) and value != self._token
+        self._token = value
+        if changed:
+            assert value is not None
+            for listener in list(self.token_listeners):
+                try:
+                    listener(value)
+                except Exception:  # a listener's bug must not break the request that refreshed
+                    log.exception("api: token listener failed")
 
     async def aclose(self) -> None:
         await self._client.aclose()

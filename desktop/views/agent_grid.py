@@ -12,6 +12,7 @@ from PySide6.QtCore import (
     QModelIndex,
     QObject,
     QPersistentModelIndex,
+    QPoint,
     QSortFilterProxyModel,
     Qt,
     Signal,
@@ -32,6 +33,7 @@ from PySide6.QtWidgets import (
 )
 
 from calldesk_domain.board import AgentDay, AgentRow, BoardSnapshot
+from desktop.views.agent_actions import AgentActions
 from desktop.views.supervisor_format import (
     ACTIVITY_COLOURS,
     NO_VALUE,
@@ -172,6 +174,12 @@ class AgentGrid(QWidget):
         self.view.setAlternatingRowColors(True)
         self.view.horizontalHeader().setSectionResizeMode(QHeaderView.ResizeMode.Stretch)
         self.view.doubleClicked.connect(self._activated)
+        # supervisor actions on the selected agent: buttons below, the same in the context menu
+        self.agent_actions = AgentActions()
+        self.view.setContextMenuPolicy(Qt.ContextMenuPolicy.CustomContextMenu)
+        self.view.customContextMenuRequested.connect(self._context_menu)
+        self.view.selectionModel().currentRowChanged.connect(lambda *_: self._selection_changed())
+        self.addActions(list(self.agent_actions.by_name.values()))  # their Alt+letter in the whole grid
         filters = QHBoxLayout()
         filters.addWidget(self.team_label)
         filters.addWidget(self.team_box)
@@ -183,6 +191,7 @@ class AgentGrid(QWidget):
         layout.setContentsMargins(0, 0, 0, 0)
         layout.addLayout(filters)
         layout.addWidget(self.view)
+        layout.addWidget(self.agent_actions)
         self.team_box.currentIndexChanged.connect(self._filter_changed)
         self.queue_box.currentIndexChanged.connect(self._filter_changed)
         self._teams: tuple[str, ...] = ()
@@ -201,7 +210,10 @@ class AgentGrid(QWidget):
         super().changeEvent(event)
 
     def show_snapshot(self, snapshot: BoardSnapshot) -> None:
+        selected = self.selected_row()
         self.model.set_snapshot(snapshot)
+        if selected is not None and self.selected_row() is None:  # a model reset drops the selection
+            self.select_agent(selected.agent)
         teams = tuple(sorted({a.team for a in snapshot.agents if a.team}))
         queues = tuple(sorted({q for a in snapshot.agents for q in a.queues}))
         if teams != self._teams:
@@ -210,6 +222,28 @@ class AgentGrid(QWidget):
         if queues != self._queues:
             self._queues = queues
             self._fill(self.queue_box, queues, self.tr("All queues"))
+        self._selection_changed()  # the selected agent's call or state may have changed
+
+    def selected_row(self) -> AgentRow | None:
+        index = self.view.currentIndex()
+        agent = index.data(AGENT_ROLE) if index.isValid() else None
+        return next((row for row in self.model.rows if row.agent == agent), None)
+
+    def select_agent(self, agent: str) -> bool:
+        for row in range(self.proxy.rowCount()):
+            if self.proxy.index(row, 0).data(AGENT_ROLE) == agent:
+                self.view.setCurrentIndex(self.proxy.index(row, 0))
+                return True
+        return False
+
+    def _selection_changed(self) -> None:
+        self.agent_actions.set_agent(self.selected_row())
+
+    def _context_menu(self, where: QPoint) -> None:
+        index = self.view.indexAt(where)
+        if index.isValid():
+            self.view.setCurrentIndex(index)
+        self.agent_actions.popup_menu(self.view.viewport().mapToGlobal(where))
 
     def visible_agents(self) -> list[str]:
         return [str(self.proxy.index(r, 0).data(AGENT_ROLE)) for r in range(self.proxy.rowCount())]

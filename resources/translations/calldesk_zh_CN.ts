@@ -2,6 +2,97 @@
 <!DOCTYPE TS>
 <TS version="2.1" language="zh_CN">
 <context>
+    <name>AgentActions</name>
+    <message>
+        <source>The CTI source is down: supervisor actions cannot reach the PBX.</source>
+        <translation>CTI 来源已断开：班长操作无法送达电话交换机。</translation>
+    </message>
+    <message>
+        <source>Select an agent in the grid first.</source>
+        <translation>请先在坐席列表中选择一名坐席。</translation>
+    </message>
+    <message>
+        <source>%1 has no call to listen to, whisper to or barge into.</source>
+        <translation>%1 当前没有通话，无法监听、耳语或强插。</translation>
+    </message>
+    <message>
+        <source>%1 is logged out.</source>
+        <translation>%1 已签出。</translation>
+    </message>
+    <message>
+        <source>%1 is ready already.</source>
+        <translation>%1 已处于就绪状态。</translation>
+    </message>
+    <message>
+        <source>%1 is already paused.</source>
+        <translation>%1 已处于未就绪状态。</translation>
+    </message>
+    <message>
+        <source>Listen to %1&apos;s call on your phone (they do not hear you)</source>
+        <translation>用您的话机监听 %1 的通话（对方听不到您）</translation>
+    </message>
+    <message>
+        <source>Speak to %1 only; the caller does not hear you</source>
+        <translation>只对 %1 说话，客户听不到您</translation>
+    </message>
+    <message>
+        <source>Join %1&apos;s call: both sides hear you</source>
+        <translation>加入 %1 的通话：双方都能听到您</translation>
+    </message>
+    <message>
+        <source>Make %1 ready for calls</source>
+        <translation>将 %1 置为就绪，可接听来电</translation>
+    </message>
+    <message>
+        <source>Make %1 not ready, with the reason beside</source>
+        <translation>将 %1 置为未就绪，原因见右侧</translation>
+    </message>
+    <message>
+        <source>&amp;Listen</source>
+        <translation>监听(&amp;L)</translation>
+    </message>
+    <message>
+        <source>&amp;Whisper</source>
+        <translation>耳语(&amp;W)</translation>
+    </message>
+    <message>
+        <source>&amp;Barge in</source>
+        <translation>强插(&amp;B)</translation>
+    </message>
+    <message>
+        <source>Force &amp;ready</source>
+        <translation>强制就绪(&amp;R)</translation>
+    </message>
+    <message>
+        <source>Force &amp;not ready</source>
+        <translation>强制未就绪(&amp;N)</translation>
+    </message>
+    <message>
+        <source>break</source>
+        <translation>小休</translation>
+    </message>
+    <message>
+        <source>lunch</source>
+        <translation>午餐</translation>
+    </message>
+    <message>
+        <source>training</source>
+        <translation>培训</translation>
+    </message>
+    <message>
+        <source>meeting</source>
+        <translation>会议</translation>
+    </message>
+    <message>
+        <source>after-call work</source>
+        <translation>话后处理</translation>
+    </message>
+    <message>
+        <source>Reason for Force not ready</source>
+        <translation>强制未就绪的原因</translation>
+    </message>
+</context>
+<context>
     <name>AgentDayDialog</name>
     <message>
         <source>Today: {agent}</source>
@@ -612,6 +703,18 @@
     <message>
         <source>You signed in on another PC: calls now pop there, not here.</source>
         <translation>您已在另一台电脑上登录：来电现在在那台电脑上弹屏，不在这里。</translation>
+    </message>
+    <message>
+        <source>CTI bridge not connected</source>
+        <translation>CTI 网桥未连接</translation>
+    </message>
+    <message>
+        <source>no CTI source connected</source>
+        <translation>没有已连接的 CTI 来源</translation>
+    </message>
+    <message>
+        <source>PBX disconnected: %1</source>
+        <translation>电话交换机已断开：%1</translation>
     </message>
     <message>
         <source>CTI bridge %1</source>
@@ -1563,6 +1666,49 @@ Every customer, order and history record is deleted from this computer and downl
     <message>
         <source>Sync complete: %1 changes in %2 s.</source>
         <translation>同步完成：%1 条更改，用时 %2 秒。</translation>
+    </message>
+</context>
+<context>
+    <name>SupervisorActionsDesk</name>
+    <message>
+        <source>%1: not sent, no CTI connection.</source>
+        <translation>%1：未发送，没有 CTI 连接。</translation>
+    </message>
+    <message>
+        <source>%1: sent, waiting for the PBX…</source>
+        <translation>%1：已发送，等待电话交换机响应…</translation>
+    </message>
+    <message>
+        <source>%1: done (%2)</source>
+        <translation>%1：已完成（%2）</translation>
+    </message>
+    <message>
+        <source>%1: refused: %2</source>
+        <translation>%1：被拒绝：%2</translation>
+    </message>
+    <message>
+        <source>%1: no answer from the PBX.</source>
+        <translation>%1：电话交换机没有响应。</translation>
+    </message>
+    <message>
+        <source>Listen to %1</source>
+        <translation>监听 %1</translation>
+    </message>
+    <message>
+        <source>Whisper to %1</source>
+        <translation>对 %1 耳语</translation>
+    </message>
+    <message>
+        <source>Barge in on %1</source>
+        <translation>强插 %1 的通话</translation>
+    </message>
+    <message>
+        <source>Force %1 ready</source>
+        <translation>强制 %1 就绪</translation>
+    </message>
+    <message>
+        <source>Force %1 not ready</source>
+        <translation>强制 %1 未就绪</translation>
     </message>
 </context>
 <context>

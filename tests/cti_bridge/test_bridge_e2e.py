@@ -298,7 +298,12 @@ async def test_supervisor_gets_queue_and_agent_streams_and_may_pause_an_agent(ri
     assert boss.of_type("queue.join")[0]["call_id"] == call_id
     pause_seen = boss.of_type("agent.pause")[0]
     assert pause_seen["agent"] == "1002" and pause_seen["extra"]["pbx_agent"] == "王芳"
-    assert boss.calls() == []  # calls pop only where the phone rings
+    # the supervisor follows the agent's call for the agent grid, as that agent's (its own screen pop
+    # keeps only its own calls); 1002, whose phone never rang, gets none of it
+    await until(lambda: "call.ended" in boss.call_types(call_id))
+    assert {e["agent"] for e in boss.calls()} == {"1001"}
+    assert boss.call_types(call_id) == rig.desks["1001"].call_types(call_id)
+    assert rig.desks["1002"].call_types(call_id) == []
     await boss.client.send_command({"action": "pause", "agent": "1001", "reason": "meeting", "id": "s-1"})
     await until(lambda: bool(boss.results))
     assert boss.results[0].ok, boss.results[0].message

@@ -21,6 +21,7 @@ import httpx
 log = logging.getLogger(__name__)
 
 WHOAMI_PATH = "/api/v1/auth/whoami"
+HEALTH_PATH = "/health"
 SUPERVISOR_ROLES = frozenset({"supervisor", "admin"})
 MAX_CACHED_TOKENS = 50_000
 
@@ -35,6 +36,7 @@ class Identity:
     queues: tuple[str, ...] = ()
     team: str = ""
     expires_at: float = 0.0
+    expiry_known: bool = True  # False: whoami gave no expiry; the bridge re-checks, never closes
 
     @property
     def supervisor(self) -> bool:
@@ -94,7 +96,8 @@ def _epoch(value: Any) -> float:
 def token_expired_locally(token: str, now: float) -> bool:
     """Read (not verify) the `exp` claim of a central API token: only to tell "expired" from
     "invalid" in the error the desktop gets; the central API alone decides validity."""
-    body = token.split(".", 1)[0]
+    parts = token.split(".")
+    body = parts[1] if len(parts) == 3 else parts[0]  # a JWT's claims are its middle part
     try:
         claims = json.loads(base64.urlsafe_b64decode(body + "=" * (-len(body) % 4)))
         return bool(float(claims["exp"]) <= now)
@@ -174,6 +177,15 @@ class CentralIdentities:
         self._remember(key, identity, now)
         return identity
 
+    async def reachable(self) -> bool:
+        """Does the central API answer (GET /health)? Before expired sessions are closed: while it
+        is down no desktop could renew, and closing them would only stop every pop."""
+        try:
+            response = await self._client.get(HEALTH_PATH, timeout=3.0)
+        except httpx.HTTPError:
+            return False
+        return response.status_code == 200
+
     def _remember(self, key: str, identity: Identity, now: float) -> None:
         if len(self._cache) >= MAX_CACHED_TOKENS:
             for old in [k for k, v in self._cache.items() if v.expires_at <= now]:
@@ -189,4 +201,4 @@ class CentralIdentities:
 def _with_expiry(identity: Identity, expires_at: float) -> Identity:
     from dataclasses import replace
 
-    return replace(identity, expires_at=expires_at)
+    return replace(identity, expires_at=expires_at, expiry_known=False)

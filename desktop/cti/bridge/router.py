@@ -5,7 +5,8 @@ A PBX event is matched to an agent by the *interface* the PBX rang (`PJSIP/1001`
 ("Li Lei") is only a fallback. Routing:
 
 - `call.*`: the desktops of the agent whose phone rings, through the ring-leg book (legs.py), with
-  `agent` rewritten to that desktop's CallDesk agent id (the PBX's name kept in `extra.pbx_agent`);
+  `agent` rewritten to that desktop's CallDesk agent id (the PBX's name kept in `extra.pbx_agent`),
+  and every supervisor (the agent grid; a supervisor's desktop pops only its own calls);
 - `queue.join`: also to the desktops of that queue's available members (pre-warm: never shown
   until their own phone rings); every `queue.*` to supervisors;
 - `agent.*`: that agent's desktops and every supervisor; `pbx.*`: everyone.
@@ -158,18 +159,28 @@ class Router:
             deliveries = self.legs.on_call(event, interface)
             if interface and event.kind.value == "ringing" and interface not in self._peers_by_interface:
                 self._note_unmatched(interface, event.agent)
-            return self._to_agents(deliveries)
+            return self._to_agents(deliveries, watchers=True)
         if isinstance(event, QueueEvent):
             return self._route_queue(event)
         if isinstance(event, AgentEvent):
             return self._route_agent(event)
         return self._route_pbx(event)
 
-    def _to_agents(self, deliveries: Iterable[Delivery]) -> list[tuple[Peer, dict[str, Any]]]:
+    def _to_agents(
+        self, deliveries: Iterable[Delivery], *, watchers: bool = False
+    ) -> list[tuple[Peer, dict[str, Any]]]:
+        """Each leg's event to the desktops of its interface; `watchers`: also to every
+        supervisor (as that agent's, for the agent grid's caller and call time and its listen /
+        whisper / barge; a supervisor's screen pop keeps only its own calls)."""
         out: list[tuple[Peer, dict[str, Any]]] = []
         for interface, wire in deliveries:
-            for peer in self._peers_by_interface.get(interface, ()):
+            owners = self._peers_by_interface.get(interface, set())
+            for peer in owners:
                 out.append((peer, self.for_peer(peer, wire)))
+            owner = next(iter(owners), None)
+            if watchers and owner is not None and self._supervisors:
+                seen = self.for_peer(owner, wire)
+                out += [(peer, seen) for peer in self._supervisors if peer not in owners]
         return out
 
     @staticmethod

@@ -8,6 +8,7 @@ Session (docs/cti-bridge.md):
           or {"type":"error","code":"token_expired"|"bad_token"|...,"message":...} and close
   bridge  -> events (docs/cti-protocol.md shapes), command.result, pong, error lines
   desktop -> {"type":"command",...}, {"type":"ping"}, blank lines
+  desktop -> {"type":"token","token":...} (a refreshed access token; renewal.py)
 
 Nothing a desktop sends can stop the bridge: bad lines are answered with an error, counted and
 logged (rate-limited); a desktop that stops reading is dropped once its write buffer passes the cap
@@ -26,6 +27,7 @@ import time
 from dataclasses import asdict, dataclass
 from typing import Any
 
+from desktop.cti.bridge import renewal
 from desktop.cti.bridge.adapters import PbxAdapter
 from desktop.cti.bridge.authorize import authorise
 from desktop.cti.bridge.identity import CentralIdentities, HelloRefused, Identity
@@ -50,6 +52,8 @@ class BridgeLimits:
     commands_per_s: float = 20.0
     command_timeout_s: float = 10.0
     summary_every_s: float = 60.0
+    token_grace_s: float = 30.0  # a session whose token expired this long ago (not renewed) is closed
+    expiry_check_s: float = 5.0
 
 
 @dataclass(slots=True)
@@ -71,6 +75,9 @@ class BridgeStats:
     commands: int = 0
     commands_refused: int = 0
     commands_rate_limited: int = 0
+    tokens_renewed: int = 0  # `token` lines accepted on live sessions
+    tokens_refused: int = 0
+    expired_closed: int = 0  # sessions closed because their token ran out
 
     def as_dict(self) -> dict[str, int]:
         return asdict(self)
@@ -112,6 +119,8 @@ class Session:
         self.opened = time.monotonic()
         self._tokens = server.limits.commands_per_s
         self._tokens_ts = time.monotonic()
+        self.renewing = False  # a `token` line is being checked
+        self.token_refusals_logged: set[str] = set()
 
     def send(self, message: dict[str, Any]) -> None:
         self.send_bytes(encode(message))
@@ -185,6 +194,7 @@ class BridgeServer:
         scheme = "TLS" if self.ssl_context else "plain TCP"
         log.info("bridge: listening on %s:%d (%s)", host, self.port, scheme)
         self._spawn(self._summary_loop())
+        self._spawn(self._expiry_loop())
 
     @property
     def port(self) -> int:
@@ -238,6 +248,14 @@ class BridgeServer:
                 now["commands_refused"] - last["commands_refused"],
             )
             last = now
+
+    async def _expiry_loop(self) -> None:
+        while True:
+            await asyncio.sleep(self.limits.expiry_check_s)
+            try:
+                await renewal.close_expired(self, [s for group in self._by_agent.values() for s in group])
+            except Exception:  # the sweep must go on whatever one round met
+                log.exception("bridge: token expiry sweep failed")
 
     # ---- PBX side -------------------------------------------------------------------------
     def on_pbx_event(self, event: CtiEvent) -> None:
@@ -441,6 +459,8 @@ class BridgeServer:
             session.send({"type": "pong"})
         elif kind == "command":
             self._command(session, message)
+        elif kind == "token":
+            self._spawn(renewal.renew(self, session, message))
         else:
             self._line_error(session, "unknown_type", f"the bridge does not take {str(kind)[:40]!r} lines")
 
