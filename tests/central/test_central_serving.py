@@ -1,0 +1,188 @@
+"""Production serving: /live and /ready, the structured access log, `serve --workers`."""
+
+from __future__ import annotations
+
+import json
+import logging
+import os
+import signal
+import socket
+import subprocess
+import sys
+import threading
+import time
+import uuid
+from pathlib import Path
+
+import httpx
+import pytest
+
+
+def test_live_and_ready_answer_with_the_worker_and_notification_state(seeded_central_sqlite):
+    live = httpx.get(f"{seeded_central_sqlite.url}/live", timeout=5)
+    assert live.status_code == 200 and live.json()["pid"] == os.getpid()
+    ready = httpx.get(f"{seeded_central_sqlite.url}/ready", timeout=5)
+    assert ready.status_code == 200
+    body = ready.json()
+    assert body["status"] == "ready" and body["db"] == "sqlite"
+    assert body["notifications"]["source_connected"] is True
+
+
+def test_ready_is_503_while_the_database_is_unreachable(tmp_path: Path):
+    from central.server import start_in_thread
+
+    db = tmp_path / "central.db"
+    with start_in_thread(f"sqlite:///{db}") as server:
+        assert httpx.get(f"{server.url}/ready", timeout=5).status_code == 200
+        # The database file's folder turns unreadable: connections fail, the process lives on.
+        moved = tmp_path / "moved"
+        engine = server._server.config.app.state.central.engine
+        engine.dispose()
+        db.rename(moved)
+        (tmp_path / "central.db").mkdir()  # a directory where the file was: SQLite cannot open it
+        try:
+            response = httpx.get(f"{server.url}/ready", timeout=5)
+            assert response.status_code == 503
+            assert response.json()["error"]["code"] == "db_unavailable"
+            assert httpx.get(f"{server.url}/live", timeout=5).status_code == 200
+        finally:
+            (tmp_path / "central.db").rmdir()
+            moved.rename(db)
+        engine.dispose()
+        assert httpx.get(f"{server.url}/ready", timeout=5).status_code == 200  # recovered, no restart
+
+
+def test_access_log_has_request_id_duration_and_no_query_string(seeded_central_sqlite, caplog):
+    caplog.set_level(logging.INFO, logger="central.access")
+    rid = "req-" + uuid.uuid4().hex[:12]
+    with seeded_central_sqlite.client() as client:
+        response = client.get(
+            "/api/v1/customers/lookup", params={"phone": "13800138000"}, headers={"X-Request-Id": rid}
+        )
+        own = client.get("/api/v1/auth/whoami", headers={"X-Request-Id": "bad id with spaces"})
+    assert response.headers["x-request-id"] == rid
+    assert own.headers["x-request-id"] != "bad id with spaces" and len(own.headers["x-request-id"]) == 32
+    deadline = time.monotonic() + 5
+    lines: list[dict] = []
+    while time.monotonic() < deadline:
+        lines = [json.loads(r.getMessage()) for r in caplog.records if r.name == "central.access"]
+        if any(line["request_id"] == rid for line in lines):
+            break
+        time.sleep(0.05)
+    line = next(line for line in lines if line["request_id"] == rid)
+    assert line["path"] == "/api/v1/customers/lookup" and line["status"] == 200
+    assert line["method"] == "GET" and line["duration_ms"] >= 0 and line["bytes"] > 0
+    assert not any("13800138000" in r.getMessage() for r in caplog.records)
+
+
+def _free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+def _wait_ready(base: str, proc: subprocess.Popen, timeout: float = 60) -> None:
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if proc.poll() is not None:
+            raise AssertionError(f"serve exited with {proc.returncode}")
+        try:
+            if httpx.get(f"{base}/ready", timeout=1).status_code == 200:
+                return
+        except httpx.TransportError:
+            pass
+        time.sleep(0.2)
+    raise AssertionError("serve did not become ready")
+
+
+@pytest.mark.skipif(sys.platform == "win32", reason="SIGTERM is a POSIX signal")
+def test_serve_two_workers_finishes_a_push_in_flight_and_ends_streams_on_sigterm(
+    seeded_central_sqlite, tmp_path: Path
+):
+    seeded_central_sqlite.server.stop()  # the file is served by the subprocess below instead
+    port = _free_port()
+    base = f"http://127.0.0.1:{port}"
+    env = {**os.environ, "PYTHONUNBUFFERED": "1"}
+    log_path = tmp_path / "serve.log"
+    log_file = log_path.open("wb")
+    proc = subprocess.Popen(
+        [
+            sys.executable,
+            "-m",
+            "desktop.cli",
+            "central",
+            "serve",
+            "--db",
+            seeded_central_sqlite.db_url,
+            "--port",
+            str(port),
+            "--workers",
+            "2",
+            "--escalation-interval",
+            "0",
+        ],
+        env=env,
+        stdout=log_file,
+        stderr=subprocess.STDOUT,
+        start_new_session=True,  # the workers go with the supervisor if the test kills it
+    )
+    try:
+        _wait_ready(base, proc)
+        pids = {httpx.get(f"{base}/live", timeout=5).json()["pid"] for _ in range(40)}
+        headers = seeded_central_sqlite.headers
+        stream_open = threading.Event()
+        stream_end: list[float] = []
+
+        def hold_stream() -> None:
+            with httpx.stream("GET", f"{base}/api/v1/sync/notifications", headers=headers, timeout=30) as r:
+                for _ in r.iter_lines():
+                    stream_open.set()
+                stream_end.append(time.monotonic())
+
+        holder = threading.Thread(target=hold_stream, daemon=True)
+        holder.start()
+        assert stream_open.wait(10)
+        mutations = [
+            {
+                "client_id": f"c-{i}",
+                "entity": "note",
+                "id": f"N-sigterm-{i}",
+                "op": "upsert",
+                "data": {
+                    "id": f"N-sigterm-{i}",
+                    "customer_id": "C0000001",
+                    "text": f"note {i}",
+                    "created_at": "2026-12-02T10:00:00Z",
+                },
+            }
+            for i in range(300)
+        ]
+        result: list[httpx.Response] = []
+        pusher = threading.Thread(
+            target=lambda: result.append(
+                httpx.post(
+                    f"{base}/api/v1/sync/push",
+                    json={"mutations": mutations},
+                    headers={**headers, "Idempotency-Key": "sigterm-1"},
+                    timeout=60,
+                )
+            )
+        )
+        pusher.start()
+        time.sleep(0.3)  # the push is being applied
+        stopped_at = time.monotonic()
+        proc.send_signal(signal.SIGTERM)
+        pusher.join(60)
+        holder.join(20)
+        assert proc.wait(30) == 0
+        assert result and result[0].status_code == 200, result
+        assert [r["status"] for r in result[0].json()["results"]] == ["applied"] * 300
+        assert stream_end and stream_end[0] - stopped_at < 10  # the stream did not hold the exit up
+    finally:
+        if proc.poll() is None:
+            os.killpg(proc.pid, signal.SIGKILL)
+            proc.wait(10)
+        log_file.close()
+        output = log_path.read_text(errors="replace")
+    assert len(pids) == 2, output[-3000:]
+    assert "central.access" in output
