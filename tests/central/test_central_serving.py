@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import json
 import logging
 import os
@@ -186,3 +187,48 @@ def test_serve_two_workers_finishes_a_push_in_flight_and_ends_streams_on_sigterm
         output = log_path.read_text(errors="replace")
     assert len(pids) == 2, output[-3000:]
     assert "central.access" in output
+
+
+async def test_a_subscriber_that_never_reads_is_dropped_and_counted_others_are_not():
+    from central.notify import NotificationHub
+
+    hub = NotificationHub(queue_size=4, min_interval_s=0)
+    hub.bind(asyncio.get_running_loop())
+    stuck, reading = hub.subscribe(), hub.subscribe()
+    for seq in range(1, 20):
+        hub.publish(seq)
+        while not reading.queue.empty():
+            reading.queue.get_nowait()
+    assert stuck.gone.is_set() and stuck.reason == "slow"
+    assert not reading.gone.is_set()
+    assert hub.dropped == 1 and hub.stats()["dropped"] == 1
+    hub.publish(5)  # an older head is never sent again
+    assert reading.queue.empty()
+
+
+async def test_notifications_within_the_interval_are_merged_into_the_newest_head():
+    from central.notify import NotificationHub
+
+    hub = NotificationHub(min_interval_s=0.2)
+    hub.bind(asyncio.get_running_loop())
+    sub = hub.subscribe()
+    for seq in (10, 11, 12, 13):
+        hub.publish(seq)
+    assert sub.queue.get_nowait() == 10 and sub.queue.empty()
+    await asyncio.sleep(0.35)
+    assert sub.queue.get_nowait() == 13 and sub.queue.empty()
+    assert hub.published == 2
+
+
+def test_the_notification_stream_wants_a_token(seeded_central_sqlite):
+    response = httpx.get(f"{seeded_central_sqlite.url}/api/v1/sync/notifications", timeout=5)
+    assert response.status_code == 401
+    from central.auth import Principal
+
+    expired = seeded_central_sqlite.mint_token(Principal(1, "1001", "agent", "1001", "x", 0), -5)
+    response = httpx.get(
+        f"{seeded_central_sqlite.url}/api/v1/sync/notifications",
+        headers={"Authorization": f"Bearer {expired}"},
+        timeout=5,
+    )
+    assert response.status_code == 401
