@@ -232,3 +232,66 @@ def test_the_notification_stream_wants_a_token(seeded_central_sqlite):
         timeout=5,
     )
     assert response.status_code == 401
+
+
+def _until(condition, timeout: float, what: str) -> None:
+    deadline = time.monotonic() + timeout
+    while not condition():
+        if time.monotonic() > deadline:
+            raise AssertionError(f"not within {timeout} s: {what}")
+        time.sleep(0.1)
+
+
+def _ready(url: str) -> int:
+    try:
+        return httpx.get(f"{url}/ready", timeout=10).status_code
+    except httpx.TransportError:
+        return 0
+
+
+def test_postgresql_going_away_makes_the_api_not_ready_and_it_recovers_without_a_restart():
+    """PostgreSQL behind a TCP proxy: every connection cut and new ones refused (as in a restart),
+    then let through again. /ready says 503 meanwhile; the pool and the LISTEN connection come
+    back by themselves and a new change is notified again."""
+    import sqlalchemy as sa
+    from fixtures_central import _fresh_pg_schema
+    from sqlalchemy.engine import make_url
+    from tcp_proxy import TcpProxy
+
+    from central.db import make_engine
+    from central.migrate import upgrade
+    from central.server import start_in_thread
+
+    schema = _fresh_pg_schema()
+    db_url = next(schema)  # skips without CALLDESK_TEST_PG_URL
+    direct = make_url(db_url)
+    proxy = TcpProxy(direct.port or 5432)
+    via = direct.set(host="127.0.0.1", port=proxy.port).render_as_string(hide_password=False)
+    engine = make_engine(db_url)
+    try:
+        upgrade(db_url)
+        with start_in_thread(via, migrate=False, escalation_interval_s=0) as server:
+            hub = server._server.config.app.state.notify
+            _until(lambda: hub.source_connected, 15, "the LISTEN connection")
+            assert _ready(server.url) == 200
+            proxy.refuse_all = True
+            proxy.cut()
+            _until(lambda: _ready(server.url) == 503, 15, "not ready while PostgreSQL is away")
+            _until(lambda: not hub.source_connected, 15, "the listener noticed")
+            assert httpx.get(f"{server.url}/live", timeout=5).status_code == 200
+            proxy.refuse_all = False
+            _until(lambda: _ready(server.url) == 200, 20, "ready again")
+            _until(lambda: hub.source_connected, 30, "the listener is back")
+            before = hub.head
+            with engine.begin() as conn:
+                conn.execute(
+                    sa.text(
+                        "INSERT INTO change_log (entity, entity_id, op, version, data, changed_at) "
+                        "VALUES ('order', 'O-after-restart', 'upsert', 1, '{}', now())"
+                    )
+                )
+            _until(lambda: hub.head > before, 5, "the new change notified")
+    finally:
+        proxy.close()
+        engine.dispose()
+        schema.close()

@@ -1,6 +1,6 @@
 """Changes pushed, not polled: desktops hold the notification channel of the REAL central API on
 loopback and pull when told. Two desktops are two real cache files with the real push/pull code;
-the only thing between them and the server in the fault tests is a TCP proxy (stream_proxy)."""
+the only thing between them and the server in the fault tests is a TCP proxy (tests/tcp_proxy.py)."""
 
 from __future__ import annotations
 
@@ -14,7 +14,7 @@ from pathlib import Path
 
 from hypothesis import given, settings
 from hypothesis import strategies as st
-from stream_proxy import StreamProxy
+from tcp_proxy import TcpProxy
 
 from desktop.cache.outbox import new_id
 from desktop.cache.store import CacheStore
@@ -97,7 +97,7 @@ async def test_a_write_on_one_desktop_is_in_another_desktops_cache_within_2_s(se
 async def test_a_dropped_channel_falls_back_to_polling_and_comes_back(seeded_central_sqlite, tmp_path):
     central = seeded_central_sqlite
     customer = central.sample_customer()["id"]
-    proxy = StreamProxy(central.server.port)
+    proxy = TcpProxy(central.server.port)
     a = Desktop(central.url, central.token, tmp_path / "a.sqlite3", poll_s=600)
     b = Desktop(proxy.url, central.token_for("1002"), tmp_path / "b.sqlite3", poll_s=0.5)
     try:

@@ -1,8 +1,9 @@
-"""A TCP proxy on loopback in front of the real central API, for network faults on streams.
+"""A TCP proxy on loopback in front of a real server (the central API, PostgreSQL), for faults.
 
-`cut()` closes every connection through it (a notification stream dropped mid-stream, the
-server itself untouched); while `block_streams` is set, new requests for the notification
-stream are closed at once (the channel cannot come back; ordinary requests still pass).
+`cut()` closes every connection through it (a notification stream dropped mid-stream, or
+PostgreSQL's connections gone as in a restart; the server itself untouched). While
+`block_streams` is set, new requests for the notification stream are closed at once (ordinary
+requests still pass); while `refuse_all` is set every new connection is (a server that is down).
 """
 
 from __future__ import annotations
@@ -12,10 +13,11 @@ import socket
 import threading
 
 
-class StreamProxy:
+class TcpProxy:
     def __init__(self, target_port: int) -> None:
         self.target_port = target_port
         self.block_streams = False
+        self.refuse_all = False
         self.stream_requests = 0
         self._listener = socket.socket()
         self._listener.bind(("127.0.0.1", 0))
@@ -36,6 +38,9 @@ class StreamProxy:
             threading.Thread(target=self._serve, args=(client,), daemon=True).start()
 
     def _serve(self, client: socket.socket) -> None:
+        if self.refuse_all:
+            client.close()
+            return
         try:
             first = client.recv(65536)
         except OSError:
