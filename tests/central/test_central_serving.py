@@ -295,3 +295,83 @@ def test_postgresql_going_away_makes_the_api_not_ready_and_it_recovers_without_a
         proxy.close()
         engine.dispose()
         schema.close()
+
+
+@pytest.mark.skipif(sys.platform == "win32", reason="finds the worker processes by POSIX process groups")
+async def test_an_api_worker_killed_mid_push_loses_and_doubles_nothing(seeded_central_sqlite, tmp_path: Path):
+    """`serve --workers 2`; a desktop pushes 300 notes in batches while one worker is killed
+    (SIGKILL) under it. The desktop retries with the same Idempotency-Key (the other worker, or
+    the one uvicorn starts again, answers): every note is on the server exactly once."""
+    import psutil
+    import sqlalchemy as sa
+
+    from desktop.cache.store import CacheStore
+    from desktop.services.api import CentralApi
+    from desktop.services.push import PushSync
+
+    central = seeded_central_sqlite
+    central.server.stop()
+    port = _free_port()
+    base = f"http://127.0.0.1:{port}"
+    log_file = (tmp_path / "serve.log").open("wb")
+    proc = subprocess.Popen(
+        [
+            sys.executable,
+            "-m",
+            "desktop.cli",
+            "central",
+            "serve",
+            "--db",
+            central.db_url,
+            "--port",
+            str(port),
+            "--workers",
+            "2",
+            "--escalation-interval",
+            "0",
+        ],
+        stdout=log_file,
+        stderr=subprocess.STDOUT,
+        start_new_session=True,
+    )
+    api = CentralApi(base, token=central.token, max_retries=8, backoff_base=0.2, timeout=30)
+    store = CacheStore(tmp_path / "cache.sqlite3")
+    customer = central.sample_customer()["id"]
+    try:
+        await asyncio.to_thread(_wait_ready, base, proc)
+        ids = [f"N-kill-{i:03d}" for i in range(300)]
+        for note_id in ids:
+            store.write_local("note", {"id": note_id, "customer_id": customer, "text": f"kill {note_id}"})
+        workers = [
+            p for p in psutil.Process(proc.pid).children() if "resource_tracker" not in " ".join(p.cmdline())
+        ]
+        assert len(workers) == 2
+        push = asyncio.ensure_future(PushSync(api, store.path, batch_size=50).run())
+        await asyncio.sleep(0.4)
+        assert not push.done()  # the kill lands mid-push
+        workers[0].kill()
+        await push
+        for _ in range(20):  # what the first run could not push (a batch whose answer was lost)
+            if store.outbox_count() == 0:
+                break
+            await PushSync(api, store.path, batch_size=50).run()
+        assert store.outbox_count() == 0
+        with central.engine.connect() as conn:
+            versions = dict(
+                conn.execute(sa.text("SELECT id, version FROM notes WHERE id LIKE 'N-kill-%'")).all()
+            )
+            feed = conn.execute(
+                sa.text(
+                    "SELECT entity_id, count(*) FROM change_log WHERE entity_id LIKE 'N-kill-%' "
+                    "GROUP BY entity_id"
+                )
+            ).all()
+        assert sorted(versions) == ids and set(versions.values()) == {1}
+        assert {count for _, count in feed} == {1}
+    finally:
+        await api.aclose()
+        store.close()
+        if proc.poll() is None:
+            os.killpg(proc.pid, signal.SIGKILL)
+            proc.wait(10)
+        log_file.close()
