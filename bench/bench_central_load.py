@@ -276,7 +276,7 @@ def tokens_for(db_url: str, count: int, lifetime_s: int) -> list[tuple[str, str]
     return out
 
 
-def start_server(db_url: str, port: int, workers: int, log_path: Path) -> subprocess.Popen:
+def start_server(db_url: str, port: int, workers: int, log_path: Path, notify_s: float) -> subprocess.Popen:
     cmd = [
         sys.executable,
         "-m",
@@ -291,6 +291,8 @@ def start_server(db_url: str, port: int, workers: int, log_path: Path) -> subpro
         str(workers),
         "--escalation-interval",
         "0",
+        "--notify-interval",
+        str(notify_s),
     ]
     log = log_path.open("wb")
     kwargs: dict[str, Any] = {"start_new_session": True} if os.name != "nt" else {}
@@ -414,6 +416,9 @@ def main() -> None:
     )
     parser.add_argument("--rate", type=float, default=50.0, help="writes per second across the floor")
     parser.add_argument("--customers", type=int, default=1000)
+    parser.add_argument(
+        "--notify-interval", type=float, default=1.0, help="the server's --notify-interval (default 1.0 s)"
+    )
     parser.add_argument("--port", type=int, default=0)
     args = parser.parse_args()
     if not args.db.startswith("postgresql"):
@@ -430,7 +435,7 @@ def main() -> None:
         creds = tokens_for(db_url, args.desktops, int(args.seconds) + 900)
         port = args.port or _free_port()
         url = f"http://127.0.0.1:{port}"
-        proc = start_server(db_url, port, args.workers, key_dir / "server.log")
+        proc = start_server(db_url, port, args.workers, key_dir / "server.log", args.notify_interval)
         wait_ready(url, proc)
         server = psutil.Process(proc.pid)
         workers = [
@@ -465,6 +470,7 @@ def main() -> None:
         "workers": args.workers,
         "seconds": args.seconds,
         "rate_target_per_s": args.rate,
+        "notify_interval_s": args.notify_interval,
         "writes": result["writes"],
         "writes_per_s": round(result["writes"] / result["write_seconds"], 1),
         "pull_p50_ms": pulls["p50_ms"],

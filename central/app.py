@@ -41,7 +41,7 @@ from central.integrations.oms import install_routes as install_oms_routes
 from central.integrations.settings import IntegrationSettings
 from central.integrations.ticket_sync import install_routes as install_ticket_sync_routes
 from central.limits import BodyLimitMiddleware, quiet_access_log
-from central.notify import NotificationHub, start_source
+from central.notify import DEFAULT_MIN_INTERVAL_S, NotificationHub, start_source
 from central.notify_route import install_routes as install_notify_routes
 from central.probes import install_routes as install_probe_routes
 from central.push import DEFAULT_RETENTION_DAYS
@@ -229,6 +229,7 @@ def create_app(
     signing_key: Ed25519PrivateKey | None = None,
     pool_size: int = DEFAULT_POOL_SIZE,
     max_overflow: int = DEFAULT_MAX_OVERFLOW,
+    notify_interval_s: float = DEFAULT_MIN_INTERVAL_S,
 ) -> FastAPI:
     """The API bound to the (already migrated) database at `db_url`. Push idempotency records
     older than `push_retention_days` are purged (central.push.PushRetention); overdue hand-offs
@@ -238,7 +239,7 @@ def create_app(
     up to `max_overflow` more under load (`calldesk central serve --pool-size/--max-overflow`)."""
     engine = make_engine(db_url, pool_size=pool_size, max_overflow=max_overflow)
     state = _State(engine, signing_key or tokens.load_signing_key())
-    hub = NotificationHub()
+    hub = NotificationHub(min_interval_s=notify_interval_s)
     escalation = EscalationJob(engine, escalation_interval_s)
     epoch: list[str] = []  # in every feed page (a restore changes it); read on first use, so the
     # API starts (and /health says why) while its database is down

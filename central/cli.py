@@ -65,6 +65,14 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
         help=f"extra connections a worker may open under load (default {DEFAULT_MAX_OVERFLOW})",
     )
     serve.add_argument(
+        "--notify-interval",
+        type=float,
+        default=0.5,
+        metavar="S",
+        help="tell desktops the feed moved at most every S seconds (default 0.5; each notice "
+        "makes every desktop pull: raise it for thousands of desktops)",
+    )
+    serve.add_argument(
         "--shutdown-timeout",
         type=float,
         default=30.0,
@@ -247,9 +255,16 @@ def _serve(args: argparse.Namespace) -> int:
         return _fail("--pool-size must be 1..500 and --max-overflow 0..500")
     if not 0 < args.shutdown_timeout <= 3600:
         return _fail(f"--shutdown-timeout must be above 0 and at most 3600, not {args.shutdown_timeout}")
+    if not 0 <= args.notify_interval <= 60:
+        return _fail(f"--notify-interval must be 0..60 seconds, not {args.notify_interval}")
     upgrade(args.db)
     options = serving.ServeOptions(
-        args.db, args.push_retention_days, args.escalation_interval, args.pool_size, args.max_overflow
+        args.db,
+        args.push_retention_days,
+        args.escalation_interval,
+        args.pool_size,
+        args.max_overflow,
+        args.notify_interval,
     )
     try:
         serving.run(

@@ -33,7 +33,7 @@ from central.tables import change_log
 log = logging.getLogger(__name__)
 
 DEFAULT_QUEUE_SIZE = 32
-DEFAULT_MIN_INTERVAL_S = 0.25
+DEFAULT_MIN_INTERVAL_S = 0.5
 CHANNEL_PREFIX = "calldesk_feed_"  # + the schema of change_log (migration 0011)
 
 

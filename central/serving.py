@@ -30,6 +30,7 @@ class ServeOptions:
     escalation_interval_s: float
     pool_size: int
     max_overflow: int
+    notify_interval_s: float = 0.5
     log_level: str = "info"
 
 
@@ -48,6 +49,7 @@ def app_from_env() -> FastAPI:
         escalation_interval_s=options.escalation_interval_s,
         pool_size=options.pool_size,
         max_overflow=options.max_overflow,
+        notify_interval_s=options.notify_interval_s,
     )
 
 
