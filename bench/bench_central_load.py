@@ -438,9 +438,13 @@ def main() -> None:
         proc = start_server(db_url, port, args.workers, key_dir / "server.log", args.notify_interval)
         wait_ready(url, proc)
         server = psutil.Process(proc.pid)
-        workers = [
-            p for p in server.children(recursive=True) if "resource_tracker" not in " ".join(p.cmdline())
-        ]
+        workers = (
+            [server]
+            if args.workers == 1
+            else [
+                p for p in server.children(recursive=True) if "resource_tracker" not in " ".join(p.cmdline())
+            ]
+        )
         pg = postgres_processes()
         from central.db import make_engine
         from central.notify import read_head

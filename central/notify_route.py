@@ -160,13 +160,16 @@ def install_routes(
     """Add GET /api/v1/sync/notifications to `app` (central.app.create_app calls this)."""
     stream_settings = settings or StreamSettings()
     app.state.notify_settings = stream_settings
+    first_use = asyncio.Lock()  # a thousand desktops connecting at start read the epoch once
 
     @app.get(PATH, response_model=None, responses={**errors, 200: {"content": {"text/event-stream": {}}}})
     async def notifications(who: principal) -> Response:
-        if hub.epoch is None:
-            hub.epoch = await asyncio.to_thread(epoch)
-        if hub.head == 0:  # the feed source has not read the head yet (just started)
-            hub.publish(await asyncio.to_thread(read_head, engine))
+        if hub.epoch is None or hub.head == 0:
+            async with first_use:
+                if hub.epoch is None:
+                    hub.epoch = await asyncio.to_thread(epoch)
+                if hub.head == 0:  # the feed source has not read the head yet (just started)
+                    hub.publish(await asyncio.to_thread(read_head, engine))
         claims = tokens.Claims(
             who.user_id,
             who.username,

@@ -375,3 +375,30 @@ async def test_an_api_worker_killed_mid_push_loses_and_doubles_nothing(seeded_ce
             os.killpg(proc.pid, signal.SIGKILL)
             proc.wait(10)
         log_file.close()
+
+
+def test_the_feed_epoch_made_by_many_workers_at_once_is_one_epoch(central_db_url):
+    """A fresh database and a floor of desktops connecting at once: every worker thread that
+    finds no epoch makes one; the losers must read the winner's, not fail with a 500."""
+    from concurrent.futures import ThreadPoolExecutor
+
+    from central.db import make_engine
+    from central.feed_epoch import feed_epoch
+    from central.migrate import upgrade
+
+    upgrade(central_db_url)
+    engine = make_engine(central_db_url, pool_size=8)
+    barrier = threading.Barrier(8)
+
+    def first_use() -> str:
+        barrier.wait()
+        with engine.begin() as conn:
+            return feed_epoch(conn)
+
+    try:
+        with ThreadPoolExecutor(8) as pool:
+            epochs = list(pool.map(lambda _: first_use(), range(8)))
+        with engine.connect() as conn:
+            assert set(epochs) == {feed_epoch(conn)}
+    finally:
+        engine.dispose()
