@@ -299,6 +299,19 @@ def start_server(db_url: str, port: int, workers: int, log_path: Path, notify_s:
     return subprocess.Popen(cmd, stdout=log, stderr=subprocess.STDOUT, cwd=ROOT, **kwargs)
 
 
+def stop_group(proc: subprocess.Popen) -> None:
+    """Kill the supervisor AND its workers (killing the supervisor alone leaves them running)."""
+    if os.name != "nt":
+        import signal
+
+        os.killpg(proc.pid, signal.SIGKILL)
+    else:
+        for child in psutil.Process(proc.pid).children(recursive=True):
+            child.kill()
+        proc.kill()
+    proc.wait(10)
+
+
 def wait_ready(url: str, proc: subprocess.Popen, timeout: float = 180) -> None:
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
@@ -457,11 +470,11 @@ def main() -> None:
         cpu_after, pg_after, wall = cpu_of(workers), cpu_of(pg), time.perf_counter() - wall
     finally:
         if proc is not None and proc.poll() is None:
-            proc.terminate()
+            proc.terminate()  # the supervisor stops its workers (graceful)
             try:
                 proc.wait(60)
             except subprocess.TimeoutExpired:
-                proc.kill()
+                stop_group(proc)
         drop_schema(args.db, schema)
     floor: Floor = result["floor"]
     worker_cpu = {str(pid): round(cpu_after[pid] - cpu_before.get(pid, 0), 2) for pid in cpu_after}
