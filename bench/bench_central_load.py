@@ -24,6 +24,7 @@ import asyncio
 import json
 import os
 import random
+import ssl
 import subprocess
 import sys
 import tempfile
@@ -383,11 +384,14 @@ async def run_floor(
     url: str, db_url: str, creds: list[tuple[str, str]], args: argparse.Namespace, head: int
 ) -> dict[str, Any]:
     floor = Floor(args.desktops)
-    limits = httpx.Limits(
-        max_connections=args.desktops * 2 + 50, max_keepalive_connections=args.desktops * 2 + 50
-    )
-    async with httpx.AsyncClient(base_url=url, limits=limits, timeout=30) as client:
-        desks = [Desk(i, client, token, agent, floor, head) for i, (token, agent) in enumerate(creds)]
+    # One client per desktop (as on the floor: its own two connections). A shared pool of
+    # thousands of connections costs httpcore O(connections) per request; one SSL context for
+    # all, since building one per client is 0.15 s.
+    tls = ssl.create_default_context()
+    limits = httpx.Limits(max_connections=2, max_keepalive_connections=2)
+    clients = [httpx.AsyncClient(base_url=url, limits=limits, timeout=30, verify=tls) for _ in creds]
+    try:
+        desks = [Desk(i, clients[i], token, agent, floor, head) for i, (token, agent) in enumerate(creds)]
         channels = [asyncio.ensure_future(d.hold_channel()) for d in desks]
         await asyncio.sleep(min(30.0, 2.0 + args.desktops / 200))  # everyone connected
         direct: list[float] = []
@@ -413,6 +417,8 @@ async def run_floor(
         for task in [*channels, baseline]:
             task.cancel()
         await asyncio.gather(*channels, baseline, return_exceptions=True)
+    finally:
+        await asyncio.gather(*(client.aclose() for client in clients), return_exceptions=True)
     if unseen:
         floor.errors["not_visible_everywhere_within_10s"] = unseen
     return {"floor": floor, "direct": direct, "writes": n, "write_seconds": time.perf_counter() - started}
@@ -458,16 +464,17 @@ def main() -> None:
                 p for p in server.children(recursive=True) if "resource_tracker" not in " ".join(p.cmdline())
             ]
         )
-        pg = postgres_processes()
         from central.db import make_engine
         from central.notify import read_head
 
         engine = make_engine(db_url)
         head = read_head(engine)
         engine.dispose()
-        cpu_before, pg_before, wall = cpu_of(workers), cpu_of(pg), time.perf_counter()
+        cpu_before, pg_before, wall = cpu_of(workers), cpu_of(postgres_processes()), time.perf_counter()
         result = asyncio.run(run_floor(url, db_url, creds, args, head))
-        cpu_after, pg_after, wall = cpu_of(workers), cpu_of(pg), time.perf_counter() - wall
+        # a fresh list: backends forked for connections opened during the run count too
+        cpu_after, pg_after = cpu_of(workers), cpu_of(postgres_processes())
+        wall = time.perf_counter() - wall
     finally:
         if proc is not None and proc.poll() is None:
             proc.terminate()  # the supervisor stops its workers (graceful)
