@@ -402,3 +402,54 @@ def test_the_feed_epoch_made_by_many_workers_at_once_is_one_epoch(central_db_url
             assert set(epochs) == {feed_epoch(conn)}
     finally:
         engine.dispose()
+
+
+@pytest.mark.skipif(sys.platform == "win32", reason="stops the worker processes by POSIX process group")
+def test_serve_two_workers_over_tls(central_sqlite_url, tmp_path: Path):
+    import ssl
+
+    from test_tls import make_self_signed
+
+    cert, key = make_self_signed(tmp_path)
+    port = _free_port()
+    log_file = (tmp_path / "serve.log").open("wb")
+    proc = subprocess.Popen(
+        [
+            sys.executable,
+            "-m",
+            "desktop.cli",
+            "central",
+            "serve",
+            "--db",
+            central_sqlite_url,
+            "--port",
+            str(port),
+            "--workers",
+            "2",
+            "--cert",
+            str(cert),
+            "--key",
+            str(key),
+            "--escalation-interval",
+            "0",
+        ],
+        stdout=log_file,
+        stderr=subprocess.STDOUT,
+        start_new_session=True,
+    )
+    context = ssl.create_default_context(cafile=str(cert))
+    try:
+        deadline = time.monotonic() + 90
+        pids: set[int] = set()
+        while time.monotonic() < deadline and len(pids) < 2:
+            try:
+                pids.add(httpx.get(f"https://127.0.0.1:{port}/live", verify=context, timeout=2).json()["pid"])
+            except httpx.TransportError:
+                time.sleep(0.3)
+        assert len(pids) == 2  # both workers answer HTTPS on the one port
+        with pytest.raises(httpx.TransportError):
+            httpx.get(f"http://127.0.0.1:{port}/live", timeout=5)
+    finally:
+        os.killpg(proc.pid, signal.SIGTERM)
+        proc.wait(30)
+        log_file.close()
