@@ -33,7 +33,8 @@ def summary_ms(values_s: list[float]) -> dict[str, float]:
     }
 
 
-def write_result(name: str, payload: dict[str, Any]) -> Path:
+def write_result(name: str, payload: dict[str, Any], path: Path | None = None) -> Path:
+    """bench/results/<name>.json, or `path` when given (a benchmark's --out)."""
     RESULTS.mkdir(parents=True, exist_ok=True)
     payload = {
         "benchmark": name,
@@ -42,6 +43,6 @@ def write_result(name: str, payload: dict[str, Any]) -> Path:
         "machine": platform.machine(),
         **payload,
     }
-    path = RESULTS / f"{name}.json"
+    path = path or RESULTS / f"{name}.json"
     path.write_text(json.dumps(payload, indent=2, ensure_ascii=False) + "\n", encoding="utf-8")
     return path

@@ -19,7 +19,6 @@ from dataclasses import replace
 from datetime import UTC, datetime
 from typing import Annotated, Any, Literal
 
-import sqlalchemy as sa
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 from fastapi import Depends, FastAPI, Path, Query, Request
 from fastapi.exceptions import RequestValidationError
@@ -28,12 +27,11 @@ from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 from pydantic import BaseModel, Field
 from sqlalchemy.engine import Engine
 from starlette.exceptions import HTTPException as StarletteHTTPException
-from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 import central
-from calldesk_domain.models import format_ts
 from calldesk_domain.phone import mask, normalize
 from central import admin, auth, policy, queries, tokens
+from central.access_log import AccessLogMiddleware
 from central.attachments import install_routes as install_attachment_routes
 from central.db import make_engine
 from central.escalation import DEFAULT_INTERVAL_S as DEFAULT_ESCALATION_INTERVAL_S
@@ -43,6 +41,9 @@ from central.integrations.oms import install_routes as install_oms_routes
 from central.integrations.settings import IntegrationSettings
 from central.integrations.ticket_sync import install_routes as install_ticket_sync_routes
 from central.limits import BodyLimitMiddleware, quiet_access_log
+from central.notify import DEFAULT_MIN_INTERVAL_S, NotificationHub, start_source
+from central.notify_route import install_routes as install_notify_routes
+from central.probes import install_routes as install_probe_routes
 from central.push import DEFAULT_RETENTION_DAYS
 from central.push import install_routes as install_push_routes
 from central.schemas import (
@@ -54,18 +55,23 @@ from central.schemas import (
     CustomerDetailResponse,
     CustomerSummaryResponse,
     ErrorResponse,
-    HealthResponse,
     LookupResponse,
     PublicKeyResponse,
     SearchResponse,
     TokenResponse,
     WhoamiResponse,
 )
+from central.server_time import ServerTimeMiddleware, server_time
+from central.serving_signals import on_shutdown_signal
 from central.throttle import LoginThrottle
 from central.tickets import install_routes as install_ticket_routes
 from central.update_policy import install_routes as install_update_policy_routes
 
 log = logging.getLogger(__name__)
+
+# FastAPI runs sync endpoints on a 40-thread pool: let most of them hold a connection.
+DEFAULT_POOL_SIZE = 10
+DEFAULT_MAX_OVERFLOW = 30
 
 _HTTP_CODES = {
     400: "bad_request",
@@ -105,37 +111,12 @@ class ApiError(Exception):
         self.headers = headers
 
 
-def server_time() -> str:
-    return format_ts(datetime.now(UTC)) or ""
-
-
 def error_response(
     status: int, code: str, message: str, field: str | None = None, headers=None
 ) -> JSONResponse:
     return JSONResponse(
         {"error": {"code": code, "message": message, "field": field}}, status_code=status, headers=headers
     )
-
-
-class ServerTimeMiddleware:
-    """Adds X-Server-Time to every response (plain ASGI: no per-request task like BaseHTTPMiddleware)."""
-
-    def __init__(self, app: ASGIApp) -> None:
-        self.app = app
-
-    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        if scope["type"] != "http":
-            await self.app(scope, receive, send)
-            return
-
-        async def send_with_time(message: Message) -> None:
-            if message["type"] == "http.response.start":
-                headers = list(message.get("headers", []))
-                headers.append((b"x-server-time", server_time().encode("ascii")))
-                message = {**message, "headers": headers}
-            await send(message)
-
-        await self.app(scope, receive, send_with_time)
 
 
 def to_utc(value: datetime | None, field: str) -> datetime | None:
@@ -246,15 +227,19 @@ def create_app(
     integrations: IntegrationSettings | None = None,
     escalation_interval_s: float = DEFAULT_ESCALATION_INTERVAL_S,
     signing_key: Ed25519PrivateKey | None = None,
+    pool_size: int = DEFAULT_POOL_SIZE,
+    max_overflow: int = DEFAULT_MAX_OVERFLOW,
+    notify_interval_s: float = DEFAULT_MIN_INTERVAL_S,
 ) -> FastAPI:
     """The API bound to the (already migrated) database at `db_url`. Push idempotency records
     older than `push_retention_days` are purged (central.push.PushRetention); overdue hand-offs
     are escalated every `escalation_interval_s` (central.escalation; 0 turns the job off).
     Access tokens are signed with `signing_key` (default: central.tokens.load_signing_key(), created
-    on first use)."""
-    # FastAPI runs sync endpoints on a 40-thread pool: let most of them hold a connection.
-    engine = make_engine(db_url, pool_size=10, max_overflow=30)
+    on first use). Each process (uvicorn worker) keeps `pool_size` database connections and opens
+    up to `max_overflow` more under load (`calldesk central serve --pool-size/--max-overflow`)."""
+    engine = make_engine(db_url, pool_size=pool_size, max_overflow=max_overflow)
     state = _State(engine, signing_key or tokens.load_signing_key())
+    hub = NotificationHub(min_interval_s=notify_interval_s)
     escalation = EscalationJob(engine, escalation_interval_s)
     epoch: list[str] = []  # in every feed page (a restore changes it); read on first use, so the
     # API starts (and /health says why) while its database is down
@@ -268,11 +253,17 @@ def create_app(
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         job = asyncio.create_task(escalation.run_forever()) if escalation_interval_s > 0 else None
+        feed_source = start_source(hub, engine)
+        on_shutdown_signal(hub.close_threadsafe)
         if ticket_sender is not None:
             ticket_sender.start()
         try:
             yield
         finally:
+            hub.close()
+            feed_source.cancel()
+            with contextlib.suppress(asyncio.CancelledError, Exception):
+                await feed_source
             if ticket_sender is not None:
                 await ticket_sender.stop()
             if job is not None:
@@ -289,8 +280,10 @@ def create_app(
     )
     app.state.central = state
     app.state.escalation = escalation
+    app.state.notify = hub
     app.add_middleware(BodyLimitMiddleware)  # inside ServerTimeMiddleware: a 413 carries the time too
     app.add_middleware(ServerTimeMiddleware)
+    app.add_middleware(AccessLogMiddleware)  # outermost: sees every answer, 413s included
     quiet_access_log()
     _install_error_handlers(app)
 
@@ -323,16 +316,6 @@ def create_app(
         return found
 
     Principal = Annotated[auth.Principal, Depends(principal)]
-
-    @app.get("/health", response_model=None, responses={200: {"model": HealthResponse}})
-    def health() -> JSONResponse:
-        try:
-            with engine.connect() as conn:
-                conn.execute(sa.text("SELECT 1"))
-        except sa.exc.SQLAlchemyError as exc:
-            log.error("health check: database unreachable: %s", exc)
-            return error_response(503, "db_unavailable", "database unreachable")
-        return JSONResponse({"status": "ok", "db": engine.dialect.name, "version": central.__version__})
 
     @app.post(
         "/api/v1/auth/token",
@@ -580,6 +563,8 @@ def create_app(
             counts = queries.window_counts(conn, begin)
         return JSONResponse({"counts": counts, "server_time": server_time()})
 
+    install_probe_routes(app, engine, hub)
+    install_notify_routes(app, engine, hub, Principal, current_epoch, _ERRORS)
     install_ticket_routes(app, engine, Principal, ApiError, _ERRORS, auth.load_actor)
     install_push_routes(
         app, engine, Principal, auth.load_actor, ApiError, _ERRORS, retention_days=push_retention_days

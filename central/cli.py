@@ -12,6 +12,9 @@ from central import cli_data
 from central.db import DEFAULT_DB_URL, DatabaseUrlError, check_connection, make_engine, parse_db_url
 from central.push import DEFAULT_RETENTION_DAYS
 
+DEFAULT_POOL_SIZE = 10  # the same as central.app's (not imported: FastAPI is slow to import)
+DEFAULT_MAX_OVERFLOW = 30
+
 log = logging.getLogger(__name__)
 
 EXIT_USAGE = 2
@@ -45,6 +48,36 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
         default=30.0,
         metavar="S",
         help="escalate overdue hand-offs every S seconds (default 30; 0 turns the job off)",
+    )
+    serve.add_argument(
+        "--workers", type=int, default=1, help="worker processes behind the one port (default 1)"
+    )
+    serve.add_argument(
+        "--pool-size",
+        type=int,
+        default=DEFAULT_POOL_SIZE,
+        help=f"database connections each worker keeps open (default {DEFAULT_POOL_SIZE})",
+    )
+    serve.add_argument(
+        "--max-overflow",
+        type=int,
+        default=DEFAULT_MAX_OVERFLOW,
+        help=f"extra connections a worker may open under load (default {DEFAULT_MAX_OVERFLOW})",
+    )
+    serve.add_argument(
+        "--notify-interval",
+        type=float,
+        default=0.5,
+        metavar="S",
+        help="tell desktops the feed moved at most every S seconds (default 0.5; each notice "
+        "makes every desktop pull: raise it for thousands of desktops)",
+    )
+    serve.add_argument(
+        "--shutdown-timeout",
+        type=float,
+        default=30.0,
+        metavar="S",
+        help="on SIGTERM, let requests in flight finish for up to S seconds (default 30)",
     )
 
     seed = sub.add_parser("seed", help="fill the database with realistic demo customers and users")
@@ -203,9 +236,7 @@ def transport_problem(host: str, cert: str | None, key: str | None, allow_insecu
 
 
 def _serve(args: argparse.Namespace) -> int:
-    import uvicorn
-
-    from central.app import create_app
+    from central import serving
     from central.migrate import upgrade
 
     if not 0 < args.port < 65536:
@@ -218,20 +249,32 @@ def _serve(args: argparse.Namespace) -> int:
         return _fail(problem)
     if not 0 <= args.escalation_interval < 86400:
         return _fail(f"--escalation-interval must be 0..86399 seconds, not {args.escalation_interval}")
+    if not 1 <= args.workers <= 64:
+        return _fail(f"--workers must be 1..64, not {args.workers}")
+    if not 1 <= args.pool_size <= 500 or not 0 <= args.max_overflow <= 500:
+        return _fail("--pool-size must be 1..500 and --max-overflow 0..500")
+    if not 0 < args.shutdown_timeout <= 3600:
+        return _fail(f"--shutdown-timeout must be above 0 and at most 3600, not {args.shutdown_timeout}")
+    if not 0 <= args.notify_interval <= 60:
+        return _fail(f"--notify-interval must be 0..60 seconds, not {args.notify_interval}")
     upgrade(args.db)
-    app = create_app(
+    options = serving.ServeOptions(
         args.db,
-        push_retention_days=args.push_retention_days,
-        escalation_interval_s=args.escalation_interval,
+        args.push_retention_days,
+        args.escalation_interval,
+        args.pool_size,
+        args.max_overflow,
+        args.notify_interval,
     )
     try:
-        uvicorn.run(
-            app,
+        serving.run(
+            options,
             host=args.host,
             port=args.port,
-            log_level="info",
-            ssl_certfile=args.cert,
-            ssl_keyfile=args.key,
+            workers=args.workers,
+            cert=args.cert,
+            key=args.key,
+            shutdown_timeout_s=args.shutdown_timeout,
         )
     except OSError as exc:
         return _fail(f"cannot listen on {args.host}:{args.port}: {exc}", 1)

@@ -22,6 +22,8 @@ from central.tickets import escalate_overdue
 
 log = logging.getLogger(__name__)
 
+ESCALATION_LOCK_KEY = 0x43444553  # "CDES": the advisory lock of the escalation job
+
 DEFAULT_INTERVAL_S = 30.0  # the hand-off SLA is 15 minutes: escalation lands within half a minute
 
 
@@ -42,6 +44,14 @@ class EscalationJob:
         """Escalate what is overdue now; returns how many tickets were escalated."""
         try:
             with self.engine.begin() as conn:
+                # Several API workers (or hosts) run this job: one at a time escalates.
+                if (
+                    conn.dialect.name == "postgresql"
+                    and not conn.execute(
+                        sa.text("SELECT pg_try_advisory_xact_lock(:key)"), {"key": ESCALATION_LOCK_KEY}
+                    ).scalar()
+                ):
+                    return 0
                 count = escalate_overdue(conn, self.clock())
         except sa.exc.SQLAlchemyError as exc:
             self.failures += 1

@@ -24,7 +24,34 @@ def new_epoch(conn: Connection) -> str:
     return epoch
 
 
+def _stored(conn: Connection) -> str | None:
+    return conn.execute(sa.select(server_meta.c.value).where(server_meta.c.name == EPOCH_KEY)).scalar()
+
+
 def feed_epoch(conn: Connection) -> str:
-    """The current epoch, made on first use (a database from before epochs gets one once)."""
-    value = conn.execute(sa.select(server_meta.c.value).where(server_meta.c.name == EPOCH_KEY)).scalar()
-    return value if value is not None else new_epoch(conn)
+    """The current epoch, made on first use (a database from before epochs gets one once).
+    Several workers may make it at the same moment: only the first insert lands (the others do
+    nothing and read it), so every one of them answers the same epoch."""
+    value = _stored(conn)
+    if value is not None:
+        return value
+    if conn.dialect.name == "postgresql":
+        from sqlalchemy.dialects.postgresql import insert as pg_insert
+
+        conn.execute(
+            pg_insert(server_meta)
+            .values(name=EPOCH_KEY, value=secrets.token_hex(8))
+            .on_conflict_do_nothing(index_elements=["name"])
+        )
+    else:
+        from sqlalchemy.dialects.sqlite import insert as sqlite_insert
+
+        conn.execute(
+            sqlite_insert(server_meta)
+            .values(name=EPOCH_KEY, value=secrets.token_hex(8))
+            .on_conflict_do_nothing(index_elements=["name"])
+        )
+    value = _stored(conn)
+    if value is None:  # cannot happen: the row is there, ours or the winner's
+        raise RuntimeError("the feed epoch could not be stored")
+    return value

@@ -37,6 +37,7 @@ ENDPOINTS: dict[str, frozenset[str]] = {
     "GET /api/v1/customers/{customer_id}/summary": EVERYONE,
     "POST /api/v1/customers/{customer_id}/reveal": EVERYONE,
     "GET /api/v1/sync/changes": EVERYONE,
+    "GET /api/v1/sync/notifications": EVERYONE,  # "the feed moved": every desktop holds one
     "GET /api/v1/sync/bootstrap/head": EVERYONE,
     "GET /api/v1/sync/bootstrap/changes": EVERYONE,
     "GET /api/v1/sync/bootstrap/window": EVERYONE,
@@ -66,6 +67,8 @@ ENDPOINTS: dict[str, frozenset[str]] = {
 PUBLIC_ENDPOINTS = frozenset(
     {
         "GET /health",
+        "GET /live",  # liveness: the process answers (central/probes.py)
+        "GET /ready",  # readiness: the database answers
         "POST /api/v1/auth/token",
         "POST /api/v1/auth/refresh",
         "GET /api/v1/auth/public-key",

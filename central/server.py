@@ -27,7 +27,11 @@ class RunningServer:
     _thread: threading.Thread = field(repr=False)
 
     def stop(self, timeout: float = 10.0) -> None:
-        """Ask uvicorn to exit (finishing in-flight requests) and join its thread."""
+        """Ask uvicorn to exit (finishing in-flight requests) and join its thread. Notification
+        streams end first (they would otherwise hold the graceful shutdown up)."""
+        hub = getattr(getattr(self._server.config.app, "state", None), "notify", None)
+        if hub is not None:
+            hub.close_threadsafe()
         self._server.should_exit = True
         self._thread.join(timeout)
         if self._thread.is_alive():
@@ -62,8 +66,10 @@ def start_in_thread(
     """
     if migrate:
         upgrade(db_url)
-    app = create_app(db_url) if escalation_interval_s is None else create_app(
-        db_url, escalation_interval_s=escalation_interval_s
+    app = (
+        create_app(db_url)
+        if escalation_interval_s is None
+        else create_app(db_url, escalation_interval_s=escalation_interval_s)
     )
     sock = socket.socket(socket.AF_INET6 if ":" in host else socket.AF_INET, socket.SOCK_STREAM)
     sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)

@@ -23,6 +23,7 @@ from desktop.services.api import CentralApi
 from desktop.services.attachments import AttachmentService, AttachmentUploader
 from desktop.services.conflicts import ConflictService
 from desktop.services.connectivity import ConnectivityService
+from desktop.services.notifications import FeedChannel
 from desktop.services.ops import CacheOps
 from desktop.services.push import PushResult, PushSync
 from desktop.services.sync import PullSync, SyncProgress, SyncResult
@@ -139,6 +140,7 @@ class SyncDesk(QObject):
                 self.store.outbox_count,
                 on_state=self.session.set_connectivity,
                 on_outbox=self._on_outbox_count,
+                channel=FeedChannel(self.api),  # the server says when to pull (polling is the fallback)
             )
         self.connectivity.report_outbox()
         self.connectivity.start()

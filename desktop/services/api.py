@@ -441,6 +441,33 @@ class CentralApi:
         _require(body.get("results"), list, "'results'")
         return body
 
+    async def stream_request(self, path: str, read_timeout_s: float) -> httpx.Request:
+        """A GET for a long-lived stream (feed notifications) with a fresh token, for `send_stream`."""
+        if self._insecure_problem:
+            raise ApiError(None, "insecure_transport", self._insecure_problem)
+        if self._token_due():
+            new_token = await self._refresh()
+            if new_token:
+                self.token = new_token
+        headers = {"Accept": "text/event-stream", "Cache-Control": "no-cache"}
+        if self.token:
+            headers["Authorization"] = f"Bearer {self.token}"
+        timeout = httpx.Timeout(10.0, read=read_timeout_s)
+        return self._client.build_request("GET", path, headers=headers, timeout=timeout)
+
+    async def send_stream(self, request: httpx.Request) -> httpx.Response:
+        """Send `request` without reading its body (close the response when done)."""
+        return await self._client.send(request, stream=True)
+
+    async def renew_token(self) -> bool:
+        """After a 401 on a stream: refresh the token once. True when there is a new one."""
+        if self.token_refresher is None:
+            return False
+        new_token = await self._refresh()
+        if new_token:
+            self.token = new_token
+        return bool(new_token)
+
     # ---- transport -------------------------------------------------------------------------
 
     async def _request(

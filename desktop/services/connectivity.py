@@ -4,6 +4,12 @@ Each cycle pushes the outbox, then pulls the change feed (docs/sync-protocol.md)
 ("online" / "offline" / "syncing") and the outbox count go to callbacks (the runtime wires them
 to the status bar; this module knows no widgets). A failed cycle says "offline" and the next one
 waits with exponential backoff and full jitter; `kick()` (after a local write) runs one at once.
+
+With a notification channel (desktop.services.notifications.FeedChannel) the server says when
+the feed moved and a pull follows within `notify_jitter_s` (spread so a floor of desktops does
+not pull in the same millisecond); while the channel is up the poll only runs every
+`channel_interval_s` as a safety net, and when it drops the ordinary poll (with its backoff)
+takes over until it is back.
 """
 
 from __future__ import annotations
@@ -14,6 +20,7 @@ import logging
 import random
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
+from typing import Protocol
 
 from desktop.services.api import ApiError
 from desktop.services.sync import SyncError
@@ -36,6 +43,14 @@ class Backoff:
         return min(self.cap_s, self.base_s * 2 ** max(failures - 1, 0)) * (0.5 + rand() / 2)
 
 
+class Channel(Protocol):
+    def start(
+        self, on_feed: Callable[[int], None], on_state: Callable[[bool], None] | None = None
+    ) -> None: ...
+
+    async def stop(self) -> None: ...
+
+
 class ConnectivityService:
     """`push` and `pull` are the PushSync.run / PullSync.run_incremental coroutines (factories
     so a test can pass real ones bound to its server); `outbox_count` reads the cache."""
@@ -50,6 +65,10 @@ class ConnectivityService:
         on_outbox: CountCallback | None = None,
         interval_s: float = 15.0,
         backoff: Backoff | None = None,
+        channel: Channel | None = None,
+        channel_interval_s: float = 120.0,
+        notify_jitter_s: float = 0.5,
+        rand: Callable[[], float] = random.random,
     ) -> None:
         self._push = push
         self._pull = pull
@@ -65,13 +84,21 @@ class ConnectivityService:
         self._wake: asyncio.Future | None = None
         self._kicked = False
         self._task: asyncio.Task | None = None
+        self.channel = channel
+        self.channel_up = False
+        self.channel_interval_s = channel_interval_s
+        self.notify_jitter_s = notify_jitter_s
+        self._rand = rand
+        self.last_seq = 0  # where the last pull left the cache (skip notifications at or below it)
+        self._pull_due: asyncio.TimerHandle | None = None
+        self._timer: asyncio.TimerHandle | None = None
 
     async def cycle(self) -> bool:
         """One push + pull. True when both went through."""
         self._set_state("syncing")
         try:
             await self._push()
-            await self._pull()
+            pulled = await self._pull()
         except (ApiError, SyncError) as exc:
             self.failures += 1
             self.last_error = getattr(exc, "message", None) or str(exc)
@@ -81,12 +108,36 @@ class ConnectivityService:
             return False
         self.failures = 0
         self.last_error = None
+        seq = getattr(pulled, "last_seq", None)
+        if isinstance(seq, int):
+            self.last_seq = max(self.last_seq, seq)
         self._set_state("online")
         self.report_outbox()
         return True
 
     def next_delay(self) -> float:
-        return self.interval_s if self.failures == 0 else self.backoff.delay(self.failures)
+        if self.failures:
+            return self.backoff.delay(self.failures)
+        return self.channel_interval_s if self.channel_up else self.interval_s
+
+    def feed_moved(self, seq: int) -> None:
+        """The server says the feed reached `seq`: pull soon, unless the cache is there already."""
+        if seq <= self.last_seq or self._loop is None or self._pull_due is not None:
+            return
+        self._pull_due = self._loop.call_later(self.notify_jitter_s * self._rand(), self._notified_pull)
+
+    def _notified_pull(self) -> None:
+        self._pull_due = None
+        self.kick()
+
+    def channel_state(self, up: bool) -> None:
+        self.channel_up = up
+        if not up and self._timer is not None and self._loop is not None:
+            # Back to the ordinary poll, not after the long safety interval; jittered, as the
+            # channel drops on every desktop at once when the server restarts.
+            self._timer.cancel()
+            delay = self.interval_s * (0.5 + self._rand() / 2)
+            self._timer = self._loop.call_later(delay, self._wake_up)
 
     def kick(self) -> None:
         """Sync soon (e.g. right after the agent saved something)."""
@@ -107,8 +158,16 @@ class ConnectivityService:
         if self._task is None or self._task.done():
             self._loop = asyncio.get_event_loop()
             self._task = self._loop.create_task(self._run())
+            if self.channel is not None:
+                self.channel.start(self.feed_moved, self.channel_state)
 
     async def stop(self) -> None:
+        if self._pull_due is not None:
+            self._pull_due.cancel()
+            self._pull_due = None
+        if self.channel is not None:
+            await self.channel.stop()
+            self.channel_up = False
         if self._task is not None:
             self._task.cancel()
             with contextlib.suppress(asyncio.CancelledError, Exception):
@@ -130,11 +189,12 @@ class ConnectivityService:
             # the running loop and do not find it inside qasync's task steps).
             assert self._loop is not None
             self._wake = self._loop.create_future()
-            timer = self._loop.call_later(self.next_delay(), self._wake_up)
+            self._timer = self._loop.call_later(self.next_delay(), self._wake_up)
             try:
                 await self._wake
             finally:
-                timer.cancel()
+                self._timer.cancel()
+                self._timer = None
                 self._wake = None
 
     def _wake_up(self) -> None:

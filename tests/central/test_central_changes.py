@@ -246,3 +246,23 @@ def test_concurrent_writers_never_reuse_a_version(seeded_central):
         feed = client.get("/api/v1/sync/changes", params={"since": seeded_central.max_seq() - 1}).json()
     assert final["version"] == start + 30
     assert feed["changes"][-1]["id"] == "C0000003" and feed["changes"][-1]["version"] == start + 30
+
+
+def test_remaining_is_an_estimate_that_never_undercounts_and_has_more_stays_exact(seeded_central):
+    """`remaining` = max(seq) - next_since (O(1)); a gap in the seqs (a compacted or rolled-back
+    change) makes it too high, never too low, and the last page still says 0 / has_more false."""
+    head = seeded_central.max_seq()
+    with seeded_central.engine.begin() as conn:
+        conn.execute(
+            sa.text("DELETE FROM change_log WHERE seq > :low AND seq <= :high"),
+            {"low": head - 30, "high": head - 10},
+        )
+    with seeded_central.client() as client:
+        page = client.get("/api/v1/sync/changes", params={"since": head - 40, "limit": 5}).json()
+        assert page["has_more"] is True and page["remaining"] == head - page["next_since"]
+        actual = len(
+            client.get("/api/v1/sync/changes", params={"since": page["next_since"]}).json()["changes"]
+        )
+        assert page["remaining"] >= actual == 5 + 10
+        last = client.get("/api/v1/sync/changes", params={"since": head - 40, "limit": 20}).json()
+    assert last["has_more"] is False and last["remaining"] == 0 and last["next_since"] == head

@@ -1,0 +1,193 @@
+"""GET /api/v1/sync/notifications: a server-sent event stream saying "the feed moved to seq N".
+
+The desktop holds one per session and pulls the change feed when told (docs/sync-protocol.md
+"Notifications"). Each event is
+
+    id: 1234
+    event: feed
+    data: {"seq":1234,"epoch":"9f2c..."}
+
+and a comment line (`: keep-alive`) goes out every `keepalive_s` so proxies and the client can
+tell a quiet feed from a dead connection. The first event (the current head) is sent at once.
+The stream ends when the access token expires (the desktop reconnects with a fresh one), when
+the account is disabled or the sign-in revoked (checked every `recheck_s`), when the client
+stops reading (a send blocked for `send_timeout_s`, or its queue full: dropped and counted), or
+when the server shuts down.
+
+No `from __future__ import annotations`: FastAPI resolves the route's `principal` type at import.
+"""
+
+import asyncio
+import contextlib
+import json
+import logging
+import time
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Any
+
+from fastapi import FastAPI
+from sqlalchemy.engine import Engine
+from starlette.responses import Response
+from starlette.types import Message, Receive, Scope, Send
+
+from central import auth, tokens
+from central.notify import NotificationHub, Subscriber, read_head
+
+log = logging.getLogger(__name__)
+
+PATH = "/api/v1/sync/notifications"
+
+
+@dataclass(frozen=True, slots=True)
+class StreamSettings:
+    keepalive_s: float = 15.0
+    send_timeout_s: float = 10.0
+    recheck_s: float = 60.0
+    retry_ms: int = 3000  # the SSE `retry:` hint: how soon a client should reconnect
+
+
+def feed_event(seq: int, epoch: str | None) -> bytes:
+    data = json.dumps({"seq": seq, "epoch": epoch}, separators=(",", ":"))
+    return f"id: {seq}\nevent: feed\ndata: {data}\n\n".encode("ascii")
+
+
+class NotificationStream(Response):
+    """The event stream of one subscriber (plain ASGI, so each send can be bounded in time)."""
+
+    media_type = "text/event-stream"
+
+    def __init__(
+        self,
+        hub: NotificationHub,
+        subscriber: Subscriber,
+        settings: StreamSettings,
+        ends_at: float,
+        still_allowed: Callable[[], bool],
+    ) -> None:
+        super().__init__(headers={"Cache-Control": "no-cache", "X-Accel-Buffering": "no"})
+        # A stream has no length: chunked transfer (Response put a Content-Length: 0 in).
+        self.raw_headers = [(k, v) for k, v in self.raw_headers if k != b"content-length"]
+        self.hub = hub
+        self.subscriber = subscriber
+        self.settings = settings
+        self.ends_at = ends_at
+        self.still_allowed = still_allowed
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        disconnected = asyncio.ensure_future(_wait_disconnect(receive))
+        try:
+            await send({"type": "http.response.start", "status": 200, "headers": self.raw_headers})
+            first = f"retry: {self.settings.retry_ms}\n\n".encode("ascii")
+            if await self._send(send, first + feed_event(self.hub.head, self.hub.epoch)):
+                reason = await self._pump(send, disconnected)
+                if reason != "disconnected":
+                    await self._send(send, b"", more_body=False)
+        finally:
+            self.hub.unsubscribe(self.subscriber)
+            disconnected.cancel()
+            with contextlib.suppress(asyncio.CancelledError, Exception):
+                await disconnected
+
+    async def _pump(self, send: Send, disconnected: asyncio.Future[None]) -> str:
+        sub, settings = self.subscriber, self.settings
+        next_check = time.monotonic() + settings.recheck_s
+        gone = asyncio.ensure_future(sub.gone.wait())
+        try:
+            while True:
+                if time.time() >= self.ends_at:
+                    return "token_expired"
+                if time.monotonic() >= next_check:
+                    next_check = time.monotonic() + settings.recheck_s
+                    if not await asyncio.to_thread(self.still_allowed):
+                        log.info("notify: stream ended: the sign-in is no longer valid")
+                        return "revoked"
+                getter = asyncio.ensure_future(sub.queue.get())
+                wait = max(0.01, min(settings.keepalive_s, self.ends_at - time.time()))
+                waiting: set[asyncio.Future[Any]] = {getter, gone, disconnected}
+                done, _ = await asyncio.wait(waiting, timeout=wait, return_when=asyncio.FIRST_COMPLETED)
+                if getter not in done:
+                    getter.cancel()
+                    with contextlib.suppress(asyncio.CancelledError):
+                        await getter
+                if disconnected in done:
+                    return "disconnected"
+                if gone in done or sub.gone.is_set():
+                    return sub.reason or "closing"
+                if getter in done:
+                    seq = getter.result()
+                    # Several queued heads: only the newest matters.
+                    while not sub.queue.empty():
+                        seq = max(seq, sub.queue.get_nowait())
+                    chunk = feed_event(seq, self.hub.epoch)
+                else:
+                    chunk = b": keep-alive\n\n"
+                if not await self._send(send, chunk):
+                    return "slow"
+        finally:
+            gone.cancel()
+
+    async def _send(self, send: Send, body: bytes, *, more_body: bool = True) -> bool:
+        """False when the client did not take it within send_timeout_s (it is then dropped)."""
+        message: Message = {"type": "http.response.body", "body": body, "more_body": more_body}
+        try:
+            await asyncio.wait_for(send(message), self.settings.send_timeout_s)
+        except TimeoutError:
+            self.hub.dropped += 1
+            log.warning("notify: a client took no data for %.0f s; dropped", self.settings.send_timeout_s)
+            return False
+        except OSError:  # the connection went away under us
+            return False
+        return True
+
+
+async def _wait_disconnect(receive: Receive) -> None:
+    while True:
+        message = await receive()
+        if message["type"] == "http.disconnect":
+            return
+
+
+def install_routes(
+    app: FastAPI,
+    engine: Engine,
+    hub: NotificationHub,
+    principal: Any,
+    epoch: Callable[[], str],
+    errors: dict,
+    settings: StreamSettings | None = None,
+) -> None:
+    """Add GET /api/v1/sync/notifications to `app` (central.app.create_app calls this)."""
+    stream_settings = settings or StreamSettings()
+    app.state.notify_settings = stream_settings
+    first_use = asyncio.Lock()  # a thousand desktops connecting at start read the epoch once
+
+    @app.get(PATH, response_model=None, responses={**errors, 200: {"content": {"text/event-stream": {}}}})
+    async def notifications(who: principal) -> Response:
+        if hub.epoch is None or hub.head == 0:
+            async with first_use:
+                if hub.epoch is None:
+                    hub.epoch = await asyncio.to_thread(epoch)
+                if hub.head == 0:  # the feed source has not read the head yet (just started)
+                    hub.publish(await asyncio.to_thread(read_head, engine))
+        claims = tokens.Claims(
+            who.user_id,
+            who.username,
+            who.role,
+            who.agent_id,
+            who.display_name,
+            who.session_id,
+            who.expires_at,
+        )
+
+        def still_allowed() -> bool:
+            try:
+                with engine.connect() as conn:
+                    return auth.current_principal(conn, claims) is not None
+            except Exception as exc:  # the database is down: keep the stream, check again later
+                log.info("notify: sign-in re-check failed: %s", exc)
+                return True
+
+        return NotificationStream(
+            hub, hub.subscribe(), app.state.notify_settings, float(who.expires_at), still_allowed
+        )

@@ -1,0 +1,91 @@
+"""`calldesk central serve`: the API in one or several uvicorn worker processes on one port.
+
+With `--workers N` (N > 1) uvicorn's supervisor binds the socket once and starts N processes
+that each build the app through `app_from_env` (the options travel in an environment variable:
+worker processes are spawned, not forked). Each worker has its own connection pool
+(`--pool-size` + `--max-overflow`), its own notification hub and LISTEN connection. TLS
+(`--cert/--key`) is set on every worker. SIGTERM or Ctrl+C: stop accepting, end notification
+streams, let requests in flight (pushes) finish for up to `--shutdown-timeout` seconds.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import os
+from dataclasses import asdict, dataclass
+
+from fastapi import FastAPI
+
+log = logging.getLogger(__name__)
+
+ENV = "CALLDESK_CENTRAL_SERVE"
+LOG_FORMAT = "%(asctime)s %(levelname)s %(process)d %(name)s: %(message)s"
+
+
+@dataclass(frozen=True, slots=True)
+class ServeOptions:
+    db: str
+    push_retention_days: float
+    escalation_interval_s: float
+    pool_size: int
+    max_overflow: int
+    notify_interval_s: float = 0.5
+    log_level: str = "info"
+
+
+def app_from_env() -> FastAPI:
+    """The app of one worker, from the options its supervisor put in the environment."""
+    from central.app import create_app
+
+    raw = os.environ.get(ENV)
+    if not raw:
+        raise RuntimeError(f"{ENV} is not set: start workers with `calldesk central serve`")
+    options = ServeOptions(**json.loads(raw))
+    logging.basicConfig(level=options.log_level.upper(), format=LOG_FORMAT)
+    return create_app(
+        options.db,
+        push_retention_days=options.push_retention_days,
+        escalation_interval_s=options.escalation_interval_s,
+        pool_size=options.pool_size,
+        max_overflow=options.max_overflow,
+        notify_interval_s=options.notify_interval_s,
+    )
+
+
+def run(
+    options: ServeOptions,
+    *,
+    host: str,
+    port: int,
+    workers: int,
+    cert: str | None,
+    key: str | None,
+    shutdown_timeout_s: float,
+) -> None:
+    """Serve until stopped (blocks). Raises OSError when the port cannot be bound."""
+    import uvicorn
+
+    os.environ[ENV] = json.dumps(asdict(options))
+    log.info(
+        "central API on %s:%d with %d worker(s), pool %d+%d each",
+        host,
+        port,
+        workers,
+        options.pool_size,
+        options.max_overflow,
+    )
+    uvicorn.run(
+        "central.serving:app_from_env",
+        factory=True,
+        host=host,
+        port=port,
+        workers=workers,
+        log_level=options.log_level,
+        access_log=False,  # central.access_log writes one structured line per request instead
+        ssl_certfile=cert,
+        ssl_keyfile=key,
+        timeout_graceful_shutdown=int(max(1, shutdown_timeout_s)),
+        backlog=4096,  # thousands of desktops reconnecting at once after a restart
+        lifespan="on",
+    )
