@@ -43,11 +43,14 @@ class PopPainted:
     kind: str  # single | multiple | unknown | withheld
     card_ms: float  # header painted
     detail_ms: float | None  # detail tabs painted (None until they are)
+    history_ms: float | None = None  # older records appended, or the card said why not
+    older: str = ""  # Pop.older when this was reported
 
 
 class CustomerDesk(QObject):
     popPainted = Signal(object)  # PopPainted, after the header is on screen
     detailPainted = Signal(object)  # PopPainted, after the detail tabs are on screen
+    historyPainted = Signal(object)  # PopPainted, after older records were appended (or were not)
 
     def __init__(
         self,
@@ -70,6 +73,7 @@ class CustomerDesk(QObject):
         self._card_ms: dict[str, float] = {}
         screenpop.popped.connect(self._on_popped)
         screenpop.detailFilled.connect(self._on_detail)
+        screenpop.historyFilled.connect(self._on_history)
         session.callEnded.connect(self._on_call_ended)
         window.searchChanged.connect(self._on_search)
         window.customerChosen.connect(self._on_customer_chosen)
@@ -95,7 +99,7 @@ class CustomerDesk(QObject):
         painted_detail = False
         if match.kind == "single" and pop.detail is not None and pop.detail.customer.id == pop.customer_id:
             # Detail already at hand (cached or pre-warmed): one render and one paint for the whole card.
-            card.show_detail(pop.detail, masked=self.masked, stale=self._is_stale(pop))
+            card.show_detail(pop.detail, masked=self.masked, stale=self._is_stale(pop), older=pop.older)
             painted_detail = True
         elif match.kind == "single":
             card.show_pop(match.cards[0], masked=self.masked)
@@ -147,6 +151,25 @@ class CustomerDesk(QObject):
                 pop.match.kind,
                 self._card_ms.pop(pop.call_id, detail_ms),
                 detail_ms,
+            )
+        )
+
+    def _on_history(self, pop: Pop) -> None:
+        """Older records than the cached window: appended under the rows the agent already sees."""
+        card = self.window.card
+        if pop.detail is None or card.current_customer_id() != pop.customer_id:
+            return
+        if pop.older == "":
+            card.append_older(pop.detail)
+            if pop.detail_source == "api":
+                card.set_stale(False)  # the server just answered: what is shown is current
+        else:
+            card.set_older(pop.older, pop.error)
+        card.repaint()
+        history_ms = (time.perf_counter() - pop.received_at) * 1000
+        self.historyPainted.emit(
+            PopPainted(
+                pop.call_id, pop.match.e164, pop.customer_id, pop.match.kind, 0.0, None, history_ms, pop.older
             )
         )
 

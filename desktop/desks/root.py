@@ -78,7 +78,7 @@ class DesktopApp:
         self.store = CacheStore(cache_path)  # the UI thread's: reads only
         self.ops = CacheOps(cache_path)  # every write: on the cache worker thread
         self.lookup = LookupService(self.store, api, self.ops)
-        self.screenpop = ScreenPopService(self.lookup, login.agent_id)
+        self.screenpop = ScreenPopService(self.lookup, login.agent_id, online=lambda: self.session.online)
         self.session.follow(self.screenpop)  # first: it knows a call before a desk paints or logs it
         self._bind_status()
 

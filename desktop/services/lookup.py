@@ -36,6 +36,7 @@ class DetailResult:
     source: Literal["cache", "api"]
     stale: bool
     reason: str = ""  # why the detail is stale or missing, for the agent
+    offline: bool = False  # the central server could not be reached (or there is none)
 
 
 def _match(e164: str, cards: list[PopCard]) -> CallerMatch:
@@ -85,12 +86,12 @@ class LookupService:
         if self.store.has_detail(customer_id):
             return DetailResult(self.store.customer_detail(customer_id), "cache", False)
         if self.api is None:
-            return self._cached_fallback(customer_id, "offline: not connected to the central server")
+            return self._cached_fallback(customer_id, "offline: not connected to the central server", True)
         try:
             detail = await self.api.customer_detail(customer_id)
         except ApiError as exc:
             log.warning("lookup: detail for %s not fetched: %s", customer_id, exc.message)
-            return self._cached_fallback(customer_id, exc.message)
+            return self._cached_fallback(customer_id, exc.message, exc.unreachable)
         if detail is None:
             return DetailResult(None, "api", False, f"customer {customer_id} does not exist on the server")
         try:
@@ -99,10 +100,8 @@ class LookupService:
             log.exception("lookup: could not cache detail of %s", customer_id)
         return DetailResult(detail, "api", False)
 
-    def _cached_fallback(self, customer_id: str, reason: str) -> DetailResult:
+    def _cached_fallback(self, customer_id: str, reason: str, offline: bool = False) -> DetailResult:
         if self.store.pop_row_only(customer_id):  # an empty card would look complete: say it is missing
-            return DetailResult(None, "cache", True, reason)
+            return DetailResult(None, "cache", True, reason, offline)
         cached = self.store.customer_detail(customer_id)
-        if cached is None:
-            return DetailResult(None, "cache", True, reason)
-        return DetailResult(cached, "cache", True, reason)
+        return DetailResult(cached, "cache", True, reason, offline)

@@ -708,42 +708,6 @@
         <translation>流失风险 %1%：%2。请注意挽留该客户。</translation>
     </message>
     <message>
-        <source>Loading…</source>
-        <translation>正在加载…</translation>
-    </message>
-    <message>
-        <source>No orders</source>
-        <translation>暂无订单</translation>
-    </message>
-    <message>
-        <source>No points activity</source>
-        <translation>暂无积分记录</translation>
-    </message>
-    <message>
-        <source>No service history</source>
-        <translation>暂无服务记录</translation>
-    </message>
-    <message>
-        <source>No marketing contacts</source>
-        <translation>暂无营销记录</translation>
-    </message>
-    <message>
-        <source>Orders</source>
-        <translation>订单</translation>
-    </message>
-    <message>
-        <source>Points ledger</source>
-        <translation>积分明细</translation>
-    </message>
-    <message>
-        <source>Service history</source>
-        <translation>服务记录</translation>
-    </message>
-    <message>
-        <source>Marketing</source>
-        <translation>营销记录</translation>
-    </message>
-    <message>
         <source>(no number)</source>
         <translation>（无号码）</translation>
     </message>
@@ -834,6 +798,57 @@ Details are in %2</source>
     <message>
         <source>No secure credential store is available on this system: the CTI token is temporary and CTI sources must be given the new one after every restart.</source>
         <translation>本机没有可用的安全凭据存储：CTI 令牌仅为临时令牌，每次重启后都需要把新令牌提供给 CTI 来源。</translation>
+    </message>
+</context>
+<context>
+    <name>DetailTabs</name>
+    <message>
+        <source>Loading…</source>
+        <translation>正在加载…</translation>
+    </message>
+    <message>
+        <source>No orders</source>
+        <translation>暂无订单</translation>
+    </message>
+    <message>
+        <source>No points activity</source>
+        <translation>暂无积分记录</translation>
+    </message>
+    <message>
+        <source>No service history</source>
+        <translation>暂无服务记录</translation>
+    </message>
+    <message>
+        <source>No marketing contacts</source>
+        <translation>暂无营销记录</translation>
+    </message>
+    <message>
+        <source>Loading older history…</source>
+        <translation>正在加载更早的记录…</translation>
+    </message>
+    <message>
+        <source>Older history not available offline</source>
+        <translation>离线时无法获取更早的记录</translation>
+    </message>
+    <message>
+        <source>Older history could not be loaded: %1</source>
+        <translation>无法加载更早的记录：%1</translation>
+    </message>
+    <message>
+        <source>Orders</source>
+        <translation>订单</translation>
+    </message>
+    <message>
+        <source>Points ledger</source>
+        <translation>积分明细</translation>
+    </message>
+    <message>
+        <source>Service history</source>
+        <translation>服务记录</translation>
+    </message>
+    <message>
+        <source>Marketing</source>
+        <translation>营销记录</translation>
     </message>
 </context>
 <context>

@@ -59,7 +59,7 @@ def test_pop_paints_header_then_detail_fills_tabs(card):
 
     card.show_detail(detail, masked=True)
     assert card.orders_count() == 12
-    assert card._orders_tab.currentWidget() is card._orders_tab.table
+    assert card._orders_tab.showing_records()
     assert card.tab_titles() == ["Orders (12)", "Points ledger (5)", "Service history (3)", "Marketing (4)"]
     assert card._points_tab.model.index(1, 2).data() == "-2,000"
     assert card._service_tab.model.index(0, 1).data() == "Ticket"
