@@ -175,6 +175,10 @@ class CacheStore:
     def local_record(self, entity: str, entity_id: str) -> dict[str, Any] | None:
         return replica.local_record(self._conn, entity, entity_id)
 
+    def local_records_of_customer(self, entity: str, customer_id: str) -> list[dict[str, Any]]:
+        """The cached records of a generic entity (ticket, contact) that name this customer."""
+        return replica.local_records_of_customer(self._conn, entity, customer_id)
+
     def next_push_batch(self, limit: int) -> list[outbox.OutboxEntry]:
         return outbox.next_batch(self._conn, limit)
 

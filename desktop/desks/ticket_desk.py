@@ -9,7 +9,10 @@ MyWorkPanel, KnowledgePanel):
 - a call's end (AgentSession.callEnded) drives the contact log: the wrap-up screen opens with
   direction, channel and start/end from the CTI; Ctrl+L (logContactRequested) opens it by hand;
 - "My work" is a dock with my tickets, the team queue and overdue tickets, refreshed on every
-  save and every 30 s (SLA countdown).
+  save and every 30 s (SLA countdown);
+- the card's "Tickets & contacts" tab lists the customer's tickets and contact logs from the
+  cache (refreshed when the card shows a customer, on every save and after every sync); a click
+  opens the ticket, and so does Enter on a ticket number in the main search.
 """
 
 from __future__ import annotations
@@ -32,6 +35,7 @@ from desktop.services.api import CentralApi
 from desktop.services.attachment_download import AttachmentDownloader
 from desktop.services.attachments import AttachmentService, attachments_folder
 from desktop.services.contacts import ContactService
+from desktop.services.customer_work import CustomerWork
 from desktop.services.knowledge import KnowledgeService
 from desktop.services.ops import CacheOps
 from desktop.services.tickets import TicketService
@@ -78,6 +82,7 @@ class TicketDesk(QObject):
         self.knowledge = KnowledgeService(api) if api is not None else None
         self.attachments = AttachmentService(store, attachments_folder(store.path), agent_id, clock=clock)
         self.downloader = AttachmentDownloader(api, self.attachments) if api is not None else None
+        self.work = CustomerWork(store)
         self.form: TicketForm | None = None
         self.wrapup: WrapUpDialog | None = None
 
@@ -86,6 +91,11 @@ class TicketDesk(QObject):
         window.logContactRequested.connect(self.open_manual_contact)
         self.contacts.wrapUpNeeded.connect(self.show_wrapup)
         self.tickets.ticketSaved.connect(self._on_ticket_saved)
+        self.contacts.contactSaved.connect(self._on_contact_saved)
+        window.card.pageShown.connect(self._on_card_shown)
+        window.card.work_tab.ticketOpened.connect(self.open_ticket)
+        window.searchSubmitted.connect(self._on_search_submitted)
+        session.connectivityChanged.connect(self._on_connectivity)
 
         self.my_work = MyWorkPanel()
         self.my_work.ticketOpened.connect(self.open_ticket)
@@ -110,6 +120,38 @@ class TicketDesk(QObject):
         # A method, not a lambda: Qt holds a connected lambda (and the desk it closes over) for as
         # long as the sender lives, out of the collector's sight, so the whole desktop leaked.
         self.refresh_lists()
+        self.refresh_customer_work()
+        self.refresh_customer_work()
+
+    def _on_contact_saved(self, _contact: object) -> None:
+        self.refresh_customer_work()
+
+    def _on_card_shown(self, page: str) -> None:
+        if page == "card":
+            self.refresh_customer_work()
+
+    def _on_connectivity(self, state: str) -> None:
+        if state == "online":  # a pull went through: tickets from other desktops may have come
+            self.refresh_customer_work()
+
+    def refresh_customer_work(self) -> None:
+        """The card's "Tickets & contacts" tab, from the cache, for the customer on the card."""
+        card = self.window.card
+        customer_id = card.current_customer_id()
+        if customer_id is None or card.page() != "card":
+            return
+        try:
+            items = self.work.for_customer(customer_id)
+        except Exception:  # a broken cache must not take the card down
+            log.exception("tickets and contacts of %s could not be read", customer_id)
+            items = []
+        card.show_work(items)
+
+    def _on_search_submitted(self, text: str) -> None:
+        """Enter on a ticket number in the main search opens the ticket."""
+        ticket_id = self.work.ticket_number(text)
+        if ticket_id is not None:
+            self.open_ticket(ticket_id)
 
     # -- calls -----------------------------------------------------------------------------
     def _on_call_ended(self, call: CallInfo, event: CallEvent) -> None:
@@ -140,6 +182,14 @@ class TicketDesk(QObject):
         return self._open_form(ticket)
 
     def open_ticket(self, ticket_id: str) -> TicketForm | None:
+        if self.form is not None:
+            try:
+                if self.form.isVisible() and self.form.ticket.id == ticket_id:  # already open: to the front
+                    self.form.raise_()
+                    self.form.activateWindow()
+                    return self.form
+            except RuntimeError:  # closed and deleted (WA_DeleteOnClose)
+                self.form = None
         ticket = self.tickets.get(ticket_id)
         if ticket is None:
             log.warning("ticket %s is not in the local cache", ticket_id)

@@ -22,6 +22,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from calldesk_domain.customer_work import WorkItem
 from calldesk_domain.models import CHURN_WARNING_THRESHOLD, CustomerDetail
 from calldesk_domain.popcard import PopCard
 from desktop.views import display
@@ -115,6 +116,10 @@ class CustomerCardView(QWidget):
         """Older records will not come now (`offline`, or `failed` with the server's reason)."""
         if self._page == "card":
             self._tabs.set_older(state, reason)
+
+    def show_work(self, items: Sequence[WorkItem]) -> None:
+        """This customer's tickets and contact logs (the "Tickets & contacts" tab)."""
+        self._tabs.show_work(items)
 
     def older_text(self, index: int = 0) -> str:
         """The row under a tab's records about older history ("" when there is none)."""
@@ -419,6 +424,7 @@ class CustomerCardView(QWidget):
         self._orders_tab, self._points_tab = self._tabs.orders, self._tabs.points
         self._service_tab, self._marketing_tab = self._tabs.service, self._tabs.marketing
         self._record_tabs = self._tabs.record_tabs
+        self.work_tab = self._tabs.work
         layout.addWidget(self._tabs, 1)
         return page
 

@@ -1,7 +1,7 @@
-"""The customer card's detail tabs: orders, points, service, marketing (and the customer's own
-tickets and contact logs). They are painted from the cache in the same frame as the header; records
-older than the cached window are appended when they arrive, and a row under each table says so
-("loading older history…", "not available offline")."""
+"""The customer card's detail tabs: orders, points, service, marketing, and the customer's own
+tickets and contact logs (`work`, filled by the ticket desk). They are painted from the cache in
+the same frame as the header; records older than the cached window are appended when they
+arrive, and a row under each table says so ("loading older history…", "not available offline")."""
 
 from __future__ import annotations
 
@@ -9,7 +9,9 @@ from collections.abc import Sequence
 
 from PySide6.QtWidgets import QTabWidget, QWidget
 
+from calldesk_domain.customer_work import WorkItem
 from calldesk_domain.models import CustomerDetail
+from desktop.views.customer_work import CustomerWorkTab
 from desktop.views.record_columns import MARKETING_COLUMNS, ORDER_COLUMNS, POINTS_COLUMNS, SERVICE_COLUMNS
 from desktop.views.record_tab import RecordTab
 
@@ -34,9 +36,13 @@ class DetailTabs(QTabWidget):
         self.record_tabs = (self.orders, self.points, self.service, self.marketing)
         for tab in self.record_tabs:
             self.addTab(tab, "")
+        self.work = CustomerWorkTab()  # filled by the ticket desk from the cache
+        self.addTab(self.work, "")
+        self._work_count: int | None = None
         self.older = ""
         self._older_reason = ""
         self._counts: tuple[int, ...] | None = None
+        self._set_work_title()
 
     # -- contents -------------------------------------------------------------------------------
     def show_message(self, text: str) -> None:
@@ -48,6 +54,13 @@ class DetailTabs(QTabWidget):
     def show_loading(self) -> None:
         self.show_message(self.tr("Loading…"))
         self._set_titles(None)
+
+    def _set_work_title(self) -> None:
+        title = self.tr("Tickets && contacts")
+        text = title if self._work_count is None else f"{title} ({self._work_count})"
+        index = self.indexOf(self.work)
+        if self.tabText(index) != text:
+            self.setTabText(index, text)
 
     def show_detail(self, detail: CustomerDetail, older: str = "") -> None:
         self.older, self._older_reason = older, ""
@@ -66,6 +79,11 @@ class DetailTabs(QTabWidget):
         self._set_titles(tuple(tab.model.rowCount() for tab in self.record_tabs))
         return added
 
+    def show_work(self, items: Sequence[WorkItem]) -> None:
+        self.work.show_items(items)
+        self._work_count = len(items)
+        self._set_work_title()
+
     def set_older(self, state: str, reason: str = "") -> None:
         if self.older == "":
             return  # nothing was missing, or the older records came already
@@ -82,6 +100,7 @@ class DetailTabs(QTabWidget):
             for tab in self.record_tabs:
                 tab.set_older_text(text)
         self._set_titles(self._counts)
+        self._set_work_title()
 
     # -- text -----------------------------------------------------------------------------------
     def _empty_texts(self) -> tuple[str, str, str, str]:

@@ -60,6 +60,7 @@ def app_icon() -> QIcon:
 
 class MainWindow(QMainWindow):
     searchChanged = Signal(str)
+    searchSubmitted = Signal(str)  # Enter in the search box
     customerChosen = Signal(str)
     recentCallChosen = Signal(str)  # call_id, for calls without a known customer
     languageChangeRequested = Signal(str)
@@ -123,6 +124,7 @@ class MainWindow(QMainWindow):
         self.statusBar().setSizeGripEnabled(False)
 
         self.search_box.searchChanged.connect(self.searchChanged)
+        self.search_box.submitted.connect(self.searchSubmitted)
         self.search_box.customerChosen.connect(self.customerChosen)
         self.recent_calls.customerChosen.connect(self.customerChosen)
         self.card.customerChosen.connect(self.customerChosen)  # the shared-number chooser

@@ -438,6 +438,10 @@
         <translation>日期</translation>
     </message>
     <message>
+        <source>Ticket no.</source>
+        <translation>工单号</translation>
+    </message>
+    <message>
         <source>Status</source>
         <translation>状态</translation>
     </message>
@@ -788,6 +792,13 @@
     </message>
 </context>
 <context>
+    <name>CustomerWorkTab</name>
+    <message>
+        <source>No tickets or contact logs for this customer</source>
+        <translation>该客户暂无工单或联络记录</translation>
+    </message>
+</context>
+<context>
     <name>DesktopApp</name>
     <message>
         <source>CallDesk could not start: %1
@@ -805,6 +816,10 @@ Details are in %2</source>
     <message>
         <source>Loading…</source>
         <translation>正在加载…</translation>
+    </message>
+    <message>
+        <source>Tickets &amp;&amp; contacts</source>
+        <translation>工单与联络</translation>
     </message>
     <message>
         <source>No orders</source>
@@ -2292,8 +2307,36 @@ Every customer, order and history record is deleted from this computer and downl
         <translation>已转接</translation>
     </message>
     <message>
+        <source>Ticket created</source>
+        <translation>已建工单</translation>
+    </message>
+    <message>
+        <source>Call back needed</source>
+        <translation>需要回电</translation>
+    </message>
+    <message>
+        <source>Information only</source>
+        <translation>仅咨询</translation>
+    </message>
+    <message>
+        <source>Complaint</source>
+        <translation>投诉</translation>
+    </message>
+    <message>
+        <source>Wrong number</source>
+        <translation>打错电话</translation>
+    </message>
+    <message>
+        <source>Call dropped</source>
+        <translation>通话中断</translation>
+    </message>
+    <message>
         <source>Unknown caller</source>
         <translation>未知来电</translation>
+    </message>
+    <message>
+        <source>Contact log</source>
+        <translation>联络记录</translation>
     </message>
 </context>
 <context>
