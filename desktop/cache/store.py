@@ -81,9 +81,10 @@ class CacheStore:
     def pop_card(self, customer_id: str) -> PopCard | None:
         return pop_reads.pop_card(self._conn, customer_id)
 
-    def search(self, text: str, limit: int = 20) -> list[PopCard]:
-        """Customers matching `text`, best kind of match first (see pop_reads.search)."""
-        return pop_reads.search(self._conn, text, limit)
+    def search(self, text: str, limit: int = 20, region: str = "CN") -> list[PopCard]:
+        """Customers matching `text`, best kind of match first (see pop_reads.search); a phone
+        number without a country code is read as one of `region` (Settings.phone_region)."""
+        return pop_reads.search(self._conn, text, limit, region)
 
     def customer_detail(self, customer_id: str) -> CustomerDetail | None:
         """The cached card for one customer, each list newest first; None if not cached."""

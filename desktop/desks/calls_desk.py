@@ -43,6 +43,13 @@ MAX_AWAITED = 256  # commands the PBX never answered (the bar has timed them out
 ACW_REASON = "acw"
 
 
+def wrapup_policy(settings: Settings) -> WrapupPolicy:
+    """Wrap-up seconds per queue (`wrapup_queue_seconds`), else `wrapup_seconds`."""
+    return WrapupPolicy(
+        default_seconds=max(0, int(settings.wrapup_seconds)), per_queue=dict(settings.wrapup_queue_seconds)
+    )
+
+
 class CallsDesk(QObject):
     def __init__(
         self,
@@ -67,7 +74,7 @@ class CallsDesk(QObject):
         self.request_state = request_state
         self.state_file = state_file
         self.clock = clock
-        self.policy = WrapupPolicy(default_seconds=max(0, int(settings.wrapup_seconds)))
+        self.policy = wrapup_policy(settings)
         self._awaited: dict[str, ControlRequest] = {}  # command id -> what the agent asked
         self._phase_by_command: dict[str, CallPhase] = {}  # call id -> phase an accepted command set
 

@@ -86,7 +86,7 @@ class CustomerDesk(QObject):
     def display_number(self, e164: str | None, raw: str | None = None) -> str:
         if not e164:
             return raw or ""
-        return mask(e164) if self.masked else national_display(e164)
+        return mask(e164) if self.masked else national_display(e164, self.lookup.region)
 
     def _is_stale(self, pop: Pop) -> bool:
         """Cached data shown while the central server is unreachable may be out of date: say so."""
@@ -192,7 +192,7 @@ class CustomerDesk(QObject):
             self.window.show_search_results([], self.masked)
             return
         try:
-            results = self.lookup.store.search(text, limit=20)
+            results = self.lookup.store.search(text, limit=20, region=self.lookup.region)
             limited = not results and not self.lookup.store.search_index_ready()
         except Exception as exc:  # a broken cache must not take the window down
             log.exception("search failed")
@@ -212,7 +212,7 @@ class CustomerDesk(QObject):
 
     # -- new customer (unknown caller) ----------------------------------------------------------
     def _on_create_customer(self, number: str) -> None:
-        prefill = national_display(number) if number.startswith("+") else number
+        prefill = national_display(number, self.lookup.region) if number.startswith("+") else number
         dialog = NewCustomerDialog(prefill, self.window)
         dialog.saveRequested.connect(
             lambda name, phone: self._spawn(self._create_customer(dialog, name, phone))

@@ -12,7 +12,7 @@ from dataclasses import dataclass, field
 from typing import Literal
 
 from calldesk_domain.models import CustomerDetail
-from calldesk_domain.phone import is_withheld, normalize
+from calldesk_domain.phone import DEFAULT_REGION, is_withheld, normalize
 from calldesk_domain.popcard import PopCard
 from desktop.cache.store import CacheStore
 from desktop.services.api import ApiError, CentralApi
@@ -45,9 +45,18 @@ def _match(e164: str, cards: list[PopCard]) -> CallerMatch:
 
 
 class LookupService:
-    def __init__(self, store: CacheStore, api: CentralApi | None = None, ops: CacheOps | None = None) -> None:
-        """`store` is the UI thread's (reads only); writes go through `ops` (the worker thread)."""
+    def __init__(
+        self,
+        store: CacheStore,
+        api: CentralApi | None = None,
+        ops: CacheOps | None = None,
+        *,
+        region: str = DEFAULT_REGION,
+    ) -> None:
+        """`store` is the UI thread's (reads only); writes go through `ops` (the worker thread);
+        `region`: where a caller id without a country code is from (Settings.phone_region)."""
         self.store = store
+        self.region = region
         self.api = api
         self.ops = ops if ops is not None else CacheOps(store.path)
 
@@ -55,7 +64,7 @@ class LookupService:
         """Who is calling, from the cache only. Never raises on odd caller ids."""
         if is_withheld(raw_caller):
             return CallerMatch("withheld", None, [])
-        e164 = normalize(raw_caller)
+        e164 = normalize(raw_caller, self.region)
         if e164 is None:
             log.info("lookup: unusable caller id %r", raw_caller)
             return CallerMatch("unknown", None, [])

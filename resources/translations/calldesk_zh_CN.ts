@@ -2395,6 +2395,49 @@ Every customer, order and history record is deleted from this computer and downl
     </message>
 </context>
 <context>
+    <name>WorkSettingsGroup</name>
+    <message>
+        <source>Calls</source>
+        <translation>通话</translation>
+    </message>
+    <message>
+        <source>Default phone region</source>
+        <translation>默认号码地区</translation>
+    </message>
+    <message>
+        <source>Not-ready reasons</source>
+        <translation>示忙原因</translation>
+    </message>
+    <message>
+        <source>Wrap-up time</source>
+        <translation>话后处理时长</translation>
+    </message>
+    <message>
+        <source>Wrap-up per queue</source>
+        <translation>各队列话后处理时长</translation>
+    </message>
+    <message>
+        <source>Numbers without a country code are read as numbers of this region (CN: +86).</source>
+        <translation>不带国家代码的号码按此地区解析（CN：+86）。</translation>
+    </message>
+    <message>
+        <source>codes separated by commas, e.g. break, lunch</source>
+        <translation>用逗号分隔的代码，例如 break, lunch</translation>
+    </message>
+    <message>
+        <source>Lower-case codes; sent to the phone system as the pause reason. acw is added for wrap-up.</source>
+        <translation>小写代码；作为示忙原因发送给电话系统。话后处理会自动加上 acw。</translation>
+    </message>
+    <message>
+        <source> s</source>
+        <translation> 秒</translation>
+    </message>
+    <message>
+        <source>queue=seconds, e.g. vip=60, support=45</source>
+        <translation>队列=秒数，例如 vip=60, support=45</translation>
+    </message>
+</context>
+<context>
     <name>WrapUpDialog</name>
     <message>
         <source>(choose)</source>
