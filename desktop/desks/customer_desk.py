@@ -9,7 +9,6 @@ answers, it reads from the AgentSession, never from a widget.
 from __future__ import annotations
 
 import asyncio
-import contextlib
 import logging
 import time
 from collections.abc import Coroutine
@@ -21,6 +20,7 @@ from PySide6.QtCore import QObject, Signal
 from calldesk_domain.phone import mask, national_display
 from desktop.config import Settings
 from desktop.cti.events import CallEvent
+from desktop.desks.dialogs import DialogSlot
 from desktop.desks.session import AgentSession, CallInfo
 from desktop.services.auth import can_see_full_numbers
 from desktop.services.customers import CustomerFormError, CustomerService
@@ -80,8 +80,13 @@ class CustomerDesk(QObject):
         window.card.searchRequested.connect(window.focus_search)
         window.card.createCustomerRequested.connect(self._on_create_customer)
         self.customers = customers
-        self.new_customer_dialog: NewCustomerDialog | None = None
+        self.new_customer_dialogs: DialogSlot[NewCustomerDialog] = DialogSlot()
         self._tasks: set[asyncio.Task[None]] = set()
+
+    @property
+    def new_customer_dialog(self) -> NewCustomerDialog | None:
+        """The new-customer form while it is open (released and deleted when it closes)."""
+        return self.new_customer_dialogs.current
 
     def display_number(self, e164: str | None, raw: str | None = None) -> str:
         if not e164:
@@ -217,7 +222,7 @@ class CustomerDesk(QObject):
         dialog.saveRequested.connect(
             lambda name, phone: self._spawn(self._create_customer(dialog, name, phone))
         )
-        self.new_customer_dialog = dialog
+        self.new_customer_dialogs.hold(dialog)
         dialog.open()
 
     async def _create_customer(self, dialog: NewCustomerDialog, name: str, phone: str) -> None:
@@ -247,7 +252,4 @@ class CustomerDesk(QObject):
     async def stop(self) -> None:
         """Cancel what is still running (a new customer being written) and close its dialog."""
         await cancel_and_wait(list(self._tasks), "customer desk")
-        if self.new_customer_dialog is not None:
-            with contextlib.suppress(RuntimeError):  # already deleted with the window
-                self.new_customer_dialog.close()
-            self.new_customer_dialog = None
+        self.new_customer_dialogs.close()

@@ -70,6 +70,7 @@ class MainWindow(QMainWindow):
     quitRequested = Signal()
     newTicketRequested = Signal()
     logContactRequested = Signal()
+    knowledgeRequested = Signal()  # Ctrl+K
     answerRequested = Signal()
     syncCancelRequested = Signal()
 
@@ -274,6 +275,10 @@ class MainWindow(QMainWindow):
         self.answer_action = QAction(self)
         self.answer_action.setShortcut(QKeySequence("F5"))
         self.answer_action.triggered.connect(self.answerRequested)
+        self.knowledge_action = QAction(self)
+        self.knowledge_action.setObjectName("knowledgeAction")
+        self.knowledge_action.setShortcut(QKeySequence("Ctrl+K"))
+        self.knowledge_action.triggered.connect(self.knowledgeRequested)
         self.new_ticket_action = QAction(self)
         self.new_ticket_action.setShortcut(QKeySequence("Ctrl+N"))
         self.new_ticket_action.triggered.connect(self.newTicketRequested)
@@ -308,6 +313,7 @@ class MainWindow(QMainWindow):
             self.answer_action,
             self.new_ticket_action,
             self.log_contact_action,
+            self.knowledge_action,
             self.settings_action,
         ):
             self.addAction(action)  # shortcuts work even with the menu bar hidden
@@ -326,6 +332,7 @@ class MainWindow(QMainWindow):
             self.answer_action,
             self.new_ticket_action,
             self.log_contact_action,
+            self.knowledge_action,
             self.search_action,
         ):
             self.call_menu.addAction(action)
@@ -381,6 +388,7 @@ class MainWindow(QMainWindow):
         self.search_action.setText(self.tr("&Find customer"))
         self.answer_action.setText(self.tr("&Answer call"))
         self.new_ticket_action.setText(self.tr("&New ticket"))
+        self.knowledge_action.setText(self.tr("&Knowledge base…"))
         self.log_contact_action.setText(self.tr("&Log contact"))
         if self.pages is not None:
             self.pages.setTabText(self.pages.indexOf(self.splitter), self.tr("Calls"))

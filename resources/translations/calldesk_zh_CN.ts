@@ -885,6 +885,13 @@ Details are in %2</source>
     </message>
 </context>
 <context>
+    <name>KnowledgeDialog</name>
+    <message>
+        <source>Knowledge base</source>
+        <translation>知识库</translation>
+    </message>
+</context>
+<context>
     <name>KnowledgePanel</name>
     <message>
         <source>Search failed: %1</source>
@@ -1057,6 +1064,10 @@ Screen pop, customer card, tickets and contact log, working from a local cache w
     <message>
         <source>&amp;New ticket</source>
         <translation>新建工单(&amp;N)</translation>
+    </message>
+    <message>
+        <source>&amp;Knowledge base…</source>
+        <translation>知识库(&amp;K)…</translation>
     </message>
     <message>
         <source>&amp;Log contact</source>
@@ -1670,6 +1681,13 @@ Every customer, order and history record is deleted from this computer and downl
     <message>
         <source>Close</source>
         <translation>关闭</translation>
+    </message>
+</context>
+<context>
+    <name>TicketDesk</name>
+    <message>
+        <source>The knowledge base needs the connection to the CRM server.</source>
+        <translation>知识库需要连接 CRM 服务器。</translation>
     </message>
 </context>
 <context>

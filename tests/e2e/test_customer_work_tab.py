@@ -158,8 +158,8 @@ async def test_enter_on_a_ticket_number_in_the_search_opens_the_ticket(
         await _wait(lambda: runtime.tickets.form is not None)
         assert runtime.tickets.form.ticket.id == ticket.id  # type: ignore[union-attr]
         runtime.tickets.form.close()  # type: ignore[union-attr]
+        assert runtime.tickets.form is None  # released as it closed
         # not a ticket number: no form, and no error
-        runtime.tickets.form = None
         box.clear()
         qtbot.keyClicks(box, "T-NOT-A-TICKET")
         qtbot.keyClick(box, Qt.Key.Key_Return)
