@@ -180,8 +180,9 @@ class CallsDesk(QObject):
     def _on_call_ended(self, info: CallInfo, _event: CallEvent) -> None:
         self._phase_by_command.pop(info.call_id, None)
         self._show_current()
-        if info.answered_at is None:
-            return  # an unanswered call leaves nothing to wrap up
+        if info.answered_at is None and info.direction != "outbound":
+            return  # an inbound call never answered here leaves nothing to wrap up
+        # answered calls, and outbound attempts that failed too (the agent notes why)
         self.request_state("pause", ACW_REASON)
         seconds = self.policy.seconds_for(info.queue)
         self.wrapup.show()

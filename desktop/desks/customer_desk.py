@@ -119,10 +119,13 @@ class CustomerDesk(QObject):
             caller_display = (
                 "" if match.kind == "withheld" else self.display_number(match.e164, pop.raw_caller)
             )
-            self.window.show_call(
-                caller_display, self.settings.hotline_name(pop.dnis), pop.queue or "", time.time()
-            )
-            self.window.raise_for_call()
+            if pop.direction == "outbound":  # the agent dialled: the bar times the call from here
+                self.window.show_call(caller_display, self.tr("Outbound call"), "", time.time())
+            else:
+                self.window.show_call(
+                    caller_display, self.settings.hotline_name(pop.dnis), pop.queue or "", time.time()
+                )
+                self.window.raise_for_call()
         card.repaint()  # paint now, inside this frame: the agent must see the caller before "hello"
         card_ms = (time.perf_counter() - pop.received_at) * 1000
         self._card_ms[pop.call_id] = card_ms

@@ -53,6 +53,7 @@ class Pop:
     error: str = ""
     # records older than the cached ones: "" none missing, "loading", "offline", "failed" (`error`)
     older: str = ""
+    direction: str = "inbound"  # "outbound": the agent dialled (click-to-dial, call back, dial pad)
     timings: dict[str, float] = field(default_factory=dict)
 
     @property
@@ -209,6 +210,7 @@ class ScreenPopService(QObject):
             match=match,
             received_at=received_at,
             prewarmed=warm is not None,
+            direction="outbound" if (event.extra or {}).get("direction") == "outbound" else "inbound",
         )
         pop.timings["matched"] = time.perf_counter()
         self.pops_emitted += 1

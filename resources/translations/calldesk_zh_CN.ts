@@ -779,6 +779,10 @@
 <context>
     <name>CustomerDesk</name>
     <message>
+        <source>Outbound call</source>
+        <translation>外呼</translation>
+    </message>
+    <message>
         <source>Could not load the customer&apos;s details: %1</source>
         <translation>无法加载客户详细资料：%1</translation>
     </message>

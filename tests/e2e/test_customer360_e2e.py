@@ -768,7 +768,7 @@ async def test_unknown_caller_becomes_a_customer_saved_offline_through_the_cache
     assert desktop.store.outbox_count() == 0
     _type(qtbot, dialog.name_edit, "陈新客")
     qtbot.mouseClick(dialog.buttons.button(dialog.buttons.StandardButton.Save), Qt.MouseButton.LeftButton)
-    await _wait(lambda: not dialog.isVisible())
+    await _wait(lambda: desktop.customers.new_customer_dialog is None)  # saved: closed and released
     new_id = card.current_customer_id()
     assert new_id is not None and card.page() == "card"
     assert card.header_name_text() == "陈新客"
