@@ -18,6 +18,7 @@ from desktop.desks.agent_desk import AgentDesk
 from desktop.desks.calls_desk import CallsDesk, wrapup_policy
 from desktop.desks.cti_desk import CtiDesk
 from desktop.desks.customer_desk import CustomerDesk
+from desktop.desks.missed_desk import MissedCallsDesk
 from desktop.desks.relogin_desk import ReloginDesk
 from desktop.desks.session import AgentSession, LinkState
 from desktop.desks.settings_desk import SettingsDesk
@@ -142,6 +143,8 @@ class DesktopApp:
             self.agent.request,
             WrapupStateFile.beside(cache_path),
         )
+        self.missed = MissedCallsDesk(self.window, self.screenpop, self.calls.bar.call_back)
+        self.window.card.callBackRequested.connect(self.calls.bar.call_back)
         self.settings_desk = SettingsDesk(
             self.window,
             SettingsService(

@@ -51,6 +51,7 @@ class CustomerCardView(QWidget):
 
     customerChosen = Signal(str)
     createCustomerRequested = Signal(str)
+    callBackRequested = Signal(str)  # the customer's first number (E.164), for the dial pad
     searchRequested = Signal()
     pageShown = Signal(str)  # after every show_*: the window clears what might cover the card
 
@@ -63,6 +64,7 @@ class CustomerCardView(QWidget):
         self._new_caller_number = ""
         self._orders_count = 0
         self._shown_masked = True
+        self._call_back_number = ""
         self._stack = QStackedWidget(self)
         layout = QVBoxLayout(self)
         layout.setContentsMargins(0, 0, 0, 0)
@@ -238,6 +240,8 @@ class CustomerCardView(QWidget):
         self._level.setText(display.clip(level, MAX_TAG_CHARS))
         self._level.setHidden(not level)
         self._points_value.setText(display.points(points))
+        self._call_back_number = phones[0] if phones else ""
+        self._call_back.setEnabled(bool(self._call_back_number))
         numbers = [display.clip(display.phone_text(p, masked=masked), MAX_TAG_CHARS) for p in phones]
         extra = f"  +{len(numbers) - MAX_PHONES}" if len(numbers) > MAX_PHONES else ""
         self._phones.setText("  ·  ".join(numbers[:MAX_PHONES]) + extra or "—")
@@ -394,6 +398,10 @@ class CustomerCardView(QWidget):
             facts.addSpacing(22)
         self._points_value.setObjectName("pointsValue")
         facts.addStretch(1)
+        self._call_back = QPushButton()
+        self._call_back.setObjectName("cardCallBack")
+        self._call_back.clicked.connect(self._on_call_back)
+        facts.addWidget(self._call_back)
         header_layout.addLayout(facts)
 
         self._tags_row = QWidget()
@@ -505,6 +513,10 @@ class CustomerCardView(QWidget):
         layout.addStretch(3)
         return page
 
+    def _on_call_back(self) -> None:
+        if self._call_back_number:
+            self.callBackRequested.emit(self._call_back_number)
+
     def _on_match_activated(self, index: QModelIndex) -> None:
         if index.isValid():
             self.customerChosen.emit(self._matches_model.record(index.row()).card.customer_id)
@@ -520,6 +532,8 @@ class CustomerCardView(QWidget):
         self._phones_caption.setText(self.tr("Phone:"))
         self._points_caption.setText(self.tr("Points:"))
         self._ltv_caption.setText(self.tr("Lifetime value:"))
+        self._call_back.setText(self.tr("Call back"))
+        self._call_back.setToolTip(self.tr("Dial the customer's first number (dial pad, Ctrl+Shift+D)"))
         self._stale.setText(self.tr("Cached data, may be out of date (offline)"))
         self._new_title.setText(self.tr("New caller"))
         self._new_hint.setText(

@@ -740,6 +740,14 @@
         <translation>累计消费：</translation>
     </message>
     <message>
+        <source>Call back</source>
+        <translation>回拨</translation>
+    </message>
+    <message>
+        <source>Dial the customer&apos;s first number (dial pad, Ctrl+Shift+D)</source>
+        <translation>拨打客户的第一个号码（拨号盘，Ctrl+Shift+D）</translation>
+    </message>
+    <message>
         <source>Cached data, may be out of date (offline)</source>
         <translation>缓存数据，可能不是最新（离线）</translation>
     </message>
@@ -1087,6 +1095,13 @@ Screen pop, customer card, tickets and contact log, working from a local cache w
     <message>
         <source>Missed calls of your queues you have not seen yet</source>
         <translation>您所在队列中尚未查看的未接来电</translation>
+    </message>
+</context>
+<context>
+    <name>MissedCallsDesk</name>
+    <message>
+        <source>Missed calls</source>
+        <translation>未接来电</translation>
     </message>
 </context>
 <context>
