@@ -26,30 +26,14 @@ class WorkItem:
     call_id: str = ""
 
     @classmethod
-    def of_ticket(cls, ticket: Ticket) -> WorkItem:
-        return cls(
-            "ticket",
-            ticket.id,
-            ticket.created_at or ticket.updated_at,
-            ticket.status,
-            ticket.fault_description,
-            ticket.id,
-            ticket.category,
-            ticket.call_id,
-        )
+    def of_ticket(cls, t: Ticket) -> WorkItem:
+        at = t.created_at or t.updated_at
+        return cls("ticket", t.id, at, t.status, t.fault_description, t.id, t.category, t.call_id)
 
     @classmethod
-    def of_contact(cls, contact: ContactLog) -> WorkItem:
-        return cls(
-            "contact",
-            contact.id,
-            contact.started_at or contact.created_at,
-            contact.disposition,
-            contact.notes,
-            contact.ticket_id,
-            contact.direction,
-            contact.call_id,
-        )
+    def of_contact(cls, c: ContactLog) -> WorkItem:
+        at = c.started_at or c.created_at
+        return cls("contact", c.id, at, c.disposition, c.notes, c.ticket_id, c.direction, c.call_id)
 
 
 def newest_first(items: Iterable[WorkItem], limit: int | None = None) -> list[WorkItem]:

@@ -283,16 +283,18 @@ class ScreenPopService(QObject):
         self._emit_with_detail(pop, None)
         return pop
 
-    async def _fill_detail(self, pop: Pop, customer_id: str, task: asyncio.Task[DetailResult] | None) -> None:
+    async def _detail(self, customer_id: str, task: asyncio.Task[DetailResult] | None) -> DetailResult:
+        """The pre-warm's fetch, else a lookup; an unexpected failure becomes a result saying so."""
         try:
-            result = await task if task is not None else await self._lookup.detail(customer_id)
+            return await task if task is not None else await self._lookup.detail(customer_id)
         except asyncio.CancelledError:
             raise
         except Exception as exc:
             log.warning("detail for %s failed: %s", customer_id, exc)
-            pop.error = str(exc)
-            self.detailFilled.emit(pop)
-            return
+            return DetailResult(None, "api", False, str(exc))
+
+    async def _fill_detail(self, pop: Pop, customer_id: str, task: asyncio.Task[DetailResult] | None) -> None:
+        result = await self._detail(customer_id, task)
         pop.detail, pop.detail_source, pop.stale = result.detail, result.source, result.stale
         if result.detail is None:
             pop.error = result.reason or "no detail"
@@ -301,13 +303,7 @@ class ScreenPopService(QObject):
     async def _fill_older(self, pop: Pop, customer_id: str, task: asyncio.Task[DetailResult] | None) -> None:
         """The whole record of a customer whose cached records are the window's: `historyFilled`
         with it, or with `older` saying why it is not there."""
-        try:
-            result = await task if task is not None else await self._lookup.detail(customer_id)
-        except asyncio.CancelledError:
-            raise
-        except Exception as exc:
-            log.warning("older records of %s failed: %s", customer_id, exc)
-            result = DetailResult(None, "api", True, str(exc))
+        result = await self._detail(customer_id, task)
         if result.detail is not None and not result.stale:
             pop.detail, pop.detail_source, pop.older = result.detail, result.source, ""
         else:
