@@ -190,6 +190,7 @@ class CustomerDesk(QObject):
             event.ts,
             event.extra.get("outcome", "ended"),
             customer_id=call.customer_id,
+            number="" if call.withheld else call.e164 or "",
         )
         self.window.clear_call()
 

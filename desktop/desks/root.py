@@ -145,6 +145,7 @@ class DesktopApp:
         )
         self.missed = MissedCallsDesk(self.window, self.screenpop, self.calls.bar.call_back)
         self.window.card.callBackRequested.connect(self.calls.bar.call_back)
+        self.window.recent_calls.callBackRequested.connect(self.calls.bar.call_back)
         self.settings_desk = SettingsDesk(
             self.window,
             SettingsService(

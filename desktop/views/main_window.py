@@ -172,10 +172,12 @@ class MainWindow(QMainWindow):
         outcome: str,
         *,
         customer_id: str | None = None,
+        number: str = "",
     ) -> None:
-        """Add a finished call to "calls today"; pass customer_id so a click reopens the card."""
+        """Add a finished call to "calls today"; pass customer_id so a click reopens the card, and
+        the E.164 number for its Call back."""
         self.recent_calls.add_call(
-            RecentCall(call_id, caller_display, customer_name, ts, outcome, customer_id)
+            RecentCall(call_id, caller_display, customer_name, ts, outcome, customer_id, number)
         )
 
     def raise_for_call(self) -> None:

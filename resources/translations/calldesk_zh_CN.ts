@@ -1330,6 +1330,10 @@ Screen pop, customer card, tickets and contact log, working from a local cache w
 <context>
     <name>RecentCallsPanel</name>
     <message>
+        <source>Call back</source>
+        <translation>回拨</translation>
+    </message>
+    <message>
         <source>Calls today (%1)</source>
         <translation>今日来电（%1）</translation>
     </message>

@@ -81,3 +81,28 @@ async def test_call_back_from_the_card_opens_the_dial_pad_with_the_customers_num
         assert pad.isVisible() and pad.number.text() == customer["phones"][0]
     finally:
         await desktop.stop()
+
+
+async def test_call_back_from_calls_today_dials_the_callers_number(
+    seeded_central_sqlite, tmp_path, qtbot, sims
+):
+    desktop = await _desktop(seeded_central_sqlite, tmp_path, qtbot)
+    try:
+        sim = await _pbx(desktop)
+        sims.append(sim)
+        for call_id, caller in (("r-1", "13900005555"), ("r-2", "anonymous")):
+            await sim.send(
+                {"type": "call.ringing", "call_id": call_id, "caller": caller, "agent": "1001", "ts": 1.0}
+            )
+            await sim.send({"type": "call.ended", "call_id": call_id, "agent": "1001", "ts": 2.0})
+        panel = desktop.window.recent_calls
+        await _wait(lambda: panel.count() == 2, what="two calls today")
+        panel.table.setCurrentIndex(panel.model.index(0, 0))  # the withheld one (newest first)
+        assert not panel.call_back_button.isEnabled()
+        panel.table.setCurrentIndex(panel.model.index(1, 0))
+        assert panel.call_back_button.isEnabled()
+        qtbot.mouseClick(panel.call_back_button, Qt.MouseButton.LeftButton)
+        pad = desktop.calls.bar.dial_pad
+        assert pad.isVisible() and pad.number.text() == "+8613900005555"
+    finally:
+        await desktop.stop()
