@@ -1,4 +1,7 @@
-"""Phone number normalisation to E.164 (default region CN) and display masking.
+"""Phone number normalisation to E.164 and display masking.
+
+The region a number without a country code belongs to is a setting (`phone_region`, CN unless
+configured); every function that parses takes it, with CN as the default.
 
 Caller ids arrive from PBXs in every shape: 13800138000, +86 138 0013 8000, 008613800138000,
 010-12345678, 01012345678, "anonymous", "" or garbage. `normalize` turns each into one E.164
@@ -23,6 +26,16 @@ _MAX_INPUT = 64
 # out because CN's carrier-selection prefixes make it strip digits there. Skipping the full parse
 # takes the largest single cost out of a screen pop (tests/domain/test_phone.py checks equality).
 _PLAIN_CN_MOBILE = re.compile(r"(?:\+86|86|0086)?(1(?:[3-689]\d|7[0-8])\d{8})", re.ASCII)
+
+
+def check_region(code: object) -> str:
+    """A region code phonenumbers can parse for ("CN", "HK", "GB"...); ValueError otherwise."""
+    if not isinstance(code, str):
+        raise ValueError(f"{code!r} is not a region code")
+    region = code.strip().upper()
+    if region not in phonenumbers.SUPPORTED_REGIONS:
+        raise ValueError(f"{code[:20]!r} is not a region code like CN, HK or GB")
+    return region
 
 
 def is_withheld(raw: str | None) -> bool:
@@ -60,15 +73,16 @@ def normalize(raw: object, region: str = DEFAULT_REGION) -> str | None:
     return phonenumbers.format_number(parsed, phonenumbers.PhoneNumberFormat.E164)
 
 
-def national_display(e164: str | None) -> str:
-    """Human form the agent reads: 138 0013 8000, 010 1234 5678; '' for None."""
+def national_display(e164: str | None, region: str = DEFAULT_REGION) -> str:
+    """Human form the agent reads: 138 0013 8000, 010 1234 5678 (numbers of `region` in national
+    form, others international); '' for None."""
     if not e164:
         return ""
     try:
         parsed = phonenumbers.parse(e164, None)
     except phonenumbers.NumberParseException:
         return e164
-    if parsed.country_code == 86:
+    if parsed.country_code == phonenumbers.country_code_for_region(region):
         return phonenumbers.format_number(parsed, phonenumbers.PhoneNumberFormat.NATIONAL)
     return phonenumbers.format_number(parsed, phonenumbers.PhoneNumberFormat.INTERNATIONAL)
 

@@ -24,7 +24,9 @@ import platformdirs
 import tomlkit
 from tomlkit.exceptions import TOMLKitError
 
+from calldesk_domain.phone import check_region
 from calldesk_domain.vocabulary import DISPOSITION_CODES, LANGUAGES
+from calldesk_domain.wrapup import WrapupPolicy
 from desktop.private_files import private_dir
 
 log = logging.getLogger(__name__)
@@ -34,6 +36,10 @@ ENV_PREFIX = "CALLDESK_"
 _DISPOSITION_CODE = re.compile(r"[a-z0-9][a-z0-9_\-]{0,39}")
 MAX_DISPOSITION_CODES = 50
 MAX_DETAIL_WINDOW_DAYS = 3650
+# What an agent may pick in "Not ready" (Asterisk's pause reason, FreeSWITCH's status); "acw" is
+# the after-call work the desktop sets itself and is accepted always (ACW_REASON).
+PAUSE_REASONS = ("break", "lunch", "training", "meeting")
+ACW_REASON = "acw"
 CTI_SOURCES = ("local", "bridge")
 DEFAULT_BRIDGE_PORT = 5013
 _BRIDGE_HOST = re.compile(r"[A-Za-z0-9]([A-Za-z0-9.-]{0,252})|\[[0-9A-Fa-f:.]{2,45}\]")
@@ -89,6 +95,9 @@ class Settings:
     encrypt_cache: bool = False
     detail_window_days: int = 180
     wrapup_seconds: int = 30
+    wrapup_queue_seconds: dict[str, int] = field(default_factory=dict)  # {"vip": 60}: per queue
+    phone_region: str = "CN"  # where a number without a country code is from (E.164 parsing)
+    pause_reasons: tuple[str, ...] = PAUSE_REASONS  # env: comma-separated
     timezone: str = "Asia/Shanghai"
     dnis_names: dict[str, str] = field(default_factory=dict)  # "4008123456" -> "品牌服务热线"
     disposition_codes: tuple[str, ...] = DISPOSITION_CODES  # env: comma-separated
@@ -102,6 +111,10 @@ class Settings:
         if self.cache_path:
             return Path(self.cache_path).expanduser()
         return Path(platformdirs.user_data_dir(APP_NAME, appauthor=False)) / "cache.sqlite3"
+
+    def agent_pause_reasons(self) -> tuple[str, ...]:
+        """The reasons a pause may carry: the configured ones, then after-call work."""
+        return self.pause_reasons + (() if ACW_REASON in self.pause_reasons else (ACW_REASON,))
 
     def hotline_name(self, dnis: str | None) -> str:
         if not dnis:
@@ -239,6 +252,8 @@ def _coerce(key: str, current: Any, raw: Any) -> Any:
         return value
     if isinstance(current, tuple):
         return _disposition_codes(raw)
+    if key == "wrapup_queue_seconds":
+        return _queue_seconds(raw)
     if key == "supervisor":
         if not isinstance(raw, dict):
             raise ValueError("must be a table ([supervisor])")
@@ -261,7 +276,24 @@ def _coerce(key: str, current: Any, raw: Any) -> Any:
         raise ValueError(f"{raw!r} is not an http(s) URL")
     if key == "cti_bridge":
         return _bridge_address(raw)
+    if key == "phone_region":
+        return check_region(raw)
     return raw
+
+
+def _queue_seconds(raw: Any) -> dict[str, int]:
+    """A TOML table of queue = seconds, or (environment, the dialog) "vip=60, support=45"."""
+    if isinstance(raw, str):
+        table: dict[str, Any] = {}
+        for item in filter(None, (part.strip() for part in raw.split(","))):
+            queue, sep, seconds = item.partition("=")
+            if not sep or not seconds.strip().isdigit():
+                raise ValueError(f"{item[:60]!r} is not queue=seconds")
+            table[queue.strip()] = int(seconds)
+        raw = table
+    if not isinstance(raw, dict):
+        raise ValueError("must be a table of queue = seconds")
+    return dict(WrapupPolicy.from_settings(0, raw).per_queue)
 
 
 _BRIDGE_ADDRESS = re.compile(r"(?P<host>[A-Za-z0-9.\-]{1,253}|\[[0-9A-Fa-f:]{2,45}\]):(?P<port>[0-9]{1,5})")

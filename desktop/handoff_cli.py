@@ -48,11 +48,12 @@ def request_for(args: argparse.Namespace) -> dict[str, str]:
 def run(args: argparse.Namespace) -> int:
     from PySide6.QtCore import QCoreApplication
 
+    from desktop.config import load_settings
     from desktop.services.handoff import PBX_ANSWER_TIMEOUT_MS, HandoffError, send_request, validate
 
     try:
         message = request_for(args)
-        validate(message)
+        validate(message, load_settings().phone_region)  # the desktop checks it again with its own
     except HandoffError as exc:
         print(f"calldesk {args.handoff}: {exc}", file=sys.stderr)
         return 2

@@ -11,7 +11,7 @@ from collections.abc import Callable, Sequence
 from typing import Any, NamedTuple
 
 from calldesk_domain.models import Customer, CustomerDetail
-from calldesk_domain.phone import normalize
+from calldesk_domain.phone import DEFAULT_REGION, normalize
 from calldesk_domain.popcard import PopCard
 from desktop.cache import grams, rows, search_index
 from desktop.cache.pinyin import search_key
@@ -112,7 +112,9 @@ def cards(
     return [found[i] for i in unique if i in found]
 
 
-def search(conn: sqlite3.Connection, text: str, limit: int = 20) -> list[PopCard]:
+def search(
+    conn: sqlite3.Connection, text: str, limit: int = 20, region: str = DEFAULT_REGION
+) -> list[PopCard]:
     """Customers matching `text`, best kind of match first.
 
     Exact matches (customer id, phone in any format, order number, ticket number) answer alone. Otherwise:
@@ -135,7 +137,7 @@ def search(conn: sqlite3.Connection, text: str, limit: int = 20) -> list[PopCard
 
     for candidate in dict.fromkeys((text, text.upper())):
         add("SELECT id FROM customers WHERE id = ?", (candidate,))
-    e164 = normalize(text)
+    e164 = normalize(text, region)
     if e164:
         add("SELECT customer_id FROM phones WHERE e164 = ? LIMIT ?", (e164, limit))
     add("SELECT customer_id FROM orders WHERE order_no = ? LIMIT ?", (text, limit))

@@ -181,6 +181,23 @@ def local_records(conn: sqlite3.Connection, entity: str) -> list[dict[str, Any]]
     return out
 
 
+def local_records_of_customer(
+    conn: sqlite3.Connection, entity: str, customer_id: str
+) -> list[dict[str, Any]]:
+    """The records of `entity` whose `customer_id` is this customer (a scan of that entity's rows:
+    the primary key keeps them together; tickets and contacts are the agents' own, not millions)."""
+    out = []
+    for data, version in conn.execute(
+        "SELECT data, version FROM local_records WHERE entity = ?"
+        " AND json_extract(data, '$.customer_id') = ?",
+        (entity, customer_id),
+    ):
+        record = json.loads(data)
+        record["version"] = version
+        out.append(record)
+    return out
+
+
 def local_record(conn: sqlite3.Connection, entity: str, entity_id: str) -> dict[str, Any] | None:
     row = conn.execute(
         "SELECT data, version FROM local_records WHERE entity = ? AND id = ?", (entity, entity_id)

@@ -96,9 +96,10 @@ class CacheStore:
     def pop_card(self, customer_id: str) -> PopCard | None:
         return pop_reads.pop_card(self._conn, customer_id)
 
-    def search(self, text: str, limit: int = 20) -> list[PopCard]:
-        """Customers matching `text`, best kind of match first (see pop_reads.search)."""
-        return pop_reads.search(self._conn, text, limit)
+    def search(self, text: str, limit: int = 20, region: str = "CN") -> list[PopCard]:
+        """Customers matching `text`, best kind of match first (see pop_reads.search); a phone
+        number without a country code is read as one of `region` (Settings.phone_region)."""
+        return pop_reads.search(self._conn, text, limit, region)
 
     def customer_detail(self, customer_id: str) -> CustomerDetail | None:
         """The cached card for one customer, each list newest first; None if not cached."""
@@ -189,6 +190,10 @@ class CacheStore:
 
     def local_record(self, entity: str, entity_id: str) -> dict[str, Any] | None:
         return replica.local_record(self._conn, entity, entity_id)
+
+    def local_records_of_customer(self, entity: str, customer_id: str) -> list[dict[str, Any]]:
+        """The cached records of a generic entity (ticket, contact) that name this customer."""
+        return replica.local_records_of_customer(self._conn, entity, customer_id)
 
     def next_push_batch(self, limit: int) -> list[outbox.OutboxEntry]:
         return outbox.next_batch(self._conn, limit)

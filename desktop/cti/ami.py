@@ -78,6 +78,7 @@ class AmiConfig:
     backoff_initial: float = 0.5
     backoff_max: float = 30.0
     backoff_jitter: float = 0.25  # each delay is stretched by up to this fraction, at random
+    region: str = "CN"  # caller ids without a country code are numbers of this region (phone_region)
 
 
 @dataclass
@@ -114,7 +115,7 @@ class AmiClient(PbxLink):
         self.config = config
         self.on_event = on_event
         self.state = CallStateMachine()
-        self.normalizer = AmiNormalizer()
+        self.normalizer = AmiNormalizer(region=config.region)
         self.version: str | None = None
         self._ids = itertools.count(1)
         self._pending: dict[str, _Pending] = {}

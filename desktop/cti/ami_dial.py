@@ -40,9 +40,10 @@ class DialLeg:
 
 
 class DialLegsMixin:
-    """Needs from its host: `_channels`, `_calls`, `_uid_call`, `_members`, `_queued`,
+    """Needs from its host: `_channels`, `_calls`, `_uid_call`, `_members`, `_queued`, `region`,
     `_call_for`, `_fill_caller`, `_touch`."""
 
+    region: str
     _channels: dict[str, ChannelInfo]
     _calls: dict[str, TrackedAmiCall]
     _uid_call: dict[str, str]
@@ -112,7 +113,7 @@ class DialLegsMixin:
                 ),
                 None,
             )
-            call.caller = normalize(dialled) if dialled else None
+            call.caller = normalize(dialled, self.region) if dialled else None
             call.agent = self._leg_agent(src_if)
             self._uid_call.setdefault(dest_uid, call.call_id)
             self._dial_legs[dest_uid] = DialLeg(call.call_id, src_if, "outbound")

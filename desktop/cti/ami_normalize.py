@@ -21,7 +21,7 @@ import time
 from collections.abc import Callable
 from typing import Any
 
-from calldesk_domain.phone import normalize
+from calldesk_domain.phone import DEFAULT_REGION, normalize
 from desktop.cti.ami_dial import DialLegsMixin
 from desktop.cti.ami_fields import (
     DNIS_VARIABLES,
@@ -57,8 +57,10 @@ log = logging.getLogger(__name__)
 class AmiNormalizer(DialLegsMixin, TransfersMixin):
     """Turns a stream of AmiMessages into CtiEvents. Stateful (channels, members, calls); pure."""
 
-    def __init__(self, clock: Callable[[], float] = time.time) -> None:
+    def __init__(self, clock: Callable[[], float] = time.time, *, region: str = DEFAULT_REGION) -> None:
+        """`region`: where a caller id without a country code is from (the phone_region setting)."""
         self._clock = clock
+        self.region = region
         self._channels: dict[str, ChannelInfo] = {}
         self._uid_call: dict[str, str] = {}  # any channel uniqueid of a known call -> call id
         self._calls: dict[str, TrackedAmiCall] = {}
@@ -272,7 +274,7 @@ class AmiNormalizer(DialLegsMixin, TransfersMixin):
     def _fill_caller(self, call: TrackedAmiCall, m: AmiMessage, ch: ChannelInfo | None) -> None:
         raw = m.headers.get("CallerIDNum", ch.caller_raw if ch else "")
         call.withheld = call.withheld or (ch.withheld if ch else False)
-        call.caller = None if call.withheld else normalize(raw)
+        call.caller = None if call.withheld else normalize(raw, self.region)
         call.caller_name = (ch.caller_name if ch else "") or m.headers.get("CallerIDName", "")
         if call.caller_name == "<unknown>" or call.withheld:
             call.caller_name = ""

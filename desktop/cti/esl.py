@@ -32,7 +32,7 @@ from collections import OrderedDict
 from collections.abc import Callable, Iterable
 from typing import Any
 
-from calldesk_domain.phone import normalize
+from calldesk_domain.phone import DEFAULT_REGION, normalize
 from desktop.cti.esl_direct import EslDirectCalls, privacy_hidden
 from desktop.cti.esl_fields import (  # noqa: F401 - SUBSCRIBED_EVENTS is re-exported
     ABANDON_REASONS,
@@ -70,8 +70,10 @@ log = logging.getLogger(__name__)
 class EslNormalizer:
     """Turns decoded ESL events into CtiEvents. Stateful (channels, calls, agent status); pure."""
 
-    def __init__(self, clock: Callable[[], float] = time.time) -> None:
+    def __init__(self, clock: Callable[[], float] = time.time, *, region: str = DEFAULT_REGION) -> None:
+        """`region`: where a caller id without a country code is from (the phone_region setting)."""
         self._clock = clock
+        self.region = region
         self._channels: dict[str, _Channel] = {}
         self._calls: dict[str, _Call] = {}
         self._leg_call: dict[str, str] = {}  # agent leg uuid -> call id
@@ -79,7 +81,7 @@ class EslNormalizer:
         self._ended: OrderedDict[str, None] = OrderedDict()  # recently ended calls: late events ignored
         self._outbound: set[str] = set()  # click-to-dial calls being followed
         self.unhandled = 0
-        self.direct = EslDirectCalls(lambda call_id: call_id in self._calls)
+        self.direct = EslDirectCalls(lambda call_id: call_id in self._calls, region)
         self._cc_handlers: dict[str, Callable[[EslEvent, float], list[CtiEvent]]] = {
             "member-queue-start": self._on_member_start,
             "member-queue-resume": self._on_member_start,
@@ -223,7 +225,7 @@ class EslNormalizer:
         self._calls[session] = call
         call.queue = queue
         call.caller_raw = row.get("cid_number", "")
-        call.caller = None if _withheld(call.caller_raw) else normalize(call.caller_raw)
+        call.caller = None if _withheld(call.caller_raw) else normalize(call.caller_raw, self.region)
         call.caller_name = row.get("cid_name", "")
         joined = _float(row.get("joined_epoch")) or ts
         call.join_ts = joined
@@ -295,7 +297,7 @@ class EslNormalizer:
             raw = e.get("Caller-Caller-ID-Number")
         hidden = e.get("Unique-ID") == call.call_id and privacy_hidden(e)
         call.caller_raw = raw
-        call.caller = None if hidden or _withheld(raw) else normalize(raw)
+        call.caller = None if hidden or _withheld(raw) else normalize(raw, self.region)
         name = e.get("CC-Member-CID-Name")
         call.caller_name = "" if hidden or _withheld(name) else name
 

@@ -70,6 +70,7 @@ class EslConfig:
     backoff_jitter: float = 0.25  # each delay is stretched by up to this fraction, at random
     dial_endpoint: str = "user/{agent}"  # how to ring an agent's phone for click-to-dial
     dial_context: str = "default"
+    region: str = "CN"  # caller ids without a country code are numbers of this region (phone_region)
 
 
 @dataclass(frozen=True, slots=True)
@@ -136,7 +137,7 @@ class EslClient(PbxLink):
         self.config = config
         self.on_event = on_event
         self.state = CallStateMachine()
-        self.normalizer = EslNormalizer()
+        self.normalizer = EslNormalizer(region=config.region)
         self.agent_legs: dict[str, str] = {}  # queue call (member session uuid) -> agent leg uuid
         self._replies: deque[asyncio.Future[EslFrame]] = deque()
         self._jobs: dict[str, asyncio.Future[str]] = {}

@@ -30,7 +30,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
-from calldesk_domain.phone import normalize
+from calldesk_domain.phone import DEFAULT_REGION, normalize
 from desktop.cti.esl_fields import _number_like, _withheld
 from desktop.cti.esl_parser import EslEvent
 from desktop.cti.events import CallEvent, CallEventKind, CtiEvent, call_event
@@ -80,8 +80,9 @@ class EslDirectCalls:
     queue's call (esl.py follows it); `agent_interface`: the bridge's "is this an agent?" (None:
     every dialled user is one, as on a single desktop's own connector)."""
 
-    def __init__(self, is_queued: Callable[[str], bool]) -> None:
+    def __init__(self, is_queued: Callable[[str], bool], region: str = DEFAULT_REGION) -> None:
         self._is_queued = is_queued
+        self.region = region  # numbers without a country code are from here (Settings)
         self.agent_interface: Callable[[str], bool] | None = None
         self._callers: OrderedDict[str, _Caller] = OrderedDict()  # caller's channel -> its id
         self._legs: OrderedDict[str, _Leg] = OrderedDict()  # agent's leg uuid -> leg
@@ -117,7 +118,7 @@ class EslDirectCalls:
         leg = _Leg(
             call_id=caller_leg,
             agent=interface,
-            caller=None if hidden else normalize(raw),
+            caller=None if hidden else normalize(raw, self.region),
             caller_name="" if hidden or _withheld(name) else name,
             dnis=known.dialled or _number_like(e.get("Other-Leg-Destination-Number")),
             extra=extra,

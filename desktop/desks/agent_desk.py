@@ -9,7 +9,7 @@ The state itself is the AgentSession's; the box in the status bar shows what the
 from __future__ import annotations
 
 import logging
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 
 from PySide6.QtCore import QObject
 
@@ -30,15 +30,18 @@ class AgentDesk(QObject):
         open_wrapup: Callable[[], object],
         send_command: Callable[..., object],
         parent: QObject | None = None,
+        *,
+        reasons: Sequence[str] = PAUSE_REASONS,
     ) -> None:
-        """`send_command(action, **fields)` sends a CTI command (CtiDesk.send_command)."""
+        """`send_command(action, **fields)` sends a CTI command (CtiDesk.send_command); `reasons`
+        the pause reasons (Settings.agent_pause_reasons())."""
         super().__init__(parent)
         self.window = window
         self.session = session
         self.may_go_ready = may_go_ready
         self.open_wrapup = open_wrapup
         self.send_command = send_command
-        self.box = AgentStateBox()
+        self.box = AgentStateBox(reasons=reasons)
         window.statusBar().addPermanentWidget(self.box)
         self.box.stateRequested.connect(self.request)
         session.agentStateChanged.connect(self.box.show_state)
@@ -57,12 +60,16 @@ class AgentDesk(QObject):
             return
         if not event.paused:
             self.session.set_agent_state(READY)
-        elif event.reason in PAUSE_REASONS:
+        elif event.reason in self.box.reasons():
             self.session.set_agent_state(event.reason)
         else:
             log.info(
-                "agent %s paused with reason %r, not one of %s", event.agent, event.reason, PAUSE_REASONS
+                "agent %s paused with reason %r, not one of %s", event.agent, event.reason, self.box.reasons()
             )
+
+    def set_reasons(self, reasons: Sequence[str]) -> None:
+        """The configured pause reasons changed (Settings)."""
+        self.box.set_reasons(reasons)
 
     def request(self, action: str, reason: str) -> bool:
         """Apply a state the agent picked; False (and the state kept) when the ready rule refuses."""

@@ -43,6 +43,13 @@ MAX_AWAITED = 256  # commands the PBX never answered (the bar has timed them out
 ACW_REASON = "acw"
 
 
+def wrapup_policy(settings: Settings) -> WrapupPolicy:
+    """Wrap-up seconds per queue (`wrapup_queue_seconds`), else `wrapup_seconds`."""
+    return WrapupPolicy(
+        default_seconds=max(0, int(settings.wrapup_seconds)), per_queue=dict(settings.wrapup_queue_seconds)
+    )
+
+
 class CallsDesk(QObject):
     def __init__(
         self,
@@ -67,7 +74,7 @@ class CallsDesk(QObject):
         self.request_state = request_state
         self.state_file = state_file
         self.clock = clock
-        self.policy = WrapupPolicy(default_seconds=max(0, int(settings.wrapup_seconds)))
+        self.policy = wrapup_policy(settings)
         self._awaited: dict[str, ControlRequest] = {}  # command id -> what the agent asked
         self._phase_by_command: dict[str, CallPhase] = {}  # call id -> phase an accepted command set
 
@@ -173,8 +180,9 @@ class CallsDesk(QObject):
     def _on_call_ended(self, info: CallInfo, _event: CallEvent) -> None:
         self._phase_by_command.pop(info.call_id, None)
         self._show_current()
-        if info.answered_at is None:
-            return  # an unanswered call leaves nothing to wrap up
+        if info.answered_at is None and info.direction != "outbound":
+            return  # an inbound call never answered here leaves nothing to wrap up
+        # answered calls, and outbound attempts that failed too (the agent notes why)
         self.request_state("pause", ACW_REASON)
         seconds = self.policy.seconds_for(info.queue)
         self.wrapup.show()

@@ -9,7 +9,6 @@ answers, it reads from the AgentSession, never from a widget.
 from __future__ import annotations
 
 import asyncio
-import contextlib
 import logging
 import time
 from collections.abc import Coroutine
@@ -21,6 +20,7 @@ from PySide6.QtCore import QObject, Signal
 from calldesk_domain.phone import mask, national_display
 from desktop.config import Settings
 from desktop.cti.events import CallEvent
+from desktop.desks.dialogs import DialogSlot
 from desktop.desks.session import AgentSession, CallInfo
 from desktop.services.auth import can_see_full_numbers
 from desktop.services.customers import CustomerFormError, CustomerService
@@ -43,11 +43,14 @@ class PopPainted:
     kind: str  # single | multiple | unknown | withheld
     card_ms: float  # header painted
     detail_ms: float | None  # detail tabs painted (None until they are)
+    history_ms: float | None = None  # older records appended, or the card said why not
+    older: str = ""  # Pop.older when this was reported
 
 
 class CustomerDesk(QObject):
     popPainted = Signal(object)  # PopPainted, after the header is on screen
     detailPainted = Signal(object)  # PopPainted, after the detail tabs are on screen
+    historyPainted = Signal(object)  # PopPainted, after older records were appended (or were not)
 
     def __init__(
         self,
@@ -70,19 +73,25 @@ class CustomerDesk(QObject):
         self._card_ms: dict[str, float] = {}
         screenpop.popped.connect(self._on_popped)
         screenpop.detailFilled.connect(self._on_detail)
+        screenpop.historyFilled.connect(self._on_history)
         session.callEnded.connect(self._on_call_ended)
         window.searchChanged.connect(self._on_search)
         window.customerChosen.connect(self._on_customer_chosen)
         window.card.searchRequested.connect(window.focus_search)
         window.card.createCustomerRequested.connect(self._on_create_customer)
         self.customers = customers
-        self.new_customer_dialog: NewCustomerDialog | None = None
+        self.new_customer_dialogs: DialogSlot[NewCustomerDialog] = DialogSlot()
         self._tasks: set[asyncio.Task[None]] = set()
+
+    @property
+    def new_customer_dialog(self) -> NewCustomerDialog | None:
+        """The new-customer form while it is open (released and deleted when it closes)."""
+        return self.new_customer_dialogs.current
 
     def display_number(self, e164: str | None, raw: str | None = None) -> str:
         if not e164:
             return raw or ""
-        return mask(e164) if self.masked else national_display(e164)
+        return mask(e164) if self.masked else national_display(e164, self.lookup.region)
 
     def _is_stale(self, pop: Pop) -> bool:
         """Cached data shown while the central server is unreachable may be out of date: say so."""
@@ -95,7 +104,7 @@ class CustomerDesk(QObject):
         painted_detail = False
         if match.kind == "single" and pop.detail is not None and pop.detail.customer.id == pop.customer_id:
             # Detail already at hand (cached or pre-warmed): one render and one paint for the whole card.
-            card.show_detail(pop.detail, masked=self.masked, stale=self._is_stale(pop))
+            card.show_detail(pop.detail, masked=self.masked, stale=self._is_stale(pop), older=pop.older)
             painted_detail = True
         elif match.kind == "single":
             card.show_pop(match.cards[0], masked=self.masked)
@@ -110,10 +119,13 @@ class CustomerDesk(QObject):
             caller_display = (
                 "" if match.kind == "withheld" else self.display_number(match.e164, pop.raw_caller)
             )
-            self.window.show_call(
-                caller_display, self.settings.hotline_name(pop.dnis), pop.queue or "", time.time()
-            )
-            self.window.raise_for_call()
+            if pop.direction == "outbound":  # the agent dialled: the bar times the call from here
+                self.window.show_call(caller_display, self.tr("Outbound call"), "", time.time())
+            else:
+                self.window.show_call(
+                    caller_display, self.settings.hotline_name(pop.dnis), pop.queue or "", time.time()
+                )
+                self.window.raise_for_call()
         card.repaint()  # paint now, inside this frame: the agent must see the caller before "hello"
         card_ms = (time.perf_counter() - pop.received_at) * 1000
         self._card_ms[pop.call_id] = card_ms
@@ -150,6 +162,25 @@ class CustomerDesk(QObject):
             )
         )
 
+    def _on_history(self, pop: Pop) -> None:
+        """Older records than the cached window: appended under the rows the agent already sees."""
+        card = self.window.card
+        if pop.detail is None or card.current_customer_id() != pop.customer_id:
+            return
+        if pop.older == "":
+            card.append_older(pop.detail)
+            if pop.detail_source == "api":
+                card.set_stale(False)  # the server just answered: what is shown is current
+        else:
+            card.set_older(pop.older, pop.error)
+        card.repaint()
+        history_ms = (time.perf_counter() - pop.received_at) * 1000
+        self.historyPainted.emit(
+            PopPainted(
+                pop.call_id, pop.match.e164, pop.customer_id, pop.match.kind, 0.0, None, history_ms, pop.older
+            )
+        )
+
     def _on_call_ended(self, call: CallInfo, event: CallEvent) -> None:
         caller_display = "" if call.withheld else self.display_number(call.e164, call.raw_caller)
         self.window.add_recent_call(
@@ -159,6 +190,7 @@ class CustomerDesk(QObject):
             event.ts,
             event.extra.get("outcome", "ended"),
             customer_id=call.customer_id,
+            number="" if call.withheld else call.e164 or "",
         )
         self.window.clear_call()
 
@@ -169,7 +201,7 @@ class CustomerDesk(QObject):
             self.window.show_search_results([], self.masked)
             return
         try:
-            results = self.lookup.store.search(text, limit=20)
+            results = self.lookup.store.search(text, limit=20, region=self.lookup.region)
             limited = not results and not self.lookup.store.search_index_ready()
         except Exception as exc:  # a broken cache must not take the window down
             log.exception("search failed")
@@ -189,12 +221,12 @@ class CustomerDesk(QObject):
 
     # -- new customer (unknown caller) ----------------------------------------------------------
     def _on_create_customer(self, number: str) -> None:
-        prefill = national_display(number) if number.startswith("+") else number
+        prefill = national_display(number, self.lookup.region) if number.startswith("+") else number
         dialog = NewCustomerDialog(prefill, self.window)
         dialog.saveRequested.connect(
             lambda name, phone: self._spawn(self._create_customer(dialog, name, phone))
         )
-        self.new_customer_dialog = dialog
+        self.new_customer_dialogs.hold(dialog)
         dialog.open()
 
     async def _create_customer(self, dialog: NewCustomerDialog, name: str, phone: str) -> None:
@@ -224,7 +256,4 @@ class CustomerDesk(QObject):
     async def stop(self) -> None:
         """Cancel what is still running (a new customer being written) and close its dialog."""
         await cancel_and_wait(list(self._tasks), "customer desk")
-        if self.new_customer_dialog is not None:
-            with contextlib.suppress(RuntimeError):  # already deleted with the window
-                self.new_customer_dialog.close()
-            self.new_customer_dialog = None
+        self.new_customer_dialogs.close()

@@ -15,11 +15,11 @@ from pathlib import Path
 
 from desktop.cache.store import CacheStore
 from desktop.config import Settings
-from desktop.cti.pbx_commands import DEFAULT_REASONS
 from desktop.desks.agent_desk import AgentDesk
-from desktop.desks.calls_desk import CallsDesk
+from desktop.desks.calls_desk import CallsDesk, wrapup_policy
 from desktop.desks.cti_desk import CtiDesk
 from desktop.desks.customer_desk import CustomerDesk
+from desktop.desks.missed_desk import MissedCallsDesk
 from desktop.desks.relogin_desk import ReloginDesk
 from desktop.desks.session import AgentSession, LinkState
 from desktop.desks.settings_desk import SettingsDesk
@@ -81,8 +81,8 @@ class DesktopApp:
         private_dir(cache_path.parent)
         self.store = CacheStore(cache_path)  # the UI thread's: reads only
         self.ops = CacheOps(cache_path)  # every write: on the cache worker thread
-        self.lookup = LookupService(self.store, api, self.ops)
-        self.screenpop = ScreenPopService(self.lookup, login.agent_id)
+        self.lookup = LookupService(self.store, api, self.ops, region=settings.phone_region)
+        self.screenpop = ScreenPopService(self.lookup, login.agent_id, online=lambda: self.session.online)
         self.session.follow(self.screenpop)  # first: it knows a call before a desk paints or logs it
         self._bind_status()
 
@@ -93,7 +93,7 @@ class DesktopApp:
             settings,
             login.role,
             self.session,
-            CustomerService(self.store, self.ops),
+            CustomerService(self.store, self.ops, region=settings.phone_region),
         )
         self.tickets = TicketDesk(
             self.window,
@@ -122,6 +122,7 @@ class DesktopApp:
             self.tickets.may_go_ready,
             self.tickets.open_pending_wrapup,
             self.cti.send_command,
+            reasons=settings.agent_pause_reasons(),
         )
         self.cti.agentEvent.connect(self.agent.on_agent_event)
         api.token_listeners.append(self.cti.set_token)  # a refreshed token reaches the live bridge link
@@ -147,6 +148,9 @@ class DesktopApp:
             self.agent.request,
             WrapupStateFile.beside(cache_path),
         )
+        self.missed = MissedCallsDesk(self.window, self.screenpop, self.calls.bar.call_back)
+        self.window.card.callBackRequested.connect(self.calls.bar.call_back)
+        self.window.recent_calls.callBackRequested.connect(self.calls.bar.call_back)
         self.settings_desk = SettingsDesk(
             self.window,
             SettingsService(
@@ -172,11 +176,14 @@ class DesktopApp:
             stop_runtime=self.stop,
         )
         self.window.languageChangeRequested.connect(self._remember_language)
+        # `calldesk agent pause --reason` accepts these (kept current when Settings change)
+        self.pause_reasons: set[str] = set(settings.agent_pause_reasons())
         if handoff is not None:
+            handoff.region = settings.phone_region
             handoff.popRequested.connect(self._on_handoff_pop)
             handoff.dialRequested.connect(self.cti.dial)
             # `calldesk agent ready|pause`, `calldesk dial`: to the PBX, its answer back to the CLI
-            handoff.set_command_handler(command_handler(self.cti.request, DEFAULT_REASONS))
+            handoff.set_command_handler(command_handler(self.cti.request, self.pause_reasons))
 
     def _bind_status(self) -> None:
         """The status bar shows what the session says."""
@@ -225,6 +232,15 @@ class DesktopApp:
         self.settings = new
         if new.language != old.language:
             self.window.languageChangeRequested.emit(new.language)
+        # the phone region, pause reasons and wrap-up times apply at once
+        self.lookup.region = new.phone_region
+        self.customers.customers.region = new.phone_region
+        if self.handoff is not None:
+            self.handoff.region = new.phone_region
+        self.pause_reasons.clear()
+        self.pause_reasons.update(new.agent_pause_reasons())
+        self.agent.set_reasons(new.agent_pause_reasons())
+        self.calls.policy = wrapup_policy(new)
 
     # -- stop ----------------------------------------------------------------------------------
     async def stop(self) -> None:

@@ -20,6 +20,11 @@ from desktop.services.screenpop import Pop, ScreenPopService
 CONNECTIVITY_STATES = ("online", "offline", "syncing")
 
 
+def first_state(direction: str) -> str:
+    """A new call rings here (inbound: the agent may answer) or at the far end (outbound)."""
+    return "outbound_ringing" if direction == "outbound" else "ringing"
+
+
 @dataclass(frozen=True, slots=True)
 class CallInfo:
     """One call of this agent as the session knows it."""
@@ -33,7 +38,8 @@ class CallInfo:
     dnis: str | None = None
     queue: str | None = None
     answered_at: float | None = None  # CTI timestamp (epoch seconds) of call.answered
-    state: str = "ringing"  # ringing | answered | held | ended (the last CTI event's kind)
+    state: str = "ringing"  # ringing | outbound_ringing | answered | held | ended (the last CTI event)
+    direction: str = "inbound"  # "outbound": the agent dialled; it rings at the far end
 
 
 @dataclass(frozen=True, slots=True)
@@ -120,7 +126,8 @@ class AgentSession(QObject):
             dnis=pop.dnis,
             queue=pop.queue,
             answered_at=known.answered_at if known is not None else None,
-            state=known.state if known is not None else "ringing",
+            state=known.state if known is not None else first_state(pop.direction),
+            direction=pop.direction,
         )
         self._calls[pop.call_id] = info
         if info.state == "ringing":

@@ -21,6 +21,7 @@ from PySide6.QtCore import QObject
 from PySide6.QtWidgets import QMessageBox, QWidget
 
 from desktop.config import Settings
+from desktop.desks.dialogs import DialogSlot
 from desktop.services.cache_rebuild import CacheRebuild, RebuildRefused, RebuildResult
 from desktop.services.settings_service import SettingsService
 from desktop.services.sync import SyncProgress
@@ -54,23 +55,29 @@ class SettingsDesk(QObject):
         self._sync_busy = sync_busy
         self._online = online
         self._on_saved = on_saved
-        self.dialog: SettingsDialog | None = None
+        self.dialogs: DialogSlot[SettingsDialog] = DialogSlot()
         self.sync_dialog: SyncDialog | None = None
         self.message_box: QMessageBox | None = None
         self.rebuild_task: asyncio.Task | None = None
         self._cancel = asyncio.Event()
         window.settingsRequested.connect(self.open_settings)
 
+    @property
+    def dialog(self) -> SettingsDialog | None:
+        """The Settings dialog while it is open (released and deleted when it closes)."""
+        return self.dialogs.current
+
     def open_settings(self) -> SettingsDialog:
-        if self.dialog is not None and self.dialog.isVisible():
-            self.dialog.refresh_figures()
-            self.dialog.raise_()
-            return self.dialog
+        shown = self.dialog
+        if shown is not None:
+            shown.refresh_figures()
+            shown.raise_()
+            return shown
         dialog = SettingsDialog(self.service, self.window, online=self._online())
         dialog.saved.connect(self._saved)
         dialog.rebuildRequested.connect(self.start_rebuild)
         dialog.set_rebuilding(self.rebuilding)
-        self.dialog = dialog
+        self.dialogs.hold(dialog)
         dialog.open()
         return dialog
 

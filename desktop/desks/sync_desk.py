@@ -15,9 +15,10 @@ from collections.abc import Coroutine
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from PySide6.QtCore import QObject, Qt
+from PySide6.QtCore import QObject
 
 from desktop.config import Settings
+from desktop.desks.dialogs import DialogSlot
 from desktop.desks.session import AgentSession
 from desktop.services.api import CentralApi
 from desktop.services.attachments import AttachmentService, AttachmentUploader
@@ -59,7 +60,7 @@ class SyncDesk(QObject):
         self.connectivity: ConnectivityService | None = None  # None until background sync starts
         self.sync: PullSync | None = None  # the last foreground pull
         self.conflicts = ConflictService(ops)
-        self.conflicts_dialog: ConflictsDialog | None = None
+        self.conflicts_dialogs: DialogSlot[ConflictsDialog] = DialogSlot()
         self._pulling = False
         self._cancel = asyncio.Event()
         self._tasks: set[asyncio.Task[object]] = set()
@@ -170,6 +171,11 @@ class SyncDesk(QObject):
         """Sync > Conflicts…: read the list on the worker, then show it."""
         self._spawn(self.open_conflicts())
 
+    @property
+    def conflicts_dialog(self) -> ConflictsDialog | None:
+        """The conflicts dialog while it is open (released and deleted when it closes)."""
+        return self.conflicts_dialogs.current
+
     async def open_conflicts(self) -> ConflictsDialog:
         """Show the sync conflicts (writes the server did not take as they were); a re-applied
         write is pushed at once."""
@@ -189,8 +195,7 @@ class SyncDesk(QObject):
         if self.connectivity is not None:
             dialog.changed.connect(self.connectivity.kick)
         dialog.changed.connect(lambda: self.session.set_conflict_count(len(dialog.conflicts())))
-        dialog.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
-        self.conflicts_dialog = dialog
+        self.conflicts_dialogs.hold(dialog)
         dialog.open()
         return dialog
 
@@ -208,7 +213,4 @@ class SyncDesk(QObject):
         for task in list(self._tasks):
             with contextlib.suppress(asyncio.CancelledError, Exception):
                 await task
-        if self.conflicts_dialog is not None:
-            with contextlib.suppress(RuntimeError):  # closed and deleted already
-                self.conflicts_dialog.close()
-            self.conflicts_dialog = None
+        self.conflicts_dialogs.close()

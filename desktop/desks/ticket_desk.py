@@ -9,7 +9,10 @@ MyWorkPanel, KnowledgePanel):
 - a call's end (AgentSession.callEnded) drives the contact log: the wrap-up screen opens with
   direction, channel and start/end from the CTI; Ctrl+L (logContactRequested) opens it by hand;
 - "My work" is a dock with my tickets, the team queue and overdue tickets, refreshed on every
-  save and every 30 s (SLA countdown).
+  save and every 30 s (SLA countdown);
+- the card's "Tickets & contacts" tab lists the customer's tickets and contact logs from the
+  cache (refreshed when the card shows a customer, on every save and after every sync); a click
+  opens the ticket, and so does Enter on a ticket number in the main search.
 """
 
 from __future__ import annotations
@@ -27,14 +30,17 @@ from calldesk_domain.tickets import ContactLog, Ticket
 from calldesk_domain.vocabulary import DISPOSITION_CODES
 from desktop.cache.store import CacheStore
 from desktop.cti.events import CallEvent
+from desktop.desks.dialogs import DialogSlot
 from desktop.desks.session import AgentSession, CallInfo
 from desktop.services.api import CentralApi
 from desktop.services.attachment_download import AttachmentDownloader
 from desktop.services.attachments import AttachmentService, attachments_folder
 from desktop.services.contacts import ContactService
+from desktop.services.customer_work import CustomerWork
 from desktop.services.knowledge import KnowledgeService
 from desktop.services.ops import CacheOps
 from desktop.services.tickets import TicketService
+from desktop.views.knowledge_dialog import KnowledgeDialog
 from desktop.views.knowledge_panel import KnowledgePanel
 from desktop.views.main_window import MainWindow
 from desktop.views.my_work import VIEWS, MyWorkPanel
@@ -78,14 +84,22 @@ class TicketDesk(QObject):
         self.knowledge = KnowledgeService(api) if api is not None else None
         self.attachments = AttachmentService(store, attachments_folder(store.path), agent_id, clock=clock)
         self.downloader = AttachmentDownloader(api, self.attachments) if api is not None else None
-        self.form: TicketForm | None = None
-        self.wrapup: WrapUpDialog | None = None
+        self.work = CustomerWork(store)
+        self.knowledge_dialog: KnowledgeDialog | None = None  # made once, shown again (Ctrl+K)
+        self.forms: DialogSlot[TicketForm] = DialogSlot()
+        self.wrapups: DialogSlot[WrapUpDialog] = DialogSlot()
 
         session.callEnded.connect(self._on_call_ended)
         window.newTicketRequested.connect(self.open_new_ticket)
         window.logContactRequested.connect(self.open_manual_contact)
         self.contacts.wrapUpNeeded.connect(self.show_wrapup)
         self.tickets.ticketSaved.connect(self._on_ticket_saved)
+        self.contacts.contactSaved.connect(self._on_contact_saved)
+        window.card.pageShown.connect(self._on_card_shown)
+        window.card.work_tab.ticketOpened.connect(self.open_ticket)
+        window.searchSubmitted.connect(self._on_search_submitted)
+        window.knowledgeRequested.connect(self.open_knowledge)
+        session.connectivityChanged.connect(self._on_connectivity)
 
         self.my_work = MyWorkPanel()
         self.my_work.ticketOpened.connect(self.open_ticket)
@@ -106,10 +120,52 @@ class TicketDesk(QObject):
         self._timer.start(REFRESH_MS)
         self.refresh_lists()
 
+    @property
+    def form(self) -> TicketForm | None:
+        """The newest ticket form still open (None once closed: never a deleted one)."""
+        return self.forms.current
+
+    @property
+    def wrapup(self) -> WrapUpDialog | None:
+        """The wrap-up dialog still open, if any."""
+        return self.wrapups.current
+
     def _on_ticket_saved(self, _ticket: object) -> None:
         # A method, not a lambda: Qt holds a connected lambda (and the desk it closes over) for as
         # long as the sender lives, out of the collector's sight, so the whole desktop leaked.
         self.refresh_lists()
+        self.refresh_customer_work()
+        self.refresh_customer_work()
+
+    def _on_contact_saved(self, _contact: object) -> None:
+        self.refresh_customer_work()
+
+    def _on_card_shown(self, page: str) -> None:
+        if page == "card":
+            self.refresh_customer_work()
+
+    def _on_connectivity(self, state: str) -> None:
+        if state == "online":  # a pull went through: tickets from other desktops may have come
+            self.refresh_customer_work()
+
+    def refresh_customer_work(self) -> None:
+        """The card's "Tickets & contacts" tab, from the cache, for the customer on the card."""
+        card = self.window.card
+        customer_id = card.current_customer_id()
+        if customer_id is None or card.page() != "card":
+            return
+        try:
+            items = self.work.for_customer(customer_id)
+        except Exception:  # a broken cache must not take the card down
+            log.exception("tickets and contacts of %s could not be read", customer_id)
+            items = []
+        card.show_work(items)
+
+    def _on_search_submitted(self, text: str) -> None:
+        """Enter on a ticket number in the main search opens the ticket."""
+        ticket_id = self.work.ticket_number(text)
+        if ticket_id is not None:
+            self.open_ticket(ticket_id)
 
     # -- calls -----------------------------------------------------------------------------
     def _on_call_ended(self, call: CallInfo, event: CallEvent) -> None:
@@ -140,6 +196,11 @@ class TicketDesk(QObject):
         return self._open_form(ticket)
 
     def open_ticket(self, ticket_id: str) -> TicketForm | None:
+        form = self.form
+        if form is not None and form.ticket.id == ticket_id:  # already open: to the front
+            form.raise_()
+            form.activateWindow()
+            return form
         ticket = self.tickets.get(ticket_id)
         if ticket is None:
             log.warning("ticket %s is not in the local cache", ticket_id)
@@ -159,9 +220,8 @@ class TicketDesk(QObject):
             fetch=self.downloader.fetch if self.downloader is not None else None,
             parent=self.window,
         )
-        form.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
         form.resize(1100, 700)
-        self.form = form
+        self.forms.hold(form)
         form.show()
         return form
 
@@ -172,6 +232,18 @@ class TicketDesk(QObject):
                 self.my_work.set_tickets(view, self.tickets.list(view), now)
         except Exception:  # a broken local record must not take the window down
             log.exception("my work: could not list tickets")
+
+    def open_knowledge(self) -> KnowledgeDialog | None:
+        """Call > Knowledge base… (Ctrl+K): the FAQ search without a ticket open."""
+        if self.knowledge is None:
+            self.window.show_banner(
+                self.tr("The knowledge base needs the connection to the CRM server."), "warning"
+            )
+            return None
+        if self.knowledge_dialog is None:
+            self.knowledge_dialog = KnowledgeDialog(self.knowledge.search, self.window)
+        self.knowledge_dialog.open_for_search()
+        return self.knowledge_dialog
 
     # -- contacts --------------------------------------------------------------------------
     def show_wrapup(self, contact: ContactLog) -> WrapUpDialog:
@@ -191,20 +263,17 @@ class TicketDesk(QObject):
             required=self.contacts.require_before_ready,
             parent=self.window,
         )
-        dialog.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
-        self.wrapup = dialog
+        self.wrapups.hold(dialog)
         dialog.open()
         return dialog
 
     def open_pending_wrapup(self) -> WrapUpDialog | None:
         """Bring the wrap-up of an unsaved contact to the front (opening it if it was closed)."""
-        try:
-            if self.wrapup is not None and self.wrapup.isVisible():
-                self.wrapup.raise_()
-                self.wrapup.activateWindow()
-                return self.wrapup
-        except RuntimeError:  # the last dialog was closed and deleted (WA_DeleteOnClose)
-            self.wrapup = None
+        shown = self.wrapup
+        if shown is not None:
+            shown.raise_()
+            shown.activateWindow()
+            return shown
         pending = next(iter(self.contacts.pending.values()), None)
         return self.show_wrapup(pending) if pending is not None else None
 
@@ -221,9 +290,9 @@ class TicketDesk(QObject):
     def stop(self) -> None:
         """Stop the refresh timer and close the forms this desk opened."""
         self._timer.stop()
-        for dialog in (self.form, self.wrapup):
-            if dialog is not None:
-                with contextlib.suppress(RuntimeError):  # closed and deleted already
-                    dialog.done(0)
-        self.form = None
-        self.wrapup = None
+        self.forms.close()
+        self.wrapups.close()
+        if self.knowledge_dialog is not None:
+            with contextlib.suppress(RuntimeError):  # deleted with the window already
+                self.knowledge_dialog.close()
+            self.knowledge_dialog = None

@@ -9,7 +9,7 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 
 from calldesk_domain.models import Customer, Phone
-from calldesk_domain.phone import normalize
+from calldesk_domain.phone import DEFAULT_REGION, normalize
 from calldesk_domain.popcard import PopCard
 from desktop.cache.outbox import new_customer_id
 from desktop.cache.store import CacheStore
@@ -36,14 +36,15 @@ class NewCustomer:
     e164: str
 
 
-def validate_new_customer(name: str, phone: str) -> NewCustomer:
-    """Clean the form or raise CustomerFormError (never anything else)."""
+def validate_new_customer(name: str, phone: str, region: str = DEFAULT_REGION) -> NewCustomer:
+    """Clean the form or raise CustomerFormError (never anything else); a number without a
+    country code is one of `region` (Settings.phone_region)."""
     name = " ".join((name or "").split())
     if not name:
         raise CustomerFormError("name", "name_missing")
     if len(name) > MAX_NAME:
         raise CustomerFormError("name", "name_too_long")
-    e164 = normalize(phone or "")
+    e164 = normalize(phone or "", region)
     if e164 is None:
         raise CustomerFormError("phone", "phone_invalid")
     return NewCustomer(name, e164)
@@ -64,15 +65,19 @@ def customer_record(new: NewCustomer, now: datetime | None = None) -> dict:
 
 
 class CustomerService:
-    def __init__(self, store: CacheStore, ops: CacheOps | None = None) -> None:
-        """`store` is the UI thread's (reads only); the write goes through `ops` (the worker)."""
+    def __init__(
+        self, store: CacheStore, ops: CacheOps | None = None, *, region: str = DEFAULT_REGION
+    ) -> None:
+        """`store` is the UI thread's (reads only); the write goes through `ops` (the worker);
+        `region`: Settings.phone_region, for numbers typed without a country code."""
         self.store = store
+        self.region = region
         self.ops = ops if ops is not None else CacheOps(store.path)
 
     async def create(self, name: str, phone: str) -> PopCard:
         """Validate, write offline-first, return the new customer's pop card.
         Raises CustomerFormError for bad input; CacheUnavailable if the cache cannot be written."""
-        new = validate_new_customer(name, phone)
+        new = validate_new_customer(name, phone, self.region)
         record = customer_record(new)
         await self.ops.run(CacheStore.write_local, "customer", record)
         log.info("customer %s created at the desk (outbox)", record["id"])

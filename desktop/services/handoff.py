@@ -25,7 +25,7 @@ import shiboken6
 from PySide6.QtCore import QObject, Signal
 from PySide6.QtNetwork import QLocalServer, QLocalSocket
 
-from calldesk_domain.phone import normalize
+from calldesk_domain.phone import DEFAULT_REGION, normalize
 from desktop.cti.pbx_commands import CommandError, check_reason
 
 log = logging.getLogger(__name__)
@@ -51,7 +51,7 @@ class HandoffError(ValueError):
     pass
 
 
-def validate(message: Any) -> dict[str, str]:
+def validate(message: Any, region: str = DEFAULT_REGION) -> dict[str, str]:
     """Return a clean request or raise HandoffError saying what is wrong."""
     if not isinstance(message, dict):
         raise HandoffError("request must be a JSON object")
@@ -65,7 +65,7 @@ def validate(message: Any) -> dict[str, str]:
         uri = message.get("uri")
         if not isinstance(uri, str):
             raise HandoffError("dial needs a tel: URI")
-        number = normalize(uri.removeprefix("tel:").removeprefix("callto:"))
+        number = normalize(uri.removeprefix("tel:").removeprefix("callto:"), region)
         if number is None:
             raise HandoffError(f"{uri!r} cannot be dialled: it is not a phone number")
         return {"cmd": "dial", "number": number}
@@ -97,6 +97,7 @@ class HandoffServer(QObject):
         self._server = QLocalServer(self)
         self._server.newConnection.connect(self._on_connection)
         self._command_handler: CommandHandler | None = None
+        self.region = DEFAULT_REGION  # Settings.phone_region: `dial` numbers without a country code
 
     def set_command_handler(self, handler: CommandHandler | None) -> None:
         """Route `dial` and `agent` requests to the desktop's CTI source (see the module doc)."""
@@ -134,7 +135,7 @@ class HandoffServer(QObject):
             if isinstance(message, dict) and message.get("cmd") == "ping":
                 self._reply(sock, {"ok": True, "pong": True})
                 return
-            request = validate(message)
+            request = validate(message, self.region)
         except (UnicodeDecodeError, json.JSONDecodeError):
             log.warning("handoff: bad JSON %r", raw[:200])
             self._reply(sock, {"ok": False, "error": "bad JSON"})

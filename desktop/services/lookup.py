@@ -12,7 +12,7 @@ from dataclasses import dataclass, field
 from typing import Literal
 
 from calldesk_domain.models import CustomerDetail
-from calldesk_domain.phone import is_withheld, normalize
+from calldesk_domain.phone import DEFAULT_REGION, is_withheld, normalize
 from calldesk_domain.popcard import PopCard
 from desktop.cache.store import CacheStore
 from desktop.services.api import ApiError, CentralApi
@@ -36,6 +36,7 @@ class DetailResult:
     source: Literal["cache", "api"]
     stale: bool
     reason: str = ""  # why the detail is stale or missing, for the agent
+    offline: bool = False  # the central server could not be reached (or there is none)
 
 
 def _match(e164: str, cards: list[PopCard]) -> CallerMatch:
@@ -44,9 +45,18 @@ def _match(e164: str, cards: list[PopCard]) -> CallerMatch:
 
 
 class LookupService:
-    def __init__(self, store: CacheStore, api: CentralApi | None = None, ops: CacheOps | None = None) -> None:
-        """`store` is the UI thread's (reads only); writes go through `ops` (the worker thread)."""
+    def __init__(
+        self,
+        store: CacheStore,
+        api: CentralApi | None = None,
+        ops: CacheOps | None = None,
+        *,
+        region: str = DEFAULT_REGION,
+    ) -> None:
+        """`store` is the UI thread's (reads only); writes go through `ops` (the worker thread);
+        `region`: where a caller id without a country code is from (Settings.phone_region)."""
         self.store = store
+        self.region = region
         self.api = api
         self.ops = ops if ops is not None else CacheOps(store.path)
 
@@ -54,7 +64,7 @@ class LookupService:
         """Who is calling, from the cache only. Never raises on odd caller ids."""
         if is_withheld(raw_caller):
             return CallerMatch("withheld", None, [])
-        e164 = normalize(raw_caller)
+        e164 = normalize(raw_caller, self.region)
         if e164 is None:
             log.info("lookup: unusable caller id %r", raw_caller)
             return CallerMatch("unknown", None, [])
@@ -85,12 +95,12 @@ class LookupService:
         if self.store.has_detail(customer_id):
             return DetailResult(self.store.customer_detail(customer_id), "cache", False)
         if self.api is None:
-            return self._cached_fallback(customer_id, "offline: not connected to the central server")
+            return self._cached_fallback(customer_id, "offline: not connected to the central server", True)
         try:
             detail = await self.api.customer_detail(customer_id)
         except ApiError as exc:
             log.warning("lookup: detail for %s not fetched: %s", customer_id, exc.message)
-            return self._cached_fallback(customer_id, exc.message)
+            return self._cached_fallback(customer_id, exc.message, exc.unreachable)
         if detail is None:
             return DetailResult(None, "api", False, f"customer {customer_id} does not exist on the server")
         try:
@@ -99,10 +109,8 @@ class LookupService:
             log.exception("lookup: could not cache detail of %s", customer_id)
         return DetailResult(detail, "api", False)
 
-    def _cached_fallback(self, customer_id: str, reason: str) -> DetailResult:
+    def _cached_fallback(self, customer_id: str, reason: str, offline: bool = False) -> DetailResult:
         if self.store.pop_row_only(customer_id):  # an empty card would look complete: say it is missing
-            return DetailResult(None, "cache", True, reason)
+            return DetailResult(None, "cache", True, reason, offline)
         cached = self.store.customer_detail(customer_id)
-        if cached is None:
-            return DetailResult(None, "cache", True, reason)
-        return DetailResult(cached, "cache", True, reason)
+        return DetailResult(cached, "cache", True, reason, offline)

@@ -3,9 +3,11 @@
 The pop is split in two so the agent sees the caller before the first ring ends:
 `popped` carries the match from the pop index (name, tier, points, churn) and is emitted in the
 same loop iteration as the `call.ringing` event; `detailFilled` follows with orders, points,
-service and marketing — at once when the detail is cached, else after an on-demand fetch.
-When the detail is already cached, `popped` carries it too (`Pop.detail` set) so the view paints
-the whole card once instead of header, then again with the tabs.
+service and marketing. Whatever the cache holds of them goes with `popped` (`Pop.detail` set), so
+the view paints header and tabs in one frame and never waits for the network: after a windowed
+first sync that is the last 180 days (`Pop.older == "loading"`), and `historyFilled` follows with
+the whole record once it is fetched (or `older` "offline"/"failed" when it cannot be). Only a
+customer with nothing cached (known from an online lookup) has its tabs filled after a fetch.
 A `queue.join` for the call pre-warms both, so by the time an agent's phone rings the work is done.
 A number the cache does not know is asked of the central API in the background (a customer
 created since the last sync); if it finds someone, `popped` is emitted again for the same call.
@@ -17,6 +19,7 @@ import asyncio
 import logging
 import time
 from collections import OrderedDict
+from collections.abc import Callable
 from dataclasses import dataclass, field
 
 from PySide6.QtCore import QObject, Signal
@@ -48,6 +51,9 @@ class Pop:
     stale: bool = False
     prewarmed: bool = False
     error: str = ""
+    # records older than the cached ones: "" none missing, "loading", "offline", "failed" (`error`)
+    older: str = ""
+    direction: str = "inbound"  # "outbound": the agent dialled (click-to-dial, call back, dial pad)
     timings: dict[str, float] = field(default_factory=dict)
 
     @property
@@ -70,12 +76,24 @@ class _Prewarm:
 class ScreenPopService(QObject):
     popped = Signal(object)  # Pop, header data ready
     detailFilled = Signal(object)  # Pop, with detail (or error/stale)
+    historyFilled = Signal(object)  # Pop whose older records came (older "") or will not ("offline"/"failed")
     callUpdated = Signal(object)  # CallEvent for this agent: answered/held/ended...
     queueEvent = Signal(object)  # QueueEvent, for supervisor panels
 
-    def __init__(self, lookup: LookupService, agent_id: str | None = None, parent: QObject | None = None):
+    def __init__(
+        self,
+        lookup: LookupService,
+        agent_id: str | None = None,
+        parent: QObject | None = None,
+        *,
+        online: Callable[[], bool] | None = None,
+    ):
+        """`online`: whether the central server is reachable now (the session's view); offline,
+        the card says at once that older records are not available offline (they are still
+        asked for, and appended if the server answers after all)."""
         super().__init__(parent)
         self._lookup = lookup
+        self._online = online if online is not None else (lambda: True)
         self._agent_id = agent_id
         self._prewarmed: OrderedDict[str, _Prewarm] = OrderedDict()
         self._tasks: set[asyncio.Task[None]] = set()
@@ -192,6 +210,7 @@ class ScreenPopService(QObject):
             match=match,
             received_at=received_at,
             prewarmed=warm is not None,
+            direction="outbound" if (event.extra or {}).get("direction") == "outbound" else "inbound",
         )
         pop.timings["matched"] = time.perf_counter()
         self.pops_emitted += 1
@@ -222,14 +241,16 @@ class ScreenPopService(QObject):
             if result.detail is not None:
                 pop.detail, pop.detail_source, pop.stale = result.detail, result.source, result.stale
         if pop.detail is None and use_cache:
-            cached = self._cached_detail(customer_id)
-            if cached is not None:
-                pop.detail, pop.detail_source = cached, "cache"
+            pop.detail, pop.older = self._cached_detail(customer_id)
+            if pop.detail is not None:
+                pop.detail_source = "cache"
         self.popped.emit(pop)
-        if pop.detail is not None:
-            self.detailFilled.emit(pop)
-        else:
+        if pop.detail is None:
             self._spawn(self._fill_detail(pop, customer_id, task))
+            return
+        self.detailFilled.emit(pop)
+        if pop.older:  # asked for even when the session thinks it is offline: it may be back
+            self._spawn(self._fill_older(pop, customer_id, task))
 
     async def _find_online(self, pop: Pop, raw_caller: str | None, warm: _Prewarm | None) -> None:
         task = warm.online_task if warm is not None else None
@@ -262,24 +283,48 @@ class ScreenPopService(QObject):
         self._emit_with_detail(pop, None)
         return pop
 
-    async def _fill_detail(self, pop: Pop, customer_id: str, task: asyncio.Task[DetailResult] | None) -> None:
+    async def _detail(self, customer_id: str, task: asyncio.Task[DetailResult] | None) -> DetailResult:
+        """The pre-warm's fetch, else a lookup; an unexpected failure becomes a result saying so."""
         try:
-            result = await task if task is not None else await self._lookup.detail(customer_id)
+            return await task if task is not None else await self._lookup.detail(customer_id)
         except asyncio.CancelledError:
             raise
         except Exception as exc:
             log.warning("detail for %s failed: %s", customer_id, exc)
-            pop.error = str(exc)
-            self.detailFilled.emit(pop)
-            return
+            return DetailResult(None, "api", False, str(exc))
+
+    async def _fill_detail(self, pop: Pop, customer_id: str, task: asyncio.Task[DetailResult] | None) -> None:
+        result = await self._detail(customer_id, task)
         pop.detail, pop.detail_source, pop.stale = result.detail, result.source, result.stale
         if result.detail is None:
             pop.error = result.reason or "no detail"
         self.detailFilled.emit(pop)
 
-    def _cached_detail(self, customer_id: str) -> CustomerDetail | None:
+    async def _fill_older(self, pop: Pop, customer_id: str, task: asyncio.Task[DetailResult] | None) -> None:
+        """The whole record of a customer whose cached records are the window's: `historyFilled`
+        with it, or with `older` saying why it is not there."""
+        result = await self._detail(customer_id, task)
+        if result.detail is not None and not result.stale:
+            pop.detail, pop.detail_source, pop.older = result.detail, result.source, ""
+        else:
+            pop.older = "offline" if result.offline else "failed"
+            pop.error = result.reason or "no detail"
+        pop.timings["history"] = time.perf_counter()
+        self.historyFilled.emit(pop)
+
+    def _cached_detail(self, customer_id: str) -> tuple[CustomerDetail | None, str]:
+        """What the cache holds of the customer's records, and whether older ones are missing:
+        (detail, "") when it is the whole record, (window, "loading" | "offline") after a windowed
+        sync, (None, "") when nothing is cached (a pop row from an online lookup)."""
         store = self._lookup.store
-        return store.customer_detail(customer_id) if store.has_detail(customer_id) else None
+        if store.has_detail(customer_id):
+            return store.customer_detail(customer_id), ""
+        if store.pop_row_only(customer_id):
+            return None, ""
+        window = store.customer_detail(customer_id)
+        if window is None:
+            return None, ""
+        return window, "loading" if self._online() else "offline"
 
     def _spawn(self, coro) -> None:
         task = asyncio.ensure_future(coro)

@@ -32,6 +32,10 @@ EDITABLE = (
     "cti_bridge_address",
     "cti_bridge_tls",
     "cti_bridge_ca_file",
+    "phone_region",
+    "pause_reasons",
+    "wrapup_seconds",
+    "wrapup_queue_seconds",
 )
 
 

@@ -7,24 +7,40 @@ the shown state back with `show_state`. Programmatic changes never emit.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+
 from PySide6.QtCore import QEvent, Signal
 from PySide6.QtWidgets import QComboBox, QWidget
 
 READY = ""  # the "reason" of the Ready entry
-PAUSE_REASONS = ("break", "lunch", "training", "meeting", "acw")  # codes of docs/cti-protocol.md
+PAUSE_REASONS = ("break", "lunch", "training", "meeting", "acw")  # the default codes (Settings.pause_reasons)
 
 
 class AgentStateBox(QComboBox):
     stateRequested = Signal(str, str)  # action ("pause" | "unpause"), reason code
 
-    def __init__(self, parent: QWidget | None = None) -> None:
+    def __init__(self, parent: QWidget | None = None, reasons: Sequence[str] = PAUSE_REASONS) -> None:
         super().__init__(parent)
         self.setObjectName("agentState")
-        for reason in (READY, *PAUSE_REASONS):
-            self.addItem("", reason)
         self.shown = READY
+        self.set_reasons(reasons)
         self.activated.connect(self._on_activated)
         self._retranslate()
+
+    def set_reasons(self, codes: Sequence[str]) -> None:
+        """The configured reason codes, in order (a code without a translation shows as typed)."""
+        shown = self.shown
+        self.blockSignals(True)
+        self.clear()
+        for reason in (READY, *(code for code in codes if code != READY)):
+            self.addItem(self.reason_text(reason), reason)
+        self.blockSignals(False)
+        if self.findData(shown) < 0 and shown != READY:
+            self.addItem(self.reason_text(shown), shown)  # the state the PBX has stays visible
+        self.show_state(shown)
+
+    def reasons(self) -> list[str]:
+        return [str(self.itemData(i)) for i in range(1, self.count())]
 
     def reason_text(self, reason: str) -> str:
         names = {

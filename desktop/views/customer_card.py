@@ -18,23 +18,17 @@ from PySide6.QtWidgets import (
     QSizePolicy,
     QStackedWidget,
     QTableView,
-    QTabWidget,
     QVBoxLayout,
     QWidget,
 )
 
+from calldesk_domain.customer_work import WorkItem
 from calldesk_domain.models import CHURN_WARNING_THRESHOLD, CustomerDetail
 from calldesk_domain.popcard import PopCard
 from desktop.views import display
-from desktop.views.record_columns import (
-    MARKETING_COLUMNS,
-    MATCH_COLUMNS,
-    ORDER_COLUMNS,
-    POINTS_COLUMNS,
-    SERVICE_COLUMNS,
-    MatchRow,
-)
-from desktop.views.record_model import Column, RecordTableModel, make_table
+from desktop.views.detail_tabs import DetailTabs
+from desktop.views.record_columns import MATCH_COLUMNS, MatchRow
+from desktop.views.record_model import RecordTableModel, make_table
 
 # Tiers with their own badge colour in the theme (QLabel#tierBadge[tier="..."]); others look "small".
 TIER_BADGES = ("high_end", "important", "ordinary", "small")
@@ -43,34 +37,6 @@ MAX_PHONES = 4
 MAX_NAME_CHARS = 30
 MAX_TAG_CHARS = 16
 PAGES = ("empty", "card", "new_caller", "matches", "withheld")
-
-
-class _RecordTab(QStackedWidget):
-    """A tab holding one record table, or a message (loading…, none) in its place."""
-
-    def __init__(self, columns: Sequence[Column], parent: QWidget | None = None) -> None:
-        super().__init__(parent)
-        self.model = RecordTableModel(columns, self)
-        self.table = make_table(self.model)
-        self.message = QLabel()
-        self.message.setObjectName("tabMessage")
-        self.message.setAlignment(Qt.AlignmentFlag.AlignCenter)
-        self.addWidget(self.message)
-        self.addWidget(self.table)
-
-    def show_message(self, text: str) -> None:
-        # The old rows stay in the (hidden) table: emptying it and refilling costs a header rebuild.
-        self.message.setText(text)
-        self.setCurrentWidget(self.message)
-
-    def show_records(self, records: Sequence[object], empty_text: str) -> None:
-        self.model.set_records(records)
-        if records:
-            self.setCurrentWidget(self.table)
-            self.table.scrollToTop()
-        else:
-            self.message.setText(empty_text)
-            self.setCurrentWidget(self.message)
 
 
 class _Chip(QLabel):
@@ -85,6 +51,7 @@ class CustomerCardView(QWidget):
 
     customerChosen = Signal(str)
     createCustomerRequested = Signal(str)
+    callBackRequested = Signal(str)  # the customer's first number (E.164), for the dial pad
     searchRequested = Signal()
     pageShown = Signal(str)  # after every show_*: the window clears what might cover the card
 
@@ -96,6 +63,8 @@ class CustomerCardView(QWidget):
         self._rerender: Callable[[], None] | None = None
         self._new_caller_number = ""
         self._orders_count = 0
+        self._shown_masked = True
+        self._call_back_number = ""
         self._stack = QStackedWidget(self)
         layout = QVBoxLayout(self)
         layout.setContentsMargins(0, 0, 0, 0)
@@ -120,12 +89,43 @@ class CustomerCardView(QWidget):
         self._rerender = lambda: self._render_pop(card, masked)
         self._switch("card")
 
-    def show_detail(self, detail: CustomerDetail, *, masked: bool, stale: bool = False) -> None:
-        """Fill header and tabs from the full record; `stale` marks data served from the cache offline."""
+    def show_detail(
+        self, detail: CustomerDetail, *, masked: bool, stale: bool = False, older: str = ""
+    ) -> None:
+        """Fill header and tabs from the record; `stale` marks data served from the cache offline;
+        `older` (detail_tabs.OLDER_STATES) says whether records older than these are to come."""
         self._customer_id = detail.customer.id
-        self._render_detail(detail, masked, stale)
-        self._rerender = lambda: self._render_detail(detail, masked, stale)
+        self._render_detail(detail, masked, stale, older)
+        self._rerender = lambda: self._render_detail(detail, masked, stale, self._tabs.older)
         self._switch("card")
+
+    def append_older(self, detail: CustomerDetail) -> int:
+        """The whole record arrived: append the older records under the ones shown (scroll
+        position and selection stay). Returns how many rows were added."""
+        if self._customer_id != detail.customer.id or self._page != "card":
+            return 0
+        added = self._tabs.append_older(detail)
+        self._orders_count = self._orders_tab.model.rowCount()
+        masked, stale = self._shown_masked, not self._stale.isHidden()
+        self._rerender = lambda: self._render_detail(detail, masked, stale, "")
+        return added
+
+    def set_stale(self, stale: bool) -> None:
+        if self._page == "card":
+            self._stale.setVisible(stale)
+
+    def set_older(self, state: str, reason: str = "") -> None:
+        """Older records will not come now (`offline`, or `failed` with the server's reason)."""
+        if self._page == "card":
+            self._tabs.set_older(state, reason)
+
+    def show_work(self, items: Sequence[WorkItem]) -> None:
+        """This customer's tickets and contact logs (the "Tickets & contacts" tab)."""
+        self._tabs.show_work(items)
+
+    def older_text(self, index: int = 0) -> str:
+        """The row under a tab's records about older history ("" when there is none)."""
+        return self._record_tabs[index].older_text()
 
     def show_detail_unavailable(self, reason: str, *, stale: bool) -> None:
         """The detail could not be fetched (offline, server error): the header stays, the tabs say
@@ -138,8 +138,7 @@ class CustomerCardView(QWidget):
             if reason
             else self.tr("Details not available.")
         )
-        for tab in self._record_tabs:
-            tab.show_message(text)
+        self._tabs.show_message(text)
 
     def show_new_caller(self, number_e164: str | None, raw: str, *, masked: bool = False) -> None:
         self._customer_id = None
@@ -241,6 +240,8 @@ class CustomerCardView(QWidget):
         self._level.setText(display.clip(level, MAX_TAG_CHARS))
         self._level.setHidden(not level)
         self._points_value.setText(display.points(points))
+        self._call_back_number = phones[0] if phones else ""
+        self._call_back.setEnabled(bool(self._call_back_number))
         numbers = [display.clip(display.phone_text(p, masked=masked), MAX_TAG_CHARS) for p in phones]
         extra = f"  +{len(numbers) - MAX_PHONES}" if len(numbers) > MAX_PHONES else ""
         self._phones.setText("  ·  ".join(numbers[:MAX_PHONES]) + extra or "—")
@@ -294,12 +295,9 @@ class CustomerCardView(QWidget):
         self._ltv_value.setText("…")
         self._stale.hide()
         self._orders_count = 0
-        loading = self.tr("Loading…")
-        for tab in self._record_tabs:
-            tab.show_message(loading)
-        self._set_tab_titles(None)
+        self._tabs.show_loading()
 
-    def _render_detail(self, detail: CustomerDetail, masked: bool, stale: bool) -> None:
+    def _render_detail(self, detail: CustomerDetail, masked: bool, stale: bool, older: str) -> None:
         c = detail.customer
         self._render_header(
             name=c.name,
@@ -314,29 +312,9 @@ class CustomerCardView(QWidget):
         )
         self._ltv_value.setText(display.yuan(c.lifetime_value_fen))
         self._stale.setVisible(stale)
+        self._shown_masked = masked
         self._orders_count = len(detail.orders)
-        self._orders_tab.show_records(detail.orders, self.tr("No orders"))
-        self._points_tab.show_records(detail.points, self.tr("No points activity"))
-        self._service_tab.show_records(detail.service, self.tr("No service history"))
-        self._marketing_tab.show_records(detail.marketing, self.tr("No marketing contacts"))
-        self._set_tab_titles(detail)
-
-    def _set_tab_titles(self, detail: CustomerDetail | None) -> None:
-        titles = (
-            self.tr("Orders"),
-            self.tr("Points ledger"),
-            self.tr("Service history"),
-            self.tr("Marketing"),
-        )
-        counts = (
-            (len(detail.orders), len(detail.points), len(detail.service), len(detail.marketing))
-            if detail is not None
-            else (None,) * 4
-        )
-        for i, (title, count) in enumerate(zip(titles, counts, strict=True)):
-            text = title if count is None else f"{title} ({count})"
-            if self._tabs.tabText(i) != text:  # a tab-bar relayout costs more than the comparison
-                self._tabs.setTabText(i, text)
+        self._tabs.show_detail(detail, older)
 
     def _render_new_caller(self, number_e164: str | None, raw: str, masked: bool) -> None:
         shown = display.phone_text(number_e164, masked=masked) if number_e164 else raw
@@ -420,6 +398,10 @@ class CustomerCardView(QWidget):
             facts.addSpacing(22)
         self._points_value.setObjectName("pointsValue")
         facts.addStretch(1)
+        self._call_back = QPushButton()
+        self._call_back.setObjectName("cardCallBack")
+        self._call_back.clicked.connect(self._on_call_back)
+        facts.addWidget(self._call_back)
         header_layout.addLayout(facts)
 
         self._tags_row = QWidget()
@@ -446,16 +428,11 @@ class CustomerCardView(QWidget):
         self._churn.hide()
         layout.addWidget(self._churn)
 
-        self._tabs = QTabWidget()
-        self._tabs.setObjectName("detailTabs")
-        self._tabs.setDocumentMode(True)
-        self._orders_tab = _RecordTab(ORDER_COLUMNS)
-        self._points_tab = _RecordTab(POINTS_COLUMNS)
-        self._service_tab = _RecordTab(SERVICE_COLUMNS)
-        self._marketing_tab = _RecordTab(MARKETING_COLUMNS)
-        self._record_tabs = (self._orders_tab, self._points_tab, self._service_tab, self._marketing_tab)
-        for tab in self._record_tabs:
-            self._tabs.addTab(tab, "")
+        self._tabs = DetailTabs()
+        self._orders_tab, self._points_tab = self._tabs.orders, self._tabs.points
+        self._service_tab, self._marketing_tab = self._tabs.service, self._tabs.marketing
+        self._record_tabs = self._tabs.record_tabs
+        self.work_tab = self._tabs.work
         layout.addWidget(self._tabs, 1)
         return page
 
@@ -536,6 +513,10 @@ class CustomerCardView(QWidget):
         layout.addStretch(3)
         return page
 
+    def _on_call_back(self) -> None:
+        if self._call_back_number:
+            self.callBackRequested.emit(self._call_back_number)
+
     def _on_match_activated(self, index: QModelIndex) -> None:
         if index.isValid():
             self.customerChosen.emit(self._matches_model.record(index.row()).card.customer_id)
@@ -551,6 +532,8 @@ class CustomerCardView(QWidget):
         self._phones_caption.setText(self.tr("Phone:"))
         self._points_caption.setText(self.tr("Points:"))
         self._ltv_caption.setText(self.tr("Lifetime value:"))
+        self._call_back.setText(self.tr("Call back"))
+        self._call_back.setToolTip(self.tr("Dial the customer's first number (dial pad, Ctrl+Shift+D)"))
         self._stale.setText(self.tr("Cached data, may be out of date (offline)"))
         self._new_title.setText(self.tr("New caller"))
         self._new_hint.setText(
@@ -569,14 +552,11 @@ class CustomerCardView(QWidget):
             )
         )
         self._withheld_search.setText(self.tr("Search (Ctrl+F)"))
-        if self._rerender is None:
-            self._set_tab_titles(None)
 
     def changeEvent(self, event: QEvent) -> None:
         if event.type() == QEvent.Type.LanguageChange:
             self._retranslate_static()
-            for tab in self._record_tabs:
-                tab.model.retranslate()
+            self._tabs.retranslate()
             self._matches_model.retranslate()
             if self._rerender is not None:
                 self._rerender()

@@ -63,6 +63,13 @@ VOCABULARY: dict[str, str] = {
     "missed": QT_TRANSLATE_NOOP("Vocabulary", "Missed"),
     "abandoned": QT_TRANSLATE_NOOP("Vocabulary", "Abandoned"),
     "transferred": QT_TRANSLATE_NOOP("Vocabulary", "Transferred"),
+    # contact-log dispositions (calldesk_domain.vocabulary.DISPOSITION_CODES; resolved, transferred above)
+    "ticket_created": QT_TRANSLATE_NOOP("Vocabulary", "Ticket created"),
+    "callback_needed": QT_TRANSLATE_NOOP("Vocabulary", "Call back needed"),
+    "information_only": QT_TRANSLATE_NOOP("Vocabulary", "Information only"),
+    "complaint": QT_TRANSLATE_NOOP("Vocabulary", "Complaint"),
+    "wrong_number": QT_TRANSLATE_NOOP("Vocabulary", "Wrong number"),
+    "dropped": QT_TRANSLATE_NOOP("Vocabulary", "Call dropped"),
 }
 
 

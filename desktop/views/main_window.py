@@ -60,6 +60,7 @@ def app_icon() -> QIcon:
 
 class MainWindow(QMainWindow):
     searchChanged = Signal(str)
+    searchSubmitted = Signal(str)  # Enter in the search box
     customerChosen = Signal(str)
     recentCallChosen = Signal(str)  # call_id, for calls without a known customer
     languageChangeRequested = Signal(str)
@@ -70,6 +71,7 @@ class MainWindow(QMainWindow):
     signOutRequested = Signal()
     newTicketRequested = Signal()
     logContactRequested = Signal()
+    knowledgeRequested = Signal()  # Ctrl+K
     answerRequested = Signal()
     syncCancelRequested = Signal()
 
@@ -124,6 +126,7 @@ class MainWindow(QMainWindow):
         self.statusBar().setSizeGripEnabled(False)
 
         self.search_box.searchChanged.connect(self.searchChanged)
+        self.search_box.submitted.connect(self.searchSubmitted)
         self.search_box.customerChosen.connect(self.customerChosen)
         self.recent_calls.customerChosen.connect(self.customerChosen)
         self.card.customerChosen.connect(self.customerChosen)  # the shared-number chooser
@@ -170,10 +173,12 @@ class MainWindow(QMainWindow):
         outcome: str,
         *,
         customer_id: str | None = None,
+        number: str = "",
     ) -> None:
-        """Add a finished call to "calls today"; pass customer_id so a click reopens the card."""
+        """Add a finished call to "calls today"; pass customer_id so a click reopens the card, and
+        the E.164 number for its Call back."""
         self.recent_calls.add_call(
-            RecentCall(call_id, caller_display, customer_name, ts, outcome, customer_id)
+            RecentCall(call_id, caller_display, customer_name, ts, outcome, customer_id, number)
         )
 
     def raise_for_call(self) -> None:
@@ -273,6 +278,10 @@ class MainWindow(QMainWindow):
         self.answer_action = QAction(self)
         self.answer_action.setShortcut(QKeySequence("F5"))
         self.answer_action.triggered.connect(self.answerRequested)
+        self.knowledge_action = QAction(self)
+        self.knowledge_action.setObjectName("knowledgeAction")
+        self.knowledge_action.setShortcut(QKeySequence("Ctrl+K"))
+        self.knowledge_action.triggered.connect(self.knowledgeRequested)
         self.new_ticket_action = QAction(self)
         self.new_ticket_action.setShortcut(QKeySequence("Ctrl+N"))
         self.new_ticket_action.triggered.connect(self.newTicketRequested)
@@ -310,6 +319,7 @@ class MainWindow(QMainWindow):
             self.answer_action,
             self.new_ticket_action,
             self.log_contact_action,
+            self.knowledge_action,
             self.settings_action,
         ):
             self.addAction(action)  # shortcuts work even with the menu bar hidden
@@ -329,6 +339,7 @@ class MainWindow(QMainWindow):
             self.answer_action,
             self.new_ticket_action,
             self.log_contact_action,
+            self.knowledge_action,
             self.search_action,
         ):
             self.call_menu.addAction(action)
@@ -385,6 +396,7 @@ class MainWindow(QMainWindow):
         self.search_action.setText(self.tr("&Find customer"))
         self.answer_action.setText(self.tr("&Answer call"))
         self.new_ticket_action.setText(self.tr("&New ticket"))
+        self.knowledge_action.setText(self.tr("&Knowledge base…"))
         self.log_contact_action.setText(self.tr("&Log contact"))
         if self.pages is not None:
             self.pages.setTabText(self.pages.indexOf(self.splitter), self.tr("Calls"))

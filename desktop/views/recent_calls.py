@@ -6,7 +6,7 @@ from dataclasses import dataclass
 from datetime import datetime
 
 from PySide6.QtCore import QEvent, QModelIndex, Signal
-from PySide6.QtWidgets import QFrame, QLabel, QVBoxLayout, QWidget
+from PySide6.QtWidgets import QFrame, QLabel, QPushButton, QVBoxLayout, QWidget
 
 from desktop.views import display
 from desktop.views.i18n import QT_TRANSLATE_NOOP
@@ -21,6 +21,7 @@ class RecentCall:
     ts: datetime | float | None
     outcome: str
     customer_id: str | None = None
+    number: str = ""  # E.164 to call back ("" withheld or not a number)
 
 
 def _who(call: RecentCall) -> str:
@@ -40,10 +41,12 @@ RECENT_COLUMNS = (
 
 
 class RecentCallsPanel(QFrame):
-    """Signals: customerChosen(customer_id) for a known customer, callChosen(call_id) always."""
+    """Signals: customerChosen(customer_id) for a known customer, callChosen(call_id) always,
+    callBackRequested(number) from the Call back button (the selected call's number)."""
 
     customerChosen = Signal(str)
     callChosen = Signal(str)
+    callBackRequested = Signal(str)
 
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__(parent)
@@ -59,6 +62,12 @@ class RecentCallsPanel(QFrame):
         layout.setContentsMargins(8, 8, 8, 8)
         layout.addWidget(self._title)
         layout.addWidget(self.table, 1)
+        self.call_back_button = QPushButton()
+        self.call_back_button.setObjectName("recentCallBack")
+        self.call_back_button.setEnabled(False)
+        self.call_back_button.clicked.connect(self._call_back)
+        self.table.selectionModel().currentRowChanged.connect(self._update_call_back)
+        layout.addWidget(self.call_back_button)
         self._retranslate()
 
     def add_call(self, call: RecentCall) -> None:
@@ -76,7 +85,21 @@ class RecentCallsPanel(QFrame):
         if call.customer_id:
             self.customerChosen.emit(call.customer_id)
 
+    def _selected(self) -> RecentCall | None:
+        index = self.table.currentIndex()
+        return self.model.record(index.row()) if index.isValid() else None
+
+    def _update_call_back(self, *_args: object) -> None:
+        call = self._selected()
+        self.call_back_button.setEnabled(call is not None and bool(call.number))
+
+    def _call_back(self) -> None:
+        call = self._selected()
+        if call is not None and call.number:
+            self.callBackRequested.emit(call.number)
+
     def _retranslate(self) -> None:
+        self.call_back_button.setText(self.tr("Call back"))
         self._title.setText(self.tr("Calls today (%1)").replace("%1", str(self.model.rowCount())))
         self.model.retranslate()
 

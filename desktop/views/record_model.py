@@ -61,6 +61,14 @@ class RecordTableModel(QAbstractTableModel):
         self._records.insert(0, record)
         self.endInsertRows()
 
+    def append(self, records: Sequence[Any]) -> None:
+        if not records:
+            return
+        first = len(self._records)
+        self.beginInsertRows(QModelIndex(), first, first + len(records) - 1)
+        self._records.extend(records)
+        self.endInsertRows()
+
     def record(self, row: int) -> Any:
         return self._records[row]
 

@@ -43,10 +43,12 @@ class SearchResults(QFrame):
 
 
 class SearchBox(QLineEdit):
-    """Signals: searchChanged(text) after the debounce; customerChosen(customer_id)."""
+    """Signals: searchChanged(text) after the debounce; customerChosen(customer_id);
+    submitted(text) on Enter (a ticket number opens its ticket)."""
 
     searchChanged = Signal(str)
     customerChosen = Signal(str)
+    submitted = Signal(str)
 
     def __init__(self, overlay_parent: QWidget, parent: QWidget | None = None) -> None:
         super().__init__(parent)
@@ -133,6 +135,8 @@ class SearchBox(QLineEdit):
             if self._debounce.isActive():  # the agent typed and hit Enter at once: search now
                 self._debounce.stop()
                 self._emit_search()
+            if self.text().strip():
+                self.submitted.emit(self.text().strip())
             if self.results.isVisible():
                 self._choose(self._selected_row())
             return

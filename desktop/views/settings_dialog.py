@@ -39,6 +39,7 @@ from desktop.services.settings_service import (
     SettingsService,
 )
 from desktop.views.cti_settings import CtiSettingsGroup
+from desktop.views.work_settings import WorkSettingsGroup
 
 log = logging.getLogger(__name__)
 
@@ -105,6 +106,7 @@ class SettingsDialog(QDialog):
         general_layout.addWidget(self.restart_hint)
 
         self.cti_group = CtiSettingsGroup(service.cti_token)
+        self.work_group = WorkSettingsGroup()
 
         self.cache_group = QGroupBox()
         cache_layout = QFormLayout(self.cache_group)
@@ -146,14 +148,24 @@ class SettingsDialog(QDialog):
         self.buttons.accepted.connect(self._save)
         self.buttons.rejected.connect(self.reject)
 
+        # two columns: the dialog must fit a 1366x768 screen in both languages
+        columns = QHBoxLayout()
+        columns.setSpacing(12)
+        left, right = QVBoxLayout(), QVBoxLayout()
+        for column, groups in (
+            (left, (self.general_group, self.cti_group)),
+            (right, (self.work_group, self.cache_group)),
+        ):
+            for group in groups:
+                column.addWidget(group)
+            column.addStretch(1)
+            columns.addLayout(column, 1)
         layout = QVBoxLayout(self)
         layout.setSpacing(10)
-        layout.addWidget(self.general_group)
-        layout.addWidget(self.cti_group)
-        layout.addWidget(self.cache_group)
+        layout.addLayout(columns)
         layout.addWidget(self.error_label)
         layout.addWidget(self.buttons)
-        self.setMinimumWidth(560)
+        self.setMinimumWidth(920)
 
         self._load(service.settings)
         self.refresh_figures()
@@ -176,6 +188,12 @@ class SettingsDialog(QDialog):
             settings.cti_bridge_tls,
             settings.cti_bridge_ca_file,
         )
+        self.work_group.load(
+            settings.phone_region,
+            settings.pause_reasons,
+            settings.wrapup_seconds,
+            settings.wrapup_queue_seconds,
+        )
 
     def form_values(self) -> dict[str, object]:
         return {
@@ -185,6 +203,7 @@ class SettingsDialog(QDialog):
             "cti_port": self.port_spin.value(),
             "detail_window_days": self.days_spin.value(),
             **self.cti_group.values(),
+            **self.work_group.values(),
         }
 
     def _url_problem(self, url: str) -> str | None:

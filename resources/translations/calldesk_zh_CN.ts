@@ -529,6 +529,10 @@
         <translation>日期</translation>
     </message>
     <message>
+        <source>Ticket no.</source>
+        <translation>工单号</translation>
+    </message>
+    <message>
         <source>Status</source>
         <translation>状态</translation>
     </message>
@@ -811,42 +815,6 @@
         <translation>流失风险 %1%：%2。请注意挽留该客户。</translation>
     </message>
     <message>
-        <source>Loading…</source>
-        <translation>正在加载…</translation>
-    </message>
-    <message>
-        <source>No orders</source>
-        <translation>暂无订单</translation>
-    </message>
-    <message>
-        <source>No points activity</source>
-        <translation>暂无积分记录</translation>
-    </message>
-    <message>
-        <source>No service history</source>
-        <translation>暂无服务记录</translation>
-    </message>
-    <message>
-        <source>No marketing contacts</source>
-        <translation>暂无营销记录</translation>
-    </message>
-    <message>
-        <source>Orders</source>
-        <translation>订单</translation>
-    </message>
-    <message>
-        <source>Points ledger</source>
-        <translation>积分明细</translation>
-    </message>
-    <message>
-        <source>Service history</source>
-        <translation>服务记录</translation>
-    </message>
-    <message>
-        <source>Marketing</source>
-        <translation>营销记录</translation>
-    </message>
-    <message>
         <source>(no number)</source>
         <translation>（无号码）</translation>
     </message>
@@ -873,6 +841,14 @@
     <message>
         <source>Lifetime value:</source>
         <translation>累计消费：</translation>
+    </message>
+    <message>
+        <source>Call back</source>
+        <translation>回拨</translation>
+    </message>
+    <message>
+        <source>Dial the customer&apos;s first number (dial pad, Ctrl+Shift+D)</source>
+        <translation>拨打客户的第一个号码（拨号盘，Ctrl+Shift+D）</translation>
     </message>
     <message>
         <source>Cached data, may be out of date (offline)</source>
@@ -914,6 +890,10 @@
 <context>
     <name>CustomerDesk</name>
     <message>
+        <source>Outbound call</source>
+        <translation>外呼</translation>
+    </message>
+    <message>
         <source>Could not load the customer&apos;s details: %1</source>
         <translation>无法加载客户详细资料：%1</translation>
     </message>
@@ -924,6 +904,13 @@
     <message>
         <source>Customer %1 is not in the local cache.</source>
         <translation>本地缓存中没有客户 %1。</translation>
+    </message>
+</context>
+<context>
+    <name>CustomerWorkTab</name>
+    <message>
+        <source>No tickets or contact logs for this customer</source>
+        <translation>该客户暂无工单或联络记录</translation>
     </message>
 </context>
 <context>
@@ -971,6 +958,61 @@ Details are in %2</source>
     </message>
 </context>
 <context>
+    <name>DetailTabs</name>
+    <message>
+        <source>Loading…</source>
+        <translation>正在加载…</translation>
+    </message>
+    <message>
+        <source>Tickets &amp;&amp; contacts</source>
+        <translation>工单与联络</translation>
+    </message>
+    <message>
+        <source>No orders</source>
+        <translation>暂无订单</translation>
+    </message>
+    <message>
+        <source>No points activity</source>
+        <translation>暂无积分记录</translation>
+    </message>
+    <message>
+        <source>No service history</source>
+        <translation>暂无服务记录</translation>
+    </message>
+    <message>
+        <source>No marketing contacts</source>
+        <translation>暂无营销记录</translation>
+    </message>
+    <message>
+        <source>Loading older history…</source>
+        <translation>正在加载更早的记录…</translation>
+    </message>
+    <message>
+        <source>Older history not available offline</source>
+        <translation>离线时无法获取更早的记录</translation>
+    </message>
+    <message>
+        <source>Older history could not be loaded: %1</source>
+        <translation>无法加载更早的记录：%1</translation>
+    </message>
+    <message>
+        <source>Orders</source>
+        <translation>订单</translation>
+    </message>
+    <message>
+        <source>Points ledger</source>
+        <translation>积分明细</translation>
+    </message>
+    <message>
+        <source>Service history</source>
+        <translation>服务记录</translation>
+    </message>
+    <message>
+        <source>Marketing</source>
+        <translation>营销记录</translation>
+    </message>
+</context>
+<context>
     <name>DialPad</name>
     <message>
         <source>Number to call</source>
@@ -986,6 +1028,13 @@ Details are in %2</source>
     <message>
         <source>Keypad: each key is sent to the call at once</source>
         <translation>按键：每个按键立即发送到通话中</translation>
+    </message>
+</context>
+<context>
+    <name>KnowledgeDialog</name>
+    <message>
+        <source>Knowledge base</source>
+        <translation>知识库</translation>
     </message>
 </context>
 <context>
@@ -1167,6 +1216,10 @@ Screen pop, customer card, tickets and contact log, working from a local cache w
         <translation>新建工单(&amp;N)</translation>
     </message>
     <message>
+        <source>&amp;Knowledge base…</source>
+        <translation>知识库(&amp;K)…</translation>
+    </message>
+    <message>
         <source>&amp;Log contact</source>
         <translation>填写联络记录(&amp;L)</translation>
     </message>
@@ -1180,6 +1233,13 @@ Screen pop, customer card, tickets and contact log, working from a local cache w
     <message>
         <source>Missed calls of your queues you have not seen yet</source>
         <translation>您所在队列中尚未查看的未接来电</translation>
+    </message>
+</context>
+<context>
+    <name>MissedCallsDesk</name>
+    <message>
+        <source>Missed calls</source>
+        <translation>未接来电</translation>
     </message>
 </context>
 <context>
@@ -1407,6 +1467,10 @@ Screen pop, customer card, tickets and contact log, working from a local cache w
 </context>
 <context>
     <name>RecentCallsPanel</name>
+    <message>
+        <source>Call back</source>
+        <translation>回拨</translation>
+    </message>
     <message>
         <source>Calls today (%1)</source>
         <translation>今日来电（%1）</translation>
@@ -1836,6 +1900,13 @@ Every customer, order and history record is deleted from this computer and downl
     <message>
         <source>Close</source>
         <translation>关闭</translation>
+    </message>
+</context>
+<context>
+    <name>TicketDesk</name>
+    <message>
+        <source>The knowledge base needs the connection to the CRM server.</source>
+        <translation>知识库需要连接 CRM 服务器。</translation>
     </message>
 </context>
 <context>
@@ -2473,8 +2544,36 @@ Every customer, order and history record is deleted from this computer and downl
         <translation>已转接</translation>
     </message>
     <message>
+        <source>Ticket created</source>
+        <translation>已建工单</translation>
+    </message>
+    <message>
+        <source>Call back needed</source>
+        <translation>需要回电</translation>
+    </message>
+    <message>
+        <source>Information only</source>
+        <translation>仅咨询</translation>
+    </message>
+    <message>
+        <source>Complaint</source>
+        <translation>投诉</translation>
+    </message>
+    <message>
+        <source>Wrong number</source>
+        <translation>打错电话</translation>
+    </message>
+    <message>
+        <source>Call dropped</source>
+        <translation>通话中断</translation>
+    </message>
+    <message>
         <source>Unknown caller</source>
         <translation>未知来电</translation>
+    </message>
+    <message>
+        <source>Contact log</source>
+        <translation>联络记录</translation>
     </message>
 </context>
 <context>
@@ -2530,6 +2629,49 @@ Every customer, order and history record is deleted from this computer and downl
     <message>
         <source>Answered</source>
         <translation>接通</translation>
+    </message>
+</context>
+<context>
+    <name>WorkSettingsGroup</name>
+    <message>
+        <source>Calls</source>
+        <translation>通话</translation>
+    </message>
+    <message>
+        <source>Default phone region</source>
+        <translation>默认号码地区</translation>
+    </message>
+    <message>
+        <source>Not-ready reasons</source>
+        <translation>示忙原因</translation>
+    </message>
+    <message>
+        <source>Wrap-up time</source>
+        <translation>话后处理时长</translation>
+    </message>
+    <message>
+        <source>Wrap-up per queue</source>
+        <translation>各队列话后处理时长</translation>
+    </message>
+    <message>
+        <source>Numbers without a country code are read as numbers of this region (CN: +86).</source>
+        <translation>不带国家代码的号码按此地区解析（CN：+86）。</translation>
+    </message>
+    <message>
+        <source>codes separated by commas, e.g. break, lunch</source>
+        <translation>用逗号分隔的代码，例如 break, lunch</translation>
+    </message>
+    <message>
+        <source>Lower-case codes; sent to the phone system as the pause reason. acw is added for wrap-up.</source>
+        <translation>小写代码；作为示忙原因发送给电话系统。话后处理会自动加上 acw。</translation>
+    </message>
+    <message>
+        <source> s</source>
+        <translation> 秒</translation>
+    </message>
+    <message>
+        <source>queue=seconds, e.g. vip=60, support=45</source>
+        <translation>队列=秒数，例如 vip=60, support=45</translation>
     </message>
 </context>
 <context>

@@ -55,12 +55,23 @@ def test_pop_paints_header_then_detail_fills_tabs(card):
     assert card.orders_count() == 0
     assert card._orders_tab.currentWidget() is card._orders_tab.message
     assert card._orders_tab.message.text() == "Loading…"
-    assert card.tab_titles() == ["Orders", "Points ledger", "Service history", "Marketing"]
+    assert card.tab_titles() == [
+        "Orders",
+        "Points ledger",
+        "Service history",
+        "Marketing",
+        "Tickets && contacts",
+    ]
 
     card.show_detail(detail, masked=True)
     assert card.orders_count() == 12
-    assert card._orders_tab.currentWidget() is card._orders_tab.table
-    assert card.tab_titles() == ["Orders (12)", "Points ledger (5)", "Service history (3)", "Marketing (4)"]
+    assert card._orders_tab.showing_records()
+    assert card.tab_titles()[:4] == [
+        "Orders (12)",
+        "Points ledger (5)",
+        "Service history (3)",
+        "Marketing (4)",
+    ]
     assert card._points_tab.model.index(1, 2).data() == "-2,000"
     assert card._service_tab.model.index(0, 1).data() == "Ticket"
     assert card._marketing_tab.model.index(3, 3).data() == "—"  # no response recorded yet

@@ -15,6 +15,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from calldesk_domain.phone import check_region
 from desktop.cti.bridge.adapters import AmiAdapter, EslAdapter, PbxAdapter
 from desktop.cti.bridge.identity import CentralIdentities
 from desktop.cti.bridge.server import BridgeLimits, BridgeServer, is_loopback
@@ -142,6 +143,10 @@ def build_pbx(args: argparse.Namespace, conf: dict[str, Any]) -> PbxAdapter:
     ami = args.ami or (conf.get("ami") if conf.get("kind") == "ami" else None)
     if bool(esl) == bool(ami):
         raise BridgeConfigError("give exactly one PBX: --esl HOST:PORT or --ami HOST:PORT")
+    try:  # caller ids without a country code: numbers of this region (as the desktops' phone_region)
+        region = check_region(conf.get("phone_region", "CN"))
+    except ValueError as exc:
+        raise BridgeConfigError(f"phone_region: {exc}") from None
     if esl:
         from desktop.cti.esl_client import EslClient, EslConfig
 
@@ -151,7 +156,7 @@ def build_pbx(args: argparse.Namespace, conf: dict[str, Any]) -> PbxAdapter:
             args.esl_password_file or conf.get("password_file"),
             "ESL password",
         )
-        return EslAdapter(EslClient(EslConfig(host, port, password)))
+        return EslAdapter(EslClient(EslConfig(host, port, password, region=region)))
     from desktop.cti.ami import AmiClient, AmiConfig
 
     host, port = parse_host_port(str(ami), 5038)
@@ -163,7 +168,7 @@ def build_pbx(args: argparse.Namespace, conf: dict[str, Any]) -> PbxAdapter:
         args.ami_secret_file or conf.get("secret_file"),
         "AMI secret",
     )
-    return AmiAdapter(AmiClient(AmiConfig(host, port, str(user), secret)))
+    return AmiAdapter(AmiClient(AmiConfig(host, port, str(user), secret, region=region)))
 
 
 def build_server(args: argparse.Namespace) -> tuple[BridgeServer, ListenSpec]:
