@@ -10,6 +10,12 @@ MyWorkPanel, KnowledgePanel):
   direction, channel and start/end from the CTI; Ctrl+L (logContactRequested) opens it by hand;
 - "My work" is a dock with my tickets, the team queue and overdue tickets, refreshed on every
   save and every 30 s (SLA countdown).
+
+Every write (ticket, contact, attachment record) is awaited on the cache worker (`CacheOps`).
+The ticket form awaits its save; the wrap-up dialog takes a plain callable, `ContactService.submit`
+(the rules' issues go back to the dialog, the write runs in a task): the contact stays pending
+until it is stored, and when the cache cannot be written (`saveFailed`) the desk says so and opens
+the wrap-up again with the agent's input.
 """
 
 from __future__ import annotations
@@ -67,16 +73,19 @@ class TicketDesk(QObject):
         self.session = session
         self.store = store
         self.clock = clock
-        self.tickets = TicketService(store, agent_id, clock=clock)
+        self.tickets = TicketService(store, agent_id, clock=clock, ops=ops)
         self.contacts = ContactService(
             store,
             agent_id,
+            ops=ops,
             dispositions=dispositions,
             require_before_ready=require_contact_before_ready,
             clock=clock,
         )
         self.knowledge = KnowledgeService(api) if api is not None else None
-        self.attachments = AttachmentService(store, attachments_folder(store.path), agent_id, clock=clock)
+        self.attachments = AttachmentService(
+            store, attachments_folder(store.path), agent_id, clock=clock, ops=ops
+        )
         self.downloader = AttachmentDownloader(api, self.attachments) if api is not None else None
         self.form: TicketForm | None = None
         self.wrapup: WrapUpDialog | None = None
@@ -85,6 +94,7 @@ class TicketDesk(QObject):
         window.newTicketRequested.connect(self.open_new_ticket)
         window.logContactRequested.connect(self.open_manual_contact)
         self.contacts.wrapUpNeeded.connect(self.show_wrapup)
+        self.contacts.saveFailed.connect(self._on_contact_not_saved)
         self.tickets.ticketSaved.connect(self._on_ticket_saved)
 
         self.my_work = MyWorkPanel()
@@ -184,7 +194,7 @@ class TicketDesk(QObject):
             contact.ticket_id = next((tid for tid, _ in linkable if tid), "")
         dialog = WrapUpDialog(
             contact,
-            self.contacts.save,
+            self.contacts.submit,
             self.contacts.dispositions,
             tickets=linkable,
             customer_label=self._customer_label(contact.customer_id),
@@ -195,6 +205,13 @@ class TicketDesk(QObject):
         self.wrapup = dialog
         dialog.open()
         return dialog
+
+    def _on_contact_not_saved(self, contact: ContactLog, message: str) -> None:
+        """The worker could not write a contact the wrap-up handed over: say so and open the
+        wrap-up again with the agent's input (a call's contact is still pending)."""
+        self.window.show_banner(self.tr("The contact log was not saved: %1").replace("%1", message), "error")
+        dialog = self.show_wrapup(contact)
+        dialog.required = dialog.required and contact.call_id in self.contacts.pending
 
     def open_pending_wrapup(self) -> WrapUpDialog | None:
         """Bring the wrap-up of an unsaved contact to the front (opening it if it was closed)."""
