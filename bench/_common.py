@@ -1,4 +1,4 @@
-"""Helpers shared by the benchmarks: percentiles and the JSON result file."""
+"""Helpers shared by the benchmarks: percentiles, the JSON result file and the UI loop lag meter."""
 
 from __future__ import annotations
 
@@ -46,3 +46,35 @@ def write_result(name: str, payload: dict[str, Any], path: Path | None = None) -
     path = path or RESULTS / f"{name}.json"
     path.write_text(json.dumps(payload, indent=2, ensure_ascii=False) + "\n", encoding="utf-8")
     return path
+
+
+LAG_TIMER_MS = 5
+
+
+class LagMeter:
+    """A 5 ms precise QTimer on the Qt loop; lag = how late each tick fires. (Qt is imported
+    here, not at the top: the benchmarks without a window import this module too.)"""
+
+    def __init__(self) -> None:
+        from PySide6.QtCore import Qt, QTimer
+
+        self.lags: list[float] = []
+        self._last = 0.0
+        self.timer = QTimer()
+        self.timer.setTimerType(Qt.TimerType.PreciseTimer)
+        self.timer.setInterval(LAG_TIMER_MS)
+        self.timer.timeout.connect(self._tick)
+
+    def start(self) -> None:
+        self.lags.clear()
+        self._last = time.perf_counter()
+        self.timer.start()
+
+    def stop(self) -> list[float]:
+        self.timer.stop()
+        return list(self.lags)
+
+    def _tick(self) -> None:
+        now = time.perf_counter()
+        self.lags.append(max(0.0, now - self._last - LAG_TIMER_MS / 1000))
+        self._last = now

@@ -29,14 +29,13 @@ os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
-from _common import summary_ms, write_result
+from _common import LagMeter, summary_ms, write_result
 
 from desktop.cti import simulator as simulator_cli
 from desktop.cti.events import CtiEvent, from_wire
 from desktop.cti.listener import CtiListener
 from desktop.cti.simulator import CtiSimulator
 
-LAG_TIMER_MS = 5
 FRAME_MS = 16
 
 
@@ -87,34 +86,6 @@ class IngestProbe:
             self._shown = self.count
             self.label.setText(f"{self.count} events · {getattr(self.last_event, 'call_id', '')}")
             self.painted += 1
-
-
-class LagMeter:
-    """A 5 ms precise QTimer; lag = how late each tick fires."""
-
-    def __init__(self) -> None:
-        from PySide6.QtCore import Qt, QTimer
-
-        self.lags: list[float] = []
-        self._last = 0.0
-        self.timer = QTimer()
-        self.timer.setTimerType(Qt.TimerType.PreciseTimer)
-        self.timer.setInterval(LAG_TIMER_MS)
-        self.timer.timeout.connect(self._tick)
-
-    def start(self) -> None:
-        self.lags.clear()
-        self._last = time.perf_counter()
-        self.timer.start()
-
-    def stop(self) -> list[float]:
-        self.timer.stop()
-        return list(self.lags)
-
-    def _tick(self) -> None:
-        now = time.perf_counter()
-        self.lags.append(max(0.0, now - self._last - LAG_TIMER_MS / 1000))
-        self._last = now
 
 
 async def run_sender(port: int, token: str, *extra: str) -> dict:

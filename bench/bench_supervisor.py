@@ -27,7 +27,7 @@ from zoneinfo import ZoneInfo
 os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from _common import summary_ms, write_result
+from _common import LagMeter, summary_ms, write_result
 from PySide6.QtCore import QEventLoop, Qt, QTimer
 from PySide6.QtWidgets import QApplication, QSplitter
 
@@ -37,36 +37,9 @@ from desktop.views.agent_grid import AgentGrid
 from desktop.views.queue_panel import QueuePanel
 from desktop.views.wallboard import Wallboard
 
-LAG_TIMER_MS = 5
 FEED_MS = 20
 TARGET_P99_MS = 16.0
 TARGET_MAX_MS = 50.0
-
-
-class LagMeter:
-    """A 5 ms precise QTimer; lag = how late each tick fires."""
-
-    def __init__(self) -> None:
-        self.lags: list[float] = []
-        self._last = 0.0
-        self.timer = QTimer()
-        self.timer.setTimerType(Qt.TimerType.PreciseTimer)
-        self.timer.setInterval(LAG_TIMER_MS)
-        self.timer.timeout.connect(self._tick)
-
-    def start(self) -> None:
-        self.lags.clear()
-        self._last = time.perf_counter()
-        self.timer.start()
-
-    def stop(self) -> list[float]:
-        self.timer.stop()
-        return list(self.lags)
-
-    def _tick(self) -> None:
-        now = time.perf_counter()
-        self.lags.append(max(0.0, now - self._last - LAG_TIMER_MS / 1000))
-        self._last = now
 
 
 def run_loop(seconds: float) -> None:

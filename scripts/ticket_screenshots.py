@@ -10,6 +10,7 @@ to the fields), wrapup_<lang>.png (the wrap-up screen over the main window after
 from __future__ import annotations
 
 import argparse
+import asyncio
 import os
 import sys
 import time
@@ -63,12 +64,23 @@ def settle(app: QApplication) -> None:
         time.sleep(0.02)
 
 
-def _unsaved(ticket, *_args):
+async def _unsaved(ticket, *_args):
     """Validate like TicketService.save, store nothing."""
     issues = validate_ticket(ticket.to_dict(), NOW.date())
     if issues:
         raise TicketInvalid(issues)
     return ticket
+
+
+def _first(attachments):
+    async def attach(_path):
+        return attachments[0]
+
+    return attach
+
+
+async def _submitted(form: TicketForm) -> None:
+    await form.submit()
 
 
 def ticket_form(language: str, clock) -> TicketForm:
@@ -107,7 +119,7 @@ def ticket_form(language: str, clock) -> TicketForm:
         customer_label="王秀英 (C00012345)",
         clock=clock,
         knowledge=panel,
-        attach=lambda path: attachments[0],
+        attach=_first(attachments),
         attachments=attachments,
     )
     form.resize(*SIZE)
@@ -181,7 +193,7 @@ def main(argv: list[str] | None = None) -> int:
         empty.category.setCurrentIndex(empty.category.findData("fault"))
         empty.resize(*SIZE)
         empty.show()
-        empty.submit()
+        asyncio.run(_submitted(empty))
         settle(app)
         empty.grab().save(str(args.out / f"ticket_errors_{language}.png"))
         print(args.out / f"ticket_errors_{language}.png")

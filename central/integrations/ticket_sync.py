@@ -32,6 +32,7 @@ from fastapi import FastAPI, Path, Query, Request
 from fastapi.responses import JSONResponse
 from sqlalchemy.engine import Connection, Engine
 
+from calldesk_domain.backoff import backoff_delay
 from calldesk_domain.tickets import Ticket, TransitionError, allowed_actions, apply_action
 from central.integrations.oms import SIGNED_RESPONSES, error, signed_json
 from central.integrations.settings import IntegrationSettings
@@ -82,8 +83,7 @@ def retry_delay(attempt: int, settings: IntegrationSettings, rng: random.Random)
     """Seconds before attempt `attempt + 1`: doubling from backoff_initial up to backoff_max,
     stretched by up to backoff_jitter at random so a receiver back from an outage is not hit by
     every queued delivery at once."""
-    base = min(settings.backoff_initial * (2 ** min(attempt, 30)), settings.backoff_max)
-    return base * (1.0 + settings.backoff_jitter * rng.random())
+    return backoff_delay(attempt, settings, rng)
 
 
 class TicketWebhookSender:

@@ -34,6 +34,7 @@ from desktop.cti.ami import (
     AmiTimeout,
 )
 from desktop.cti.ami_parser import AmiMessage
+from desktop.cti.command_set import PbxCommandSet
 from desktop.cti.pbx_commands import (
     Action,
     CallCommand,
@@ -87,12 +88,17 @@ class AmiCommandConfig:
     atxfer_threeway: str = "*3"  # atxferthreeway
 
 
-class _Refusal(Exception):
+class _Refusal(AmiError):
     """Refused before anything reached the PBX (no such call, no channel yet)."""
 
 
-class AmiCommands:
+class AmiCommands(PbxCommandSet):
     """Runs typed commands through an AmiClient; every answer is a CommandOutcome."""
+
+    timeout_error = AmiTimeout
+    connection_error = AmiConnectionError
+    link_error = AmiError  # a refused action (AmiActionError) or one refused before it was sent
+    unsupported_actions = UNSUPPORTED
 
     def __init__(self, client: AmiClient, config: AmiCommandConfig | None = None) -> None:
         self.client = client
@@ -119,24 +125,10 @@ class AmiCommands:
             Action.BARGE: self._spy,
         }
 
-    def unsupported(self) -> dict[Action, str]:
-        """Actions this PBX cannot do, each with why and what to do instead (for the call bar)."""
-        return dict(UNSUPPORTED)
-
-    async def run(self, command: PbxCommand, identity: str) -> CommandOutcome:
-        """Run `command` for agent `identity`; never raises for a PBX-side problem."""
-        try:
-            return await self._handlers[command.action](command, identity)
-        except _Refusal as exc:
-            return CommandOutcome(OutcomeStatus.REFUSED, str(exc))
-        except AmiActionError as exc:
+    def refusal(self, command: PbxCommand, exc: Exception) -> CommandOutcome:
+        if isinstance(exc, AmiActionError):  # Asterisk's own words
             return CommandOutcome.refused(command.action.value, exc.response.get("Message"))
-        except AmiTimeout as exc:
-            return CommandOutcome(OutcomeStatus.TIMEOUT, str(exc))
-        except AmiConnectionError as exc:
-            return CommandOutcome(OutcomeStatus.DISCONNECTED, f"{command.action.value}: {exc}")
-        except AmiError as exc:
-            return CommandOutcome(OutcomeStatus.REFUSED, str(exc))
+        return super().refusal(command, exc)
 
     # ---- who and where ------------------------------------------------------------------------
     def interface_of(self, agent: str) -> str:

@@ -50,12 +50,15 @@ from desktop.cti.events import (
     QueueEventKind,
     call_event,
 )
+from desktop.cti.normalizer import EventNormalizer
 
 log = logging.getLogger(__name__)
 
 
-class AmiNormalizer(DialLegsMixin, TransfersMixin):
+class AmiNormalizer(DialLegsMixin, TransfersMixin, EventNormalizer[AmiMessage]):
     """Turns a stream of AmiMessages into CtiEvents. Stateful (channels, members, calls); pure."""
+
+    link_name = "AMI"
 
     def __init__(self, clock: Callable[[], float] = time.time, *, region: str = DEFAULT_REGION) -> None:
         """`region`: where a caller id without a country code is from (the phone_region setting)."""
@@ -118,18 +121,7 @@ class AmiNormalizer(DialLegsMixin, TransfersMixin):
         if name == "VarSet" and not any(map(message.may_contain, VARSET_WORDS)):
             return []  # the commonest event, and almost always a variable we do not use
         ts = to_float(message.headers.get("Timestamp", "")) or self._clock()
-        try:
-            return handler(message, ts)
-        except Exception:  # a malformed event must not stop the stream
-            self.unhandled += 1
-            log.exception("AMI: could not normalise %s event", name)
-            return []
-
-    def feed_all(self, messages: list[AmiMessage]) -> list[CtiEvent]:
-        out: list[CtiEvent] = []
-        for message in messages:
-            out.extend(self.feed(message))
-        return out
+        return self._guarded(lambda: handler(message, ts), f"{name} event")
 
     def flush(self) -> list[CtiEvent]:
         """Emit held-back abandons (end of a recording, or the connection dropped)."""

@@ -30,7 +30,7 @@ from collections.abc import Callable
 from dataclasses import asdict, dataclass
 from typing import Any
 
-from desktop.cti.backoff import backoff_delay
+from calldesk_domain.backoff import backoff_delay
 from desktop.cti.events import CallEventKind, CtiEvent, EventDecodeError, from_wire
 from desktop.cti.framing import OVERSIZED, LineFramer
 from desktop.cti.listener import CommandResult

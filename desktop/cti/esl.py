@@ -29,7 +29,7 @@ from __future__ import annotations
 import logging
 import time
 from collections import OrderedDict
-from collections.abc import Callable, Iterable
+from collections.abc import Callable
 from typing import Any
 
 from calldesk_domain.phone import DEFAULT_REGION, normalize
@@ -63,12 +63,15 @@ from desktop.cti.events import (
     QueueEventKind,
     call_event,
 )
+from desktop.cti.normalizer import EventNormalizer
 
 log = logging.getLogger(__name__)
 
 
-class EslNormalizer:
+class EslNormalizer(EventNormalizer[EslEvent]):
     """Turns decoded ESL events into CtiEvents. Stateful (channels, calls, agent status); pure."""
+
+    link_name = "ESL"
 
     def __init__(self, clock: Callable[[], float] = time.time, *, region: str = DEFAULT_REGION) -> None:
         """`region`: where a caller id without a country code is from (the phone_region setting)."""
@@ -107,21 +110,19 @@ class EslNormalizer:
     def feed(self, event: EslEvent) -> list[CtiEvent]:
         """Events for one ESL event (often none). Never raises on odd headers."""
         ts = self._timestamp(event)
-        try:
-            if event.name == "CUSTOM":
-                if event.subclass != CALLCENTER_SUBCLASS:
-                    return []
-                handler = self._cc_handlers.get(event.get("CC-Action"))
-            else:
-                direct = self._direct_event(event, ts)
-                if direct is not None:
-                    return _fit(direct)
-                handler = self._channel_handlers.get(event.name)
-            return _fit(handler(event, ts)) if handler is not None else []
-        except Exception:  # one malformed event must not stop the stream
-            self.unhandled += 1
-            log.exception("ESL: could not normalise %s %s", event.name, event.get("CC-Action"))
-            return []
+        return self._guarded(lambda: self._normalise(event, ts), f"{event.name} {event.get('CC-Action')}")
+
+    def _normalise(self, event: EslEvent, ts: float) -> list[CtiEvent]:
+        if event.name == "CUSTOM":
+            if event.subclass != CALLCENTER_SUBCLASS:
+                return []
+            handler = self._cc_handlers.get(event.get("CC-Action"))
+        else:
+            direct = self._direct_event(event, ts)
+            if direct is not None:
+                return _fit(direct)
+            handler = self._channel_handlers.get(event.name)
+        return _fit(handler(event, ts)) if handler is not None else []
 
     def _direct_event(self, e: EslEvent, ts: float) -> list[CtiEvent] | None:
         """A channel event of a call no queue rang (esl_direct.py); None: not one of those."""
@@ -147,12 +148,6 @@ class EslNormalizer:
     def agent_interface(self, predicate: Callable[[str], bool] | None) -> None:
         """The bridge's "is this an agent's interface?" for calls no queue rang."""
         self.direct.agent_interface = predicate
-
-    def feed_all(self, events: Iterable[EslEvent]) -> list[CtiEvent]:
-        out: list[CtiEvent] = []
-        for event in events:
-            out.extend(self.feed(event))
-        return out
 
     def flush(self) -> list[CtiEvent]:
         """Emit what is held back (a caller hung up but the queue never said why)."""

@@ -26,6 +26,7 @@ from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
 from typing import Any
 
+from desktop.cti.command_set import PbxCommandSet
 from desktop.cti.esl_client import EslClient, EslConnectionError, EslError, EslReply, EslTimeout, quote_arg
 from desktop.cti.pbx_commands import (
     Action,
@@ -33,9 +34,7 @@ from desktop.cti.pbx_commands import (
     CommandOutcome,
     DialCommand,
     DtmfCommand,
-    OutcomeStatus,
     PauseCommand,
-    PbxCommand,
     SpyCommand,
     TransferCommand,
 )
@@ -65,8 +64,13 @@ class EslCommandConfig:
     conference_key: str = "0"  # attxfer_conf_key
 
 
-class EslCommands:
+class EslCommands(PbxCommandSet):
     """Runs typed commands through an EslClient; every answer is a CommandOutcome."""
+
+    timeout_error = EslTimeout
+    connection_error = EslConnectionError
+    link_error = EslError
+    unsupported_actions = UNSUPPORTED
 
     def __init__(self, client: EslClient, config: EslCommandConfig | None = None) -> None:
         self.client = client
@@ -92,20 +96,6 @@ class EslCommands:
             Action.WHISPER: self._spy,
             Action.BARGE: self._spy,
         }
-
-    def unsupported(self) -> dict[Action, str]:
-        """Actions this PBX cannot do, each with why and what to do instead (for the call bar)."""
-        return dict(UNSUPPORTED)
-
-    async def run(self, command: PbxCommand, identity: str) -> CommandOutcome:
-        try:
-            return await self._handlers[command.action](command, identity)
-        except EslTimeout as exc:
-            return CommandOutcome(OutcomeStatus.TIMEOUT, str(exc))
-        except EslConnectionError as exc:
-            return CommandOutcome(OutcomeStatus.DISCONNECTED, f"{command.action.value}: {exc}")
-        except EslError as exc:
-            return CommandOutcome(OutcomeStatus.REFUSED, str(exc))
 
     def agent_leg(self, call_id: str) -> str:
         return self.client.agent_legs.get(call_id, call_id)

@@ -20,7 +20,7 @@ import logging
 import random
 from collections.abc import Callable
 
-from desktop.cti.backoff import BackoffSettings, backoff_delay
+from calldesk_domain.backoff import BackoffSettings, backoff_delay
 
 log = logging.getLogger(__name__)
 

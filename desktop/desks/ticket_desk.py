@@ -13,6 +13,12 @@ MyWorkPanel, KnowledgePanel):
 - the card's "Tickets & contacts" tab lists the customer's tickets and contact logs from the
   cache (refreshed when the card shows a customer, on every save and after every sync); a click
   opens the ticket, and so does Enter on a ticket number in the main search.
+
+Every write (ticket, contact, attachment record) is awaited on the cache worker (`CacheOps`).
+The ticket form awaits its save; the wrap-up dialog takes a plain callable, `ContactService.submit`
+(the rules' issues go back to the dialog, the write runs in a task): the contact stays pending
+until it is stored, and when the cache cannot be written (`saveFailed`) the desk says so and opens
+the wrap-up again with the agent's input.
 """
 
 from __future__ import annotations
@@ -73,16 +79,19 @@ class TicketDesk(QObject):
         self.session = session
         self.store = store
         self.clock = clock
-        self.tickets = TicketService(store, agent_id, clock=clock)
+        self.tickets = TicketService(store, agent_id, clock=clock, ops=ops)
         self.contacts = ContactService(
             store,
             agent_id,
+            ops=ops,
             dispositions=dispositions,
             require_before_ready=require_contact_before_ready,
             clock=clock,
         )
         self.knowledge = KnowledgeService(api) if api is not None else None
-        self.attachments = AttachmentService(store, attachments_folder(store.path), agent_id, clock=clock)
+        self.attachments = AttachmentService(
+            store, attachments_folder(store.path), agent_id, clock=clock, ops=ops
+        )
         self.downloader = AttachmentDownloader(api, self.attachments) if api is not None else None
         self.work = CustomerWork(store)
         self.knowledge_dialog: KnowledgeDialog | None = None  # made once, shown again (Ctrl+K)
@@ -93,6 +102,7 @@ class TicketDesk(QObject):
         window.newTicketRequested.connect(self.open_new_ticket)
         window.logContactRequested.connect(self.open_manual_contact)
         self.contacts.wrapUpNeeded.connect(self.show_wrapup)
+        self.contacts.saveFailed.connect(self._on_contact_not_saved)
         self.tickets.ticketSaved.connect(self._on_ticket_saved)
         self.contacts.contactSaved.connect(self._on_contact_saved)
         window.card.pageShown.connect(self._on_card_shown)
@@ -256,7 +266,7 @@ class TicketDesk(QObject):
             contact.ticket_id = next((tid for tid, _ in linkable if tid), "")
         dialog = WrapUpDialog(
             contact,
-            self.contacts.save,
+            self.contacts.submit,
             self.contacts.dispositions,
             tickets=linkable,
             customer_label=self._customer_label(contact.customer_id),
@@ -266,6 +276,13 @@ class TicketDesk(QObject):
         self.wrapups.hold(dialog)
         dialog.open()
         return dialog
+
+    def _on_contact_not_saved(self, contact: ContactLog, message: str) -> None:
+        """The worker could not write a contact the wrap-up handed over: say so and open the
+        wrap-up again with the agent's input (a call's contact is still pending)."""
+        self.window.show_banner(self.tr("The contact log was not saved: %1").replace("%1", message), "error")
+        dialog = self.show_wrapup(contact)
+        dialog.required = dialog.required and contact.call_id in self.contacts.pending
 
     def open_pending_wrapup(self) -> WrapUpDialog | None:
         """Bring the wrap-up of an unsaved contact to the front (opening it if it was closed)."""

@@ -1,6 +1,6 @@
 """Ticket attachments, offline first: the file is copied into the cache folder and its record
-goes through `CacheStore.write_local` (record + outbox row in one transaction) like a ticket;
-the bytes are uploaded separately by `AttachmentUploader`.
+goes through `CacheStore.write_local` (record + outbox row in one transaction) on the cache worker
+thread (`CacheOps`) like a ticket; the bytes are uploaded separately by `AttachmentUploader`.
 
 Layout beside the cache file: `attachments/<ticket id>/<sha256>-<name>`; once the server holds
 the bytes a marker `<that file>.uploaded` is written, so each file is uploaded once.
@@ -24,7 +24,9 @@ import httpx
 from calldesk_domain.ticket_validation import validate_attachment
 from calldesk_domain.tickets import MAX_ATTACHMENT_BYTES, MAX_ATTACHMENT_NAME, Attachment
 from desktop.cache.outbox import register_local_entity
+from desktop.cache.store import CacheStore
 from desktop.private_files import open_private, private_dir, write_private_bytes
+from desktop.services.ops import CacheOps
 
 log = logging.getLogger(__name__)
 
@@ -65,13 +67,16 @@ def attachments_folder(cache_path: Path) -> Path:
 class AttachmentService:
     def __init__(
         self,
-        store,
+        store: CacheStore,
         folder: Path,
         agent_id: str,
         clock: Callable[[], datetime] = lambda: datetime.now(UTC),
         max_bytes: int = MAX_ATTACHMENT_BYTES,
+        *,
+        ops: CacheOps | None = None,
     ) -> None:
-        self.store = store
+        self.store = store  # the UI thread's store: reads only
+        self.ops = ops if ops is not None else CacheOps(store.path)
         self.folder = Path(folder)
         self.agent_id = agent_id
         self.clock = clock
@@ -80,11 +85,13 @@ class AttachmentService:
     def local_path(self, attachment: Attachment) -> Path:
         return self.folder / safe_name(attachment.ticket_id) / f"{attachment.sha256}-{attachment.name}"
 
-    def attach(self, ticket_id: str, source: Path | str) -> Attachment:
-        """Copy `source` into the cache folder and store its record (queued for push).
+    async def attach(self, ticket_id: str, source: Path | str) -> Attachment:
+        """Copy `source` into the cache folder and store its record (queued for push) on the
+        cache worker.
 
         Raises AttachmentError: "missing" (not a readable file), "too_large" (over `max_bytes`),
-        "invalid" (the record breaks a rule). Nothing is stored then.
+        "invalid" (the record breaks a rule); CacheUnavailable (the record could not be written).
+        Nothing is stored then.
         """
         source = Path(source)
         try:
@@ -115,8 +122,14 @@ class AttachmentService:
             temp.unlink(missing_ok=True)
             raise AttachmentError("invalid", source, "; ".join(i.message for i in issues))
         final = self.local_path(record)
+        shared = final.exists()  # the same bytes under the same name, attached before
         temp.replace(final)
-        self.store.write_local(ENTITY, record.to_dict())
+        try:
+            await self.ops.run(CacheStore.write_local, ENTITY, record.to_dict())
+        except Exception:
+            if not shared:  # no record points at the copy: do not leave it behind
+                final.unlink(missing_ok=True)
+            raise
         log.info("attachment %s (%s, %d bytes) stored for ticket %s", record.id, record.name, size, ticket_id)
         return record
 

@@ -3,13 +3,14 @@
 `call_ended` (the desks call it when the agent's call ends; the AgentSession owns the call and
 knows when it was answered) opens a pending contact with direction, channel and start/end
 taken from the CTI, and emits `wrapUpNeeded`. The agent completes it (disposition, notes,
-linked ticket, satisfaction) and `save` writes it offline first through
-`CacheStore.write_local`. While a contact is pending and `require_before_ready` is set,
-`may_go_ready()` is False.
+linked ticket, satisfaction) and `save` writes it offline first: `CacheStore.write_local` on the
+cache worker thread through `CacheOps` (the UI thread never takes the write lock). While a
+contact is pending and `require_before_ready` is set, `may_go_ready()` is False.
 """
 
 from __future__ import annotations
 
+import asyncio
 import logging
 import uuid
 from collections.abc import Callable
@@ -20,6 +21,8 @@ from PySide6.QtCore import QObject, Signal
 from calldesk_domain.ticket_validation import InvalidRecord, validate_contact
 from calldesk_domain.tickets import ContactLog, Direction, redact_contact
 from calldesk_domain.vocabulary import DISPOSITION_CODES
+from desktop.cache.store import CacheStore
+from desktop.services.ops import CacheOps
 from desktop.services.tickets import local_record
 
 log = logging.getLogger(__name__)
@@ -43,24 +46,28 @@ def _ts(value: float | None) -> datetime | None:
 class ContactService(QObject):
     wrapUpNeeded = Signal(object)  # ContactLog draft for a call that just ended
     contactSaved = Signal(object)  # ContactLog stored locally
+    saveFailed = Signal(object, str)  # ContactLog handed to `submit`, why the cache refused it
 
     def __init__(
         self,
-        store,
+        store: CacheStore,
         agent_id: str,
         *,
+        ops: CacheOps | None = None,
         dispositions: tuple[str, ...] = DISPOSITION_CODES,
         require_before_ready: bool = True,
         clock: Callable[[], datetime] = lambda: datetime.now(UTC),
         parent: QObject | None = None,
     ) -> None:
         super().__init__(parent)
-        self.store = store
+        self.store = store  # the UI thread's store: reads only
+        self.ops = ops if ops is not None or store is None else CacheOps(store.path)
         self.agent_id = agent_id
         self.dispositions = tuple(dispositions) or DISPOSITION_CODES
         self.require_before_ready = require_before_ready
         self.clock = clock
         self.pending: dict[str, ContactLog] = {}  # call_id -> unsaved contact
+        self._writes: set[asyncio.Task[None]] = set()
 
     def call_ended(
         self,
@@ -111,17 +118,47 @@ class ContactService(QObject):
         )
         return contact
 
-    def save(self, contact: ContactLog) -> ContactLog:
+    def check(self, contact: ContactLog) -> None:
+        """Raises ContactInvalid when the domain rules refuse `contact` (nothing is written)."""
         issues = validate_contact(contact.to_dict())
         if issues:
             raise ContactInvalid(issues)
+
+    async def save(self, contact: ContactLog) -> ContactLog:
+        """Validate, redact and write the contact (record + outbox) on the cache worker; it stays
+        pending until the write is done. Raises ContactInvalid or CacheUnavailable."""
+        self.check(contact)
         redact_contact(contact)
         contact.created_at = contact.created_at or self.clock()
-        self.store.write_local(ENTITY, contact.to_dict())
+        if self.ops is None:
+            raise RuntimeError("a ContactService without a cache cannot save")
+        await self.ops.run(CacheStore.write_local, ENTITY, contact.to_dict())
         self.pending.pop(contact.call_id, None)
         log.info("contact %s for call %s saved locally", contact.id, contact.call_id)
         self.contactSaved.emit(contact)
         return contact
+
+    def submit(self, contact: ContactLog) -> ContactLog:
+        """`save` for a view that takes a plain callable (the wrap-up dialog): raises
+        ContactInvalid at once; the write runs in a task (`settled()` awaits it) and a cache
+        failure is emitted as `saveFailed` with the one CacheUnavailable message."""
+        self.check(contact)
+        task = asyncio.ensure_future(self._write(contact))
+        self._writes.add(task)
+        task.add_done_callback(self._writes.discard)
+        return contact
+
+    async def _write(self, contact: ContactLog) -> None:
+        try:
+            await self.save(contact)
+        except Exception as exc:  # not stored: a call's contact stays pending, nothing is lost
+            log.warning("contact %s for call %s not saved: %s", contact.id, contact.call_id, exc)
+            self.saveFailed.emit(contact, str(exc))
+
+    async def settled(self) -> None:
+        """Until every contact handed to `submit` is written or refused."""
+        while self._writes:
+            await asyncio.gather(*self._writes, return_exceptions=True)
 
     def may_go_ready(self) -> bool:
         return not (self.require_before_ready and self.pending)

@@ -1,8 +1,9 @@
 """TicketService: create, change and list tickets, offline first.
 
-Every save validates with the domain rules, redacts card numbers and goes through
-`CacheStore.write_local` (the record and its outbox row in one transaction); the push engine
-delivers it. Lists read the local copies, so "my work" works with the network down. The SLA
+Every save validates with the domain rules, redacts card numbers and awaits
+`CacheStore.write_local` (the record and its outbox row in one transaction) on the cache worker
+thread through `CacheOps`, so the UI thread never takes the write lock; the push engine delivers
+it. Lists read the local copies, so "my work" works with the network down. The SLA
 due time shown locally is the server's once the ticket has synced (the server fixes it); before
 that it is the provisional creation time + 15 minutes.
 """
@@ -26,6 +27,8 @@ from calldesk_domain.tickets import (
     redact_ticket,
     sla_state,
 )
+from desktop.cache.store import CacheStore
+from desktop.services.ops import CacheOps
 
 log = logging.getLogger(__name__)
 
@@ -53,13 +56,16 @@ class TicketService(QObject):
 
     def __init__(
         self,
-        store,
+        store: CacheStore,
         agent_id: str,
         clock: Callable[[], datetime] = lambda: datetime.now(UTC),
         parent: QObject | None = None,
+        *,
+        ops: CacheOps | None = None,
     ) -> None:
         super().__init__(parent)
-        self.store = store
+        self.store = store  # the UI thread's store: reads only
+        self.ops = ops if ops is not None else CacheOps(store.path)
         self.agent_id = agent_id
         self.clock = clock
 
@@ -69,10 +75,12 @@ class TicketService(QObject):
         ticket.call_id = call_id
         return ticket
 
-    def save(self, ticket: Ticket, action: str = "", note: str = "") -> Ticket:
-        """Validate, apply `action` (a workflow step, optional), redact, write locally + outbox.
+    async def save(self, ticket: Ticket, action: str = "", note: str = "") -> Ticket:
+        """Validate, apply `action` (a workflow step, optional), redact, write locally + outbox
+        on the cache worker.
 
-        Raises TicketInvalid (nothing stored) or TransitionError.
+        Raises TicketInvalid (nothing stored), TransitionError, or CacheUnavailable (the cache
+        could not be written; nothing stored, the caller keeps the ticket to try again).
         """
         issues = validate_ticket(ticket.to_dict(), self.clock().date())
         if issues:
@@ -84,7 +92,7 @@ class TicketService(QObject):
                 raise TicketInvalid(issues)
         redact_ticket(ticket)
         ticket.updated_at = self.clock()
-        self.store.write_local(ENTITY, ticket.to_dict())
+        await self.ops.run(CacheStore.write_local, ENTITY, ticket.to_dict())
         log.info("ticket %s saved locally (%s, %s)", ticket.id, ticket.status, action or "edit")
         self.ticketSaved.emit(ticket)
         return ticket

@@ -1,21 +1,23 @@
 """The ticket form (工单): opened from the customer card or a call, customer and call pre-linked.
 
 Thin view: it edits a `Ticket`, computes the warranty and the SLA countdown with the domain
-rules, offers only the workflow actions the domain allows, and hands the ticket to `save`
-(a callable, normally TicketService.save) which raises TicketInvalid with per-field issues;
-each issue is shown in red next to its field, in the agent's language.
+rules, offers only the workflow actions the domain allows, and awaits the `save` it is handed
+(normally TicketService.save, which writes on the cache worker): TicketInvalid comes back with
+per-field issues, each shown in red next to its field in the agent's language; any other failure
+(the cache could not be written) is shown above the buttons and the form stays open with the
+agent's input. Attaching awaits `attach` the same way.
 """
 
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import logging
 from collections.abc import Awaitable, Callable
 from datetime import UTC, datetime
 from pathlib import Path
 
-from PySide6.QtCore import QEvent, QTimer, QUrl, Signal
-from PySide6.QtGui import QDesktopServices
+from PySide6.QtCore import QEvent, QTimer, Signal
 from PySide6.QtWidgets import (
     QComboBox,
     QDialog,
@@ -47,17 +49,11 @@ from calldesk_domain.tickets import (
     sla_state,
     warranty_for,
 )
-from desktop.views.form_parts import save_cancel_buttons, with_error_label
+from desktop.views.form_parts import open_with_system, save_cancel_buttons, size_text, with_error_label
 from desktop.views.knowledge_panel import KnowledgePanel
 from desktop.views.ticket_labels import ticket_label
 
 log = logging.getLogger(__name__)
-
-
-def open_with_system(path: Path) -> None:
-    """Open a local file with the application the operating system associates with it."""
-    if not QDesktopServices.openUrl(QUrl.fromLocalFile(str(path))):
-        log.warning("no application opened %s", path)
 
 
 ASSIGNEE_GROUPS = ("", "L2-hotline", "complaints", "field-service", "returns")
@@ -79,13 +75,13 @@ class TicketForm(QDialog):
     def __init__(
         self,
         ticket: Ticket,
-        save: Callable[[Ticket, str, str], Ticket],
+        save: Callable[[Ticket, str, str], Awaitable[Ticket]],
         *,
         customer_label: str = "",
         clock: Callable[[], datetime] = lambda: datetime.now(UTC),
         knowledge: KnowledgePanel | None = None,
         author: str = "",
-        attach: Callable[[Path], Attachment] | None = None,
+        attach: Callable[[Path], Awaitable[Attachment]] | None = None,
         attachments: list[Attachment] | None = None,
         fetch: Callable[[Attachment], Awaitable[Path]] | None = None,
         open_file: Callable[[Path], None] = open_with_system,
@@ -100,6 +96,8 @@ class TicketForm(QDialog):
         self._fetch = fetch
         self._open_file = open_file
         self._opening: asyncio.Future | None = None
+        self._saving: asyncio.Future | None = None
+        self.attaching: asyncio.Future | None = None
         self._save = save
         self._clock = clock
         self.errors: dict[str, QLabel] = {}
@@ -177,6 +175,11 @@ class TicketForm(QDialog):
             form.addRow(label, self._with_error(name, widget))
 
         self.buttons = save_cancel_buttons(self.submit, self.reject)
+        self.save_error = QLabel()
+        self.save_error.setObjectName("saveError")
+        self.save_error.setWordWrap(True)
+        self.save_error.setStyleSheet("color: #b91c1c;")
+        self.save_error.hide()
 
         self.header = QLabel()
         self.header.setObjectName("ticketHeader")
@@ -184,6 +187,7 @@ class TicketForm(QDialog):
         left = QVBoxLayout()
         left.addWidget(self.header)
         left.addLayout(form, 1)
+        left.addWidget(self.save_error)
         left.addWidget(self.buttons)
         right = QVBoxLayout()
         self.history_title = QLabel()
@@ -350,7 +354,7 @@ class TicketForm(QDialog):
     def _refresh_attachments(self) -> None:
         self.attachments.clear()
         for attachment in self.attached:
-            self.attachments.addItem(f"{attachment.name}  ({_size_text(attachment.size)})")
+            self.attachments.addItem(f"{attachment.name}  ({size_text(attachment.size)})")
 
     def _status_text(self) -> str:
         text = self.value_text(self.ticket.status)
@@ -432,41 +436,57 @@ class TicketForm(QDialog):
     def choose_files(self) -> None:
         paths, _filter = QFileDialog.getOpenFileNames(self, self.tr("Attach files"))
         if paths:
-            self.attach_files([Path(p) for p in paths])
+            self.attaching = asyncio.ensure_future(self.attach_files([Path(p) for p in paths]))
 
-    def attach_files(self, paths: list[Path]) -> list[Attachment]:
+    async def attach_files(self, paths: list[Path]) -> list[Attachment]:
         """Attach each file (copied into the cache, queued for sync); problems shown per file."""
         if self._attach is None:
             return []
         added: list[Attachment] = []
         problems: list[str] = []
-        for path in paths:
-            try:
-                added.append(self._attach(path))
-            except ValueError as exc:
-                code = getattr(exc, "code", "invalid")
-                log.warning("ticket %s: cannot attach %s: %s", self.ticket.id, path, exc)
-                if code == "too_large":
-                    limit = str(MAX_ATTACHMENT_BYTES // (1024 * 1024))
-                    problems.append(
-                        self.tr("%1 is larger than %2 MB and was not attached.")
-                        .replace("%1", path.name)
-                        .replace("%2", limit)
-                    )
-                elif code == "missing":
-                    problems.append(
-                        self.tr("%1 could not be read (missing or locked) and was not attached.").replace(
-                            "%1", path.name
-                        )
-                    )
-                else:
-                    problems.append(self.tr("%1 cannot be attached.").replace("%1", path.name))
-        self.attached.extend(added)
-        self._refresh_attachments()
-        error = self.errors["attachments"]
-        error.setText("\n".join(problems))
-        error.setVisible(bool(problems))
+        self.attach_button.setEnabled(False)
+        try:
+            for path in paths:
+                problem = await self._attach_one(path, added)
+                if problem:
+                    problems.append(problem)
+        finally:
+            with contextlib.suppress(RuntimeError):  # the form was closed meanwhile
+                self.attach_button.setEnabled(True)
+        try:
+            self.attached.extend(added)
+            self._refresh_attachments()
+            error = self.errors["attachments"]
+            error.setText("\n".join(problems))
+            error.setVisible(bool(problems))
+        except RuntimeError:  # closed (and deleted) while the files were written: they are stored
+            log.info("ticket %s: form closed while attaching", self.ticket.id)
         return added
+
+    async def _attach_one(self, path: Path, added: list[Attachment]) -> str:
+        """Attach `path` (appended to `added`); the problem to show, or ""."""
+        assert self._attach is not None
+        try:
+            added.append(await self._attach(path))
+        except ValueError as exc:
+            code = getattr(exc, "code", "invalid")
+            log.warning("ticket %s: cannot attach %s: %s", self.ticket.id, path, exc)
+            if code == "too_large":
+                limit = str(MAX_ATTACHMENT_BYTES // (1024 * 1024))
+                return (
+                    self.tr("%1 is larger than %2 MB and was not attached.")
+                    .replace("%1", path.name)
+                    .replace("%2", limit)
+                )
+            if code == "missing":
+                return self.tr("%1 could not be read (missing or locked) and was not attached.").replace(
+                    "%1", path.name
+                )
+            return self.tr("%1 cannot be attached.").replace("%1", path.name)
+        except Exception as exc:  # the cache could not be written: the file is not attached
+            log.warning("ticket %s: %s not attached: %s", self.ticket.id, path, exc)
+            return self.tr("%1 was not attached: %2").replace("%1", path.name).replace("%2", str(exc))
+        return ""
 
     def open_selected_attachment(self) -> asyncio.Future | None:
         """Open the selected attachment (downloaded first when not on this desktop) without
@@ -522,38 +542,51 @@ class TicketForm(QDialog):
                 error.setText(self.issue_text(issue))
                 error.show()
 
-    def submit(self) -> None:
+    def submit(self) -> asyncio.Future:
+        """Save (Save button): the returned future finishes when the ticket is stored (the form
+        closes) or refused (the form shows why and keeps the input). One save at a time."""
+        if self._saving is None or self._saving.done():
+            self._saving = asyncio.ensure_future(self._submit())
+        return self._saving
+
+    async def _submit(self) -> None:
         if self.comment_input.text().strip():
             self.add_comment()  # a comment typed but not yet added is not lost on Save
         ticket = self.collect()
         action = self.action.currentData() or ""
         snapshot = ticket.to_dict()
+        self.save_error.hide()
+        self.buttons.setEnabled(False)
         try:
-            saved = self._save(ticket, action, self.note.text().strip())
+            saved = await self._save(ticket, action, self.note.text().strip())
         except TransitionError as exc:
             log.warning("ticket %s: %s", ticket.id, exc)
-            self.ticket = Ticket.from_dict(snapshot)
-            self.show_issues([Issue("status", "invalid", str(exc))])
+            self._refused(snapshot, [Issue("status", "invalid", str(exc))])
             return
         except ValueError as exc:
             issues = getattr(exc, "issues", None) or [Issue("fault_description", "invalid", str(exc))]
-            self.ticket = Ticket.from_dict(snapshot)
-            self.show_issues(issues)
+            self._refused(snapshot, issues)
             return
-        self.ticket = saved
-        self.show_issues([])
-        self.saved.emit(saved)
-        self.accept()
+        except Exception as exc:  # the cache could not be written: say so, keep the input
+            log.warning("ticket %s not saved: %s", ticket.id, exc)
+            with contextlib.suppress(RuntimeError):  # closed meanwhile: nothing to show it on
+                self._refused(snapshot, [])
+                self.save_error.setText(self.tr("The ticket was not saved: %1").replace("%1", str(exc)))
+                self.save_error.show()
+            return
+        with contextlib.suppress(RuntimeError):  # closed while it was written: it is stored
+            self.ticket = saved
+            self.show_issues([])
+            self.buttons.setEnabled(True)
+            self.saved.emit(saved)
+            self.accept()
+
+    def _refused(self, snapshot: dict, issues: list[Issue]) -> None:
+        self.ticket = Ticket.from_dict(snapshot)
+        self.show_issues(issues)
+        self.buttons.setEnabled(True)
 
     def changeEvent(self, event: QEvent) -> None:
         if event.type() == QEvent.Type.LanguageChange:
             self._retranslate()
         super().changeEvent(event)
-
-
-def _size_text(size: int) -> str:
-    if size >= 1024 * 1024:
-        return f"{size / (1024 * 1024):.1f} MB"
-    if size >= 1024:
-        return f"{size / 1024:.0f} KB"
-    return f"{size} B"

@@ -1908,6 +1908,10 @@ Every customer, order and history record is deleted from this computer and downl
         <source>The knowledge base needs the connection to the CRM server.</source>
         <translation>知识库需要连接 CRM 服务器。</translation>
     </message>
+    <message>
+        <source>The contact log was not saved: %1</source>
+        <translation>联系记录未保存：%1</translation>
+    </message>
 </context>
 <context>
     <name>TicketForm</name>
@@ -2188,6 +2192,10 @@ Every customer, order and history record is deleted from this computer and downl
         <translation>%1 无法添加为附件。</translation>
     </message>
     <message>
+        <source>%1 was not attached: %2</source>
+        <translation>%1 未添加为附件：%2</translation>
+    </message>
+    <message>
         <source>%1 is not on this computer and the server cannot be reached. Try again later.</source>
         <translation>%1 不在本机，且无法连接服务器。请稍后再试。</translation>
     </message>
@@ -2202,6 +2210,10 @@ Every customer, order and history record is deleted from this computer and downl
     <message>
         <source>%1 could not be opened.</source>
         <translation>无法打开 %1。</translation>
+    </message>
+    <message>
+        <source>The ticket was not saved: %1</source>
+        <translation>工单未保存：%1</translation>
     </message>
 </context>
 <context>

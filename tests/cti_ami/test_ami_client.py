@@ -10,6 +10,7 @@ import pytest
 from ami_helpers import SHARED_TRACES
 from fake_ami_server import FakeAmiServer
 
+from calldesk_domain.backoff import backoff_delay
 from desktop.cti.ami import (
     AmiActionError,
     AmiAuthError,
@@ -18,7 +19,6 @@ from desktop.cti.ami import (
     AmiConnectionError,
 )
 from desktop.cti.ami_commands import AmiCommandConfig, AmiCommands
-from desktop.cti.backoff import backoff_delay
 from desktop.cti.events import AgentEvent, QueueEventKind
 from desktop.cti.pbx_commands import execute_wire
 

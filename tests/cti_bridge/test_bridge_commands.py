@@ -4,7 +4,6 @@ comes back to the desktop with the PBX's own words."""
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator
 from typing import Any
 
 import pytest
@@ -12,19 +11,9 @@ import pytest
 from desktop.cti.listener import CommandResult
 
 from .ami_script import AmiScript, queue_call
-from .bridge_rig import Desk, Rig, start_rig, until
+from .bridge_rig import Desk, Rig, until
 
 pytestmark = pytest.mark.timeout(60)
-
-
-@pytest.fixture
-async def rig(seeded_central_sqlite: Any) -> AsyncIterator[Rig]:
-    the_rig = await start_rig(seeded_central_sqlite.url)
-    the_rig.central = seeded_central_sqlite  # type: ignore[attr-defined]
-    await the_rig.desk("1001", seeded_central_sqlite.token_for("1001"))
-    await the_rig.desk("1002", seeded_central_sqlite.token_for("1002"))
-    yield the_rig
-    await the_rig.close()
 
 
 async def _send(desk: Desk, command: dict[str, Any]) -> CommandResult:

@@ -4,7 +4,6 @@ loopback: who gets which call, pre-warm, snapshots, authorisation, re-login."""
 from __future__ import annotations
 
 import asyncio
-from collections.abc import AsyncIterator
 from typing import Any
 
 import pytest
@@ -13,16 +12,6 @@ from .ami_script import AmiScript, queue_call
 from .bridge_rig import Rig, start_rig, until
 
 pytestmark = pytest.mark.timeout(60)
-
-
-@pytest.fixture
-async def rig(seeded_central_sqlite: Any) -> AsyncIterator[Rig]:
-    the_rig = await start_rig(seeded_central_sqlite.url)
-    the_rig.central = seeded_central_sqlite  # type: ignore[attr-defined]
-    await the_rig.desk("1001", seeded_central_sqlite.token_for("1001"))
-    await the_rig.desk("1002", seeded_central_sqlite.token_for("1002"))
-    yield the_rig
-    await the_rig.close()
 
 
 def _one_end_per_ring(desk_events: list[dict[str, Any]]) -> None:

@@ -3,24 +3,14 @@ replayed through the real bridge to the two demo desktops: what each desktop is 
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator
 from typing import Any
 
 import pytest
 
-from .bridge_rig import Rig, start_rig, until
+from .bridge_rig import Rig, until
 from .lab_replay import TRACES, event_frames
 
 pytestmark = pytest.mark.timeout(60)
-
-
-@pytest.fixture
-async def rig(seeded_central_sqlite: Any) -> AsyncIterator[Rig]:
-    the_rig = await start_rig(seeded_central_sqlite.url)
-    await the_rig.desk("1001", seeded_central_sqlite.token_for("1001"))
-    await the_rig.desk("1002", seeded_central_sqlite.token_for("1002"))
-    yield the_rig
-    await the_rig.close()
 
 
 def shown(events: list[dict[str, Any]]) -> list[str]:

@@ -21,6 +21,7 @@ import asyncio
 import gc
 import json
 import os
+import shutil
 import uuid
 from collections import Counter
 from pathlib import Path
@@ -30,10 +31,8 @@ import pytest
 import sqlalchemy as sa
 from hypothesis import HealthCheck, settings
 from hypothesis.stateful import RuleBasedStateMachine, invariant, rule, run_state_machine_as_test
-from push_harness import FAULTS, Desktop, Templates, make_app, server_records
+from push_harness import FAULTS, Desktop, SharedCentral, Templates, server_records
 
-from central.app import close_app
-from central.db import make_engine
 from central.writes import write_records
 from desktop.cache.outbox import new_customer_id, new_id
 
@@ -48,12 +47,19 @@ values = st.sampled_from(["北京", "上海", "a@x.cn", "b@y.cn", "金卡", "银
 texts = st.text(alphabet="abc回访退货", min_size=1, max_size=8)
 
 
+# One event loop for the whole run (a new loop per rule cost more than many rules' own work);
+# the test opens it and closes it.
+_runner: asyncio.Runner | None = None
+
+
 def run(coro):
-    return asyncio.run(coro)
+    assert _runner is not None, "run() outside the test"
+    return _runner.run(coro)
 
 
 class SyncMachine(RuleBasedStateMachine):
     templates: Templates
+    central: SharedCentral
     directory: Path
     examples_run = 0
 
@@ -61,9 +67,9 @@ class SyncMachine(RuleBasedStateMachine):
         super().__init__()
         self.case = self.directory / uuid.uuid4().hex[:12]
         self.case.mkdir()
-        self.db_url = self.templates.central_copy(self.case / "central.sqlite3")
-        self.app = make_app(self.db_url)
-        self.engine = make_engine(self.db_url)
+        self.central.reset()  # a fresh copy of the seeded database under the one app
+        self.app = self.central.app
+        self.engine = self.central.engine
         self.desktops = [
             Desktop(
                 name, self.templates.cache_copy(self.case / f"{name}.sqlite3"), self.app, self.templates.token
@@ -174,8 +180,8 @@ class SyncMachine(RuleBasedStateMachine):
         finally:
             for desktop in self.desktops:
                 run(desktop.close())
-            self.engine.dispose()
-            close_app(self.app)  # httpx.ASGITransport runs no lifespan: its engine is ours to close
+            self.engine.dispose()  # the example's database file is closed
+            shutil.rmtree(self.case, ignore_errors=True)  # 10,000 examples' caches add up
             # The suite runs with automatic collection off (tests/conftest.py) and collects between
             # tests; one test here runs thousands of examples, each leaving cycles (the app's
             # routes and closures): collect them now and then, on this (the main) thread.
@@ -265,15 +271,23 @@ def templates(tmp_path_factory) -> Templates:
 
 
 def test_two_desktops_converge_exactly_once_under_faults(templates, tmp_path):
+    global _runner
     SyncMachine.templates = templates
+    SyncMachine.central = SharedCentral(templates, tmp_path / "central.sqlite3")
     SyncMachine.directory = tmp_path
-    run_state_machine_as_test(
-        SyncMachine,
-        settings=settings(
-            max_examples=EXAMPLES,
-            stateful_step_count=10,
-            deadline=None,
-            suppress_health_check=list(HealthCheck),
-            derandomize=not SOAK,
-        ),
-    )
+    _runner = asyncio.Runner()
+    try:
+        run_state_machine_as_test(
+            SyncMachine,
+            settings=settings(
+                max_examples=EXAMPLES,
+                stateful_step_count=10,
+                deadline=None,
+                suppress_health_check=list(HealthCheck),
+                derandomize=not SOAK,
+            ),
+        )
+    finally:
+        _runner.close()
+        _runner = None
+        SyncMachine.central.close()

@@ -130,6 +130,7 @@ async def test_ready_is_refused_while_the_contact_is_unsaved_then_sent(
             qtbot.mouseClick(
                 dialog.buttons.button(QDialogButtonBox.StandardButton.Save), Qt.MouseButton.LeftButton
             )
+        await desktop.tickets.contacts.settled()  # written on the cache worker
         box.activated.emit(box.findData(""))
         await _wait(lambda: len(source.commands) == 2)
         assert source.commands[1]["action"] == "unpause" and box.currentData() == ""

@@ -44,7 +44,7 @@ def test_agent_state_in_chinese_and_back(qtbot, qapp):
     qtbot.waitUntil(lambda: box.itemText(0) == "Ready", timeout=2000)
 
 
-def test_comment_and_attachment_messages_in_chinese(qtbot, store, clock, tmp_path, zh_cn):
+async def test_comment_and_attachment_messages_in_chinese(qtbot, store, clock, tmp_path, zh_cn):
     from desktop.services.attachments import AttachmentService, attachments_folder
 
     tickets = TicketService(store, "1001", clock=clock)
@@ -57,7 +57,7 @@ def test_comment_and_attachment_messages_in_chinese(qtbot, store, clock, tmp_pat
     assert form.errors["comments"].text() == "请先填写评论内容。"
     big = tmp_path / "big.bin"
     big.write_bytes(b"x" * 11)
-    form.attach_files([big, Path(tmp_path / "nope.txt")])
+    await form.attach_files([big, Path(tmp_path / "nope.txt")])
     assert form.errors["attachments"].text().splitlines() == [
         "big.bin 超过 10 MB，未添加。",
         "nope.txt 无法读取（文件不存在或被占用），未添加。",

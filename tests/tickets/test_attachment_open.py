@@ -45,9 +45,9 @@ async def _first_desktop_uploads(central, tmp_path: Path) -> tuple[str, str]:
         tickets = TicketService(store, "1001")
         ticket = tickets.draft("C0000001")
         ticket.fault_description = "不开机"
-        tickets.save(ticket)
+        await tickets.save(ticket)
         service = AttachmentService(store, attachments_folder(path), "1001")
-        attachment = service.attach(ticket.id, source)
+        attachment = await service.attach(ticket.id, source)
         api = _api(central)
         try:
             pushed = await PushSync(api, path).run()

@@ -43,18 +43,22 @@ def _form(qtbot, store, clock, tmp_path):
     return service, form
 
 
-def _choose(qtbot, form, monkeypatch, paths: list[Path]) -> None:
-    """Click "Attach files…"; the operating system's file dialog answers with `paths`."""
+async def _choose(qtbot, form, monkeypatch, paths: list[Path]) -> None:
+    """Click "Attach files…"; the operating system's file dialog answers with `paths`; wait until
+    the files are stored (on the cache worker) or refused."""
     monkeypatch.setattr(QFileDialog, "getOpenFileNames", lambda *a, **k: ([str(p) for p in paths], ""))
     qtbot.mouseClick(form.attach_button, Qt.MouseButton.LeftButton)
+    await form.attaching
 
 
-def test_a_chosen_file_is_copied_into_the_cache_and_recorded(qtbot, store, clock, tmp_path, monkeypatch):
+async def test_a_chosen_file_is_copied_into_the_cache_and_recorded(
+    qtbot, store, clock, tmp_path, monkeypatch
+):
     service, form = _form(qtbot, store, clock, tmp_path)
     photo = tmp_path / "in" / "铭牌 photo.jpg"
     photo.parent.mkdir()
     photo.write_bytes(b"\xff\xd8" + bytes(range(256)) * 40)
-    _choose(qtbot, form, monkeypatch, [photo])
+    await _choose(qtbot, form, monkeypatch, [photo])
 
     [record] = store.local_records("attachment")
     digest = hashlib.sha256(photo.read_bytes()).hexdigest()
@@ -68,14 +72,16 @@ def test_a_chosen_file_is_copied_into_the_cache_and_recorded(qtbot, store, clock
     assert [a.id for a in service.for_ticket(form.ticket.id)] == [record["id"]]
 
 
-def test_too_large_and_missing_files_are_refused_with_a_message(qtbot, store, clock, tmp_path, monkeypatch):
+async def test_too_large_and_missing_files_are_refused_with_a_message(
+    qtbot, store, clock, tmp_path, monkeypatch
+):
     _service, form = _form(qtbot, store, clock, tmp_path)
     big = tmp_path / "video.mp4"
     with big.open("wb") as fh:
         fh.truncate(MAX_ATTACHMENT_BYTES + 1)
     ok = tmp_path / "invoice.pdf"
     ok.write_bytes(b"%PDF-1.4 ok")
-    _choose(qtbot, form, monkeypatch, [big, tmp_path / "gone.txt", ok])
+    await _choose(qtbot, form, monkeypatch, [big, tmp_path / "gone.txt", ok])
 
     error = form.errors["attachments"]
     assert error.isVisible()
@@ -85,6 +91,26 @@ def test_too_large_and_missing_files_are_refused_with_a_message(qtbot, store, cl
     assert form.attachments.count() == 1
     leftovers = [p.name for p in (store.path.parent / "attachments").rglob("*")]
     assert not any(name.startswith(".incoming-") for name in leftovers)
+
+
+async def test_a_cache_that_cannot_be_written_attaches_nothing_and_says_why(
+    qtbot, store, clock, tmp_path, monkeypatch
+):
+    _service, form = _form(qtbot, store, clock, tmp_path)
+    receipt = tmp_path / "receipt.pdf"
+    receipt.write_bytes(b"%PDF-1.4 receipt")
+    store._conn.execute(  # a real SQLite refusal on the worker's write, as a full disk gives
+        "CREATE TRIGGER refuse BEFORE INSERT ON outbox BEGIN SELECT RAISE(ABORT, 'disk is full'); END"
+    )
+    await _choose(qtbot, form, monkeypatch, [receipt])
+    text = form.errors["attachments"].text()
+    assert text.startswith("receipt.pdf was not attached: The local cache") and "disk is full" in text
+    assert store.local_records("attachment") == [] and form.attachments.count() == 0
+    assert [p for p in (store.path.parent / "attachments").rglob("*") if p.is_file()] == []
+    store._conn.execute("DROP TRIGGER refuse")
+    await _choose(qtbot, form, monkeypatch, [receipt])  # the same file, now stored
+    assert [r["name"] for r in store.local_records("attachment")] == ["receipt.pdf"]
+    assert form.attachments.count() == 1 and not form.errors["attachments"].isVisible()
 
 
 @given(st.text(max_size=300))
@@ -118,8 +144,8 @@ async def test_attach_push_upload_reaches_the_server_once(dead_url, seeded_centr
         tickets = TicketService(store, "1001")
         ticket = tickets.draft("C0000001")
         ticket.fault_description = "屏幕花屏"
-        tickets.save(ticket)
-        attachment = service.attach(ticket.id, source)
+        await tickets.save(ticket)
+        attachment = await service.attach(ticket.id, source)
 
         offline = CentralApi(dead_url)
         try:  # offline: the bytes stay pending, nothing is marked
@@ -180,7 +206,7 @@ async def test_a_lost_local_copy_is_reported_not_uploaded(seeded_central_sqlite,
     source.write_text("hello", encoding="utf-8")
     with CacheStore(path) as store:
         service = AttachmentService(store, attachments_folder(path), "1001")
-        attachment = service.attach("T1", source)
+        attachment = await service.attach("T1", source)
         service.local_path(attachment).unlink()
         api = CentralApi(seeded_central_sqlite.url)
         api.token = seeded_central_sqlite.token
@@ -213,7 +239,7 @@ async def test_the_running_desktop_uploads_an_attachment_from_the_form(
         form = runtime.tickets.open_new_ticket()
         receipt = tmp_path / "receipt.pdf"
         receipt.write_bytes(b"%PDF-1.4 " + b"r" * 3000)
-        _choose(qtbot, form, monkeypatch, [receipt])
+        await _choose(qtbot, form, monkeypatch, [receipt])
         [attachment] = runtime.tickets.attachments.for_ticket(form.ticket.id)
         runtime.sync.connectivity.kick()  # type: ignore[union-attr]
         loop = asyncio.get_running_loop()
@@ -239,7 +265,7 @@ async def test_an_expired_token_is_renewed_once_for_the_upload(seeded_central_sq
 
     with CacheStore(path) as store:
         service = AttachmentService(store, attachments_folder(path), "1001")
-        attachment = service.attach("T1", source)
+        attachment = await service.attach("T1", source)
         api = CentralApi(seeded_central_sqlite.url)
         api.token = "expired"
         api.token_refresher = refresher
@@ -259,5 +285,5 @@ async def test_attachments_pulled_from_other_desktops_are_not_uploaded_from_here
         store.write_local("attachment", {**theirs, "created_by": "2002"})
         mine = tmp_path / "mine.txt"
         mine.write_bytes(b"mine")
-        own = service.attach("T9", mine)
+        own = await service.attach("T9", mine)
         assert [a.id for a in AttachmentUploader(None, service).pending()] == [own.id]

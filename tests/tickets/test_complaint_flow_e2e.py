@@ -41,6 +41,7 @@ async def test_complaint_walks_its_stages_through_the_form_and_reaches_the_serve
     form.assignee_group.setCurrentIndex(form.assignee_group.findData("complaints"))
     with qtbot.waitSignal(form.saved):
         qtbot.mouseClick(form.buttons.button(QDialogButtonBox.StandardButton.Save), Qt.MouseButton.LeftButton)
+        await form.submit()  # the save the click started
     ticket_id = form.ticket.id
 
     for action, note in STEPS:
@@ -57,6 +58,7 @@ async def test_complaint_walks_its_stages_through_the_form_and_reaches_the_serve
             qtbot.mouseClick(
                 form.buttons.button(QDialogButtonBox.StandardButton.Save), Qt.MouseButton.LeftButton
             )
+            await form.submit()  # the save the click started
 
     local = service.get(ticket_id)
     assert (local.status, local.complaint_stage) == ("closed", "satisfaction_checked")

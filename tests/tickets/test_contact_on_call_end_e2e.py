@@ -102,6 +102,7 @@ async def test_call_end_opens_wrap_up_with_cti_times_and_saves_the_contact(
         qtbot.mouseClick(
             dialog.buttons.button(QDialogButtonBox.StandardButton.Save), Qt.MouseButton.LeftButton
         )
+        await desktop.tickets.contacts.settled()  # written on the cache worker
     [stored] = desktop.store.local_records("contact")
     assert stored["call_id"] == "e2e-wrap-1" and stored["disposition"] == "resolved"
     assert stored["satisfaction"] == 4 and stored["direction"] == "inbound" and stored["channel"] == "phone"
@@ -132,6 +133,7 @@ async def test_ticket_from_the_call_is_pre_linked_and_offered_at_wrap_up(
     form.fault_description.setPlainText("洗衣机显示 E21")
     with qtbot.waitSignal(form.saved):
         qtbot.mouseClick(form.buttons.button(QDialogButtonBox.StandardButton.Save), Qt.MouseButton.LeftButton)
+        await form.submit()  # the save the click started
     await _send(writer, {"type": "call.ended", "ts": T_END, **common})
     await _wait(lambda: desktop.tickets.wrapup is not None and desktop.tickets.wrapup.isVisible())
     assert desktop.tickets.wrapup.ticket.currentData() == form.ticket.id

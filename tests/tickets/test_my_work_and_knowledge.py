@@ -17,12 +17,12 @@ from desktop.views.my_work import MyWorkPanel
 from desktop.views.ticket_form import TicketForm
 
 
-def _make(service: TicketService, description: str, **fields):
+async def _make(service: TicketService, description: str, **fields):
     ticket = service.draft("C0000001", category=fields.pop("category", "consultation"))
     ticket.fault_description = description
     for key, value in fields.items():
         setattr(ticket, key, value)
-    return service.save(ticket)
+    return await service.save(ticket)
 
 
 def _ids(panel: MyWorkPanel, view: str) -> list[str]:
@@ -30,12 +30,12 @@ def _ids(panel: MyWorkPanel, view: str) -> list[str]:
     return [proxy.index(row, 0).data() for row in range(proxy.rowCount())]
 
 
-def test_my_work_views_filters_sorting_and_double_click(qtbot, store, clock):
+async def test_my_work_views_filters_sorting_and_double_click(qtbot, store, clock):
     service = TicketService(store, "1001", clock=clock)
-    old = _make(service, "旧的咨询")
+    old = await _make(service, "旧的咨询")
     clock.now += timedelta(minutes=5)
-    fault = _make(service, "空调不制冷", category="fault", product_model="AC-1", priority="urgent")
-    team = _make(service, "转二线", assignee_group="L2-hotline", status="assigned")
+    fault = await _make(service, "空调不制冷", category="fault", product_model="AC-1", priority="urgent")
+    team = await _make(service, "转二线", assignee_group="L2-hotline", status="assigned")
     clock.now += timedelta(minutes=12)  # `old` is now 17 minutes without hand-off
     panel = MyWorkPanel()
     qtbot.addWidget(panel)
@@ -92,6 +92,7 @@ async def test_knowledge_panel_searches_the_server_and_links_into_the_ticket(
             qtbot.mouseClick(
                 form.buttons.button(QDialogButtonBox.StandardButton.Save), Qt.MouseButton.LeftButton
             )
+            await form.submit()  # the save the click started
         assert store.local_record("ticket", form.ticket.id)["kb_article_ids"] == ["KB008"]
 
         # Server gone: the panel answers from the articles seen so far and says so.

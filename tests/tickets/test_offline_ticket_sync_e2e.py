@@ -38,11 +38,11 @@ async def test_offline_ticket_and_contact_reach_the_server_exactly_once(
         ticket = tickets.draft("C0000001", call_id="call-77", category="fault")
         ticket.product_model = "WM-7KG"
         ticket.fault_description = "洗衣机 E21，客户报卡号 4111 1111 1111 1111"
-        tickets.save(ticket)
+        await tickets.save(ticket)
         contact = ContactService(store, "1001", clock=lambda: created).open_for("call-77", "C0000001")
         contact.disposition = "ticket_created"
         contact.ticket_id = ticket.id
-        ContactService(store, "1001").save(contact)
+        await ContactService(store, "1001").save(contact)
 
     with pytest.raises(ApiError):
         await _push(dead_url, seeded_central_sqlite.token, path)
@@ -119,7 +119,7 @@ async def test_server_sla_clock_and_escalation_come_back_with_the_pull(seeded_ce
         service = TicketService(store, "1001", clock=lambda: skewed)
         ticket = service.draft("C0000001")
         ticket.fault_description = "咨询"
-        service.save(ticket)
+        await service.save(ticket)
     await _push(seeded_central_sqlite.url, seeded_central_sqlite.token, path)
     # The server escalates it once it is overdue (here: its due time moved into the past).
     with seeded_central_sqlite.engine.begin() as conn:

@@ -30,11 +30,12 @@ def _add(qtbot, form, text: str) -> None:
     qtbot.mouseClick(form.add_comment_button, Qt.MouseButton.LeftButton)
 
 
-def _save(qtbot, form) -> None:
+async def _save(qtbot, form) -> None:
     qtbot.mouseClick(form.buttons.button(QDialogButtonBox.StandardButton.Save), Qt.MouseButton.LeftButton)
+    await form.submit()  # the save the click started, stored or refused
 
 
-def test_comments_are_added_in_order_redacted_and_saved_with_the_ticket(qtbot, store, clock):
+async def test_comments_are_added_in_order_redacted_and_saved_with_the_ticket(qtbot, store, clock):
     service = TicketService(store, "1001", clock=clock)
     ticket = service.draft("C0000001")
     ticket.fault_description = "咨询保修"
@@ -46,7 +47,7 @@ def test_comments_are_added_in_order_redacted_and_saved_with_the_ticket(qtbot, s
     assert form.comments.count() == 2 and form.comment_input.text() == ""
     assert form.comments.item(1).text().endswith("1001\nsecond")
     with qtbot.waitSignal(form.saved):
-        _save(qtbot, form)
+        await _save(qtbot, form)
 
     stored = service.get(ticket.id)
     assert [c.text for c in stored.comments][1] == "second"
@@ -64,7 +65,7 @@ def test_comments_are_added_in_order_redacted_and_saved_with_the_ticket(qtbot, s
     ]
 
 
-def test_empty_and_too_long_comments_are_refused_next_to_the_box(qtbot, store, clock):
+async def test_empty_and_too_long_comments_are_refused_next_to_the_box(qtbot, store, clock):
     service = TicketService(store, "1001", clock=clock)
     ticket = service.draft("C0000001")
     ticket.fault_description = "咨询"
@@ -75,7 +76,7 @@ def test_empty_and_too_long_comments_are_refused_next_to_the_box(qtbot, store, c
     assert form.comments.count() == 0
     form.comment_input.setMaxLength(MAX_COMMENT + 10)
     form.comment_input.setText("x" * (MAX_COMMENT + 1))
-    _save(qtbot, form)  # the typed comment is taken on Save and refused by the shared rules
+    await _save(qtbot, form)  # the typed comment is taken on Save and refused by the shared rules
     assert form.isVisible()
     assert form.errors["comments"].text() == "A comment is at most 2000 characters."
     assert store.local_records("ticket") == []
@@ -100,7 +101,7 @@ async def test_a_comment_reaches_the_server_once_and_is_validated_there(seeded_c
         ticket = service.draft("C0000001")
         ticket.fault_description = "咨询"
         ticket.comments.append(TicketComment(now, "1001", "call back after 18:00, card 5500 0000 0000 0004"))
-        service.save(ticket)
+        await service.save(ticket)
     api = CentralApi(seeded_central_sqlite.url)
     api.token = seeded_central_sqlite.token
     try:

@@ -1,4 +1,5 @@
-"""Reconnect delays shared by every CTI connection (AMI, ESL, the bridge's desktop links)."""
+"""Retry delays: doubling, capped, stretched at random. One rule for every CTI reconnect (AMI,
+ESL, the bridge's desktop links) and the central server's webhook retries."""
 
 from __future__ import annotations
 
@@ -9,9 +10,13 @@ MAX_DOUBLINGS = 30  # 2**30 times any sane initial delay is past every cap
 
 
 class BackoffSettings(Protocol):
-    backoff_initial: float
-    backoff_max: float
-    backoff_jitter: float  # each delay is stretched by up to this fraction, at random
+    @property
+    def backoff_initial(self) -> float: ...
+    @property
+    def backoff_max(self) -> float: ...
+    @property
+    def backoff_jitter(self) -> float:  # each delay is stretched by up to this fraction, at random
+        ...
 
 
 def backoff_delay(attempt: int, settings: BackoffSettings, rng: random.Random) -> float:
