@@ -27,7 +27,16 @@ from typing import Any
 
 from calldesk_domain.models import Customer, CustomerDetail
 from calldesk_domain.popcard import PopCard
-from desktop.cache import bootstrap, outbox, pop_reads, push_results, replica, search_index, statements
+from desktop.cache import (
+    bootstrap,
+    history,
+    outbox,
+    pop_reads,
+    push_results,
+    replica,
+    search_index,
+    statements,
+)
 from desktop.cache import changes as _changes
 from desktop.cache.bootstrap import BULK_CACHE_KIB, BULK_CHECKPOINT_PAGES
 from desktop.cache.changes import DATA_TEXT_KEY, ApplyReport
@@ -203,6 +212,25 @@ class CacheStore:
     def conflicts(self) -> list[outbox.ConflictRow]:
         """Unresolved conflicts (refused pushes), oldest first."""
         return outbox.conflicts(self._conn)
+
+    # ---- this desktop's history (worker thread for writes): history.py ---------------------
+
+    def record_interval_change(self, closed: dict[str, Any] | None, opened: dict[str, Any] | None) -> None:
+        """The interval a state change closed (queued for push) and the one it opened."""
+        history.record_interval_change(self._conn, closed, opened)
+
+    def record_call(self, call: dict[str, Any]) -> None:
+        """A finished call for "Calls today", queued for push."""
+        history.record_call(self._conn, call)
+
+    def intervals_since(self, since_ts: float) -> list[dict[str, Any]]:
+        return history.intervals_since(self._conn, since_ts)
+
+    def calls_since(self, since_ts: float) -> list[dict[str, Any]]:
+        return history.calls_since(self._conn, since_ts)
+
+    def prune_history(self, before_ts: float) -> int:
+        return history.prune_history(self._conn, before_ts)
 
     # ---- housekeeping ------------------------------------------------------------------------
 

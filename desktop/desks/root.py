@@ -19,6 +19,7 @@ from desktop.desks.agent_desk import AgentDesk
 from desktop.desks.calls_desk import CallsDesk
 from desktop.desks.cti_desk import CtiDesk
 from desktop.desks.customer_desk import CustomerDesk
+from desktop.desks.history_desk import HistoryDesk
 from desktop.desks.relogin_desk import ReloginDesk
 from desktop.desks.session import AgentSession, LinkState
 from desktop.desks.settings_desk import SettingsDesk
@@ -26,6 +27,7 @@ from desktop.desks.supervisor_desk import SUPERVISOR_ROLES, SupervisorDesk
 from desktop.desks.sync_desk import SyncDesk
 from desktop.desks.ticket_desk import TicketDesk
 from desktop.desks.update_desk import UpdateDesk
+from desktop.services.agent_history import AgentHistory, centre_zone
 from desktop.services.api import CentralApi, Session
 from desktop.services.cache_rebuild import CacheRebuild
 from desktop.services.customers import CustomerService
@@ -120,6 +122,13 @@ class DesktopApp:
             self.cti.send_command,
         )
         self.cti.agentEvent.connect(self.agent.on_agent_event)
+        self.history = HistoryDesk(
+            self.window,
+            self.session,
+            AgentHistory(self.ops, centre_zone(settings.timezone)),
+            self.customers.display_number,
+        )
+        self.cti.agentEvent.connect(self.history.on_agent_event)
         self.relogin = ReloginDesk(
             self.window,
             api,
@@ -185,6 +194,7 @@ class DesktopApp:
         for problem in self.settings.problems:
             self.window.show_banner(problem, "warning")
         self.window.show()
+        await self.history.start()  # today's intervals and calls, before any new event
         if initial_sync:
             await self.sync.pull()
         self.sync.start_background()
@@ -230,6 +240,7 @@ class DesktopApp:
         self.relogin.stop()
         self.calls.stop()
         await self.cti.stop()
+        await self.history.stop()
         await self.customers.stop()
         self.tickets.stop()
         await self.screenpop.close()
