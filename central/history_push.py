@@ -74,12 +74,21 @@ def _text(data: Row, field: str, width: int, *, required: bool = False) -> str |
     return value
 
 
+def _field_of(message: str) -> str:
+    """The field a StateInterval.from_dict message is about (it names it in words)."""
+    first = message.split(" ", 1)[0]
+    if first in ("start", "end"):
+        return first
+    if "end before" in message:
+        return "end"
+    return next((f for f in ("state", "reason") if f in message), "data")
+
+
 def interval_row(data: Row) -> Row:
     try:
         interval = StateInterval.from_dict(data)
     except ValueError as exc:
-        field = next((f for f in ("start", "end", "state", "reason", "call_id") if f in str(exc)), "data")
-        raise Refused(field, str(exc)) from None
+        raise Refused(_field_of(str(exc)), str(exc)) from None
     _text(data, "reason", 64)
     _text(data, "call_id", 64)
     start = _epoch(interval.start.timestamp(), "start")

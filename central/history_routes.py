@@ -1,8 +1,9 @@
 """GET /api/v1/history/*: a day of agent intervals and queue statistics, as JSON or CSV, for
 supervisors and admins (central.policy.ENDPOINTS; an agent gets 403). Contract: docs/supervisor.md
-"History"."""
+"History".
 
-from __future__ import annotations
+No `from __future__ import annotations`: FastAPI must resolve the `principal` dependency type,
+a local of create_app, when the routes are declared."""
 
 import time
 from collections.abc import Callable
