@@ -46,6 +46,7 @@ class HistoryDesk(QObject):
         self.history = history
         self.display_number = display_number
         self._base: tuple[AgentState, str] | None = None  # the last paused/ready state the PBX reported
+        self._last_call: str | None = None  # the answered call a wrap-up pause belongs to
         self._tasks: set[asyncio.Future[None]] = set()
         session.callAnswered.connect(self._on_call_answered)
         session.callEnded.connect(self._on_call_ended)
@@ -61,6 +62,7 @@ class HistoryDesk(QObject):
         current = self.history.log.current
         if current is not None and current.state is not AgentState.TALKING:
             self._base = (current.state, current.reason)
+            self._last_call = current.call_id
         for call in calls:
             self.window.add_recent_call(
                 call.call_id,
@@ -102,14 +104,15 @@ class HistoryDesk(QObject):
         ):
             return  # a pause during a call takes effect when the call ends (the PBX rings no one)
         state, reason = self._base
-        call_id = current.call_id if state is AgentState.WRAPUP and current is not None else None
-        self._change(event.ts, state, reason, call_id)
+        self._change(event.ts, state, reason, self._last_call if state is AgentState.WRAPUP else None)
 
     def _on_call_answered(self, info: CallInfo) -> None:
         self._change(info.answered_at or self.history.clock(), AgentState.TALKING, "", info.call_id)
 
     def _on_call_ended(self, info: CallInfo, event: CallEvent) -> None:
         current = self.history.log.current
+        if info.answered_at is not None:
+            self._last_call = info.call_id
         if current is not None and current.state is AgentState.TALKING and current.call_id == info.call_id:
             state, reason = self._base or (AgentState.READY, "")
             self._change(event.ts, state, reason, info.call_id if state is AgentState.WRAPUP else None)
