@@ -61,6 +61,14 @@ def record_call(conn: sqlite3.Connection, call: dict[str, Any]) -> None:
         outbox.enqueue(conn, CALL_ENTITY, call["id"], "upsert", call, None)
 
 
+def queue_records(conn: sqlite3.Connection, entity: str, records: list[dict[str, Any]]) -> int:
+    """Queue pushes of records this desktop keeps no copy of (a supervisor's queue calls)."""
+    with Transaction(conn):
+        for record in records:
+            outbox.enqueue(conn, entity, record["id"], "upsert", record, None)
+    return len(records)
+
+
 def intervals_since(conn: sqlite3.Connection, since_ts: float) -> list[dict[str, Any]]:
     """Intervals still open or ended after `since_ts`, oldest first."""
     rows = conn.execute(

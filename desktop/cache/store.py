@@ -223,6 +223,10 @@ class CacheStore:
         """A finished call for "Calls today", queued for push."""
         history.record_call(self._conn, call)
 
+    def queue_records(self, entity: str, records: list[dict[str, Any]]) -> int:
+        """Queue pushes of records kept nowhere locally (a supervisor's queue calls)."""
+        return history.queue_records(self._conn, entity, records)
+
     def intervals_since(self, since_ts: float) -> list[dict[str, Any]]:
         return history.intervals_since(self._conn, since_ts)
 

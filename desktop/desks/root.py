@@ -20,6 +20,7 @@ from desktop.desks.calls_desk import CallsDesk
 from desktop.desks.cti_desk import CtiDesk
 from desktop.desks.customer_desk import CustomerDesk
 from desktop.desks.history_desk import HistoryDesk
+from desktop.desks.queue_history_desk import QueueHistoryDesk
 from desktop.desks.relogin_desk import ReloginDesk
 from desktop.desks.session import AgentSession, LinkState
 from desktop.desks.settings_desk import SettingsDesk
@@ -35,6 +36,7 @@ from desktop.services.handoff import HandoffServer
 from desktop.services.lookup import LookupService
 from desktop.services.ops import CacheOps
 from desktop.services.pbx_requests import command_handler
+from desktop.services.queue_history import QueueHistory
 from desktop.services.screenpop import ScreenPopService
 from desktop.services.settings_service import SettingsSaveError, SettingsService
 from desktop.services.worker import shutdown_worker
@@ -139,9 +141,17 @@ class DesktopApp:
         )
         self.cti.reloginRequested.connect(self.relogin.ask)
         self.supervisor: SupervisorDesk | None = None
+        self.queue_history: QueueHistoryDesk | None = None
         if login.role in SUPERVISOR_ROLES:
             self.supervisor = SupervisorDesk(
                 self.window, self.session, self.screenpop, self.cti, self.tickets.tickets, settings
+            )
+            # the zone as the supervisor desk settled it (an unknown name: its default)
+            config = self.supervisor.config
+            self.queue_history = QueueHistoryDesk(
+                self.window,
+                self.supervisor,
+                QueueHistory(api, self.ops, str(config.zone), config.sl_threshold_s),
             )
         self.calls = CallsDesk(
             self.window,
@@ -202,6 +212,8 @@ class DesktopApp:
         await self.cti.start()
         if self.supervisor is not None:
             self.supervisor.start()
+        if self.queue_history is not None:
+            self.queue_history.start()
         self.calls.start()
 
     # -- the few things that join two desks ----------------------------------------------------
@@ -233,6 +245,8 @@ class DesktopApp:
             return
         self._stopped = True
         await self.settings_desk.stop()
+        if self.queue_history is not None:
+            await self.queue_history.stop()
         if self.supervisor is not None:
             self.supervisor.stop()
         await self.updates.stop()
