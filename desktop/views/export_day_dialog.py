@@ -71,7 +71,8 @@ class ExportDayDialog(QDialog):
         self._suggest_name()
 
     def chosen_day(self) -> date:
-        return self.day_edit.date().toPython()  # type: ignore[no-any-return]
+        chosen = self.day_edit.date()
+        return date(chosen.year(), chosen.month(), chosen.day())
 
     def _suggest_name(self) -> None:
         self.path_edit.setText(str(self.folder / f"calldesk-{self.chosen_day().isoformat()}.csv"))
