@@ -42,6 +42,19 @@ STATS_KEYS = (
 )
 
 
+def queue_call_record(call: QueueCall) -> dict[str, Any]:
+    """A QueueCall as the central history stores and sends it (entity `queue_call`)."""
+    return {
+        "id": call.call_id,
+        "queue": call.queue,
+        "join_ts": call.join_ts,
+        "outcome": None if call.outcome is None else call.outcome.value,
+        "wait_s": call.wait_s,
+        "handle_s": call.handle_s,
+        "wrap_s": call.wrap_s,
+    }
+
+
 def _round(value: float | None, digits: int) -> float | None:
     return None if value is None else round(value, digits)
 

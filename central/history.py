@@ -59,18 +59,6 @@ def day_queue_calls(conn: Connection, day: Day) -> list[QueueCall]:
     ]
 
 
-def queue_call_dict(call: QueueCall) -> dict[str, Any]:
-    return {
-        "id": call.call_id,
-        "queue": call.queue,
-        "join_ts": call.join_ts,
-        "outcome": None if call.outcome is None else call.outcome.value,
-        "wait_s": call.wait_s,
-        "handle_s": call.handle_s,
-        "wrap_s": call.wrap_s,
-    }
-
-
 def day_queue_stats(
     conn: Connection, day: Day, sl_threshold_s: float, short_abandon_s: float | None
 ) -> list[dict[str, Any]]:

@@ -11,11 +11,12 @@ from datetime import date
 from typing import Annotated, Any
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
-from fastapi import FastAPI, Query
+from fastapi import FastAPI, Query, Request
 from fastapi.responses import JSONResponse, Response
 from sqlalchemy.engine import Engine
 
 from calldesk_domain.metrics import DEFAULT_SL_THRESHOLD_S
+from calldesk_domain.queue_stats_rows import queue_call_record
 from central import history
 from central.history import INTERVAL_KEYS, STATS_CSV_KEYS, Day
 
@@ -34,9 +35,12 @@ def install_routes(
     errors: dict[int | str, dict[str, Any]],
     clock: Callable[[], float] = time.time,
 ) -> None:
-    csv_responses: dict[int | str, dict[str, Any]] = {
+    day_responses: dict[int | str, dict[str, Any]] = {
         **errors,
-        200: {"content": {"text/csv": {"schema": {"type": "string"}}}, "description": "the day as CSV"},
+        200: {
+            "content": {"application/json": {}, "text/csv": {"schema": {"type": "string"}}},
+            "description": "the day as JSON, or as CSV on the .csv path",
+        },
     }
 
     def _day(day: date, tz: str) -> Day:
@@ -52,53 +56,39 @@ def install_routes(
             headers={"Content-Disposition": f'attachment; filename="{name}"'},
         )
 
-    def _intervals(day: date, tz: str, agent: str | None) -> list[dict[str, Any]]:
-        with engine.connect() as conn:
-            return history.day_intervals(conn, _day(day, tz), agent or None, clock())
-
-    def _stats(day: date, tz: str, sl: float, short: float | None) -> list[dict[str, Any]]:
-        with engine.connect() as conn:
-            return history.day_queue_stats(conn, _day(day, tz), sl, short)
-
-    @app.get("/api/v1/history/agent-intervals", response_model=None, responses=errors)
+    @app.get("/api/v1/history/agent-intervals", response_model=None, responses=day_responses)
+    @app.get("/api/v1/history/agent-intervals.csv", response_model=None, responses=day_responses)
     def agent_intervals(
-        _who: principal, day: DayParam, tz: ZoneParam = "UTC", agent: AgentParam = None
-    ) -> JSONResponse:
-        return JSONResponse({"day": day.isoformat(), "tz": tz, "intervals": _intervals(day, tz, agent)})
-
-    @app.get("/api/v1/history/agent-intervals.csv", response_model=None, responses=csv_responses)
-    def agent_intervals_csv(
-        _who: principal, day: DayParam, tz: ZoneParam = "UTC", agent: AgentParam = None
+        request: Request, _who: principal, day: DayParam, tz: ZoneParam = "UTC", agent: AgentParam = None
     ) -> Response:
-        text = history.to_csv(_intervals(day, tz, agent), INTERVAL_KEYS)
-        return _csv(text, f"calldesk-agent-intervals-{day.isoformat()}.csv")
+        with engine.connect() as conn:
+            rows = history.day_intervals(conn, _day(day, tz), agent or None, clock())
+        if request.url.path.endswith(".csv"):
+            return _csv(
+                history.to_csv(rows, INTERVAL_KEYS), f"calldesk-agent-intervals-{day.isoformat()}.csv"
+            )
+        return JSONResponse({"day": day.isoformat(), "tz": tz, "intervals": rows})
 
     @app.get("/api/v1/history/queue-calls", response_model=None, responses=errors)
     def queue_calls(_who: principal, day: DayParam, tz: ZoneParam = "UTC") -> JSONResponse:
         with engine.connect() as conn:
             calls = history.day_queue_calls(conn, _day(day, tz))
         return JSONResponse(
-            {"day": day.isoformat(), "tz": tz, "calls": [history.queue_call_dict(c) for c in calls]}
+            {"day": day.isoformat(), "tz": tz, "calls": [queue_call_record(c) for c in calls]}
         )
 
-    @app.get("/api/v1/history/queue-stats", response_model=None, responses=errors)
+    @app.get("/api/v1/history/queue-stats", response_model=None, responses=day_responses)
+    @app.get("/api/v1/history/queue-stats.csv", response_model=None, responses=day_responses)
     def queue_stats(
-        _who: principal,
-        day: DayParam,
-        tz: ZoneParam = "UTC",
-        sl_threshold_s: SlParam = DEFAULT_SL_THRESHOLD_S,
-        short_abandon_s: ShortParam = None,
-    ) -> JSONResponse:
-        rows = _stats(day, tz, sl_threshold_s, short_abandon_s)
-        return JSONResponse({"day": day.isoformat(), "tz": tz, "rows": rows})
-
-    @app.get("/api/v1/history/queue-stats.csv", response_model=None, responses=csv_responses)
-    def queue_stats_csv(
+        request: Request,
         _who: principal,
         day: DayParam,
         tz: ZoneParam = "UTC",
         sl_threshold_s: SlParam = DEFAULT_SL_THRESHOLD_S,
         short_abandon_s: ShortParam = None,
     ) -> Response:
-        text = history.to_csv(_stats(day, tz, sl_threshold_s, short_abandon_s), STATS_CSV_KEYS)
-        return _csv(text, f"calldesk-queue-stats-{day.isoformat()}.csv")
+        with engine.connect() as conn:
+            rows = history.day_queue_stats(conn, _day(day, tz), sl_threshold_s, short_abandon_s)
+        if request.url.path.endswith(".csv"):
+            return _csv(history.to_csv(rows, STATS_CSV_KEYS), f"calldesk-queue-stats-{day.isoformat()}.csv")
+        return JSONResponse({"day": day.isoformat(), "tz": tz, "rows": rows})

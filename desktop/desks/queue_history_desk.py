@@ -64,8 +64,8 @@ class QueueHistoryDesk(QObject):
     def today(self) -> date:
         return datetime.fromtimestamp(self.clock(), self.zone).date()
 
-    def start(self) -> None:
-        self._spawn(self.load_today())
+    async def start(self) -> None:
+        await self.load_today()
         self._timer.start()
 
     async def stop(self) -> None:

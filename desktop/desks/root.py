@@ -207,13 +207,13 @@ class DesktopApp:
         await self.history.start()  # today's intervals and calls, before any new event
         if initial_sync:
             await self.sync.pull()
+        if self.queue_history is not None:
+            await self.queue_history.start()  # today's totals so far, before the live stream
         self.sync.start_background()
         self.updates.start()
         await self.cti.start()
         if self.supervisor is not None:
             self.supervisor.start()
-        if self.queue_history is not None:
-            self.queue_history.start()
         self.calls.start()
 
     # -- the few things that join two desks ----------------------------------------------------

@@ -19,6 +19,7 @@ from pathlib import Path
 from typing import Any
 
 from calldesk_domain.metrics import DEFAULT_SL_THRESHOLD_S, Outcome, QueueCall
+from calldesk_domain.queue_stats_rows import queue_call_record
 from desktop.cache.store import CacheStore
 from desktop.services.api import ApiError, CentralApi
 from desktop.services.ops import CacheOps
@@ -62,18 +63,6 @@ def call_from_wire(data: Any) -> QueueCall:
     )
 
 
-def call_to_record(call: QueueCall) -> dict[str, Any]:
-    return {
-        "id": call.call_id,
-        "queue": call.queue,
-        "join_ts": call.join_ts,
-        "outcome": None if call.outcome is None else call.outcome.value,
-        "wait_s": call.wait_s,
-        "handle_s": call.handle_s,
-        "wrap_s": call.wrap_s,
-    }
-
-
 class QueueHistory:
     def __init__(
         self, api: CentralApi, ops: CacheOps, zone_name: str, sl_threshold_s: float = DEFAULT_SL_THRESHOLD_S
@@ -108,7 +97,7 @@ class QueueHistory:
         changed = self.changed(facts)
         if not changed:
             return 0
-        await self.ops.run(CacheStore.queue_records, ENTITY, [call_to_record(c) for c in changed])
+        await self.ops.run(CacheStore.queue_records, ENTITY, [queue_call_record(c) for c in changed])
         for fact in changed:
             self._reported[fact.call_id] = fact
         return len(changed)
@@ -132,4 +121,4 @@ class QueueHistory:
         return Exported(target, beside)
 
 
-__all__ = ["ApiError", "Exported", "QueueHistory", "call_from_wire", "call_to_record"]
+__all__ = ["ApiError", "Exported", "QueueHistory", "call_from_wire"]
