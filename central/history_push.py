@@ -113,7 +113,7 @@ def call_row(data: Row) -> Row:
 
 def queue_call_row(data: Row) -> Row:
     outcome = data.get("outcome")
-    if outcome is not None and outcome not in {o.value for o in Outcome}:
+    if outcome is not None and (not isinstance(outcome, str) or outcome not in {o.value for o in Outcome}):
         raise Refused("outcome", f"outcome must be one of {sorted(o.value for o in Outcome)} or null")
     return {
         "queue": _text(data, "queue", 64, required=True),
