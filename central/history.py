@@ -25,10 +25,17 @@ from central.tables import agent_intervals, queue_calls
 INTERVAL_KEYS = ("agent_id", "start", "end", "state", "reason", "call_id", "seconds_in_day")
 
 
+FIRST_YEAR, LAST_YEAR = 1971, 2100  # outside: a day with no history (no platform trouble with epochs)
+
+
 @dataclass(frozen=True, slots=True)
 class Day:
     day: date
     zone: tzinfo
+
+    @property
+    def possible(self) -> bool:
+        return FIRST_YEAR <= self.day.year <= LAST_YEAR
 
     @property
     def start_ts(self) -> float:
@@ -40,6 +47,8 @@ class Day:
 
 
 def day_queue_calls(conn: Connection, day: Day) -> list[QueueCall]:
+    if not day.possible:
+        return []
     rows = conn.execute(
         sa.select(queue_calls)
         .where(queue_calls.c.join_ts >= day.start_ts, queue_calls.c.join_ts < day.end_ts)
@@ -68,6 +77,8 @@ def day_queue_stats(
 def day_intervals(conn: Connection, day: Day, agent: str | None, now: float) -> list[dict[str, Any]]:
     """Every interval overlapping the day, by agent then start; `seconds_in_day` is the part of it
     inside the day (an open interval counts up to `now`)."""
+    if not day.possible:
+        return []
     table = agent_intervals
     query = sa.select(table).where(
         table.c.start_ts < day.end_ts, sa.or_(table.c.end_ts.is_(None), table.c.end_ts > day.start_ts)

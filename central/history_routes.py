@@ -9,7 +9,7 @@ import time
 from collections.abc import Callable
 from datetime import date
 from typing import Annotated, Any
-from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError, available_timezones
 
 from fastapi import FastAPI, Query, Request
 from fastapi.responses import JSONResponse, Response
@@ -21,7 +21,10 @@ from central import history
 from central.history import INTERVAL_KEYS, STATS_CSV_KEYS, Day
 
 DayParam = Annotated[date, Query(description="the centre's calendar day, YYYY-MM-DD")]
-ZoneParam = Annotated[str, Query(min_length=1, max_length=64, pattern=r"^[A-Za-z0-9_+\-/]+$")]
+ZONES = sorted(available_timezones() | {"UTC"})
+ZoneParam = Annotated[
+    str, Query(max_length=64, description="the centre's time zone", json_schema_extra={"enum": ZONES})
+]
 AgentParam = Annotated[str | None, Query(max_length=32, pattern=r"^[^\x00-\x1f]*$")]
 SlParam = Annotated[float, Query(gt=0, le=3600)]
 ShortParam = Annotated[float | None, Query(gt=0, le=600)]

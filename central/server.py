@@ -62,8 +62,10 @@ def start_in_thread(
     """
     if migrate:
         upgrade(db_url)
-    app = create_app(db_url) if escalation_interval_s is None else create_app(
-        db_url, escalation_interval_s=escalation_interval_s
+    app = (
+        create_app(db_url)
+        if escalation_interval_s is None
+        else create_app(db_url, escalation_interval_s=escalation_interval_s)
     )
     sock = socket.socket(socket.AF_INET6 if ":" in host else socket.AF_INET, socket.SOCK_STREAM)
     sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
