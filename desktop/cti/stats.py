@@ -26,6 +26,7 @@ from desktop.cti.events import CtiEvent
 
 __all__ = ["STATS_KEYS", "queue_call", "queue_calls", "queue_stats", "stats_row"]
 
+
 def queue_call(record: CallRecord, wrap_s: float = 0.0) -> QueueCall | None:
     """The metric facts of a call the state machine followed; None if it never entered a queue."""
     if record.join_ts is None or not record.queue:
