@@ -30,13 +30,14 @@ from starlette.exceptions import HTTPException as StarletteHTTPException
 
 import central
 from calldesk_domain.phone import mask, normalize
-from central import admin, auth, policy, queries, tokens
+from central import admin, auth, history_push, policy, queries, tokens
 from central.access_log import AccessLogMiddleware
 from central.attachments import install_routes as install_attachment_routes
 from central.db import make_engine
 from central.escalation import DEFAULT_INTERVAL_S as DEFAULT_ESCALATION_INTERVAL_S
 from central.escalation import EscalationJob
 from central.feed_epoch import feed_epoch
+from central.history_routes import install_routes as install_history_routes
 from central.integrations.oms import install_routes as install_oms_routes
 from central.integrations.settings import IntegrationSettings
 from central.integrations.ticket_sync import install_routes as install_ticket_sync_routes
@@ -574,5 +575,7 @@ def create_app(
     install_oms_routes(app, engine, settings)
     ticket_sender = install_ticket_sync_routes(app, engine, settings, Principal, ApiError, _ERRORS)
     install_update_policy_routes(app, engine, Principal, ApiError, _ERRORS)
+    install_history_routes(app, engine, Principal, ApiError, _ERRORS)
+    log.debug("history entities pushable: %s", sorted(history_push.HANDLED))  # registered on import
     admin.install_routes(app, engine, Principal, ApiError, _ERRORS, lambda value: to_utc(value, "since"))
     return app

@@ -61,6 +61,12 @@ ENDPOINTS: dict[str, frozenset[str]] = {
     # central/update_policy.py: every desktop reads the policy, only an admin sets it
     "GET /api/v1/update-policy": EVERYONE,
     "PUT /api/v1/update-policy": ADMINS,
+    # central/history.py: a day of agent intervals and queue statistics, for supervisors only
+    "GET /api/v1/history/agent-intervals": STAFF,
+    "GET /api/v1/history/agent-intervals.csv": STAFF,
+    "GET /api/v1/history/queue-calls": STAFF,
+    "GET /api/v1/history/queue-stats": STAFF,
+    "GET /api/v1/history/queue-stats.csv": STAFF,
 }
 
 # Routes that need no token at all (sign-in itself, health, the public key, the API schema).
@@ -109,6 +115,17 @@ MUTATIONS: dict[tuple[str, str], dict[str, Scope]] = {
     ("attachment", "update"): {ADMIN: Scope.ANY},  # an attachment never changes
     ("attachment", "delete"): {ADMIN: Scope.ANY},
 }
+
+# History records (central/history_push.py), pushed like the rest but kept outside the change feed
+# and never changed by anyone else: entity -> the roles that may push it. Agent intervals and
+# calls are stamped with the caller's own agent id (a payload naming another agent is refused);
+# queue calls are what supervisor desktops saw of a queue. Nobody deletes history by a push.
+HISTORY_WRITERS: dict[str, frozenset[str]] = {
+    "agent_interval": EVERYONE,
+    "agent_call": EVERYONE,
+    "queue_call": STAFF,
+}
+SELF_STAMPED = frozenset({"agent_interval", "agent_call"})
 
 CUSTOMER_CONTACT_FIELDS = frozenset({"phones", "email", "city"})
 CUSTOMER_MONEY_FIELDS = ("points_balance", "lifetime_value_fen")
@@ -271,3 +288,17 @@ def _ticket(actor: Actor, scope: Scope, data: dict[str, Any], server: dict[str, 
             if after[: len(before)] != before:
                 return Decision.refuse(name)
     return Decision(True, {**data, "created_by": server.get("created_by") or actor.agent_id})
+
+
+def authorize_history(actor: Actor, entity: str, op: str, data: dict[str, Any] | None) -> Decision:
+    """A pushed history record: the role may push it, it is an upsert, and a self-stamped record
+    names no other agent; the record to write carries the caller's agent id."""
+    if actor.role not in HISTORY_WRITERS.get(entity, frozenset()):
+        return Decision.refuse("entity")
+    if op != "upsert" or data is None:
+        return Decision.refuse("op")
+    if entity in SELF_STAMPED:
+        claimed = data.get("agent_id")
+        if claimed not in (None, "", actor.agent_id):
+            return Decision.refuse("agent_id")
+    return Decision(True, {**data, "agent_id": actor.agent_id})

@@ -60,6 +60,10 @@ class _Entity:
 
 
 _REGISTRY: dict[str, _Entity] = {}
+# Entities applied by a function of their own, outside versions and the change feed
+# (central/history_push.py): handler(conn, mutation, actor) -> result.
+Handler = Callable[[Connection, dict[str, Any], policy.Actor], dict[str, Any]]
+_HANDLERS: dict[str, Handler] = {}
 
 
 def register_entity(
@@ -73,8 +77,14 @@ def register_entity(
     ENTITY_TABLES.setdefault(name, table)
 
 
+def register_handler(name: str, handler: Handler) -> None:
+    """Make `name` pushable through `handler`, which checks and writes one mutation in the
+    push's transaction and returns its result (`answer(...)`); client_id replay is kept here."""
+    _HANDLERS[name] = handler
+
+
 def registered_entities() -> list[str]:
-    return sorted(_REGISTRY)
+    return sorted(set(_REGISTRY) | set(_HANDLERS))
 
 
 # ---- validators ----------------------------------------------------------------------------
@@ -187,6 +197,9 @@ def _result(
         "message": message,
         "field": field,
     }
+
+
+answer = _result  # the result shape, for handlers
 
 
 def _live(conn: Connection, entity: str, entity_id: str) -> tuple[dict | None, int | None, int | None]:
@@ -303,7 +316,8 @@ def apply_mutation(engine: Engine, mutation: dict[str, Any], actor: policy.Actor
     """Apply one mutation in its own transaction as `actor`; a client_id the same user pushed
     before returns its stored result (another user's client_id is refused, never answered)."""
     client_id = mutation["client_id"]
-    problem = _check_shape(mutation)
+    handler = _HANDLERS.get(str(mutation.get("entity")))
+    problem = None if handler is not None else _check_shape(mutation)
     try:
         with engine.begin() as conn:
             _lock(conn)
@@ -318,6 +332,8 @@ def apply_mutation(engine: Engine, mutation: dict[str, Any], actor: policy.Actor
                 return stored.result
             if problem is not None:
                 result = _result(client_id, "rejected", message=problem[1], field=problem[0])
+            elif handler is not None:
+                result = handler(conn, mutation, actor)
             else:
                 result = _apply_one(conn, mutation, actor)
             _store_result(conn, mutation, result, actor)

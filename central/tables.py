@@ -346,3 +346,44 @@ attachment_blobs = sa.Table(
     sa.Column("content", sa.LargeBinary, nullable=False),
     sa.Column("stored_at", Timestamp, nullable=False),
 )
+
+# -- History (central/history_push.py, central/history.py; migration 0011_history15) -------------
+# Pushed through the outbox, outside the change feed (no desktop replicates another's day).
+# Agent-state intervals and calls are keyed by the agent the TOKEN names: nobody writes another's.
+# Times are epoch seconds: a day on the centre's clock is one range scan on any database.
+agent_intervals = sa.Table(
+    "agent_intervals",
+    metadata,
+    sa.Column("agent_id", sa.String(32), primary_key=True),
+    sa.Column("id", sa.String(64), primary_key=True),
+    sa.Column("start_ts", sa.Float, nullable=False, index=True),
+    sa.Column("end_ts", sa.Float),
+    sa.Column("state", sa.String(16), nullable=False),
+    sa.Column("reason", sa.String(64), nullable=False),
+    sa.Column("call_id", sa.String(64)),
+    sa.Column("received_at", Timestamp, nullable=False),
+)
+agent_calls = sa.Table(
+    "agent_calls",
+    metadata,
+    sa.Column("agent_id", sa.String(32), primary_key=True),
+    sa.Column("id", sa.String(64), primary_key=True),
+    sa.Column("ended_ts", sa.Float, nullable=False, index=True),
+    sa.Column("data", Json, nullable=False),
+    sa.Column("received_at", Timestamp, nullable=False),
+)
+# One row per call that entered a queue (calldesk_domain.metrics.QueueCall), reported by the
+# supervisor desktops that watched it; interval statistics are computed from these on request.
+queue_calls = sa.Table(
+    "queue_calls",
+    metadata,
+    sa.Column("id", sa.String(64), primary_key=True),
+    sa.Column("queue", sa.String(64), nullable=False),
+    sa.Column("join_ts", sa.Float, nullable=False, index=True),
+    sa.Column("outcome", sa.String(16)),
+    sa.Column("wait_s", sa.Float),
+    sa.Column("handle_s", sa.Float),
+    sa.Column("wrap_s", sa.Float, nullable=False),
+    sa.Column("reported_by", sa.String(32), nullable=False),
+    sa.Column("received_at", Timestamp, nullable=False),
+)

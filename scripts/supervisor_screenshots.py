@@ -3,7 +3,8 @@
     .venv/bin/python scripts/supervisor_screenshots.py [--out docs/screenshots]
 
 Per language (zh_CN, en): the queue panel, the agent grid and the wallboard (live, and with the
-"stale since" banner), fed by 50 minutes of a simulated floor of 40 agents in 4 queues.
+"stale since" banner), the Supervisor tab with its Export day to CSV button and the export
+dialog, fed by 50 minutes of a simulated floor of 40 agents in 4 queues.
 """
 
 from __future__ import annotations
@@ -12,19 +13,23 @@ import argparse
 import os
 import sys
 import time
+from datetime import date
 from pathlib import Path
 from zoneinfo import ZoneInfo
 
 os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
+from PySide6.QtCore import QCoreApplication
 from PySide6.QtWidgets import QApplication, QWidget
 
 from desktop.cti.floor import FloorSimulator
 from desktop.services.supervisor import SupervisorBoard
 from desktop.views.agent_grid import AgentDayDialog, AgentGrid
+from desktop.views.export_day_dialog import ExportDayDialog
 from desktop.views.i18n import install_translator, load_fonts
 from desktop.views.queue_panel import QueuePanel
+from desktop.views.supervisor_page import SupervisorPage
 from desktop.views.theme import apply_theme
 from desktop.views.wallboard import Wallboard
 
@@ -87,7 +92,19 @@ def main(argv: list[str] | None = None) -> int:
         wall.show_snapshot(board.refresh())
         save(app, wall, args.out / f"wallboard-stale-{language}.png", (1366, 768))
         board.source_up()
-        for widget in (panel, grid, dialog, wall):
+        page = SupervisorPage(zone=ZONE)  # its "Export day to CSV…" button, top right
+        page.show_snapshot(snapshot)
+        save(app, page, args.out / f"supervisor-export-button-{language}.png", (1366, 768))
+        export = ExportDayDialog(date(2026, 12, 1), Path("C:/Users/super/Documents"))
+        done = QCoreApplication.translate("QueueHistoryDesk", "Exported %1 to %2 and %3.")
+        export.show_result(
+            done.replace("%1", "2026-12-01")
+            .replace("%2", "C:/Users/super/Documents/calldesk-2026-12-01.csv")
+            .replace("%3", "calldesk-2026-12-01-agents.csv"),
+            ok=True,
+        )
+        save(app, export, args.out / f"supervisor-export-dialog-{language}.png", (560, 200))
+        for widget in (panel, grid, dialog, wall, page, export):
             widget.close()
             widget.deleteLater()
     return 0

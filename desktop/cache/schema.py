@@ -194,3 +194,25 @@ class ConflictRow(Base):
     reason: Mapped[str] = mapped_column(Text, nullable=False)
     created_at: Mapped[str] = mapped_column(String, nullable=False)
     resolved_at: Mapped[str | None] = mapped_column(String, nullable=True)
+
+
+class AgentIntervalRow(Base):
+    """Migration 0005_history15: this desktop's agent-state intervals (issue #14); `data` is the
+    interval as pushed (StateInterval.to_dict() + id). The open one has end_ts NULL."""
+
+    __tablename__ = "agent_intervals"
+
+    id: Mapped[str] = mapped_column(String, primary_key=True)
+    start_ts: Mapped[float] = mapped_column(Float, nullable=False, index=True)
+    end_ts: Mapped[float | None] = mapped_column(Float, nullable=True)
+    data: Mapped[dict] = mapped_column(JSON, nullable=False)
+
+
+class CallLogRow(Base):
+    """Migration 0005_history15: this agent's finished calls, inbound and outbound ("Calls today")."""
+
+    __tablename__ = "call_log"
+
+    id: Mapped[str] = mapped_column(String, primary_key=True)
+    ended_ts: Mapped[float] = mapped_column(Float, nullable=False, index=True)
+    data: Mapped[dict] = mapped_column(JSON, nullable=False)

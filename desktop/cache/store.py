@@ -29,6 +29,7 @@ from calldesk_domain.popcard import PopCard
 from desktop.cache import (
     bootstrap,
     cipher,
+    history,
     outbox,
     pop_reads,
     push_results,
@@ -223,6 +224,29 @@ class CacheStore:
     def conflicts(self) -> list[outbox.ConflictRow]:
         """Unresolved conflicts (refused pushes), oldest first."""
         return outbox.conflicts(self._conn)
+
+    # ---- this desktop's history (worker thread for writes): history.py ---------------------
+
+    def record_interval_change(self, closed: dict[str, Any] | None, opened: dict[str, Any] | None) -> None:
+        """The interval a state change closed (queued for push) and the one it opened."""
+        history.record_interval_change(self._conn, closed, opened)
+
+    def record_call(self, call: dict[str, Any]) -> None:
+        """A finished call for "Calls today", queued for push."""
+        history.record_call(self._conn, call)
+
+    def queue_records(self, entity: str, records: list[dict[str, Any]]) -> int:
+        """Queue pushes of records kept nowhere locally (a supervisor's queue calls)."""
+        return history.queue_records(self._conn, entity, records)
+
+    def intervals_since(self, since_ts: float) -> list[dict[str, Any]]:
+        return history.intervals_since(self._conn, since_ts)
+
+    def calls_since(self, since_ts: float) -> list[dict[str, Any]]:
+        return history.calls_since(self._conn, since_ts)
+
+    def prune_history(self, before_ts: float) -> int:
+        return history.prune_history(self._conn, before_ts)
 
     # ---- housekeeping ------------------------------------------------------------------------
 

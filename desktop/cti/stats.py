@@ -15,36 +15,16 @@ for that queue (the state machine keeps its first queue once answered).
 from __future__ import annotations
 
 from collections.abc import Iterable
-from datetime import datetime, tzinfo
+from datetime import tzinfo
 from typing import Any
 
-from calldesk_domain.metrics import (
-    DEFAULT_SL_THRESHOLD_S,
-    Outcome,
-    QueueCall,
-    QueueFigures,
-    group_by_interval,
-    queue_figures,
-)
+from calldesk_domain.metrics import DEFAULT_SL_THRESHOLD_S, Outcome, QueueCall
+from calldesk_domain.queue_stats_rows import STATS_KEYS, stats_row, stats_rows
 from desktop.cti.agent_timeline import AgentTimelines
 from desktop.cti.callstate import CallRecord, CallStateMachine
 from desktop.cti.events import CtiEvent
 
-STATS_KEYS = (
-    "kind",
-    "queue",
-    "interval_start",
-    "offered",
-    "answered",
-    "abandoned",
-    "unanswered",
-    "sl_pct",
-    "sl2_pct",
-    "asa_s",
-    "aht_s",
-    "abandon_rate_pct",
-    "max_wait_s",
-)
+__all__ = ["STATS_KEYS", "queue_call", "queue_calls", "queue_stats", "stats_row"]
 
 
 def queue_call(record: CallRecord, wrap_s: float = 0.0) -> QueueCall | None:
@@ -73,28 +53,6 @@ def queue_calls(events: Iterable[CtiEvent]) -> list[QueueCall]:
     return [call for call in calls if call is not None]
 
 
-def _round(value: float | None, digits: int) -> float | None:
-    return None if value is None else round(value, digits)
-
-
-def stats_row(queue: str, start: datetime | None, figures: QueueFigures) -> dict[str, Any]:
-    return {
-        "kind": "queue_stats",
-        "queue": queue,
-        "interval_start": None if start is None else start.isoformat(),
-        "offered": figures.offered,
-        "answered": figures.answered,
-        "abandoned": figures.abandoned,
-        "unanswered": figures.unanswered,
-        "sl_pct": _round(figures.sl_pct, 1),
-        "sl2_pct": _round(figures.sl2_pct, 1),
-        "asa_s": _round(figures.asa_s, 3),
-        "aht_s": _round(figures.aht_s, 3),
-        "abandon_rate_pct": _round(figures.abandon_rate_pct, 1),
-        "max_wait_s": _round(figures.max_wait_s, 3),
-    }
-
-
 def queue_stats(
     events: Iterable[CtiEvent],
     zone: tzinfo,
@@ -102,11 +60,4 @@ def queue_stats(
     short_abandon_s: float | None = None,
 ) -> list[dict[str, Any]]:
     """Rows for every queue (in the order queues first had a call): its intervals, then its total."""
-    rows: list[dict[str, Any]] = []
-    for queue, intervals in group_by_interval(queue_calls(events), zone).items():
-        everything: list[QueueCall] = []
-        for start, calls in intervals:
-            everything.extend(calls)
-            rows.append(stats_row(queue, start, queue_figures(calls, sl_threshold_s, short_abandon_s)))
-        rows.append(stats_row(queue, None, queue_figures(everything, sl_threshold_s, short_abandon_s)))
-    return rows
+    return stats_rows(queue_calls(events), zone, sl_threshold_s, short_abandon_s)

@@ -19,7 +19,9 @@ from desktop.desks.agent_desk import AgentDesk
 from desktop.desks.calls_desk import CallsDesk, wrapup_policy
 from desktop.desks.cti_desk import CtiDesk
 from desktop.desks.customer_desk import CustomerDesk
+from desktop.desks.history_desk import HistoryDesk
 from desktop.desks.missed_desk import MissedCallsDesk
+from desktop.desks.queue_history_desk import QueueHistoryDesk
 from desktop.desks.relogin_desk import ReloginDesk
 from desktop.desks.session import AgentSession, LinkState
 from desktop.desks.settings_desk import SettingsDesk
@@ -29,6 +31,7 @@ from desktop.desks.sync_desk import SyncDesk
 from desktop.desks.ticket_desk import TicketDesk
 from desktop.desks.update_desk import UpdateDesk
 from desktop.private_files import private_dir
+from desktop.services.agent_history import AgentHistory, centre_zone
 from desktop.services.api import CentralApi, Session
 from desktop.services.cache_rebuild import CacheRebuild
 from desktop.services.customers import CustomerService
@@ -36,6 +39,7 @@ from desktop.services.handoff import HandoffServer
 from desktop.services.lookup import LookupService
 from desktop.services.ops import CacheOps
 from desktop.services.pbx_requests import command_handler
+from desktop.services.queue_history import QueueHistory
 from desktop.services.screenpop import ScreenPopService
 from desktop.services.settings_service import SettingsSaveError, SettingsService
 from desktop.services.worker import shutdown_worker
@@ -126,6 +130,13 @@ class DesktopApp:
         )
         self.cti.agentEvent.connect(self.agent.on_agent_event)
         api.token_listeners.append(self.cti.set_token)  # a refreshed token reaches the live bridge link
+        self.history = HistoryDesk(
+            self.window,
+            self.session,
+            AgentHistory(self.ops, centre_zone(settings.timezone)),
+            self.customers.display_number,
+        )
+        self.cti.agentEvent.connect(self.history.on_agent_event)
         self.relogin = ReloginDesk(
             self.window,
             api,
@@ -136,9 +147,17 @@ class DesktopApp:
         )
         self.cti.reloginRequested.connect(self.relogin.ask)
         self.supervisor: SupervisorDesk | None = None
+        self.queue_history: QueueHistoryDesk | None = None
         if login.role in SUPERVISOR_ROLES:
             self.supervisor = SupervisorDesk(
                 self.window, self.session, self.screenpop, self.cti, self.tickets.tickets, settings
+            )
+            # the zone as the supervisor desk settled it (an unknown name: its default)
+            config = self.supervisor.config
+            self.queue_history = QueueHistoryDesk(
+                self.window,
+                self.supervisor,
+                QueueHistory(api, self.ops, str(config.zone), config.sl_threshold_s),
             )
         self.calls = CallsDesk(
             self.window,
@@ -204,8 +223,11 @@ class DesktopApp:
         for problem in self.settings.problems:
             self.window.show_banner(problem, "warning")
         self.window.show()
+        await self.history.start()  # today's intervals and calls, before any new event
         if initial_sync:
             await self.sync.pull()
+        if self.queue_history is not None:
+            await self.queue_history.start()  # today's totals so far, before the live stream
         self.sync.start_background()
         self.updates.start()
         await self.cti.start()
@@ -251,6 +273,8 @@ class DesktopApp:
             return
         self._stopped = True
         await self.settings_desk.stop()
+        if self.queue_history is not None:
+            await self.queue_history.stop()
         if self.supervisor is not None:
             self.supervisor.stop()
         await self.updates.stop()
@@ -258,6 +282,7 @@ class DesktopApp:
         self.relogin.stop()
         self.calls.stop()
         await self.cti.stop()
+        await self.history.stop()
         await self.customers.stop()
         self.tickets.stop()
         await self.screenpop.close()

@@ -481,7 +481,9 @@ class CentralApi:
         extra_headers: dict[str, str] | None = None,
         retry_statuses: frozenset[int] = _RETRY_STATUS,
         expect_body: bool = True,
+        as_text: bool = False,
     ) -> dict[str, Any]:
+        """The JSON object answered; `as_text`: {"text": the body as text} (a CSV download)."""
         if self._insecure_problem:
             raise ApiError(None, "insecure_transport", self._insecure_problem)
         attempt = 0
@@ -526,6 +528,8 @@ class CentralApi:
                 raise _error_from(response)
             if not expect_body:
                 return {}
+            if as_text:
+                return {"text": response.text}
             return await _json_object(response)
 
     def _token_due(self) -> bool:

@@ -17,7 +17,7 @@ from datetime import tzinfo
 from PySide6.QtCore import QObject, QTimer, Signal
 
 from calldesk_domain.board import AgentDay, BoardSnapshot
-from calldesk_domain.metrics import DEFAULT_SL_THRESHOLD_S
+from calldesk_domain.metrics import DEFAULT_SL_THRESHOLD_S, QueueCall
 from desktop.cti.events import CtiEvent
 from desktop.services.supervisor_model import SupervisorModel
 
@@ -79,6 +79,15 @@ class SupervisorBoard(QObject):
     def feed_many(self, events: Iterable[CtiEvent]) -> None:
         for event in events:
             self.feed(event)
+
+    def seed(self, calls: Iterable[QueueCall]) -> int:
+        """Today's calls from the central history (see SupervisorModel.seed); shown at once."""
+        added = self.model.seed(calls)
+        self.refresh()
+        return added
+
+    def finished_calls(self) -> list[QueueCall]:
+        return self.model.finished_calls()
 
     def source_down(self, detail: str = "") -> None:
         self.model.source_down(self._clock(), detail)

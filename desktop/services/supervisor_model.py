@@ -10,7 +10,7 @@ costs the same at 09:00 and at 21:00. Agents (a few hundred rows) are rebuilt ev
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from datetime import datetime, tzinfo
 
@@ -95,6 +95,33 @@ class SupervisorModel:
         if isinstance(event, CallEvent) and event.queue:
             self._note_waiting(event.queue, event.ts)
         return changed
+
+    def seed(self, calls: Iterable[QueueCall]) -> int:
+        """Calls of today the central history holds (a restarted desktop): counted like the live
+        ones, in the interval they entered the queue, unless the live stream already knows them
+        (then the stream's facts win). Returns how many were added."""
+        added = 0
+        for call in calls:
+            if call.call_id in self._home or call.call_id in self.calls.calls:
+                continue
+            start = interval_start(call.join_ts, self.zone)
+            interval = self._intervals.setdefault(call.queue, {}).setdefault(
+                start.timestamp(), _Interval(start)
+            )
+            interval.calls[call.call_id] = call
+            interval.tally = None
+            self._home[call.call_id] = (call.queue, start.timestamp())
+            added += 1
+        return added
+
+    def finished_calls(self) -> list[QueueCall]:
+        """The facts of every counted call that has an outcome (what the central history keeps)."""
+        facts: list[QueueCall] = []
+        for by_start in self._intervals.values():
+            for interval in by_start.values():
+                self._tally(interval)  # brings changed calls' facts up to date
+                facts.extend(f for f in interval.calls.values() if f is not None and f.outcome is not None)
+        return facts
 
     def source_down(self, ts: float, detail: str = "") -> None:
         """The CTI source (bridge link, PBX login) is lost: figures are stale from `ts` on."""

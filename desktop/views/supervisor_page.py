@@ -10,7 +10,7 @@ from datetime import tzinfo
 
 from PySide6.QtCore import QEvent, Qt, Signal
 from PySide6.QtGui import QAction, QKeySequence
-from PySide6.QtWidgets import QLabel, QSplitter, QVBoxLayout, QWidget
+from PySide6.QtWidgets import QHBoxLayout, QLabel, QSplitter, QToolButton, QVBoxLayout, QWidget
 
 from calldesk_domain.board import BoardSnapshot, Thresholds
 from desktop.views.agent_grid import AgentGrid
@@ -21,6 +21,7 @@ from desktop.views.supervisor_format import stale_text
 class SupervisorPage(QWidget):
     agent_activated = Signal(str)  # agent id, double-clicked in the grid
     wallboard_requested = Signal()
+    export_requested = Signal()
 
     def __init__(
         self, thresholds: Thresholds | None = None, zone: tzinfo | None = None, parent: QWidget | None = None
@@ -41,8 +42,18 @@ class SupervisorPage(QWidget):
         self.splitter.addWidget(self.agent_grid)
         self.splitter.setStretchFactor(0, 2)
         self.splitter.setStretchFactor(1, 3)
+        self.export_action = QAction(self)
+        self.export_action.setObjectName("exportDayAction")
+        self.export_action.triggered.connect(self.export_requested)
+        self.export_button = QToolButton()
+        self.export_button.setObjectName("exportDayButton")
+        self.export_button.setDefaultAction(self.export_action)
+        tools = QHBoxLayout()
+        tools.addStretch(1)
+        tools.addWidget(self.export_button)
         layout = QVBoxLayout(self)
         layout.setContentsMargins(0, 4, 0, 0)
+        layout.addLayout(tools)
         layout.addWidget(self.stale_label)
         layout.addWidget(self.splitter, 1)
         self.wallboard_action = QAction(self)
@@ -69,6 +80,7 @@ class SupervisorPage(QWidget):
     def _retranslate(self) -> None:
         self.setWindowTitle(self.tr("Supervisor"))
         self.wallboard_action.setText(self.tr("&Wallboard"))
+        self.export_action.setText(self.tr("Export day to CSV…"))
 
 
 class OverdueBadge(QLabel):

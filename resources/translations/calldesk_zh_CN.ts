@@ -1031,6 +1031,41 @@ Details are in %2</source>
     </message>
 </context>
 <context>
+    <name>ExportDayDialog</name>
+    <message>
+        <source>Export day to CSV</source>
+        <translation>导出某日数据为 CSV</translation>
+    </message>
+    <message>
+        <source>CSV files (*.csv)</source>
+        <translation>CSV 文件 (*.csv)</translation>
+    </message>
+    <message>
+        <source>Choose a file to export to.</source>
+        <translation>请选择要导出到的文件。</translation>
+    </message>
+    <message>
+        <source>Exporting…</source>
+        <translation>正在导出…</translation>
+    </message>
+    <message>
+        <source>Day:</source>
+        <translation>日期：</translation>
+    </message>
+    <message>
+        <source>File:</source>
+        <translation>文件：</translation>
+    </message>
+    <message>
+        <source>Browse…</source>
+        <translation>浏览…</translation>
+    </message>
+    <message>
+        <source>Queue statistics per 15 minutes go to this file; the agents&apos; state intervals to a second file beside it, ending in -agents.csv.</source>
+        <translation>每 15 分钟的队列统计写入此文件；坐席状态时段写入同目录下以 -agents.csv 结尾的第二个文件。</translation>
+    </message>
+</context>
+<context>
     <name>KnowledgeDialog</name>
     <message>
         <source>Knowledge base</source>
@@ -1396,6 +1431,25 @@ Screen pop, customer card, tickets and contact log, working from a local cache w
     <message>
         <source>Open tickets the central server escalated to a supervisor</source>
         <translation>中心服务器已升级给班长的未完结工单</translation>
+    </message>
+</context>
+<context>
+    <name>QueueHistoryDesk</name>
+    <message>
+        <source>Today&apos;s earlier figures could not be loaded (%1); the panel counts from now.</source>
+        <translation>无法加载今日此前的数据（%1）；面板从现在开始计数。</translation>
+    </message>
+    <message>
+        <source>Not exported: %1</source>
+        <translation>未导出：%1</translation>
+    </message>
+    <message>
+        <source>Not exported: the file could not be written (%1).</source>
+        <translation>未导出：无法写入文件（%1）。</translation>
+    </message>
+    <message>
+        <source>Exported %1 to %2 and %3.</source>
+        <translation>已将 %1 的数据导出到 %2 和 %3。</translation>
     </message>
 </context>
 <context>
@@ -1850,6 +1904,10 @@ Every customer, order and history record is deleted from this computer and downl
     <message>
         <source>&amp;Wallboard</source>
         <translation>大屏看板(&amp;W)</translation>
+    </message>
+    <message>
+        <source>Export day to CSV…</source>
+        <translation>导出某日数据为 CSV…</translation>
     </message>
 </context>
 <context>
