@@ -589,5 +589,13 @@ def create_app(
     install_oms_routes(app, engine, settings)
     ticket_sender = install_ticket_sync_routes(app, engine, settings, Principal, ApiError, _ERRORS)
     install_update_policy_routes(app, engine, Principal, ApiError, _ERRORS)
-    admin.install_routes(app, engine, Principal, ApiError, _ERRORS, lambda value: to_utc(value, "since"))
+    admin.install_routes(
+        app,
+        engine,
+        Principal,
+        ApiError,
+        _ERRORS,
+        lambda value: to_utc(value, "since"),
+        lambda value: to_utc(value, "until"),
+    )
     return app

@@ -27,6 +27,7 @@ from desktop.desks.sync_desk import SyncDesk
 from desktop.desks.ticket_desk import TicketDesk
 from desktop.desks.update_desk import UpdateDesk
 from desktop.services.api import CentralApi, Session
+from desktop.services.audit import AuditService
 from desktop.services.cache_rebuild import CacheRebuild
 from desktop.services.customers import CustomerService
 from desktop.services.handoff import HandoffServer
@@ -79,6 +80,7 @@ class DesktopApp:
         self.ops = CacheOps(cache_path)  # every write: on the cache worker thread
         self.lookup = LookupService(self.store, api, self.ops)
         self.screenpop = ScreenPopService(self.lookup, login.agent_id)
+        self.audit = AuditService(self.ops, api)
         self.session.follow(self.screenpop)  # first: it knows a call before a desk paints or logs it
         self._bind_status()
 
@@ -90,6 +92,7 @@ class DesktopApp:
             login.role,
             self.session,
             CustomerService(self.store, self.ops),
+            audit=self.audit,
         )
         self.tickets = TicketDesk(
             self.window,
@@ -231,6 +234,7 @@ class DesktopApp:
         self.calls.stop()
         await self.cti.stop()
         await self.customers.stop()
+        await self.audit.close()  # views recorded a moment ago reach the outbox before the worker goes
         self.tickets.stop()
         await self.screenpop.close()
         await self.api.aclose()
