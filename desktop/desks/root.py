@@ -15,6 +15,7 @@ from pathlib import Path
 from desktop.cache.store import CacheStore
 from desktop.config import Settings
 from desktop.cti.pbx_commands import DEFAULT_REASONS
+from desktop.desks.admin_desk import AdminDesk
 from desktop.desks.agent_desk import AgentDesk
 from desktop.desks.calls_desk import CallsDesk
 from desktop.desks.cti_desk import CtiDesk
@@ -26,6 +27,7 @@ from desktop.desks.supervisor_desk import SUPERVISOR_ROLES, SupervisorDesk
 from desktop.desks.sync_desk import SyncDesk
 from desktop.desks.ticket_desk import TicketDesk
 from desktop.desks.update_desk import UpdateDesk
+from desktop.services.admin_users import AdminUsers
 from desktop.services.api import CentralApi, Session
 from desktop.services.audit import AuditService
 from desktop.services.cache_rebuild import CacheRebuild
@@ -162,6 +164,8 @@ class DesktopApp:
             on_saved=self._on_settings_saved,
         )
         self.updates = UpdateDesk(self.window, api)
+        # the server refuses the admin routes to anyone else; the menu is not even built for them
+        self.admin = AdminDesk(self.window, AdminUsers(api)) if login.role == "admin" else None
         self.window.languageChangeRequested.connect(self._remember_language)
         if handoff is not None:
             handoff.popRequested.connect(self._on_handoff_pop)
@@ -229,6 +233,8 @@ class DesktopApp:
         if self.supervisor is not None:
             self.supervisor.stop()
         await self.updates.stop()
+        if self.admin is not None:
+            await self.admin.stop()
         await self.sync.stop()
         self.relogin.stop()
         self.calls.stop()
