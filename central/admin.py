@@ -4,8 +4,9 @@
   `calldesk central users ...` (central.users); admin only (central.policy.ENDPOINTS).
 - `POST /api/v1/customers/{id}/reveal` {"call_id"?}: the customer's phone numbers in full, for
   any signed-in role, written to the audit log (who, which customer, when, from which call).
-- `GET /api/v1/admin/audit?username=&customer_id=&since=&limit=` and `/admin/audit.csv`: the
-  audit log, newest first.
+- `GET /api/v1/admin/audit?username=&customer_id=&action=&call_id=&since=&until=&limit=` and
+  `/admin/audit.csv`: the audit log, newest first; events the API saw (`source` "server") and
+  those desktops pushed through the outbox (`source` "desktop", central.audit_push).
 
 No `from __future__ import annotations`: FastAPI resolves the route annotations at import time.
 """
@@ -65,9 +66,12 @@ class RevealRequest(BaseModel):
 
 
 def record_audit(conn: Connection, who: Any, action: str, customer_id: str, call_id: str = "") -> None:
+    now = datetime.now(UTC)
     conn.execute(
         audit_events.insert().values(
-            at=datetime.now(UTC),
+            at=now,
+            received_at=now,
+            source="server",
             user_id=who.user_id,
             username=who.username,
             action=action,
@@ -77,23 +81,50 @@ def record_audit(conn: Connection, who: Any, action: str, customer_id: str, call
     )
 
 
+AUDIT_COLUMNS = ("at", "username", "action", "customer_id", "call_id", "source", "received_at")
+
+
+def _utc_text(value: datetime | None) -> str:
+    if value is None:
+        return ""
+    return format_ts(value if value.tzinfo else value.replace(tzinfo=UTC)) or ""
+
+
 def audit_rows(
-    conn: Connection, username: str, customer_id: str, since: datetime | None, limit: int
+    conn: Connection,
+    username: str,
+    customer_id: str,
+    since: datetime | None,
+    limit: int,
+    *,
+    action: str = "",
+    call_id: str = "",
+    until: datetime | None = None,
 ) -> list[dict[str, Any]]:
-    query = sa.select(audit_events).order_by(audit_events.c.id.desc()).limit(limit)
-    if username:
-        query = query.where(audit_events.c.username == username)
-    if customer_id:
-        query = query.where(audit_events.c.customer_id == customer_id)
+    """Audit events, newest first (by the time they happened: a desktop pushes offline views
+    late). `since`/`until` bound `at`."""
+    query = sa.select(audit_events).order_by(audit_events.c.at.desc(), audit_events.c.id.desc()).limit(limit)
+    for column, value in (
+        (audit_events.c.username, username),
+        (audit_events.c.customer_id, customer_id),
+        (audit_events.c.action, action),
+        (audit_events.c.call_id, call_id),
+    ):
+        if value:
+            query = query.where(column == value)
     if since is not None:
         query = query.where(audit_events.c.at >= since)
+    if until is not None:
+        query = query.where(audit_events.c.at < until)
     return [
         {
-            "at": format_ts(row.at if row.at.tzinfo else row.at.replace(tzinfo=UTC)),
+            "at": _utc_text(row.at),
             "username": row.username,
             "action": row.action,
             "customer_id": row.customer_id,
             "call_id": row.call_id,
+            "source": row.source,
+            "received_at": _utc_text(row.received_at),
         }
         for row in conn.execute(query)
     ]
@@ -106,6 +137,7 @@ def install_routes(
     api_error: Callable[..., Exception],
     responses: dict[int | str, dict[str, Any]],
     parse_since: Callable[[datetime | None], datetime | None],
+    parse_until: Callable[[datetime | None], datetime | None],
 ) -> None:
     if TYPE_CHECKING:
         # what create_app passes: Annotated[auth.Principal, Depends(principal)], built there at run time
@@ -169,18 +201,36 @@ def install_routes(
 
     AuditLimit = Annotated[int, Query(ge=1, le=10000)]
     AuditName = Annotated[str, Query(max_length=64, pattern=NO_CONTROL)]
+    AuditAction = Annotated[str, Query(pattern="^(|view|reveal)$")]
     AuditSince = Annotated[datetime | None, Query()]
+
+    def _query(
+        username: str, customer_id: str, action: str, call_id: str, since, until, limit: int
+    ) -> list[dict[str, Any]]:
+        with engine.connect() as conn:
+            return audit_rows(
+                conn,
+                username,
+                customer_id,
+                parse_since(since),
+                limit,
+                action=action,
+                call_id=call_id,
+                until=parse_until(until),
+            )
 
     @app.get("/api/v1/admin/audit", response_model=None, responses=responses)
     def audit(
         _who: Principal,
         username: AuditName = "",
         customer_id: AuditName = "",
+        action: AuditAction = "",
+        call_id: AuditName = "",
         since: AuditSince = None,
+        until: AuditSince = None,
         limit: AuditLimit = 500,
     ) -> JSONResponse:
-        with engine.connect() as conn:
-            rows = audit_rows(conn, username, customer_id, parse_since(since), limit)
+        rows = _query(username, customer_id, action, call_id, since, until, limit)
         return JSONResponse({"events": rows})
 
     @app.get("/api/v1/admin/audit.csv", response_model=None, responses=csv_responses)
@@ -188,13 +238,15 @@ def install_routes(
         _who: Principal,
         username: AuditName = "",
         customer_id: AuditName = "",
+        action: AuditAction = "",
+        call_id: AuditName = "",
         since: AuditSince = None,
+        until: AuditSince = None,
         limit: AuditLimit = 10000,
     ) -> Response:
-        with engine.connect() as conn:
-            rows = audit_rows(conn, username, customer_id, parse_since(since), limit)
+        rows = _query(username, customer_id, action, call_id, since, until, limit)
         out = io.StringIO()
-        writer = csv.DictWriter(out, fieldnames=["at", "username", "action", "customer_id", "call_id"])
+        writer = csv.DictWriter(out, fieldnames=list(AUDIT_COLUMNS))
         writer.writeheader()
         for row in rows:
             # a cell starting with = + - @ would run as a formula in a spreadsheet

@@ -577,5 +577,13 @@ def create_app(
     install_update_policy_routes(app, engine, Principal, ApiError, _ERRORS)
     install_history_routes(app, engine, Principal, ApiError, _ERRORS)
     log.debug("history entities pushable: %s", sorted(history_push.HANDLED))  # registered on import
-    admin.install_routes(app, engine, Principal, ApiError, _ERRORS, lambda value: to_utc(value, "since"))
+    admin.install_routes(
+        app,
+        engine,
+        Principal,
+        ApiError,
+        _ERRORS,
+        lambda value: to_utc(value, "since"),
+        lambda value: to_utc(value, "until"),
+    )
     return app

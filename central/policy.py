@@ -114,6 +114,9 @@ MUTATIONS: dict[tuple[str, str], dict[str, Scope]] = {
     ("attachment", "create"): {AGENT: Scope.OWN, SUPERVISOR: Scope.TEAM, ADMIN: Scope.ANY},
     ("attachment", "update"): {ADMIN: Scope.ANY},  # an attachment never changes
     ("attachment", "delete"): {ADMIN: Scope.ANY},
+    # a desktop's record of a customer view or phone reveal (central.audit_push): everyone writes
+    # their own, as the token's user; nobody changes or deletes one
+    ("audit", "create"): {AGENT: Scope.SELF, SUPERVISOR: Scope.SELF, ADMIN: Scope.SELF},
 }
 
 # History records (central/history_push.py), pushed like the rest but kept outside the change feed
@@ -224,6 +227,9 @@ def authorize(
         ):
             return Decision.refuse("op")
         return Decision(True)
+    if entity == "audit":
+        forged = _forged_identity(actor, data)
+        return Decision.refuse(forged) if forged else Decision(True, data)
     if entity == "customer":
         return _customer(scope, data, server)
     if entity == "ticket":
@@ -245,6 +251,15 @@ def authorize(
             return Decision.refuse("ticket_id")
         return Decision(True, data)
     return Decision(True, data) if scope is Scope.ANY else Decision.refuse("entity")
+
+
+def _forged_identity(actor: Actor, data: dict[str, Any]) -> str | None:
+    """The field of an audit event naming a user other than the caller (the server says who)."""
+    own = {"username": actor.username, "user_id": actor.user_id, "agent_id": actor.agent_id}
+    for key, value in own.items():
+        if data.get(key) not in (None, "", value):
+            return key
+    return None
 
 
 def _owns(actor: Actor, entity: str, record: dict[str, Any], scope: Scope) -> bool:

@@ -34,8 +34,16 @@ from sqlalchemy.engine import Connection, Engine
 
 from calldesk_domain.models import Tier, format_ts, parse_ts
 from calldesk_domain.phone import normalize
-from central import policy, writes
-from central.tables import ENTITY_TABLES, change_log, customers, idempotency_keys, notes, push_results
+from central import audit_push, policy, writes
+from central.tables import (
+    ENTITY_TABLES,
+    audit_events,
+    change_log,
+    customers,
+    idempotency_keys,
+    notes,
+    push_results,
+)
 
 log = logging.getLogger(__name__)
 
@@ -173,6 +181,8 @@ def validate_note(record: dict[str, Any]) -> list[tuple[str, str]]:
 
 register_entity("customer", customers, validate_customer, prepare=prepare_customer)
 register_entity("note", notes, validate_note)
+# Pushable but not a record (no change feed, no versions): central.audit_push writes it.
+_AUDIT = _Entity(audit_push.ENTITY, audit_events, lambda _record: [], None, 64)
 
 
 # ---- applying a push -----------------------------------------------------------------------
@@ -221,6 +231,8 @@ def _live(conn: Connection, entity: str, entity_id: str) -> tuple[dict | None, i
 def _check_shape(mutation: dict[str, Any]) -> tuple[str, str] | None:
     """(field, message) if the mutation itself (not its record) is unusable."""
     entity = _REGISTRY.get(mutation.get("entity", ""))
+    if mutation.get("entity") == audit_push.ENTITY:
+        entity = _AUDIT
     if entity is None:
         return "entity", f"unknown entity {mutation.get('entity')!r}; expected one of {registered_entities()}"
     if mutation.get("op") not in ("upsert", "delete"):
@@ -252,7 +264,6 @@ def _authorize(
 def _apply_one(conn: Connection, mutation: dict[str, Any], actor: policy.Actor) -> dict[str, Any]:
     client_id = mutation["client_id"]
     entity_name, record_id, op = mutation["entity"], mutation["id"], mutation["op"]
-    entity = _REGISTRY[entity_name]
     base_version = mutation.get("base_version")
     server, version, _seq = _live(conn, entity_name, record_id)
     decision = _authorize(conn, actor, mutation, server)
@@ -262,6 +273,10 @@ def _apply_one(conn: Connection, mutation: dict[str, Any], actor: policy.Actor) 
             op, entity_name, record_id, decision.field, actor.username, actor.role,
         )  # fmt: skip
         return _result(client_id, "rejected", message=policy.FORBIDDEN, field=decision.field)
+    if entity_name == audit_push.ENTITY:  # not a record: an append-only audit row
+        answer = audit_push.apply(conn, actor, record_id, decision.data or {})
+        return _result(client_id, answer["status"], message=answer["message"], field=answer["field"])
+    entity = _REGISTRY[entity_name]
     if decision.data is not None:
         mutation = {**mutation, "data": decision.data}
     if op == "delete":

@@ -248,6 +248,13 @@ audit_events = sa.Table(
     sa.Column("action", sa.String(16), nullable=False),
     sa.Column("customer_id", sa.String(32), nullable=False, index=True),
     sa.Column("call_id", sa.String(64), nullable=False),
+    # migration 0013_security17b_audit_source: "server" (the API saw it) or "desktop" (pushed
+    # through the outbox; `at` is the desktop's clock, `received_at` the server's), and the
+    # desktop's event id (a replay under another client_id is recorded once)
+    sa.Column("source", sa.String(16), nullable=False, server_default="server"),
+    sa.Column("event_id", sa.String(64), nullable=True),
+    sa.Column("received_at", Timestamp, nullable=True),
+    sa.UniqueConstraint("event_id", name="uq_audit_events_event_id"),
 )
 
 # Entity name (change feed) -> record table.

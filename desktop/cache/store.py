@@ -27,6 +27,7 @@ from typing import Any
 from calldesk_domain.models import Customer, CustomerDetail
 from calldesk_domain.popcard import PopCard
 from desktop.cache import (
+    audit_log,
     bootstrap,
     cipher,
     history,
@@ -182,6 +183,13 @@ class CacheStore:
     ) -> str:
         """Store a local write AND its outbox row in ONE transaction; returns the outbox id."""
         return push_results.write_local(self._conn, entity, record, op, base_version)
+
+    def record_audit(self, action: str, customer_id: str, call_id: str = "") -> str:
+        """Queue an audit event (view / reveal) for the next push; returns the outbox id."""
+        return audit_log.record(self._conn, action, customer_id, call_id)
+
+    def pending_audit_events(self) -> list[dict[str, Any]]:
+        return audit_log.pending_events(self._conn)
 
     def local_records(self, entity: str) -> list[dict[str, Any]]:
         """Every cached record of a generic entity (ticket, contact, note...), oldest write first.

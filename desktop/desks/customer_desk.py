@@ -22,6 +22,7 @@ from desktop.config import Settings
 from desktop.cti.events import CallEvent
 from desktop.desks.dialogs import DialogSlot
 from desktop.desks.session import AgentSession, CallInfo
+from desktop.services.audit import AuditService
 from desktop.services.auth import can_see_full_numbers
 from desktop.services.customers import CustomerFormError, CustomerService
 from desktop.services.lookup import LookupService
@@ -62,6 +63,7 @@ class CustomerDesk(QObject):
         session: AgentSession,
         customers: CustomerService,
         parent: QObject | None = None,
+        audit: AuditService | None = None,
     ) -> None:
         super().__init__(parent)
         self.window = window
@@ -80,6 +82,7 @@ class CustomerDesk(QObject):
         window.card.searchRequested.connect(window.focus_search)
         window.card.createCustomerRequested.connect(self._on_create_customer)
         self.customers = customers
+        self.audit = audit
         self.new_customer_dialogs: DialogSlot[NewCustomerDialog] = DialogSlot()
         self._tasks: set[asyncio.Task[None]] = set()
 
@@ -132,6 +135,9 @@ class CustomerDesk(QObject):
         if painted_detail:
             pop.timings["detail_painted"] = time.perf_counter()
         self.popPainted.emit(PopPainted(pop.call_id, match.e164, pop.customer_id, match.kind, card_ms, None))
+        if self.audit is not None and match.kind == "single":
+            # after the paint: the audit row is written on the worker thread, the pop never waits
+            self.audit.record_view(pop.customer_id, pop.call_id or self.session.current_call_id or "")
 
     def _on_detail(self, pop: Pop) -> None:
         card = self.window.card

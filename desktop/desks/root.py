@@ -15,6 +15,7 @@ from pathlib import Path
 
 from desktop.cache.store import CacheStore
 from desktop.config import Settings
+from desktop.desks.admin_desk import AdminDesk
 from desktop.desks.agent_desk import AgentDesk
 from desktop.desks.calls_desk import CallsDesk, wrapup_policy
 from desktop.desks.cti_desk import CtiDesk
@@ -31,8 +32,10 @@ from desktop.desks.sync_desk import SyncDesk
 from desktop.desks.ticket_desk import TicketDesk
 from desktop.desks.update_desk import UpdateDesk
 from desktop.private_files import private_dir
+from desktop.services.admin_users import AdminUsers
 from desktop.services.agent_history import AgentHistory, centre_zone
 from desktop.services.api import CentralApi, Session
+from desktop.services.audit import AuditService
 from desktop.services.cache_rebuild import CacheRebuild
 from desktop.services.customers import CustomerService
 from desktop.services.handoff import HandoffServer
@@ -87,6 +90,7 @@ class DesktopApp:
         self.ops = CacheOps(cache_path)  # every write: on the cache worker thread
         self.lookup = LookupService(self.store, api, self.ops, region=settings.phone_region)
         self.screenpop = ScreenPopService(self.lookup, login.agent_id, online=lambda: self.session.online)
+        self.audit = AuditService(self.ops, api)
         self.session.follow(self.screenpop)  # first: it knows a call before a desk paints or logs it
         self._bind_status()
 
@@ -98,6 +102,7 @@ class DesktopApp:
             login.role,
             self.session,
             CustomerService(self.store, self.ops, region=settings.phone_region),
+            audit=self.audit,
         )
         self.tickets = TicketDesk(
             self.window,
@@ -194,6 +199,8 @@ class DesktopApp:
             end_session=end_session or api.logout,
             stop_runtime=self.stop,
         )
+        # the server refuses the admin routes to anyone else; the menu is not even built for them
+        self.admin = AdminDesk(self.window, AdminUsers(api)) if login.role == "admin" else None
         self.window.languageChangeRequested.connect(self._remember_language)
         # `calldesk agent pause --reason` accepts these (kept current when Settings change)
         self.pause_reasons: set[str] = set(settings.agent_pause_reasons())
@@ -278,12 +285,15 @@ class DesktopApp:
         if self.supervisor is not None:
             self.supervisor.stop()
         await self.updates.stop()
+        if self.admin is not None:
+            await self.admin.stop()
         await self.sync.stop()
         self.relogin.stop()
         self.calls.stop()
         await self.cti.stop()
         await self.history.stop()
         await self.customers.stop()
+        await self.audit.close()  # views recorded a moment ago reach the outbox before the worker goes
         self.tickets.stop()
         await self.screenpop.close()
         await self.api.aclose()

@@ -357,6 +357,20 @@ class CentralApi:
             open_service=open_service,
         )
 
+    async def reveal(self, customer_id: str, call_id: str = "") -> list[str] | None:
+        """The customer's numbers in full (E.164); the server writes the audit event. None if
+        the server does not know the customer (404)."""
+        try:
+            body = await self._request(
+                "POST", f"/api/v1/customers/{_path(customer_id)}/reveal", json_body={"call_id": call_id}
+            )
+        except ApiError as exc:
+            if exc.status == 404:
+                return None
+            raise
+        phones = _require(body.get("phones"), list, "'phones'")
+        return [str(p.get("e164")) for p in phones if isinstance(p, dict) and p.get("e164")]
+
     async def search(self, q: str, limit: int = 20) -> list[Customer]:
         body = await self._request("GET", "/api/v1/customers/search", params={"q": q, "limit": limit})
         results = _require(body.get("results"), list, "'results'")

@@ -2,6 +2,188 @@
 <!DOCTYPE TS>
 <TS version="2.1" language="zh_CN">
 <context>
+    <name>AdminDesk</name>
+    <message>
+        <source>The user list could not be read: %1</source>
+        <translation>无法读取用户列表：%1</translation>
+    </message>
+    <message>
+        <source>User %1 added.</source>
+        <translation>已添加用户 %1。</translation>
+    </message>
+    <message>
+        <source>Changes to %1 saved.</source>
+        <translation>已保存对 %1 的修改。</translation>
+    </message>
+    <message>
+        <source>%1 can sign in again.</source>
+        <translation>%1 可以重新登录了。</translation>
+    </message>
+    <message>
+        <source>%1 is disabled and signed out.</source>
+        <translation>%1 已停用并被登出。</translation>
+    </message>
+    <message>
+        <source>The password of %1 is reset; their sessions are ended.</source>
+        <translation>已重置 %1 的密码，其所有登录会话已结束。</translation>
+    </message>
+    <message>
+        <source>&amp;Admin</source>
+        <translation>管理(&amp;A)</translation>
+    </message>
+    <message>
+        <source>&amp;Users…</source>
+        <translation>用户(&amp;U)…</translation>
+    </message>
+</context>
+<context>
+    <name>AdminUsersDialog</name>
+    <message>
+        <source>Agent</source>
+        <translation>坐席</translation>
+    </message>
+    <message>
+        <source>Supervisor</source>
+        <translation>班长</translation>
+    </message>
+    <message>
+        <source>Administrator</source>
+        <translation>管理员</translation>
+    </message>
+    <message>
+        <source>Type the new password first.</source>
+        <translation>请先输入新密码。</translation>
+    </message>
+    <message>
+        <source>A password needs at least %1 characters.</source>
+        <translation>密码至少需要 %1 个字符。</translation>
+    </message>
+    <message>
+        <source>Enter a user name.</source>
+        <translation>请输入用户名。</translation>
+    </message>
+    <message>
+        <source>Active</source>
+        <translation>已启用</translation>
+    </message>
+    <message>
+        <source>Disabled</source>
+        <translation>已停用</translation>
+    </message>
+    <message>
+        <source>Disable</source>
+        <translation>停用</translation>
+    </message>
+    <message>
+        <source>Enable</source>
+        <translation>启用</translation>
+    </message>
+    <message>
+        <source>Users</source>
+        <translation>用户</translation>
+    </message>
+    <message>
+        <source>User name</source>
+        <translation>用户名</translation>
+    </message>
+    <message>
+        <source>Display name</source>
+        <translation>显示名称</translation>
+    </message>
+    <message>
+        <source>Role</source>
+        <translation>角色</translation>
+    </message>
+    <message>
+        <source>Agent id</source>
+        <translation>坐席工号</translation>
+    </message>
+    <message>
+        <source>PBX interface</source>
+        <translation>PBX 分机接口</translation>
+    </message>
+    <message>
+        <source>Queues</source>
+        <translation>队列</translation>
+    </message>
+    <message>
+        <source>Team</source>
+        <translation>班组</translation>
+    </message>
+    <message>
+        <source>Status</source>
+        <translation>状态</translation>
+    </message>
+    <message>
+        <source>User name:</source>
+        <translation>用户名：</translation>
+    </message>
+    <message>
+        <source>Display name:</source>
+        <translation>显示名称：</translation>
+    </message>
+    <message>
+        <source>Role:</source>
+        <translation>角色：</translation>
+    </message>
+    <message>
+        <source>Agent id:</source>
+        <translation>坐席工号：</translation>
+    </message>
+    <message>
+        <source>PBX interface:</source>
+        <translation>PBX 分机接口：</translation>
+    </message>
+    <message>
+        <source>Queues:</source>
+        <translation>队列：</translation>
+    </message>
+    <message>
+        <source>Team:</source>
+        <translation>班组：</translation>
+    </message>
+    <message>
+        <source>Password:</source>
+        <translation>密码：</translation>
+    </message>
+    <message>
+        <source>e.g. PJSIP/1001 or 1001@default</source>
+        <translation>例如 PJSIP/1001 或 1001@default</translation>
+    </message>
+    <message>
+        <source>e.g. sales, service</source>
+        <translation>例如 sales, service</translation>
+    </message>
+    <message>
+        <source>8 characters or more</source>
+        <translation>至少 8 个字符</translation>
+    </message>
+    <message>
+        <source>Account</source>
+        <translation>账号</translation>
+    </message>
+    <message>
+        <source>New user</source>
+        <translation>新建用户</translation>
+    </message>
+    <message>
+        <source>Add user</source>
+        <translation>添加用户</translation>
+    </message>
+    <message>
+        <source>Save changes</source>
+        <translation>保存修改</translation>
+    </message>
+    <message>
+        <source>Reset password</source>
+        <translation>重置密码</translation>
+    </message>
+    <message>
+        <source>Refresh</source>
+        <translation>刷新</translation>
+    </message>
+</context>
+<context>
     <name>AgentActions</name>
     <message>
         <source>The CTI source is down: supervisor actions cannot reach the PBX.</source>

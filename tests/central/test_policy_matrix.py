@@ -90,6 +90,13 @@ def _new(entity: str, record_id: str, owner: str, parent: str) -> dict[str, Any]
         "contact": lambda: _contact(record_id, owner),
         "note": lambda: _note(record_id, owner),
         "attachment": lambda: _attachment(record_id, parent),
+        "audit": lambda: {
+            "id": record_id,
+            "action": "view",
+            "customer_id": "C0000001",
+            "call_id": "call-" + record_id,
+            "at": format_ts(datetime.now(UTC)),
+        },
     }[entity]()
 
 

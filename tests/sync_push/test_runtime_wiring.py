@@ -100,3 +100,28 @@ async def test_the_status_bar_cancel_stops_a_running_pull(seeded_central_sqlite,
     finally:
         await runtime.stop()
         await runtime.stop()  # idempotent
+
+
+async def test_a_customer_shown_in_the_running_desktop_reaches_the_audit_log(
+    seeded_central_sqlite, tmp_path, qtbot
+):
+    central = seeded_central_sqlite
+    api = CentralApi(central.url)
+    session = await api.login("1002", "demo")
+    settings = Settings(central_url=central.url, cache_path=str(tmp_path / "cache.sqlite3"), cti_port=0)
+    runtime = DesktopApp(settings, api, session, cti_token=secrets.token_urlsafe(16))
+    qtbot.addWidget(runtime.window)
+    await runtime.start(initial_sync=True)
+    try:
+        customer_id = central.sample_customer()["id"]
+        runtime.customers.show_customer(customer_id)  # as the search list or `calldesk pop` does
+        assert runtime.window.card.current_customer_id() == customer_id
+        await _eventually(lambda: runtime.store.outbox_count() == 1)
+        runtime.sync.connectivity.kick()
+        await _eventually(lambda: runtime.store.outbox_count() == 0)
+        rows = central._rows(
+            "SELECT username, action, source FROM audit_events WHERE customer_id = :c", c=customer_id
+        )
+        assert ("1002", "view", "desktop") in [tuple(r) for r in rows]
+    finally:
+        await runtime.stop()
