@@ -93,6 +93,11 @@ class Settings:
     wipe_cache_on_logout: bool = False
     # Encrypt the cache with SQLCipher, the key in the OS keyring (needs calldesk[encrypted]).
     encrypt_cache: bool = False
+    # Hold the central API's change-notification stream (issue #18) instead of polling alone.
+    # Off by default for now: on the Qt (qasync) loop the streamed httpx request was seen failing
+    # with "no running event loop" inside anyio and leaving concurrent pulls hanging (tests/desks
+    # supervisor escalation test); headless clients and the server side are tested and on.
+    feed_notifications: bool = False
     detail_window_days: int = 180
     wrapup_seconds: int = 30
     wrapup_queue_seconds: dict[str, int] = field(default_factory=dict)  # {"vip": 60}: per queue

@@ -141,7 +141,8 @@ class SyncDesk(QObject):
                 self.store.outbox_count,
                 on_state=self.session.set_connectivity,
                 on_outbox=self._on_outbox_count,
-                channel=FeedChannel(self.api),  # the server says when to pull (polling is the fallback)
+                # the server says when to pull (polling is the fallback); see Settings.feed_notifications
+                channel=FeedChannel(self.api) if self.settings.feed_notifications else None,
             )
         self.connectivity.report_outbox()
         self.connectivity.start()

@@ -49,19 +49,20 @@ async def _pulled_cache(central, path: Path) -> None:
     await release_worker_store(None)
 
 
-def _write_offline(path: Path, call_id: str) -> tuple[str, str]:
+async def _write_offline(path: Path, call_id: str) -> tuple[str, str]:
     """A ticket and its contact log saved with no server in reach: both stay in the outbox."""
     with CacheStore(path) as store:
         tickets = TicketService(store, "1001")
         ticket = tickets.draft("C0000001", call_id=call_id, category="fault")
         ticket.product_model = "WM-7KG"
         ticket.fault_description = "洗衣机 E21 不排水"
-        tickets.save(ticket)
+        await tickets.save(ticket)
         contact = ContactService(store, "1001").open_for(call_id, "C0000001")
         contact.disposition = "ticket_created"
         contact.ticket_id = ticket.id
-        ContactService(store, "1001").save(contact)
+        await ContactService(store, "1001").save(contact)
         assert store.outbox_count() == 2
+    await release_worker_store(None)  # the saves ran on the cache worker: it lets go of the file
     return ticket.id, contact.id
 
 
@@ -106,7 +107,7 @@ async def test_the_desktop_rebuilds_a_damaged_cache_and_sends_the_unsent_work_on
     central = seeded_central_sqlite
     path = tmp_path / "cache.sqlite3"
     await _pulled_cache(central, path)
-    ticket_id, contact_id = _write_offline(path, "call-damaged")
+    ticket_id, contact_id = await _write_offline(path, "call-damaged")
     customers_before = CacheStore(path).counts()["customers"]
     assert customers_before > 0
     if damage_kind == "truncated":
@@ -143,7 +144,7 @@ async def test_the_desktop_rebuilds_a_damaged_cache_and_sends_the_unsent_work_on
 async def test_quit_leaves_the_damaged_file_and_the_unsent_work_alone(seeded_central_sqlite, tmp_path, qtbot):
     path = tmp_path / "cache.sqlite3"
     await _pulled_cache(seeded_central_sqlite, path)
-    _write_offline(path, "call-quit")
+    await _write_offline(path, "call-quit")
     _truncate(path)
     damaged = path.read_bytes()
     kept = unsent_path(path).read_bytes()
@@ -172,7 +173,7 @@ async def test_a_flipped_bit_anywhere_never_loses_or_doubles_unsent_work(
     folder.mkdir()
     path = folder / "cache.sqlite3"
     shutil.copyfile(_flip_template, path)
-    ticket_id, contact_id = _write_offline(path, f"call-{secrets.token_hex(4)}")
+    ticket_id, contact_id = await _write_offline(path, f"call-{secrets.token_hex(4)}")
     with CacheStore(path) as store:
         store.compact()  # everything in the main file, so the flip hits what the cache holds
     size = path.stat().st_size

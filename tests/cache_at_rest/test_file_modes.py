@@ -16,6 +16,7 @@ from desktop import logging_setup
 from desktop.cache.store import CacheStore
 from desktop.config import Settings, save_user_settings
 from desktop.services.attachments import AttachmentService
+from desktop.services.worker import release_worker_store
 from desktop.services.wrapup_state import WrapupStateFile
 from desktop.support_bundle import write_bundle
 
@@ -90,17 +91,18 @@ def test_log_files_are_private_and_rotation_keeps_it(
     assert {p.name: mode(p) for p in files} == {p.name: 0o600 for p in files}
 
 
-def test_attachment_copy_and_marker_are_private(tmp_path: Path, open_umask: None) -> None:
+async def test_attachment_copy_and_marker_are_private(tmp_path: Path, open_umask: None) -> None:
     source = tmp_path / "scan.pdf"
     source.write_bytes(b"%PDF customer id card")
     source.chmod(0o644)
     with CacheStore(tmp_path / "cache.sqlite3") as store:
         service = AttachmentService(store, tmp_path / "attachments", "agent-1")
-        record = service.attach("T1", source)
+        record = await service.attach("T1", source)
         copy = service.local_path(record)
         assert mode(copy) == 0o600
         assert mode(copy.parent) == 0o700
         assert mode(tmp_path / "attachments") == 0o700
+    await release_worker_store(None)
 
 
 def test_support_bundle_settings_and_wrapup_state_are_private(tmp_path: Path, open_umask: None) -> None:

@@ -68,13 +68,13 @@ async def _ticket_from_desktop_b(central, tmp_path: Path, customer_id: str, text
             ticket = tickets.draft(customer_id, call_id="b-call-1", category="fault")
             ticket.fault_description = text
             ticket.product_model = "X1"
-            tickets.save(ticket)
+            await tickets.save(ticket)
             contacts = ContactService(store, "1002")
             contact = contacts.open_for("b-call-1", customer_id)
             contact.disposition = "ticket_created"
             contact.ticket_id = ticket.id
             contact.notes = "客户来电报修"
-            contacts.save(contact)
+            await contacts.save(contact)
         result = await PushSync(api, path).run()
         assert (result.rejected, result.conflicts, result.remaining) == (0, 0, 0)  # both reached the server
         return ticket.id
@@ -130,10 +130,10 @@ async def test_newest_first_and_a_saved_ticket_appears_at_once(seeded_central_sq
         older = service.draft(customer["id"])
         older.fault_description = "旧工单"
         older.created_at = datetime(2026, 1, 5, tzinfo=UTC)
-        service.save(older)
+        await service.save(older)
         newer = service.draft(customer["id"])
         newer.fault_description = "新工单"
-        service.save(newer)
+        await service.save(newer)
         tab = card.work_tab
         assert [tab.item(r).id for r in range(tab.model.rowCount())] == [newer.id, older.id]
     finally:
@@ -150,7 +150,7 @@ async def test_enter_on_a_ticket_number_in_the_search_opens_the_ticket(
         service = runtime.tickets.tickets
         ticket = service.draft(customer["id"])
         ticket.fault_description = "搜索工单号"
-        service.save(ticket)
+        await service.save(ticket)
         box = runtime.window.search_box
         box.setFocus()
         qtbot.keyClicks(box, ticket.id.lower())  # typed in small letters: still found
