@@ -179,13 +179,14 @@ async def _clients(port: int, desktops: int, seconds: float, ramp_per_s: float) 
                 lines = (pending + chunk).split(b"\n")
                 pending = lines.pop()
                 counts["lines"] += len(lines)
-                for line in lines:
+                for line in lines:  # every event of a line (a supervisor's batch carries many)
                     at = line.find(MARK)
-                    if at >= 0:
+                    while at >= 0:
                         end = stop = at + len(MARK)
                         while line[stop : stop + 1].isdigit():
                             stop += 1
                         latencies.append(now - int(line[end:stop]))
+                        at = line.find(MARK, stop)
         except (ConnectionError, asyncio.CancelledError):
             return
 

@@ -30,6 +30,7 @@ from typing import Any
 from desktop.cti.bridge import renewal
 from desktop.cti.bridge.adapters import PbxAdapter
 from desktop.cti.bridge.authorize import authorise
+from desktop.cti.bridge.fanout import Outbox, SupervisorFeed, encode
 from desktop.cti.bridge.identity import CentralIdentities, HelloRefused, Identity
 from desktop.cti.bridge.router import Router
 from desktop.cti.events import CtiEvent, PbxEvent
@@ -54,6 +55,7 @@ class BridgeLimits:
     summary_every_s: float = 60.0
     token_grace_s: float = 30.0  # a session whose token expired this long ago (not renewed) is closed
     expiry_check_s: float = 5.0
+    supervisor_batch_s: float = 0.02  # supervisors' coalesced feed: at most one batch line per tick
 
 
 @dataclass(slots=True)
@@ -81,10 +83,6 @@ class BridgeStats:
 
     def as_dict(self) -> dict[str, int]:
         return asdict(self)
-
-
-def encode(message: dict[str, Any]) -> bytes:
-    return (json.dumps(message, ensure_ascii=False, separators=(",", ":")) + "\n").encode("utf-8")
 
 
 def _reject_constant(name: str) -> Any:
@@ -123,9 +121,16 @@ class Session:
         self.token_refusals_logged: set[str] = set()
 
     def send(self, message: dict[str, Any]) -> None:
-        self.send_bytes(encode(message))
+        """A line that leaves now (after whatever this tick already queued for this desktop)."""
+        self.write_now(encode(message), 1)
 
-    def send_bytes(self, data: bytes) -> None:
+    def queue_bytes(self, data: bytes) -> None:
+        """An event line: it leaves with the others of this loop iteration, in one write."""
+        if not self.closed:
+            self.server.outbox.put(self, data)
+
+    def write_now(self, data: bytes, lines: int) -> None:
+        self.server.outbox.take(self)  # keep the order: lines queued earlier go first
         if self.closed:
             return
         transport = self.writer.transport
@@ -133,7 +138,7 @@ class Session:
             self.closed = True
             return
         transport.write(data)
-        self.sent += 1
+        self.sent += lines
         if transport.get_write_buffer_size() > self.server.limits.max_write_buffer:
             self.server.stats.slow_dropped += 1
             self.server.log_limited.log(
@@ -183,6 +188,8 @@ class BridgeServer:
         self._open = 0
         self._tasks: set[asyncio.Task[Any]] = set()
         self._by_agent: dict[str, list[Session]] = {}
+        self.outbox = Outbox()
+        self.supervisor_feed = SupervisorFeed(self._supervisor_sessions, self.limits.supervisor_batch_s)
         pbx.on_event = self.on_pbx_event
         pbx.set_agent_interfaces(self.router.is_agent_interface)
 
@@ -211,6 +218,7 @@ class BridgeServer:
     async def close(self) -> None:
         if self._server is not None:
             self._server.close()
+        self.supervisor_feed.close()
         for sessions in list(self._by_agent.values()):
             for session in list(sessions):
                 session.close()
@@ -262,14 +270,23 @@ class BridgeServer:
         self.stats.events_in += 1
         if isinstance(event, PbxEvent):
             log.info("bridge: PBX link %s: %s", event.kind.value, event.detail or event.pbx)
+        direct, watched = self.router.route(event)
         encoded: dict[int, bytes] = {}  # a message shared by many desktops is encoded once
-        for peer, message in self.router.route(event):
+        for peer, message in direct:
             assert isinstance(peer, Session)
             data = encoded.get(id(message))
             if data is None:
                 data = encoded[id(message)] = encode(message)
-            peer.send_bytes(data)
-            self.stats.events_out += 1
+            peer.queue_bytes(data)
+        self.stats.events_out += len(direct)
+        if watched:
+            supervisors = self.router.supervisor_count
+            for message in watched:
+                self.supervisor_feed.add(message)
+            self.stats.events_out += supervisors * len(watched)
+
+    def _supervisor_sessions(self) -> list[Session]:
+        return [s for s in self.router.supervisors() if isinstance(s, Session) and not s.closed]
 
     # ---- connections ----------------------------------------------------------------------
     def _refuse_log(self, code: str, peer: str, message: str) -> None:
