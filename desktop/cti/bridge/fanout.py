@@ -69,7 +69,7 @@ class Outbox:
 class SupervisorFeed:
     """One coalesced stream for every supervisor: `add` events, batches go to `recipients()`."""
 
-    def __init__(self, recipients: Callable[[], Iterable[Writer]], interval_s: float = 0.02) -> None:
+    def __init__(self, recipients: Callable[[], Iterable[Writer]], interval_s: float = 0.01) -> None:
         self._recipients = recipients
         self.interval_s = interval_s
         self._events: list[dict[str, Any] | None] = []

@@ -55,7 +55,7 @@ class BridgeLimits:
     summary_every_s: float = 60.0
     token_grace_s: float = 30.0  # a session whose token expired this long ago (not renewed) is closed
     expiry_check_s: float = 5.0
-    supervisor_batch_s: float = 0.02  # supervisors' coalesced feed: at most one batch line per tick
+    supervisor_batch_s: float = 0.01  # supervisors' coalesced feed: at most one batch line per tick
 
 
 @dataclass(slots=True)
