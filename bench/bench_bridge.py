@@ -174,7 +174,8 @@ async def _clients(port: int, desktops: int, seconds: float, ramp_per_s: float) 
             return
         reader, writer = opened
         counts["connected"] += 1
-        writer.write(json.dumps({"type": "hello", "protocol": 1, "token": f"bench-{i}"}).encode() + b"\n")
+        hello = {"type": "hello", "protocol": 1, "token": f"bench-{i}", "feed": "batch"}  # as desktops say
+        writer.write(json.dumps(hello).encode() + b"\n")
         pending = b""
         try:
             while True:

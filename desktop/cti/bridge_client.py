@@ -254,7 +254,8 @@ class BridgeClient:
         )
         framer = LineFramer(self.config.max_line_bytes)
         try:
-            writer.write(_encode({"type": "hello", "protocol": PROTOCOL_VERSION, "token": self._token}))
+            hello = {"type": "hello", "protocol": PROTOCOL_VERSION, "token": self._token, "feed": "batch"}
+            writer.write(_encode(hello))
             await writer.drain()
             leftover = await asyncio.wait_for(self._welcome(reader, framer), self.config.hello_timeout_s)
             self._writer = writer

@@ -101,13 +101,15 @@ def call_events(k: int, agent: str) -> list[CtiEvent]:
     ]
 
 
-async def _agent(port: int, name: str) -> asyncio.StreamWriter:
-    reader, writer = await asyncio.open_connection("127.0.0.1", port)
+async def _agent(port: int, name: str, lines: list[dict[str, Any]] | None = None) -> asyncio.StreamWriter:
+    """A bare desktop from before the batch feed: its hello names no feed; it keeps `lines`."""
+    reader, writer = await asyncio.open_connection("127.0.0.1", port, limit=1 << 20)
     writer.write(json.dumps({"type": "hello", "protocol": 1, "token": name}).encode() + b"\n")
 
     async def drain() -> None:
-        while await reader.read(1 << 16):
-            pass
+        while raw := await reader.readline():
+            if lines is not None:
+                lines.append(json.loads(raw))
 
     asyncio.get_running_loop().create_task(drain())
     return writer
@@ -131,8 +133,10 @@ async def test_a_supervisor_sees_the_whole_floor_over_its_budget_without_drops()
     other_events: list[dict[str, Any]] = []
     boss = _supervisor(bridge.port, "boss", boss_events)
     other = _supervisor(bridge.port, "boss-2", other_events)
+    legacy_lines: list[dict[str, Any]] = []
+    writers.append(await _agent(bridge.port, "boss-3", legacy_lines))
     try:
-        await until(lambda: bridge.stats.sessions == AGENTS + 2)
+        await until(lambda: bridge.stats.sessions == AGENTS + 3)
         started = time.monotonic()
         for k in range(CALLS):
             agent = "9000" if k == 7 else str(1000 + k % AGENTS)  # call 7 rings the supervisor's phone
@@ -165,6 +169,11 @@ async def test_a_supervisor_sees_the_whole_floor_over_its_budget_without_drops()
         own_states = [e["state"] for e in boss_events if e["type"] == "agent.state" and e["agent"] == "boss"]
         assert own_states == ["ringing", "busy", "ready"]
         assert boss.stats.feed_own_skipped >= 4 and other.stats.feed_own_skipped == 0
+        # a supervisor desktop from before the feed still gets the floor, one line per event
+        await until(lambda: sum(e["type"] == "call.ended" for e in legacy_lines) == CALLS)
+        assert not [e for e in legacy_lines if e["type"] == "batch"]
+        assert sum(e["type"] == "queue.join" for e in legacy_lines) == CALLS
+        assert sum(e["type"] == "agent.state" for e in legacy_lines) == 3 * CALLS
         assert bridge.stats.slow_dropped == 0
     finally:
         await boss.stop()

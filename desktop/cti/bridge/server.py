@@ -40,6 +40,7 @@ from desktop.cti.listener import _LogLimiter
 log = logging.getLogger("desktop.cti.bridge")
 
 PROTOCOL_VERSION = 1
+OWN = ("call.", "agent.")  # a supervisor's own calls and state: on its own lines, never from the floor
 
 
 @dataclass(slots=True)
@@ -119,6 +120,7 @@ class Session:
         self._tokens_ts = time.monotonic()
         self.renewing = False  # a `token` line is being checked
         self.token_refusals_logged: set[str] = set()
+        self.batch_feed = False  # the hello said `"feed": "batch"`: a supervisor's floor comes batched
 
     def send(self, message: dict[str, Any]) -> None:
         """A line that leaves now (after whatever this tick already queued for this desktop)."""
@@ -280,13 +282,27 @@ class BridgeServer:
             peer.queue_bytes(data)
         self.stats.events_out += len(direct)
         if watched:
-            supervisors = self.router.supervisor_count
             for message in watched:
                 self.supervisor_feed.add(message)
-            self.stats.events_out += supervisors * len(watched)
+            self.stats.events_out += self.router.supervisor_count * len(watched)
+            self._to_line_supervisors(watched, encoded)
 
     def _supervisor_sessions(self) -> list[Session]:
-        return [s for s in self.router.supervisors() if isinstance(s, Session) and not s.closed]
+        return [s for s in self.router.supervisors() if isinstance(s, Session) and s.batch_feed]
+
+    def _to_line_supervisors(self, watched: list[dict[str, Any]], encoded: dict[int, bytes]) -> None:
+        """Desktops from before the batch feed (no `"feed": "batch"` in their hello) get the floor
+        one line per event, as they always did, without what concerns their own agent (that came
+        on its own lines)."""
+        legacy = [s for s in self.router.supervisors() if isinstance(s, Session) and not s.batch_feed]
+        for session in legacy:
+            for message in watched:
+                if message.get("agent") == session.identity.agent_id and message["type"][:6] in OWN:
+                    continue
+                data = encoded.get(id(message))
+                if data is None:
+                    data = encoded[id(message)] = encode(message)
+                session.queue_bytes(data)
 
     # ---- connections ----------------------------------------------------------------------
     def _refuse_log(self, code: str, peer: str, message: str) -> None:
@@ -326,10 +342,12 @@ class BridgeServer:
                 self._release_pending(ip)
             if not items:
                 return
-            identity = await self._hello(writer, peer, items[0])
-            if identity is None:
+            hello = await self._hello(writer, peer, items[0])
+            if hello is None:
                 return
+            identity, batch_feed = hello
             session = Session(self, writer, peer, identity)
+            session.batch_feed = batch_feed
             self._welcome(session)
             for item in items[1:]:
                 await self._handle(session, item)
@@ -366,7 +384,10 @@ class BridgeServer:
             writer.write(encode({"type": "error", "code": code, "message": message}))
             await asyncio.wait_for(writer.drain(), 1.0)
 
-    async def _hello(self, writer: asyncio.StreamWriter, peer: str, item: bytes | object) -> Identity | None:
+    async def _hello(
+        self, writer: asyncio.StreamWriter, peer: str, item: bytes | object
+    ) -> tuple[Identity, bool] | None:
+        """(who it is, whether it takes the supervisors' `batch` feed), or None when refused."""
         if item is OVERSIZED or not isinstance(item, bytes):
             await self._refuse(writer, peer, "bad_hello", "the first line is over the size limit")
             return None
@@ -392,7 +413,7 @@ class BridgeServer:
                 self.stats.refused_token += 1
             await self._refuse(writer, peer, exc.code, exc.message)
             return None
-        return identity
+        return identity, hello.get("feed") == "batch"
 
     def _welcome(self, session: Session) -> None:
         identity = session.identity
