@@ -222,12 +222,10 @@ class Router:
             owners = self._peers_by_interface.get(interface)
             if not owners:
                 continue
-            owner = None
             for peer in owners:
-                owner = peer
                 direct.append((peer, self.for_peer(peer, wire)))
-            if watched is not None and owner is not None and self._supervisors:
-                watched.append(self.for_peer(owner, wire))
+            if watched is not None and self._supervisors:
+                watched.append(direct[-1][1])  # as the (last) owner's desktop sees it
 
     @staticmethod
     def for_peer(peer: Peer, wire: Message) -> Message:
