@@ -16,7 +16,7 @@ from typing import Any
 import pytest
 
 from desktop.cti.bridge import BridgeLimits, BridgeServer, Identity
-from desktop.cti.bridge.fanout import SupervisorFeed
+from desktop.cti.bridge.fanout import Outbox, SupervisorFeed
 from desktop.cti.bridge_client import BridgeClient, BridgeClientConfig
 from desktop.cti.events import (
     AgentEvent,
@@ -244,3 +244,26 @@ async def test_hostile_batch_lines_are_counted_not_obeyed() -> None:
     finally:
         await client.stop()
         await bridge.stop()
+
+
+class _Bytes:
+    def __init__(self) -> None:
+        self.writes: list[tuple[bytes, int]] = []
+
+    def write_now(self, data: bytes, lines: int) -> None:
+        self.writes.append((data, lines))
+
+
+async def test_one_write_per_desktop_per_loop_iteration_and_order_kept() -> None:
+    outbox, one, two = Outbox(), _Bytes(), _Bytes()
+    outbox.put(one, b"a\n")
+    outbox.put(two, b"x\n")
+    outbox.put(one, b"b\n")
+    assert one.writes == [] and two.writes == []  # nothing leaves before the iteration ends
+    outbox.take(one)  # a line that must follow them (a command result, an error) goes now
+    assert one.writes == [(b"a\nb\n", 2)]
+    await asyncio.sleep(0)
+    assert two.writes == [(b"x\n", 1)] and one.writes == [(b"a\nb\n", 2)]
+    outbox.put(one, b"c\n")
+    await asyncio.sleep(0)
+    assert one.writes[-1] == (b"c\n", 1)
