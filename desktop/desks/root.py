@@ -135,6 +135,7 @@ class DesktopApp:
             reasons=settings.agent_pause_reasons(),
         )
         self.cti.agentEvent.connect(self.agent.on_agent_event)
+        self.cti.commandResult.connect(self.agent.on_command_result)
         api.token_listeners.append(self.cti.set_token)  # a refreshed token reaches the live bridge link
         self.history = HistoryDesk(
             self.window,
