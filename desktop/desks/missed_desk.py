@@ -8,10 +8,8 @@ the cache worker), and `start()` reads them back, so a restart keeps the list an
 
 from __future__ import annotations
 
-import asyncio
 import logging
-from collections.abc import Callable, Coroutine
-from typing import Any
+from collections.abc import Callable
 
 from PySide6.QtCore import QObject, Qt
 from PySide6.QtWidgets import QDockWidget
@@ -21,13 +19,11 @@ from desktop.cti.events import QueueEvent, to_wire
 from desktop.services.missed_store import MissedCallStore
 from desktop.services.ops import CacheUnavailable
 from desktop.services.screenpop import ScreenPopService
-from desktop.services.tasks import cancel_and_wait
+from desktop.services.tasks import CacheWrites
 from desktop.views.main_window import MainWindow
 from desktop.views.missed_calls_view import MissedCallsCount, MissedCallsView
 
 log = logging.getLogger(__name__)
-
-FLUSH_WAIT_S = 3.0
 
 
 class MissedCallsDesk(QObject):
@@ -43,7 +39,7 @@ class MissedCallsDesk(QObject):
         super().__init__(parent)
         self.window = window
         self.store = store
-        self._tasks: set[asyncio.Future[None]] = set()
+        self.writes = CacheWrites("missed calls", lambda message: window.show_banner(message, "error"))
         self.missed = MissedCalls()
         self.view = MissedCallsView(self.missed)
         self.count = MissedCallsCount()
@@ -70,7 +66,7 @@ class MissedCallsDesk(QObject):
             log.warning("missed calls: queue event ignored: %s", exc)
             return
         if found is not None:
-            self._spawn(self.store.record(found))
+            self.writes.spawn(self.store.record(found))
             self.view.refresh()
 
     async def start(self) -> None:
@@ -85,27 +81,11 @@ class MissedCallsDesk(QObject):
             self.view.refresh()
 
     async def stop(self) -> None:
-        """Let queued writes finish (briefly), then drop what is left."""
-        pending = [task for task in self._tasks if not task.done()]
-        if pending:
-            await asyncio.wait(pending, timeout=FLUSH_WAIT_S)
-        await cancel_and_wait(list(self._tasks), "missed calls desk")
+        await self.writes.flush()
 
     def _on_seen(self, call_ids: list[str]) -> None:
         if call_ids:
-            self._spawn(self.store.mark_seen(call_ids))
-
-    def _spawn(self, coro: Coroutine[Any, Any, None]) -> None:
-        async def guarded() -> None:
-            try:
-                await coro
-            except CacheUnavailable as exc:
-                log.error("missed calls not stored: %s", exc)
-                self.window.show_banner(str(exc), "error")
-
-        task = asyncio.ensure_future(guarded())
-        self._tasks.add(task)
-        task.add_done_callback(self._tasks.discard)
+            self.writes.spawn(self.store.mark_seen(call_ids))
 
     def show_list(self) -> None:
         self.dock.show()
