@@ -216,3 +216,15 @@ class CallLogRow(Base):
     id: Mapped[str] = mapped_column(String, primary_key=True)
     ended_ts: Mapped[float] = mapped_column(Float, nullable=False, index=True)
     data: Mapped[dict] = mapped_column(JSON, nullable=False)
+
+
+class MissedCallRow(Base):
+    """Migration 0006_desk1415_missed: missed calls of the agent's queues (issue #14); `data` is
+    the call as listed (calldesk_domain.missed_calls), `seen_ts` when the agent marked it seen."""
+
+    __tablename__ = "missed_calls"
+
+    id: Mapped[str] = mapped_column(String, primary_key=True)
+    ended_ts: Mapped[float] = mapped_column(Float, nullable=False, index=True)
+    seen_ts: Mapped[float | None] = mapped_column(Float, nullable=True)
+    data: Mapped[dict] = mapped_column(JSON, nullable=False)

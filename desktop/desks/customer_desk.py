@@ -85,6 +85,8 @@ class CustomerDesk(QObject):
         self.audit = audit
         self.new_customer_dialogs: DialogSlot[NewCustomerDialog] = DialogSlot()
         self._tasks: set[asyncio.Task[None]] = set()
+        # a card fetch still in flight at stop() must not paint a card whose window is deleted
+        self._stopped = False
 
     @property
     def new_customer_dialog(self) -> NewCustomerDialog | None:
@@ -140,6 +142,8 @@ class CustomerDesk(QObject):
             self.audit.record_view(pop.customer_id, pop.call_id or self.session.current_call_id or "")
 
     def _on_detail(self, pop: Pop) -> None:
+        if self._stopped:
+            return
         card = self.window.card
         if pop.detail is None:
             if card.current_customer_id() == pop.customer_id:
@@ -170,6 +174,8 @@ class CustomerDesk(QObject):
 
     def _on_history(self, pop: Pop) -> None:
         """Older records than the cached window: appended under the rows the agent already sees."""
+        if self._stopped:
+            return
         card = self.window.card
         if pop.detail is None or card.current_customer_id() != pop.customer_id:
             return
@@ -260,6 +266,8 @@ class CustomerDesk(QObject):
         task.add_done_callback(self._tasks.discard)
 
     async def stop(self) -> None:
-        """Cancel what is still running (a new customer being written) and close its dialog."""
+        """Cancel what is still running (a new customer being written) and close its dialog;
+        pops that arrive after this paint nothing."""
+        self._stopped = True
         await cancel_and_wait(list(self._tasks), "customer desk")
         self.new_customer_dialogs.close()

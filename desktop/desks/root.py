@@ -40,6 +40,7 @@ from desktop.services.cache_rebuild import CacheRebuild
 from desktop.services.customers import CustomerService
 from desktop.services.handoff import HandoffServer
 from desktop.services.lookup import LookupService
+from desktop.services.missed_store import MissedCallStore
 from desktop.services.ops import CacheOps
 from desktop.services.pbx_requests import command_handler
 from desktop.services.queue_history import QueueHistory
@@ -134,6 +135,7 @@ class DesktopApp:
             reasons=settings.agent_pause_reasons(),
         )
         self.cti.agentEvent.connect(self.agent.on_agent_event)
+        self.cti.commandResult.connect(self.agent.on_command_result)
         api.token_listeners.append(self.cti.set_token)  # a refreshed token reaches the live bridge link
         self.history = HistoryDesk(
             self.window,
@@ -172,7 +174,12 @@ class DesktopApp:
             self.agent.request,
             WrapupStateFile.beside(cache_path),
         )
-        self.missed = MissedCallsDesk(self.window, self.screenpop, self.calls.bar.call_back)
+        self.missed = MissedCallsDesk(
+            self.window,
+            self.screenpop,
+            self.calls.bar.call_back,
+            MissedCallStore(self.ops, centre_zone(settings.timezone)),
+        )
         self.window.card.callBackRequested.connect(self.calls.bar.call_back)
         self.window.recent_calls.callBackRequested.connect(self.calls.bar.call_back)
         self.settings_desk = SettingsDesk(
@@ -231,6 +238,7 @@ class DesktopApp:
             self.window.show_banner(problem, "warning")
         self.window.show()
         await self.history.start()  # today's intervals and calls, before any new event
+        await self.missed.start()  # missed calls and their seen marks, before any queue event
         if initial_sync:
             await self.sync.pull()
         if self.queue_history is not None:
@@ -292,6 +300,7 @@ class DesktopApp:
         self.calls.stop()
         await self.cti.stop()
         await self.history.stop()
+        await self.missed.stop()
         await self.customers.stop()
         await self.audit.close()  # views recorded a moment ago reach the outbox before the worker goes
         self.tickets.stop()
