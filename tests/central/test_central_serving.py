@@ -73,7 +73,10 @@ def test_access_log_has_request_id_duration_and_no_query_string(seeded_central_s
     line = next(line for line in lines if line["request_id"] == rid)
     assert line["path"] == "/api/v1/customers/lookup" and line["status"] == 200
     assert line["method"] == "GET" and line["duration_ms"] >= 0 and line["bytes"] > 0
-    assert not any("13800138000" in r.getMessage() for r in caplog.records)
+    # The test's own httpx client logs its URL (query included) when another test in the worker
+    # has set the root logger to INFO; only what the server writes must be free of the number.
+    server_records = [r for r in caplog.records if not r.name.startswith(("httpx", "httpcore"))]
+    assert not any("13800138000" in r.getMessage() for r in server_records)
 
 
 def _free_port() -> int:
