@@ -141,6 +141,7 @@ class SyncDesk(QObject):
                 self.store.outbox_count,
                 on_state=self.session.set_connectivity,
                 on_outbox=self._on_outbox_count,
+                interval_s=float(self.settings.sync_poll_seconds),
                 # the server says when to pull (polling is the fallback); see Settings.feed_notifications
                 channel=FeedChannel(self.api) if self.settings.feed_notifications else None,
             )

@@ -207,6 +207,7 @@ class CentralApi:
         transport: httpx.AsyncBaseTransport | None = None,
         sleep: Callable[[float], Awaitable[None]] = asyncio.sleep,
         allow_insecure_http: bool = False,
+        deadline_s: float | None = None,
     ) -> None:
         self.base_url = base_url.rstrip("/")
         # called with each new access token (refresh, re-login): the CTI bridge link pushes it
@@ -221,6 +222,9 @@ class CentralApi:
         self._backoff_cap = backoff_cap
         self._retry_after_cap = retry_after_cap
         self._sleep = sleep
+        # httpx's timeout bounds each phase (connect, each read); this bounds a whole request, so
+        # nothing (a wedged connection pool, a server trickling bytes) can hold a pull for ever.
+        self.deadline_s = deadline_s if deadline_s is not None else max(30.0, 6 * timeout)
         ssl_verify: bool | ssl.SSLContext = (
             ssl.create_default_context(cafile=verify) if isinstance(verify, str) else verify
         )
@@ -471,7 +475,9 @@ class CentralApi:
 
     async def send_stream(self, request: httpx.Request) -> httpx.Response:
         """Send `request` without reading its body (close the response when done)."""
-        return await self._client.send(request, stream=True)
+        return await self._within_deadline(
+            self._client.send(request, stream=True), "GET", str(request.url.path)
+        )
 
     async def renew_token(self) -> bool:
         """After a 401 on a stream: refresh the token once. True when there is a new one."""
@@ -512,8 +518,10 @@ class CentralApi:
             if extra_headers:
                 headers.update(extra_headers)
             try:
-                response = await self._client.request(
-                    method, path, params=params, json=json_body, headers=headers
+                response = await self._within_deadline(
+                    self._client.request(method, path, params=params, json=json_body, headers=headers),
+                    method,
+                    path,
                 )
             except httpx.TransportError as exc:
                 if attempt < self._max_retries:
@@ -545,6 +553,17 @@ class CentralApi:
             if as_text:
                 return {"text": response.text}
             return await _json_object(response)
+
+    async def _within_deadline(
+        self, sent: Awaitable[httpx.Response], method: str, path: str
+    ) -> httpx.Response:
+        """`sent` within `deadline_s`; past it a TimeoutException (retried, then "unreachable")."""
+        try:
+            async with asyncio.timeout(self.deadline_s):
+                return await sent
+        except TimeoutError:
+            log.warning("api: %s %s: no answer within %g s; request abandoned", method, path, self.deadline_s)
+            raise httpx.TimeoutException(f"no answer within {self.deadline_s:g} s") from None
 
     def _token_due(self) -> bool:
         """The token expires within REFRESH_MARGIN and a refresher can renew it."""
