@@ -148,6 +148,11 @@ class SyncDesk(QObject):
         self.connectivity.report_outbox()
         self.connectivity.start()
 
+    def local_write(self, _record: object = None) -> None:
+        """Something was written to the outbox: push (and pull) now, once background sync runs."""
+        if self.connectivity is not None:
+            self.connectivity.kick()
+
     async def pause_background(self) -> None:
         if self.connectivity is not None:
             await self.connectivity.stop()
