@@ -394,3 +394,15 @@ queue_calls = sa.Table(
     sa.Column("reported_by", sa.String(32), nullable=False),
     sa.Column("received_at", Timestamp, nullable=False),
 )
+# The desktop update policy an admin sets (central/update_policy.py); one row, id 1.
+update_policy = sa.Table(
+    "update_policy",
+    metadata,
+    sa.Column("id", sa.Integer, primary_key=True),  # always 1: one policy per server
+    sa.Column("mode", sa.String(16), nullable=False),
+    sa.Column("current_version", sa.String(32), nullable=False),
+    sa.Column("download_url", sa.String(512), nullable=False),
+    sa.Column("message", sa.String(500), nullable=False),
+    sa.Column("updated_by", sa.String(64), nullable=False),
+    sa.Column("updated_at", sa.String(32), nullable=False),
+)

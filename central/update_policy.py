@@ -17,27 +17,20 @@ from fastapi.responses import JSONResponse
 from pydantic import BaseModel, Field
 from sqlalchemy.engine import Engine
 
-from central.tables import metadata
+from central.tables import update_policy
 
 log = logging.getLogger(__name__)
 
 MODES = ("off", "notify", "require")
 VERSION_PATTERN = r"^[0-9]{1,5}(\.[0-9]{1,5}){1,3}$"
 # In the schema itself, so that a client (and the contract test) knows every body that is refused.
-URL_PATTERN = r"^(https?://[^\s\x00-\x1f\x7f]{1,500})?$"
+# No class shortcuts: `\s` means different sets in JSON Schema (ECMA-262: no U+0085), Python's re
+# and pydantic's Rust regex (both with U+0085), so the schema accepted a URL the server refused.
+# Spelled out, the set is the same everywhere: C0 and C1 controls, space, DEL and every other
+# Unicode space / line or paragraph separator / BOM.
+_NOT_IN_URL = r"\x00-\x20\x7f-\x9f\u00a0\u1680\u2000-\u200a\u2028\u2029\u202f\u205f\u3000\ufeff"
+URL_PATTERN = "^(https?://[^" + _NOT_IN_URL + "]{1,500})?$"
 TEXT_PATTERN = r"^[^\x00-\x1f\x7f]*$"
-
-update_policy = sa.Table(
-    "update_policy",
-    metadata,
-    sa.Column("id", sa.Integer, primary_key=True),  # always 1: one policy per server
-    sa.Column("mode", sa.String(16), nullable=False),
-    sa.Column("current_version", sa.String(32), nullable=False),
-    sa.Column("download_url", sa.String(512), nullable=False),
-    sa.Column("message", sa.String(500), nullable=False),
-    sa.Column("updated_by", sa.String(64), nullable=False),
-    sa.Column("updated_at", sa.String(32), nullable=False),
-)
 
 DEFAULT_POLICY: dict[str, str] = {
     "mode": "off",

@@ -120,7 +120,6 @@ async def sign_in(settings: Settings, parent=None):
 
 
 def run(args: argparse.Namespace) -> int:
-    import qasync
     from PySide6.QtCore import QCoreApplication
     from PySide6.QtWidgets import QApplication, QMessageBox
 
@@ -128,6 +127,7 @@ def run(args: argparse.Namespace) -> int:
     from desktop.desks.root import DesktopApp
     from desktop.logging_setup import setup_logging
     from desktop.qt_gc import QtThreadCollector
+    from desktop.qt_loop import QtLoop
     from desktop.services.handoff import HandoffServer
     from desktop.views.i18n import install_translator, load_fonts
     from desktop.views.theme import apply_theme
@@ -145,7 +145,7 @@ def run(args: argparse.Namespace) -> int:
     if not handoff.listen():
         print("calldesk: CallDesk is already running for this user.", file=sys.stderr)
         return 0
-    loop = qasync.QEventLoop(app)
+    loop = QtLoop(app)  # qasync's loop, always the running loop (issue #18)
     asyncio.set_event_loop(loop)
     collector = QtThreadCollector(app)
     collector.start()

@@ -93,11 +93,10 @@ class Settings:
     wipe_cache_on_logout: bool = False
     # Encrypt the cache with SQLCipher, the key in the OS keyring (needs calldesk[encrypted]).
     encrypt_cache: bool = False
-    # Hold the central API's change-notification stream (issue #18) instead of polling alone.
-    # Off by default for now: on the Qt (qasync) loop the streamed httpx request was seen failing
-    # with "no running event loop" inside anyio and leaving concurrent pulls hanging (tests/desks
-    # supervisor escalation test); headless clients and the server side are tested and on.
-    feed_notifications: bool = False
+    # Hold the central API's change-notification stream (issue #18) and pull when it says the feed
+    # moved; the poll below is the fallback while the stream is down (and a slow safety net).
+    feed_notifications: bool = True
+    sync_poll_seconds: int = 15  # background push + pull interval without the stream (1 or more)
     detail_window_days: int = 180
     wrapup_seconds: int = 30
     wrapup_queue_seconds: dict[str, int] = field(default_factory=dict)  # {"vip": 60}: per queue
@@ -252,6 +251,8 @@ def _coerce(key: str, current: Any, raw: Any) -> Any:
             raise ValueError(f"{value} is not a TCP port (0-65535)")
         if key == "detail_window_days" and not 1 <= value <= MAX_DETAIL_WINDOW_DAYS:
             raise ValueError(f"{value} is not a number of days from 1 to {MAX_DETAIL_WINDOW_DAYS}")
+        if key == "sync_poll_seconds" and value < 1:
+            raise ValueError(f"{value} is not a number of seconds (1 or more)")
         if value < 0:
             raise ValueError(f"{value} must not be negative")
         return value

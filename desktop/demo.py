@@ -107,7 +107,6 @@ def _demo_numbers(db_path: Path, limit: int = 500) -> list[str]:
 
 
 def _run_desktop(args: argparse.Namespace, workdir: Path, central_url: str, numbers: list[str]) -> int:
-    import qasync
     from PySide6.QtWidgets import QApplication
 
     from desktop import interpreter
@@ -115,6 +114,7 @@ def _run_desktop(args: argparse.Namespace, workdir: Path, central_url: str, numb
     from desktop.cti.simulator import CtiSimulator
     from desktop.desks.root import DesktopApp
     from desktop.qt_gc import QtThreadCollector
+    from desktop.qt_loop import QtLoop
     from desktop.services.api import CentralApi
     from desktop.services.handoff import HandoffServer
     from desktop.views.i18n import install_translator, load_fonts
@@ -126,7 +126,7 @@ def _run_desktop(args: argparse.Namespace, workdir: Path, central_url: str, numb
     load_fonts()
     apply_theme(app)
     install_translator(app, args.language)
-    loop = qasync.QEventLoop(app)
+    loop = QtLoop(app)  # qasync's loop, always the running loop (issue #18)
     asyncio.set_event_loop(loop)
     collector = QtThreadCollector(app)
     collector.start()

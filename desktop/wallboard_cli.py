@@ -99,9 +99,9 @@ def _read_replay(path: Path, fmt: str) -> list[CtiEvent] | None:
 
 
 def _show(args: argparse.Namespace, zone: ZoneInfo, token: str, replayed: list[CtiEvent]) -> int:
-    import qasync
     from PySide6.QtWidgets import QApplication
 
+    from desktop.qt_loop import QtLoop
     from desktop.services.supervisor import SupervisorBoard
     from desktop.views.i18n import install_translator, load_fonts
     from desktop.views.wallboard import Wallboard
@@ -123,7 +123,7 @@ def _show(args: argparse.Namespace, zone: ZoneInfo, token: str, replayed: list[C
     elif args.demo:
         timers.append(_demo(board, args.agents, args.queues))
     board.start()
-    loop = qasync.QEventLoop(app)
+    loop = QtLoop(app)  # qasync's loop, always the running loop (issue #18)
     asyncio.set_event_loop(loop)
     with loop:
         if args.listen is not None:

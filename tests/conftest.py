@@ -79,14 +79,15 @@ def memory_keyring() -> MemoryKeyring:
 
 def pytest_asyncio_loop_factories(config, item):
     """Run `async def` tests on a qasync loop so Qt widgets and asyncio share one thread."""
-    import qasync
     from PySide6.QtWidgets import QApplication
+
+    from desktop.qt_loop import QtLoop
 
     def make_loop():
         app = QApplication.instance() or QApplication([])
         # a dialog closing must not stop the loop under an awaiting test (the app sets this too)
         app.setQuitOnLastWindowClosed(False)
-        return stall_report.remember_loop(qasync.QEventLoop(app))
+        return stall_report.remember_loop(QtLoop(app))  # the app's loop (desktop/qt_loop.py)
 
     return {"qt": make_loop}
 

@@ -33,9 +33,29 @@ def _describe(loop: asyncio.AbstractEventLoop, nodeid: str) -> str:
         return "\n".join([*lines, f"(could not list tasks: {exc})"])
     for task in tasks:
         lines.append(f"--- {task!r}")
-        for frame in task.get_stack(limit=12):
+        for frame in _await_chain(task.get_coro(), limit=16):
             lines.extend(traceback.format_stack(frame, limit=1))
     return "\n".join(lines) + "\n"
+
+
+def _await_chain(coro: object, limit: int) -> list:
+    """The frames of a suspended coroutine and of everything it awaits, outermost first
+    (Task.get_stack shows a suspended coroutine's own frame only, not where it really waits)."""
+    frames = []
+    while coro is not None and len(frames) < limit:
+        frame = (
+            getattr(coro, "cr_frame", None)
+            or getattr(coro, "ag_frame", None)
+            or getattr(coro, "gi_frame", None)
+        )
+        if frame is not None:
+            frames.append(frame)
+        coro = (
+            getattr(coro, "cr_await", None)
+            or getattr(coro, "ag_await", None)
+            or getattr(coro, "gi_yieldfrom", None)
+        )
+    return frames
 
 
 def start_watch(nodeid: str, fd: int | None) -> threading.Timer | None:

@@ -87,5 +87,7 @@ class TcpProxy:
 
     def close(self) -> None:
         self._closed = True
+        with contextlib.suppress(OSError):  # close() alone does not wake a thread in accept() on Linux
+            self._listener.shutdown(socket.SHUT_RDWR)
         self._listener.close()
         self.cut()

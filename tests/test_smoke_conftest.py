@@ -1,6 +1,9 @@
 import asyncio
 
+import qasync
 from PySide6.QtWidgets import QLabel
+
+from desktop.qt_loop import QtLoop
 
 
 async def test_async_tests_run_on_qt_loop(qtbot):
@@ -9,4 +12,5 @@ async def test_async_tests_run_on_qt_loop(qtbot):
     await asyncio.sleep(0.01)
     label.setText("done")
     assert label.text() == "done"
-    assert type(asyncio.get_running_loop()).__module__.startswith("qasync")
+    loop = asyncio.get_running_loop()
+    assert isinstance(loop, QtLoop) and isinstance(loop, qasync.QEventLoop)  # the app's loop

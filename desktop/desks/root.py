@@ -118,6 +118,10 @@ class DesktopApp:
         self.sync = SyncDesk(
             self.window, self.session, api, self.store, self.ops, settings, self.tickets.attachments
         )
+        # an agent's write is pushed at once, not at the next poll: the server then tells the other
+        # desktops (issue #18: visible on another desktop within 2 s)
+        self.tickets.tickets.ticketSaved.connect(self.sync.local_write)
+        self.tickets.contacts.contactSaved.connect(self.sync.local_write)
         self.cti = CtiDesk(
             self.window,
             self.session,

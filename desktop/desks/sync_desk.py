@@ -141,11 +141,17 @@ class SyncDesk(QObject):
                 self.store.outbox_count,
                 on_state=self.session.set_connectivity,
                 on_outbox=self._on_outbox_count,
+                interval_s=float(self.settings.sync_poll_seconds),
                 # the server says when to pull (polling is the fallback); see Settings.feed_notifications
                 channel=FeedChannel(self.api) if self.settings.feed_notifications else None,
             )
         self.connectivity.report_outbox()
         self.connectivity.start()
+
+    def local_write(self, _record: object = None) -> None:
+        """Something was written to the outbox: push (and pull) now, once background sync runs."""
+        if self.connectivity is not None:
+            self.connectivity.kick()
 
     async def pause_background(self) -> None:
         if self.connectivity is not None:

@@ -18,12 +18,10 @@ import ssl
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
-from email.utils import parsedate_to_datetime
 from typing import Any, cast
 from urllib.parse import quote
 
 import httpx
-import orjson
 
 from calldesk_domain.models import (
     Customer,
@@ -35,7 +33,11 @@ from calldesk_domain.models import (
     parse_ts,
 )
 from desktop.cache import rows
-from desktop.services.page_decoding import loads_in_pieces as _loads_in_pieces
+from desktop.services.api_answers import ApiError
+from desktop.services.api_answers import bad_answer as _bad
+from desktop.services.api_answers import error_from as _error_from
+from desktop.services.api_answers import json_object as _json_object
+from desktop.services.api_answers import retry_after_seconds as _retry_after_seconds
 from desktop.services.secure_transport import insecure_transport_problem
 
 log = logging.getLogger(__name__)
@@ -43,27 +45,6 @@ log = logging.getLogger(__name__)
 ROLES = ("agent", "supervisor", "admin")
 _RETRY_STATUS = frozenset({429, 500, 502, 503, 504})
 _MAX_TOKEN_LIFETIME_S = 366 * 24 * 3600
-_PARSE_OFF_LOOP_BYTES = 64 * 1024
-
-
-class ApiError(Exception):
-    """A failed API call. `status` is the HTTP status (None when the server was not reached);
-    `code` a machine code (`unreachable`, `bad_response`, `unauthorized`, or the server's own);
-    `message` human text saying what happened and what to do; `field` the offending input."""
-
-    def __init__(self, status: int | None, code: str, message: str, field: str | None = None) -> None:
-        super().__init__(message)
-        self.status = status
-        self.code = code
-        self.message = message
-        self.field = field
-
-    @property
-    def unreachable(self) -> bool:
-        return self.code == "unreachable"
-
-    def __repr__(self) -> str:
-        return f"ApiError(status={self.status!r}, code={self.code!r}, message={self.message!r})"
 
 
 @dataclass(frozen=True, slots=True)
@@ -110,15 +91,6 @@ class CustomerSummary:
     customer: Customer
     last_order: Order | None
     open_service: int
-
-
-def _bad(what: str) -> ApiError:
-    return ApiError(
-        None,
-        "bad_response",
-        f"The central server sent an answer CallDesk cannot read ({what}). "
-        "Try again; if it keeps happening, tell your administrator.",
-    )
 
 
 def _lifetime(body: dict[str, Any], key: str, default: float) -> float:
@@ -169,23 +141,6 @@ def _records(body: dict[str, Any], key: str) -> list[Any]:
     return [_record(key, item) for item in items]
 
 
-def _retry_after_seconds(response: httpx.Response) -> float | None:
-    value = response.headers.get("Retry-After")
-    if not value:
-        return None
-    try:
-        return max(0.0, float(value))
-    except ValueError:
-        pass
-    try:
-        when = parsedate_to_datetime(value)
-    except (TypeError, ValueError, IndexError):
-        return None
-    if when.tzinfo is None:
-        when = when.replace(tzinfo=UTC)
-    return max(0.0, (when - datetime.now(UTC)).total_seconds())
-
-
 TokenRefresher = Callable[[], Awaitable[str | None]]
 
 
@@ -207,6 +162,7 @@ class CentralApi:
         transport: httpx.AsyncBaseTransport | None = None,
         sleep: Callable[[float], Awaitable[None]] = asyncio.sleep,
         allow_insecure_http: bool = False,
+        deadline_s: float | None = None,
     ) -> None:
         self.base_url = base_url.rstrip("/")
         # called with each new access token (refresh, re-login): the CTI bridge link pushes it
@@ -221,6 +177,9 @@ class CentralApi:
         self._backoff_cap = backoff_cap
         self._retry_after_cap = retry_after_cap
         self._sleep = sleep
+        # httpx's timeout bounds each phase (connect, each read); this bounds a whole request, so
+        # nothing (a wedged connection pool, a server trickling bytes) can hold a pull for ever.
+        self.deadline_s = deadline_s if deadline_s is not None else max(30.0, 6 * timeout)
         ssl_verify: bool | ssl.SSLContext = (
             ssl.create_default_context(cafile=verify) if isinstance(verify, str) else verify
         )
@@ -471,7 +430,9 @@ class CentralApi:
 
     async def send_stream(self, request: httpx.Request) -> httpx.Response:
         """Send `request` without reading its body (close the response when done)."""
-        return await self._client.send(request, stream=True)
+        return await self._within_deadline(
+            self._client.send(request, stream=True), "GET", str(request.url.path)
+        )
 
     async def renew_token(self) -> bool:
         """After a 401 on a stream: refresh the token once. True when there is a new one."""
@@ -512,8 +473,10 @@ class CentralApi:
             if extra_headers:
                 headers.update(extra_headers)
             try:
-                response = await self._client.request(
-                    method, path, params=params, json=json_body, headers=headers
+                response = await self._within_deadline(
+                    self._client.request(method, path, params=params, json=json_body, headers=headers),
+                    method,
+                    path,
                 )
             except httpx.TransportError as exc:
                 if attempt < self._max_retries:
@@ -545,6 +508,17 @@ class CentralApi:
             if as_text:
                 return {"text": response.text}
             return await _json_object(response)
+
+    async def _within_deadline(
+        self, sent: Awaitable[httpx.Response], method: str, path: str
+    ) -> httpx.Response:
+        """`sent` within `deadline_s`; past it a TimeoutException (retried, then "unreachable")."""
+        try:
+            async with asyncio.timeout(self.deadline_s):
+                return await sent
+        except TimeoutError:
+            log.warning("api: %s %s: no answer within %g s; request abandoned", method, path, self.deadline_s)
+            raise httpx.TimeoutException(f"no answer within {self.deadline_s:g} s") from None
 
     def _token_due(self) -> bool:
         """The token expires within REFRESH_MARGIN and a refresher can renew it."""
@@ -581,55 +555,3 @@ def _counts(raw: dict) -> dict[str, int]:
 def _path(segment: str) -> str:
     """Percent-encode an id for use as one path segment (an id never changes the route)."""
     return quote(segment, safe="")
-
-
-async def _json_object(response: httpx.Response) -> dict[str, Any]:
-    """Decode the body; big ones (change pages) off the event loop, in pieces, so a frame is
-    never missed."""
-    content = response.content
-    try:
-        if len(content) > _PARSE_OFF_LOOP_BYTES:
-            body = await asyncio.to_thread(_loads_in_pieces, content)
-        else:
-            body = orjson.loads(content)
-    except (ValueError, UnicodeDecodeError) as exc:
-        raise _bad("not JSON") from exc
-    if not isinstance(body, dict):
-        raise _bad("not a JSON object")
-    return body
-
-
-_STATUS_MESSAGES = {
-    401: "The server did not accept the sign-in (wrong user name or password, or the session expired). "
-    "Sign in again.",
-    403: "Your role is not allowed to do this. Ask a supervisor.",
-    404: "Not found on the central server.",
-    429: "The central server is busy (too many requests). Try again in a moment.",
-}
-
-
-def _error_from(response: httpx.Response) -> ApiError:
-    status = response.status_code
-    code, message, field = f"http_{status}", None, None
-    try:
-        body = response.json()
-    except (ValueError, UnicodeDecodeError):
-        body = None
-    error = body.get("error") if isinstance(body, dict) else None
-    if isinstance(error, dict):
-        code = given if isinstance(given := error.get("code"), str) else code
-        message = error.get("message") if isinstance(error.get("message"), str) else None
-        field = error.get("field") if isinstance(error.get("field"), str) else None
-    if status == 401:
-        code = "unauthorized" if code == f"http_{status}" else code
-    human = _STATUS_MESSAGES.get(status)
-    if human is None:
-        human = (
-            f"The central server failed (HTTP {status}). Try again later; your work is kept locally."
-            if status >= 500
-            else f"The central server refused the request (HTTP {status})."
-        )
-    if message and status != 401:
-        human = f"{human} {message}" if status >= 500 or status in (403, 404, 429) else message
-    log.warning("api: HTTP %d %s: %s", status, code, message or "")
-    return ApiError(status, code, human, field)

@@ -185,8 +185,7 @@ class ConnectivityService:
             if self._kicked:
                 self._kicked = False
                 continue
-            # A future on the loop we were started on (not asyncio.Event/wait_for, which look up
-            # the running loop and do not find it inside qasync's task steps).
+            # A future on the loop we were started on: cancellable timers, no Event to re-arm.
             assert self._loop is not None
             self._wake = self._loop.create_future()
             self._timer = self._loop.call_later(self.next_delay(), self._wake_up)

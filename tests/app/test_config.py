@@ -135,3 +135,14 @@ def test_admin_transport_and_offline_settings(tmp_path):
     s = _load(tmp_path, env={"CALLDESK_ALLOW_INSECURE_HTTP": "maybe", "CALLDESK_OFFLINE_GRACE_HOURS": "-1"})
     assert s.allow_insecure_http is False and s.offline_grace_hours == 72
     assert len(s.problems) == 2
+
+
+def test_sync_poll_and_feed_notifications(tmp_path):
+    s = _load(tmp_path)
+    assert s.feed_notifications is True and s.sync_poll_seconds == 15  # issue #18: the stream is on
+    s = _load(tmp_path, "sync_poll_seconds = 600\nfeed_notifications = false\n")
+    assert (s.sync_poll_seconds, s.feed_notifications, s.problems) == (600, False, ())
+    for bad in ("0", "-5", '"soon"'):
+        s = _load(tmp_path, f"sync_poll_seconds = {bad}\n")
+        assert s.sync_poll_seconds == 15
+        assert len(s.problems) == 1 and "sync_poll_seconds" in s.problems[0]

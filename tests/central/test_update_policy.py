@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import re
+
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
@@ -77,3 +79,44 @@ def test_arbitrary_bodies_never_cause_a_server_error(seeded_central_sqlite, body
     with central.client() as client:
         answer = client.put("/api/v1/update-policy", json=body, headers=_as(central, "admin"))
     assert answer.status_code in (200, 422), answer.text
+
+
+# Characters that JSON Schema's `\s` (ECMA-262), Python's and Rust's disagree on, and neighbours.
+_EDGES = "\x1f\x20\x7f\x80\x85\x9f\xa0\xa1\u1680\u180e\u2000\u200b\u2028\u2029\u202f\u3000\ufeff例"
+
+
+def _published_url_pattern(client) -> str:
+    schemas = client.get("/openapi.json").json()["components"]["schemas"]
+    return schemas["UpdatePolicyBody"]["properties"]["download_url"]["pattern"]
+
+
+def test_a_download_url_with_u0085_is_refused_by_the_schema_and_the_server_alike(seeded_central_shared):
+    # schemathesis seed 77637746914213997056855708109163614024: the schema's `\s` (ECMA-262) let
+    # U+0085 through, the server's regex refused it
+    central = seeded_central_shared
+    with central.client() as client:
+        pattern = _published_url_pattern(client)
+        assert not re.search(r"\\[sSwWdDbB]", pattern)  # shortcuts mean different sets per engine
+        url = "https://intranet.example/a\x85b.msi"
+        assert re.fullmatch(pattern, url) is None
+        answer = client.put(
+            "/api/v1/update-policy", json={**POLICY, "download_url": url}, headers=_as(central, "admin")
+        )
+        assert answer.status_code == 422 and answer.json()["error"]["field"]
+
+
+_ONCE: dict[str, tuple[str, dict[str, str]]] = {}  # server url -> (published pattern, admin headers)
+
+
+@settings(max_examples=30, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(tail=st.text(alphabet=st.sampled_from(_EDGES) | st.characters(exclude_categories=("Cs",)), max_size=6))
+def test_the_published_url_rule_and_the_server_agree(seeded_central_shared, tail):
+    central = seeded_central_shared
+    url = f"https://intranet.example/{tail}"
+    with central.client() as client:
+        if central.url not in _ONCE:
+            _ONCE[central.url] = (_published_url_pattern(client), _as(central, "admin"))
+        pattern, admin = _ONCE[central.url]
+        schema_says = re.fullmatch(pattern, url) is not None
+        answer = client.put("/api/v1/update-policy", json={**POLICY, "download_url": url}, headers=admin)
+    assert answer.status_code == (200 if schema_says else 422), (url, answer.text)

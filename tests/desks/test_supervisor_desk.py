@@ -223,6 +223,8 @@ async def test_escalated_tickets_are_counted_in_the_status_bar(supervisor_app, s
     app = supervisor_app
     desk = app.supervisor
     assert desk is not None
+    # issue #18: the notification channel is on (it hung this test's pulls on the qasync loop)
+    assert app.sync.connectivity is not None and app.sync.connectivity.channel is not None
     assert desk.overdue.count == 0 and not desk.overdue.isVisible()
     engine = seeded_central_sqlite.engine
     created = datetime.now(UTC) - timedelta(minutes=20)

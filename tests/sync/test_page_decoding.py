@@ -9,7 +9,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from desktop.cache.store import DATA_TEXT_KEY
-from desktop.services.api import _loads_in_pieces
+from desktop.services.page_decoding import loads_in_pieces as _loads_in_pieces
 
 
 def _page(changes: list[dict], tail: dict) -> bytes:
