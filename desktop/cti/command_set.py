@@ -14,11 +14,22 @@ Handler = Callable[[Any, str], Awaitable[CommandOutcome]]
 
 PAUSE_ACTIONS = (Action.PAUSE, Action.UNPAUSE, Action.FORCE_PAUSE, Action.FORCE_READY)
 SPY_ACTIONS = (Action.LISTEN, Action.WHISPER, Action.BARGE)
+# What every PBX's command set handles alike, with the name of its method (command, identity) that
+# does it: one `_pause` for every action of PAUSE_ACTIONS, one `_spy` for SPY_ACTIONS.
+COMMON_HANDLERS: Mapping[Action, str] = {
+    Action.HANGUP: "_hangup",
+    Action.TRANSFER: "_transfer",
+    Action.CONSULT: "_consult",
+    Action.DIAL: "_dial",
+    Action.DTMF: "_dtmf",
+    **dict.fromkeys(PAUSE_ACTIONS, "_pause"),
+    **dict.fromkeys(SPY_ACTIONS, "_spy"),
+}
 
 
 class PbxCommandSet:
-    """Subclasses set the client's error classes and `unsupported_actions`, write the handlers
-    below, and build `_handlers` with `_handler_table(<the call-leg actions' own handlers>)`."""
+    """Subclasses set the client's error classes and `unsupported_actions`, write the methods
+    COMMON_HANDLERS names, and build `_handlers` with `_handler_table(<their other handlers>)`."""
 
     timeout_error: ClassVar[type[Exception]]
     connection_error: ClassVar[type[Exception]]
@@ -27,43 +38,12 @@ class PbxCommandSet:
 
     _handlers: dict[Action, Handler]
 
-    # ---- what a PBX supplies (each takes the typed command and the agent's identity) ----------
-    async def _hangup(self, command: Any, identity: str) -> CommandOutcome:
-        raise NotImplementedError
-
-    async def _transfer(self, command: Any, identity: str) -> CommandOutcome:
-        raise NotImplementedError
-
-    async def _consult(self, command: Any, identity: str) -> CommandOutcome:
-        raise NotImplementedError
-
-    async def _dial(self, command: Any, identity: str) -> CommandOutcome:
-        raise NotImplementedError
-
-    async def _dtmf(self, command: Any, identity: str) -> CommandOutcome:
-        raise NotImplementedError
-
-    async def _pause(self, command: Any, identity: str) -> CommandOutcome:
-        """Every action of PAUSE_ACTIONS."""
-        raise NotImplementedError
-
-    async def _spy(self, command: Any, identity: str) -> CommandOutcome:
-        """Every action of SPY_ACTIONS."""
-        raise NotImplementedError
-
     def _handler_table(self, own: Mapping[Action, Handler]) -> dict[Action, Handler]:
         """The common handlers plus `own` (answer, hold, the consult steps: where PBXs differ);
         every Action must have one, so a new Action cannot be forgotten by one PBX."""
         table: dict[Action, Handler] = {
-            Action.HANGUP: self._hangup,
-            Action.TRANSFER: self._transfer,
-            Action.CONSULT: self._consult,
-            Action.DIAL: self._dial,
-            Action.DTMF: self._dtmf,
-            **dict.fromkeys(PAUSE_ACTIONS, self._pause),
-            **dict.fromkeys(SPY_ACTIONS, self._spy),
-            **own,
-        }
+            action: getattr(self, name) for action, name in COMMON_HANDLERS.items()
+        } | dict(own)
         missing = [action.value for action in Action if action not in table]
         if missing:
             raise TypeError(f"{type(self).__name__} has no handler for {', '.join(missing)}")
