@@ -37,11 +37,13 @@ from typing import Any
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 sys.path.insert(0, str(ROOT / "bench"))
+sys.path.insert(0, str(ROOT / "tests"))  # central_serve: how the tests start `central serve` too
 
 import httpx  # noqa: E402
 import psutil  # noqa: E402
 import sqlalchemy as sa  # noqa: E402
 from _common import summary_ms, write_result  # noqa: E402
+from central_serve import ServeFailed, free_port, start_serve, stop_group, wait_ready  # noqa: E402
 
 from calldesk_domain.models import format_ts  # noqa: E402
 from calldesk_domain.tickets import new_ticket  # noqa: E402
@@ -277,56 +279,6 @@ def tokens_for(db_url: str, count: int, lifetime_s: int) -> list[tuple[str, str]
     return out
 
 
-def start_server(db_url: str, port: int, workers: int, log_path: Path, notify_s: float) -> subprocess.Popen:
-    cmd = [
-        sys.executable,
-        "-m",
-        "desktop.cli",
-        "central",
-        "serve",
-        "--db",
-        db_url,
-        "--port",
-        str(port),
-        "--workers",
-        str(workers),
-        "--escalation-interval",
-        "0",
-        "--notify-interval",
-        str(notify_s),
-    ]
-    log = log_path.open("wb")
-    kwargs: dict[str, Any] = {"start_new_session": True} if os.name != "nt" else {}
-    return subprocess.Popen(cmd, stdout=log, stderr=subprocess.STDOUT, cwd=ROOT, **kwargs)
-
-
-def stop_group(proc: subprocess.Popen) -> None:
-    """Kill the supervisor AND its workers (killing the supervisor alone leaves them running)."""
-    if os.name != "nt":
-        import signal
-
-        os.killpg(proc.pid, signal.SIGKILL)
-    else:
-        for child in psutil.Process(proc.pid).children(recursive=True):
-            child.kill()
-        proc.kill()
-    proc.wait(10)
-
-
-def wait_ready(url: str, proc: subprocess.Popen, timeout: float = 180) -> None:
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        if proc.poll() is not None:
-            raise SystemExit(f"the server exited ({proc.returncode}); see its log")
-        try:
-            if httpx.get(f"{url}/ready", timeout=2).status_code == 200:
-                return
-        except httpx.HTTPError:
-            pass
-        time.sleep(0.3)
-    raise SystemExit("the server did not become ready")
-
-
 def cpu_of(processes: list[psutil.Process]) -> dict[int, float]:
     out = {}
     for proc in processes:
@@ -449,13 +401,18 @@ def main() -> None:
 
     db_url, schema = fresh_schema(args.db)
     proc: subprocess.Popen | None = None
+    server_log = (key_dir / "server.log").open("wb")
     try:
         seed_database(db_url, args.customers, 1)
         creds = tokens_for(db_url, args.desktops, int(args.seconds) + 900)
-        port = args.port or _free_port()
+        port = args.port or free_port()
         url = f"http://127.0.0.1:{port}"
-        proc = start_server(db_url, port, args.workers, key_dir / "server.log", args.notify_interval)
-        wait_ready(url, proc)
+        notify = ("--notify-interval", str(args.notify_interval))
+        proc = start_serve(db_url, port, server_log, *notify, workers=args.workers, cwd=ROOT)
+        try:
+            wait_ready(url, proc, timeout=180)
+        except ServeFailed as exc:
+            raise SystemExit(f"{exc} ({key_dir / 'server.log'})") from None
         server = psutil.Process(proc.pid)
         workers = (
             [server]
@@ -482,6 +439,7 @@ def main() -> None:
                 proc.wait(60)
             except subprocess.TimeoutExpired:
                 stop_group(proc)
+        server_log.close()
         drop_schema(args.db, schema)
     floor: Floor = result["floor"]
     worker_cpu = {str(pid): round(cpu_after[pid] - cpu_before.get(pid, 0), 2) for pid in cpu_after}
@@ -524,14 +482,6 @@ def main() -> None:
     path = write_result(f"central_load_{args.desktops}", payload, args.out)
     print(json.dumps({k: v for k, v in payload.items() if not isinstance(v, dict)}, indent=1))
     print(f"written to {path}")
-
-
-def _free_port() -> int:
-    import socket
-
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
 
 
 if __name__ == "__main__":

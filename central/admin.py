@@ -13,7 +13,6 @@ No `from __future__ import annotations`: FastAPI resolves the route annotations 
 
 import csv
 import io
-from collections.abc import Callable
 from datetime import UTC, datetime
 from typing import TYPE_CHECKING, Annotated, Any, TypeAlias
 
@@ -21,10 +20,11 @@ import sqlalchemy as sa
 from fastapi import FastAPI, Path, Query
 from fastapi.responses import JSONResponse, Response
 from pydantic import BaseModel, Field
-from sqlalchemy.engine import Connection, Engine
+from sqlalchemy.engine import Connection
 
 from calldesk_domain.models import format_ts
 from central import auth, queries
+from central.route_deps import RouteDeps
 from central.schemas import ErrorResponse
 from central.tables import audit_events
 from central.users import UserError, add_user, list_users, update_user
@@ -130,47 +130,39 @@ def audit_rows(
     ]
 
 
-def install_routes(
-    app: FastAPI,
-    engine: Engine,
-    principal_type: Any,
-    api_error: Callable[..., Exception],
-    responses: dict[int | str, dict[str, Any]],
-    parse_since: Callable[[datetime | None], datetime | None],
-    parse_until: Callable[[datetime | None], datetime | None],
-) -> None:
+def install_routes(app: FastAPI, deps: RouteDeps) -> None:
     if TYPE_CHECKING:
         # what create_app passes: Annotated[auth.Principal, Depends(principal)], built there at run time
         Principal: TypeAlias = auth.Principal
     else:
-        Principal = principal_type
+        Principal = deps.principal
     not_found: dict[int | str, dict[str, Any]] = {
         404: {"model": ErrorResponse, "description": "no such user / customer"}
     }
     user_responses: dict[int | str, dict[str, Any]] = {
-        **responses,
+        **deps.errors,
         **not_found,
         409: {"model": ErrorResponse, "description": "the username is taken"},
     }
     csv_responses: dict[int | str, dict[str, Any]] = {
-        **responses,
+        **deps.errors,
         200: {"content": {"text/csv": {"schema": {"type": "string"}}}, "description": "the audit log as CSV"},
     }
 
     def _user_error(exc: UserError) -> Exception:
         status = 409 if "already exists" in str(exc) else 404 if str(exc).startswith("no user") else 422
         code = {409: "conflict", 404: "user_not_found"}.get(status, "validation_error")
-        return api_error(status, code, str(exc), exc.field)
+        return deps.api_error(status, code, str(exc), exc.field)
 
-    @app.get("/api/v1/admin/users", response_model=None, responses=responses)
+    @app.get("/api/v1/admin/users", response_model=None, responses=deps.errors)
     def admin_users(_who: Principal) -> JSONResponse:
-        with engine.connect() as conn:
+        with deps.engine.connect() as conn:
             return JSONResponse({"users": list_users(conn)})
 
     @app.post("/api/v1/admin/users", status_code=201, response_model=None, responses=user_responses)
     def admin_add_user(_who: Principal, body: NewUser) -> JSONResponse:
         try:
-            with engine.begin() as conn:
+            with deps.engine.begin() as conn:
                 created = add_user(conn, **body.model_dump())
         except UserError as exc:
             raise _user_error(exc) from exc
@@ -179,7 +171,7 @@ def install_routes(
     @app.patch("/api/v1/admin/users/{username}", response_model=None, responses=user_responses)
     def admin_change_user(_who: Principal, username: Username, body: UserChange) -> JSONResponse:
         try:
-            with engine.begin() as conn:
+            with deps.engine.begin() as conn:
                 changed = update_user(conn, username, **body.model_dump(exclude_unset=True))
         except UserError as exc:
             raise _user_error(exc) from exc
@@ -188,13 +180,13 @@ def install_routes(
     CustomerId = Annotated[str, Path(min_length=1, max_length=32, pattern=NO_CONTROL)]
 
     @app.post(
-        "/api/v1/customers/{customer_id}/reveal", response_model=None, responses={**responses, **not_found}
+        "/api/v1/customers/{customer_id}/reveal", response_model=None, responses={**deps.errors, **not_found}
     )
     def reveal(who: Principal, customer_id: CustomerId, body: RevealRequest | None = None) -> JSONResponse:
-        with engine.begin() as conn:
+        with deps.engine.begin() as conn:
             detail = queries.customer_summary(conn, customer_id)
             if detail is None:
-                raise api_error(404, "customer_not_found", f"no customer {customer_id}", "customer_id")
+                raise deps.api_error(404, "customer_not_found", f"no customer {customer_id}", "customer_id")
             record_audit(conn, who, "reveal", customer_id, body.call_id if body else "")
         phones = detail["customer"].get("phones", [])
         return JSONResponse({"customer_id": customer_id, "phones": phones})
@@ -207,19 +199,19 @@ def install_routes(
     def _query(
         username: str, customer_id: str, action: str, call_id: str, since, until, limit: int
     ) -> list[dict[str, Any]]:
-        with engine.connect() as conn:
+        with deps.engine.connect() as conn:
             return audit_rows(
                 conn,
                 username,
                 customer_id,
-                parse_since(since),
+                deps.to_utc(since, "since"),
                 limit,
                 action=action,
                 call_id=call_id,
-                until=parse_until(until),
+                until=deps.to_utc(until, "until"),
             )
 
-    @app.get("/api/v1/admin/audit", response_model=None, responses=responses)
+    @app.get("/api/v1/admin/audit", response_model=None, responses=deps.errors)
     def audit(
         _who: Principal,
         username: AuditName = "",

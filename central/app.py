@@ -47,6 +47,7 @@ from central.notify_route import install_routes as install_notify_routes
 from central.probes import install_routes as install_probe_routes
 from central.push import DEFAULT_RETENTION_DAYS
 from central.push import install_routes as install_push_routes
+from central.route_deps import RouteDeps
 from central.schemas import (
     BootstrapChangesResponse,
     BootstrapCountsResponse,
@@ -566,24 +567,15 @@ def create_app(
 
     install_probe_routes(app, engine, hub)
     install_notify_routes(app, engine, hub, Principal, current_epoch, _ERRORS)
-    install_ticket_routes(app, engine, Principal, ApiError, _ERRORS, auth.load_actor)
-    install_push_routes(
-        app, engine, Principal, auth.load_actor, ApiError, _ERRORS, retention_days=push_retention_days
-    )
-    install_attachment_routes(app, engine, Principal, ApiError, _ERRORS)
+    deps = RouteDeps(engine, Principal, ApiError, _ERRORS, auth.load_actor, to_utc)
+    install_ticket_routes(app, deps)
+    install_push_routes(app, deps, retention_days=push_retention_days)
+    install_attachment_routes(app, deps)
     settings = integrations or IntegrationSettings.from_env()
     install_oms_routes(app, engine, settings)
-    ticket_sender = install_ticket_sync_routes(app, engine, settings, Principal, ApiError, _ERRORS)
-    install_update_policy_routes(app, engine, Principal, ApiError, _ERRORS)
-    install_history_routes(app, engine, Principal, ApiError, _ERRORS)
+    ticket_sender = install_ticket_sync_routes(app, deps, settings)
+    install_update_policy_routes(app, deps)
+    install_history_routes(app, deps)
     log.debug("history entities pushable: %s", sorted(history_push.HANDLED))  # registered on import
-    admin.install_routes(
-        app,
-        engine,
-        Principal,
-        ApiError,
-        _ERRORS,
-        lambda value: to_utc(value, "since"),
-        lambda value: to_utc(value, "until"),
-    )
+    admin.install_routes(app, deps)
     return app

@@ -14,7 +14,6 @@ No `from __future__ import annotations`: FastAPI resolves the route annotations 
 
 import hashlib
 import logging
-from collections.abc import Callable
 from datetime import UTC, datetime
 from typing import Annotated, Any
 
@@ -27,6 +26,7 @@ from starlette.concurrency import run_in_threadpool
 from calldesk_domain.ticket_validation import validate_attachment
 from calldesk_domain.tickets import MAX_ATTACHMENT_BYTES, Attachment
 from central.push import register_entity
+from central.route_deps import RouteDeps
 from central.schemas import ErrorResponse
 from central.tables import attachment_blobs, attachments
 
@@ -79,17 +79,11 @@ def store_blob(engine: Engine, attachment_id: str, content: bytes, digest: str) 
     return True
 
 
-def install_routes(
-    app: FastAPI,
-    engine: Engine,
-    principal_type: Any,
-    api_error: Callable[..., Exception],
-    responses: dict[int | str, dict[str, Any]],
-) -> None:
+def install_routes(app: FastAPI, deps: RouteDeps) -> None:
     """Add PUT/GET /api/v1/attachments/{id} to the central API."""
-    Principal = principal_type
+    Principal = deps.principal
     documented: dict[int | str, dict[str, Any]] = {
-        **responses,
+        **deps.errors,
         404: {"model": ErrorResponse},
         409: {"model": ErrorResponse},
     }
@@ -106,23 +100,29 @@ def install_routes(
     ) -> JSONResponse:
         declared = request.headers.get("content-length")
         if declared and declared.isdigit() and int(declared) > MAX_ATTACHMENT_BYTES:
-            raise api_error(413, "too_large", f"an attachment is at most {MAX_ATTACHMENT_BYTES} bytes")
+            raise deps.api_error(413, "too_large", f"an attachment is at most {MAX_ATTACHMENT_BYTES} bytes")
         content = bytearray()
         async for chunk in request.stream():
             content += chunk
             if len(content) > MAX_ATTACHMENT_BYTES:
-                raise api_error(413, "too_large", f"an attachment is at most {MAX_ATTACHMENT_BYTES} bytes")
+                raise deps.api_error(
+                    413, "too_large", f"an attachment is at most {MAX_ATTACHMENT_BYTES} bytes"
+                )
         digest = hashlib.sha256(content).hexdigest()
         if content_sha256.lower() != digest:
             log.warning("attachment %s: body sha256 %s != header %s", attachment_id, digest, content_sha256)
-            raise api_error(422, "sha256_mismatch", "the body does not match X-Content-SHA256", "sha256")
-        record = await run_in_threadpool(_record, engine, attachment_id)
+            raise deps.api_error(422, "sha256_mismatch", "the body does not match X-Content-SHA256", "sha256")
+        record = await run_in_threadpool(_record, deps.engine, attachment_id)
         if record is not None and record.get("sha256") != digest:
-            raise api_error(422, "sha256_mismatch", "the body does not match the attachment record", "sha256")
+            raise deps.api_error(
+                422, "sha256_mismatch", "the body does not match the attachment record", "sha256"
+            )
         try:
-            stored = await run_in_threadpool(store_blob, engine, attachment_id, bytes(content), digest)
+            stored = await run_in_threadpool(store_blob, deps.engine, attachment_id, bytes(content), digest)
         except ValueError:
-            raise api_error(409, "attachment_exists", "this attachment already holds other content") from None
+            raise deps.api_error(
+                409, "attachment_exists", "this attachment already holds other content"
+            ) from None
         log.info(
             "attachment %s: %d bytes %s by %s",
             attachment_id,
@@ -134,15 +134,15 @@ def install_routes(
 
     @app.get("/api/v1/attachments/{attachment_id}", response_model=None, responses=binary)
     def attachment_get(_who: Principal, attachment_id: AttachmentId) -> Response:  # type: ignore[valid-type]
-        with engine.connect() as conn:
+        with deps.engine.connect() as conn:
             row = conn.execute(
                 sa.select(attachment_blobs.c.content, attachment_blobs.c.sha256).where(
                     attachment_blobs.c.id == attachment_id
                 )
             ).first()
         if row is None:
-            raise api_error(404, "attachment_not_found", f"no content for attachment {attachment_id}")
-        record = _record(engine, attachment_id) or {}
+            raise deps.api_error(404, "attachment_not_found", f"no content for attachment {attachment_id}")
+        record = _record(deps.engine, attachment_id) or {}
         return Response(
             bytes(row.content),
             media_type=str(record.get("mime") or "application/octet-stream"),

@@ -8,17 +8,17 @@ a local of create_app, when the routes are declared."""
 import time
 from collections.abc import Callable
 from datetime import date
-from typing import Annotated, Any
+from typing import TYPE_CHECKING, Annotated, Any, TypeAlias
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError, available_timezones
 
 from fastapi import FastAPI, Query, Request
 from fastapi.responses import JSONResponse, Response
-from sqlalchemy.engine import Engine
 
 from calldesk_domain.metrics import DEFAULT_SL_THRESHOLD_S
 from calldesk_domain.queue_stats_rows import queue_call_record
-from central import history
+from central import auth, history
 from central.history import INTERVAL_KEYS, STATS_CSV_KEYS, Day
+from central.route_deps import RouteDeps
 
 DayParam = Annotated[date, Query(description="the centre's calendar day, YYYY-MM-DD")]
 ZONES = sorted(available_timezones() | {"UTC"})
@@ -30,16 +30,13 @@ SlParam = Annotated[float, Query(gt=0, le=3600)]
 ShortParam = Annotated[float | None, Query(gt=0, le=600)]
 
 
-def install_routes(
-    app: FastAPI,
-    engine: Engine,
-    principal: Any,
-    api_error: Callable[..., Exception],
-    errors: dict[int | str, dict[str, Any]],
-    clock: Callable[[], float] = time.time,
-) -> None:
+def install_routes(app: FastAPI, deps: RouteDeps, clock: Callable[[], float] = time.time) -> None:
+    if TYPE_CHECKING:
+        principal: TypeAlias = auth.Principal  # deps.principal is Annotated[auth.Principal, Depends(...)]
+    else:
+        principal = deps.principal
     day_responses: dict[int | str, dict[str, Any]] = {
-        **errors,
+        **deps.errors,
         200: {
             "content": {"application/json": {}, "text/csv": {"schema": {"type": "string"}}},
             "description": "the day as JSON, or as CSV on the .csv path",
@@ -50,7 +47,7 @@ def install_routes(
         try:
             return Day(day, ZoneInfo(tz))
         except (ZoneInfoNotFoundError, ValueError):
-            raise api_error(422, "validation_error", f"unknown time zone {tz!r}", "tz") from None
+            raise deps.api_error(422, "validation_error", f"unknown time zone {tz!r}", "tz") from None
 
     def _csv(text: str, name: str) -> Response:
         return Response(
@@ -64,7 +61,7 @@ def install_routes(
     def agent_intervals(
         request: Request, _who: principal, day: DayParam, tz: ZoneParam = "UTC", agent: AgentParam = None
     ) -> Response:
-        with engine.connect() as conn:
+        with deps.engine.connect() as conn:
             rows = history.day_intervals(conn, _day(day, tz), agent or None, clock())
         if request.url.path.endswith(".csv"):
             return _csv(
@@ -72,9 +69,9 @@ def install_routes(
             )
         return JSONResponse({"day": day.isoformat(), "tz": tz, "intervals": rows})
 
-    @app.get("/api/v1/history/queue-calls", response_model=None, responses=errors)
+    @app.get("/api/v1/history/queue-calls", response_model=None, responses=deps.errors)
     def queue_calls(_who: principal, day: DayParam, tz: ZoneParam = "UTC") -> JSONResponse:
-        with engine.connect() as conn:
+        with deps.engine.connect() as conn:
             calls = history.day_queue_calls(conn, _day(day, tz))
         return JSONResponse(
             {"day": day.isoformat(), "tz": tz, "calls": [queue_call_record(c) for c in calls]}
@@ -90,7 +87,7 @@ def install_routes(
         sl_threshold_s: SlParam = DEFAULT_SL_THRESHOLD_S,
         short_abandon_s: ShortParam = None,
     ) -> Response:
-        with engine.connect() as conn:
+        with deps.engine.connect() as conn:
             rows = history.day_queue_stats(conn, _day(day, tz), sl_threshold_s, short_abandon_s)
         if request.url.path.endswith(".csv"):
             return _csv(history.to_csv(rows, STATS_CSV_KEYS), f"calldesk-queue-stats-{day.isoformat()}.csv")

@@ -24,7 +24,7 @@ import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
-from typing import Annotated, Any
+from typing import TYPE_CHECKING, Annotated, Any, TypeAlias
 
 import sqlalchemy as sa
 from fastapi import FastAPI, Header
@@ -34,7 +34,8 @@ from sqlalchemy.engine import Connection, Engine
 
 from calldesk_domain.models import Tier, format_ts, parse_ts
 from calldesk_domain.phone import normalize
-from central import audit_push, policy, writes
+from central import audit_push, auth, policy, writes
+from central.route_deps import RouteDeps
 from central.tables import (
     ENTITY_TABLES,
     audit_events,
@@ -467,21 +468,16 @@ class PushRequest(BaseModel):
     mutations: list[MutationIn] = Field(max_length=MAX_MUTATIONS)
 
 
-def install_routes(
-    app: FastAPI,
-    engine: Engine,
-    principal: Any,
-    load_actor: Callable[[Connection, Any], policy.Actor],
-    api_error: type[Exception],
-    errors: dict,
-    *,
-    retention_days: float = DEFAULT_RETENTION_DAYS,
-) -> None:
+def install_routes(app: FastAPI, deps: RouteDeps, *, retention_days: float = DEFAULT_RETENTION_DAYS) -> None:
     """Add POST /api/v1/sync/push to `app` (called by central.app.create_app)."""
-    retention = PushRetention(engine, retention_days)
+    if TYPE_CHECKING:
+        principal: TypeAlias = auth.Principal  # deps.principal is Annotated[auth.Principal, Depends(...)]
+    else:
+        principal = deps.principal
+    retention = PushRetention(deps.engine, retention_days)
     app.state.push_retention = retention
 
-    @app.post("/api/v1/sync/push", response_model=None, responses=errors)
+    @app.post("/api/v1/sync/push", response_model=None, responses=deps.errors)
     def sync_push(
         who: principal,
         body: PushRequest,
@@ -493,13 +489,13 @@ def install_routes(
         seen: set[str] = set()
         for mutation in body.mutations:
             if mutation.client_id in seen:
-                raise api_error(
+                raise deps.api_error(
                     422, "validation_error", f"client_id {mutation.client_id} appears twice", "client_id"
                 )
             seen.add(mutation.client_id)
-        with engine.connect() as conn:
-            actor = load_actor(conn, who)
-        response, replayed = push(engine, key, [m.model_dump() for m in body.mutations], actor)
+        with deps.engine.connect() as conn:
+            actor = deps.load_actor(conn, who)
+        response, replayed = push(deps.engine, key, [m.model_dump() for m in body.mutations], actor)
         retention.maybe_purge()
         headers = {"Idempotent-Replayed": "true"} if replayed else None
         return JSONResponse(response, headers=headers)

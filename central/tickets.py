@@ -14,7 +14,6 @@ No `from __future__ import annotations`: FastAPI resolves the route annotations 
 """
 
 import logging
-from collections.abc import Callable
 from dataclasses import fields
 from datetime import UTC, date, datetime
 from typing import TYPE_CHECKING, Annotated, Any, TypeAlias
@@ -22,7 +21,7 @@ from typing import TYPE_CHECKING, Annotated, Any, TypeAlias
 import sqlalchemy as sa
 from fastapi import FastAPI, Path, Query
 from fastapi.responses import JSONResponse
-from sqlalchemy.engine import Connection, Engine
+from sqlalchemy.engine import Connection
 
 from calldesk_domain.models import format_ts, parse_ts
 from calldesk_domain.ticket_validation import Issue, validate_contact, validate_ticket
@@ -38,6 +37,7 @@ from calldesk_domain.tickets import (
 )
 from central import auth, policy
 from central.push import register_entity
+from central.route_deps import RouteDeps
 from central.schemas import ErrorResponse
 from central.tables import SERVICE_TABLES, contacts, kb_articles, tickets
 from central.writes import _append_changes, _last_versions, _lock_writers
@@ -274,23 +274,16 @@ NO_CONTROL = r"^[^\x00-\x1f]*$"  # PostgreSQL rejects NUL; control characters ne
 SafeId = Annotated[str, Path(min_length=1, max_length=MAX_ID, pattern=r"^[^\x00-\x1f]*$")]
 
 
-def install_routes(
-    app: FastAPI,
-    engine: Engine,
-    principal_type: Any,
-    api_error: Callable[..., Exception],
-    responses: dict[int | str, dict[str, Any]],
-    load_actor: Callable[[Connection, Any], policy.Actor],
-) -> None:
+def install_routes(app: FastAPI, deps: RouteDeps) -> None:
     """Add the ticket, contact and knowledge-base endpoints to the central API. Reads are
     limited to what the caller's role reaches (central.policy.read_scope)."""
     if TYPE_CHECKING:
         # what create_app passes: Annotated[auth.Principal, Depends(principal)], built there at run time
         Principal: TypeAlias = auth.Principal
     else:
-        Principal = principal_type
+        Principal = deps.principal
 
-    @app.get("/api/v1/tickets", response_model=None, responses=responses)
+    @app.get("/api/v1/tickets", response_model=None, responses=deps.errors)
     def ticket_list(
         who: Principal,
         view: Annotated[str, Query(pattern="^(mine|team|overdue|all)$")] = "mine",
@@ -301,10 +294,10 @@ def install_routes(
         limit: Annotated[int, Query(ge=1, le=1000)] = 200,
     ) -> JSONResponse:
         now = datetime.now(UTC)
-        with engine.begin() as conn:
+        with deps.engine.begin() as conn:
             escalate_overdue(conn, now)
-        with engine.connect() as conn:
-            actor = load_actor(conn, who)
+        with deps.engine.connect() as conn:
+            actor = deps.load_actor(conn, who)
             found = list_tickets(
                 conn,
                 view,
@@ -320,20 +313,20 @@ def install_routes(
         found = [ticket for ticket in found if policy.can_touch_ticket(actor, ticket, scope)]
         return JSONResponse({"tickets": found, "server_time": format_ts(now)})
 
-    with_404: dict[int | str, dict[str, Any]] = {**responses, 404: {"model": ErrorResponse}}
+    with_404: dict[int | str, dict[str, Any]] = {**deps.errors, 404: {"model": ErrorResponse}}
 
     @app.get("/api/v1/tickets/{ticket_id}", response_model=None, responses=with_404)
     def ticket_get(who: Principal, ticket_id: SafeId) -> JSONResponse:
-        with engine.connect() as conn:
+        with deps.engine.connect() as conn:
             found = _existing(conn, "ticket", ticket_id)
-            actor = load_actor(conn, who)
+            actor = deps.load_actor(conn, who)
         if found is not None and not policy.can_touch_ticket(actor, found, policy.read_scope(who.role)):
             found = None  # not yours to read: indistinguishable from absent
         if found is None:
-            raise api_error(404, "ticket_not_found", f"no ticket {ticket_id}", "ticket_id")
+            raise deps.api_error(404, "ticket_not_found", f"no ticket {ticket_id}", "ticket_id")
         return JSONResponse({"ticket": found})
 
-    @app.get("/api/v1/contacts", response_model=None, responses=responses)
+    @app.get("/api/v1/contacts", response_model=None, responses=deps.errors)
     def contact_list(
         who: Principal,
         call_id: Annotated[str, Query(max_length=64, pattern=NO_CONTROL)] = "",
@@ -345,26 +338,26 @@ def install_routes(
             query = query.where(table.c.call_id == call_id)
         if customer_id:
             query = query.where(table.c.customer_id == customer_id)
-        with engine.connect() as conn:
-            actor = load_actor(conn, who)
+        with deps.engine.connect() as conn:
+            actor = deps.load_actor(conn, who)
             found = [record_from_row("contact", row) for row in conn.execute(query)]
         scope = policy.read_scope(who.role)
         found = [contact for contact in found if policy.can_touch_contact(actor, contact, scope)]
         return JSONResponse({"contacts": found})
 
-    @app.get("/api/v1/kb/search", response_model=None, responses=responses)
+    @app.get("/api/v1/kb/search", response_model=None, responses=deps.errors)
     def kb_search(
         _who: Principal,
         q: Annotated[str, Query(max_length=100, pattern=r"^[^\x00-\x1f]*$")] = "",
         limit: Annotated[int, Query(ge=1, le=100)] = 20,
     ) -> JSONResponse:
-        with engine.connect() as conn:
+        with deps.engine.connect() as conn:
             return JSONResponse({"articles": search_articles(conn, q.strip(), limit)})
 
     @app.get("/api/v1/kb/articles/{article_id}", response_model=None, responses=with_404)
     def kb_article(_who: Principal, article_id: SafeId) -> JSONResponse:
-        with engine.connect() as conn:
+        with deps.engine.connect() as conn:
             found = get_article(conn, article_id)
         if found is None:
-            raise api_error(404, "article_not_found", f"no article {article_id}", "article_id")
+            raise deps.api_error(404, "article_not_found", f"no article {article_id}", "article_id")
         return JSONResponse({"article": found})

@@ -7,9 +7,8 @@ GET is open to every signed-in user; PUT is for admins only.
 """
 
 import logging
-from collections.abc import Callable
 from datetime import UTC, datetime
-from typing import Annotated, Any, Literal
+from typing import TYPE_CHECKING, Annotated, Literal, TypeAlias
 
 import sqlalchemy as sa
 from fastapi import Body, FastAPI
@@ -17,6 +16,8 @@ from fastapi.responses import JSONResponse
 from pydantic import BaseModel, Field
 from sqlalchemy.engine import Engine
 
+from central import auth
+from central.route_deps import RouteDeps
 from central.tables import update_policy
 
 log = logging.getLogger(__name__)
@@ -79,30 +80,28 @@ def write_policy(engine: Engine, body: UpdatePolicyBody, username: str) -> dict[
     return values
 
 
-def install_routes(
-    app: FastAPI,
-    engine: Engine,
-    principal: Any,
-    api_error: Callable[..., Exception],
-    errors: dict[int | str, dict[str, Any]],
-) -> None:
-    """`principal` is the app's authenticated-user dependency type, `api_error` its ApiError."""
+def install_routes(app: FastAPI, deps: RouteDeps) -> None:
+    """`principal` is the app's authenticated-user dependency type, `deps.api_error` its ApiError."""
+    if TYPE_CHECKING:
+        principal: TypeAlias = auth.Principal  # deps.principal is Annotated[auth.Principal, Depends(...)]
+    else:
+        principal = deps.principal
 
     @app.get(
         "/api/v1/update-policy",
         response_model=None,
-        responses={200: {"model": UpdatePolicyResponse}, **errors},
+        responses={200: {"model": UpdatePolicyResponse}, **deps.errors},
     )
     def get_update_policy(_who: principal) -> JSONResponse:
-        return JSONResponse(read_policy(engine))
+        return JSONResponse(read_policy(deps.engine))
 
     @app.put(
         "/api/v1/update-policy",
         response_model=None,
         responses={
             200: {"model": UpdatePolicyResponse},
-            403: {"model": errors[401]["model"], "description": "not an admin"},
-            **errors,
+            403: {"model": deps.errors[401]["model"], "description": "not an admin"},
+            **deps.errors,
         },
     )
     def put_update_policy(
@@ -110,5 +109,5 @@ def install_routes(
         body: Annotated[UpdatePolicyBody, Body()],
     ) -> JSONResponse:
         if who.role != "admin":
-            raise api_error(403, "forbidden", "only an admin sets the update policy")
-        return JSONResponse(write_policy(engine, body, who.username))
+            raise deps.api_error(403, "forbidden", "only an admin sets the update policy")
+        return JSONResponse(write_policy(deps.engine, body, who.username))

@@ -24,7 +24,7 @@ import random
 import weakref
 from collections.abc import Sequence
 from datetime import UTC, datetime, timedelta
-from typing import Any
+from typing import TYPE_CHECKING, Any, TypeAlias
 
 import httpx
 import sqlalchemy as sa
@@ -34,9 +34,11 @@ from sqlalchemy.engine import Connection, Engine
 
 from calldesk_domain.backoff import backoff_delay
 from calldesk_domain.tickets import Ticket, TransitionError, allowed_actions, apply_action
+from central import auth
 from central.integrations.oms import SIGNED_RESPONSES, error, signed_json
 from central.integrations.settings import IntegrationSettings
 from central.integrations.signing import signed_headers
+from central.route_deps import RouteDeps
 from central.tables import tickets, webhook_deliveries
 from central.writes import add_change_listener
 
@@ -212,30 +214,29 @@ def _delivery(row: Any) -> dict[str, Any]:
 
 
 def install_routes(
-    app: FastAPI,
-    engine: Engine,
-    settings: IntegrationSettings,
-    principal: Any,
-    api_error: type[Exception],
-    errors: dict,
+    app: FastAPI, deps: RouteDeps, settings: IntegrationSettings
 ) -> TicketWebhookSender | None:
     """Add the ticket-sync routes; returns the sender to start with the app (None: not configured)."""
+    if TYPE_CHECKING:
+        principal: TypeAlias = auth.Principal  # deps.principal is Annotated[auth.Principal, Depends(...)]
+    else:
+        principal = deps.principal
     from central.tickets import save_record
 
     sender = None
     if settings.sends_tickets:
-        _SENDING.add(engine)
-        sender = TicketWebhookSender(engine, settings)
+        _SENDING.add(deps.engine)
+        sender = TicketWebhookSender(deps.engine, settings)
 
     admin_errors = {
-        **errors,
+        **deps.errors,
         403: {"description": "only an admin may manage integration deliveries"},
         404: {"description": "no dead delivery with that id"},
     }
 
     def require_admin(who: Any) -> None:
         if getattr(who, "role", None) != "admin":
-            raise api_error(403, "forbidden", "only an admin may manage integration deliveries")
+            raise deps.api_error(403, "forbidden", "only an admin may manage integration deliveries")
 
     @app.get(
         "/api/v1/admin/integrations/deliveries",
@@ -249,7 +250,7 @@ def install_routes(
         limit: int = Query(100, ge=1, le=1000),
     ) -> JSONResponse:
         require_admin(who)
-        with engine.connect() as conn:
+        with deps.engine.connect() as conn:
             rows = conn.execute(
                 sa.select(webhook_deliveries)
                 .where(webhook_deliveries.c.status == status)
@@ -269,14 +270,14 @@ def install_routes(
         delivery_id: int = Path(ge=1, le=2**31 - 1),  # the column is a 32-bit integer on PostgreSQL
     ) -> JSONResponse:
         require_admin(who)
-        with engine.begin() as conn:
+        with deps.engine.begin() as conn:
             done = conn.execute(
                 webhook_deliveries.update()
                 .where(webhook_deliveries.c.id == delivery_id, webhook_deliveries.c.status == DEAD)
                 .values(status=PENDING, attempts=0, next_attempt_at=datetime.now(UTC))
             )
         if done.rowcount != 1:
-            raise api_error(404, "not_found", f"no dead delivery {delivery_id}")
+            raise deps.api_error(404, "not_found", f"no dead delivery {delivery_id}")
         log.info("ticket webhook: delivery %s replayed by %s", delivery_id, getattr(who, "username", "?"))
         return JSONResponse({"id": delivery_id, "status": PENDING})
 
@@ -299,7 +300,7 @@ def install_routes(
                 return error(
                     422, "validation_error", f"{key} must be a text of at most {limit} characters", key
                 )
-        return await asyncio.to_thread(_apply_external_action, engine, save_record, ticket_id, texts)
+        return await asyncio.to_thread(_apply_external_action, deps.engine, save_record, ticket_id, texts)
 
     return sender
 

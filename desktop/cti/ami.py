@@ -18,7 +18,6 @@ against Asterisk 22, are desktop/cti/ami_commands.py (AmiCommands runs them thro
 from __future__ import annotations
 
 import asyncio
-import contextlib
 import hashlib
 import itertools
 import logging
@@ -30,9 +29,8 @@ from typing import Any
 
 from desktop.cti.ami_normalize import AmiNormalizer, normalize_messages
 from desktop.cti.ami_parser import AmiMessage, AmiParser, parse_ami_messages
-from desktop.cti.callstate import CallStateMachine
 from desktop.cti.events import CtiEvent
-from desktop.cti.pbx_client import CONNECTED, DISCONNECTED, PbxLink
+from desktop.cti.pbx_client import CONNECTED, PbxLink
 
 log = logging.getLogger(__name__)
 
@@ -99,10 +97,13 @@ class _Pending:
     followup: asyncio.Future[AmiMessage] | None = None  # the event that reports the outcome, if any
 
 
-class AmiClient(PbxLink):
+class AmiClient(PbxLink[AmiConfig, AmiNormalizer]):
     link_name = "AMI"
     auth_error = AmiAuthError
+    connection_error = AmiConnectionError
     retry_errors = (AmiError, OSError, TimeoutError)
+    endpoint = "the PBX's AMI"
+    endpoint_hint = "check the host, port and that manager.conf enables it"
 
     def __init__(
         self,
@@ -111,33 +112,16 @@ class AmiClient(PbxLink):
         on_state: Callable[[str, str], None] | None = None,
         rng: random.Random | None = None,
     ) -> None:
-        super().__init__(config, on_state, rng)
-        self.config = config
-        self.on_event = on_event
-        self.state = CallStateMachine()
-        self.normalizer = AmiNormalizer(region=config.region)
+        super().__init__(config, AmiNormalizer(region=config.region), on_event, on_state, rng)
         self.version: str | None = None
         self._ids = itertools.count(1)
         self._pending: dict[str, _Pending] = {}
         self._followups: dict[str, tuple[str, asyncio.Future[AmiMessage]]] = {}  # id -> (event, its future)
-        self._writer: asyncio.StreamWriter | None = None
 
     # ---- connection life ------------------------------------------------------------------
     async def connect(self) -> None:
         """Connect, log in (raises AmiAuthError on a refused login), turn events on, re-sync."""
-        try:
-            reader, writer = await asyncio.wait_for(
-                asyncio.open_connection(self.config.host, self.config.port), self.config.connect_timeout
-            )
-        except (OSError, TimeoutError) as exc:
-            raise AmiConnectionError(
-                f"cannot reach the PBX's AMI at {self.config.host}:{self.config.port} ({exc}); "
-                "check the host, port and that manager.conf enables it"
-            ) from exc
-        if self.closing:  # close() ran while the socket was opening
-            writer.close()
-            raise AmiConnectionError("closed while connecting")
-        self._writer = writer
+        reader = await self._open()
         parser = AmiParser()
         self._reader_task = asyncio.get_running_loop().create_task(self._read_loop(reader, parser))
         try:
@@ -152,24 +136,6 @@ class AmiClient(PbxLink):
 
     async def _goodbye(self) -> None:
         await self.send_action("Logoff")
-
-    async def _drop_connection(self) -> None:
-        writer, self._writer = self._writer, None
-        task, self._reader_task = self._reader_task, None
-        if writer is not None:
-            writer.close()
-            with contextlib.suppress(Exception):
-                await writer.wait_closed()
-        if task is not None and not task.done():
-            task.cancel()
-            with contextlib.suppress(BaseException):
-                await task
-        self._fail_pending("the connection to the PBX was lost")
-        was_connected, self.connected = self.connected, False
-        for event in self.normalizer.flush():
-            self._deliver(event)
-        if was_connected:
-            self._notify(DISCONNECTED, "PBX disconnected; reconnecting")
 
     # ---- reading ------------------------------------------------------------------------
     async def _read_loop(self, reader: asyncio.StreamReader, parser: AmiParser) -> None:
@@ -214,15 +180,6 @@ class AmiClient(PbxLink):
                     pending.future.set_result(AmiListResult(pending.response, pending.events))
             else:
                 pending.events.append(message)
-
-    def _deliver(self, event: CtiEvent) -> None:
-        if not self.state.apply(event):
-            return
-        if self.on_event is not None:
-            try:
-                self.on_event(event)
-            except Exception:
-                log.exception("AMI: event consumer failed on %s", event.wire_type)
 
     def _fail_pending(self, reason: str) -> None:
         followups, self._followups = self._followups, {}

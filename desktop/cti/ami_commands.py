@@ -22,9 +22,7 @@ from __future__ import annotations
 
 import logging
 import uuid
-from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
-from typing import Any
 
 from desktop.cti.ami import (
     AmiActionError,
@@ -72,6 +70,8 @@ UNSUPPORTED: dict[Action, str] = {
     Action.HOLD: HOLD_REFUSAL,
     Action.UNHOLD: HOLD_REFUSAL,
 }
+# consult steps Asterisk takes as the features.conf code dialled on the agent's channel
+FEATURE_CODE_STEPS = (Action.CONSULT_COMPLETE, Action.CONSULT_SWAP, Action.CONFERENCE)
 SPY_OPTIONS = {Action.LISTEN: "qE", Action.WHISPER: "qwE", Action.BARGE: "qBE"}
 
 
@@ -103,27 +103,11 @@ class AmiCommands(PbxCommandSet):
     def __init__(self, client: AmiClient, config: AmiCommandConfig | None = None) -> None:
         self.client = client
         self.config = config or AmiCommandConfig()
-        self._handlers: dict[Action, Callable[[Any, str], Awaitable[CommandOutcome]]] = {
-            Action.ANSWER: self._answer,
-            Action.HANGUP: self._hangup,
-            Action.HOLD: self._hold,
-            Action.UNHOLD: self._hold,
-            Action.TRANSFER: self._transfer,
-            Action.CONSULT: self._consult,
-            Action.CONSULT_COMPLETE: self._consult_step,
-            Action.CONSULT_SWAP: self._consult_step,
-            Action.CONFERENCE: self._consult_step,
-            Action.CONSULT_CANCEL: self._consult_cancel,
-            Action.DIAL: self._dial,
-            Action.DTMF: self._dtmf,
-            Action.PAUSE: self._pause,
-            Action.UNPAUSE: self._pause,
-            Action.FORCE_PAUSE: self._pause,
-            Action.FORCE_READY: self._pause,
-            Action.LISTEN: self._spy,
-            Action.WHISPER: self._spy,
-            Action.BARGE: self._spy,
-        }
+        self._handlers = self._handler_table(
+            {Action.ANSWER: self._answer, Action.CONSULT_CANCEL: self._consult_cancel}
+            | dict.fromkeys((Action.HOLD, Action.UNHOLD), self._hold)
+            | dict.fromkeys(FEATURE_CODE_STEPS, self._consult_step)
+        )
 
     def refusal(self, command: PbxCommand, exc: Exception) -> CommandOutcome:
         if isinstance(exc, AmiActionError):  # Asterisk's own words

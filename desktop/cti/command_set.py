@@ -1,6 +1,7 @@
-"""What every PBX's command set shares (AmiCommands, EslCommands): one handler per Action, the
-actions it cannot do, and one mapping of its client's errors to a CommandOutcome, so a timeout,
-a lost link or a refusal reads the same on the call bar whatever the PBX."""
+"""What every PBX's command set shares (AmiCommands, EslCommands): one handler per Action (the
+table's common part: hang up, transfer, consult, dial, DTMF, the pause family, the spy family),
+the actions it cannot do, and one mapping of its client's errors to a CommandOutcome, so a
+timeout, a lost link or a refusal reads the same on the call bar whatever the PBX."""
 
 from __future__ import annotations
 
@@ -11,9 +12,24 @@ from desktop.cti.pbx_commands import Action, CommandOutcome, OutcomeStatus, PbxC
 
 Handler = Callable[[Any, str], Awaitable[CommandOutcome]]
 
+PAUSE_ACTIONS = (Action.PAUSE, Action.UNPAUSE, Action.FORCE_PAUSE, Action.FORCE_READY)
+SPY_ACTIONS = (Action.LISTEN, Action.WHISPER, Action.BARGE)
+# What every PBX's command set handles alike, with the name of its method (command, identity) that
+# does it: one `_pause` for every action of PAUSE_ACTIONS, one `_spy` for SPY_ACTIONS.
+COMMON_HANDLERS: Mapping[Action, str] = {
+    Action.HANGUP: "_hangup",
+    Action.TRANSFER: "_transfer",
+    Action.CONSULT: "_consult",
+    Action.DIAL: "_dial",
+    Action.DTMF: "_dtmf",
+    **dict.fromkeys(PAUSE_ACTIONS, "_pause"),
+    **dict.fromkeys(SPY_ACTIONS, "_spy"),
+}
+
 
 class PbxCommandSet:
-    """Subclasses set the client's error classes and `unsupported_actions`, and fill `_handlers`."""
+    """Subclasses set the client's error classes and `unsupported_actions`, write the methods
+    COMMON_HANDLERS names, and build `_handlers` with `_handler_table(<their other handlers>)`."""
 
     timeout_error: ClassVar[type[Exception]]
     connection_error: ClassVar[type[Exception]]
@@ -21,6 +37,17 @@ class PbxCommandSet:
     unsupported_actions: ClassVar[Mapping[Action, str]] = {}
 
     _handlers: dict[Action, Handler]
+
+    def _handler_table(self, own: Mapping[Action, Handler]) -> dict[Action, Handler]:
+        """The common handlers plus `own` (answer, hold, the consult steps: where PBXs differ);
+        every Action must have one, so a new Action cannot be forgotten by one PBX."""
+        table: dict[Action, Handler] = {
+            action: getattr(self, name) for action, name in COMMON_HANDLERS.items()
+        } | dict(own)
+        missing = [action.value for action in Action if action not in table]
+        if missing:
+            raise TypeError(f"{type(self).__name__} has no handler for {', '.join(missing)}")
+        return table
 
     def unsupported(self) -> dict[Action, str]:
         """Actions this PBX cannot do, each with why and what to do instead (for the call bar)."""

@@ -22,7 +22,6 @@ and `originate_for`, the click-to-dial that also tracks the new call).
 from __future__ import annotations
 
 import asyncio
-import contextlib
 import logging
 import random
 import time
@@ -31,11 +30,10 @@ from collections import deque
 from collections.abc import Callable
 from dataclasses import dataclass, field
 
-from desktop.cti.callstate import CallStateMachine
 from desktop.cti.esl import SUBSCRIBED_EVENTS, EslNormalizer
 from desktop.cti.esl_parser import EslEvent, EslFrame, EslParser
 from desktop.cti.events import CtiEvent
-from desktop.cti.pbx_client import CONNECTED, DISCONNECTED, PbxLink
+from desktop.cti.pbx_client import CONNECTED, PbxLink
 
 log = logging.getLogger(__name__)
 
@@ -121,10 +119,15 @@ def quote_arg(value: str, *, spaces: bool = False) -> str:
 _quote_arg = quote_arg
 
 
-class EslClient(PbxLink):
+class EslClient(PbxLink[EslConfig, EslNormalizer]):
     link_name = "ESL"
     auth_error = EslAuthError
+    connection_error = EslConnectionError
     retry_errors = (EslError, OSError, TimeoutError)
+    endpoint = "FreeSWITCH's event socket"
+    endpoint_hint = "check the host, port and event_socket.conf.xml (listen-ip, apply-inbound-acl)"
+    lost_reason = "the connection to FreeSWITCH was lost"
+    disconnected_detail = "FreeSWITCH disconnected; reconnecting"
 
     def __init__(
         self,
@@ -133,34 +136,17 @@ class EslClient(PbxLink):
         on_state: Callable[[str, str], None] | None = None,
         rng: random.Random | None = None,
     ) -> None:
-        super().__init__(config, on_state, rng)
-        self.config = config
-        self.on_event = on_event
-        self.state = CallStateMachine()
-        self.normalizer = EslNormalizer(region=config.region)
+        super().__init__(config, EslNormalizer(region=config.region), on_event, on_state, rng)
         self.agent_legs: dict[str, str] = {}  # queue call (member session uuid) -> agent leg uuid
         self._replies: deque[asyncio.Future[EslFrame]] = deque()
         self._jobs: dict[str, asyncio.Future[str]] = {}
-        self._writer: asyncio.StreamWriter | None = None
         self._greeting: asyncio.Future[None] | None = None
 
     # ---- connection life ------------------------------------------------------------------
     async def connect(self) -> None:
         """Connect, authenticate (EslAuthError if refused), subscribe, re-sync."""
-        try:
-            reader, writer = await asyncio.wait_for(
-                asyncio.open_connection(self.config.host, self.config.port), self.config.connect_timeout
-            )
-        except (OSError, TimeoutError) as exc:
-            raise EslConnectionError(
-                f"cannot reach FreeSWITCH's event socket at {self.config.host}:{self.config.port} ({exc}); "
-                "check the host, port and event_socket.conf.xml (listen-ip, apply-inbound-acl)"
-            ) from exc
-        if self.closing:  # close() ran while the socket was opening
-            writer.close()
-            raise EslConnectionError("closed while connecting")
+        reader = await self._open()
         loop = asyncio.get_running_loop()
-        self._writer = writer
         self._greeting = loop.create_future()
         self._reader_task = loop.create_task(self._read_loop(reader))
         try:
@@ -186,24 +172,6 @@ class EslClient(PbxLink):
 
     async def _goodbye(self) -> None:
         await self._command("exit")
-
-    async def _drop_connection(self) -> None:
-        writer, self._writer = self._writer, None
-        task, self._reader_task = self._reader_task, None
-        if writer is not None:
-            writer.close()
-            with contextlib.suppress(Exception):
-                await writer.wait_closed()
-        if task is not None and not task.done() and task is not asyncio.current_task():
-            task.cancel()
-            with contextlib.suppress(BaseException):
-                await task
-        self._fail_pending("the connection to FreeSWITCH was lost")
-        was_connected, self.connected = self.connected, False
-        for event in self.normalizer.flush():
-            self._deliver(event)
-        if was_connected:
-            self._notify(DISCONNECTED, "FreeSWITCH disconnected; reconnecting")
 
     # ---- reading ----------------------------------------------------------------------------
     async def _read_loop(self, reader: asyncio.StreamReader) -> None:
@@ -270,14 +238,6 @@ class EslClient(PbxLink):
             self.agent_legs[member] = leg
         elif event.get("CC-Action") == "member-queue-end":
             self.agent_legs.pop(member, None)
-
-    def _deliver(self, event: CtiEvent) -> None:
-        if not self.state.apply(event) or self.on_event is None:
-            return
-        try:
-            self.on_event(event)
-        except Exception:
-            log.exception("ESL: event callback failed for %s", event.wire_type)
 
     def _fail_pending(self, reason: str) -> None:
         error = EslConnectionError(reason)
@@ -366,16 +326,7 @@ class EslClient(PbxLink):
                         row["name"], row.get("status", ""), row.get("state", ""), now
                     )
                 )
-        delivered = []
-        for event in events:
-            if self.state.apply(event):
-                delivered.append(event)
-                if self.on_event is not None:
-                    try:
-                        self.on_event(event)
-                    except Exception:
-                        log.exception("ESL: event callback failed for %s", event.wire_type)
-        return delivered
+        return [event for event in events if self._deliver(event)]
 
     async def originate_for(self, agent: str, number: str) -> tuple[EslReply, str]:
         """Click-to-dial; also returns the new call's id (its origination_uuid, the agent's leg)."""

@@ -22,9 +22,7 @@ call id itself is the agent's leg (a click-to-dial call's origination_uuid).
 from __future__ import annotations
 
 import logging
-from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
-from typing import Any
 
 from desktop.cti.command_set import PbxCommandSet
 from desktop.cti.esl_client import EslClient, EslConnectionError, EslError, EslReply, EslTimeout, quote_arg
@@ -49,6 +47,15 @@ QUEUE_PAUSE_REFUSAL = (
     "FreeSWITCH's mod_callcenter sets an agent's status for every queue at once: pause without a queue"
 )
 UNSUPPORTED: dict[Action, str] = {Action.CONSULT_SWAP: SWAP_REFUSAL}
+# uuid_answer, uuid_hold, uuid_recv_dtmf of att_xfer's keys: all act on the agent's own leg
+AGENT_LEG_ACTIONS = (
+    Action.ANSWER,
+    Action.HOLD,
+    Action.UNHOLD,
+    Action.CONSULT_COMPLETE,
+    Action.CONSULT_CANCEL,
+    Action.CONFERENCE,
+)
 SPY_NEEDS_CALL = "FreeSWITCH listens to a call, not to an agent: choose the agent's call"
 
 
@@ -75,27 +82,9 @@ class EslCommands(PbxCommandSet):
     def __init__(self, client: EslClient, config: EslCommandConfig | None = None) -> None:
         self.client = client
         self.config = config or EslCommandConfig()
-        self._handlers: dict[Action, Callable[[Any, str], Awaitable[CommandOutcome]]] = {
-            Action.ANSWER: self._on_agent_leg,
-            Action.HOLD: self._on_agent_leg,
-            Action.UNHOLD: self._on_agent_leg,
-            Action.CONSULT_COMPLETE: self._on_agent_leg,
-            Action.CONSULT_CANCEL: self._on_agent_leg,
-            Action.CONFERENCE: self._on_agent_leg,
-            Action.CONSULT_SWAP: self._swap,
-            Action.HANGUP: self._hangup,
-            Action.TRANSFER: self._transfer,
-            Action.CONSULT: self._consult,
-            Action.DIAL: self._dial,
-            Action.DTMF: self._dtmf,
-            Action.PAUSE: self._pause,
-            Action.UNPAUSE: self._pause,
-            Action.FORCE_PAUSE: self._pause,
-            Action.FORCE_READY: self._pause,
-            Action.LISTEN: self._spy,
-            Action.WHISPER: self._spy,
-            Action.BARGE: self._spy,
-        }
+        self._handlers = self._handler_table(
+            dict.fromkeys(AGENT_LEG_ACTIONS, self._on_agent_leg) | {Action.CONSULT_SWAP: self._swap}
+        )
 
     def agent_leg(self, call_id: str) -> str:
         return self.client.agent_legs.get(call_id, call_id)

@@ -23,6 +23,10 @@ class EventNormalizer(Generic[M]):
     def feed(self, message: M) -> list[CtiEvent]:
         raise NotImplementedError
 
+    def flush(self) -> list[CtiEvent]:
+        """The events held back until the stream ends (the connection dropped, a recording's end)."""
+        return []
+
     def feed_all(self, messages: Iterable[M]) -> list[CtiEvent]:
         out: list[CtiEvent] = []
         for message in messages:

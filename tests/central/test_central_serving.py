@@ -7,8 +7,6 @@ import json
 import logging
 import os
 import signal
-import socket
-import subprocess
 import sys
 import threading
 import time
@@ -17,6 +15,7 @@ from pathlib import Path
 
 import httpx
 import pytest
+from central_serve import free_port, start_serve, stop_group, wait_ready
 
 
 def test_live_and_ready_answer_with_the_worker_and_notification_state(seeded_central_sqlite):
@@ -79,59 +78,19 @@ def test_access_log_has_request_id_duration_and_no_query_string(seeded_central_s
     assert not any("13800138000" in r.getMessage() for r in server_records)
 
 
-def _free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
-
-
-def _wait_ready(base: str, proc: subprocess.Popen, timeout: float = 60) -> None:
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        if proc.poll() is not None:
-            raise AssertionError(f"serve exited with {proc.returncode}")
-        try:
-            if httpx.get(f"{base}/ready", timeout=1).status_code == 200:
-                return
-        except httpx.TransportError:
-            pass
-        time.sleep(0.2)
-    raise AssertionError("serve did not become ready")
-
-
 @pytest.mark.skipif(sys.platform == "win32", reason="SIGTERM is a POSIX signal")
 def test_serve_two_workers_finishes_a_push_in_flight_and_ends_streams_on_sigterm(
     seeded_central_sqlite, tmp_path: Path
 ):
     seeded_central_sqlite.server.stop()  # the file is served by the subprocess below instead
-    port = _free_port()
+    port = free_port()
     base = f"http://127.0.0.1:{port}"
     env = {**os.environ, "PYTHONUNBUFFERED": "1"}
     log_path = tmp_path / "serve.log"
     log_file = log_path.open("wb")
-    proc = subprocess.Popen(
-        [
-            sys.executable,
-            "-m",
-            "desktop.cli",
-            "central",
-            "serve",
-            "--db",
-            seeded_central_sqlite.db_url,
-            "--port",
-            str(port),
-            "--workers",
-            "2",
-            "--escalation-interval",
-            "0",
-        ],
-        env=env,
-        stdout=log_file,
-        stderr=subprocess.STDOUT,
-        start_new_session=True,  # the workers go with the supervisor if the test kills it
-    )
+    proc = start_serve(seeded_central_sqlite.db_url, port, log_file, env=env)
     try:
-        _wait_ready(base, proc)
+        wait_ready(base, proc)
         pids = {httpx.get(f"{base}/live", timeout=5).json()["pid"] for _ in range(40)}
         headers = seeded_central_sqlite.headers
         stream_open = threading.Event()
@@ -184,8 +143,7 @@ def test_serve_two_workers_finishes_a_push_in_flight_and_ends_streams_on_sigterm
         assert stream_end and stream_end[0] - stopped_at < 10  # the stream did not hold the exit up
     finally:
         if proc.poll() is None:
-            os.killpg(proc.pid, signal.SIGKILL)
-            proc.wait(10)
+            stop_group(proc)
         log_file.close()
         output = log_path.read_text(errors="replace")
     assert len(pids) == 2, output[-3000:]
@@ -314,34 +272,15 @@ async def test_an_api_worker_killed_mid_push_loses_and_doubles_nothing(seeded_ce
 
     central = seeded_central_sqlite
     central.server.stop()
-    port = _free_port()
+    port = free_port()
     base = f"http://127.0.0.1:{port}"
     log_file = (tmp_path / "serve.log").open("wb")
-    proc = subprocess.Popen(
-        [
-            sys.executable,
-            "-m",
-            "desktop.cli",
-            "central",
-            "serve",
-            "--db",
-            central.db_url,
-            "--port",
-            str(port),
-            "--workers",
-            "2",
-            "--escalation-interval",
-            "0",
-        ],
-        stdout=log_file,
-        stderr=subprocess.STDOUT,
-        start_new_session=True,
-    )
+    proc = start_serve(central.db_url, port, log_file)
     api = CentralApi(base, token=central.token, max_retries=8, backoff_base=0.2, timeout=30)
     store = CacheStore(tmp_path / "cache.sqlite3")
     customer = central.sample_customer()["id"]
     try:
-        await asyncio.to_thread(_wait_ready, base, proc)
+        await asyncio.to_thread(wait_ready, base, proc)
         ids = [f"N-kill-{i:03d}" for i in range(300)]
         for note_id in ids:
             store.write_local("note", {"id": note_id, "customer_id": customer, "text": f"kill {note_id}"})
@@ -375,8 +314,7 @@ async def test_an_api_worker_killed_mid_push_loses_and_doubles_nothing(seeded_ce
         await api.aclose()
         store.close()
         if proc.poll() is None:
-            os.killpg(proc.pid, signal.SIGKILL)
-            proc.wait(10)
+            stop_group(proc)
         log_file.close()
 
 
@@ -414,32 +352,9 @@ def test_serve_two_workers_over_tls(central_sqlite_url, tmp_path: Path):
     from test_tls import make_self_signed
 
     cert, key = make_self_signed(tmp_path)
-    port = _free_port()
+    port = free_port()
     log_file = (tmp_path / "serve.log").open("wb")
-    proc = subprocess.Popen(
-        [
-            sys.executable,
-            "-m",
-            "desktop.cli",
-            "central",
-            "serve",
-            "--db",
-            central_sqlite_url,
-            "--port",
-            str(port),
-            "--workers",
-            "2",
-            "--cert",
-            str(cert),
-            "--key",
-            str(key),
-            "--escalation-interval",
-            "0",
-        ],
-        stdout=log_file,
-        stderr=subprocess.STDOUT,
-        start_new_session=True,
-    )
+    proc = start_serve(central_sqlite_url, port, log_file, "--cert", str(cert), "--key", str(key))
     context = ssl.create_default_context(cafile=str(cert))
     try:
         deadline = time.monotonic() + 90
@@ -453,6 +368,5 @@ def test_serve_two_workers_over_tls(central_sqlite_url, tmp_path: Path):
         with pytest.raises(httpx.TransportError):
             httpx.get(f"http://127.0.0.1:{port}/live", timeout=5)
     finally:
-        os.killpg(proc.pid, signal.SIGTERM)
-        proc.wait(30)
+        stop_group(proc, signal.SIGTERM)
         log_file.close()

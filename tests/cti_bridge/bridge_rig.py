@@ -108,6 +108,16 @@ class Rig:
         await self.ami.stop()
 
 
+@dataclass
+class FreeSwitchRig:
+    """What conftest's `freeswitch_rig` yields: the rig in front of the ESL tests' loopback switch."""
+
+    rig: Rig
+    fake: Any  # cti_esl.fake_esl.FakeEsl: send_event(), commands, drop_all()
+    one: Desk  # agent 1001's desktop link
+    two: Desk  # agent 1002's
+
+
 async def start_rig(
     central_url: str, *, limits: BridgeLimits | None = None, ssl_context: ssl.SSLContext | None = None
 ) -> Rig:

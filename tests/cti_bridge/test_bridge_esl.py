@@ -3,18 +3,14 @@ whose PBX interface is `1001@default` (as the central API stores it), two real B
 
 from __future__ import annotations
 
-import asyncio
-import random
-from typing import Any
+from collections.abc import Callable
+from contextlib import AbstractAsyncContextManager
 
 import pytest
 from cti_esl import esl_wire as w
 from cti_esl.fake_esl import FakeEsl
 
-from desktop.cti.bridge import BridgeServer, CentralIdentities, EslAdapter
-from desktop.cti.esl_client import EslClient, EslConfig
-
-from .bridge_rig import Rig, until
+from .bridge_rig import FreeSwitchRig, until
 
 pytestmark = pytest.mark.timeout(60)
 SESSION = "ab000000-0000-4000-8000-0000000000ab"
@@ -34,32 +30,14 @@ def offer_call(fake: FakeEsl, agent: str) -> None:
 
 
 async def test_freeswitch_call_pops_on_the_agent_by_interface_and_commands_reach_the_switch(
-    seeded_central_sqlite: Any,
+    freeswitch_rig: Callable[..., AbstractAsyncContextManager[FreeSwitchRig]],
 ) -> None:
-    from central.tables import users
-
-    with seeded_central_sqlite.engine.begin() as conn:  # the admin's edit, straight in the database
-        for name in ("1001", "1002"):
-            conn.execute(
-                users.update().where(users.c.username == name).values(pbx_interface=f"{name}@default")
-            )
-    fake = FakeEsl(password="pbx-secret")
-    fake.api["callcenter_config"] = lambda cmd: "+OK\n"
-    fake.api["uuid_kill"] = lambda cmd: "+OK\n"
-    fake.api["uuid_transfer"] = lambda cmd: "-ERR No such channel!\n"
-    await fake.start()
-    client = EslClient(
-        EslConfig("127.0.0.1", fake.port, "pbx-secret", backoff_initial=0.05), rng=random.Random(2)
-    )
-    bridge = BridgeServer(EslAdapter(client), CentralIdentities(seeded_central_sqlite.url))
-    await bridge.start("127.0.0.1", 0)
-    rig = Rig(fake, bridge, client, seeded_central_sqlite.url)  # type: ignore[arg-type]
-    task = asyncio.get_running_loop().create_task(client.run())
-    bridge._tasks.add(task)
-    try:
-        one = await rig.desk("1001", seeded_central_sqlite.token_for("1001"))
-        two = await rig.desk("1002", seeded_central_sqlite.token_for("1002"))
-        await fake.wait_for_command("api callcenter_config agent list")
+    async with freeswitch_rig(
+        2,
+        uuid_kill=lambda cmd: "+OK\n",
+        uuid_transfer=lambda cmd: "-ERR No such channel!\n",
+    ) as fs:
+        fake, one, two = fs.fake, fs.one, fs.two
         offer_call(fake, "1001@default")
         await until(lambda: "call.ringing" in one.call_types(SESSION))
         ringing = one.of_type("call.ringing")[0]
@@ -87,5 +65,3 @@ async def test_freeswitch_call_pops_on_the_agent_by_interface_and_commands_reach
         fake.drop_all()  # the switch goes away: the ring that is still open ends on 1001
         await until(lambda: "call.ended" in one.call_types(SESSION))
         assert one.of_type("call.ended")[-1]["reason"] == "pbx_link_lost"
-    finally:
-        await rig.close()

@@ -4,28 +4,19 @@ sending queue events as a PBX would. Driven with qtbot clicks."""
 
 from __future__ import annotations
 
+import sqlite3
 import time
+from pathlib import Path
 
-import pytest
+from calls_rig import calls_desk, wait_until
 from PySide6.QtCore import Qt
-from test_calls_desk import _desktop, _pbx, _wait
 
 from desktop.cti.simulator import CtiSimulator
 
 
-@pytest.fixture
-async def sims():
-    held: list[CtiSimulator] = []
-    yield held
-    for sim in held:
-        await sim.close()
-
-
-async def test_missed_calls_count_list_call_back_and_mark_seen(seeded_central_sqlite, tmp_path, qtbot, sims):
-    desktop = await _desktop(seeded_central_sqlite, tmp_path, qtbot)
-    try:
-        sim = await _pbx(desktop)
-        sims.append(sim)
+async def test_missed_calls_count_list_call_back_and_mark_seen(seeded_central_sqlite, tmp_path, qtbot):
+    async with calls_desk(seeded_central_sqlite, tmp_path, qtbot) as rig:
+        desktop, sim = rig.desktop, await rig.pbx()
         count, view = desktop.missed.count, desktop.missed.view
         assert not count.isVisible()  # nothing missed: no count
         now = time.time()
@@ -43,7 +34,7 @@ async def test_missed_calls_count_list_call_back_and_mark_seen(seeded_central_sq
                 }
             )
         await sim.send({"type": "queue.abandon", "queue": "support", "ts": now})  # malformed: no call id
-        await _wait(lambda: count.count == 2, what="two missed calls counted")
+        await wait_until(lambda: count.count == 2, what="two missed calls counted")
         assert count.isVisible() and "2" in count.text()
 
         qtbot.mouseClick(count, Qt.MouseButton.LeftButton)
@@ -60,43 +51,35 @@ async def test_missed_calls_count_list_call_back_and_mark_seen(seeded_central_sq
         assert count.count == 1  # called back: seen
         qtbot.mouseClick(view.all_seen_button, Qt.MouseButton.LeftButton)
         assert count.count == 0 and not count.isVisible()
-    finally:
-        await desktop.stop()
 
 
 async def test_call_back_from_the_card_opens_the_dial_pad_with_the_customers_number(
     seeded_central_sqlite, tmp_path, qtbot
 ):
-    desktop = await _desktop(seeded_central_sqlite, tmp_path, qtbot)
-    try:
+    async with calls_desk(seeded_central_sqlite, tmp_path, qtbot) as rig:
+        desktop = rig.desktop
         await desktop.sync.pull()
         customer = seeded_central_sqlite.sample_customer()
         desktop.customers.show_customer(customer["id"])
         card = desktop.window.card
-        await _wait(lambda: card.current_customer_id() == customer["id"], what="card")
+        await wait_until(lambda: card.current_customer_id() == customer["id"], what="card")
         button = card._call_back
         assert button.isEnabled()
         qtbot.mouseClick(button, Qt.MouseButton.LeftButton)
         pad = desktop.calls.bar.dial_pad
         assert pad.isVisible() and pad.number.text() == customer["phones"][0]
-    finally:
-        await desktop.stop()
 
 
-async def test_call_back_from_calls_today_dials_the_callers_number(
-    seeded_central_sqlite, tmp_path, qtbot, sims
-):
-    desktop = await _desktop(seeded_central_sqlite, tmp_path, qtbot)
-    try:
-        sim = await _pbx(desktop)
-        sims.append(sim)
+async def test_call_back_from_calls_today_dials_the_callers_number(seeded_central_sqlite, tmp_path, qtbot):
+    async with calls_desk(seeded_central_sqlite, tmp_path, qtbot) as rig:
+        desktop, sim = rig.desktop, await rig.pbx()
         for call_id, caller in (("r-1", "13900005555"), ("r-2", "anonymous")):
             await sim.send(
                 {"type": "call.ringing", "call_id": call_id, "caller": caller, "agent": "1001", "ts": 1.0}
             )
             await sim.send({"type": "call.ended", "call_id": call_id, "agent": "1001", "ts": 2.0})
         panel = desktop.window.recent_calls
-        await _wait(lambda: panel.count() == 2, what="two calls today")
+        await wait_until(lambda: panel.count() == 2, what="two calls today")
         panel.table.setCurrentIndex(panel.model.index(0, 0))  # the withheld one (newest first)
         assert not panel.call_back_button.isEnabled()
         panel.table.setCurrentIndex(panel.model.index(1, 0))
@@ -104,8 +87,6 @@ async def test_call_back_from_calls_today_dials_the_callers_number(
         qtbot.mouseClick(panel.call_back_button, Qt.MouseButton.LeftButton)
         pad = desktop.calls.bar.dial_pad
         assert pad.isVisible() and pad.number.text() == "+8613900005555"
-    finally:
-        await desktop.stop()
 
 
 async def _miss(sim: CtiSimulator, call_id: str, caller: str, kind: str, ts: float) -> None:
@@ -113,40 +94,32 @@ async def _miss(sim: CtiSimulator, call_id: str, caller: str, kind: str, ts: flo
     await sim.send({"type": f"queue.{kind}", "queue": "support", "call_id": call_id, "ts": ts + 20})
 
 
-def _stored_missed(cache) -> list[tuple[str, bool]]:
-    import sqlite3
-
+def _stored_missed(cache: Path) -> list[tuple[str, bool]]:
     with sqlite3.connect(cache) as conn:
         rows = conn.execute("SELECT id, seen_ts IS NOT NULL FROM missed_calls ORDER BY id").fetchall()
     return [(call_id, bool(seen)) for call_id, seen in rows]
 
 
-async def test_missed_calls_and_their_seen_marks_survive_restarts(
-    seeded_central_sqlite, tmp_path, qtbot, sims
-):
+async def test_missed_calls_and_their_seen_marks_survive_restarts(seeded_central_sqlite, tmp_path, qtbot):
     """Three real desktops one after the other on the same SQLite file (a restart each time)."""
     now = time.time()
     cache = tmp_path / "cache.sqlite3"
-    desktop = await _desktop(seeded_central_sqlite, tmp_path, qtbot)
-    try:
-        sim = await _pbx(desktop)
-        sims.append(sim)
+    async with calls_desk(seeded_central_sqlite, tmp_path, qtbot) as rig:
+        desktop, sim = rig.desktop, await rig.pbx()
         await _miss(sim, "p-1", "13900001111", "abandon", now - 300)
         await _miss(sim, "p-2", "13900002222", "timeout", now - 200)
         await _miss(sim, "p-3", "13900003333", "abandon", now - 100)
         view, count = desktop.missed.view, desktop.missed.count
-        await _wait(lambda: count.count == 3, what="three missed calls")
+        await wait_until(lambda: count.count == 3, what="three missed calls")
         desktop.missed.show_list()
         view.table.selectRow(1)  # newest first: p-2
         assert view.selected().call_id == "p-2"
         qtbot.mouseClick(view.seen_button, Qt.MouseButton.LeftButton)
         assert count.count == 2
-    finally:
-        await desktop.stop()
     assert _stored_missed(cache) == [("p-1", False), ("p-2", True), ("p-3", False)]
 
-    desktop = await _desktop(seeded_central_sqlite, tmp_path, qtbot)
-    try:
+    async with calls_desk(seeded_central_sqlite, tmp_path, qtbot) as rig:
+        desktop = rig.desktop
         view, count = desktop.missed.view, desktop.missed.count
         # no event yet: the list and the count come from the cache file
         assert count.count == 2 and "2" in count.text()
@@ -156,21 +129,16 @@ async def test_missed_calls_and_their_seen_marks_survive_restarts(
             ("p-1", False),
         ]
         assert not view.table.item(1, 1).font().bold() and view.table.item(0, 1).font().bold()
-        sim = await _pbx(desktop)
-        sims.append(sim)
+        sim = await rig.pbx()
         await _miss(sim, "p-2", "13900002222", "timeout", now - 200)  # the PBX replays a call
         await _miss(sim, "p-4", "13900004444", "timeout", now - 50)
-        await _wait(lambda: count.count == 3, what="the new call counted, the replayed one not")
+        await wait_until(lambda: count.count == 3, what="the new call counted, the replayed one not")
         desktop.missed.show_list()
         qtbot.mouseClick(view.all_seen_button, Qt.MouseButton.LeftButton)
         assert count.count == 0 and not count.isVisible()
-    finally:
-        await desktop.stop()
     assert _stored_missed(cache) == [("p-1", True), ("p-2", True), ("p-3", True), ("p-4", True)]
 
-    desktop = await _desktop(seeded_central_sqlite, tmp_path, qtbot)
-    try:
+    async with calls_desk(seeded_central_sqlite, tmp_path, qtbot) as rig:
+        desktop = rig.desktop
         assert desktop.missed.count.count == 0
         assert len(desktop.missed.missed.calls()) == 4 and desktop.missed.view.table.rowCount() == 4
-    finally:
-        await desktop.stop()

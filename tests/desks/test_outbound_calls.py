@@ -8,21 +8,11 @@ from __future__ import annotations
 
 import time
 
-import pytest
-from test_calls_desk import _commands, _desktop, _enabled, _pbx, _wait
+from calls_rig import calls_desk, commands, enabled, wait_until
 
 from calldesk_domain.call_controls import CallPhase, Control
-from desktop.cti.simulator import CtiSimulator
 
 CALL = "out-1"
-
-
-@pytest.fixture
-async def sim_holder():
-    sims: list[CtiSimulator] = []
-    yield sims
-    for sim in sims:
-        await sim.close()
 
 
 async def _dial_out(sim, desktop, number: str) -> None:
@@ -36,45 +26,37 @@ async def _dial_out(sim, desktop, number: str) -> None:
             "extra": {"direction": "outbound"},
         }
     )
-    await _wait(lambda: desktop.calls.bar.phase is CallPhase.OUTBOUND_RINGING, what="bar outbound")
+    await wait_until(lambda: desktop.calls.bar.phase is CallPhase.OUTBOUND_RINGING, what="bar outbound")
 
 
 async def test_an_outbound_call_rings_out_on_the_bar_with_its_timer_then_wraps_up(
-    seeded_central_sqlite, tmp_path, qtbot, sim_holder
+    seeded_central_sqlite, tmp_path, qtbot
 ):
-    desktop = await _desktop(seeded_central_sqlite, tmp_path, qtbot)
-    try:
-        sim = await _pbx(desktop)
-        sim_holder.append(sim)
+    async with calls_desk(seeded_central_sqlite, tmp_path, qtbot) as rig:
+        desktop, sim = rig.desktop, await rig.pbx()
         customer = seeded_central_sqlite.sample_customer()
         await _dial_out(sim, desktop, customer["mobile"])
         bar = desktop.calls.bar
-        assert not _enabled(bar, Control.ANSWER)  # nothing to answer: it rings at the far end
-        assert _enabled(bar, Control.HANGUP)
+        assert not enabled(bar, Control.ANSWER)  # nothing to answer: it rings at the far end
+        assert enabled(bar, Control.HANGUP)
         assert desktop.session.ringing_call_id == ""
         call_bar = desktop.window.call_bar
         assert call_bar.in_call() and "Outbound call" in call_bar.route_text()
-        await _wait(lambda: desktop.window.card.current_customer_id() == customer["id"], what="card")
+        await wait_until(lambda: desktop.window.card.current_customer_id() == customer["id"], what="card")
 
         await sim.send({"type": "call.answered", "call_id": CALL, "agent": "1001", "ts": time.time()})
-        await _wait(lambda: bar.phase is CallPhase.TALKING, what="talking")
+        await wait_until(lambda: bar.phase is CallPhase.TALKING, what="talking")
         await sim.send({"type": "call.ended", "call_id": CALL, "agent": "1001", "ts": time.time()})
-        await _wait(lambda: desktop.calls.wrapup.isVisible(), what="wrap-up")
-        await _wait(lambda: len(_commands(sim, "pause")) == 1, what="pause acw")
-        assert _commands(sim, "pause")[0]["reason"] == "acw"
+        await wait_until(lambda: desktop.calls.wrapup.isVisible(), what="wrap-up")
+        await wait_until(lambda: len(commands(sim, "pause")) == 1, what="pause acw")
+        assert commands(sim, "pause")[0]["reason"] == "acw"
         assert desktop.calls.wrapup.countdown.call_id == CALL
         assert not call_bar.in_call()
-    finally:
-        await desktop.stop()
 
 
-async def test_a_failed_outbound_attempt_has_its_wrap_up_too(
-    seeded_central_sqlite, tmp_path, qtbot, sim_holder
-):
-    desktop = await _desktop(seeded_central_sqlite, tmp_path, qtbot)
-    try:
-        sim = await _pbx(desktop)
-        sim_holder.append(sim)
+async def test_a_failed_outbound_attempt_has_its_wrap_up_too(seeded_central_sqlite, tmp_path, qtbot):
+    async with calls_desk(seeded_central_sqlite, tmp_path, qtbot) as rig:
+        desktop, sim = rig.desktop, await rig.pbx()
         await _dial_out(sim, desktop, "13900002222")
         await sim.send(
             {
@@ -85,8 +67,6 @@ async def test_a_failed_outbound_attempt_has_its_wrap_up_too(
                 "reason": "not_answered",
             }
         )
-        await _wait(lambda: desktop.calls.wrapup.isVisible(), what="wrap-up after a failed attempt")
-        await _wait(lambda: len(_commands(sim, "pause")) == 1, what="pause acw")
+        await wait_until(lambda: desktop.calls.wrapup.isVisible(), what="wrap-up after a failed attempt")
+        await wait_until(lambda: len(commands(sim, "pause")) == 1, what="pause acw")
         assert desktop.calls.bar.phase is CallPhase.IDLE
-    finally:
-        await desktop.stop()

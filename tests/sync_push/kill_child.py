@@ -7,6 +7,7 @@ write_local returned (i.e. after COMMIT): "wrote <note id>".
 from __future__ import annotations
 
 import asyncio
+import os
 import sys
 import uuid
 
@@ -20,8 +21,9 @@ async def main(cache_path: str, url: str, token: str, customer_id: str) -> None:
     store = CacheStore(cache_path, migrate=False)
     api = CentralApi(url, token=token, max_retries=0, timeout=5)
     print("ready", flush=True)
+    parent = os.getppid()
     n = 0
-    while True:
+    while os.getppid() == parent:  # a test that died without killing us: stop writing
         note_id = str(uuid.uuid4())
         store.write_local("note", {"id": note_id, "customer_id": customer_id, "text": f"note {n}"})
         print(f"wrote {note_id}", flush=True)

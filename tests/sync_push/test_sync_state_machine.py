@@ -38,8 +38,13 @@ from desktop.cache.outbox import new_customer_id, new_id
 
 SOAK = os.environ.get("CALLDESK_SYNC_SOAK") == "1"
 EXAMPLES = int(os.environ.get("CALLDESK_SYNC_EXAMPLES", 10_000 if SOAK else 200))
-# The soak runs for hours, far past the suite's per-test timeout (pyproject.toml).
-pytestmark = [pytest.mark.timeout(0)] if SOAK else []
+# The hang guard scales with the work asked for: an example costs ~0.22 s of CPU (two desktops'
+# caches, a fresh central database, up to 10 rules), ~0.5 s of wall time under load 8 on 2 cores and
+# about twice that when the full suite shares the cores; 1.5 s each leaves room for that and still
+# stops a hang. The suite's flat 120 s (pyproject.toml) cut the default 200 examples on a loaded
+# machine. The soak runs for hours: no guard.
+SECONDS_PER_EXAMPLE = 1.5
+pytestmark = [pytest.mark.timeout(0 if SOAK else max(120, round(EXAMPLES * SECONDS_PER_EXAMPLE)))]
 COLLECT_EVERY = 25  # examples between garbage collections (one costs ~0.1 s)
 
 FIELDS = ("city", "email", "membership_level")
