@@ -8,7 +8,8 @@ A PBX event is matched to an agent by the *interface* the PBX rang (`PJSIP/1001`
   `agent` rewritten to that desktop's CallDesk agent id (the PBX's name kept in `extra.pbx_agent`),
   and every supervisor (the agent grid; a supervisor's desktop pops only its own calls);
 - `queue.join`: also to the desktops of that queue's available members (pre-warm: never shown
-  until their own phone rings); every `queue.*` to supervisors;
+  until their own phone rings); `queue.abandon` / `queue.timeout` to every member's desktop (the
+  agents' missed calls, paused members too); every `queue.*` to supervisors;
 - `agent.*`: that agent's desktops and every supervisor; `pbx.*`: everyone.
 
 The router keeps what a desktop needs when it (re)connects: its open calls, its agent state and
@@ -202,14 +203,23 @@ class Router:
                     if not peer.identity.supervisor:
                         out.append((peer, wire))
                         self.prewarm_sent += 1
+        elif event.kind in (QueueEventKind.ABANDON, QueueEventKind.TIMEOUT):
+            # a missed call of the queue: every member's desktop lists it, paused or not (#14)
+            for interface in self._members(event.queue):
+                for peer in self._peers_by_interface.get(interface, ()):
+                    if not peer.identity.supervisor:
+                        out.append((peer, wire))
         return out
 
-    def _available_members(self, queue: str) -> set[str]:
+    def _members(self, queue: str) -> set[str]:
         members = set(self._queue_members.get(queue, ()))
         for interface, peers in self._peers_by_interface.items():
             if any(queue in p.identity.queues for p in peers):
                 members.add(interface)
-        return {m for m in members if not self._agent_states.get(m, AgentState()).paused}
+        return members
+
+    def _available_members(self, queue: str) -> set[str]:
+        return {m for m in self._members(queue) if not self._agent_states.get(m, AgentState()).paused}
 
     def _route_agent(self, event: AgentEvent) -> list[tuple[Peer, dict[str, Any]]]:
         interface = self.interface_of(event)
