@@ -54,7 +54,9 @@ class AgentDesk(QObject):
     def on_agent_event(self, event: AgentEvent) -> None:
         """Follow the telephone system: an `agent.pause` for this agent shows the real state
         (a pause the supervisor or the phone set made, an unpause after the PBX's timer)."""
-        if event.kind is not AgentEventKind.PAUSE or event.paused is None:
+        # A member's snapshot (QueueStatus after a reconnect: kind STATE) carries the pause too:
+        # after a PBX restart it is the only word that a forgotten pause is gone.
+        if event.kind not in (AgentEventKind.PAUSE, AgentEventKind.STATE) or event.paused is None:
             return
         if self.agent_id and event.agent != self.agent_id:
             return
