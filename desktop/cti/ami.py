@@ -33,6 +33,8 @@ from desktop.cti.events import CtiEvent
 from desktop.cti.pbx_client import CONNECTED, PbxLink
 
 log = logging.getLogger(__name__)
+RESYNC_ATTEMPTS = 40  # QueueStatus asked again for up to ~20 s while the PBX is still loading
+RESYNC_RETRY_S = 0.5
 
 
 def parse_ami_bytes(data: bytes) -> list[CtiEvent]:
@@ -279,7 +281,18 @@ class AmiClient(PbxLink[AmiConfig, AmiNormalizer]):
     async def resync(self) -> AmiListResult:
         """QueueStatus: members and waiting callers go through the state machine (which drops
         what it already knows); callers we thought waiting but the PBX no longer lists leave."""
-        result = await self.send_list_action("QueueStatus")
+        for attempt in range(RESYNC_ATTEMPTS):
+            try:
+                result = await self.send_list_action("QueueStatus")
+                break
+            except AmiActionError as exc:
+                # A PBX that has just (re)started answers AMI before app_queue is loaded
+                # ("Invalid/unknown command: QueueStatus"): on the real Asterisk the re-sync after
+                # `core restart now` failed so, and desktops kept a pause the PBX had forgotten.
+                if "unknown command" not in str(exc).lower() or attempt == RESYNC_ATTEMPTS - 1:
+                    raise
+                log.info("AMI: QueueStatus not loaded yet (%s); asking again", exc)
+                await asyncio.sleep(RESYNC_RETRY_S)
         present: dict[str, set[str]] = {name: set() for name in self.state.queues}
         for message in result.events:
             queue = message.get("Queue")

@@ -124,22 +124,27 @@ class AmiCommands(PbxCommandSet):
 
     async def channels(self, call_id: str, identity: str) -> tuple[str, str]:
         """(far party's channel, agent's channel) of a call. Queue calls are known from events;
-        others (click-to-dial, direct calls) are looked up with CoreShowChannels."""
-        caller, agent = self.client.normalizer.call_channels(call_id)
-        if caller and agent:
-            return caller, agent
+        others (click-to-dial, direct calls) are looked up with CoreShowChannels. So is the
+        agent's own channel once the call's newest agent leg is another phone: on the real
+        Asterisk, after an Atxfer to 2001 the call's agent channel became the consult target's
+        (PJSIP/1002-...), and CancelAtxfer / the complete DTMF went to 1002's phone."""
+        known_caller, known_agent = self.client.normalizer.call_channels(call_id)
         prefix = self.interface_of(identity) + "-"
+        if known_caller and known_agent.startswith(prefix):
+            return known_caller, known_agent
         listing = await self.client.send_list_action("CoreShowChannels")
         members = [
             m
             for m in listing.events
             if call_id in (m.get("Uniqueid"), m.get("Linkedid")) and m.get("Channel")
         ]
+        caller = agent = ""
         for message in members:
             if message.get("Channel").startswith(prefix):
                 agent = agent or message.get("Channel")
             else:
                 caller = caller or message.get("Channel")
+        caller, agent = known_caller or caller, agent or known_agent
         if not (caller or agent):
             raise _Refusal(f"no such call {call_id!r} at the PBX (it may have ended)")
         return caller, agent

@@ -73,6 +73,7 @@ class PendingAbandon:
     position: int | None
     wait_s: float | None
     extra: dict[str, Any]
+    caller: str | None = None  # for the missed-call list's call back (None: withheld or unknown)
 
 
 def to_int(text: str) -> int | None:

@@ -212,9 +212,15 @@ class AmiNormalizer(DialLegsMixin, TransfersMixin, EventNormalizer[AmiMessage]):
         call = self._calls.get(self._uid_call.get(uid, ""))
         if call is not None and call.caller_uid == uid and call.queue:
             # A caller that timed out behind another (wait_our_turn) gets no QueueCallerAbandon.
+            caller = None if call.withheld else call.caller
             return [
                 QueueEvent(
-                    QueueEventKind.TIMEOUT, queue=call.queue, ts=ts, call_id=call.call_id, reason=reason
+                    QueueEventKind.TIMEOUT,
+                    queue=call.queue,
+                    ts=ts,
+                    call_id=call.call_id,
+                    caller=caller,
+                    reason=reason,
                 )
             ]
         return []
@@ -358,6 +364,7 @@ class AmiNormalizer(DialLegsMixin, TransfersMixin, EventNormalizer[AmiMessage]):
             return []
         call_id = self._uid_call.get(uid) or m.headers.get("Linkedid") or uid
         hold = to_float(m.headers.get("HoldTime", m.headers.get("Holdtime", "")))
+        call = self._calls.get(call_id)
         self._pending[uid] = PendingAbandon(
             queue=queue,
             call_id=call_id,
@@ -365,6 +372,7 @@ class AmiNormalizer(DialLegsMixin, TransfersMixin, EventNormalizer[AmiMessage]):
             position=to_int(m.headers.get("Position", "")),
             wait_s=hold,
             extra={"original_position": to_int(m.headers.get("OriginalPosition", ""))},
+            caller=call.caller if call is not None and not call.withheld else None,
         )
         if ch is not None and ch.hangup_requested:
             return [self._resolve_abandon(uid, None)]
@@ -378,6 +386,7 @@ class AmiNormalizer(DialLegsMixin, TransfersMixin, EventNormalizer[AmiMessage]):
                 queue=pending.queue,
                 ts=pending.ts,
                 call_id=pending.call_id,
+                caller=pending.caller,
                 position=pending.position,
                 wait_s=pending.wait_s,
                 extra=pending.extra,
@@ -387,6 +396,7 @@ class AmiNormalizer(DialLegsMixin, TransfersMixin, EventNormalizer[AmiMessage]):
             queue=pending.queue,
             ts=pending.ts,
             call_id=pending.call_id,
+            caller=pending.caller,
             position=pending.position,
             wait_s=pending.wait_s,
             reason=gave_up_reason,

@@ -142,6 +142,9 @@ class OutcomeStatus(enum.StrEnum):
     INVALID = "invalid"  # the command itself was malformed
 
 
+CONTENT_FREE_REPLIES = frozenset({"+OK", "OK", "Success"})  # ESL's bare "+OK" says nothing more
+
+
 @dataclass(frozen=True, slots=True)
 class CommandOutcome:
     status: OutcomeStatus
@@ -154,8 +157,13 @@ class CommandOutcome:
         return self.status is OutcomeStatus.ACCEPTED
 
     def as_result(self) -> tuple[bool, str]:
-        """The (ok, message) pair of the bridge's `execute` seam and of `command.result`."""
-        return self.ok, self.message[:256]
+        """The (ok, message) pair of the bridge's `execute` seam and of `command.result`. An
+        accepted command also carries the PBX's own words (`calldesk agent pause` prints "paused
+        (lunch) (PBX: Interface paused successfully)"); a refusal has them in `message` already."""
+        text, words = self.message, self.pbx_reply.strip()
+        if self.ok and words and words not in CONTENT_FREE_REPLIES and words not in text:
+            text = f"{text} (PBX: {words})"
+        return self.ok, text[:256]
 
     @classmethod
     def accepted(cls, message: str, pbx_reply: str = "", call_id: str | None = None) -> CommandOutcome:

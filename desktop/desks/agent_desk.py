@@ -69,7 +69,9 @@ class AgentDesk(QObject):
         if event.kind is AgentEventKind.STATE and event.state == "logged_out":
             self.box.show_pbx_state(AgentState.LOGGED_OUT, "", event.ts)
             return
-        if event.kind is not AgentEventKind.PAUSE or event.paused is None:
+        # A member's snapshot (QueueStatus after a reconnect: kind STATE) carries the pause too:
+        # after a PBX restart it is the only word that a forgotten pause is gone.
+        if event.kind not in (AgentEventKind.PAUSE, AgentEventKind.STATE) or event.paused is None:
             return
         reason = event.reason.strip()[:64]
         if not event.paused:

@@ -24,7 +24,7 @@ from PySide6.QtGui import QKeySequence
 from calldesk_domain.call_controls import CallPhase, Control, ControlRequest, phase_after, phase_of
 from calldesk_domain.wrapup import WrapupCountdown, WrapupOutcome, WrapupPolicy
 from desktop.config import Settings
-from desktop.cti.events import CallEvent
+from desktop.cti.events import CallEvent, CallEventKind
 from desktop.cti.listener import CommandResult
 from desktop.desks.cti_desk import CtiDesk
 from desktop.desks.session import AgentSession, CallInfo
@@ -39,6 +39,8 @@ OUTCOME_STATUSES = frozenset({"accepted", "refused", "unsupported", "timeout", "
 PHASE_FROM_COMMAND = frozenset(
     {Control.CONSULT, Control.CONSULT_CANCEL, Control.CONSULT_SWAP, Control.CONFERENCE}
 )
+CONSULT_PHASES = frozenset({CallPhase.CONSULTING, CallPhase.CONFERENCE})
+HOLD_KINDS = frozenset({CallEventKind.HELD, CallEventKind.UNHELD})
 MAX_AWAITED = 256  # commands the PBX never answered (the bar has timed them out) are forgotten
 ACW_REASON = "acw"
 
@@ -161,7 +163,13 @@ class CallsDesk(QObject):
         self._phase_by_command.pop(info.call_id, None)  # the PBX has spoken about this call
         self._show_current()
 
-    def _on_call_updated(self, info: CallInfo, _event: CallEvent) -> None:
+    def _on_call_updated(self, info: CallInfo, event: CallEvent) -> None:
+        kept = self._phase_by_command.get(info.call_id)
+        if kept in CONSULT_PHASES and event.kind in HOLD_KINDS:
+            # A consult holds one party at the PBX: Asterisk's Atxfer sends a Hold (and swap an
+            # Unhold) for the call; the agent is still consulting and must keep Cancel/Complete.
+            self._show_current()
+            return
         self._on_call_changed(info)
 
     def _on_current_changed(self, _call_id: str) -> None:

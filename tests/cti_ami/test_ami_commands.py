@@ -237,7 +237,7 @@ async def test_the_bridge_seam_refuses_malformed_commands_before_the_pbx(command
     assert len(ami_server.actions) == before
     assert await execute_wire(commands, "pause", "Agent One", {"reason": "lunch"}, reasons=("lunch",)) == (
         True,
-        "paused (lunch)",
+        "paused (lunch) (PBX: QueuePause done)",  # the PBX's own words too (Asterisk's Message)
     )
 
 

@@ -34,18 +34,18 @@ async def test_hangup_transfer_and_pause_become_the_right_ami_actions(rig: Rig) 
     one = rig.desks["1001"]
     call_id = await _answered_call(rig)
     result = await _send(one, {"action": "transfer", "call_id": call_id, "target": "2001"})
-    assert result.ok and result.message == "transferred to 2001"
+    assert result.ok and result.message == "transferred to 2001 (PBX: BlindTransfer done)"
     blind = rig.ami.actions_named("BlindTransfer")
     assert len(blind) == 1 and blind[0]["Exten"] == "2001" and blind[0]["Context"] == "default"
     assert blind[0]["Channel"].startswith("PJSIP/1001-")  # the agent's channel transfers its peer
     result = await _send(one, {"action": "hangup", "call_id": call_id})
-    assert result.ok and result.message == "hung up"
+    assert result.ok and result.message == "hung up (PBX: Hangup done)"
     hangup = rig.ami.actions_named("Hangup")
     assert len(hangup) == 1 and hangup[0]["Channel"].startswith("PJSIP/trunk-") and hangup[0]["Cause"] == "16"
     result = await _send(one, {"action": "pause", "reason": "lunch", "queue": "sales"})
-    assert result.ok and result.message == "paused (lunch)"
+    assert result.ok and result.message == "paused (lunch) (PBX: QueuePause done)"
     result = await _send(one, {"action": "unpause"})
-    assert result.ok and result.message == "ready"
+    assert result.ok and result.message == "ready (PBX: QueuePause done)"
     pause, ready = rig.ami.actions_named("QueuePause")
     assert (pause["Interface"], pause["Paused"], pause["Reason"], pause["Queue"]) == (
         "PJSIP/1001",

@@ -8,7 +8,8 @@ A PBX event is matched to an agent by the *interface* the PBX rang (`PJSIP/1001`
   `agent` rewritten to that desktop's CallDesk agent id (the PBX's name kept in `extra.pbx_agent`),
   and every supervisor (the agent grid; a supervisor's desktop pops only its own calls);
 - `queue.join`: also to the desktops of that queue's available members (pre-warm: never shown
-  until their own phone rings); every `queue.*` to supervisors;
+  until their own phone rings); `queue.abandon` / `queue.timeout` to every member's desktop (the
+  agents' missed calls, paused members too); every `queue.*` to supervisors;
 - `agent.*`: that agent's desktops and every supervisor; `pbx.*`: everyone.
 
 The router keeps what a desktop needs when it (re)connects: its open calls, its agent state and
@@ -247,15 +248,22 @@ class Router:
             for interface in self._available_members(event.queue):
                 direct += [(p, wire) for p in by_interface.get(interface, ()) if not p.identity.supervisor]
             self.prewarm_sent += len(direct) - before
+        elif event.kind in (QueueEventKind.ABANDON, QueueEventKind.TIMEOUT):
+            # a missed call of the queue: every member's desktop lists it, paused or not (#14)
+            by_interface = self._peers_by_interface
+            for interface in self._members(event.queue):
+                direct += [(p, wire) for p in by_interface.get(interface, ()) if not p.identity.supervisor]
 
-    def _available_members(self, queue: str) -> list[str]:
-        """The queue's members by the PBX's word or by their user record, not paused."""
+    def _members(self, queue: str) -> list[str]:
+        """The queue's members by the PBX's word or by their user record."""
         members = self._queue_members.get(queue, set())
         listed = self._interfaces_by_queue.get(queue, {})
+        return [*listed, *(m for m in members if m not in listed)]
+
+    def _available_members(self, queue: str) -> list[str]:
+        """The queue's members, not paused."""
         states = self._agent_states
-        out = [m for m in listed if not (m in states and states[m].paused)]
-        out += [m for m in members if m not in listed and not (m in states and states[m].paused)]
-        return out
+        return [m for m in self._members(queue) if not (m in states and states[m].paused)]
 
     def _route_agent(self, event: AgentEvent, direct: Direct, watched: list[Message]) -> None:
         interface = self.interface_of(event)
