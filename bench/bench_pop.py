@@ -35,6 +35,8 @@ sys.path.insert(0, str(Path(__file__).parent))
 
 from _common import summary_ms, write_result
 
+from calldesk_domain.phone import phone_key
+
 
 def raw_pop_lookup(conn: sqlite3.Connection, e164: str) -> list[tuple]:
     return conn.execute(
@@ -172,9 +174,13 @@ async def measure(args: argparse.Namespace, workdir: Path) -> dict:
         writer.close()
 
         raw_lookup_s, raw_detail_s, store_lookup_s = [], [], []
+        # an agent's cache keys its pop index on the keyed hash of the number (issue #17): the
+        # baseline reads the same index with the hash already made
+        key = runtime.store.pop_key()
         for e164 in callers:
+            indexed = "#" + phone_key(key, e164) if key is not None else e164
             t = time.perf_counter()
-            found = raw_pop_lookup(raw, e164)
+            found = raw_pop_lookup(raw, indexed)
             raw_lookup_s.append(time.perf_counter() - t)
             t = time.perf_counter()
             raw_detail(raw, found[0][0])

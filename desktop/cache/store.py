@@ -32,6 +32,7 @@ from desktop.cache import (
     cipher,
     history,
     outbox,
+    pop_key,
     pop_reads,
     push_results,
     replica,
@@ -88,12 +89,30 @@ class CacheStore:
         apply_pragmas(self._conn)
         unsent.attach(self._conn, self.path)  # the outbox's copy a broken cache cannot take
         self._pragma_defaults = bootstrap.PragmaDefaults.read(self._conn)
+        self._pop_key: tuple[str, bytes] | None = None
 
     # ---- pop index, search and detail reads (UI thread): pop_reads.py -----------------------
 
+    def pop_key(self) -> bytes | None:
+        """The key masked numbers are hashed with in this cache (desktop/cache/pop_key.py)."""
+        kid = pop_key.stored_id(self._conn)
+        if kid is None:
+            return None
+        if self._pop_key is None or self._pop_key[0] != kid:
+            self._pop_key = pop_key.load(self._conn)
+        return None if self._pop_key is None else self._pop_key[1]
+
+    def remember_pop_key(self, kid: str, key: bytes) -> bool:
+        """Keep the server's pop key; True if the cache held numbers hashed with another key
+        (then its replica must be rebuilt)."""
+        with statements.Transaction(self._conn):
+            before = pop_key.stored_id(self._conn)
+            pop_key.remember(self._conn, kid, key)
+        return before is not None and before != kid
+
     def lookup_phone(self, e164: str) -> list[PopCard]:
         """Every customer who has this E.164 number (a shared landline gives several)."""
-        return pop_reads.lookup_phone(self._conn, e164)
+        return pop_reads.lookup_phone(self._conn, e164, self.pop_key())
 
     def pop_card(self, customer_id: str) -> PopCard | None:
         return pop_reads.pop_card(self._conn, customer_id)
@@ -101,7 +120,7 @@ class CacheStore:
     def search(self, text: str, limit: int = 20, region: str = "CN") -> list[PopCard]:
         """Customers matching `text`, best kind of match first (see pop_reads.search); a phone
         number without a country code is read as one of `region` (Settings.phone_region)."""
-        return pop_reads.search(self._conn, text, limit, region)
+        return pop_reads.search(self._conn, text, limit, region, self.pop_key())
 
     def customer_detail(self, customer_id: str) -> CustomerDetail | None:
         """The cached card for one customer, each list newest first; None if not cached."""
