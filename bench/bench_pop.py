@@ -103,7 +103,9 @@ async def measure(args: argparse.Namespace, workdir: Path) -> dict:
         raw = sqlite3.connect(cache)
         cached_orders = raw.execute("SELECT count(*) FROM orders").fetchone()[0]
         feed_complete = runtime.store.feed_complete()
-        phones = [r[0] for r in raw.execute("SELECT e164 FROM phones")]
+        # the numbers that ring: the central's (an agent's cache holds only their keyed hashes)
+        with sqlite3.connect(workdir / "central.sqlite3") as central_db:
+            phones = [r[0] for r in central_db.execute("SELECT e164 FROM customer_phones ORDER BY e164")]
         rng = random.Random(args.seed)
         callers = [rng.choice(phones) for _ in range(args.calls)]
 
