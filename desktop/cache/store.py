@@ -203,9 +203,9 @@ class CacheStore:
         """Store a local write AND its outbox row in ONE transaction; returns the outbox id."""
         return push_results.write_local(self._conn, entity, record, op, base_version)
 
-    def record_audit(self, action: str, customer_id: str, call_id: str = "") -> str:
+    def record_audit(self, action: str, customer_id: str, call_id: str = "", event_id: str = "") -> str:
         """Queue an audit event (view / reveal) for the next push; returns the outbox id."""
-        return audit_log.record(self._conn, action, customer_id, call_id)
+        return audit_log.record(self._conn, action, customer_id, call_id, event_id)
 
     def pending_audit_events(self) -> list[dict[str, Any]]:
         return audit_log.pending_events(self._conn)
