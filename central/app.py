@@ -389,8 +389,9 @@ def create_app(
         )
 
     @app.get("/api/v1/auth/pop-key", response_model=None, responses={401: _ERRORS[401]})
-    def pop_index_key(_who: Principal) -> JSONResponse:
-        return JSONResponse(pop_key.key_document(state.pop_key))
+    def pop_index_key(who: Principal) -> JSONResponse:
+        masked = not policy.can_see_phones(who.role)  # a desktop with full numbers cached then rebuilds
+        return JSONResponse({**pop_key.key_document(state.pop_key), "masked": masked})
 
     @app.get(
         "/api/v1/auth/whoami",

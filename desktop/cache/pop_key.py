@@ -54,6 +54,11 @@ def remember(conn: sqlite3.Connection, kid: str, key: bytes) -> None:
     set_state(conn, STATE_KEY, kid)
 
 
+def holds_full_numbers(conn: sqlite3.Connection) -> bool:
+    """Any phone stored in full (a cache pulled before the server masked numbers)."""
+    return conn.execute("SELECT 1 FROM phones WHERE masked IS NULL LIMIT 1").fetchone() is not None
+
+
 def load(conn: sqlite3.Connection) -> tuple[str, bytes] | None:
     """The cache's key, if this process or the keyring has it."""
     kid = stored_id(conn)

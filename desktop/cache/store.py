@@ -102,13 +102,16 @@ class CacheStore:
             self._pop_key = pop_key.load(self._conn)
         return None if self._pop_key is None else self._pop_key[1]
 
-    def remember_pop_key(self, kid: str, key: bytes) -> bool:
-        """Keep the server's pop key; True if the cache held numbers hashed with another key
-        (then its replica must be rebuilt)."""
+    def remember_pop_key(self, kid: str, key: bytes, masked: bool = False) -> bool:
+        """Keep the server's pop key; True if the replica must be rebuilt: it holds numbers
+        hashed with another key, or (`masked`: the server masks this user's numbers) it is a
+        cache from before masking that still holds full numbers."""
         with statements.Transaction(self._conn):
             before = pop_key.stored_id(self._conn)
             pop_key.remember(self._conn, kid, key)
-        return before is not None and before != kid
+        if before is None:
+            return masked and pop_key.holds_full_numbers(self._conn)
+        return before != kid
 
     def lookup_phone(self, e164: str) -> list[PopCard]:
         """Every customer who has this E.164 number (a shared landline gives several)."""

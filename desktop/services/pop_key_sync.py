@@ -15,8 +15,9 @@ log = logging.getLogger(__name__)
 
 
 async def adopt_pop_key(api: CentralApi, ops: CacheOps) -> None:
-    """Keep the server's pop key; a cache holding numbers hashed with another key is emptied
-    (the pull that follows rebuilds it, unsent writes kept). Raises ApiError when unreachable."""
+    """Keep the server's pop key; a cache holding numbers hashed with another key, or full
+    numbers the server now masks for this user (a cache from before masking), is emptied (the
+    pull that follows rebuilds it, unsent writes kept). Raises ApiError when unreachable."""
     try:
         document = await api._request("GET", "/api/v1/auth/pop-key")
     except ApiError as exc:
@@ -27,7 +28,8 @@ async def adopt_pop_key(api: CentralApi, ops: CacheOps) -> None:
     if found is None:
         log.warning("sync: unusable pop key from the server; numbers it masks cannot pop offline")
         return
-    if await ops.run(CacheStore.remember_pop_key, *found):
-        log.warning("sync: the server's pop key changed; rebuilding the cache's pop index")
+    masked = isinstance(document, dict) and document.get("masked") is True  # numbers masked for us
+    if await ops.run(CacheStore.remember_pop_key, *found, masked):
+        log.warning("sync: the server's pop key changed or numbers are now masked; rebuilding the cache")
         await ops.run(CacheStore.clear_replica)
         await ops.run(CacheStore.remember_pop_key, *found)  # the rebuild's key

@@ -92,3 +92,18 @@ def test_the_servers_key_document_is_checked(tmp_path):
     for bad in (None, [], {"kid": "k"}, {"kid": "", "key": "AAAA"}, {"kid": "k", "key": "not base64!"},
                 {"kid": "k", "key": "AAAA"}):  # fmt: skip
         assert pop_key.decode(bad) is None
+
+
+def test_a_cache_from_before_masking_is_rebuilt_for_a_user_whose_numbers_are_now_masked(tmp_path):
+    full = {"e164": MOBILE, "kind": "mobile", "label": ""}
+    for masked, rebuild in ((True, True), (False, False)):  # an agent's cache; a supervisor's
+        with CacheStore(tmp_path / f"cache-{masked}.sqlite3") as store:
+            store.apply_changes(
+                [{"seq": 1, "entity": "customer", "id": "C1", "op": "upsert", "version": 1,
+                  "data": _customer("C1", full)}],
+                1,
+            )  # fmt: skip
+            assert store.remember_pop_key("kid-1", KEY, masked) is rebuild
+            assert store.remember_pop_key("kid-1", KEY, masked) is False  # once, not at every pull
+    with _store(tmp_path) as store:  # a fresh (or already masked) cache: nothing to rebuild
+        assert store.remember_pop_key("kid-1", KEY, True) is False
