@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import enum
 import math
-from collections.abc import Collection, Mapping
+from collections.abc import Collection, Iterable, Mapping
 from dataclasses import dataclass, replace
 from typing import Any
 
@@ -32,6 +32,36 @@ class MissedCall:
     wait_s: float
     cause: MissedCause
     seen: bool = False
+
+    def to_record(self) -> dict[str, Any]:
+        """As stored (the seen mark is kept apart, by whoever stores it)."""
+        return {
+            "id": self.call_id, "queue": self.queue, "caller": self.caller,
+            "ended_ts": self.ended_at, "wait_s": self.wait_s, "cause": self.cause.value,
+        }  # fmt: skip
+
+    @classmethod
+    def from_record(cls, record: Any) -> MissedCall:
+        """A stored record back (with `seen`); ValueError for anything malformed."""
+        if not isinstance(record, Mapping):
+            raise ValueError("a stored missed call must be an object")
+        call_id = _text(record, "id", required=True)
+        queue = _text(record, "queue", required=True)
+        assert call_id is not None and queue is not None
+        try:
+            cause = MissedCause(str(record.get("cause")))
+        except ValueError:
+            raise ValueError(f"unknown cause {str(record.get('cause'))[:40]!r}") from None
+        wait = _number(record, "wait_s", 0.0)
+        return cls(
+            call_id,
+            queue,
+            _text(record, "caller", required=False),
+            _number(record, "ended_ts", None),
+            min(max(wait, 0.0), MAX_WAIT_S),
+            cause,
+            record.get("seen") is True,
+        )
 
 
 CAUSES = {"queue.abandon": MissedCause.ABANDONED, "queue.timeout": MissedCause.UNANSWERED}
@@ -92,6 +122,18 @@ class MissedCalls:
         )
         self._calls[call_id] = missed
         return missed
+
+    def restore(self, calls: Iterable[MissedCall]) -> int:
+        """Calls stored before a restart back into the list (a call listed already stays as it
+        is); how many were added."""
+        added = 0
+        for call in calls:
+            if self.my_queues is not None and call.queue not in self.my_queues:
+                continue
+            if call.call_id not in self._calls:
+                self._calls[call.call_id] = call
+                added += 1
+        return added
 
     def calls(self) -> list[MissedCall]:
         """Newest first."""

@@ -66,7 +66,7 @@ class PhoneRow(Base):
     digits_reversed: Mapped[str] = mapped_column(String, nullable=False, index=True)
     kind: Mapped[str] = mapped_column(String, nullable=False)
     label: Mapped[str] = mapped_column(String, nullable=False)
-    # migration 0006: the number as shown (138****8000) when the server sent it masked; then
+    # migration 0007: the number as shown (138****8000) when the server sent it masked; then
     # e164 holds "#" + its keyed hash and digits_reversed only its last 4 digits (reversed)
     masked: Mapped[str | None] = mapped_column(String, nullable=True)
 
@@ -218,4 +218,16 @@ class CallLogRow(Base):
 
     id: Mapped[str] = mapped_column(String, primary_key=True)
     ended_ts: Mapped[float] = mapped_column(Float, nullable=False, index=True)
+    data: Mapped[dict] = mapped_column(JSON, nullable=False)
+
+
+class MissedCallRow(Base):
+    """Migration 0006_desk1415_missed: missed calls of the agent's queues (issue #14); `data` is
+    the call as listed (calldesk_domain.missed_calls), `seen_ts` when the agent marked it seen."""
+
+    __tablename__ = "missed_calls"
+
+    id: Mapped[str] = mapped_column(String, primary_key=True)
+    ended_ts: Mapped[float] = mapped_column(Float, nullable=False, index=True)
+    seen_ts: Mapped[float | None] = mapped_column(Float, nullable=True)
     data: Mapped[dict] = mapped_column(JSON, nullable=False)

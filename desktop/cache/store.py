@@ -31,6 +31,7 @@ from desktop.cache import (
     bootstrap,
     cipher,
     history,
+    missed,
     outbox,
     pop_key,
     pop_reads,
@@ -277,6 +278,20 @@ class CacheStore:
 
     def prune_history(self, before_ts: float) -> int:
         return history.prune_history(self._conn, before_ts)
+
+    # ---- missed calls of my queues (worker thread for writes): missed.py ----------------------
+
+    def record_missed(self, record: dict[str, Any]) -> bool:
+        return missed.record_missed(self._conn, record)
+
+    def mark_missed_seen(self, call_ids: list[str], seen_ts: float) -> int:
+        return missed.mark_missed_seen(self._conn, call_ids, seen_ts)
+
+    def missed_since(self, since_ts: float, unseen_since_ts: float) -> list[dict[str, Any]]:
+        return missed.missed_since(self._conn, since_ts, unseen_since_ts)
+
+    def prune_missed(self, before_ts: float) -> int:
+        return missed.prune_missed(self._conn, before_ts)
 
     # ---- housekeeping ------------------------------------------------------------------------
 

@@ -8,7 +8,8 @@ time, credited to the call the agent just finished (AHT includes it, METRICS.md)
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from collections.abc import Iterable
+from dataclasses import dataclass, field, replace
 
 from calldesk_domain.agent_metrics import (
     HANDLING,
@@ -92,6 +93,44 @@ class AgentTimelines:
             state.staffed_s = state.not_ready_s = state.handling_s = 0.0
             if state.since_ts is not None and state.since_ts < since:
                 self._move(state, state.activity, since, state.reason, force=True)
+
+    def seed(self, entries: Iterable[tuple[AgentInterval, str | None]], day_start: float) -> int:
+        """Today's intervals of agents from the central history (a restarted supervisor desktop),
+        each with the call id of a talk interval: the day dialog, calls handled and occupancy
+        come back. Agents the live stream already knows are left as the stream says. Desktops
+        push only closed intervals, so the current state is known only if an open one came (else
+        the agent shows as unavailable until the PBX's next event). Returns the agents added."""
+        by_agent: dict[str, list[tuple[AgentInterval, str | None]]] = {}
+        for interval, call_id in entries:
+            if interval.agent not in self.agents:
+                by_agent.setdefault(interval.agent, []).append((interval, call_id))
+        for agent, found in by_agent.items():
+            found.sort(key=lambda entry: entry[0].start_ts)
+            state = self.agents[agent] = AgentNow(agent)
+            closed = [i for i, _ in found if i.end_ts is not None][-MAX_INTERVALS_PER_AGENT:]
+            self._intervals[agent] = closed
+            clipped = [
+                replace(i, start_ts=max(i.start_ts, day_start))
+                for i in closed
+                if (i.end_ts or 0.0) > day_start
+            ]
+            totals = agent_totals(clipped, day_start)
+            state.staffed_s, state.not_ready_s, state.handling_s = (
+                totals.staffed_s, totals.not_ready_s, totals.handling_s,
+            )  # fmt: skip
+            # a call is handled once its talk is over, as the live stream counts it
+            talks = {c for i, c in found if c and i.activity is Activity.TALK and i.end_ts is not None}
+            state.calls_handled = len(talks)
+            current = found[-1][0]
+            if current.end_ts is None:
+                state.activity, state.since_ts, state.reason = (
+                    current.activity,
+                    current.start_ts,
+                    current.reason,
+                )
+                state.paused = current.activity in (Activity.PAUSED, Activity.WRAP)
+                state.pause_reason = current.reason if state.paused else ""
+        return len(by_agent)
 
     def wrap_s(self, call_id: str) -> float:
         return self._wrap.get(call_id, 0.0)

@@ -12,6 +12,9 @@ What this guarantees the desktop, whatever the bridge or the network does:
   (`reason: pbx_link_lost`), calls it has that the desktop lost come back;
 - a flood is bounded: at most `max_events_per_s` events reach the callback, at most
   `max_open_calls` calls are tracked; the rest are dropped and counted (memory stays flat);
+- a supervisor's floor feed (`batch` lines: every agent's calls and state, every queue event,
+  coalesced by the bridge) has its own bound, `max_feed_events_per_s`, sized for a whole floor;
+  events about this desktop's own agent are skipped there (they came on their own lines);
 - status via `on_status(status, detail)`: connecting, connected, disconnected (retrying with
   backoff), relogin_needed (the token is expired or refused: call `set_token` after a new login),
   replaced (the same agent connected elsewhere), stopped.
@@ -62,6 +65,8 @@ class BridgeClientConfig:
     backoff_jitter: float = 0.25
     hello_timeout_s: float = 10.0
     max_events_per_s: float = 500.0
+    max_feed_events_per_s: float = 5000.0  # a supervisor's batched floor feed (~700 calls/s)
+    max_batch_events: int = 2000
     max_open_calls: int = 64
     max_watched_calls: int = 4096  # a supervisor also follows the calls of the agents it watches
     max_line_bytes: int = 1 << 20  # a snapshot with many calls is one line
@@ -78,6 +83,9 @@ class BridgeClientStats:
     never_rung: int = 0  # call events for calls that never rang here: ignored
     duplicate_rings: int = 0
     flood_dropped: int = 0
+    batches: int = 0  # supervisors' floor-feed lines
+    feed_events: int = 0  # events those lines carried
+    feed_own_skipped: int = 0  # about this desktop's own agent: already delivered on their own line
     bad_lines: int = 0
     snapshots: int = 0
     command_results: int = 0
@@ -129,8 +137,8 @@ class BridgeClient:
         self._writer: asyncio.StreamWriter | None = None
         self._wake = asyncio.Event()
         self._stopping = False
-        self._budget = config.max_events_per_s
-        self._budget_ts = time.monotonic()
+        self._budget = _Bucket(config.max_events_per_s)
+        self._feed_budget = _Bucket(config.max_feed_events_per_s)
 
     # ---- control --------------------------------------------------------------------------
     @property
@@ -246,7 +254,8 @@ class BridgeClient:
         )
         framer = LineFramer(self.config.max_line_bytes)
         try:
-            writer.write(_encode({"type": "hello", "protocol": PROTOCOL_VERSION, "token": self._token}))
+            hello = {"type": "hello", "protocol": PROTOCOL_VERSION, "token": self._token, "feed": "batch"}
+            writer.write(_encode(hello))
             await writer.drain()
             leftover = await asyncio.wait_for(self._welcome(reader, framer), self.config.hello_timeout_s)
             self._writer = writer
@@ -304,6 +313,8 @@ class BridgeClient:
             log.warning("CTI bridge: error line %s: %s", message.get("code"), message.get("message"))
         elif kind == "pong":
             return
+        elif kind == "batch":
+            self._batch(message)
         elif isinstance(kind, str) and "." in kind:
             self._event(message)
         else:
@@ -314,17 +325,28 @@ class BridgeClient:
             return max(self.config.max_open_calls, self.config.max_watched_calls)
         return self.config.max_open_calls
 
-    def _take_budget(self) -> bool:
-        now = time.monotonic()
-        rate = self.config.max_events_per_s
-        self._budget = min(rate, self._budget + (now - self._budget_ts) * rate)
-        self._budget_ts = now
-        if self._budget < 1.0:
-            return False
-        self._budget -= 1.0
-        return True
+    def _batch(self, message: dict[str, Any]) -> None:
+        events = message.get("events")
+        if not isinstance(events, list):
+            self.stats.bad_lines += 1
+            return
+        self.stats.batches += 1
+        limit = self.config.max_batch_events
+        if len(events) > limit:
+            self.stats.flood_dropped += len(events) - limit
+        for raw in events[:limit]:
+            kind = raw.get("type") if isinstance(raw, dict) else None
+            if not isinstance(kind, str) or kind == "batch":
+                self.stats.bad_lines += 1
+                continue
+            if kind.startswith(("call.", "agent.")) and self.agent and raw.get("agent") == self.agent:
+                self.stats.feed_own_skipped += 1
+                continue
+            self.stats.feed_events += 1
+            self._event(raw, self._feed_budget)
 
-    def _event(self, message: dict[str, Any]) -> None:
+    def _event(self, message: dict[str, Any], budget: _Bucket | None = None) -> None:
+        budget = budget or self._budget
         try:
             event = from_wire(message)
         except EventDecodeError:
@@ -337,7 +359,7 @@ class BridgeClient:
                 if call_id in self.calls:
                     self.stats.duplicate_rings += 1
                     return
-                if len(self.calls) >= self._call_limit() or not self._take_budget():
+                if len(self.calls) >= self._call_limit() or not budget.take():
                     self.stats.flood_dropped += 1
                     return
                 self.calls[call_id] = "ringing"
@@ -350,7 +372,7 @@ class BridgeClient:
                 self.calls[call_id] = {"answered": "answered", "held": "held", "unheld": "answered"}.get(
                     kind.value, self.calls[call_id]
                 )
-        elif not self._take_budget():
+        elif not budget.take():
             self.stats.flood_dropped += 1
             return
         self._deliver(event)
@@ -437,6 +459,24 @@ class BridgeClient:
                 self.on_command_result(result)
             except Exception:
                 log.exception("CTI bridge: command-result consumer failed")
+
+
+class _Bucket:
+    """At most `rate` a second, with a burst of one second's worth."""
+
+    def __init__(self, rate: float) -> None:
+        self.rate = rate
+        self.level = rate
+        self.ts = time.monotonic()
+
+    def take(self) -> bool:
+        now = time.monotonic()
+        self.level = min(self.rate, self.level + (now - self.ts) * self.rate)
+        self.ts = now
+        if self.level < 1.0:
+            return False
+        self.level -= 1.0
+        return True
 
 
 def _encode(message: dict[str, Any]) -> bytes:

@@ -87,6 +87,8 @@ class CustomerDesk(QObject):
         window.card.revealRequested.connect(lambda customer_id: self._spawn(self._reveal(customer_id)))
         self.new_customer_dialogs: DialogSlot[NewCustomerDialog] = DialogSlot()
         self._tasks: set[asyncio.Task[None]] = set()
+        # a card fetch still in flight at stop() must not paint a card whose window is deleted
+        self._stopped = False
 
     @property
     def new_customer_dialog(self) -> NewCustomerDialog | None:
@@ -142,6 +144,8 @@ class CustomerDesk(QObject):
             self.audit.record_view(pop.customer_id, pop.call_id or self.session.current_call_id or "")
 
     def _on_detail(self, pop: Pop) -> None:
+        if self._stopped:
+            return
         card = self.window.card
         if pop.detail is None:
             if card.current_customer_id() == pop.customer_id:
@@ -172,6 +176,8 @@ class CustomerDesk(QObject):
 
     def _on_history(self, pop: Pop) -> None:
         """Older records than the cached window: appended under the rows the agent already sees."""
+        if self._stopped:
+            return
         card = self.window.card
         if pop.detail is None or card.current_customer_id() != pop.customer_id:
             return
@@ -286,6 +292,8 @@ class CustomerDesk(QObject):
         task.add_done_callback(self._tasks.discard)
 
     async def stop(self) -> None:
-        """Cancel what is still running (a new customer being written) and close its dialog."""
+        """Cancel what is still running (a new customer being written) and close its dialog;
+        pops that arrive after this paint nothing."""
+        self._stopped = True
         await cancel_and_wait(list(self._tasks), "customer desk")
         self.new_customer_dialogs.close()

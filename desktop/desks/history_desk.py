@@ -10,10 +10,8 @@ change is stored on the cache worker and the closed interval queued for the cent
 
 from __future__ import annotations
 
-import asyncio
 import logging
-from collections.abc import Callable, Coroutine
-from typing import Any
+from collections.abc import Callable
 
 from PySide6.QtCore import QObject
 
@@ -23,12 +21,10 @@ from desktop.cti.events import AgentEvent, AgentEventKind, CallEvent
 from desktop.desks.session import AgentSession, CallInfo
 from desktop.services.agent_history import AgentHistory, TodayCall
 from desktop.services.ops import CacheUnavailable
-from desktop.services.tasks import cancel_and_wait
+from desktop.services.tasks import CacheWrites
 from desktop.views.main_window import MainWindow
 
 log = logging.getLogger(__name__)
-
-FLUSH_WAIT_S = 3.0
 
 
 class HistoryDesk(QObject):
@@ -47,7 +43,7 @@ class HistoryDesk(QObject):
         self.display_number = display_number
         self._base: tuple[AgentState, str] | None = None  # the last paused/ready state the PBX reported
         self._last_call: str | None = None  # the answered call a wrap-up pause belongs to
-        self._tasks: set[asyncio.Future[None]] = set()
+        self.writes = CacheWrites("history", lambda message: window.show_banner(message, "error"))
         session.callAnswered.connect(self._on_call_answered)
         session.callEnded.connect(self._on_call_ended)
 
@@ -75,10 +71,7 @@ class HistoryDesk(QObject):
 
     async def stop(self) -> None:
         """Let queued writes finish (briefly), then drop what is left."""
-        pending = [task for task in self._tasks if not task.done()]
-        if pending:
-            await asyncio.wait(pending, timeout=FLUSH_WAIT_S)
-        await cancel_and_wait(list(self._tasks), "history desk")
+        await self.writes.flush()
 
     # -- the PBX's word on this agent ---------------------------------------------------------
     def on_agent_event(self, event: AgentEvent) -> None:
@@ -128,7 +121,7 @@ class HistoryDesk(QObject):
             answered_ts=info.answered_at,
             outcome=str(event.extra.get("outcome") or "ended")[:24],
         )
-        self._spawn(self.history.record_call(call))
+        self.writes.spawn(self.history.record_call(call))
 
     def _change(self, at: float, state: AgentState, reason: str = "", call_id: str | None = None) -> None:
         try:
@@ -137,16 +130,4 @@ class HistoryDesk(QObject):
             log.warning("agent state change at %r not recorded: %s", at, exc)
             return
         if change is not None:
-            self._spawn(self.history.store(change))
-
-    def _spawn(self, coro: Coroutine[Any, Any, None]) -> None:
-        async def guarded() -> None:
-            try:
-                await coro
-            except CacheUnavailable as exc:
-                log.error("history not stored: %s", exc)
-                self.window.show_banner(str(exc), "error")
-
-        task = asyncio.ensure_future(guarded())
-        self._tasks.add(task)
-        task.add_done_callback(self._tasks.discard)
+            self.writes.spawn(self.history.store(change))

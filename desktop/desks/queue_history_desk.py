@@ -2,7 +2,9 @@
 this desktop watched reported to the central history, and Export day to CSV.
 
 On start, today's queue calls stored centrally are fed to the board (`SupervisorBoard.seed`), so
-the queue panel and the wallboard show the day so far, not the minutes since the restart. Every
+the queue panel and the wallboard show the day so far, not the minutes since the restart; and
+today's agent intervals (`SupervisorBoard.seed_agents`), so the agent grid (calls handled,
+occupancy) and an agent's day (double-click) do too. Live events continue from there. Every
 `REPORT_MS` (and at stop) the board's finished calls that are new or changed are queued in the
 outbox as `queue_call` records; the background push sends them. The Supervisor tab's "Export day
 to CSV…" opens one ExportDayDialog, owned here; the download runs as a task and its outcome is
@@ -55,6 +57,7 @@ class QueueHistoryDesk(QObject):
         self.export_folder = export_folder or Path.home()
         self.dialog: ExportDayDialog | None = None
         self.seeded = 0
+        self.seeded_agents = 0
         self._tasks: set[asyncio.Future[None]] = set()
         self._timer = QTimer(self)
         self._timer.setInterval(REPORT_MS)
@@ -81,6 +84,7 @@ class QueueHistoryDesk(QObject):
     async def load_today(self) -> None:
         try:
             calls = await self.history.today_calls(self.today())
+            intervals = await self.history.today_intervals(self.today())
         except ApiError as exc:
             log.warning("supervisor: today's history not loaded: %s", exc.message)
             self.window.show_banner(
@@ -91,8 +95,13 @@ class QueueHistoryDesk(QObject):
             )
             return
         self.seeded = self.board.seed(calls)
+        self.seeded_agents = self.board.seed_agents(intervals)
         log.info(
-            "supervisor: %d of today's %d stored queue calls added to the board", self.seeded, len(calls)
+            "supervisor: %d of today's %d stored queue calls and %d agents (%d intervals) added to the board",
+            self.seeded,
+            len(calls),
+            self.seeded_agents,
+            len(intervals),
         )
 
     async def report(self) -> int:

@@ -40,6 +40,7 @@ from desktop.services.cache_rebuild import CacheRebuild
 from desktop.services.customers import CustomerService
 from desktop.services.handoff import HandoffServer
 from desktop.services.lookup import LookupService
+from desktop.services.missed_store import MissedCallStore
 from desktop.services.ops import CacheOps
 from desktop.services.pbx_requests import command_handler
 from desktop.services.pop_key_sync import adopt_pop_key
@@ -135,6 +136,7 @@ class DesktopApp:
             reasons=settings.agent_pause_reasons(),
         )
         self.cti.agentEvent.connect(self.agent.on_agent_event)
+        self.cti.commandResult.connect(self.agent.on_command_result)
         api.token_listeners.append(self.cti.set_token)  # a refreshed token reaches the live bridge link
         self.history = HistoryDesk(
             self.window,
@@ -173,7 +175,12 @@ class DesktopApp:
             self.agent.request,
             WrapupStateFile.beside(cache_path),
         )
-        self.missed = MissedCallsDesk(self.window, self.screenpop, self.calls.bar.call_back)
+        self.missed = MissedCallsDesk(
+            self.window,
+            self.screenpop,
+            self.calls.bar.call_back,
+            MissedCallStore(self.ops, centre_zone(settings.timezone)),
+        )
         self.window.card.callBackRequested.connect(self.calls.bar.call_back)
         self.window.recent_calls.callBackRequested.connect(self.calls.bar.call_back)
         self.settings_desk = SettingsDesk(
@@ -232,6 +239,7 @@ class DesktopApp:
             self.window.show_banner(problem, "warning")
         self.window.show()
         await self.history.start()  # today's intervals and calls, before any new event
+        await self.missed.start()  # missed calls and their seen marks, before any queue event
         try:  # the key an agent's pop index is hashed with, even when no pull runs now
             await adopt_pop_key(self.api, self.ops)
         except ApiError as exc:  # offline: the keyring's copy serves (desktop/cache/pop_key.py)
@@ -297,6 +305,7 @@ class DesktopApp:
         self.calls.stop()
         await self.cti.stop()
         await self.history.stop()
+        await self.missed.stop()
         await self.customers.stop()
         await self.audit.close()  # views recorded a moment ago reach the outbox before the worker goes
         self.tickets.stop()

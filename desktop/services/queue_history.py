@@ -2,6 +2,8 @@
 
 - `today_calls()`: the queue calls of today the central API holds, so a restarted supervisor
   desktop shows today's totals at once (SupervisorBoard.seed).
+- `today_intervals()`: the agents' state intervals of today the central API holds (pushed by the
+  agents' own desktops), so the agent grid and an agent's day come back too (SupervisorBoard.seed_agents).
 - `report(facts)`: finished queue calls this desktop watched, queued in the outbox as `queue_call`
   records (sent with the next push; the server keeps one row per call, so supervisors watching
   the same floor send the same facts without doubling them). Only new or changed facts are queued.
@@ -14,10 +16,12 @@ from __future__ import annotations
 import logging
 import math
 from dataclasses import dataclass
-from datetime import date
+from datetime import date, datetime
 from pathlib import Path
 from typing import Any
 
+from calldesk_domain.agent_intervals import AgentState
+from calldesk_domain.agent_metrics import Activity, AgentInterval
 from calldesk_domain.metrics import DEFAULT_SL_THRESHOLD_S, Outcome, QueueCall
 from calldesk_domain.queue_stats_rows import queue_call_record
 from desktop.cache.store import CacheStore
@@ -63,6 +67,44 @@ def call_from_wire(data: Any) -> QueueCall:
     )
 
 
+# the agent's own desktop records AgentState; the board reads Activity
+ACTIVITY_OF_STATE = {
+    AgentState.READY: Activity.READY,
+    AgentState.NOT_READY: Activity.PAUSED,
+    AgentState.TALKING: Activity.TALK,
+    AgentState.WRAPUP: Activity.WRAP,
+    AgentState.LOGGED_OUT: Activity.LOGGED_OUT,
+}
+
+
+def _moment(value: Any, key: str) -> float | None:
+    if value is None:
+        return None
+    if not isinstance(value, str) or len(value) > 64:
+        raise ValueError(f"{key} must be an ISO time")
+    moment = datetime.fromisoformat(value)
+    if moment.tzinfo is None:
+        raise ValueError(f"{key} has no time zone")
+    return moment.timestamp()
+
+
+def interval_from_wire(data: Any) -> tuple[AgentInterval, str | None]:
+    """One entry of GET /history/agent-intervals, with its call id; ValueError if malformed."""
+    if not isinstance(data, dict) or not isinstance(data.get("agent_id"), str) or not data["agent_id"]:
+        raise ValueError("an agent interval needs a text agent_id")
+    start = _moment(data.get("start"), "start")
+    if start is None:
+        raise ValueError("an agent interval needs a start")
+    end = _moment(data.get("end"), "end")
+    if end is not None and end < start:
+        raise ValueError("an agent interval ends before it starts")
+    reason, call_id = data.get("reason") or "", data.get("call_id")
+    if not isinstance(reason, str) or (call_id is not None and not isinstance(call_id, str)):
+        raise ValueError("reason and call_id must be text")
+    activity = ACTIVITY_OF_STATE[AgentState(str(data.get("state")))]
+    return AgentInterval(data["agent_id"][:64], activity, start, end, reason[:64]), call_id
+
+
 class QueueHistory:
     def __init__(
         self, api: CentralApi, ops: CacheOps, zone_name: str, sl_threshold_s: float = DEFAULT_SL_THRESHOLD_S
@@ -88,6 +130,17 @@ class QueueHistory:
         for call in calls:  # the server has these: report them again only if they change
             self._reported[call.call_id] = call
         return calls
+
+    async def today_intervals(self, day: date) -> list[tuple[AgentInterval, str | None]]:
+        """Raises ApiError (offline, refused); a malformed entry is logged and skipped."""
+        body = await self.api._request("GET", "/api/v1/history/agent-intervals", params=self._day(day))
+        found: list[tuple[AgentInterval, str | None]] = []
+        for entry in body.get("intervals") or []:
+            try:
+                found.append(interval_from_wire(entry))
+            except (ValueError, TypeError, KeyError) as exc:
+                log.warning("history: agent interval %r skipped: %s", str(entry)[:200], exc)
+        return found
 
     def changed(self, facts: list[QueueCall]) -> list[QueueCall]:
         return [fact for fact in facts if self._reported.get(fact.call_id) != fact]
@@ -121,4 +174,4 @@ class QueueHistory:
         return Exported(target, beside)
 
 
-__all__ = ["ApiError", "Exported", "QueueHistory", "call_from_wire"]
+__all__ = ["ApiError", "Exported", "QueueHistory", "call_from_wire", "interval_from_wire"]

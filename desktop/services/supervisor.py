@@ -16,6 +16,7 @@ from datetime import tzinfo
 
 from PySide6.QtCore import QObject, QTimer, Signal
 
+from calldesk_domain.agent_metrics import AgentInterval
 from calldesk_domain.board import AgentDay, BoardSnapshot
 from calldesk_domain.metrics import DEFAULT_SL_THRESHOLD_S, QueueCall
 from desktop.cti.events import CtiEvent
@@ -83,6 +84,12 @@ class SupervisorBoard(QObject):
     def seed(self, calls: Iterable[QueueCall]) -> int:
         """Today's calls from the central history (see SupervisorModel.seed); shown at once."""
         added = self.model.seed(calls)
+        self.refresh()
+        return added
+
+    def seed_agents(self, entries: Iterable[tuple[AgentInterval, str | None]]) -> int:
+        """Today's agent intervals from the central history (SupervisorModel.seed_agents)."""
+        added = self.model.seed_agents(entries, self._clock())
         self.refresh()
         return added
 

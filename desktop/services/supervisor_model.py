@@ -14,7 +14,7 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from datetime import datetime, tzinfo
 
-from calldesk_domain.agent_metrics import Activity
+from calldesk_domain.agent_metrics import Activity, AgentInterval
 from calldesk_domain.board import AgentDay, AgentRow, BoardSnapshot, IntervalPoint, QueueRow
 from calldesk_domain.metrics import (
     DEFAULT_SL_THRESHOLD_S,
@@ -113,6 +113,11 @@ class SupervisorModel:
             self._home[call.call_id] = (call.queue, start.timestamp())
             added += 1
         return added
+
+    def seed_agents(self, entries: Iterable[tuple[AgentInterval, str | None]], now: float) -> int:
+        """Today's agent intervals from the central history (AgentTimelines.seed); agents the
+        live stream knows already are left as they are. Returns the agents added."""
+        return self.timelines.seed(entries, local_midnight(now, self.zone))
 
     def finished_calls(self) -> list[QueueCall]:
         """The facts of every counted call that has an outcome (what the central history keeps)."""

@@ -16,7 +16,7 @@ from PySide6.QtWidgets import QComboBox, QHBoxLayout, QLabel, QMenu, QToolButton
 
 from calldesk_domain.agent_metrics import Activity
 from calldesk_domain.board import AgentRow
-from desktop.views.agent_state import PAUSE_REASONS
+from desktop.views.agent_state_panel import DEFAULT_REASON_CODES as PAUSE_REASONS
 
 SPY = ("listen", "whisper", "barge")
 FORCE = ("force.ready", "force.pause")

@@ -17,7 +17,7 @@ from PySide6.QtWidgets import QComboBox, QFrame, QHBoxLayout, QLabel, QPushButto
 from calldesk_domain.agent_intervals import AgentState
 from desktop.views import display
 
-DEFAULT_REASON_CODES = ("break", "lunch", "meeting", "training", "acw")
+DEFAULT_REASON_CODES = ("break", "lunch", "training", "meeting", "acw")  # Settings.pause_reasons
 
 
 class AgentStatePanel(QFrame):
@@ -93,6 +93,13 @@ class AgentStatePanel(QFrame):
         self.pending_label.setText(self.tr("Not changed: %1").replace("%1", message))
         self.pending_label.setToolTip(message)
         self.pending_label.setProperty("outcome", "error")
+
+    def ready_refused_text(self) -> str:
+        return self.tr("Save the contact log of your last call before going Ready.")
+
+    def refresh(self) -> None:
+        """Show `pending` as it is now (set from outside: a change the after-call work asked for)."""
+        self._render()
 
     def shown_text(self) -> str:
         return self.state_label.text()

@@ -302,6 +302,17 @@
     </message>
 </context>
 <context>
+    <name>AgentDesk</name>
+    <message>
+        <source>refused by the PBX</source>
+        <translation>被交换机拒绝</translation>
+    </message>
+    <message>
+        <source>no CTI connection</source>
+        <translation>没有 CTI 连接</translation>
+    </message>
+</context>
+<context>
     <name>AgentGrid</name>
     <message>
         <source>Team:</source>
@@ -321,45 +332,14 @@
     </message>
 </context>
 <context>
-    <name>AgentStateBox</name>
-    <message>
-        <source>Ready</source>
-        <translation>就绪</translation>
-    </message>
-    <message>
-        <source>Not ready: break</source>
-        <translation>未就绪：小休</translation>
-    </message>
-    <message>
-        <source>Not ready: lunch</source>
-        <translation>未就绪：用餐</translation>
-    </message>
-    <message>
-        <source>Not ready: training</source>
-        <translation>未就绪：培训</translation>
-    </message>
-    <message>
-        <source>Not ready: meeting</source>
-        <translation>未就绪：会议</translation>
-    </message>
-    <message>
-        <source>Not ready: after-call work</source>
-        <translation>未就绪：话后处理</translation>
-    </message>
-    <message>
-        <source>Save the contact log of your last call before going Ready.</source>
-        <translation>请先保存上一通电话的联络记录，再切换为就绪。</translation>
-    </message>
-    <message>
-        <source>Your state for the call queues</source>
-        <translation>您在呼叫队列中的状态</translation>
-    </message>
-</context>
-<context>
     <name>AgentStatePanel</name>
     <message>
         <source>Not changed: %1</source>
         <translation>未更改：%1</translation>
+    </message>
+    <message>
+        <source>Save the contact log of your last call before going Ready.</source>
+        <translation>请先保存上一通电话的联络记录，再切换为就绪。</translation>
     </message>
     <message>
         <source>Break</source>

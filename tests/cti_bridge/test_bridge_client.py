@@ -98,7 +98,7 @@ async def test_endings_for_calls_never_rung_are_ignored_and_counted() -> None:
             ("call.ended", "real"),
         ]
         assert client.stats.never_rung == 6
-        assert bridge.hellos[0] == {"type": "hello", "protocol": 1, "token": "token"}
+        assert bridge.hellos[0] == {"type": "hello", "protocol": 1, "token": "token", "feed": "batch"}
     finally:
         await client.stop()
         await bridge.stop()

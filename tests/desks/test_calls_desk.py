@@ -278,6 +278,12 @@ async def test_the_window_during_a_call_holds_at_1366x768(
             assert top_left.x() >= 0 and top_left.x() + button.width() <= window.width(), control
             assert button.width() >= button.sizeHint().width(), f"{control} is squeezed"
         assert window.card.isVisible() and window.card.height() > 300
+        panel = desktop.agent.box  # the agent-state panel in the status bar: whole and unsqueezed
+        assert panel.isVisible() and panel.shown_text() == ("通话中" if language == "zh_CN" else "Talking")
+        for part in (panel.state_label, panel.ready_button, panel.reason_box, panel.pause_button):
+            left = part.mapTo(window, QPoint(0, 0)).x()
+            assert left >= 0 and left + part.width() <= window.width(), part.objectName()
+            assert part.width() >= part.sizeHint().width(), f"{part.objectName()} is squeezed"
         assert bar.mapTo(window, QPoint(0, 0)).y() < window.card.mapTo(window, QPoint(0, 0)).y()
         shots = Path(os.environ.get("CALLDESK_SCREENSHOT_DIR", tmp_path))
         assert window.grab().save(str(shots / f"calls_during_call_{language}.png"))

@@ -43,3 +43,30 @@ async def test_finished_and_failed_tasks_stop_quietly(caplog) -> None:
     with caplog.at_level(logging.WARNING):
         await cancel_and_wait([task], "quiet")
     assert "quiet" not in caplog.text
+
+
+async def test_cache_writes_report_a_refused_write_and_flush_drops_a_stuck_one() -> None:
+    from desktop.services.ops import CacheUnavailable
+    from desktop.services.tasks import CacheWrites
+
+    shown: list[str] = []
+    writes = CacheWrites("missed calls", shown.append)
+    done: list[str] = []
+
+    async def refused() -> None:
+        raise CacheUnavailable("The local cache could not be written (disk full).")
+
+    async def quick() -> None:
+        done.append("quick")
+
+    async def stuck() -> None:
+        await asyncio.sleep(3600)
+
+    writes.spawn(refused())
+    writes.spawn(quick())
+    writes.spawn(stuck())
+    loop = asyncio.get_running_loop()
+    started = loop.time()
+    await writes.flush(wait_s=0.2)
+    assert loop.time() - started < 5.0
+    assert shown == ["The local cache could not be written (disk full)."] and done == ["quick"]

@@ -108,3 +108,71 @@ async def test_call_back_from_calls_today_dials_the_callers_number(
         assert pad.isVisible() and pad.number.text() == "+8613900005555"
     finally:
         await desktop.stop()
+
+
+async def _miss(sim: CtiSimulator, call_id: str, caller: str, kind: str, ts: float) -> None:
+    await sim.send({"type": "queue.join", "queue": "support", "call_id": call_id, "caller": caller, "ts": ts})
+    await sim.send({"type": f"queue.{kind}", "queue": "support", "call_id": call_id, "ts": ts + 20})
+
+
+def _stored_missed(cache) -> list[tuple[str, bool]]:
+    import sqlite3
+
+    with sqlite3.connect(cache) as conn:
+        rows = conn.execute("SELECT id, seen_ts IS NOT NULL FROM missed_calls ORDER BY id").fetchall()
+    return [(call_id, bool(seen)) for call_id, seen in rows]
+
+
+async def test_missed_calls_and_their_seen_marks_survive_restarts(
+    seeded_central_sqlite, tmp_path, qtbot, sims
+):
+    """Three real desktops one after the other on the same SQLite file (a restart each time)."""
+    now = time.time()
+    cache = tmp_path / "cache.sqlite3"
+    desktop = await _desktop(seeded_central_sqlite, tmp_path, qtbot)
+    try:
+        sim = await _pbx(desktop)
+        sims.append(sim)
+        await _miss(sim, "p-1", "13900001111", "abandon", now - 300)
+        await _miss(sim, "p-2", "13900002222", "timeout", now - 200)
+        await _miss(sim, "p-3", "13900003333", "abandon", now - 100)
+        view, count = desktop.missed.view, desktop.missed.count
+        await _wait(lambda: count.count == 3, what="three missed calls")
+        desktop.missed.show_list()
+        view.table.selectRow(1)  # newest first: p-2
+        assert view.selected().call_id == "p-2"
+        qtbot.mouseClick(view.seen_button, Qt.MouseButton.LeftButton)
+        assert count.count == 2
+    finally:
+        await desktop.stop()
+    assert _stored_missed(cache) == [("p-1", False), ("p-2", True), ("p-3", False)]
+
+    desktop = await _desktop(seeded_central_sqlite, tmp_path, qtbot)
+    try:
+        view, count = desktop.missed.view, desktop.missed.count
+        # no event yet: the list and the count come from the cache file
+        assert count.count == 2 and "2" in count.text()
+        assert [(c.call_id, c.seen) for c in desktop.missed.missed.calls()] == [
+            ("p-3", False),
+            ("p-2", True),
+            ("p-1", False),
+        ]
+        assert not view.table.item(1, 1).font().bold() and view.table.item(0, 1).font().bold()
+        sim = await _pbx(desktop)
+        sims.append(sim)
+        await _miss(sim, "p-2", "13900002222", "timeout", now - 200)  # the PBX replays a call
+        await _miss(sim, "p-4", "13900004444", "timeout", now - 50)
+        await _wait(lambda: count.count == 3, what="the new call counted, the replayed one not")
+        desktop.missed.show_list()
+        qtbot.mouseClick(view.all_seen_button, Qt.MouseButton.LeftButton)
+        assert count.count == 0 and not count.isVisible()
+    finally:
+        await desktop.stop()
+    assert _stored_missed(cache) == [("p-1", True), ("p-2", True), ("p-3", True), ("p-4", True)]
+
+    desktop = await _desktop(seeded_central_sqlite, tmp_path, qtbot)
+    try:
+        assert desktop.missed.count.count == 0
+        assert len(desktop.missed.missed.calls()) == 4 and desktop.missed.view.table.rowCount() == 4
+    finally:
+        await desktop.stop()

@@ -70,6 +70,8 @@ def test_cli_agent_and_dial_commands_reach_the_demos_pbx(tmp_path: Path) -> None
         unknown = _calldesk(env, "agent", "pause", "--reason", "nap")
         assert unknown.returncode != 0
         assert "unknown reason 'nap'" in unknown.stderr and unknown.stdout == ""
+        empty = _calldesk(env, "agent", "pause", "--reason", "")
+        assert empty.returncode != 0 and empty.stderr.strip() and empty.stdout == ""
     finally:
         demo.terminate()
         try:

@@ -125,6 +125,9 @@ class Desktop:
         await release_worker_store(self.path)
 
 
+RUN_TOKEN_S = 7 * 24 * 3600
+
+
 class Templates:
     """A seeded central database and an empty migrated cache, made once and copied per example."""
 
@@ -138,7 +141,11 @@ class Templates:
             self.customer_ids = list(conn.execute(sa.text("SELECT id FROM customers ORDER BY id")).scalars())
             # A supervisor: the rules edit membership_level, which an agent may not (central.policy).
             user_id = conn.execute(sa.text("SELECT id FROM users WHERE username = 'super'")).scalar_one()
-        self.token = mint_token(engine, auth.Principal(user_id, "super", "supervisor", "9001", "test", 0))
+        # Lives as long as the longest run: the 10,000-example soak outlives the default 15-minute
+        # access token by hours (every pull of the first example after it answered 401).
+        self.token = mint_token(
+            engine, auth.Principal(user_id, "super", "supervisor", "9001", "test", 0), lifetime_s=RUN_TOKEN_S
+        )
         engine.dispose()
         CacheStore(self.cache).close()
         self._bootstrap_cache()

@@ -92,7 +92,7 @@ async def test_region_reasons_and_wrapup_are_saved_reloaded_and_used_at_once(
         # used at once: the lookup reads an 8-digit number as Hong Kong's, the box offers the reasons
         assert runtime.lookup.region == "HK"
         assert normalize("2123 4567", runtime.lookup.region) == "+85221234567"
-        assert runtime.agent.box.reasons() == ["break", "lunch", "coaching", "acw"]
+        assert runtime.agent.box.reason_codes() == ["break", "lunch", "coaching", "acw"]
         assert runtime.calls.policy.seconds_for("vip") == 60
         assert runtime.calls.policy.seconds_for("sales") == 20
         ok, message = await _agent_request(runtime, "coaching")

@@ -37,6 +37,7 @@ class Source:
 
     def __init__(self) -> None:
         self.commands: list[dict] = []
+        self.refuse: set[str] = set()  # actions answered "not ok", as a PBX refusing them
 
     async def connect(self, port: int, token: str) -> None:
         self.reader, self.writer = await asyncio.open_connection("127.0.0.1", port)
@@ -53,7 +54,11 @@ class Source:
             message = json.loads(line)
             if message.get("type") == "command":
                 self.commands.append(message)
-                await self.send({"type": "command.result", "id": message["id"], "ok": True, "message": "ok"})
+                ok = message.get("action") not in self.refuse
+                await self.send(
+                    {"type": "command.result", "id": message["id"], "ok": ok,
+                     "message": "ok" if ok else "Interface not found"}
+                )  # fmt: skip
 
     async def close(self) -> None:
         self.task.cancel()
@@ -88,11 +93,17 @@ async def _finished_call(desktop, source: Source, mobile: str) -> None:
     source.commands.clear()
 
 
-def _pick(qtbot, box, reason: str) -> None:
-    """Choose the next entry down with the keyboard, as an agent would (Down activates it)."""
-    assert box.findData(reason) == box.currentIndex() + 1
-    box.setFocus()
-    qtbot.keyClick(box, Qt.Key.Key_Down)
+def _click(qtbot, button) -> None:
+    assert button.isEnabled(), button.toolTip()
+    qtbot.mouseClick(button, Qt.MouseButton.LeftButton)
+
+
+def _not_ready(qtbot, box, reason: str) -> None:
+    """Pick the reason in the panel's list with the keyboard, then click Not ready."""
+    box.reason_box.setFocus()
+    while box.reason_box.currentData() != reason:
+        qtbot.keyClick(box.reason_box, Qt.Key.Key_Down)
+    _click(qtbot, box.pause_button)
 
 
 @pytest.fixture
@@ -112,16 +123,15 @@ async def test_ready_is_refused_while_the_contact_is_unsaved_then_sent(
         await _wait(lambda: "1001" in desktop.cti.listener.connected_agents())
         await _finished_call(desktop, source, seeded_central_sqlite.sample_customer()["mobile"])
         dialog = desktop.tickets.wrapup
+        pause = {"type": "agent.pause", "agent": "1001", "ts": T_END + 1}
+        await source.send({**pause, "paused": True, "reason": "acw"})  # the PBX confirms the acw pause
+        await _wait(lambda: box.shown_text() == "Wrap-up")
 
-        box.activated.emit(box.findData("acw"))  # after-call work while wrapping up
-        await _wait(lambda: len(source.commands) == 1)
-        assert (source.commands[0]["action"], source.commands[0]["reason"]) == ("pause", "acw")
-        assert box.currentData() == "acw"
-
-        box.activated.emit(box.findData(""))  # Ready, contact not saved yet
+        _click(qtbot, box.ready_button)  # Ready, contact not saved yet
         await asyncio.sleep(0.2)
-        assert len(source.commands) == 1  # nothing went to the telephone system
-        assert box.currentData() == "acw"
+        assert source.commands == []  # nothing went to the telephone system
+        assert box.shown_text() == "Wrap-up" and box.pending is None
+        assert "contact log" in box.pending_label.text()
         assert any("contact log" in text for text in desktop.window.banners.texts())
         assert desktop.tickets.wrapup is dialog and dialog.isVisible()
 
@@ -131,15 +141,26 @@ async def test_ready_is_refused_while_the_contact_is_unsaved_then_sent(
                 dialog.buttons.button(QDialogButtonBox.StandardButton.Save), Qt.MouseButton.LeftButton
             )
         await desktop.tickets.contacts.settled()  # written on the cache worker
-        box.activated.emit(box.findData(""))
-        await _wait(lambda: len(source.commands) == 2)
-        assert source.commands[1]["action"] == "unpause" and box.currentData() == ""
+        _click(qtbot, box.ready_button)
+        assert box.pending == ("unpause", "") and "waiting for the PBX" in box.pending_label.text()
+        assert box.shown_text() == "Wrap-up"  # never an unconfirmed state
+        await _wait(lambda: len(source.commands) == 1)
+        assert source.commands[0]["action"] == "unpause"
+        await source.send({**pause, "paused": False, "reason": ""})
+        await _wait(lambda: box.shown_text() == "Ready" and box.pending is None)
 
-        _pick(qtbot, box, "break")  # one step down from Ready, with the keyboard
-        await _wait(lambda: len(source.commands) == 3)
-        assert (source.commands[2]["action"], source.commands[2]["reason"]) == ("pause", "break")
-        assert box.currentData() == "break"
+        _not_ready(qtbot, box, "break")
+        await _wait(lambda: len(source.commands) == 2)
+        assert (source.commands[1]["action"], source.commands[1]["reason"]) == ("pause", "break")
+        assert box.shown_text() == "Ready"  # until the PBX says otherwise
+        await source.send({**pause, "paused": True, "reason": "break"})
+        await _wait(lambda: box.shown_text() == "Not ready: Break")
         assert all(c["type"] == "command" and c["id"] for c in source.commands)
+
+        source.refuse.add("pause")  # the PBX refuses: the state stays, the reason is shown
+        _not_ready(qtbot, box, "lunch")
+        await _wait(lambda: box.pending is None and "Interface not found" in box.pending_label.text())
+        assert box.shown_text() == "Not ready: Break"
     finally:
         await desktop.stop()
 
@@ -151,8 +172,11 @@ async def test_ready_goes_through_when_the_rule_is_off(seeded_central_sqlite, tm
         await source.connect(desktop.cti.listener.port, desktop.cti_token)
         await _wait(lambda: "1001" in desktop.cti.listener.connected_agents())
         await _finished_call(desktop, source, seeded_central_sqlite.sample_customer()["mobile"])
-        box.show_state("break")
-        box.activated.emit(box.findData(""))
+        await source.send(
+            {"type": "agent.pause", "agent": "1001", "ts": T_END + 1, "paused": True, "reason": "acw"}
+        )
+        await _wait(lambda: box.pending is None and box.shown_text() == "Wrap-up")
+        _click(qtbot, box.ready_button)
         await _wait(lambda: len(source.commands) == 1)
         assert source.commands[0]["action"] == "unpause" and "reason" not in source.commands[0]
     finally:
@@ -168,13 +192,14 @@ async def test_the_control_follows_agent_pause_events_from_the_source(
         await source.connect(desktop.cti.listener.port, desktop.cti_token)
         pause = {"type": "agent.pause", "agent": "1001", "ts": T_RING}
         await source.send({**pause, "paused": True, "reason": "lunch"})
-        await _wait(lambda: box.currentData() == "lunch")
+        await _wait(lambda: box.shown_text() == "Not ready: Lunch")
         await source.send({**pause, "agent": "2002", "paused": False})  # another agent: ignored
-        await source.send({**pause, "paused": True, "reason": "toilet"})  # unknown reason: kept
         await asyncio.sleep(0.2)
-        assert box.currentData() == "lunch"
+        assert box.shown_text() == "Not ready: Lunch"
+        await source.send({**pause, "paused": True, "reason": "toilet"})  # not in the list: as the PBX says
+        await _wait(lambda: box.shown_text() == "Not ready: toilet")
         await source.send({**pause, "paused": False, "reason": ""})
-        await _wait(lambda: box.currentData() == "")
+        await _wait(lambda: box.shown_text() == "Ready")
         assert source.commands == []  # following the PBX sends nothing back
     finally:
         await desktop.stop()

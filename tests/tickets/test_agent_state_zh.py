@@ -1,5 +1,5 @@
-"""The Ready / Not ready control and the new ticket-form texts in Simplified Chinese, and the
-control switching language live."""
+"""The agent-state panel and the new ticket-form texts in Simplified Chinese, and the panel
+switching language live."""
 
 from __future__ import annotations
 
@@ -7,8 +7,9 @@ from pathlib import Path
 
 import pytest
 
+from calldesk_domain.agent_intervals import AgentState
 from desktop.services.tickets import TicketService
-from desktop.views.agent_state import AgentStateBox
+from desktop.views.agent_state_panel import AgentStatePanel
 from desktop.views.ticket_form import TicketForm
 
 
@@ -24,24 +25,28 @@ def zh_cn(qapp):
 def test_agent_state_in_chinese_and_back(qtbot, qapp):
     from desktop.views.i18n import install_translator
 
-    box = AgentStateBox()
+    box = AgentStatePanel()
     qtbot.addWidget(box)
-    assert [box.itemText(i) for i in range(2)] == ["Ready", "Not ready: break"]
+    box.show_pbx_state(AgentState.NOT_READY, "break", since=0.0)
+    reasons = box.reason_box
+    assert [reasons.itemText(i) for i in range(2)] == ["Break", "Lunch"]
+    assert box.shown_text() == "Not ready: Break"
     install_translator(qapp, "zh_CN")
     try:
-        qtbot.waitUntil(lambda: box.itemText(0) != "Ready", timeout=2000)  # LanguageChange is posted
-        assert [box.itemText(i) for i in range(box.count())] == [
-            "就绪",
-            "未就绪：小休",
-            "未就绪：用餐",
-            "未就绪：培训",
-            "未就绪：会议",
-            "未就绪：话后处理",
+        qtbot.waitUntil(lambda: box.ready_button.text() != "Ready", timeout=2000)  # LanguageChange is posted
+        assert box.ready_button.text() == "就绪" and box.pause_button.text() == "未就绪"
+        assert [reasons.itemText(i) for i in range(reasons.count())] == [
+            "休息",
+            "午餐",
+            "培训",
+            "会议",
+            "话后处理",
         ]
+        assert box.shown_text() == "未就绪：休息"
         assert box.ready_refused_text() == "请先保存上一通电话的联络记录，再切换为就绪。"
     finally:
         install_translator(qapp, "en")
-    qtbot.waitUntil(lambda: box.itemText(0) == "Ready", timeout=2000)
+    qtbot.waitUntil(lambda: box.ready_button.text() == "Ready", timeout=2000)
 
 
 async def test_comment_and_attachment_messages_in_chinese(qtbot, store, clock, tmp_path, zh_cn):

@@ -71,13 +71,20 @@ def interface_key(text: str) -> str:
     return f"{tech.upper()}/{rest}" if slash else text.strip()
 
 
+Message = dict[str, Any]
+Direct = list[tuple[Peer, Message]]
+
+
 class Router:
     def __init__(self) -> None:
         self.legs = LegBook()
         self._peers_by_interface: dict[str, set[Peer]] = {}
+        self._peers_by_agent: dict[str, set[Peer]] = {}  # CallDesk agent id -> its desktops
+        self._interfaces_by_queue: dict[str, dict[str, int]] = {}  # queue -> interface -> desktops
         self._supervisors: set[Peer] = set()
         self._peers: set[Peer] = set()
         self._member_interface: dict[str, str] = {}  # PBX member name -> interface
+        self._member_interfaces: set[str] = set()  # every interface a member name was seen on
         self._queue_members: dict[str, set[str]] = {}  # queue -> interfaces (as the PBX reports)
         self._agent_states: dict[str, AgentState] = {}  # interface -> last known state
         self._unmatched_logged: set[str] = set()
@@ -87,44 +94,76 @@ class Router:
 
     # ---- peers ----------------------------------------------------------------------------
     def add(self, peer: Peer) -> None:
+        identity = peer.identity
         self._peers.add(peer)
-        if peer.identity.supervisor:
+        self._peers_by_agent.setdefault(identity.agent_id, set()).add(peer)
+        if identity.supervisor:
             self._supervisors.add(peer)
-        if peer.identity.pbx_interface:
-            self._peers_by_interface.setdefault(interface_key(peer.identity.pbx_interface), set()).add(peer)
+        if identity.pbx_interface:
+            key = interface_key(identity.pbx_interface)
+            self._peers_by_interface.setdefault(key, set()).add(peer)
+            for queue in identity.queues:
+                counts = self._interfaces_by_queue.setdefault(queue, {})
+                counts[key] = counts.get(key, 0) + 1
 
     def remove(self, peer: Peer) -> None:
+        if peer not in self._peers:
+            return
+        identity = peer.identity
         self._peers.discard(peer)
         self._supervisors.discard(peer)
-        key = interface_key(peer.identity.pbx_interface) if peer.identity.pbx_interface else ""
+        same_agent = self._peers_by_agent.get(identity.agent_id)
+        if same_agent is not None:
+            same_agent.discard(peer)
+            if not same_agent:
+                del self._peers_by_agent[identity.agent_id]
+        if not identity.pbx_interface:
+            return
+        key = interface_key(identity.pbx_interface)
         peers = self._peers_by_interface.get(key)
         if peers is not None:
             peers.discard(peer)
             if not peers:
                 del self._peers_by_interface[key]
+        for queue in identity.queues:
+            counts = self._interfaces_by_queue.get(queue)
+            if counts is None or key not in counts:
+                continue
+            counts[key] -= 1
+            if counts[key] <= 0:
+                del counts[key]
+                if not counts:
+                    del self._interfaces_by_queue[queue]
 
     @property
     def peer_count(self) -> int:
         return len(self._peers)
 
+    @property
+    def supervisor_count(self) -> int:
+        return len(self._supervisors)
+
     def peers(self) -> list[Peer]:
         return list(self._peers)
+
+    def supervisors(self) -> list[Peer]:
+        return list(self._supervisors)
 
     def is_agent_interface(self, interface: str) -> bool:
         """For the AMI normaliser: does this interface belong to a CallDesk agent?"""
         key = interface_key(interface)
-        return key in self._peers_by_interface or key in self._agent_states or key in self._known_members()
-
-    def _known_members(self) -> set[str]:
-        return set(self._member_interface.values())
+        return key in self._peers_by_interface or key in self._agent_states or key in self._member_interfaces
 
     # ---- resolution -----------------------------------------------------------------------
     def interface_of(self, event: CallEvent | AgentEvent) -> str | None:
         extra_if = event.extra.get("interface")
         if isinstance(extra_if, str) and extra_if:
             key = interface_key(extra_if)
-            if event.agent and len(self._member_interface) < MAX_MEMBER_NAMES:
-                self._member_interface[event.agent] = key
+            agent = event.agent
+            known = self._member_interface
+            if agent and known.get(agent) != key and len(known) < MAX_MEMBER_NAMES:
+                self._member_interface[agent] = key
+                self._member_interfaces.add(key)
             return key
         agent = event.agent
         if not agent:
@@ -134,8 +173,8 @@ class Router:
         key = interface_key(agent)
         if key in self._peers_by_interface or "/" in agent or "@" in agent:
             return key
-        for peer in self._peers:  # fallback: the member name is the CallDesk agent id
-            if peer.identity.agent_id == agent and peer.identity.pbx_interface:
+        for peer in self._peers_by_agent.get(agent, ()):  # fallback: the member name is the agent id
+            if peer.identity.pbx_interface:
                 return interface_key(peer.identity.pbx_interface)
         return key
 
@@ -153,38 +192,43 @@ class Router:
         )
 
     # ---- routing --------------------------------------------------------------------------
-    def route(self, event: CtiEvent) -> list[tuple[Peer, dict[str, Any]]]:
+    def route(self, event: CtiEvent) -> tuple[Direct, list[Message]]:
+        """(lines for given desktops, lines for every supervisor's feed). A supervisor's own
+        calls and agent state come in the first part, like any agent's; the feed carries the floor
+        (every agent's calls and state, every queue event) the same for all supervisors."""
+        direct: Direct = []
+        watched: list[Message] = []
         if isinstance(event, CallEvent):
             interface = self.interface_of(event)
             deliveries = self.legs.on_call(event, interface)
             if interface and event.kind.value == "ringing" and interface not in self._peers_by_interface:
                 self._note_unmatched(interface, event.agent)
-            return self._to_agents(deliveries, watchers=True)
-        if isinstance(event, QueueEvent):
-            return self._route_queue(event)
-        if isinstance(event, AgentEvent):
-            return self._route_agent(event)
-        return self._route_pbx(event)
+            self._to_agents(deliveries, direct, watched)
+        elif isinstance(event, QueueEvent):
+            self._route_queue(event, direct, watched)
+        elif isinstance(event, AgentEvent):
+            self._route_agent(event, direct, watched)
+        else:
+            self._route_pbx(event, direct)
+        return direct, watched
 
     def _to_agents(
-        self, deliveries: Iterable[Delivery], *, watchers: bool = False
-    ) -> list[tuple[Peer, dict[str, Any]]]:
-        """Each leg's event to the desktops of its interface; `watchers`: also to every
-        supervisor (as that agent's, for the agent grid's caller and call time and its listen /
-        whisper / barge; a supervisor's screen pop keeps only its own calls)."""
-        out: list[tuple[Peer, dict[str, Any]]] = []
+        self, deliveries: Iterable[Delivery], direct: Direct, watched: list[Message] | None = None
+    ) -> None:
+        """Each leg's event to the desktops of its interface; with `watched`: also to the
+        supervisors' feed (as that agent's, for the agent grid's caller and call time and its
+        listen / whisper / barge; a supervisor's screen pop keeps only its own calls)."""
         for interface, wire in deliveries:
-            owners = self._peers_by_interface.get(interface, set())
+            owners = self._peers_by_interface.get(interface)
+            if not owners:
+                continue
             for peer in owners:
-                out.append((peer, self.for_peer(peer, wire)))
-            owner = next(iter(owners), None)
-            if watchers and owner is not None and self._supervisors:
-                seen = self.for_peer(owner, wire)
-                out += [(peer, seen) for peer in self._supervisors if peer not in owners]
-        return out
+                direct.append((peer, self.for_peer(peer, wire)))
+            if watched is not None and self._supervisors:
+                watched.append(direct[-1][1])  # as the (last) owner's desktop sees it
 
     @staticmethod
-    def for_peer(peer: Peer, wire: dict[str, Any]) -> dict[str, Any]:
+    def for_peer(peer: Peer, wire: Message) -> Message:
         message = dict(wire)
         pbx_agent = message.get("agent")
         message["agent"] = peer.identity.agent_id
@@ -192,28 +236,29 @@ class Router:
             message["extra"] = {**message.get("extra", {}), "pbx_agent": pbx_agent}
         return message
 
-    def _route_queue(self, event: QueueEvent) -> list[tuple[Peer, dict[str, Any]]]:
+    def _route_queue(self, event: QueueEvent, direct: Direct, watched: list[Message]) -> None:
         wire = to_wire(event)
-        out = [(peer, wire) for peer in self._supervisors]
-        out += self._to_agents(self.legs.on_queue(event))
+        if self._supervisors:
+            watched.append(wire)
+        self._to_agents(self.legs.on_queue(event), direct)
         if event.kind is QueueEventKind.JOIN:
+            before = len(direct)
+            by_interface = self._peers_by_interface
             for interface in self._available_members(event.queue):
-                for peer in self._peers_by_interface.get(interface, ()):
-                    if not peer.identity.supervisor:
-                        out.append((peer, wire))
-                        self.prewarm_sent += 1
+                direct += [(p, wire) for p in by_interface.get(interface, ()) if not p.identity.supervisor]
+            self.prewarm_sent += len(direct) - before
+
+    def _available_members(self, queue: str) -> list[str]:
+        """The queue's members by the PBX's word or by their user record, not paused."""
+        members = self._queue_members.get(queue, set())
+        listed = self._interfaces_by_queue.get(queue, {})
+        states = self._agent_states
+        out = [m for m in listed if not (m in states and states[m].paused)]
+        out += [m for m in members if m not in listed and not (m in states and states[m].paused)]
         return out
 
-    def _available_members(self, queue: str) -> set[str]:
-        members = set(self._queue_members.get(queue, ()))
-        for interface, peers in self._peers_by_interface.items():
-            if any(queue in p.identity.queues for p in peers):
-                members.add(interface)
-        return {m for m in members if not self._agent_states.get(m, AgentState()).paused}
-
-    def _route_agent(self, event: AgentEvent) -> list[tuple[Peer, dict[str, Any]]]:
+    def _route_agent(self, event: AgentEvent, direct: Direct, watched: list[Message]) -> None:
         interface = self.interface_of(event)
-        out: list[tuple[Peer, dict[str, Any]]] = []
         if interface:
             if event.queue:
                 members = self._queue_members.setdefault(event.queue, set())
@@ -227,25 +272,23 @@ class Router:
             if event.state and event.state != "ring_no_answer":
                 state.state = event.state
             state.ts = event.ts
-            out += self._to_agents(self.legs.on_agent(event, interface))
+            self._to_agents(self.legs.on_agent(event, interface), direct)
         wire = to_wire(event)
-        owners = self._peers_by_interface.get(interface, set()) if interface else set()
+        owners = self._peers_by_interface.get(interface, ()) if interface else ()
         owner = next(iter(owners), None)
         if owner is not None:  # supervisors, too, see CallDesk agent ids, not member names
             wire = self.for_peer(owner, wire)
-        for peer in set(self._supervisors) | owners:
-            out.append((peer, wire))
-        return out
+        direct += [(peer, wire) for peer in owners]
+        if self._supervisors:
+            watched.append(wire)
 
-    def _route_pbx(self, event: PbxEvent) -> list[tuple[Peer, dict[str, Any]]]:
+    def _route_pbx(self, event: PbxEvent, direct: Direct) -> None:
         self.pbx_state = event
-        out: list[tuple[Peer, dict[str, Any]]] = []
         if event.kind is PbxEventKind.DISCONNECTED:
-            out += self._to_agents(self.legs.link_lost(event.ts))
+            self._to_agents(self.legs.link_lost(event.ts), direct)
             self._agent_states.clear()  # the PBX's truth comes back with the re-sync
         wire = to_wire(event)
-        out += [(peer, wire) for peer in self._peers]
-        return out
+        direct += [(peer, wire) for peer in self._peers]
 
     # ---- snapshot -------------------------------------------------------------------------
     def snapshot_for(self, peer: Peer, ts: float) -> dict[str, Any]:
@@ -264,7 +307,7 @@ class Router:
 
     def agent_interface(self, agent_id: str) -> str | None:
         """The interface of a CallDesk agent (for a supervisor's pause of another agent)."""
-        for peer in self._peers:
-            if peer.identity.agent_id == agent_id and peer.identity.pbx_interface:
+        for peer in self._peers_by_agent.get(agent_id, ()):
+            if peer.identity.pbx_interface:
                 return interface_key(peer.identity.pbx_interface)
         return None

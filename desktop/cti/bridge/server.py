@@ -30,6 +30,7 @@ from typing import Any
 from desktop.cti.bridge import renewal
 from desktop.cti.bridge.adapters import PbxAdapter
 from desktop.cti.bridge.authorize import authorise
+from desktop.cti.bridge.fanout import Outbox, SupervisorFeed, encode
 from desktop.cti.bridge.identity import CentralIdentities, HelloRefused, Identity
 from desktop.cti.bridge.router import Router
 from desktop.cti.events import CtiEvent, PbxEvent
@@ -39,6 +40,7 @@ from desktop.cti.listener import _LogLimiter
 log = logging.getLogger("desktop.cti.bridge")
 
 PROTOCOL_VERSION = 1
+OWN = ("call.", "agent.")  # a supervisor's own calls and state: on its own lines, never from the floor
 
 
 @dataclass(slots=True)
@@ -54,6 +56,7 @@ class BridgeLimits:
     summary_every_s: float = 60.0
     token_grace_s: float = 30.0  # a session whose token expired this long ago (not renewed) is closed
     expiry_check_s: float = 5.0
+    supervisor_batch_s: float = 0.01  # supervisors' coalesced feed: at most one batch line per tick
 
 
 @dataclass(slots=True)
@@ -81,10 +84,6 @@ class BridgeStats:
 
     def as_dict(self) -> dict[str, int]:
         return asdict(self)
-
-
-def encode(message: dict[str, Any]) -> bytes:
-    return (json.dumps(message, ensure_ascii=False, separators=(",", ":")) + "\n").encode("utf-8")
 
 
 def _reject_constant(name: str) -> Any:
@@ -121,11 +120,19 @@ class Session:
         self._tokens_ts = time.monotonic()
         self.renewing = False  # a `token` line is being checked
         self.token_refusals_logged: set[str] = set()
+        self.batch_feed = False  # the hello said `"feed": "batch"`: a supervisor's floor comes batched
 
     def send(self, message: dict[str, Any]) -> None:
-        self.send_bytes(encode(message))
+        """A line that leaves now (after whatever this tick already queued for this desktop)."""
+        self.write_now(encode(message), 1)
 
-    def send_bytes(self, data: bytes) -> None:
+    def queue_bytes(self, data: bytes) -> None:
+        """An event line: it leaves with the others of this loop iteration, in one write."""
+        if not self.closed:
+            self.server.outbox.put(self, data)
+
+    def write_now(self, data: bytes, lines: int) -> None:
+        self.server.outbox.take(self)  # keep the order: lines queued earlier go first
         if self.closed:
             return
         transport = self.writer.transport
@@ -133,7 +140,7 @@ class Session:
             self.closed = True
             return
         transport.write(data)
-        self.sent += 1
+        self.sent += lines
         if transport.get_write_buffer_size() > self.server.limits.max_write_buffer:
             self.server.stats.slow_dropped += 1
             self.server.log_limited.log(
@@ -183,6 +190,8 @@ class BridgeServer:
         self._open = 0
         self._tasks: set[asyncio.Task[Any]] = set()
         self._by_agent: dict[str, list[Session]] = {}
+        self.outbox = Outbox()
+        self.supervisor_feed = SupervisorFeed(self._supervisor_sessions, self.limits.supervisor_batch_s)
         pbx.on_event = self.on_pbx_event
         pbx.set_agent_interfaces(self.router.is_agent_interface)
 
@@ -211,6 +220,7 @@ class BridgeServer:
     async def close(self) -> None:
         if self._server is not None:
             self._server.close()
+        self.supervisor_feed.close()
         for sessions in list(self._by_agent.values()):
             for session in list(sessions):
                 session.close()
@@ -262,14 +272,37 @@ class BridgeServer:
         self.stats.events_in += 1
         if isinstance(event, PbxEvent):
             log.info("bridge: PBX link %s: %s", event.kind.value, event.detail or event.pbx)
+        direct, watched = self.router.route(event)
         encoded: dict[int, bytes] = {}  # a message shared by many desktops is encoded once
-        for peer, message in self.router.route(event):
+        for peer, message in direct:
             assert isinstance(peer, Session)
             data = encoded.get(id(message))
             if data is None:
                 data = encoded[id(message)] = encode(message)
-            peer.send_bytes(data)
-            self.stats.events_out += 1
+            peer.queue_bytes(data)
+        self.stats.events_out += len(direct)
+        if watched:
+            for message in watched:
+                self.supervisor_feed.add(message)
+            self.stats.events_out += self.router.supervisor_count * len(watched)
+            self._to_line_supervisors(watched, encoded)
+
+    def _supervisor_sessions(self) -> list[Session]:
+        return [s for s in self.router.supervisors() if isinstance(s, Session) and s.batch_feed]
+
+    def _to_line_supervisors(self, watched: list[dict[str, Any]], encoded: dict[int, bytes]) -> None:
+        """Desktops from before the batch feed (no `"feed": "batch"` in their hello) get the floor
+        one line per event, as they always did, without what concerns their own agent (that came
+        on its own lines)."""
+        legacy = [s for s in self.router.supervisors() if isinstance(s, Session) and not s.batch_feed]
+        for session in legacy:
+            for message in watched:
+                if message.get("agent") == session.identity.agent_id and message["type"][:6] in OWN:
+                    continue
+                data = encoded.get(id(message))
+                if data is None:
+                    data = encoded[id(message)] = encode(message)
+                session.queue_bytes(data)
 
     # ---- connections ----------------------------------------------------------------------
     def _refuse_log(self, code: str, peer: str, message: str) -> None:
@@ -309,10 +342,12 @@ class BridgeServer:
                 self._release_pending(ip)
             if not items:
                 return
-            identity = await self._hello(writer, peer, items[0])
-            if identity is None:
+            hello = await self._hello(writer, peer, items[0])
+            if hello is None:
                 return
+            identity, batch_feed = hello
             session = Session(self, writer, peer, identity)
+            session.batch_feed = batch_feed
             self._welcome(session)
             for item in items[1:]:
                 await self._handle(session, item)
@@ -349,7 +384,10 @@ class BridgeServer:
             writer.write(encode({"type": "error", "code": code, "message": message}))
             await asyncio.wait_for(writer.drain(), 1.0)
 
-    async def _hello(self, writer: asyncio.StreamWriter, peer: str, item: bytes | object) -> Identity | None:
+    async def _hello(
+        self, writer: asyncio.StreamWriter, peer: str, item: bytes | object
+    ) -> tuple[Identity, bool] | None:
+        """(who it is, whether it takes the supervisors' `batch` feed), or None when refused."""
         if item is OVERSIZED or not isinstance(item, bytes):
             await self._refuse(writer, peer, "bad_hello", "the first line is over the size limit")
             return None
@@ -375,7 +413,7 @@ class BridgeServer:
                 self.stats.refused_token += 1
             await self._refuse(writer, peer, exc.code, exc.message)
             return None
-        return identity
+        return identity, hello.get("feed") == "batch"
 
     def _welcome(self, session: Session) -> None:
         identity = session.identity
