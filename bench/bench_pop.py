@@ -35,6 +35,8 @@ sys.path.insert(0, str(Path(__file__).parent))
 
 from _common import summary_ms, write_result
 
+from calldesk_domain.phone import phone_key
+
 
 def raw_pop_lookup(conn: sqlite3.Connection, e164: str) -> list[tuple]:
     return conn.execute(
@@ -101,7 +103,9 @@ async def measure(args: argparse.Namespace, workdir: Path) -> dict:
         raw = sqlite3.connect(cache)
         cached_orders = raw.execute("SELECT count(*) FROM orders").fetchone()[0]
         feed_complete = runtime.store.feed_complete()
-        phones = [r[0] for r in raw.execute("SELECT e164 FROM phones")]
+        # the numbers that ring: the central's (an agent's cache holds only their keyed hashes)
+        with sqlite3.connect(workdir / "central.sqlite3") as central_db:
+            phones = [r[0] for r in central_db.execute("SELECT e164 FROM customer_phones ORDER BY e164")]
         rng = random.Random(args.seed)
         callers = [rng.choice(phones) for _ in range(args.calls)]
 
@@ -172,9 +176,13 @@ async def measure(args: argparse.Namespace, workdir: Path) -> dict:
         writer.close()
 
         raw_lookup_s, raw_detail_s, store_lookup_s = [], [], []
+        # an agent's cache keys its pop index on the keyed hash of the number (issue #17): the
+        # baseline reads the same index with the hash already made
+        key = runtime.store.pop_key()
         for e164 in callers:
+            indexed = "#" + phone_key(key, e164) if key is not None else e164
             t = time.perf_counter()
-            found = raw_pop_lookup(raw, e164)
+            found = raw_pop_lookup(raw, indexed)
             raw_lookup_s.append(time.perf_counter() - t)
             t = time.perf_counter()
             raw_detail(raw, found[0][0])

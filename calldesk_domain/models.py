@@ -120,9 +120,18 @@ def _plain_copy(value: Any) -> Any:
 
 @dataclass(slots=True)
 class Phone(_Record):
-    e164: str
+    e164: str  # masked (138****8000) for a role that may not see numbers, see `key`
     kind: str = PhoneKind.MOBILE.value
     label: str = ""
+    # With a masked number: the keyed hash of the full E.164 number (central/pop_key.py), what
+    # the desktop's pop index is keyed on. "" with a full number (and then left out of to_dict).
+    key: str = ""
+
+    def to_dict(self) -> dict[str, Any]:
+        out = {"e164": self.e164, "kind": self.kind, "label": self.label}
+        if self.key:
+            out["key"] = self.key
+        return out
 
 
 @dataclass(slots=True)

@@ -10,6 +10,8 @@ string or None and never raises: a bad caller id must never crash a screen pop.
 
 from __future__ import annotations
 
+import hashlib
+import hmac
 import re
 
 import phonenumbers
@@ -91,6 +93,8 @@ def mask(e164_or_display: str | None) -> str:
     """Mask the middle of a number as agents without the right see it: 138****8000."""
     if not e164_or_display:
         return ""
+    if "*" in e164_or_display:  # masked already (the API masks numbers for some roles)
+        return e164_or_display
     digits = "".join(ch for ch in e164_or_display if ch.isdigit())
     if e164_or_display.startswith("+86"):
         digits = digits[2:]
@@ -99,6 +103,15 @@ def mask(e164_or_display: str | None) -> str:
     if len(digits) <= 7:
         return digits[:2] + "*" * max(len(digits) - 4, 1) + digits[-2:]
     return digits[:3] + "****" + digits[-4:]
+
+
+PHONE_KEY_HEX = 32  # 128 bits of HMAC-SHA256: collisions need ~2^64 numbers
+
+
+def phone_key(key: bytes, e164: str) -> str:
+    """The keyed hash an agent's pop index is keyed on (central/pop_key.py explains the key and
+    the threat model): HMAC-SHA256(key, E.164), hex, 128 bits."""
+    return hmac.new(key, e164.encode("ascii", "replace"), hashlib.sha256).hexdigest()[:PHONE_KEY_HEX]
 
 
 def is_mobile_cn(e164: str | None) -> bool:

@@ -2,8 +2,10 @@
 
 - `GET/POST /api/v1/admin/users`, `PATCH /api/v1/admin/users/{username}`: the same operations as
   `calldesk central users ...` (central.users); admin only (central.policy.ENDPOINTS).
-- `POST /api/v1/customers/{id}/reveal` {"call_id"?}: the customer's phone numbers in full, for
-  any signed-in role, written to the audit log (who, which customer, when, from which call).
+- `POST /api/v1/customers/{id}/reveal` {"call_id"?, "event_id"?}: the customer's phone numbers
+  in full, for any signed-in role, written to the audit log (who, which customer, when, from
+  which call) before they are sent. `event_id` is the desktop's id for the same event, which it
+  also queues in its outbox: the pushed copy then finds it recorded (one row, not two).
 - `GET /api/v1/admin/audit?username=&customer_id=&action=&call_id=&since=&until=&limit=` and
   `/admin/audit.csv`: the audit log, newest first; events the API saw (`source` "server") and
   those desktops pushed through the outbox (`source` "desktop", central.audit_push).
@@ -63,22 +65,47 @@ class UserChange(BaseModel):
 
 class RevealRequest(BaseModel):
     call_id: str = Field(default="", max_length=64, pattern=NO_CONTROL)
+    # the desktop's audit event id for this reveal: the copy it pushes through the outbox later
+    # is then recorded once (central.audit_push answers "already recorded")
+    event_id: str = Field(default="", max_length=64, pattern=r"^[A-Za-z0-9_-]*$")
 
 
-def record_audit(conn: Connection, who: Any, action: str, customer_id: str, call_id: str = "") -> None:
+class EventIdTaken(Exception):
+    """The event id names another user's audit event."""
+
+
+def record_audit(
+    conn: Connection, who: Any, action: str, customer_id: str, call_id: str = "", event_id: str = ""
+) -> None:
+    """One audit row as the token's user. With `event_id`: once (a retried reveal, or the
+    desktop's outbox copy, finds it recorded); EventIdTaken if another user's event has it."""
+    if event_id:
+        known = conn.execute(
+            sa.select(audit_events.c.user_id).where(audit_events.c.event_id == event_id)
+        ).first()
+        if known is not None:
+            if known.user_id != who.user_id:
+                raise EventIdTaken(event_id)
+            return
     now = datetime.now(UTC)
-    conn.execute(
-        audit_events.insert().values(
-            at=now,
-            received_at=now,
-            source="server",
-            user_id=who.user_id,
-            username=who.username,
-            action=action,
-            customer_id=customer_id,
-            call_id=call_id,
-        )
+    row = audit_events.insert().values(
+        at=now,
+        received_at=now,
+        source="server",
+        user_id=who.user_id,
+        username=who.username,
+        action=action,
+        customer_id=customer_id,
+        call_id=call_id,
+        event_id=event_id or None,
     )
+    try:
+        with conn.begin_nested():  # a concurrent retry with the same id: recorded once
+            conn.execute(row)
+    except sa.exc.IntegrityError:
+        if event_id:
+            return record_audit(conn, who, action, customer_id, call_id, event_id)
+        raise
 
 
 AUDIT_COLUMNS = ("at", "username", "action", "customer_id", "call_id", "source", "received_at")
@@ -180,14 +207,26 @@ def install_routes(app: FastAPI, deps: RouteDeps) -> None:
     CustomerId = Annotated[str, Path(min_length=1, max_length=32, pattern=NO_CONTROL)]
 
     @app.post(
-        "/api/v1/customers/{customer_id}/reveal", response_model=None, responses={**deps.errors, **not_found}
+        "/api/v1/customers/{customer_id}/reveal",
+        response_model=None,
+        responses={
+            **deps.errors,
+            **not_found,
+            409: {"model": ErrorResponse, "description": "the event id names another user's event"},
+        },
     )
     def reveal(who: Principal, customer_id: CustomerId, body: RevealRequest | None = None) -> JSONResponse:
         with deps.engine.begin() as conn:
             detail = queries.customer_summary(conn, customer_id)
             if detail is None:
                 raise deps.api_error(404, "customer_not_found", f"no customer {customer_id}", "customer_id")
-            record_audit(conn, who, "reveal", customer_id, body.call_id if body else "")
+            call_id, event_id = (body.call_id, body.event_id) if body else ("", "")
+            try:
+                record_audit(conn, who, "reveal", customer_id, call_id, event_id)
+            except EventIdTaken as exc:
+                raise deps.api_error(
+                    409, "conflict", "event_id: already used by another user", "event_id"
+                ) from exc
         phones = detail["customer"].get("phones", [])
         return JSONResponse({"customer_id": customer_id, "phones": phones})
 

@@ -29,8 +29,8 @@ from sqlalchemy.engine import Engine
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
 import central
-from calldesk_domain.phone import mask, normalize
-from central import admin, auth, history_push, policy, queries, tokens
+from calldesk_domain.phone import normalize
+from central import admin, auth, history_push, policy, pop_key, queries, tokens
 from central.access_log import AccessLogMiddleware
 from central.attachments import install_routes as install_attachment_routes
 from central.db import make_engine
@@ -133,15 +133,6 @@ def to_utc(value: datetime | None, field: str) -> datetime | None:
         raise ApiError(422, "validation_error", f"{field}: time out of range", field) from exc
 
 
-def minimise_customer(customer: dict[str, Any], role: str) -> dict[str, Any]:
-    """The customer as `role` may see it: phone numbers masked (138****8000) unless the policy
-    lets the role see them (central.policy.PHONE_VISIBLE_ROLES); POST .../reveal shows them."""
-    if policy.can_see_phones(role):
-        return customer
-    phones = [{**phone, "e164": mask(phone.get("e164"))} for phone in customer.get("phones", [])]
-    return {**customer, "phones": phones}
-
-
 # NUL and other C0 controls never belong in names, numbers or ids (PostgreSQL rejects NUL);
 # declared in the schema so clients and contract tests know.
 NO_CONTROL_CHARS = r"^[^\x00-\x1f]*$"
@@ -165,7 +156,11 @@ class _State:
         self.engine = engine
         self.signing_key = signing_key
         self.public_key = signing_key.public_key()
+        self.pop_key = pop_key.derive(signing_key)  # keys an agent's pop index (central/pop_key.py)
         self.throttle = LoginThrottle()
+
+    def minimised(self, customer: dict[str, Any], role: str) -> dict[str, Any]:
+        return pop_key.minimise_customer(customer, role, self.pop_key)
 
     def close(self) -> None:
         """Close every pooled connection (a SQLite file and its -wal/-shm stay open until then)
@@ -394,6 +389,11 @@ def create_app(
             }
         )
 
+    @app.get("/api/v1/auth/pop-key", response_model=None, responses={401: _ERRORS[401]})
+    def pop_index_key(who: Principal) -> JSONResponse:
+        masked = not policy.can_see_phones(who.role)  # a desktop with full numbers cached then rebuilds
+        return JSONResponse({**pop_key.key_document(state.pop_key), "masked": masked})
+
     @app.get(
         "/api/v1/auth/whoami",
         response_model=None,
@@ -411,12 +411,12 @@ def create_app(
         response_model=None,
         responses={200: {"model": LookupResponse}, **_ERRORS},
     )
-    def lookup(_who: Principal, phone: Annotated[str, Query(max_length=64)]) -> JSONResponse:
+    def lookup(who: Principal, phone: Annotated[str, Query(max_length=64)]) -> JSONResponse:
         e164 = normalize(phone)
         if e164 is None:
             raise ApiError(422, "invalid_phone", f"not a usable phone number: {phone!r}", "phone")
         with engine.connect() as conn:
-            matches = queries.lookup_by_phone(conn, e164)
+            matches = [state.minimised(c, who.role) for c in queries.lookup_by_phone(conn, e164)]
         return JSONResponse({"phone": e164, "matches": matches})
 
     @app.get(
@@ -434,7 +434,7 @@ def create_app(
             raise ApiError(422, "validation_error", "q: search text is empty", "q")
         with engine.connect() as conn:
             results = queries.search(conn, text, limit)
-        return JSONResponse({"results": [minimise_customer(c, who.role) for c in results]})
+        return JSONResponse({"results": [state.minimised(c, who.role) for c in results]})
 
     @app.get(
         "/api/v1/customers/{customer_id}",
@@ -452,7 +452,7 @@ def create_app(
                 admin.record_audit(conn, who, "view", customer_id, call_id)
         if detail is None:
             raise ApiError(404, "customer_not_found", f"no customer {customer_id}", "customer_id")
-        return JSONResponse(detail)
+        return JSONResponse({**detail, "customer": state.minimised(detail["customer"], who.role)})
 
     @app.get(
         "/api/v1/customers/{customer_id}/summary",
@@ -464,7 +464,7 @@ def create_app(
             found = queries.customer_summary(conn, customer_id)
         if found is None:
             raise ApiError(404, "customer_not_found", f"no customer {customer_id}", "customer_id")
-        return JSONResponse({**found, "customer": minimise_customer(found["customer"], who.role)})
+        return JSONResponse({**found, "customer": state.minimised(found["customer"], who.role)})
 
     @app.get(
         "/api/v1/sync/changes",
@@ -472,12 +472,14 @@ def create_app(
         responses={200: {"model": ChangesResponse}, **_ERRORS},
     )
     def changes(
-        _who: Principal,
+        who: Principal,
         since: Annotated[int, Query(ge=0, le=2**62)] = 0,
         limit: Annotated[int, Query(ge=1, le=5000)] = 1000,
     ) -> Response:
         with engine.connect() as conn:
-            encoded, next_since, remaining = queries.changes_page(conn, since, limit)
+            encoded, next_since, remaining = queries.changes_page(
+                conn, since, limit, pop_key.feed_filter(who.role, state.pop_key)
+            )
         tail = json.dumps(
             {
                 "next_since": next_since,
@@ -528,13 +530,14 @@ def create_app(
         responses={200: {"model": BootstrapChangesResponse}, **_ERRORS},
     )
     def bootstrap_changes(
-        _who: Principal,
+        who: Principal,
         entity: Entity,
         since: Annotated[int, Query(ge=0, le=2**62)] = 0,
         limit: BootstrapLimit = 5000,
     ) -> Response:
         with engine.connect() as conn:
-            encoded, next_since, has_more = queries.entity_changes_page(conn, entity, since, limit)
+            minimise = pop_key.feed_filter(who.role, state.pop_key)
+            encoded, next_since, has_more = queries.entity_changes_page(conn, entity, since, limit, minimise)
         return _json_page(encoded, {"next_since": next_since, "has_more": has_more})
 
     @app.get(
@@ -569,7 +572,7 @@ def create_app(
     install_notify_routes(app, engine, hub, Principal, current_epoch, _ERRORS)
     deps = RouteDeps(engine, Principal, ApiError, _ERRORS, auth.load_actor, to_utc)
     install_ticket_routes(app, deps)
-    install_push_routes(app, deps, retention_days=push_retention_days)
+    install_push_routes(app, deps, retention_days=push_retention_days, pop_index_key=state.pop_key)
     install_attachment_routes(app, deps)
     settings = integrations or IntegrationSettings.from_env()
     install_oms_routes(app, engine, settings)

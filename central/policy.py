@@ -30,6 +30,7 @@ FORBIDDEN = "forbidden"
 
 ENDPOINTS: dict[str, frozenset[str]] = {
     "GET /api/v1/auth/whoami": EVERYONE,
+    "GET /api/v1/auth/pop-key": EVERYONE,  # the key of a desktop's pop index (central/pop_key.py)
     "POST /api/v1/auth/logout": EVERYONE,
     "GET /api/v1/customers/lookup": EVERYONE,
     "GET /api/v1/customers/search": EVERYONE,

@@ -34,7 +34,7 @@ from sqlalchemy.engine import Connection, Engine
 
 from calldesk_domain.models import Tier, format_ts, parse_ts
 from calldesk_domain.phone import normalize
-from central import audit_push, auth, policy, writes
+from central import audit_push, auth, policy, pop_key, writes
 from central.route_deps import RouteDeps
 from central.tables import (
     ENTITY_TABLES,
@@ -262,11 +262,34 @@ def _authorize(
     return policy.authorize(actor, mutation["entity"], mutation["op"], data, server, parent)
 
 
-def _apply_one(conn: Connection, mutation: dict[str, Any], actor: policy.Actor) -> dict[str, Any]:
+def _apply_one(
+    conn: Connection, mutation: dict[str, Any], actor: policy.Actor, pop_index_key: bytes | None
+) -> dict[str, Any]:
+    result = _apply_unminimised(conn, mutation, actor, pop_index_key)
+    if mutation["entity"] == "customer" and pop_index_key is not None and result.get("server"):
+        # the server copy goes back to the pusher: as their role may see it
+        result = {**result, "server": pop_key.minimise_customer(result["server"], actor.role, pop_index_key)}
+    return result
+
+
+def _apply_unminimised(
+    conn: Connection, mutation: dict[str, Any], actor: policy.Actor, pop_index_key: bytes | None
+) -> dict[str, Any]:
     client_id = mutation["client_id"]
     entity_name, record_id, op = mutation["entity"], mutation["id"], mutation["op"]
     base_version = mutation.get("base_version")
     server, version, _seq = _live(conn, entity_name, record_id)
+    if (
+        entity_name == "customer"
+        and pop_index_key is not None
+        and isinstance(mutation.get("data"), dict)
+        and not policy.can_see_phones(actor.role)
+    ):
+        # the pusher was given masked numbers: put back the full ones they stand for
+        data, problem = pop_key.unmask_phones(mutation["data"], server, pop_index_key)
+        if problem is not None:
+            return _result(client_id, "rejected", message=problem, field="phones")
+        mutation = {**mutation, "data": data}
     decision = _authorize(conn, actor, mutation, server)
     if not decision.allowed:
         log.warning(
@@ -328,7 +351,9 @@ def _store_result(
     )
 
 
-def apply_mutation(engine: Engine, mutation: dict[str, Any], actor: policy.Actor) -> dict[str, Any]:
+def apply_mutation(
+    engine: Engine, mutation: dict[str, Any], actor: policy.Actor, pop_index_key: bytes | None = None
+) -> dict[str, Any]:
     """Apply one mutation in its own transaction as `actor`; a client_id the same user pushed
     before returns its stored result (another user's client_id is refused, never answered)."""
     client_id = mutation["client_id"]
@@ -351,7 +376,7 @@ def apply_mutation(engine: Engine, mutation: dict[str, Any], actor: policy.Actor
             elif handler is not None:
                 result = handler(conn, mutation, actor)
             else:
-                result = _apply_one(conn, mutation, actor)
+                result = _apply_one(conn, mutation, actor, pop_index_key)
             _store_result(conn, mutation, result, actor)
             return result
     except (ValueError, TypeError, sa.exc.IntegrityError, sa.exc.DataError) as exc:
@@ -378,7 +403,11 @@ def stored_response(engine: Engine, key: str) -> dict[str, Any] | None:
 
 
 def push(
-    engine: Engine, key: str, mutations: list[dict[str, Any]], actor: policy.Actor
+    engine: Engine,
+    key: str,
+    mutations: list[dict[str, Any]],
+    actor: policy.Actor,
+    pop_index_key: bytes | None = None,
 ) -> tuple[dict[str, Any], bool]:
     """(response, replayed). A key this user sent before returns the stored response and
     applies nothing."""
@@ -386,7 +415,7 @@ def push(
     stored = stored_response(engine, key)
     if stored is not None:
         return stored, True
-    results = [apply_mutation(engine, mutation, actor) for mutation in mutations]
+    results = [apply_mutation(engine, mutation, actor, pop_index_key) for mutation in mutations]
     response = {"results": results, "server_time": format_ts(datetime.now(UTC))}
     with engine.begin() as conn:
         _lock(conn)
@@ -468,8 +497,15 @@ class PushRequest(BaseModel):
     mutations: list[MutationIn] = Field(max_length=MAX_MUTATIONS)
 
 
-def install_routes(app: FastAPI, deps: RouteDeps, *, retention_days: float = DEFAULT_RETENTION_DAYS) -> None:
-    """Add POST /api/v1/sync/push to `app` (called by central.app.create_app)."""
+def install_routes(
+    app: FastAPI,
+    deps: RouteDeps,
+    *,
+    retention_days: float = DEFAULT_RETENTION_DAYS,
+    pop_index_key: bytes | None = None,
+) -> None:
+    """Add POST /api/v1/sync/push to `app` (called by central.app.create_app). `pop_index_key`:
+    masked numbers pushed by roles that may not see numbers are put back (central/pop_key.py)."""
     if TYPE_CHECKING:
         principal: TypeAlias = auth.Principal  # deps.principal is Annotated[auth.Principal, Depends(...)]
     else:
@@ -495,7 +531,8 @@ def install_routes(app: FastAPI, deps: RouteDeps, *, retention_days: float = DEF
             seen.add(mutation.client_id)
         with deps.engine.connect() as conn:
             actor = deps.load_actor(conn, who)
-        response, replayed = push(deps.engine, key, [m.model_dump() for m in body.mutations], actor)
+        mutations = [m.model_dump() for m in body.mutations]
+        response, replayed = push(deps.engine, key, mutations, actor, pop_index_key)
         retention.maybe_purge()
         headers = {"Idempotent-Replayed": "true"} if replayed else None
         return JSONResponse(response, headers=headers)

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import json
 import re
+from collections.abc import Callable, Sequence
 from dataclasses import fields
 from datetime import datetime
 from typing import Any
@@ -189,7 +190,21 @@ def _change_columns() -> list[Any]:
     ]
 
 
-def changes_page(conn: Connection, since: int, limit: int) -> tuple[list[str], int, int]:
+DataFilter = Callable[[str, str | None], str | None]
+
+
+def _encode_rows(rows: Sequence[Row], data_filter: DataFilter | None) -> list[str]:
+    if data_filter is None:
+        return [_encode_change(r.seq, r.entity, r.entity_id, r.op, r.version, r.data) for r in rows]
+    return [
+        _encode_change(r.seq, r.entity, r.entity_id, r.op, r.version, data_filter(r.entity, r.data))
+        for r in rows
+    ]
+
+
+def changes_page(
+    conn: Connection, since: int, limit: int, data_filter: DataFilter | None = None
+) -> tuple[list[str], int, int]:
     """One page of the change feed as pre-encoded JSON objects, plus (next_since, remaining).
 
     Both queries stay O(page) at any feed size: the page is a range scan of the primary key
@@ -198,7 +213,8 @@ def changes_page(conn: Connection, since: int, limit: int) -> tuple[list[str], i
     count(*) per page made a long catch-up quadratic. Seqs are never reused but may have gaps
     (rolled-back inserts), so it can only be too high; 0 exactly when nothing follows.
     The stored `data` JSON text is spliced in as is, so a 5,000-change page is not decoded and
-    re-encoded record by record.
+    re-encoded record by record; `data_filter(entity, data)` (the caller's data minimisation,
+    central/pop_key.py) rewrites the records it must.
     """
     rows = conn.execute(
         sa.select(*_change_columns())
@@ -208,13 +224,15 @@ def changes_page(conn: Connection, since: int, limit: int) -> tuple[list[str], i
     ).all()
     has_more = len(rows) > limit
     rows = rows[:limit]
-    encoded = [_encode_change(r.seq, r.entity, r.entity_id, r.op, r.version, r.data) for r in rows]
+    encoded = _encode_rows(rows, data_filter)
     next_since = int(rows[-1].seq if rows else since)
     remaining = max(1, feed_head(conn) - next_since) if has_more else 0
     return encoded, next_since, remaining
 
 
-def entity_changes_page(conn: Connection, entity: str, since: int, limit: int) -> tuple[list[str], int, bool]:
+def entity_changes_page(
+    conn: Connection, entity: str, since: int, limit: int, data_filter: DataFilter | None = None
+) -> tuple[list[str], int, bool]:
     """One page of ONE entity's changes after `since`: (encoded changes, next_since, has_more).
 
     A range scan of ix_change_log_entity_seq. No `remaining` count here: counting the rest of an
@@ -227,7 +245,7 @@ def entity_changes_page(conn: Connection, entity: str, since: int, limit: int) -
     ).all()
     has_more = len(rows) > limit
     rows = rows[:limit]
-    encoded = [_encode_change(r.seq, r.entity, r.entity_id, r.op, r.version, r.data) for r in rows]
+    encoded = _encode_rows(rows, data_filter)
     return encoded, int(rows[-1].seq if rows else since), has_more
 
 

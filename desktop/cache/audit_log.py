@@ -18,13 +18,16 @@ ENTITY = "audit"
 ACTIONS = ("view", "reveal")
 
 
-def record(conn: sqlite3.Connection, action: str, customer_id: str, call_id: str = "") -> str:
-    """Queue one audit event in its own transaction; returns the outbox id."""
+def record(
+    conn: sqlite3.Connection, action: str, customer_id: str, call_id: str = "", event_id: str = ""
+) -> str:
+    """Queue one audit event in its own transaction; returns the outbox id. `event_id`: the id
+    the server already recorded it under (an online reveal), else a new one."""
     if action not in ACTIONS:
         raise outbox.OutboxError(f"audit action must be one of {ACTIONS}, got {action!r}")
     if not isinstance(customer_id, str) or not customer_id:
         raise outbox.OutboxError("an audit event needs a customer id")
-    event_id = outbox.new_id()
+    event_id = event_id or outbox.new_id()
     payload = {
         "id": event_id,
         "action": action,

@@ -11,7 +11,7 @@ from collections.abc import Callable, Sequence
 from typing import Any, NamedTuple
 
 from calldesk_domain.models import Customer, CustomerDetail
-from calldesk_domain.phone import DEFAULT_REGION, normalize
+from calldesk_domain.phone import DEFAULT_REGION, normalize, phone_key
 from calldesk_domain.popcard import PopCard
 from desktop.cache import grams, rows, search_index
 from desktop.cache.pinyin import search_key
@@ -58,19 +58,27 @@ _CARD_QUERY = (
 )
 
 
-def lookup_phone(conn: sqlite3.Connection, e164: str) -> list[PopCard]:
+def phone_keys(e164: str, pop_key: bytes | None) -> tuple[str, str]:
+    """What the phones.e164 column holds for this number: the number itself, or (a number the
+    server sent masked) "#" + its keyed hash. Both are looked for: a cache may hold both kinds
+    (a customer the agent created here keeps the number they typed until the server's copy)."""
+    return e164, ("#" + phone_key(pop_key, e164)) if pop_key is not None else e164
+
+
+def lookup_phone(conn: sqlite3.Connection, e164: str, pop_key: bytes | None = None) -> list[PopCard]:
     """Every customer who has this E.164 number (a shared landline gives several)."""
     # the matching customers' phones in one read: the rows of this number name the customers
     # (in phone-row order, as the e164 index gives them), all rows give each card's phones
     phones: dict[str, list[str]] = {}
     ids: list[str] = []
-    for customer_id, number in conn.execute(
-        "SELECT customer_id, e164 FROM phones WHERE customer_id IN"
-        " (SELECT customer_id FROM phones WHERE e164 = ?) ORDER BY id",
-        (e164,),
+    keys = phone_keys(e164, pop_key)
+    for customer_id, number, shown in conn.execute(
+        "SELECT customer_id, e164, masked FROM phones WHERE customer_id IN"
+        " (SELECT customer_id FROM phones WHERE e164 IN (?, ?)) ORDER BY id",
+        keys,
     ):
-        phones.setdefault(customer_id, []).append(number)
-        if number == e164:
+        phones.setdefault(customer_id, []).append(shown or number)
+        if number in keys:
             ids.append(customer_id)
     return cards(conn, ids, phones)
 
@@ -90,7 +98,9 @@ def cards(
     if phones is None:
         phones = {}
         for customer_id, e164 in conn.execute(
-            f"SELECT customer_id, e164 FROM phones WHERE customer_id IN ({marks(unique)}) ORDER BY id", unique
+            f"SELECT customer_id, coalesce(masked, e164) FROM phones WHERE customer_id IN ({marks(unique)})"
+            " ORDER BY id",
+            unique,
         ):
             phones.setdefault(customer_id, []).append(e164)
     found: dict[str, PopCard] = {}
@@ -113,7 +123,11 @@ def cards(
 
 
 def search(
-    conn: sqlite3.Connection, text: str, limit: int = 20, region: str = DEFAULT_REGION
+    conn: sqlite3.Connection,
+    text: str,
+    limit: int = 20,
+    region: str = DEFAULT_REGION,
+    pop_key: bytes | None = None,
 ) -> list[PopCard]:
     """Customers matching `text`, best kind of match first.
 
@@ -139,7 +153,9 @@ def search(
         add("SELECT id FROM customers WHERE id = ?", (candidate,))
     e164 = normalize(text, region)
     if e164:
-        add("SELECT customer_id FROM phones WHERE e164 = ? LIMIT ?", (e164, limit))
+        add(
+            "SELECT customer_id FROM phones WHERE e164 IN (?, ?) LIMIT ?", (*phone_keys(e164, pop_key), limit)
+        )
     add("SELECT customer_id FROM orders WHERE order_no = ? LIMIT ?", (text, limit))
     for candidate in dict.fromkeys((text, text.upper())):  # ticket number (工单号), e.g. T3f9a…
         add(
@@ -157,6 +173,11 @@ def search(
                 "SELECT customer_id FROM phones WHERE digits_reversed >= ? AND digits_reversed < ?"
                 " ORDER BY digits_reversed LIMIT ?",
                 (reversed_digits, reversed_digits + ":", limit),
+            )
+            # a masked number keeps only its last 4 digits: a longer suffix matches on those
+            add(
+                "SELECT customer_id FROM phones WHERE digits_reversed = ? AND masked IS NOT NULL LIMIT ?",
+                (reversed_digits[:4], limit),
             )
         return cards(conn, ids)
     if add(

@@ -48,10 +48,11 @@ class CustomerRow(NamedTuple):
 
 class PhoneRow(NamedTuple):
     customer_id: str
-    e164: str
+    e164: str  # or "#" + the keyed hash of a number the server sent masked
     digits_reversed: str
     kind: str
     label: str
+    masked: str | None  # the masked number shown (None: `e164` is the full number)
 
 
 class CustomerRows(NamedTuple):
@@ -112,6 +113,7 @@ _new_row = tuple.__new__
 _WIRE_UTC = re.compile(r"(\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2})(?:\.(\d{1,6}))?Z")
 # Already E.164-shaped numbers from the server skip the full phonenumbers parse.
 _E164_SHAPE = re.compile(r"\+[1-9]\d{6,14}")
+_PHONE_KEY = re.compile(r"[0-9a-f]{32}")
 
 
 def _wire_match(value: str) -> re.Match[str] | None:
@@ -279,7 +281,17 @@ def customer_rows(data: object, expected_id: str | None = None, data_text: str |
         if not isinstance(phone, dict) or not isinstance(phone.get("e164"), str):
             raise BadRecord("each phone must be an object with text 'e164'")
         raw_number = phone["e164"]
-        e164 = raw_number if _E164_SHAPE.fullmatch(raw_number) else normalize(raw_number)
+        masked: str | None = None
+        e164: str | None
+        if "*" in raw_number:  # masked by the server for this role: keyed by its hash
+            keyed = phone.get("key")
+            if not isinstance(keyed, str) or not _PHONE_KEY.fullmatch(keyed):
+                continue  # a masked number without its key cannot be found by a ring: skip it
+            e164, masked = "#" + keyed, raw_number[:32]
+            reversed_digits = "".join(ch for ch in masked if ch.isdigit())[-4:][::-1]
+        else:
+            e164 = raw_number if _E164_SHAPE.fullmatch(raw_number) else normalize(raw_number)
+            reversed_digits = e164[:0:-1] if e164 else ""  # the digits reversed (without the "+")
         if e164 is None or e164 in seen:
             continue
         seen.add(e164)
@@ -289,9 +301,10 @@ def customer_rows(data: object, expected_id: str | None = None, data_text: str |
                 (
                     customer_id,
                     e164,
-                    e164[:0:-1],  # the digits reversed (without the "+")
+                    reversed_digits,
                     _plain_str(phone, "kind", "mobile"),
                     _plain_str(phone, "label", ""),
+                    masked,
                 ),
             )
         )

@@ -66,6 +66,9 @@ class PhoneRow(Base):
     digits_reversed: Mapped[str] = mapped_column(String, nullable=False, index=True)
     kind: Mapped[str] = mapped_column(String, nullable=False)
     label: Mapped[str] = mapped_column(String, nullable=False)
+    # migration 0007: the number as shown (138****8000) when the server sent it masked; then
+    # e164 holds "#" + its keyed hash and digits_reversed only its last 4 digits (reversed)
+    masked: Mapped[str | None] = mapped_column(String, nullable=True)
 
 
 class OrderRow(Base):

@@ -33,6 +33,7 @@ from desktop.cache import (
     history,
     missed,
     outbox,
+    pop_key,
     pop_reads,
     push_results,
     replica,
@@ -89,12 +90,33 @@ class CacheStore:
         apply_pragmas(self._conn)
         unsent.attach(self._conn, self.path)  # the outbox's copy a broken cache cannot take
         self._pragma_defaults = bootstrap.PragmaDefaults.read(self._conn)
+        self._pop_key: tuple[str, bytes] | None = None
 
     # ---- pop index, search and detail reads (UI thread): pop_reads.py -----------------------
 
+    def pop_key(self) -> bytes | None:
+        """The key masked numbers are hashed with in this cache (desktop/cache/pop_key.py)."""
+        kid = pop_key.stored_id(self._conn)
+        if kid is None:
+            return None
+        if self._pop_key is None or self._pop_key[0] != kid:
+            self._pop_key = pop_key.load(self._conn)
+        return None if self._pop_key is None else self._pop_key[1]
+
+    def remember_pop_key(self, kid: str, key: bytes, masked: bool = False) -> bool:
+        """Keep the server's pop key; True if the replica must be rebuilt: it holds numbers
+        hashed with another key, or (`masked`: the server masks this user's numbers) it is a
+        cache from before masking that still holds full numbers."""
+        with statements.Transaction(self._conn):
+            before = pop_key.stored_id(self._conn)
+            pop_key.remember(self._conn, kid, key)
+        if before is None:
+            return masked and pop_key.holds_full_numbers(self._conn)
+        return before != kid
+
     def lookup_phone(self, e164: str) -> list[PopCard]:
         """Every customer who has this E.164 number (a shared landline gives several)."""
-        return pop_reads.lookup_phone(self._conn, e164)
+        return pop_reads.lookup_phone(self._conn, e164, self.pop_key())
 
     def pop_card(self, customer_id: str) -> PopCard | None:
         return pop_reads.pop_card(self._conn, customer_id)
@@ -102,7 +124,7 @@ class CacheStore:
     def search(self, text: str, limit: int = 20, region: str = "CN") -> list[PopCard]:
         """Customers matching `text`, best kind of match first (see pop_reads.search); a phone
         number without a country code is read as one of `region` (Settings.phone_region)."""
-        return pop_reads.search(self._conn, text, limit, region)
+        return pop_reads.search(self._conn, text, limit, region, self.pop_key())
 
     def customer_detail(self, customer_id: str) -> CustomerDetail | None:
         """The cached card for one customer, each list newest first; None if not cached."""
@@ -185,9 +207,9 @@ class CacheStore:
         """Store a local write AND its outbox row in ONE transaction; returns the outbox id."""
         return push_results.write_local(self._conn, entity, record, op, base_version)
 
-    def record_audit(self, action: str, customer_id: str, call_id: str = "") -> str:
+    def record_audit(self, action: str, customer_id: str, call_id: str = "", event_id: str = "") -> str:
         """Queue an audit event (view / reveal) for the next push; returns the outbox id."""
-        return audit_log.record(self._conn, action, customer_id, call_id)
+        return audit_log.record(self._conn, action, customer_id, call_id, event_id)
 
     def pending_audit_events(self) -> list[dict[str, Any]]:
         return audit_log.pending_events(self._conn)

@@ -10,7 +10,7 @@ from typing import Any
 
 from calldesk_domain.models import MarketingTouch, Order, PointsEntry, ServiceRecord
 from desktop.cache import rows
-from desktop.cache.statements import upsert_sql
+from desktop.cache.statements import marks, upsert_sql
 
 # detail_fetched_at of a customer cached from an online lookup alone (no orders or history yet)
 BASIC_ONLY = ""
@@ -59,7 +59,8 @@ FEED_CUSTOMER_UPSERT = CUSTOMER_UPSERT + (
     ", detail_fetched_at = CASE WHEN customers.detail_fetched_at = '' THEN NULL"
     " ELSE customers.detail_fetched_at END"
 )
-PHONE_INSERT = f"INSERT INTO phones ({', '.join(rows.PhoneRow._fields)}) VALUES (?, ?, ?, ?, ?)"
+_PHONE_COLUMNS = rows.PhoneRow._fields
+PHONE_INSERT = f"INSERT INTO phones ({', '.join(_PHONE_COLUMNS)}) VALUES ({marks(_PHONE_COLUMNS)})"
 DETAIL_UPSERT: dict[str, str] = {
     e: upsert_sql(t.table, t.columns, version_guard=True) for e, t in DETAIL_TABLES.items()
 }

@@ -22,7 +22,7 @@ from desktop.config import Settings
 from desktop.cti.events import CallEvent
 from desktop.desks.dialogs import DialogSlot
 from desktop.desks.session import AgentSession, CallInfo
-from desktop.services.audit import AuditService
+from desktop.services.audit import AuditService, RevealUnavailable
 from desktop.services.auth import can_see_full_numbers
 from desktop.services.customers import CustomerFormError, CustomerService
 from desktop.services.lookup import LookupService
@@ -83,6 +83,8 @@ class CustomerDesk(QObject):
         window.card.createCustomerRequested.connect(self._on_create_customer)
         self.customers = customers
         self.audit = audit
+        window.card.reveal_allowed = self.masked and audit is not None  # staff see numbers in full
+        window.card.revealRequested.connect(lambda customer_id: self._spawn(self._reveal(customer_id)))
         self.new_customer_dialogs: DialogSlot[NewCustomerDialog] = DialogSlot()
         self._tasks: set[asyncio.Task[None]] = set()
         # a card fetch still in flight at stop() must not paint a card whose window is deleted
@@ -230,6 +232,30 @@ class CustomerDesk(QObject):
             self.window.show_banner(
                 self.tr("Customer %1 is not in the local cache.").replace("%1", customer_id), "warning"
             )
+
+    async def _reveal(self, customer_id: str) -> None:
+        """The card's Reveal: the numbers from the server (which records it; the desktop queues
+        the same audit event), shown on the card and never written to the cache."""
+        numbers: list[str] | None = None
+        try:
+            assert self.audit is not None  # the button is only offered with an audit service
+            numbers = await self.audit.reveal(customer_id, self.session.current_call_id or "")
+        except RevealUnavailable as exc:
+            self.window.show_banner(self._reveal_problem(customer_id, exc), "warning")
+        except Exception as exc:  # the card stays usable; the agent is told
+            log.exception("reveal of %s failed", customer_id)
+            self.window.show_banner(
+                self.tr("The number was not revealed: %1").replace("%1", str(exc)), "error"
+            )
+        finally:
+            self.window.card.end_reveal(customer_id, numbers)
+
+    def _reveal_problem(self, customer_id: str, exc: RevealUnavailable) -> str:
+        if exc.reason == "offline":
+            return self.tr("Revealing a number needs the central server, which cannot be reached now.")
+        if exc.reason == "missing":
+            return self.tr("Customer %1 does not exist on the server.").replace("%1", customer_id)
+        return self.tr("The number was not revealed: %1").replace("%1", str(exc))
 
     # -- new customer (unknown caller) ----------------------------------------------------------
     def _on_create_customer(self, number: str) -> None:

@@ -34,7 +34,7 @@ from desktop.desks.update_desk import UpdateDesk
 from desktop.private_files import private_dir
 from desktop.services.admin_users import AdminUsers
 from desktop.services.agent_history import AgentHistory, centre_zone
-from desktop.services.api import CentralApi, Session
+from desktop.services.api import ApiError, CentralApi, Session
 from desktop.services.audit import AuditService
 from desktop.services.cache_rebuild import CacheRebuild
 from desktop.services.customers import CustomerService
@@ -43,6 +43,7 @@ from desktop.services.lookup import LookupService
 from desktop.services.missed_store import MissedCallStore
 from desktop.services.ops import CacheOps
 from desktop.services.pbx_requests import command_handler
+from desktop.services.pop_key_sync import adopt_pop_key
 from desktop.services.queue_history import QueueHistory
 from desktop.services.screenpop import ScreenPopService
 from desktop.services.settings_service import SettingsSaveError, SettingsService
@@ -243,6 +244,10 @@ class DesktopApp:
         self.window.show()
         await self.history.start()  # today's intervals and calls, before any new event
         await self.missed.start()  # missed calls and their seen marks, before any queue event
+        try:  # the key an agent's pop index is hashed with, even when no pull runs now
+            await adopt_pop_key(self.api, self.ops)
+        except ApiError as exc:  # offline: the keyring's copy serves (desktop/cache/pop_key.py)
+            log.info("pop key not fetched: %s", exc.message)
         if initial_sync:
             await self.sync.pull()
         if self.queue_history is not None:

@@ -316,12 +316,13 @@ class CentralApi:
             open_service=open_service,
         )
 
-    async def reveal(self, customer_id: str, call_id: str = "") -> list[str] | None:
-        """The customer's numbers in full (E.164); the server writes the audit event. None if
-        the server does not know the customer (404)."""
+    async def reveal(self, customer_id: str, call_id: str = "", event_id: str = "") -> list[str] | None:
+        """The customer's numbers in full (E.164); the server writes the audit event (under
+        `event_id` if given). None if the server does not know the customer (404)."""
+        ask = {"call_id": call_id, "event_id": event_id}
         try:
             body = await self._request(
-                "POST", f"/api/v1/customers/{_path(customer_id)}/reveal", json_body={"call_id": call_id}
+                "POST", f"/api/v1/customers/{_path(customer_id)}/reveal", json_body=ask
             )
         except ApiError as exc:
             if exc.status == 404:

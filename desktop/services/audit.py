@@ -5,10 +5,13 @@ thread after the card is painted, so the screen pop never waits for it, and they
 server with the next push whether the desktop was online or not. One view per customer per call
 (a card repainted three times during one call is one view).
 
-A reveal is the audited online request (`POST /customers/{id}/reveal`: the server records it).
-Offline, a number can only be revealed if the cache holds it in full (a role the policy lets see
-numbers); that reveal is recorded locally and pushed like a view. An agent's cache holds no full
-numbers (docs/security.md), so offline their reveal says it needs the server.
+A reveal is the audited online request (`POST /customers/{id}/reveal`: the server records it
+before it answers, so no number leaves it unrecorded). The desktop then queues the same event
+(same event id) in its outbox like a view; the server finds it recorded, one audit row. Offline,
+a number can only be revealed if the cache holds it in full (a role the policy lets see numbers);
+that reveal is recorded locally and pushed like a view. An agent's cache holds no full numbers
+(docs/security.md), so offline their reveal says it needs the server. Revealed numbers are
+handed to the caller only: never written to the cache.
 """
 
 from __future__ import annotations
@@ -17,6 +20,7 @@ import asyncio
 import logging
 from collections import OrderedDict
 
+from desktop.cache.outbox import new_id
 from desktop.cache.store import CacheStore
 from desktop.services.api import ApiError, CentralApi
 from desktop.services.ops import CacheOps
@@ -27,7 +31,12 @@ _REMEMBERED_VIEWS = 500  # (call, customer) pairs already recorded in this sessi
 
 
 class RevealUnavailable(Exception):
-    """The numbers cannot be shown now; the message says why."""
+    """The numbers cannot be shown now; the message says why, `reason` is "offline" (needs the
+    server), "missing" (no such customer on the server) or "refused" (the server said no)."""
+
+    def __init__(self, message: str, reason: str = "refused") -> None:
+        super().__init__(message)
+        self.reason = reason
 
 
 class AuditService:
@@ -51,9 +60,9 @@ class AuditService:
         self._tasks.add(task)
         task.add_done_callback(self._tasks.discard)
 
-    async def _write(self, action: str, customer_id: str, call_id: str) -> None:
+    async def _write(self, action: str, customer_id: str, call_id: str, event_id: str = "") -> None:
         try:
-            await self.ops.run(CacheStore.record_audit, action, customer_id, call_id)
+            await self.ops.run(CacheStore.record_audit, action, customer_id, call_id, event_id)
         except Exception:  # an audit row lost must be visible in the log, never break the card
             log.exception("audit: %s of %s (call %r) not recorded", action, customer_id, call_id)
 
@@ -61,19 +70,23 @@ class AuditService:
         """The numbers in full: from the server (which audits it), or offline from `cached` (the
         cache's full numbers, if it holds them), audited locally. Raises RevealUnavailable."""
         if self.api is not None:
+            event_id = new_id()
             try:
-                numbers = await self.api.reveal(customer_id, call_id)
+                numbers = await self.api.reveal(customer_id, call_id, event_id)
             except ApiError as exc:
                 if not exc.unreachable:
                     raise RevealUnavailable(exc.message) from exc
                 log.info("audit: reveal of %s offline: %s", customer_id, exc.message)
             else:
                 if numbers is None:
-                    raise RevealUnavailable(f"customer {customer_id} does not exist on the server")
+                    raise RevealUnavailable(f"customer {customer_id} does not exist on the server", "missing")
+                await self._write("reveal", customer_id, call_id, event_id)  # the server has it already
                 return numbers
         full = [number for number in cached or [] if "*" not in number]
         if not full:
-            raise RevealUnavailable("the full number is only available while connected to the server")
+            raise RevealUnavailable(
+                "the full number is only available while connected to the server", "offline"
+            )
         await self._write("reveal", customer_id, call_id)
         return full
 

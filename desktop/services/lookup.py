@@ -11,12 +11,13 @@ import logging
 from dataclasses import dataclass, field
 from typing import Literal
 
-from calldesk_domain.models import CustomerDetail
+from calldesk_domain.models import Customer, CustomerDetail
 from calldesk_domain.phone import DEFAULT_REGION, is_withheld, normalize
 from calldesk_domain.popcard import PopCard
 from desktop.cache.store import CacheStore
 from desktop.services.api import ApiError, CentralApi
 from desktop.services.ops import CacheOps
+from desktop.services.pop_key_sync import adopt_pop_key
 
 log = logging.getLogger(__name__)
 
@@ -84,6 +85,7 @@ class LookupService:
         if not customers:
             return local
         try:
+            await self._ensure_pop_key(customers)
             await self.ops.run(CacheStore.store_customers, customers)
         except Exception:  # caching is an optimisation; the agent still gets the card
             log.exception("lookup: could not cache customers found online")
@@ -104,10 +106,18 @@ class LookupService:
         if detail is None:
             return DetailResult(None, "api", False, f"customer {customer_id} does not exist on the server")
         try:
+            await self._ensure_pop_key([detail.customer])
             await self.ops.run(CacheStore.store_detail, detail)
         except Exception:
             log.exception("lookup: could not cache detail of %s", customer_id)
         return DetailResult(detail, "api", False)
+
+    async def _ensure_pop_key(self, customers: list[Customer]) -> None:
+        """Masked numbers are cached under their keyed hash: before the first pull has brought
+        the key, fetch it, or these customers could not pop offline."""
+        keyed = any(phone.key for customer in customers for phone in customer.phones)
+        if keyed and self.api is not None and self.store.pop_key() is None:
+            await adopt_pop_key(self.api, self.ops)
 
     def _cached_fallback(self, customer_id: str, reason: str, offline: bool = False) -> DetailResult:
         if self.store.pop_row_only(customer_id):  # an empty card would look complete: say it is missing

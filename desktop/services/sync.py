@@ -26,6 +26,7 @@ from desktop.cache import outbox
 from desktop.cache.store import ApplyReport, CacheStore
 from desktop.services.api import ApiError, CentralApi, ChangePage, WindowPage
 from desktop.services.ops import CacheOps, CacheUnavailable
+from desktop.services.pop_key_sync import adopt_pop_key
 
 log = logging.getLogger(__name__)
 
@@ -172,6 +173,7 @@ class PullSync:
         Raises ApiError when the server cannot be reached or answers badly, SyncError when the
         cache cannot be written; everything applied before the failure stays applied."""
         try:
+            await adopt_pop_key(self._api, self._ops)
             return await self._run(progress, cancel)
         except FeedEpochChanged as exc:
             # The cache may hold changes the restored server no longer has, and the restored

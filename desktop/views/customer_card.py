@@ -10,6 +10,7 @@ from __future__ import annotations
 from collections.abc import Callable, Sequence
 
 from PySide6.QtCore import QEvent, QModelIndex, Qt, Signal
+from PySide6.QtGui import QKeySequence
 from PySide6.QtWidgets import (
     QFrame,
     QHBoxLayout,
@@ -52,6 +53,7 @@ class CustomerCardView(QWidget):
     customerChosen = Signal(str)
     createCustomerRequested = Signal(str)
     callBackRequested = Signal(str)  # the customer's first number (E.164), for the dial pad
+    revealRequested = Signal(str)  # customer id: show their masked numbers in full (audited)
     searchRequested = Signal()
     pageShown = Signal(str)  # after every show_*: the window clears what might cover the card
 
@@ -65,6 +67,8 @@ class CustomerCardView(QWidget):
         self._orders_count = 0
         self._shown_masked = True
         self._call_back_number = ""
+        self._revealed: tuple[str, list[str]] | None = None  # (customer, numbers): memory only
+        self.reveal_allowed = False  # the role reads masked numbers and may ask for them
         self._stack = QStackedWidget(self)
         layout = QVBoxLayout(self)
         layout.setContentsMargins(0, 0, 0, 0)
@@ -85,6 +89,7 @@ class CustomerCardView(QWidget):
     def show_pop(self, card: PopCard, *, masked: bool) -> None:
         """Paint the header from the pop card now; the tabs say they are loading."""
         self._customer_id = card.customer_id
+        self._forget_reveal_unless(card.customer_id)
         self._render_pop(card, masked)
         self._rerender = lambda: self._render_pop(card, masked)
         self._switch("card")
@@ -95,6 +100,7 @@ class CustomerCardView(QWidget):
         """Fill header and tabs from the record; `stale` marks data served from the cache offline;
         `older` (detail_tabs.OLDER_STATES) says whether records older than these are to come."""
         self._customer_id = detail.customer.id
+        self._forget_reveal_unless(detail.customer.id)
         self._render_detail(detail, masked, stale, older)
         self._rerender = lambda: self._render_detail(detail, masked, stale, self._tabs.older)
         self._switch("card")
@@ -170,6 +176,18 @@ class CustomerCardView(QWidget):
         self._rerender = None
         self._switch("empty")
 
+    def end_reveal(self, customer_id: str, numbers: list[str] | None) -> None:
+        """The numbers asked for with Reveal (None: not available, the button comes back)."""
+        if customer_id == self._customer_id and numbers:
+            self._revealed = (customer_id, list(numbers))
+            if self._rerender is not None:
+                self._rerender()
+        self._reveal.setEnabled(True)
+
+    def _forget_reveal_unless(self, customer_id: str | None) -> None:
+        if self._revealed is not None and self._revealed[0] != customer_id:
+            self._revealed = None
+
     # accessors for the integrator and tests
     def current_customer_id(self) -> str | None:
         return self._customer_id
@@ -240,7 +258,10 @@ class CustomerCardView(QWidget):
         self._level.setText(display.clip(level, MAX_TAG_CHARS))
         self._level.setHidden(not level)
         self._points_value.setText(display.points(points))
-        self._call_back_number = phones[0] if phones else ""
+        if self._revealed is not None and self._revealed[0] == self._customer_id:
+            phones, masked = self._revealed[1], False
+        self._reveal.setVisible(self.reveal_allowed and masked and bool(phones))
+        self._call_back_number = phones[0] if phones and "*" not in phones[0] else ""  # not a masked one
         self._call_back.setEnabled(bool(self._call_back_number))
         numbers = [display.clip(display.phone_text(p, masked=masked), MAX_TAG_CHARS) for p in phones]
         extra = f"  +{len(numbers) - MAX_PHONES}" if len(numbers) > MAX_PHONES else ""
@@ -329,6 +350,8 @@ class CustomerCardView(QWidget):
         )
 
     def _switch(self, page: str) -> None:
+        if page != "card":
+            self._forget_reveal_unless(None)
         self._page = page
         self._stack.setCurrentWidget(self._pages[page])
         self.pageShown.emit(page)
@@ -398,6 +421,10 @@ class CustomerCardView(QWidget):
             facts.addSpacing(22)
         self._points_value.setObjectName("pointsValue")
         facts.addStretch(1)
+        self._reveal = QPushButton()
+        self._reveal.setObjectName("cardReveal")
+        self._reveal.clicked.connect(self._on_reveal)
+        facts.addWidget(self._reveal)
         self._call_back = QPushButton()
         self._call_back.setObjectName("cardCallBack")
         self._call_back.clicked.connect(self._on_call_back)
@@ -517,6 +544,11 @@ class CustomerCardView(QWidget):
         if self._call_back_number:
             self.callBackRequested.emit(self._call_back_number)
 
+    def _on_reveal(self) -> None:
+        if self._customer_id:
+            self._reveal.setEnabled(False)  # one request at a time; end_reveal enables it again
+            self.revealRequested.emit(self._customer_id)
+
     def _on_match_activated(self, index: QModelIndex) -> None:
         if index.isValid():
             self.customerChosen.emit(self._matches_model.record(index.row()).card.customer_id)
@@ -534,6 +566,9 @@ class CustomerCardView(QWidget):
         self._ltv_caption.setText(self.tr("Lifetime value:"))
         self._call_back.setText(self.tr("Call back"))
         self._call_back.setToolTip(self.tr("Dial the customer's first number (dial pad, Ctrl+Shift+D)"))
+        self._reveal.setText(self.tr("Reveal number"))
+        self._reveal.setShortcut(QKeySequence("Ctrl+Shift+R"))  # after setText, which resets it
+        self._reveal.setToolTip(self.tr("Show the numbers in full; the audit log records it (Ctrl+Shift+R)"))
         self._stale.setText(self.tr("Cached data, may be out of date (offline)"))
         self._new_title.setText(self.tr("New caller"))
         self._new_hint.setText(

@@ -1013,6 +1013,14 @@
         <translation>拨打客户的第一个号码（拨号盘，Ctrl+Shift+D）</translation>
     </message>
     <message>
+        <source>Reveal number</source>
+        <translation>显示完整号码</translation>
+    </message>
+    <message>
+        <source>Show the numbers in full; the audit log records it (Ctrl+Shift+R)</source>
+        <translation>显示完整号码；此操作会记入审计日志（Ctrl+Shift+R）</translation>
+    </message>
+    <message>
         <source>Cached data, may be out of date (offline)</source>
         <translation>缓存数据，可能不是最新（离线）</translation>
     </message>
@@ -1066,6 +1074,18 @@
     <message>
         <source>Customer %1 is not in the local cache.</source>
         <translation>本地缓存中没有客户 %1。</translation>
+    </message>
+    <message>
+        <source>The number was not revealed: %1</source>
+        <translation>未能显示完整号码：%1</translation>
+    </message>
+    <message>
+        <source>Revealing a number needs the central server, which cannot be reached now.</source>
+        <translation>显示完整号码需要连接中心服务器，目前无法连接。</translation>
+    </message>
+    <message>
+        <source>Customer %1 does not exist on the server.</source>
+        <translation>服务器上不存在客户 %1。</translation>
     </message>
 </context>
 <context>

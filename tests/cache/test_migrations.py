@@ -40,7 +40,7 @@ def test_upgrade_from_empty_creates_every_table_at_head(tmp_path: Path) -> None:
     path = tmp_path / "sub" / "cache.sqlite3"
     upgrade(path)
     assert _tables(path) >= EXPECTED_TABLES
-    assert current_revision(path) == "0006_desk1415_missed"
+    assert current_revision(path) == "0007_security17b_masked_phones"
 
 
 def test_migrated_schema_matches_the_orm_models(tmp_path: Path) -> None:
@@ -127,7 +127,7 @@ def test_upgrade_to_0004_keeps_customers_and_pinyin_search_reads_its_page_from_t
             ],
         )
     upgrade(path)
-    assert current_revision(path) == "0006_desk1415_missed"
+    assert current_revision(path) == "0007_security17b_masked_phones"
     with CacheStore(path) as store:
         assert [c.name for c in store.search("sy")] == sorted(["孙燕", "宋扬", "沈阳"])
     with sqlite3.connect(path) as conn:

@@ -55,7 +55,7 @@ def test_rows_are_built_with_their_field_names() -> None:
         "zhangsan",
     )
     assert (built.customer.points_balance, built.customer.tags, built.customer.version) == (12, '["vip"]', 3)
-    assert built.phones == [rows.PhoneRow("C1", "+8613800138000", "0008310083168", "mobile", "")]
+    assert built.phones == [rows.PhoneRow("C1", "+8613800138000", "0008310083168", "mobile", "", None)]
     order = rows.order_row(
         {
             "id": "O1",

@@ -149,3 +149,31 @@ def test_the_audit_query_filters_and_the_csv_carries_source_and_receipt(seeded_c
         f"{seeded.url}/api/v1/admin/audit", params={"until": "0001-01-01T00:00:00+14:00"}, headers=admin
     )
     assert bad_until.status_code == 422 and bad_until.json()["error"]["field"] == "until"
+
+
+def test_a_reveal_recorded_by_the_server_is_not_recorded_again_when_the_desktop_pushes_it(
+    seeded_central_sqlite,
+):
+    seeded = seeded_central_sqlite
+    customer_id = seeded.sample_customer()["id"]
+    event = _event(customer_id, action="reveal", call_id="c-rv")
+
+    def reveal(username: str, event_id: str) -> httpx.Response:
+        return httpx.post(
+            f"{seeded.url}/api/v1/customers/{customer_id}/reveal",
+            json={"call_id": "c-rv", "event_id": event_id},
+            headers={"Authorization": f"Bearer {seeded.token_for(username)}"},
+            timeout=10,
+        )
+
+    assert reveal("1001", event["id"]).status_code == 200
+    assert reveal("1001", event["id"]).status_code == 200  # a retry after a lost answer: still one row
+    pushed = _push(seeded, "1001", event)  # the desktop's outbox copy, same event id
+    assert (pushed["status"], pushed["message"]) == ("applied", "already recorded")
+    rows = _audit(seeded, customer_id=customer_id, action="reveal")
+    assert [(r["username"], r["call_id"], r["source"]) for r in rows] == [("1001", "c-rv", "server")]
+    taken = reveal("1002", event["id"])  # another user cannot claim (or hide behind) that event
+    assert taken.status_code == 409 and taken.json()["error"]["field"] == "event_id"
+    bad = reveal("1001", "not an id!")
+    assert bad.status_code == 422
+    assert len(_audit(seeded, customer_id=customer_id, action="reveal")) == 1

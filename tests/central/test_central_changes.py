@@ -79,12 +79,13 @@ def test_default_limit_is_1000(seeded_central_sqlite):
 def test_update_moves_record_to_the_end_with_higher_version(seeded_central):
     sample = seeded_central.sample_customer()
     with seeded_central.client() as client:
-        before = client.get(f"/api/v1/customers/{sample['id']}").json()["customer"]
-        mark = seeded_central.max_seq()
+        staff = {"Authorization": f"Bearer {seeded_central.token_for('super')}"}  # full numbers:
+        before = client.get(f"/api/v1/customers/{sample['id']}", headers=staff).json()["customer"]
+        mark = seeded_central.max_seq()  # (written back below as the record to store)
         edited = {**before, "name": "改名测试", "tags": [*before["tags"], "VIP回访"]}
         assert seeded_central.write("customer", edited) == before["version"] + 1
         page = client.get("/api/v1/sync/changes", params={"since": mark}).json()
-        after = client.get(f"/api/v1/customers/{sample['id']}").json()["customer"]
+        after = client.get(f"/api/v1/customers/{sample['id']}", headers=staff).json()["customer"]
         full, _ = fetch_all(client)
     assert [c["id"] for c in page["changes"]] == [sample["id"]]
     change = page["changes"][0]

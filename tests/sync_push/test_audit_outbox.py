@@ -79,6 +79,19 @@ async def test_reveal_online_is_audited_by_the_server_offline_only_from_full_cac
     assert [(e["username"], e["action"], e["call_id"], e["source"]) for e in events] == [
         ("1001", "reveal", "call-5", "server")
     ]
+    # the desktop queued the same event (same id) in its outbox: pushed, it is recorded once
+    with CacheStore(path) as store:
+        [queued] = store.pending_audit_events()
+        assert (queued["action"], queued["customer_id"], queued["call_id"]) == (
+            "reveal",
+            sample["id"],
+            "call-5",
+        )
+    cached = b"".join(f.read_bytes() for f in tmp_path.glob("cache.sqlite3*"))
+    assert sample["mobile"][3:].encode() not in cached  # the revealed number is never cached
+    result = await PushSync(api, path).run()
+    assert (result.applied, result.remaining) == (1, 0)
+    assert len(_admin_events(central, sample["id"])) == 1
     await api.aclose()
 
     central.go_offline()

@@ -195,7 +195,7 @@ def test_cache_from_the_previous_revision_keeps_its_outbox(tmp_path: Path, previ
             " '2026-11-23T08:00:00.000000Z', 2)"
         )
     store = CacheStore(path)  # migrates to head
-    assert current_revision(path) == "0006_desk1415_missed"
+    assert current_revision(path) == "0007_security17b_masked_phones"
     [entry] = store.outbox_entries()
     assert (entry.client_id, entry.payload["text"], entry.attempts, entry.base_payload) == (
         "o1",
