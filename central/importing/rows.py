@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+import re
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime
@@ -57,6 +58,14 @@ def _text(row: dict[str, Any], field: str, *, required: bool = True, limit: int 
     return text
 
 
+# Bounds on the wall-clock time as written (in the row's own offset).
+_EARLIEST = datetime(1970, 1, 2)
+_LATEST = datetime(2200, 1, 1)
+# The common amount spellings ("199", "199.5", "199.00", "-3.20"), read without Decimal; anything
+# else (exponents, "+", more digits) takes the Decimal path, which gives the same fen or the reason.
+_PLAIN_AMOUNT = re.compile(r"(-?)([0-9]{1,10})(?:\.([0-9]{1,2}))?")
+
+
 def _timestamp(row: dict[str, Any], field: str) -> str:
     raw = _text(row, field)
     try:
@@ -64,13 +73,17 @@ def _timestamp(row: dict[str, Any], field: str) -> str:
     except ValueError:
         raise RowError(field, f"not an ISO-8601 date-time: {raw!r}") from None
     assert parsed is not None
-    if not datetime(1970, 1, 2, tzinfo=parsed.tzinfo) <= parsed <= datetime(2200, 1, 1, tzinfo=parsed.tzinfo):
+    if not _EARLIEST <= parsed.replace(tzinfo=None) <= _LATEST:
         raise RowError(field, f"out of range: {raw!r}")
     return format_ts(parsed) or ""
 
 
 def _fen(value: Any, field: str) -> int:
     """'199.00' (yuan, at most 2 decimals) -> 19900 fen."""
+    if isinstance(value, str) and (plain := _PLAIN_AMOUNT.fullmatch(value)) is not None:
+        sign, whole, cents = plain.groups()
+        fen = int(whole) * 100 + (int(cents.ljust(2, "0")) if cents else 0)
+        return -fen if sign else fen
     if isinstance(value, bool) or value is None or value == "":
         raise RowError(field, "missing" if value in (None, "") else "expected an amount")
     try:

@@ -31,7 +31,8 @@ from central.importing.reader import Row, csv_header, detect_format, read_csv, r
 from central.importing.rows import PARSERS, ParsedRow, RowError
 from central.importing.store import Outcome, store_rows
 
-BATCH_ROWS = 1000
+# One transaction, one checkpoint and one set of lookups per batch; a few MB of rows in memory.
+BATCH_ROWS = 5000
 _FINGERPRINT_BYTES = 64 * 1024
 
 
@@ -87,6 +88,7 @@ class ResumeState:
         self.path = path
         self.kind = kind
         self.source = source
+        self._fingerprint: dict[str, Any] | None = None  # taken once: the file is not rewritten mid-import
 
     def load(self) -> tuple[int, int]:
         """(byte offset, last line number) to resume from; (0, 0) for a fresh start."""
@@ -101,7 +103,9 @@ class ResumeState:
         return int(state.get("offset", 0)), int(state.get("line", 0))
 
     def save(self, offset: int, line: int) -> None:
-        state = {"kind": self.kind, "offset": offset, "line": line, **fingerprint(self.source)}
+        if self._fingerprint is None:
+            self._fingerprint = fingerprint(self.source)
+        state = {"kind": self.kind, "offset": offset, "line": line, **self._fingerprint}
         temporary = self.path.with_name(self.path.name + ".tmp")
         temporary.write_text(json.dumps(state), encoding="utf-8")
         os.replace(temporary, self.path)

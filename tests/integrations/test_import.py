@@ -19,9 +19,9 @@ CUSTOMERS = 20
 
 
 @pytest.fixture
-def seeded_db(central_sqlite_url: str) -> str:
-    seed_database(central_sqlite_url, CUSTOMERS, 3)
-    return central_sqlite_url
+def seeded_db(central_db_url: str) -> str:
+    seed_database(central_db_url, CUSTOMERS, 3)
+    return central_db_url
 
 
 def _order(number: int, customer: str = "C0000001", amount: str = "10.00") -> dict:
