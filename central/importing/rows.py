@@ -46,6 +46,10 @@ class ParsedRow:
 
 def _text(row: dict[str, Any], field: str, *, required: bool = True, limit: int = MAX_TEXT) -> str:
     value = row.get(field)
+    if type(value) is str:  # the common case first: a parser runs a million times per import
+        text = value.strip()
+        if text and len(text) <= limit:
+            return text
     if value is None or (isinstance(value, str) and not value.strip()):
         if required:
             raise RowError(field, "missing")
