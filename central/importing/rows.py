@@ -96,6 +96,8 @@ def _fen(value: Any, field: str) -> int:
         raise RowError(field, f"not a decimal amount: {value!r}") from None
     if not amount.is_finite():
         raise RowError(field, f"not a decimal amount: {value!r}")
+    if amount.copy_abs() > 10**11:  # before any arithmetic: "1E1000000" * 100 raises Overflow
+        raise RowError(field, f"out of range: {value!r}")
     fen = amount * 100
     if fen != fen.to_integral_value():
         raise RowError(field, f"more than 2 decimals: {value!r}")
