@@ -19,6 +19,7 @@ from __future__ import annotations
 import json
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from datetime import UTC, datetime
+from functools import cache
 from typing import Any
 
 import orjson
@@ -53,8 +54,10 @@ def _table(entity: str) -> sa.Table:
         ) from None
 
 
-def _column_keys(table: sa.Table) -> list[str]:
-    return [column.key for column in table.columns]
+@cache
+def _column_keys(table: sa.Table) -> tuple[str, ...]:
+    """Worked out once per table: a bulk write asks once per record."""
+    return tuple(column.key for column in table.columns)
 
 
 def _dump_json(value: Any, fallback: Callable[[Any], str]) -> str:
@@ -65,6 +68,19 @@ def _dump_json(value: Any, fallback: Callable[[Any], str]) -> str:
         return orjson.dumps(value).decode()
     except TypeError:
         return fallback(value)
+
+
+def _same_value_once(convert: Callable[[Any], Any]) -> Callable[[Any], Any]:
+    """`convert`, remembering its last answer: a batch's feed rows all carry the same
+    `changed_at` object, which is then formatted once instead of once per row."""
+    last: list[Any] = [object(), None]
+
+    def cached(value: Any) -> Any:
+        if value is not last[0]:
+            last[0], last[1] = value, convert(value)
+        return last[1]
+
+    return cached
 
 
 def _bulk_insert(conn: Connection, table: sa.Table, rows: list[dict[str, Any]]) -> None:
@@ -81,7 +97,7 @@ def _bulk_insert(conn: Connection, table: sa.Table, rows: list[dict[str, Any]]) 
     keys = list(rows[0])
     quote = dialect.identifier_preparer.quote
     columns = ", ".join(quote(key) for key in keys)
-    fallback = dialect._json_serializer or json.dumps  # type: ignore[attr-defined]
+    fallback = dialect._json_serializer or json.dumps
     json_keys = {key for key in keys if isinstance(table.c[key].type, sa.JSON)}
     if dialect.name == "postgresql":
         raw = conn.connection.driver_connection
@@ -95,22 +111,21 @@ def _bulk_insert(conn: Connection, table: sa.Table, rows: list[dict[str, Any]]) 
                     ]
                 )
         return
-    processors = [
-        None if key in json_keys else table.c[key].type.dialect_impl(dialect).bind_processor(dialect)
-        for key in keys
-    ]
+    converters: list[Callable[[Any], Any] | None] = []
+    for key in keys:
+        if key in json_keys:
+            converters.append(lambda value: _dump_json(value, fallback))
+        else:
+            processor = table.c[key].type.dialect_impl(dialect).bind_processor(dialect)
+            converters.append(_same_value_once(processor) if processor is not None else None)
     sql = f"INSERT INTO {quote(table.name)} ({columns}) VALUES ({', '.join('?' for _ in keys)})"
-    pairs = list(zip(keys, processors, strict=True))
+    pairs = list(zip(keys, converters, strict=True))
     params = [
         tuple(
-            value
-            if (value := row[key]) is None
-            else _dump_json(value, fallback)
-            if key in json_keys
-            else processor(value)
-            if processor is not None
-            else value
-            for key, processor in pairs
+            [
+                value if (value := row[key]) is None or convert is None else convert(value)
+                for key, convert in pairs
+            ]
         )
         for row in rows
     ]

@@ -86,8 +86,8 @@ def _fen(value: Any, field: str) -> int:
     """'199.00' (yuan, at most 2 decimals) -> 19900 fen."""
     if isinstance(value, str) and (plain := _PLAIN_AMOUNT.fullmatch(value)) is not None:
         sign, whole, cents = plain.groups()
-        fen = int(whole) * 100 + (int(cents.ljust(2, "0")) if cents else 0)
-        return -fen if sign else fen
+        plain_fen = int(whole) * 100 + (int(cents.ljust(2, "0")) if cents else 0)
+        return -plain_fen if sign else plain_fen
     if isinstance(value, bool) or value is None or value == "":
         raise RowError(field, "missing" if value in (None, "") else "expected an amount")
     try:
