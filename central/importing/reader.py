@@ -16,7 +16,7 @@ from typing import Any, BinaryIO
 
 import orjson
 
-from central.importing.rows import RowError
+from central.importing.rows import RowError, has_lone_surrogate
 
 MAX_LINE_BYTES = 1 << 20  # a longer line is reported and skipped, never held whole
 
@@ -83,7 +83,11 @@ def _jsonl_row(number: int, offset: int, text: str | RowError) -> Row:
         return number, offset, RowError("", f"not JSON ({exc.msg})")
     except ValueError as exc:  # valid JSON Python refuses: an integer over its 4300-digit limit
         return number, offset, RowError("", f"not JSON ({exc})")
-    return number, offset, value if isinstance(value, dict) else RowError("", "not a JSON object")
+    if not isinstance(value, dict):
+        return number, offset, RowError("", "not a JSON object")
+    if has_lone_surrogate(value):  # only this path: orjson refuses such escapes itself
+        return number, offset, RowError("", "a \\u escape that is not Unicode text (lone surrogate)")
+    return number, offset, value
 
 
 def read_jsonl(stream: BinaryIO, start: int = 0, first_line: int = 1) -> Iterator[Row]:

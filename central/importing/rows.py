@@ -33,6 +33,16 @@ class RowError(ValueError):
         self.reason = reason
 
 
+def has_lone_surrogate(value: Any) -> bool:
+    """A JSON escape like "\\ud800" decodes to a string no database can store (not UTF-8): such a
+    row is refused up front rather than failing its whole batch on the write."""
+    try:
+        json.dumps(value, ensure_ascii=False).encode("utf-8")
+    except UnicodeEncodeError:
+        return True
+    return False
+
+
 @dataclass(frozen=True, slots=True)
 class ParsedRow:
     """A valid row: the record (without `version`), its natural key and, for orders of a customer

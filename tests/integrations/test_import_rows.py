@@ -159,8 +159,12 @@ def test_parsed_orders_and_points_are_already_in_the_feed_shape(amount: str, sku
     # The importer writes these records without copying them through the dataclass
     # (central.importing.store.NORMAL_WHEN_PARSED): they must be exactly what to_dict() gives.
     order = parse_order(
-        {**ORDER, "amount": amount, "created_at": f"2026-11-30T10:00:00{offset}",
-         "items": [{"sku": sku, "name": "x", "qty": 2, "price": amount}]}
+        {
+            **ORDER,
+            "amount": amount,
+            "created_at": f"2026-11-30T10:00:00{offset}",
+            "items": [{"sku": sku, "name": "x", "qty": 2, "price": amount}],
+        }
     ).record
     points = parse_points(
         {"id": "P1", "customer_id": "C1", "ts": f"2026-01-01T00:00:00{offset}", "kind": "earned", "points": 5}
@@ -170,3 +174,12 @@ def test_parsed_orders_and_points_are_already_in_the_feed_shape(amount: str, sku
         shaped = {**record, "version": 1}
         assert ENTITY_TYPES[entity].from_dict(shaped).to_dict() == shaped
         assert list(ENTITY_TYPES[entity].from_dict(shaped).to_dict()) == list(shaped)  # same key order
+
+
+def test_a_lone_surrogate_escape_is_a_rejected_line_not_a_failed_batch() -> None:
+    # json.loads accepts "\ud800", but the string cannot be written to SQLite or PostgreSQL.
+    stream = io.BytesIO(b'{"order_no": "\\ud800x"}\n{"order_no": "OMS0002"}\n')
+    rows = list(read_jsonl(stream))
+    refused = rows[0][2]
+    assert isinstance(refused, RowError) and "lone surrogate" in refused.reason
+    assert rows[1][2] == {"order_no": "OMS0002"}
