@@ -4,9 +4,14 @@ from __future__ import annotations
 
 import argparse
 import sys
+from collections.abc import Callable
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from central.importing.rows import PARSERS
+
+if TYPE_CHECKING:
+    from central.importing.run import Rejected
 
 
 def add_arguments(sub: argparse._SubParsersAction, db_help: str, default_db: str) -> None:
@@ -43,17 +48,20 @@ def run(command: str, args: argparse.Namespace) -> int:
 
 def _import(args: argparse.Namespace) -> int:
     from central.db import make_engine
-    from central.importing.run import Progress, Rejected, run_import
+    from central.importing.run import Progress, run_import
     from central.migrate import upgrade
 
     upgrade(args.db)
     engine = make_engine(args.db)
     rejects = args.rejects.open("w", encoding="utf-8") if args.rejects else None
 
-    def report(rejected: Rejected) -> None:
-        print(f"rejected {rejected.text()}", file=sys.stderr)
-        if rejects is not None:
-            rejects.write(f"rejected {rejected.text()}\n")
+    def reporter(label: str) -> Callable[[Rejected], None]:
+        def report(row: Rejected) -> None:
+            print(f"{label} {row.text()}", file=sys.stderr)
+            if rejects is not None:
+                rejects.write(f"{label} {row.text()}\n")
+
+        return report
 
     try:
         size = args.file.stat().st_size if args.file.is_file() else 0
@@ -64,7 +72,8 @@ def _import(args: argparse.Namespace) -> int:
             file_format=args.format,
             state_path=args.state,
             progress=None if args.quiet else Progress(size),
-            on_rejected=report,
+            on_rejected=reporter("rejected"),
+            on_review=reporter("review"),
         )
     except (ValueError, OSError) as exc:
         print(f"calldesk central import: error: {exc}", file=sys.stderr)
@@ -73,11 +82,6 @@ def _import(args: argparse.Namespace) -> int:
         engine.dispose()
         if rejects is not None:
             rejects.close()
-    for review in result.review:
-        print(f"review {review.text()}", file=sys.stderr)
-    if args.rejects:
-        with args.rejects.open("a", encoding="utf-8") as out:
-            out.writelines(f"review {review.text()}\n" for review in result.review)
     print(result.summary())
     return 0
 

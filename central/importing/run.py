@@ -31,7 +31,8 @@ from central.importing.reader import Row, csv_header, detect_format, read_csv, r
 from central.importing.rows import PARSERS, ParsedRow, RowError
 from central.importing.store import Outcome, store_rows
 
-BATCH_ROWS = 1000
+# One transaction, one checkpoint and one set of lookups per batch; a few MB of rows in memory.
+BATCH_ROWS = 5000
 _FINGERPRINT_BYTES = 64 * 1024
 
 
@@ -45,22 +46,39 @@ class Rejected:
         return f"line {self.line}: {self.field + ': ' if self.field else ''}{self.reason}"
 
 
+# Rejected and review rows the report keeps (the rest are only counted, and handed to the
+# callbacks as they occur): a file of a million bad lines must not fill the memory.
+KEPT_ROWS = 1000
+
+
 @dataclass(slots=True)
 class ImportReport:
     kind: str
     rows: int = 0
     written: int = 0
     unchanged: int = 0
-    rejected: list[Rejected] = field(default_factory=list)
-    review: list[Rejected] = field(default_factory=list)
+    rejected: list[Rejected] = field(default_factory=list)  # the first KEPT_ROWS
+    review: list[Rejected] = field(default_factory=list)  # the first KEPT_ROWS
+    rejected_count: int = 0
+    review_count: int = 0
     resumed_from_line: int = 0
     seconds: float = 0.0
+
+    def add_rejected(self, row: Rejected) -> None:
+        self.rejected_count += 1
+        if len(self.rejected) < KEPT_ROWS:
+            self.rejected.append(row)
+
+    def add_review(self, row: Rejected) -> None:
+        self.review_count += 1
+        if len(self.review) < KEPT_ROWS:
+            self.review.append(row)
 
     def summary(self) -> str:
         resumed = f", resumed after line {self.resumed_from_line}" if self.resumed_from_line else ""
         return (
             f"imported {self.kind}: {self.rows} rows read{resumed}, {self.written} written, "
-            f"{self.unchanged} unchanged, {len(self.rejected)} rejected, {len(self.review)} for review "
+            f"{self.unchanged} unchanged, {self.rejected_count} rejected, {self.review_count} for review "
             f"in {self.seconds:.1f} s"
         )
 
@@ -87,6 +105,7 @@ class ResumeState:
         self.path = path
         self.kind = kind
         self.source = source
+        self._fingerprint: dict[str, Any] | None = None  # taken once: the file is not rewritten mid-import
 
     def load(self) -> tuple[int, int]:
         """(byte offset, last line number) to resume from; (0, 0) for a fresh start."""
@@ -101,7 +120,9 @@ class ResumeState:
         return int(state.get("offset", 0)), int(state.get("line", 0))
 
     def save(self, offset: int, line: int) -> None:
-        state = {"kind": self.kind, "offset": offset, "line": line, **fingerprint(self.source)}
+        if self._fingerprint is None:
+            self._fingerprint = fingerprint(self.source)
+        state = {"kind": self.kind, "offset": offset, "line": line, **self._fingerprint}
         temporary = self.path.with_name(self.path.name + ".tmp")
         temporary.write_text(json.dumps(state), encoding="utf-8")
         os.replace(temporary, self.path)
@@ -145,15 +166,19 @@ def _rows(path: Path, file_format: str, start: int, first_line: int) -> Iterator
 
 
 def _write_batch(
-    conn: Connection, entity: str, batch: list[tuple[int, ParsedRow]], report: ImportReport
-) -> None:
+    conn: Connection, entity: str, batch: list[tuple[int, ParsedRow]]
+) -> tuple[int, int, list[Rejected]]:
+    """(written, unchanged, rows for review) of one batch, in the caller's transaction."""
+    written = unchanged = 0
+    review = []
     for result in store_rows(conn, entity, batch):
         if result.outcome is Outcome.WRITTEN:
-            report.written += 1
+            written += 1
         elif result.outcome is Outcome.REVIEW:
-            report.review.append(Rejected(result.line, result.field, result.reason))
+            review.append(Rejected(result.line, result.field, result.reason))
         else:
-            report.unchanged += 1
+            unchanged += 1
+    return written, unchanged, sorted(review, key=lambda row: row.line)
 
 
 def run_import(
@@ -166,6 +191,7 @@ def run_import(
     batch_rows: int = BATCH_ROWS,
     progress: Progress | None = None,
     on_rejected: Callable[[Rejected], None] | None = None,
+    on_review: Callable[[Rejected], None] | None = None,
 ) -> ImportReport:
     """Import `path` (see the module docstring). Raises ValueError for a file that cannot be read
     at all (missing, no CSV header); bad rows are in the report, not raised."""
@@ -184,7 +210,14 @@ def run_import(
     def commit(offset_after: int, line: int) -> None:
         if batch:
             with engine.begin() as conn:
-                _write_batch(conn, entity, batch, report)
+                written, unchanged, review = _write_batch(conn, entity, batch)
+            # Counted only once committed: a batch that rolled back is written again on resume.
+            report.written += written
+            report.unchanged += unchanged
+            for row in review:
+                report.add_review(row)
+                if on_review is not None:
+                    on_review(row)
             batch.clear()
         state.save(offset_after, line)
 
@@ -200,7 +233,7 @@ def run_import(
                 parsed = exc
         if isinstance(parsed, RowError):
             rejected = Rejected(line, parsed.field, parsed.reason)
-            report.rejected.append(rejected)
+            report.add_rejected(rejected)
             if on_rejected is not None:
                 on_rejected(rejected)
         else:

@@ -7,21 +7,27 @@ source version is not newer than the one already applied is stale and left alone
 
 from __future__ import annotations
 
+import json
 from dataclasses import dataclass, field
 from enum import StrEnum
 from typing import Any
 
+import orjson
 import sqlalchemy as sa
 from sqlalchemy.engine import Connection
 
 from calldesk_domain.models import ENTITY_TYPES
 from central.importing.rows import ParsedRow
 from central.tables import change_log, customer_phones, customers, source_versions
-from central.writes import apply_changes
+from central.writes import apply_changes, lock_writers
 
 # Fields a source system does not own: kept from the stored record when the row leaves them out.
 _KEPT_WHEN_ABSENT = {"customer": ("churn_risk", "churn_reasons", "created_at")}
 _IGNORED_IN_COMPARISON = ("version", "updated_at")
+# Entities whose parser (central.importing.rows) gives exactly the `to_dict()` shape minus
+# `version`, so a row is not copied through the dataclass again (a test holds the parsers to it).
+NORMAL_WHEN_PARSED = frozenset({"order", "points"})
+_CHUNK = 500
 
 
 class Outcome(StrEnum):
@@ -47,17 +53,45 @@ class _Pending:
     record: dict[str, Any] = field(default_factory=dict)
 
 
-def _stored(conn: Connection, entity: str, ids: list[str]) -> dict[str, dict[str, Any]]:
-    rows = conn.execute(
-        sa.select(change_log.c.entity_id, change_log.c.data).where(
-            change_log.c.entity == entity, change_log.c.entity_id.in_(ids), change_log.c.op == "upsert"
+def _loads(text: str) -> Any:
+    try:
+        return orjson.loads(text)
+    except orjson.JSONDecodeError:  # what only the json module writes (NaN, a huge integer)
+        return json.loads(text)
+
+
+def _stored(
+    conn: Connection, entity: str, ids: list[str]
+) -> tuple[dict[str, dict[str, Any]], dict[str, int]]:
+    """(id -> stored record, id -> last change-log version) of `ids`, in one read of the feed.
+    The records come as JSON text, decoded by orjson: a re-run of a big file reads every one."""
+    records: dict[str, dict[str, Any]] = {}
+    versions: dict[str, int] = {}
+    text = sa.cast(change_log.c.data, sa.Text).label("text")
+    for start in range(0, len(ids), _CHUNK):
+        rows = conn.execute(
+            sa.select(change_log.c.entity_id, change_log.c.op, change_log.c.version, text).where(
+                change_log.c.entity == entity, change_log.c.entity_id.in_(ids[start : start + _CHUNK])
+            )
         )
-    )
-    return {row.entity_id: row.data for row in rows if isinstance(row.data, dict)}
+        for entity_id, op, version, data in rows:
+            versions[entity_id] = version
+            if op == "upsert" and data is not None:
+                record = _loads(data)
+                if isinstance(record, dict):
+                    records[entity_id] = record
+    return records, versions
 
 
-def _comparable(record: dict[str, Any]) -> dict[str, Any]:
-    return {key: value for key, value in record.items() if key not in _IGNORED_IN_COMPARISON}
+def _same_record(normal: dict[str, Any], before: dict[str, Any]) -> bool:
+    """The row says what is stored, apart from the fields the server owns (version, updated_at)."""
+    probe = dict(normal)
+    for key in _IGNORED_IN_COMPARISON:
+        if key in before:
+            probe[key] = before[key]
+        else:
+            probe.pop(key, None)
+    return probe == before
 
 
 def _customers_by_phone(conn: Connection, phones: list[str]) -> dict[str, list[str]]:
@@ -76,7 +110,10 @@ def _resolve_customers(conn: Connection, pending: list[_Pending], out: list[RowO
     phones = sorted({p.parsed.customer_phone for p in pending if p.parsed.customer_phone})
     by_phone = _customers_by_phone(conn, phones) if phones else {}
     named = sorted({p.record["customer_id"] for p in pending if p.record["customer_id"]})
-    known = set(conn.execute(sa.select(customers.c.id).where(customers.c.id.in_(named))).scalars())
+    found = (
+        conn.execute(sa.select(customers.c.id).where(customers.c.id.in_(named))).scalars() if named else ()
+    )
+    known = set(found)
     resolved = []
     for item in pending:
         phone = item.parsed.customer_phone
@@ -124,6 +161,8 @@ def store_rows(conn: Connection, entity: str, rows: list[tuple[int, ParsedRow]])
     """Write `rows` (line number, parsed row) in the caller's transaction; one outcome per row.
     A natural key repeated in `rows` is written once, as its last row says."""
     out: list[RowOutcome] = []
+    # Everything below is read under the writers' lock, so no other writer changes it meanwhile.
+    lock_writers(conn)
     pending = [_Pending(line, parsed, dict(parsed.record)) for line, parsed in rows]
     if entity != "customer":
         pending = _resolve_customers(conn, pending, out)
@@ -137,9 +176,11 @@ def store_rows(conn: Connection, entity: str, rows: list[tuple[int, ParsedRow]])
                 )
             )
         newest[item.parsed.natural_key] = item
-    applied = _source_versions(conn, entity, list(newest))
-    stored = _stored(conn, entity, [item.record["id"] for item in newest.values()]) if newest else {}
+    versioned = [key for key, item in newest.items() if item.parsed.source_version is not None]
+    applied = _source_versions(conn, entity, versioned) if versioned else {}
+    stored, last_versions = _stored(conn, entity, [item.record["id"] for item in newest.values()])
     record_type = ENTITY_TYPES[entity]
+    parsed_is_normal = entity in NORMAL_WHEN_PARSED
     changed: list[dict[str, Any]] = []
     new_versions: dict[str, int] = {}
     for key, item in newest.items():
@@ -156,15 +197,15 @@ def store_rows(conn: Connection, entity: str, rows: list[tuple[int, ParsedRow]])
             for kept in _KEPT_WHEN_ABSENT.get(entity, ()):
                 if item.record.get(kept) in (None, [], 0.0) and before.get(kept) is not None:
                     item.record[kept] = before[kept]
-        normal = record_type.from_dict(item.record).to_dict()
+        normal = item.record if parsed_is_normal else record_type.from_dict(item.record).to_dict()
         if version is not None:
             new_versions[key] = version
-        if before is not None and _comparable(normal) == _comparable(before):
+        if before is not None and _same_record(normal, before):
             out.append(RowOutcome(item.line, Outcome.UNCHANGED, item.record["id"]))
             continue
         changed.append(normal)
         out.append(RowOutcome(item.line, Outcome.WRITTEN, item.record["id"]))
     if changed:
-        apply_changes(conn, entity, upserts=changed)
+        apply_changes(conn, entity, upserts=changed, normalized=True, last_versions=last_versions)
     _remember_versions(conn, entity, new_versions)
     return out

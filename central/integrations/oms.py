@@ -17,7 +17,7 @@ from fastapi import FastAPI, Request
 from fastapi.responses import JSONResponse
 from sqlalchemy.engine import Engine
 
-from central.importing.rows import RowError, parse_order
+from central.importing.rows import RowError, has_lone_surrogate, parse_order
 from central.importing.store import Outcome, store_rows
 from central.integrations.settings import IntegrationSettings
 from central.integrations.signing import SignatureError, verify
@@ -67,6 +67,8 @@ async def signed_json(request: Request, secret: str | None, what: str) -> dict[s
         return error(400, "bad_json", "body is not JSON")
     if not isinstance(data, dict):
         return error(422, "validation_error", "body must be a JSON object")
+    if has_lone_surrogate(data):
+        return error(400, "bad_json", "body has a \\u escape that is not Unicode text (lone surrogate)")
     return data
 
 

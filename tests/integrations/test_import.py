@@ -19,9 +19,9 @@ CUSTOMERS = 20
 
 
 @pytest.fixture
-def seeded_db(central_sqlite_url: str) -> str:
-    seed_database(central_sqlite_url, CUSTOMERS, 3)
-    return central_sqlite_url
+def seeded_db(central_db_url: str) -> str:
+    seed_database(central_db_url, CUSTOMERS, 3)
+    return central_db_url
 
 
 def _order(number: int, customer: str = "C0000001", amount: str = "10.00") -> dict:
@@ -208,3 +208,79 @@ def test_the_cli_contract(seeded_db: str, tmp_path: Path) -> None:
         [*command[:6], str(tmp_path / "none.jsonl"), *command[7:]], capture_output=True, text=True
     )
     assert missing.returncode == 2 and "no such file" in missing.stderr
+
+
+def test_source_versions_decide_and_a_stale_row_changes_nothing(seeded_db: str, tmp_path: Path) -> None:
+    engine = make_engine(seeded_db)
+    try:
+        first = run_import(engine, "orders", _write_jsonl(tmp_path / "a.jsonl", [_order(5) | {"version": 2}]))
+        feed = _feed(seeded_db)
+        older = {**_order(5, amount="99.00"), "version": 1}
+        same = {**_order(5, amount="98.00"), "version": 2}
+        stale = run_import(engine, "orders", _write_jsonl(tmp_path / "b.jsonl", [older, same]))
+        unchanged_feed = _feed(seeded_db)
+        newest = _order(5, amount="12.00") | {"version": 3}
+        newer = run_import(engine, "orders", _write_jsonl(tmp_path / "c.jsonl", [newest]))
+        with engine.connect() as conn:
+            row = conn.execute(sa.select(orders).where(orders.c.order_no == "OMS000005")).one()
+    finally:
+        engine.dispose()
+    assert first.written == 1
+    assert (stale.written, stale.unchanged) == (0, 2) and unchanged_feed == feed
+    assert newer.written == 1 and (row.amount_fen, row.version) == (1200, 2)
+
+
+def test_a_file_of_many_bad_rows_is_counted_and_streamed_not_kept(
+    seeded_db: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from central.importing import run as run_module
+
+    monkeypatch.setattr(run_module, "KEPT_ROWS", 5)
+    rows = ["{bad"] * 12 + [_order(n, customer="C9999999") for n in range(8)] + [_order(99)]
+    seen: list[str] = []
+    engine = make_engine(seeded_db)
+    try:
+        report = run_import(
+            engine,
+            "orders",
+            _write_jsonl(tmp_path / "bad.jsonl", rows),
+            batch_rows=3,
+            on_rejected=lambda row: seen.append(f"rejected {row.line}"),
+            on_review=lambda row: seen.append(f"review {row.line}"),
+        )
+    finally:
+        engine.dispose()
+    assert (report.rejected_count, report.review_count, report.written) == (12, 8, 1)
+    assert [r.line for r in report.rejected] == [1, 2, 3, 4, 5]
+    assert [r.line for r in report.review] == [13, 14, 15, 16, 17]
+    assert seen == [f"rejected {n}" for n in range(1, 13)] + [f"review {n}" for n in range(13, 21)]
+    assert "12 rejected, 8 for review" in report.summary()
+
+
+def test_the_cli_writes_rejected_and_review_rows_to_the_rejects_file(seeded_db: str, tmp_path: Path) -> None:
+    file = _write_jsonl(tmp_path / "o.jsonl", [_order(1), "nope", _order(2, customer="C9999999")])
+    rejects = tmp_path / "rejects.txt"
+    done = subprocess.run(
+        [
+            sys.executable,
+            "-m",
+            "desktop.cli",
+            "central",
+            "import",
+            "orders",
+            str(file),
+            "--db",
+            seeded_db,
+            "--rejects",
+            str(rejects),
+            "--quiet",
+        ],
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+    assert done.returncode == 0, done.stderr
+    lines = rejects.read_text(encoding="utf-8").splitlines()
+    assert lines[0].startswith("rejected line 2: not JSON")
+    assert lines[1] == "review line 3: customer_id: unknown customer C9999999"
+    assert "review line 3" in done.stderr and "1 written" in done.stdout

@@ -3,13 +3,16 @@
 from __future__ import annotations
 
 import io
+from decimal import Decimal
 
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+from calldesk_domain.models import ENTITY_TYPES
 from central.importing.reader import read_jsonl
 from central.importing.rows import ParsedRow, RowError, imported_id, parse_customer, parse_order, parse_points
+from central.importing.store import NORMAL_WHEN_PARSED
 
 ORDER = {
     "order_no": "OMS0001",
@@ -115,4 +118,68 @@ def test_a_json_number_python_refuses_is_a_row_error_and_the_next_line_still_rea
     refused = rows[0][2]
     assert isinstance(refused, RowError)
     assert refused.reason.startswith("not JSON (") and "digits" in refused.reason
+    assert rows[1][2] == {"order_no": "OMS0002"}
+
+
+def _fen_by_decimal(text: str) -> int | None:
+    try:
+        amount = Decimal(text.strip()) * 100
+    except ArithmeticError:  # InvalidOperation, or Overflow for "1E1000000"
+        return None
+    if not amount.is_finite() or amount != amount.to_integral_value() or abs(amount) > 10**13:
+        return None
+    return int(amount)
+
+
+@settings(max_examples=500, deadline=None)
+@given(
+    st.from_regex(r"\A-?[0-9]{1,12}(\.[0-9]{0,3})?\Z")
+    | st.decimals(allow_nan=False, allow_infinity=False, places=2).map(str)
+    | st.text(alphabet="0123456789.-+eE ", max_size=14)
+    | st.sampled_from(["1E1000000", "-9e999999", "1E-1000000", "1e11", "100000000000.01"])
+)
+def test_the_fast_amount_path_reads_every_amount_as_decimal_does(text: str) -> None:
+    # Also: an exponent that overflows Decimal arithmetic is a RowError, not a crash of the import.
+    expected = _fen_by_decimal(text)
+    try:
+        fen = parse_order({**ORDER, "amount": text}).record["amount_fen"]
+    except RowError as refused:
+        assert expected is None or text.strip() == "", (text, refused)
+    else:
+        assert fen == expected, text
+
+
+@settings(max_examples=200, deadline=None)
+@given(
+    amount=st.decimals(min_value=0, max_value=10**6, places=2).map(str),
+    sku=st.text(max_size=5),
+    offset=st.sampled_from(["Z", "+08:00", "-05:30", ""]),
+)
+def test_parsed_orders_and_points_are_already_in_the_feed_shape(amount: str, sku: str, offset: str) -> None:
+    # The importer writes these records without copying them through the dataclass
+    # (central.importing.store.NORMAL_WHEN_PARSED): they must be exactly what to_dict() gives.
+    order = parse_order(
+        {
+            **ORDER,
+            "amount": amount,
+            "created_at": f"2026-11-30T10:00:00{offset}",
+            "items": [{"sku": sku, "name": "x", "qty": 2, "price": amount}],
+        }
+    ).record
+    points = parse_points(
+        {"id": "P1", "customer_id": "C1", "ts": f"2026-01-01T00:00:00{offset}", "kind": "earned", "points": 5}
+    ).record
+    assert set(NORMAL_WHEN_PARSED) == {"order", "points"}
+    for entity, record in (("order", order), ("points", points)):
+        shaped = {**record, "version": 1}
+        assert ENTITY_TYPES[entity].from_dict(shaped).to_dict() == shaped
+        assert list(ENTITY_TYPES[entity].from_dict(shaped).to_dict()) == list(shaped)  # same key order
+
+
+def test_a_lone_surrogate_escape_is_a_rejected_line_not_a_failed_batch() -> None:
+    # json.loads accepts "\ud800", but the string cannot be written to SQLite or PostgreSQL.
+    stream = io.BytesIO(b'{"order_no": "\\ud800x"}\n{"order_no": "OMS0002"}\n')
+    rows = list(read_jsonl(stream))
+    refused = rows[0][2]
+    assert isinstance(refused, RowError) and "lone surrogate" in refused.reason
     assert rows[1][2] == {"order_no": "OMS0002"}

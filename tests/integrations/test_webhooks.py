@@ -126,6 +126,12 @@ def test_oms_webhook_refuses_bad_signatures_stale_timestamps_and_bad_orders(cent
     assert unknown.status_code == 422 and unknown.json()["error"]["code"] == "unknown_customer"
     huge = httpx.post(hook, content=b"x" * (300 * 1024), headers=signed_headers(OMS_SECRET, b"x"))
     assert huge.status_code == 413
+    # "\ud800" is valid JSON but no database can store the string it decodes to: refused, not a 500.
+    body = json.dumps({**ORDER, "channel": "\ud800"}).encode()
+    surrogate = httpx.post(
+        hook, content=body, headers={"Content-Type": "application/json", **signed_headers(OMS_SECRET, body)}
+    )
+    assert surrogate.status_code == 400 and "lone surrogate" in surrogate.json()["error"]["message"]
 
 
 def _push_ticket(url: str, token: str, ticket_id: str) -> None:
