@@ -11,24 +11,15 @@ import time
 from pathlib import Path
 
 import httpx
-import pytest
+from calls_rig import CALL, calls_desk, wait_until
 from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QApplication
-from test_calls_desk import CALL, _desktop, _pbx, _wait
 
 from calldesk_domain.phone import national_display
 from desktop.config import Settings
 from desktop.cti.simulator import CtiSimulator
 from desktop.desks.root import DesktopApp
 from desktop.services.api import CentralApi
-
-
-@pytest.fixture
-async def sims():
-    held: list[CtiSimulator] = []
-    yield held
-    for sim in held:
-        await sim.close()
 
 
 def _audit(central, customer_id: str) -> list[dict]:
@@ -51,19 +42,18 @@ async def _ring(sim: CtiSimulator, desktop: DesktopApp, caller: str, call_id: st
     await sim.send(
         {"type": "call.ringing", "call_id": call_id, "caller": caller, "agent": "1001", "ts": time.time()}
     )
-    await _wait(lambda: desktop.window.card.current_customer_id() is not None, what="card popped")
+    await wait_until(lambda: desktop.window.card.current_customer_id() is not None, what="card popped")
 
 
 async def test_agent_reveals_the_number_with_the_shortcut_audited_once_and_never_cached(
-    seeded_central_sqlite, tmp_path, qtbot, sims
+    seeded_central_sqlite, tmp_path, qtbot
 ):
     central = seeded_central_sqlite
     customer = central.sample_customer()
-    desktop = await _desktop(central, tmp_path, qtbot)
-    try:
+    async with calls_desk(central, tmp_path, qtbot) as rig:
+        desktop = rig.desktop
         await desktop.sync.pull()
-        sim = await _pbx(desktop)
-        sims.append(sim)
+        sim = await rig.pbx()
         await _ring(sim, desktop, national_display(customer["mobile"]).replace(" ", ""))
         card = desktop.window.card
         assert card.current_customer_id() == customer["id"]
@@ -77,7 +67,7 @@ async def test_agent_reveals_the_number_with_the_shortcut_audited_once_and_never
             Qt.Key.Key_R,
             Qt.KeyboardModifier.ControlModifier | Qt.KeyboardModifier.ShiftModifier,
         )
-        await _wait(lambda: "*" not in card.phones_text(), what="numbers revealed")
+        await wait_until(lambda: "*" not in card.phones_text(), what="numbers revealed")
         assert national_display(customer["phones"][0]) in card.phones_text()
         assert not card._reveal.isVisible() and card._call_back.isEnabled()
         qtbot.mouseClick(card._call_back, Qt.MouseButton.LeftButton)
@@ -89,7 +79,7 @@ async def test_agent_reveals_the_number_with_the_shortcut_audited_once_and_never
         [queued] = [e for e in desktop.store.pending_audit_events() if e["action"] == "reveal"]
         assert (queued["customer_id"], queued["call_id"]) == (customer["id"], CALL)
         desktop.sync.connectivity.kick()
-        await _wait(lambda: desktop.store.outbox_count() == 0, timeout_s=15, what="outbox pushed")
+        await wait_until(lambda: desktop.store.outbox_count() == 0, timeout_s=15, what="outbox pushed")
         assert len(_audit(central, customer["id"])) == 1  # one reveal, one row
 
         cached = _cache_bytes(tmp_path)
@@ -99,37 +89,32 @@ async def test_agent_reveals_the_number_with_the_shortcut_audited_once_and_never
         # another customer and back: masked again (a reveal is for the card it was asked on)
         other = central.customers_with_phone(central.shared_landline())[0]
         desktop.customers.show_customer(other)
-        await _wait(lambda: card.current_customer_id() == other, what="other card")
+        await wait_until(lambda: card.current_customer_id() == other, what="other card")
         desktop.customers.show_customer(customer["id"])
-        await _wait(lambda: card.current_customer_id() == customer["id"], what="card again")
+        await wait_until(lambda: card.current_customer_id() == customer["id"], what="card again")
         assert "****" in card.phones_text() and card._reveal.isVisible()
-    finally:
-        await desktop.stop()
 
 
 async def test_offline_the_ringing_number_still_pops_and_reveal_says_it_needs_the_server(
-    seeded_central_sqlite, tmp_path, qtbot, sims
+    seeded_central_sqlite, tmp_path, qtbot
 ):
     central = seeded_central_sqlite
     customer = central.sample_customer()
-    desktop = await _desktop(central, tmp_path, qtbot)
-    try:
+    async with calls_desk(central, tmp_path, qtbot) as rig:
+        desktop = rig.desktop
         await desktop.sync.pull()
         assert desktop.store.pop_key() is not None  # the keyed index's key, from the keyring
-        sim = await _pbx(desktop)
-        sims.append(sim)
+        sim = await rig.pbx()
         central.go_offline()
         await _ring(sim, desktop, customer["landline"], "offline-1")  # found by its keyed hash
         card = desktop.window.card
         assert card.current_customer_id() == customer["id"] and "****" in card.phones_text()
 
         qtbot.mouseClick(card._reveal, Qt.MouseButton.LeftButton)
-        await _wait(lambda: card._reveal.isEnabled(), timeout_s=15, what="reveal answered")
+        await wait_until(lambda: card._reveal.isEnabled(), timeout_s=15, what="reveal answered")
         assert "****" in card.phones_text() and not card._call_back.isEnabled()
         assert any("central server" in text for text in desktop.window.banners.texts())
         assert [e for e in desktop.store.pending_audit_events() if e["action"] == "reveal"] == []
-    finally:
-        await desktop.stop()
 
 
 async def test_a_supervisor_sees_numbers_in_full_and_is_offered_no_reveal(
@@ -146,7 +131,7 @@ async def test_a_supervisor_sees_numbers_in_full_and_is_offered_no_reveal(
     try:
         desktop.customers.show_customer(customer["id"])
         card = desktop.window.card
-        await _wait(lambda: card.current_customer_id() == customer["id"], what="card")
+        await wait_until(lambda: card.current_customer_id() == customer["id"], what="card")
         assert "*" not in card.phones_text() and national_display(customer["phones"][0]) in card.phones_text()
         assert not card._reveal.isVisible() and card._call_back.isEnabled()
     finally:
