@@ -72,17 +72,21 @@ class AgentTimelines:
         return closed
 
     def totals(self, agent: str, now: float) -> AgentTotals:
-        """Occupancy and its parts since the last `reset_totals()`, the open interval included."""
+        """Occupancy and its parts since the last `reset_totals()`, the open interval included.
+        The open interval is added inline (no objects: this runs for every agent on every
+        snapshot), exactly as `agent_totals([open interval], now)` would count it."""
         state = self.agents.get(agent)
         if state is None:
             return agent_totals([], now)
-        open_part = None
-        if state.since_ts is not None:
-            current = AgentInterval(agent, state.activity, state.since_ts, None, state.reason)
-            open_part = agent_totals([current], now)
-        staffed = state.staffed_s + (open_part.staffed_s if open_part else 0.0)
-        not_ready = state.not_ready_s + (open_part.not_ready_s if open_part else 0.0)
-        handling = state.handling_s + (open_part.handling_s if open_part else 0.0)
+        staffed, not_ready, handling = state.staffed_s, state.not_ready_s, state.handling_s
+        activity = state.activity
+        if state.since_ts is not None and activity is not Activity.LOGGED_OUT:
+            seconds = max(0.0, now - state.since_ts)
+            staffed += seconds
+            if activity in NOT_READY:
+                not_ready += seconds
+            elif activity in HANDLING:
+                handling += seconds
         available = staffed - not_ready
         occupancy = None if available <= 0 else min(100.0, 100.0 * handling / available)
         return AgentTotals(staffed, not_ready, handling, occupancy)

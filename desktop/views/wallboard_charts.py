@@ -80,10 +80,11 @@ class IntervalCharts:
             self.calls_y.setMax(top)
         self._shape = shape
         self._values = values
-        for bar_set, column in ((self.offered, 0), (self.answered, 1)):
-            for index, value in enumerate(values):
-                if bar_set.at(index) != value[column]:
-                    bar_set.replace(index, float(value[column]))
+        for index, point in enumerate(points):
+            if self.offered.at(index) != point.offered:
+                self.offered.replace(index, float(point.offered))
+            if self.answered.at(index) != point.answered:
+                self.answered.replace(index, float(point.answered))
         line = [QPointF(i, p.sl_pct) for i, p in enumerate(points) if p.sl_pct is not None]
         if self.sl_line.points() != line:
             self.sl_line.replace(line)

@@ -1,0 +1,69 @@
+"""The supervisor views redraw only what changed: no model reset while the agents stay the same,
+ticks touch only the duration columns, the wallboard keeps its chart axes across its cycle."""
+
+from __future__ import annotations
+
+from dataclasses import replace
+
+from calldesk_domain.agent_metrics import Activity
+from calldesk_domain.board import AgentRow, BoardSnapshot
+from desktop.views.agent_grid import AgentGrid
+
+
+def _agents(n: int, since: float) -> tuple[AgentRow, ...]:
+    return tuple(
+        AgentRow(f"a{i:02d}", "red" if i % 2 else "blue", ("q1",), Activity.READY, "", since + i,
+                 None, None, 0, 50.0)
+        for i in range(n)
+    )  # fmt: skip
+
+
+def _changes(grid: AgentGrid) -> tuple[list[str], list[tuple[int, int, int, int]]]:
+    resets: list[str] = []
+    changed: list[tuple[int, int, int, int]] = []
+    grid.model.modelReset.connect(lambda: resets.append("reset"))
+    grid.model.dataChanged.connect(
+        lambda a, b, *_: changed.append((a.row(), a.column(), b.row(), b.column()))
+    )
+    return resets, changed
+
+
+def test_a_state_change_repaints_that_agents_cells_and_resets_nothing(qtbot) -> None:
+    grid = AgentGrid()
+    qtbot.addWidget(grid)
+    rows = _agents(30, 1000.0)
+    grid.show_snapshot(BoardSnapshot(1010.0, (), rows))
+    resets, changed = _changes(grid)
+    paused = replace(rows[7], activity=Activity.PAUSED, reason="lunch", since_ts=1010.2)
+    grid.show_snapshot(BoardSnapshot(1010.3, (), (*rows[:7], paused, *rows[8:])))
+    assert resets == []
+    assert changed and all(first == last == 7 for first, _, last, _ in changed)
+    assert {column for _, column, _, _ in changed} == {2, 3, 4}  # state, reason, time in state
+    assert grid.model.index(7, 3).data() == "lunch"
+
+
+def test_a_tick_touches_only_the_time_column_and_times_advance(qtbot) -> None:
+    grid = AgentGrid()
+    qtbot.addWidget(grid)
+    rows = _agents(30, 900.0)
+    grid.show_snapshot(BoardSnapshot(1010.95, (), rows))
+    assert grid.model.index(0, 4).data() == "1:50"
+    resets, changed = _changes(grid)
+    grid.show_snapshot(BoardSnapshot(1010.96, (), rows))  # no displayed second moved
+    assert changed == []
+    grid.show_snapshot(BoardSnapshot(1011.95, (), rows))
+    assert resets == [] and changed == [(0, 4, 29, 4)]
+    assert grid.model.index(0, 4).data() == "1:51"
+
+
+def test_a_new_team_is_filtered_without_a_reset(qtbot) -> None:
+    grid = AgentGrid()
+    qtbot.addWidget(grid)
+    rows = _agents(6, 1000.0)
+    grid.show_snapshot(BoardSnapshot(1001.0, (), rows))
+    grid.set_filter(team="red")
+    assert grid.visible_agents() == ["a01", "a03", "a05"]
+    resets, _ = _changes(grid)
+    moved = replace(rows[0], team="red")
+    grid.show_snapshot(BoardSnapshot(1001.1, (), (moved, *rows[1:])))
+    assert resets == [] and grid.visible_agents() == ["a00", "a01", "a03", "a05"]
