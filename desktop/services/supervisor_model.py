@@ -71,6 +71,7 @@ class _QueueDay:
     points: list[IntervalPoint] = field(default_factory=list)
     valid: int = 0
     figures: QueueFigures | None = None  # of sums[-1]; None: to be redone
+    shown: tuple[IntervalPoint, ...] | None = None  # `points` as the last snapshot got them
 
 
 class SupervisorModel:
@@ -274,7 +275,9 @@ class SupervisorModel:
 
     def _queue_day(self, queue: str, day_start: float) -> tuple[QueueTally, tuple[IntervalPoint, ...]]:
         day = self._day_of(queue, day_start)
-        return (day.sums[-1] if day.sums else QueueTally()), tuple(day.points)
+        if day.shown is None:
+            day.shown = tuple(day.points)
+        return (day.sums[-1] if day.sums else QueueTally()), day.shown
 
     def _day_of(self, queue: str, day_start: float) -> _QueueDay:
         """The queue's day, brought up to date from its first changed interval on."""
@@ -293,7 +296,7 @@ class SupervisorModel:
                 day.sums.append(total)
                 day.points.append(IntervalPoint(interval.start, f.offered, f.answered, f.sl_pct))
             day.valid = len(day.keys)
-            day.figures = None
+            day.figures = day.shown = None
         return day
 
     def _queue_row(self, queue: str, day: QueueTally, members: list[int], now: float) -> QueueRow:

@@ -77,6 +77,7 @@ class QueuePanel(QWidget):
         layout.addWidget(self.table)
         self._snapshot: BoardSnapshot | None = None
         self._sized_for: tuple[str, ...] | None = None
+        self._shown: dict[int, tuple[QueueRow, Thresholds]] = {}  # row -> what its items show
         self._retranslate()
 
     def headers(self) -> list[str]:
@@ -119,6 +120,7 @@ class QueuePanel(QWidget):
         if event.type() == QEvent.Type.LanguageChange:
             self._retranslate()
             self._sized_for = None
+            self._shown = {}
             if self._snapshot is not None:
                 self.show_snapshot(self._snapshot)
         super().changeEvent(event)
@@ -128,8 +130,13 @@ class QueuePanel(QWidget):
         rows = snapshot.queues
         if self.table.rowCount() != len(rows):
             self.table.setRowCount(len(rows))
+            self._shown = {}
         spark_column = self.table.columnCount() - 1
         for row, queue in enumerate(rows):
+            shown = (queue, self.thresholds)
+            if self._shown.get(row) == shown:  # the same figures and limits: no item to visit
+                continue
+            self._shown[row] = shown
             for column, (text, level) in enumerate(self._cells(queue)):
                 self._set(row, column, text, level)
             sl_item = self._item(row, SL_COLUMN)
