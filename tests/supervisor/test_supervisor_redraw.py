@@ -1,13 +1,15 @@
 """The supervisor views redraw only what changed: no model reset while the agents stay the same,
-ticks touch only the duration columns, the wallboard keeps its chart axes across its cycle."""
+ticks touch only the duration columns, the queue panel updates the cells that changed (and every
+one of them). The wallboard keeps its chart axes across its cycle (test_supervisor_gui.py)."""
 
 from __future__ import annotations
 
 from dataclasses import replace
 
 from calldesk_domain.agent_metrics import Activity
-from calldesk_domain.board import AgentRow, BoardSnapshot
+from calldesk_domain.board import AgentRow, BoardSnapshot, Level, QueueRow
 from desktop.views.agent_grid import AgentGrid
+from desktop.views.queue_panel import SPARK_ROLE, QueuePanel
 
 
 def _agents(n: int, since: float) -> tuple[AgentRow, ...]:
@@ -67,3 +69,20 @@ def test_a_new_team_is_filtered_without_a_reset(qtbot) -> None:
     moved = replace(rows[0], team="red")
     grid.show_snapshot(BoardSnapshot(1001.1, (), (moved, *rows[1:])))
     assert resets == [] and grid.visible_agents() == ["a00", "a01", "a03", "a05"]
+
+
+def _queue(name: str, waiting: int, spark: tuple[int, ...] = ()) -> QueueRow:
+    return QueueRow(name, waiting, None, 10, 9, 1, 0, 90.0, 90.0, 5.0, 60.0, 10.0, 3, 2, 1, spark)
+
+
+def test_the_panel_follows_each_changed_cell_and_leaves_the_others(qtbot) -> None:
+    panel = QueuePanel()
+    qtbot.addWidget(panel)
+    panel.show_snapshot(BoardSnapshot(1.0, (_queue("q1", 0), _queue("q2", 1)), ()))
+    offered = panel.table.item(0, 3)
+    panel.show_snapshot(BoardSnapshot(2.0, (_queue("q1", 9, (1, 9)), _queue("q2", 1)), ()))
+    assert panel.cell_text("q1", 1).startswith("9") and panel.cell_level("q1", 1) is Level.ALARM
+    assert panel.table.item(0, 12).data(SPARK_ROLE) == [1, 9]
+    panel.show_snapshot(BoardSnapshot(3.0, (_queue("q1", 0, (1, 9)), _queue("q2", 1)), ()))
+    assert panel.cell_text("q1", 1) == "0" and panel.cell_level("q1", 1) is Level.OK
+    assert panel.table.item(0, 3) is offered and offered.text() == "10"
