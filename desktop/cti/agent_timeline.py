@@ -19,6 +19,7 @@ from calldesk_domain.agent_metrics import (
     AgentTotals,
     agent_totals,
     is_wrap_reason,
+    occupancy_of,
 )
 from desktop.cti.events import (
     AgentEvent,
@@ -54,6 +55,21 @@ class AgentNow:
     handling_s: float = 0.0
 
 
+def _sums(state: AgentNow, now: float) -> tuple[float, float, float]:
+    """Staffed, not-ready and handling seconds: the running sums plus the open interval, added
+    inline exactly as `agent_totals([open interval], now)` would count it."""
+    staffed, not_ready, handling = state.staffed_s, state.not_ready_s, state.handling_s
+    activity = state.activity
+    if state.since_ts is not None and activity is not Activity.LOGGED_OUT:
+        seconds = max(0.0, now - state.since_ts)
+        staffed += seconds
+        if activity in NOT_READY:
+            not_ready += seconds
+        elif activity in HANDLING:
+            handling += seconds
+    return staffed, not_ready, handling
+
+
 class AgentTimelines:
     """Feed every event to `apply()`; read `agents`, `intervals(agent)`, `wrap_s(call_id)`."""
 
@@ -72,24 +88,17 @@ class AgentTimelines:
         return closed
 
     def totals(self, agent: str, now: float) -> AgentTotals:
-        """Occupancy and its parts since the last `reset_totals()`, the open interval included.
-        The open interval is added inline (no objects: this runs for every agent on every
-        snapshot), exactly as `agent_totals([open interval], now)` would count it."""
+        """Occupancy and its parts since the last `reset_totals()`, the open interval included."""
         state = self.agents.get(agent)
         if state is None:
             return agent_totals([], now)
-        staffed, not_ready, handling = state.staffed_s, state.not_ready_s, state.handling_s
-        activity = state.activity
-        if state.since_ts is not None and activity is not Activity.LOGGED_OUT:
-            seconds = max(0.0, now - state.since_ts)
-            staffed += seconds
-            if activity in NOT_READY:
-                not_ready += seconds
-            elif activity in HANDLING:
-                handling += seconds
-        available = staffed - not_ready
-        occupancy = None if available <= 0 else min(100.0, 100.0 * handling / available)
-        return AgentTotals(staffed, not_ready, handling, occupancy)
+        staffed, not_ready, handling = _sums(state, now)
+        return AgentTotals(staffed, not_ready, handling, occupancy_of(staffed, not_ready, handling))
+
+    def occupancy_pct(self, agent: str, now: float) -> float | None:
+        """`totals(agent, now).occupancy_pct` without building the totals (every agent, every snapshot)."""
+        state = self.agents.get(agent)
+        return None if state is None else occupancy_of(*_sums(state, now))
 
     def reset_totals(self, since: float) -> None:
         """Start the running sums afresh (a new day): the open intervals count from `since`."""

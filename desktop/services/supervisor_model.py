@@ -359,12 +359,13 @@ class SupervisorModel:
 
     def _agent_rows(self, now: float) -> list[AgentRow]:
         rows: list[AgentRow] = []
-        for name in sorted(self.timelines.agents):
-            state = self.timelines.agents[name]
+        agents, teams, occupancy = self.timelines.agents, self.teams, self.timelines.occupancy_pct
+        for name in sorted(agents):
+            state = agents[name]
             rows.append(
                 AgentRow(
                     agent=name,
-                    team=self.teams.get(name, ""),
+                    team=teams.get(name, ""),
                     queues=tuple(sorted(state.queues)),
                     activity=state.activity,
                     reason=state.reason,
@@ -372,7 +373,7 @@ class SupervisorModel:
                     caller=state.caller,
                     call_since_ts=state.call_started_ts,
                     calls_handled=state.calls_handled,
-                    occupancy_pct=self.timelines.totals(name, now).occupancy_pct,
+                    occupancy_pct=occupancy(name, now),
                 )
             )
         return rows

@@ -185,6 +185,12 @@ class CellTable(QTableView):
     repaints its whole viewport for any range larger than one cell; a ticking column of 200
     agents would repaint every cell of the grid four times a second."""
 
+    def __init__(self, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        # PySide builds the enums behind `viewport()` on its first call from Python (~20 ms):
+        # here, while the window is built, not in the middle of the first live update
+        self.viewport()
+
     def dataChanged(self, top_left: Index, bottom_right: Index, roles: Sequence[int] = ()) -> None:
         if top_left == bottom_right or QAccessible.isActive() or not self.isVisible():
             super().dataChanged(top_left, bottom_right, roles)

@@ -6,9 +6,11 @@ from __future__ import annotations
 
 from zoneinfo import ZoneInfo
 
+import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+from calldesk_domain.agent_metrics import agent_totals
 from calldesk_domain.metrics import Outcome, QueueCall
 from desktop.cti.events import (
     AgentEvent,
@@ -123,3 +125,26 @@ def test_running_sums_start_again_at_midnight() -> None:
     after = live.snapshot(midnight_shanghai + 1800)
     assert all(p.start.day == 16 for points in after.intervals.values() for p in points)
     assert sum(q.offered for q in after.queues) > 0
+
+
+@settings(max_examples=80, deadline=None)
+@given(st.lists(related, max_size=50), st.floats(0, 4 * 3600, allow_nan=False))
+def test_running_occupancy_is_the_occupancy_of_the_intervals(events, later) -> None:
+    """The grid's occupancy (running sums plus the open interval, every snapshot) against the
+    metric function over the agent's whole list of intervals."""
+    model = SupervisorModel(UTC)
+    for event in _in_time_order(events):
+        model.apply(event)
+    now = T0 + later
+    for agent in model.timelines.agents:
+        running = model.timelines.totals(agent, now)
+        assert model.timelines.occupancy_pct(agent, now) == running.occupancy_pct
+        recount = agent_totals(model.timelines.intervals(agent), now)
+        assert running.staffed_s == pytest.approx(recount.staffed_s)
+        assert running.handling_s == pytest.approx(recount.handling_s)
+        if recount.occupancy_pct is None or running.occupancy_pct is None:
+            assert recount.staffed_s - recount.not_ready_s == pytest.approx(0, abs=1e-6) or (
+                recount.occupancy_pct == running.occupancy_pct
+            )
+        else:
+            assert running.occupancy_pct == pytest.approx(recount.occupancy_pct)
