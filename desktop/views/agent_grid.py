@@ -85,6 +85,12 @@ class AgentTableModel(QAbstractTableModel):
                 self.dataChanged.emit(self.index(rows[0], column), self.index(rows[-1], column))
         return bool(changed[FILTER_COLUMN])
 
+    def retranslate(self) -> None:
+        """Another language: every cell's text may change although no key did (state names)."""
+        if self.rows:
+            self.dataChanged.emit(self.index(0, 0), self.index(len(self.rows) - 1, self.COLUMNS - 1))
+        self.headerDataChanged.emit(Qt.Orientation.Horizontal, 0, self.COLUMNS - 1)
+
     def _cell_keys(self, row: AgentRow) -> tuple[object, ...]:
         """What each column's text (and colour) depends on, per column: equal keys, equal cells.
         Durations show whole seconds (`duration`), occupancy one decimal (`percent`); the filter
@@ -257,6 +263,7 @@ class AgentGrid(QWidget):
     def changeEvent(self, event: QEvent) -> None:
         if event.type() == QEvent.Type.LanguageChange:
             self._retranslate()
+            self.model.retranslate()
         super().changeEvent(event)
 
     def show_snapshot(self, snapshot: BoardSnapshot) -> None:

@@ -9,6 +9,7 @@ from dataclasses import replace
 from calldesk_domain.agent_metrics import Activity
 from calldesk_domain.board import AgentRow, BoardSnapshot, Level, QueueRow
 from desktop.views.agent_grid import AgentGrid
+from desktop.views.i18n import install_translator
 from desktop.views.queue_panel import SPARK_ROLE, QueuePanel
 
 
@@ -86,3 +87,18 @@ def test_the_panel_follows_each_changed_cell_and_leaves_the_others(qtbot) -> Non
     panel.show_snapshot(BoardSnapshot(3.0, (_queue("q1", 0, (1, 9)), _queue("q2", 1)), ()))
     assert panel.cell_text("q1", 1) == "0" and panel.cell_level("q1", 1) is Level.OK
     assert panel.table.item(0, 3) is offered and offered.text() == "10"
+
+
+def test_a_language_change_repaints_every_cell(qtbot, qapp) -> None:
+    grid = AgentGrid()
+    qtbot.addWidget(grid)
+    install_translator(qapp, "en")
+    grid.show_snapshot(BoardSnapshot(1001.0, (), _agents(4, 1000.0)))
+    assert grid.model.index(0, 2).data() == "Ready"
+    _, changed = _changes(grid)
+    try:
+        install_translator(qapp, "zh_CN")
+        qtbot.waitUntil(lambda: (0, 0, 3, 8) in changed, timeout=2000)
+        assert grid.model.index(0, 2).data() != "Ready"
+    finally:
+        install_translator(qapp, "en")
