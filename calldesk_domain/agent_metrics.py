@@ -67,9 +67,13 @@ def agent_totals(intervals: Iterable[AgentInterval], now: float) -> AgentTotals:
             not_ready += seconds
         elif interval.activity in HANDLING:
             handling += seconds
-    available = staffed - not_ready
-    occupancy = None if available <= 0 else min(100.0, 100.0 * handling / available)
-    return AgentTotals(staffed, not_ready, handling, occupancy)
+    return AgentTotals(staffed, not_ready, handling, occupancy_of(staffed, not_ready, handling))
+
+
+def occupancy_of(staffed_s: float, not_ready_s: float, handling_s: float) -> float | None:
+    """handling / (staffed - not ready), in %; None when the agent was never available."""
+    available = staffed_s - not_ready_s
+    return None if available <= 0 else min(100.0, 100.0 * handling_s / available)
 
 
 def team_occupancy_pct(per_agent: Iterable[AgentTotals]) -> float | None:

@@ -19,6 +19,7 @@ from calldesk_domain.agent_metrics import (
     AgentTotals,
     agent_totals,
     is_wrap_reason,
+    occupancy_of,
 )
 from desktop.cti.events import (
     AgentEvent,
@@ -54,6 +55,21 @@ class AgentNow:
     handling_s: float = 0.0
 
 
+def _sums(state: AgentNow, now: float) -> tuple[float, float, float]:
+    """Staffed, not-ready and handling seconds: the running sums plus the open interval, added
+    inline exactly as `agent_totals([open interval], now)` would count it."""
+    staffed, not_ready, handling = state.staffed_s, state.not_ready_s, state.handling_s
+    activity = state.activity
+    if state.since_ts is not None and activity is not Activity.LOGGED_OUT:
+        seconds = max(0.0, now - state.since_ts)
+        staffed += seconds
+        if activity in NOT_READY:
+            not_ready += seconds
+        elif activity in HANDLING:
+            handling += seconds
+    return staffed, not_ready, handling
+
+
 class AgentTimelines:
     """Feed every event to `apply()`; read `agents`, `intervals(agent)`, `wrap_s(call_id)`."""
 
@@ -76,16 +92,13 @@ class AgentTimelines:
         state = self.agents.get(agent)
         if state is None:
             return agent_totals([], now)
-        open_part = None
-        if state.since_ts is not None:
-            current = AgentInterval(agent, state.activity, state.since_ts, None, state.reason)
-            open_part = agent_totals([current], now)
-        staffed = state.staffed_s + (open_part.staffed_s if open_part else 0.0)
-        not_ready = state.not_ready_s + (open_part.not_ready_s if open_part else 0.0)
-        handling = state.handling_s + (open_part.handling_s if open_part else 0.0)
-        available = staffed - not_ready
-        occupancy = None if available <= 0 else min(100.0, 100.0 * handling / available)
-        return AgentTotals(staffed, not_ready, handling, occupancy)
+        staffed, not_ready, handling = _sums(state, now)
+        return AgentTotals(staffed, not_ready, handling, occupancy_of(staffed, not_ready, handling))
+
+    def occupancy_pct(self, agent: str, now: float) -> float | None:
+        """`totals(agent, now).occupancy_pct` without building the totals (every agent, every snapshot)."""
+        state = self.agents.get(agent)
+        return None if state is None else occupancy_of(*_sums(state, now))
 
     def reset_totals(self, since: float) -> None:
         """Start the running sums afresh (a new day): the open intervals count from `since`."""

@@ -4,12 +4,16 @@ Fed with every queue, agent, call and PBX-link event a supervisor's desktop rece
 supervisor stream, or a replayed recording). Figures are "today" on the centre's clock, computed by
 calldesk_domain.metrics exactly as `calldesk cti stats` computes them. Each call belongs to one
 15-minute interval (the one it entered the queue in); an interval's tally is recounted only when
-one of its calls changed, and a queue's day is the sum of its interval tallies, so a snapshot
-costs the same at 09:00 and at 21:00. Agents (a few hundred rows) are rebuilt every snapshot.
+one of its calls changed, and a queue's day is the running sum of its interval tallies, redone
+only from the first interval that changed since the last snapshot (in the same order, so the
+figures are the very numbers a recount would give): a snapshot costs the same at 09:00 and at
+21:00, and a queue nobody touched costs a lookup. Agents (a few hundred rows) are rebuilt every
+snapshot: their occupancy moves with the clock.
 """
 
 from __future__ import annotations
 
+from bisect import bisect_left
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from datetime import datetime, tzinfo
@@ -19,6 +23,7 @@ from calldesk_domain.board import AgentDay, AgentRow, BoardSnapshot, IntervalPoi
 from calldesk_domain.metrics import (
     DEFAULT_SL_THRESHOLD_S,
     QueueCall,
+    QueueFigures,
     QueueTally,
     figures_of,
     interval_start,
@@ -55,6 +60,20 @@ class _Interval:
     tally: QueueTally | None = None  # None: one of its calls changed since it was counted
 
 
+@dataclass(slots=True)
+class _QueueDay:
+    """A queue's day so far: `sums[i]` is the tally of intervals 0..i added in time order;
+    entries from `valid` on must be redone (one of their calls changed, or an interval came)."""
+
+    day_start: float
+    keys: list[float]  # interval starts (epoch) of today, ascending
+    sums: list[QueueTally] = field(default_factory=list)
+    points: list[IntervalPoint] = field(default_factory=list)
+    valid: int = 0
+    figures: QueueFigures | None = None  # of sums[-1]; None: to be redone
+    shown: tuple[IntervalPoint, ...] | None = None  # `points` as the last snapshot got them
+
+
 class SupervisorModel:
     def __init__(
         self,
@@ -72,6 +91,10 @@ class SupervisorModel:
         self._intervals: dict[str, dict[float, _Interval]] = {}  # queue -> interval start (epoch) -> calls
         self._home: dict[str, tuple[str, float]] = {}  # call id -> (queue, interval start) it counts in
         self._spark: dict[str, dict[int, tuple[int, int]]] = {}  # queue -> minute -> (peak, last) waiting
+        self._spark_version: dict[str, int] = {}  # queue -> bumped on each change of its buckets
+        # queue -> (minute, version, values): the last sparkline worked out
+        self._spark_shown: dict[str, tuple[int, int, tuple[int, ...]]] = {}
+        self._days: dict[str, _QueueDay] = {}  # queue -> its day so far (see _queue_day)
         self._day_start: float | None = None
         self.stale_since: float | None = None
         self.stale_detail = ""
@@ -109,7 +132,7 @@ class SupervisorModel:
                 start.timestamp(), _Interval(start)
             )
             interval.calls[call.call_id] = call
-            interval.tally = None
+            self._changed(call.queue, start.timestamp(), interval)
             self._home[call.call_id] = (call.queue, start.timestamp())
             added += 1
         return added
@@ -155,7 +178,7 @@ class SupervisorModel:
             old = self._intervals.get(home[0], {}).get(home[1])
             if old is not None:
                 old.calls.pop(call_id, None)
-                old.tally = None
+                self._changed(home[0], home[1], old)
             home = None
         if home is None:
             start = interval_start(record.join_ts, self.zone)
@@ -163,7 +186,21 @@ class SupervisorModel:
             interval = self._intervals.setdefault(record.queue, {}).setdefault(home[1], _Interval(start))
         interval = self._intervals[home[0]][home[1]]
         interval.calls[call_id] = None
+        self._changed(home[0], home[1], interval)
+
+    def _changed(self, queue: str, key: float, interval: _Interval) -> None:
+        """`interval` of `queue` (starting at `key`) must be recounted, and its queue's day from it on."""
         interval.tally = None
+        day = self._days.get(queue)
+        if day is None:
+            return
+        position = bisect_left(day.keys, key)
+        if position == len(day.keys) or day.keys[position] != key:
+            if key < day.day_start:
+                return  # yesterday's: not in today's figures
+            day.keys.insert(position, key)
+        day.valid = min(day.valid, position)
+        day.figures = None
 
     def _note_waiting(self, queue: str, ts: float) -> None:
         count = len(self.calls.waiting_calls(queue))
@@ -175,6 +212,7 @@ class SupervisorModel:
             return
         peak = buckets[minute][0] if minute in buckets else level
         buckets[minute] = (max(peak, count), count)
+        self._spark_version[queue] = self._spark_version.get(queue, 0) + 1
         if len(buckets) > SPARK_MINUTES + 10:
             old = sorted(buckets)[: -(SPARK_MINUTES + 5)]
             for key in old:
@@ -216,6 +254,7 @@ class SupervisorModel:
     def _new_day(self, day_start: float) -> None:
         """Figures are today's: yesterday's intervals and finished calls leave memory."""
         self._day_start = day_start
+        self._days.clear()
         for by_start in self._intervals.values():
             for key in [k for k in by_start if k < day_start]:
                 for call_id in by_start.pop(key).calls:
@@ -235,19 +274,39 @@ class SupervisorModel:
         return interval.tally
 
     def _queue_day(self, queue: str, day_start: float) -> tuple[QueueTally, tuple[IntervalPoint, ...]]:
-        day = QueueTally()
-        points: list[IntervalPoint] = []
+        day = self._day_of(queue, day_start)
+        if day.shown is None:
+            day.shown = tuple(day.points)
+        return (day.sums[-1] if day.sums else QueueTally()), day.shown
+
+    def _day_of(self, queue: str, day_start: float) -> _QueueDay:
+        """The queue's day, brought up to date from its first changed interval on."""
+        day = self._days.get(queue)
         by_start = self._intervals.get(queue, {})
-        for key in sorted(k for k in by_start if k >= day_start):
-            interval = by_start[key]
-            tally = self._tally(interval)
-            day = day + tally
-            figures = figures_of(tally)
-            points.append(IntervalPoint(interval.start, figures.offered, figures.answered, figures.sl_pct))
-        return day, tuple(points)
+        if day is None or day.day_start != day_start:
+            day = self._days[queue] = _QueueDay(day_start, sorted(k for k in by_start if k >= day_start))
+        if day.valid < len(day.keys) or len(day.sums) != len(day.keys):
+            del day.sums[day.valid :], day.points[day.valid :]
+            total = day.sums[-1] if day.sums else QueueTally()
+            for key in day.keys[day.valid :]:
+                interval = by_start[key]
+                tally = self._tally(interval)
+                total = total + tally
+                f = figures_of(tally)
+                day.sums.append(total)
+                day.points.append(IntervalPoint(interval.start, f.offered, f.answered, f.sl_pct))
+            day.valid = len(day.keys)
+            day.figures = day.shown = None
+        return day
 
     def _queue_row(self, queue: str, day: QueueTally, members: list[int], now: float) -> QueueRow:
-        f = figures_of(day)
+        cached = self._days.get(queue)
+        if cached is not None and cached.figures is not None:
+            f = cached.figures
+        else:
+            f = figures_of(day)
+            if cached is not None:
+                cached.figures = f
         record = self.calls.queues.get(queue)
         joins = list(record.waiting.values()) if record else []
         return QueueRow(
@@ -266,9 +325,19 @@ class SupervisorModel:
             agents_ready=members[0],
             agents_busy=members[1],
             agents_paused=members[2],
-            waiting_last_hour=self.waiting_per_minute(queue, now),
+            waiting_last_hour=self._waiting_shown(queue, now),
             pbx_sl_pct=_number(record.stats.get("service_level_pct")) if record else None,
         )
+
+    def _waiting_shown(self, queue: str, now: float) -> tuple[int, ...]:
+        """waiting_per_minute, worked out again only when the minute or the queue's buckets moved."""
+        minute, version = int(now // 60), self._spark_version.get(queue, 0)
+        shown = self._spark_shown.get(queue)
+        if shown is not None and shown[0] == minute and shown[1] == version:
+            return shown[2]
+        values = self.waiting_per_minute(queue, now)
+        self._spark_shown[queue] = (minute, version, values)
+        return values
 
     def waiting_per_minute(self, queue: str, now: float) -> tuple[int, ...]:
         """The most callers waiting in each of the last 60 clock minutes (the current one last)."""
@@ -290,12 +359,13 @@ class SupervisorModel:
 
     def _agent_rows(self, now: float) -> list[AgentRow]:
         rows: list[AgentRow] = []
-        for name in sorted(self.timelines.agents):
-            state = self.timelines.agents[name]
+        agents, teams, occupancy = self.timelines.agents, self.teams, self.timelines.occupancy_pct
+        for name in sorted(agents):
+            state = agents[name]
             rows.append(
                 AgentRow(
                     agent=name,
-                    team=self.teams.get(name, ""),
+                    team=teams.get(name, ""),
                     queues=tuple(sorted(state.queues)),
                     activity=state.activity,
                     reason=state.reason,
@@ -303,7 +373,7 @@ class SupervisorModel:
                     caller=state.caller,
                     call_since_ts=state.call_started_ts,
                     calls_handled=state.calls_handled,
-                    occupancy_pct=self.timelines.totals(name, now).occupancy_pct,
+                    occupancy_pct=occupancy(name, now),
                 )
             )
         return rows

@@ -4,6 +4,7 @@ today's intervals (`agent_activated`, answered by the desk with `AgentDayDialog`
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from typing import Any
 
 from PySide6.QtCore import (
@@ -17,6 +18,7 @@ from PySide6.QtCore import (
     Qt,
     Signal,
 )
+from PySide6.QtGui import QAccessible
 from PySide6.QtWidgets import (
     QAbstractItemView,
     QComboBox,
@@ -44,6 +46,7 @@ from desktop.views.supervisor_format import (
 )
 
 AGENT_ROLE = Qt.ItemDataRole.UserRole + 1
+FILTER_COLUMN = 1  # its key holds what the filter looks at: team and queues
 ANY = ""  # the "all teams / all queues" filter value
 Index = QModelIndex | QPersistentModelIndex
 
@@ -54,27 +57,56 @@ class AgentTableModel(QAbstractTableModel):
     def __init__(self, parent: QObject | None = None) -> None:
         super().__init__(parent)
         self.rows: tuple[AgentRow, ...] = ()
+        self._keys: list[tuple[object, ...]] = []
         self.now = 0.0
 
-    def set_snapshot(self, snapshot: BoardSnapshot) -> None:
-        """Repaint only what changed: every row when the displayed second moves (times tick),
-        otherwise just the agents whose row differs."""
-        ticked = int(snapshot.now) != int(self.now)
+    def set_snapshot(self, snapshot: BoardSnapshot) -> bool:
+        """Repaint only the cells whose text changes: a tick moves "time in state" and "call
+        duration" (one column range each), a state change one agent's cells. The rows are reset
+        only when the set of agents changes (a reset repaints and re-filters everything).
+        Returns True when an agent's team or queues changed (the filter must run again)."""
         self.now = snapshot.now
+        keys = [self._cell_keys(row) for row in snapshot.agents]
         same = [r.agent for r in self.rows] == [r.agent for r in snapshot.agents]
-        if same and self.rows:
-            old, self.rows = self.rows, snapshot.agents
-            last = self.COLUMNS - 1
-            if ticked:
-                self.dataChanged.emit(self.index(0, 0), self.index(len(self.rows) - 1, last))
-                return
-            for row, (before, after) in enumerate(zip(old, self.rows, strict=True)):
-                if before != after:
-                    self.dataChanged.emit(self.index(row, 0), self.index(row, last))
-            return
-        self.beginResetModel()
-        self.rows = snapshot.agents
-        self.endResetModel()
+        if not (same and self.rows):
+            self.beginResetModel()
+            self.rows, self._keys = snapshot.agents, keys
+            self.endResetModel()
+            return False
+        old, self.rows, self._keys = self._keys, snapshot.agents, keys
+        changed: list[list[int]] = [[] for _ in range(self.COLUMNS)]  # column -> rows, ascending
+        for row, (before, after) in enumerate(zip(old, keys, strict=True)):
+            if before != after:
+                for column in range(self.COLUMNS):
+                    if before[column] != after[column]:
+                        changed[column].append(row)
+        for column, rows in enumerate(changed):
+            if rows:  # one range per column: the view repaints only its visible strip (CellTable)
+                self.dataChanged.emit(self.index(rows[0], column), self.index(rows[-1], column))
+        return bool(changed[FILTER_COLUMN])
+
+    def retranslate(self) -> None:
+        """Another language: every cell's text may change although no key did (state names)."""
+        if self.rows:
+            self.dataChanged.emit(self.index(0, 0), self.index(len(self.rows) - 1, self.COLUMNS - 1))
+        self.headerDataChanged.emit(Qt.Orientation.Horizontal, 0, self.COLUMNS - 1)
+
+    def _cell_keys(self, row: AgentRow) -> tuple[object, ...]:
+        """What each column's text (and colour) depends on, per column: equal keys, equal cells.
+        Durations show whole seconds (`duration`), occupancy one decimal (`percent`); the filter
+        inputs (team, queues) ride on the team column so a change re-runs the filter."""
+        now = self.now
+        return (
+            row.agent,
+            (row.team, row.queues),
+            row.activity,
+            row.reason,
+            None if row.since_ts is None else int(max(0.0, now - row.since_ts)),
+            (row.caller, row.call_since_ts is None),
+            None if row.call_since_ts is None else int(max(0.0, now - row.call_since_ts)),
+            row.calls_handled,
+            percent(row.occupancy_pct),
+        )
 
     def rowCount(self, parent: Index = QModelIndex()) -> int:  # noqa: B008 - Qt's signature
         return 0 if parent.isValid() else len(self.rows)
@@ -135,6 +167,9 @@ class AgentTableModel(QAbstractTableModel):
 class AgentFilter(QSortFilterProxyModel):
     def __init__(self, parent: QObject | None = None) -> None:
         super().__init__(parent)
+        # a tick must not re-run the filter over every agent: the grid re-filters when the
+        # model says a team or queue membership changed (AgentTableModel.set_snapshot)
+        self.setDynamicSortFilter(False)
         self.team = ANY
         self.queue = ANY
 
@@ -151,6 +186,27 @@ class AgentFilter(QSortFilterProxyModel):
         return (self.team == ANY or row.team == self.team) and (self.queue == ANY or self.queue in row.queues)
 
 
+class CellTable(QTableView):
+    """A table view that repaints only the visible cells of a changed range. QAbstractItemView
+    repaints its whole viewport for any range larger than one cell; a ticking column of 200
+    agents would repaint every cell of the grid four times a second."""
+
+    def __init__(self, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        # PySide builds the enums behind `viewport()` on its first call from Python (~20 ms):
+        # here, while the window is built, not in the middle of the first live update
+        self.viewport()
+
+    def dataChanged(self, top_left: Index, bottom_right: Index, roles: Sequence[int] = ()) -> None:
+        if top_left == bottom_right or QAccessible.isActive() or not self.isVisible():
+            super().dataChanged(top_left, bottom_right, roles)
+            return
+        rect = self.visualRect(top_left).united(self.visualRect(bottom_right))
+        rect = rect.intersected(self.viewport().rect())
+        if not rect.isEmpty():
+            self.viewport().update(rect)
+
+
 class AgentGrid(QWidget):
     agent_activated = Signal(str)
 
@@ -165,7 +221,7 @@ class AgentGrid(QWidget):
         self.queue_box.setObjectName("agentQueueFilter")
         self.team_label = QLabel()
         self.queue_label = QLabel()
-        self.view = QTableView()
+        self.view = CellTable()
         self.view.setObjectName("agentGridTable")
         self.view.setModel(self.proxy)
         self.view.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
@@ -207,11 +263,13 @@ class AgentGrid(QWidget):
     def changeEvent(self, event: QEvent) -> None:
         if event.type() == QEvent.Type.LanguageChange:
             self._retranslate()
+            self.model.retranslate()
         super().changeEvent(event)
 
     def show_snapshot(self, snapshot: BoardSnapshot) -> None:
         selected = self.selected_row()
-        self.model.set_snapshot(snapshot)
+        if self.model.set_snapshot(snapshot):
+            self.proxy.set_filter(self.proxy.team, self.proxy.queue)
         if selected is not None and self.selected_row() is None:  # a model reset drops the selection
             self.select_agent(selected.agent)
         teams = tuple(sorted({a.team for a in snapshot.agents if a.team}))

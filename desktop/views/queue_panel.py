@@ -77,6 +77,8 @@ class QueuePanel(QWidget):
         layout.addWidget(self.table)
         self._snapshot: BoardSnapshot | None = None
         self._sized_for: tuple[str, ...] | None = None
+        # row -> (cells, SL tooltip, sparkline) its items show
+        self._shown: dict[int, tuple[list[tuple[str, Level]], str, tuple[int, ...]]] = {}
         self._retranslate()
 
     def headers(self) -> list[str]:
@@ -119,6 +121,7 @@ class QueuePanel(QWidget):
         if event.type() == QEvent.Type.LanguageChange:
             self._retranslate()
             self._sized_for = None
+            self._shown = {}
             if self._snapshot is not None:
                 self.show_snapshot(self._snapshot)
         super().changeEvent(event)
@@ -128,22 +131,33 @@ class QueuePanel(QWidget):
         rows = snapshot.queues
         if self.table.rowCount() != len(rows):
             self.table.setRowCount(len(rows))
+            self._shown = {}
         spark_column = self.table.columnCount() - 1
         for row, queue in enumerate(rows):
-            for column, (text, level) in enumerate(self._cells(queue)):
-                self._set(row, column, text, level)
-            sl_item = self._item(row, SL_COLUMN)
+            # the texts are cheap to make; the items (calls into Qt) are visited only where they differ
+            cells = self._cells(queue)
             tip = (
                 ""
                 if queue.pbx_sl_pct is None
                 else self.tr("PBX's own figure (QueueParams): {sl}").format(sl=percent(queue.pbx_sl_pct))
             )
-            if sl_item.toolTip() != tip:
-                sl_item.setToolTip(tip)
-            spark = self._item(row, spark_column)
-            values = list(queue.waiting_last_hour)
-            if spark.data(SPARK_ROLE) != values:
-                spark.setData(SPARK_ROLE, values)
+            shown = (cells, tip, queue.waiting_last_hour)
+            before = self._shown.get(row)
+            if before == shown:
+                continue
+            self._shown[row] = shown
+            for column, (text, level) in enumerate(cells):
+                if before is None or before[0][column] != (text, level):
+                    self._set(row, column, text, level)
+            if before is None or before[1] != tip:
+                sl_item = self._item(row, SL_COLUMN)
+                if sl_item.toolTip() != tip:
+                    sl_item.setToolTip(tip)
+            if before is None or before[2] != queue.waiting_last_hour:
+                spark = self._item(row, spark_column)
+                values = list(queue.waiting_last_hour)
+                if spark.data(SPARK_ROLE) != values:
+                    spark.setData(SPARK_ROLE, values)
         names = tuple(queue.queue for queue in rows)
         if names != self._sized_for:
             self._sized_for = names

@@ -9,26 +9,18 @@ from __future__ import annotations
 
 from datetime import tzinfo
 
-from PySide6.QtCharts import (
-    QBarCategoryAxis,
-    QBarSeries,
-    QBarSet,
-    QChart,
-    QChartView,
-    QLineSeries,
-    QValueAxis,
-)
-from PySide6.QtCore import QEvent, QPointF, Qt, QTimer
-from PySide6.QtGui import QColor, QFont, QKeyEvent, QPainter
+from PySide6.QtCharts import QChartView
+from PySide6.QtCore import QEvent, Qt, QTimer
+from PySide6.QtGui import QFont, QKeyEvent, QPainter
 from PySide6.QtWidgets import QFrame, QGridLayout, QHBoxLayout, QLabel, QVBoxLayout, QWidget
 
-from calldesk_domain.board import BoardSnapshot, IntervalPoint, Level, QueueRow, Thresholds
+from calldesk_domain.board import BoardSnapshot, Level, QueueRow, Thresholds
 from desktop.views.supervisor_format import LEVEL_COLOURS, duration, level_word, percent, stale_text
+from desktop.views.wallboard_charts import IntervalCharts
 
 CYCLE_MS = 15_000
 FIGURE_POINT_SIZE = 60  # ~19 mm cap height on a 42" 1080p TV: readable from 5 m
 CAPTION_POINT_SIZE = 20
-CHART_INTERVALS = 16  # the last four hours of 15-minute intervals
 
 
 class Figure(QFrame):
@@ -59,12 +51,18 @@ class Figure(QFrame):
         layout.addWidget(self.level)
 
     def set(self, text: str, level: Level) -> None:
-        self.value.setText(text)
+        # only what changed: a style sheet set again re-polishes the label even when it is the same
+        if self.value.text() != text:
+            self.value.setText(text)
         word = level_word(level)
-        self.level.setText(("▲ " if level is Level.ALARM else "△ ") + word if word else " ")
+        marked = ("▲ " if level is Level.ALARM else "△ ") + word if word else " "
+        if self.level.text() != marked:
+            self.level.setText(marked)
         colour = LEVEL_COLOURS[level].name() if level is not Level.OK else "palette(window-text)"
-        self.value.setStyleSheet(f"color: {colour};")
-        self.level.setStyleSheet(f"color: {colour};")
+        style = f"color: {colour};"
+        if self.value.styleSheet() != style:
+            self.value.setStyleSheet(style)
+            self.level.setStyleSheet(style)
 
 
 class Wallboard(QWidget):
@@ -102,8 +100,9 @@ class Wallboard(QWidget):
         grid = QGridLayout()
         for position, figure in enumerate(self.figures.values()):
             grid.addWidget(figure, position // 3, position % 3)
-        self.calls_chart = QChart()
-        self.sl_chart = QChart()
+        self.charts = IntervalCharts()
+        self.calls_chart = self.charts.calls_chart
+        self.sl_chart = self.charts.sl_chart
         charts = QHBoxLayout()
         for chart in (self.calls_chart, self.sl_chart):
             chart.legend().setVisible(chart is self.calls_chart)
@@ -117,12 +116,6 @@ class Wallboard(QWidget):
         layout.addWidget(self.title)
         layout.addLayout(grid, 3)
         layout.addLayout(charts, 2)
-        self._chart_shape: tuple[str, tuple[object, ...]] | None = None
-        self._chart_values: tuple[tuple[int, int, float | None], ...] | None = None
-        self._offered: QBarSet | None = None
-        self._answered: QBarSet | None = None
-        self._sl_line: QLineSeries | None = None
-        self._calls_axis: QValueAxis | None = None
         self.cycle_timer = QTimer(self)
         self.cycle_timer.setInterval(cycle_ms)
         self.cycle_timer.timeout.connect(self.next_queue)
@@ -146,9 +139,7 @@ class Wallboard(QWidget):
 
     def chart_bars(self) -> list[tuple[float, float]]:
         """(offered, answered) per interval as the calls chart shows them."""
-        if self._offered is None or self._answered is None:
-            return []
-        return [(self._offered.at(i), self._answered.at(i)) for i in range(self._offered.count())]
+        return self.charts.bars_shown()
 
     def figure_text(self, name: str) -> str:
         return self.figures[name].value.text()
@@ -182,7 +173,7 @@ class Wallboard(QWidget):
             self.figures[name].caption.setText(caption)
         self.calls_chart.setTitle(self.tr("Calls per 15 minutes"))
         self.sl_chart.setTitle(self.tr("Service level per 15 minutes (%)"))
-        self._chart_shape = None
+        self.charts.set_labels(self.tr("Offered"), self.tr("Answered"))
         self._render()
 
     def _render(self) -> None:
@@ -200,7 +191,7 @@ class Wallboard(QWidget):
                 )
             )
             self._figures(row)
-            self._charts(row.queue, snapshot.intervals.get(row.queue, ()))
+            self.charts.show(row.queue, snapshot.intervals.get(row.queue, ()))
         if snapshot is not None and snapshot.stale_since is not None:
             self.banner.setText(stale_text(snapshot.stale_since, self.zone, snapshot.stale_detail))
             self.banner.show()
@@ -219,66 +210,3 @@ class Wallboard(QWidget):
         }
         for name, (text, level) in values.items():
             self.figures[name].set(text, level)
-
-    def _charts(self, queue: str, points: tuple[IntervalPoint, ...]) -> None:
-        """Rebuild the charts when the queue or its intervals change; otherwise (the current
-        interval's counts moved) update the values in place, which costs far less."""
-        points = points[-CHART_INTERVALS:]
-        shape = (queue, tuple(p.start for p in points))
-        if shape != self._chart_shape:
-            self._chart_shape = shape
-            self._build_charts(points)
-        values = tuple((p.offered, p.answered, p.sl_pct) for p in points)
-        if values == self._chart_values:
-            return
-        self._chart_values = values
-        top = float(max([1, *(p.offered for p in points)]))
-        if self._calls_axis is not None and self._calls_axis.max() < top:
-            self._calls_axis.setMax(top)
-        for index, point in enumerate(points):
-            if self._offered is not None and self._answered is not None:
-                self._offered.replace(index, float(point.offered))
-                self._answered.replace(index, float(point.answered))
-        if self._sl_line is not None:
-            self._sl_line.replace(
-                [QPointF(i, p.sl_pct) for i, p in enumerate(points) if p.sl_pct is not None]
-            )
-
-    def _build_charts(self, points: tuple[IntervalPoint, ...]) -> None:
-        self._chart_values = None
-        labels = [p.start.strftime("%H:%M") for p in points]
-        self.calls_chart.removeAllSeries()
-        for axis in self.calls_chart.axes():
-            self.calls_chart.removeAxis(axis)
-        self._offered = QBarSet(self.tr("Offered"))
-        self._answered = QBarSet(self.tr("Answered"))
-        self._offered.append([0.0] * len(points))
-        self._answered.append([0.0] * len(points))
-        bars = QBarSeries()
-        bars.append(self._offered)
-        bars.append(self._answered)
-        self.calls_chart.addSeries(bars)
-        x_axis = QBarCategoryAxis()
-        x_axis.append(labels)
-        self._calls_axis = QValueAxis()
-        self._calls_axis.setRange(0, max([1, *(p.offered for p in points)]))
-        self._calls_axis.setLabelFormat("%d")
-        self.calls_chart.addAxis(x_axis, Qt.AlignmentFlag.AlignBottom)
-        self.calls_chart.addAxis(self._calls_axis, Qt.AlignmentFlag.AlignLeft)
-        bars.attachAxis(x_axis)
-        bars.attachAxis(self._calls_axis)
-        self.sl_chart.removeAllSeries()
-        for axis in self.sl_chart.axes():
-            self.sl_chart.removeAxis(axis)
-        self._sl_line = QLineSeries()
-        self._sl_line.setColor(QColor("#1565c0"))
-        self.sl_chart.addSeries(self._sl_line)
-        sl_x = QBarCategoryAxis()
-        sl_x.append(labels)
-        sl_y = QValueAxis()
-        sl_y.setRange(0, 100)
-        sl_y.setLabelFormat("%d")
-        self.sl_chart.addAxis(sl_x, Qt.AlignmentFlag.AlignBottom)
-        self.sl_chart.addAxis(sl_y, Qt.AlignmentFlag.AlignLeft)
-        self._sl_line.attachAxis(sl_x)
-        self._sl_line.attachAxis(sl_y)

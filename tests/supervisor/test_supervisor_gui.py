@@ -233,3 +233,19 @@ def test_the_pbx_own_service_level_is_shown_beside_ours(qtbot) -> None:
     row = with_pbx[0]
     item = panel.table.item([q.queue for q in snapshot.queues].index(row.queue), 7)
     assert item is not None and item.toolTip() == f"PBX's own figure (QueueParams): {row.pbx_sl_pct:.1f} %"
+
+
+def test_the_wallboard_cycle_keeps_its_chart_axes_and_shows_each_queues_bars(qtbot) -> None:
+    board, _ = replayed_board(qtbot, "concurrent.ami")
+    wall = Wallboard(zone=SHANGHAI, cycle_ms=0)
+    qtbot.addWidget(wall)
+    snapshot = board.refresh()
+    wall.show_snapshot(snapshot)
+    axes = [id(a) for chart in (wall.calls_chart, wall.sl_chart) for a in chart.axes()]
+    series = [id(s) for chart in (wall.calls_chart, wall.sl_chart) for s in chart.series()]
+    for _ in range(len(snapshot.queues) + 1):
+        wall.next_queue()
+        points = snapshot.intervals.get(wall.current_queue() or "", ())[-16:]
+        assert wall.chart_bars() == [(float(p.offered), float(p.answered)) for p in points]
+        assert [id(a) for chart in (wall.calls_chart, wall.sl_chart) for a in chart.axes()] == axes
+        assert [id(s) for chart in (wall.calls_chart, wall.sl_chart) for s in chart.series()] == series

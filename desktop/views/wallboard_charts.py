@@ -1,0 +1,105 @@
+"""The wallboard's two QtCharts (calls per interval, SL trend), built once and updated in place.
+
+Rebuilding a chart's series and axes costs little in Python but a great deal in the layout Qt
+runs afterwards (tens of milliseconds on the UI thread for each queue change of the wallboard's
+cycle), so the series and axes live as long as the charts: a new queue or a new interval only
+changes categories, values and the calls axis range, and only what differs.
+"""
+
+from __future__ import annotations
+
+from PySide6.QtCharts import (
+    QBarCategoryAxis,
+    QBarSeries,
+    QBarSet,
+    QChart,
+    QLineSeries,
+    QValueAxis,
+)
+from PySide6.QtCore import QPointF, Qt
+from PySide6.QtGui import QColor
+
+from calldesk_domain.board import IntervalPoint
+
+CHART_INTERVALS = 16  # the last four hours of 15-minute intervals
+
+
+class IntervalCharts:
+    """Owns `calls_chart` (offered and answered bars) and `sl_chart` (the SL line)."""
+
+    def __init__(self) -> None:
+        self.calls_chart = QChart()
+        self.sl_chart = QChart()
+        self.offered = QBarSet("")
+        self.answered = QBarSet("")
+        self.bars = QBarSeries()
+        self.bars.append(self.offered)
+        self.bars.append(self.answered)
+        self.calls_chart.addSeries(self.bars)
+        self.calls_x = QBarCategoryAxis()
+        self.calls_y = QValueAxis()
+        self.calls_y.setRange(0, 1)
+        self.calls_y.setLabelFormat("%d")
+        self.calls_chart.addAxis(self.calls_x, Qt.AlignmentFlag.AlignBottom)
+        self.calls_chart.addAxis(self.calls_y, Qt.AlignmentFlag.AlignLeft)
+        self.bars.attachAxis(self.calls_x)
+        self.bars.attachAxis(self.calls_y)
+        self.sl_line = QLineSeries()
+        self.sl_line.setColor(QColor("#1565c0"))
+        self.sl_chart.addSeries(self.sl_line)
+        self.sl_x = QBarCategoryAxis()
+        sl_y = QValueAxis()
+        sl_y.setRange(0, 100)
+        sl_y.setLabelFormat("%d")
+        self.sl_chart.addAxis(self.sl_x, Qt.AlignmentFlag.AlignBottom)
+        self.sl_chart.addAxis(sl_y, Qt.AlignmentFlag.AlignLeft)
+        self.sl_line.attachAxis(self.sl_x)
+        self.sl_line.attachAxis(sl_y)
+        self._shape: tuple[str, tuple[object, ...]] | None = None
+        self._values: tuple[tuple[int, int, float | None], ...] | None = None
+
+    def set_labels(self, offered: str, answered: str) -> None:
+        self.offered.setLabel(offered)
+        self.answered.setLabel(answered)
+
+    def show(self, queue: str, points: tuple[IntervalPoint, ...]) -> None:
+        """The last `CHART_INTERVALS` intervals of `queue`. A new queue or interval resets the
+        calls axis to the figures shown; otherwise it only grows (bars never leap off-scale)."""
+        points = points[-CHART_INTERVALS:]
+        shape = (queue, tuple(p.start for p in points))
+        values = tuple((p.offered, p.answered, p.sl_pct) for p in points)
+        new_shape = shape != self._shape
+        if not new_shape and values == self._values:
+            return
+        top = float(max([1, *(p.offered for p in points)]))
+        if new_shape:
+            self._set_categories(points)
+            if self.calls_y.max() != top or self.calls_y.min() != 0:
+                self.calls_y.setRange(0, top)
+        elif self.calls_y.max() < top:
+            self.calls_y.setMax(top)
+        self._shape = shape
+        self._values = values
+        for index, point in enumerate(points):
+            if self.offered.at(index) != point.offered:
+                self.offered.replace(index, float(point.offered))
+            if self.answered.at(index) != point.answered:
+                self.answered.replace(index, float(point.answered))
+        line = [QPointF(i, p.sl_pct) for i, p in enumerate(points) if p.sl_pct is not None]
+        if self.sl_line.points() != line:
+            self.sl_line.replace(line)
+
+    def _set_categories(self, points: tuple[IntervalPoint, ...]) -> None:
+        labels = [p.start.strftime("%H:%M") for p in points]
+        for axis in (self.calls_x, self.sl_x):
+            if axis.categories() != labels:
+                axis.setCategories(labels)
+        count = len(points)
+        for bar_set in (self.offered, self.answered):
+            if bar_set.count() > count:
+                bar_set.remove(count, bar_set.count() - count)
+            elif bar_set.count() < count:
+                bar_set.append([0.0] * (count - bar_set.count()))
+
+    def bars_shown(self) -> list[tuple[float, float]]:
+        return [(self.offered.at(i), self.answered.at(i)) for i in range(self.offered.count())]
