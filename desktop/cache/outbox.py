@@ -171,19 +171,41 @@ def next_batch(conn: sqlite3.Connection, limit: int) -> list[OutboxEntry]:
     """Up to `limit` rows to push now: the OLDEST row of each record only, oldest first.
 
     A later edit of the same record waits until the earlier one is answered, so per-record
-    order is kept and it is sent with the version the earlier push produced.
+    order is kept and it is sent with the version the earlier push produced. An attachment
+    waits for its ticket (see `_waits_for_ticket`).
     """
     batch: list[OutboxEntry] = []
     seen: set[tuple[str, str]] = set()
+    queued = pending_keys(conn)
     for entry in pending(conn):
         key = (entry.entity, entry.entity_id)
         if key in seen:
             continue
         seen.add(key)
+        if _waits_for_ticket(conn, entry, queued):
+            continue
         batch.append(entry)
         if len(batch) >= limit:
             break
     return batch
+
+
+def _waits_for_ticket(conn: sqlite3.Connection, entry: OutboxEntry, queued: set[tuple[str, str]]) -> bool:
+    """An attachment of a ticket the server does not have yet is held back: the server refuses
+    it for good otherwise. The form stores a file the moment it is attached, often before the
+    new ticket is saved (then no ticket is cached) or pushed (then the ticket is still queued);
+    each local write pushes at once, so the attachment would reach the server first."""
+    if entry.entity != "attachment" or entry.op != "upsert" or not isinstance(entry.payload, dict):
+        return False
+    ticket_id = str(entry.payload.get("ticket_id") or "")
+    if not ticket_id:
+        return False
+    if ("ticket", ticket_id) in queued:
+        return True
+    cached = conn.execute(
+        "SELECT 1 FROM local_records WHERE entity = 'ticket' AND id = ? LIMIT 1", (ticket_id,)
+    ).fetchone()
+    return cached is None
 
 
 def count(conn: sqlite3.Connection) -> int:

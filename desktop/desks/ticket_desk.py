@@ -110,6 +110,7 @@ class TicketDesk(QObject):
         window.searchSubmitted.connect(self._on_search_submitted)
         window.knowledgeRequested.connect(self.open_knowledge)
         session.connectivityChanged.connect(self._on_connectivity)
+        self._stopped = False  # the session outlives the window: its signals may still come
 
         self.my_work = MyWorkPanel()
         self.my_work.ticketOpened.connect(self.open_ticket)
@@ -145,7 +146,6 @@ class TicketDesk(QObject):
         # long as the sender lives, out of the collector's sight, so the whole desktop leaked.
         self.refresh_lists()
         self.refresh_customer_work()
-        self.refresh_customer_work()
 
     def _on_contact_saved(self, _contact: object) -> None:
         self.refresh_customer_work()
@@ -160,6 +160,8 @@ class TicketDesk(QObject):
 
     def refresh_customer_work(self) -> None:
         """The card's "Tickets & contacts" tab, from the cache, for the customer on the card."""
+        if self._stopped:
+            return
         card = self.window.card
         customer_id = card.current_customer_id()
         if customer_id is None or card.page() != "card":
@@ -306,6 +308,7 @@ class TicketDesk(QObject):
 
     def stop(self) -> None:
         """Stop the refresh timer and close the forms this desk opened."""
+        self._stopped = True
         self._timer.stop()
         self.forms.close()
         self.wrapups.close()

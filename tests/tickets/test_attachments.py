@@ -200,6 +200,38 @@ async def test_upload_before_the_record_and_server_checks(seeded_central_sqlite,
     assert [row[0] for row in _blobs(seeded_central_sqlite)] == ["ARECEIPT1"]
 
 
+async def test_a_file_attached_before_the_ticket_is_saved_waits_for_the_ticket(
+    seeded_central_sqlite, tmp_path
+):
+    """The form stores a file the moment it is attached, and every local write pushes at once: the
+    attachment must not reach the server before its ticket (it would be refused for good)."""
+    path = tmp_path / "cache.sqlite3"
+    source = tmp_path / "invoice.pdf"
+    source.write_bytes(b"%PDF-1.4 " + b"i" * 2000)
+    api = CentralApi(seeded_central_sqlite.url)
+    api.token = seeded_central_sqlite.token
+    try:
+        with CacheStore(path) as store:
+            service = AttachmentService(store, attachments_folder(path), "1001")
+            tickets = TicketService(store, "1001")
+            ticket = tickets.draft("C0000001")
+            attachment = await service.attach(ticket.id, source)  # the ticket is not saved yet
+            early = await PushSync(api, path).run()
+            assert (early.applied, early.rejected, early.remaining) == (0, 0, 1)
+
+            ticket.fault_description = "发票打印不全"
+            await tickets.save(ticket)  # saved: queued after the attachment
+            assert _outbox(store) == [("attachment", attachment.id), ("ticket", ticket.id)]
+            pushed = await PushSync(api, path).run()
+    finally:
+        await api.aclose()
+    assert (pushed.applied, pushed.rejected, pushed.remaining) == (2, 0, 0)
+    with seeded_central_sqlite.client() as client:
+        changes = client.get("/api/v1/sync/changes", params={"since": 0, "limit": 5000}).json()["changes"]
+    order = [c["id"] for c in changes if c["id"] in (ticket.id, attachment.id)]
+    assert order == [ticket.id, attachment.id]
+
+
 async def test_a_lost_local_copy_is_reported_not_uploaded(seeded_central_sqlite, tmp_path):
     path = tmp_path / "cache.sqlite3"
     source = tmp_path / "note.txt"
