@@ -1,7 +1,9 @@
-"""Helpers shared by the benchmarks: percentiles, the JSON result file and the UI loop lag meter."""
+"""Helpers shared by the benchmarks: the command line, percentiles, the JSON result file and the
+UI loop lag meter."""
 
 from __future__ import annotations
 
+import argparse
 import json
 import platform
 import statistics
@@ -11,6 +13,11 @@ from pathlib import Path
 from typing import Any
 
 RESULTS = Path(__file__).parent / "results"
+
+
+def bench_parser(doc: str | None) -> argparse.ArgumentParser:
+    """A bench's command line, its module docstring as the help, laid out as written."""
+    return argparse.ArgumentParser(description=doc, formatter_class=argparse.RawDescriptionHelpFormatter)
 
 
 def percentile(values: list[float], pct: float) -> float:

@@ -23,7 +23,6 @@ event-loop stall over 16 ms with the sync phase it fell in.
 
 from __future__ import annotations
 
-import argparse
 import asyncio
 import json
 import os
@@ -42,6 +41,7 @@ ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
 import httpx  # noqa: E402
+from _common import bench_parser  # noqa: E402
 
 from desktop import interpreter  # noqa: E402
 from desktop.cache.migrate import upgrade  # noqa: E402
@@ -107,6 +107,18 @@ def seed_central(db_url: str, customers: int, seed: int) -> None:
         cwd=ROOT, check=True, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
     )  # fmt: skip
     print(f"  seeded in {time.perf_counter() - started:.1f}s", flush=True)
+
+
+def _desktop_sign_in(url: str) -> str:
+    """The demo agent's access token, and from here on the desktop's interpreter settings
+    (desktop/interpreter.py: 1 ms switch interval, no automatic collection, its start-up heap
+    frozen), so the figures that follow are the desktop's."""
+    token = httpx.post(f"{url}/api/v1/auth/token", json={"username": "1001", "password": "demo"}).json()[
+        "access_token"
+    ]
+    interpreter.configure(automatic_gc=False)
+    heap.settle()
+    return str(token)
 
 
 def _serve_in_subprocess(db_url: str) -> tuple[subprocess.Popen, str]:
@@ -229,9 +241,7 @@ def _searches(cache: Path, seed: int, per_kind: int = 200) -> dict[str, float]:
 
 
 def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(
-        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
-    )
+    parser = bench_parser(__doc__)
     parser.add_argument("--customers", type=int, default=20_000)
     parser.add_argument("--page-size", type=int, default=5000, help="bootstrap page size")
     parser.add_argument("--window-days", type=int, default=180, help="detail window; -1 = every record")
@@ -257,13 +267,7 @@ def main(argv: list[str] | None = None) -> int:
             print(f"using the seeded central database {db_path}", flush=True)
         server, url = _serve_in_subprocess(db_url)
         try:
-            token = httpx.post(
-                f"{url}/api/v1/auth/token", json={"username": "1001", "password": "demo"}
-            ).json()["access_token"]
-            # The desktop's interpreter settings (desktop/interpreter.py: 1 ms switch interval, no
-            # automatic collection, its start-up heap frozen), so the figures are the desktop's.
-            interpreter.configure(automatic_gc=False)
-            heap.settle()
+            token = _desktop_sign_in(url)
             cache = workdir / "cache.sqlite3"
             sync_s, result, stalls, phase_ends = asyncio.run(
                 _timed_sync(url, token, cache, args.page_size, window_days)

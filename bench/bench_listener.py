@@ -29,7 +29,7 @@ os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
-from _common import LagMeter, summary_ms, write_result
+from _common import LagMeter, bench_parser, summary_ms, write_result
 
 from desktop.cti import simulator as simulator_cli
 from desktop.cti.events import CtiEvent, from_wire
@@ -40,9 +40,7 @@ FRAME_MS = 16
 
 
 def parse_args(argv: list[str]) -> argparse.Namespace:
-    parser = argparse.ArgumentParser(
-        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
-    )
+    parser = bench_parser(__doc__)
     parser.add_argument("--seconds", type=float, default=10.0, help="length of the paced phase")
     parser.add_argument("--rate", type=float, default=2000.0, help="events per second in the paced phase")
     parser.add_argument("--burst", type=int, default=50_000, help="events in the flat-out phase")

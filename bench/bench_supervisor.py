@@ -21,7 +21,6 @@ nothing: the load average is recorded with the result and a warning printed.
 
 from __future__ import annotations
 
-import argparse
 import os
 import sys
 import time
@@ -32,7 +31,7 @@ from zoneinfo import ZoneInfo
 os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from _common import LagMeter, summary_ms, write_result
+from _common import LagMeter, bench_parser, summary_ms, write_result
 from PySide6.QtCore import QEventLoop, Qt, QTimer
 from PySide6.QtWidgets import QApplication, QSplitter
 
@@ -73,9 +72,7 @@ def load_average() -> float | None:
 
 
 def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(
-        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
-    )
+    parser = bench_parser(__doc__)
     parser.add_argument("--seconds", type=float, default=20.0, help="loaded phase length (default 20)")
     parser.add_argument("--agents", type=int, default=200)
     parser.add_argument("--queues", type=int, default=20)

@@ -19,7 +19,6 @@ Writes bench/results/sync.json.
 
 from __future__ import annotations
 
-import argparse
 import asyncio
 import shutil
 import sqlite3
@@ -32,12 +31,12 @@ ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 sys.path.insert(0, str(ROOT / "bench"))
 
-import httpx  # noqa: E402
 import sqlalchemy as sa  # noqa: E402
-from _common import write_result  # noqa: E402
+from _common import bench_parser, write_result  # noqa: E402
 from bench_initial_sync import (  # noqa: E402
     POP_INDEX_TABLES,
     _copy_rows,
+    _desktop_sign_in,
     _serve_in_subprocess,
     _timed_sync,
     seed_central,
@@ -46,10 +45,8 @@ from bench_initial_sync import (  # noqa: E402
 from central.db import make_engine  # noqa: E402
 from central.tables import change_log  # noqa: E402
 from central.writes import write_records  # noqa: E402
-from desktop import interpreter  # noqa: E402
 from desktop.cache.outbox import new_id  # noqa: E402
 from desktop.cache.store import CacheStore  # noqa: E402
-from desktop.services import heap  # noqa: E402
 from desktop.services.api import CentralApi  # noqa: E402
 from desktop.services.push import PushSync  # noqa: E402
 from desktop.services.sync import PullSync  # noqa: E402
@@ -118,9 +115,7 @@ def _direct_writes(db_url: str, customer_id: str, count: int) -> float:
 
 
 def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(
-        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
-    )
+    parser = bench_parser(__doc__)
     parser.add_argument("--customers", type=int, default=20_000)
     parser.add_argument("--changes", type=int, default=1000)
     parser.add_argument("--pushes", type=int, default=1000)
@@ -142,13 +137,7 @@ def main(argv: list[str] | None = None) -> int:
         server, url = _serve_in_subprocess(db_url)
         cache = workdir / "cache.sqlite3"
         try:
-            token = httpx.post(
-                f"{url}/api/v1/auth/token", json={"username": "1001", "password": "demo"}
-            ).json()["access_token"]
-            # The desktop's interpreter settings (desktop/interpreter.py: 1 ms switch interval, no
-            # automatic collection, its start-up heap frozen), so the figures are the desktop's.
-            interpreter.configure(automatic_gc=False)
-            heap.settle()
+            token = _desktop_sign_in(url)
             total_s, initial, stalls, phase_ends = asyncio.run(_timed_sync(url, token, cache, 5000, 180))
             initial_s = phase_ends.get("pop_index", total_s)  # the pop index: what the goal is about
             baseline_pop_s = _copy_rows(cache, workdir / "baseline_pop.sqlite3", POP_INDEX_TABLES)

@@ -569,8 +569,8 @@ def create_app(
         return JSONResponse({"counts": counts, "server_time": server_time()})
 
     install_probe_routes(app, engine, hub)
-    install_notify_routes(app, engine, hub, Principal, current_epoch, _ERRORS)
     deps = RouteDeps(engine, Principal, ApiError, _ERRORS, auth.load_actor, to_utc)
+    install_notify_routes(app, deps, hub, current_epoch)
     install_ticket_routes(app, deps)
     install_push_routes(app, deps, retention_days=push_retention_days, pop_index_key=state.pop_key)
     install_attachment_routes(app, deps)

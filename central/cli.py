@@ -8,6 +8,7 @@ import sys
 
 from sqlalchemy.exc import OperationalError, SQLAlchemyError
 
+from calldesk_domain.loopback import is_loopback
 from central import cli_data
 from central.db import DEFAULT_DB_URL, DatabaseUrlError, check_connection, make_engine, parse_db_url
 from central.push import DEFAULT_RETENTION_DAYS
@@ -201,17 +202,6 @@ def _purge_push(args: argparse.Namespace) -> int:
         f"older than {args.days:g} days"
     )
     return 0
-
-
-def is_loopback(host: str) -> bool:
-    import ipaddress
-
-    if host.lower() == "localhost":
-        return True
-    try:
-        return ipaddress.ip_address(host.strip("[]")).is_loopback
-    except ValueError:
-        return False
 
 
 def transport_problem(host: str, cert: str | None, key: str | None, allow_insecure: bool) -> str | None:

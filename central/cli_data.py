@@ -11,6 +11,7 @@ from typing import TYPE_CHECKING
 from central.importing.rows import PARSERS
 
 if TYPE_CHECKING:
+    from central.backup import BackupResult
     from central.importing.run import Rejected
 
 
@@ -87,24 +88,33 @@ def _import(args: argparse.Namespace) -> int:
 
 
 def _backup(args: argparse.Namespace) -> int:
-    from central.backup import BackupError, backup
+    from central.backup import backup
 
-    try:
-        result = backup(args.db, args.out)
-    except BackupError as exc:
-        print(f"calldesk central backup: error: {exc}", file=sys.stderr)
-        return 1
-    print(f"backup written to {result.path} ({result.bytes} bytes, schema {result.revision})")
-    return 0
+    return _report(
+        "backup",
+        lambda: backup(args.db, args.out),
+        lambda r: f"backup written to {r.path} ({r.bytes} bytes, schema {r.revision})",
+    )
 
 
 def _restore(args: argparse.Namespace) -> int:
-    from central.backup import BackupError, restore
+    from central.backup import restore
+
+    return _report(
+        "restore",
+        lambda: restore(args.db, args.backup),
+        lambda r: f"restored {r.path} (schema {r.revision}); the change feed has a new epoch",
+    )
+
+
+def _report(command: str, run: Callable[[], BackupResult], done: Callable[[BackupResult], str]) -> int:
+    """Run a backup or restore: its summary and 0, or the error on stderr and 1."""
+    from central.backup import BackupError
 
     try:
-        result = restore(args.db, args.backup)
+        result = run()
     except BackupError as exc:
-        print(f"calldesk central restore: error: {exc}", file=sys.stderr)
+        print(f"calldesk central {command}: error: {exc}", file=sys.stderr)
         return 1
-    print(f"restored {result.path} (schema {result.revision}); the change feed has a new epoch")
+    print(done(result))
     return 0

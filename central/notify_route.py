@@ -24,15 +24,15 @@ import logging
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Any
+from typing import TYPE_CHECKING, Any, TypeAlias
 
 from fastapi import FastAPI
-from sqlalchemy.engine import Engine
 from starlette.responses import Response
 from starlette.types import Message, Receive, Scope, Send
 
 from central import auth, tokens
 from central.notify import NotificationHub, Subscriber, read_head
+from central.route_deps import RouteDeps
 
 log = logging.getLogger(__name__)
 
@@ -150,19 +150,24 @@ async def _wait_disconnect(receive: Receive) -> None:
 
 def install_routes(
     app: FastAPI,
-    engine: Engine,
+    deps: RouteDeps,
     hub: NotificationHub,
-    principal: Any,
     epoch: Callable[[], str],
-    errors: dict,
     settings: StreamSettings | None = None,
 ) -> None:
     """Add GET /api/v1/sync/notifications to `app` (central.app.create_app calls this)."""
+    if TYPE_CHECKING:
+        principal: TypeAlias = auth.Principal  # deps.principal: Annotated[auth.Principal, Depends(...)]
+    else:
+        principal = deps.principal
+    engine = deps.engine
     stream_settings = settings or StreamSettings()
     app.state.notify_settings = stream_settings
     first_use = asyncio.Lock()  # a thousand desktops connecting at start read the epoch once
 
-    @app.get(PATH, response_model=None, responses={**errors, 200: {"content": {"text/event-stream": {}}}})
+    stream_answer: dict[str, Any] = {"content": {"text/event-stream": {}}}
+
+    @app.get(PATH, response_model=None, responses={**deps.errors, 200: stream_answer})
     async def notifications(who: principal) -> Response:
         if hub.epoch is None or hub.head == 0:
             async with first_use:

@@ -216,16 +216,7 @@ def changes_page(
     re-encoded record by record; `data_filter(entity, data)` (the caller's data minimisation,
     central/pop_key.py) rewrites the records it must.
     """
-    rows = conn.execute(
-        sa.select(*_change_columns())
-        .where(change_log.c.seq > since)
-        .order_by(change_log.c.seq)
-        .limit(limit + 1)
-    ).all()
-    has_more = len(rows) > limit
-    rows = rows[:limit]
-    encoded = _encode_rows(rows, data_filter)
-    next_since = int(rows[-1].seq if rows else since)
+    encoded, next_since, has_more = _changes_after(conn, since, limit, data_filter)
     remaining = max(1, feed_head(conn) - next_since) if has_more else 0
     return encoded, next_since, remaining
 
@@ -237,16 +228,23 @@ def entity_changes_page(
 
     A range scan of ix_change_log_entity_seq. No `remaining` count here: counting the rest of an
     11M-row log on every page made a full sync quadratic; `/sync/head` counts once instead."""
+    return _changes_after(conn, since, limit, data_filter, change_log.c.entity == entity)
+
+
+def _changes_after(
+    conn: Connection, since: int, limit: int, data_filter: DataFilter | None, *where: Any
+) -> tuple[list[str], int, bool]:
+    """Up to `limit` encoded changes after `since` (and `where`), the seq to go on from, and
+    whether more follow (one row past the limit is read to tell)."""
     rows = conn.execute(
         sa.select(*_change_columns())
-        .where(change_log.c.entity == entity, change_log.c.seq > since)
+        .where(change_log.c.seq > since, *where)
         .order_by(change_log.c.seq)
         .limit(limit + 1)
     ).all()
     has_more = len(rows) > limit
     rows = rows[:limit]
-    encoded = _encode_rows(rows, data_filter)
-    return encoded, int(rows[-1].seq if rows else since), has_more
+    return _encode_rows(rows, data_filter), int(rows[-1].seq if rows else since), has_more
 
 
 def feed_head(conn: Connection) -> int:

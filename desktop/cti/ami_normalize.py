@@ -380,26 +380,17 @@ class AmiNormalizer(DialLegsMixin, TransfersMixin, EventNormalizer[AmiMessage]):
 
     def _resolve_abandon(self, uid: str, gave_up_reason: str | None) -> QueueEvent:
         pending = self._pending.pop(uid)
-        if gave_up_reason is None:
-            return QueueEvent(
-                QueueEventKind.ABANDON,
-                queue=pending.queue,
-                ts=pending.ts,
-                call_id=pending.call_id,
-                caller=pending.caller,
-                position=pending.position,
-                wait_s=pending.wait_s,
-                extra=pending.extra,
-            )
+        # the caller hung up (abandon) or the queue gave up on them (timeout, with its reason)
+        kind = QueueEventKind.ABANDON if gave_up_reason is None else QueueEventKind.TIMEOUT
         return QueueEvent(
-            QueueEventKind.TIMEOUT,
+            kind,
             queue=pending.queue,
             ts=pending.ts,
             call_id=pending.call_id,
             caller=pending.caller,
             position=pending.position,
             wait_s=pending.wait_s,
-            reason=gave_up_reason,
+            reason=gave_up_reason or "",
             extra=pending.extra,
         )
 

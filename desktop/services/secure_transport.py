@@ -3,19 +3,13 @@
 
 from __future__ import annotations
 
-import ipaddress
-
 import httpx
+
+from calldesk_domain.loopback import is_loopback
 
 
 def is_loopback_url(url: str) -> bool:
-    host = (httpx.URL(url).host or "").strip("[]").lower()
-    if host == "localhost":
-        return True
-    try:
-        return ipaddress.ip_address(host).is_loopback
-    except ValueError:
-        return False
+    return is_loopback(httpx.URL(url).host or "")
 
 
 def insecure_transport_problem(url: str, allow_insecure_http: bool) -> str | None:

@@ -15,10 +15,11 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from calldesk_domain.loopback import is_loopback
 from calldesk_domain.phone import check_region
 from desktop.cti.bridge.adapters import AmiAdapter, EslAdapter, PbxAdapter
 from desktop.cti.bridge.identity import CentralIdentities
-from desktop.cti.bridge.server import BridgeLimits, BridgeServer, is_loopback
+from desktop.cti.bridge.server import BridgeLimits, BridgeServer
 
 log = logging.getLogger("desktop.cti.bridge")
 

@@ -19,7 +19,6 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
-import ipaddress
 import json
 import logging
 import ssl
@@ -92,15 +91,6 @@ def _reject_constant(name: str) -> Any:
 
 def decode_line(item: bytes) -> Any:
     return json.loads(item.decode("utf-8"), parse_constant=_reject_constant)
-
-
-def is_loopback(host: str) -> bool:
-    if host == "localhost":
-        return True
-    try:
-        return ipaddress.ip_address(host).is_loopback
-    except ValueError:
-        return False
 
 
 class Session:
