@@ -53,6 +53,28 @@ def write_local(
         return outbox.enqueue(conn, entity, entity_id, op, record, base_version, base_payload=before.data)
 
 
+def discard_draft_attachments(conn: sqlite3.Connection, ticket_id: str | None = None) -> list[dict[str, Any]]:
+    """Attachments made here for a ticket that was never saved (no cached ticket, none queued):
+    their records and queued pushes go, in ONE transaction; returns the records (the caller
+    removes their files). `ticket_id` None: every such attachment (at start-up, when no form can
+    be open). Attachments of a saved ticket are kept: they wait in the outbox for the ticket."""
+    with Transaction(conn):
+        queued = outbox.pending_keys(conn)
+        gone = []
+        for record in replica.local_records(conn, "attachment"):
+            owner = str(record.get("ticket_id") or "")
+            if ticket_id is not None and owner != ticket_id:
+                continue
+            if ("attachment", record["id"]) not in queued or ("ticket", owner) in queued:
+                continue  # synced from the server, or its ticket is on the way
+            if replica.local_record(conn, "ticket", owner) is not None:
+                continue
+            conn.execute("DELETE FROM outbox WHERE entity = 'attachment' AND entity_id = ?", (record["id"],))
+            conn.execute("DELETE FROM local_records WHERE entity = 'attachment' AND id = ?", (record["id"],))
+            gone.append(record)
+        return gone
+
+
 def note_push_failure(conn: sqlite3.Connection, client_ids: list[str], error: str) -> None:
     with Transaction(conn):
         outbox.note_failure(conn, client_ids, error)

@@ -230,6 +230,10 @@ class CacheStore:
     def next_push_batch(self, limit: int) -> list[outbox.OutboxEntry]:
         return outbox.next_batch(self._conn, limit)
 
+    def discard_draft_attachments(self, ticket_id: str | None = None) -> list[dict[str, Any]]:
+        """Attachments of a ticket closed without ever being saved (push_results.py)."""
+        return push_results.discard_draft_attachments(self._conn, ticket_id)
+
     def note_push_failure(self, client_ids: list[str], error: str) -> None:
         push_results.note_push_failure(self._conn, client_ids, error)
 

@@ -244,6 +244,7 @@ class DesktopApp:
         self.window.show()
         await self.history.start()  # today's intervals and calls, before any new event
         await self.missed.start()  # missed calls and their seen marks, before any queue event
+        await self.tickets.start()  # files attached to new tickets never saved before the restart
         try:  # the key an agent's pop index is hashed with, even when no pull runs now
             await adopt_pop_key(self.api, self.ops)
         except ApiError as exc:  # offline: the keyring's copy serves (desktop/cache/pop_key.py)

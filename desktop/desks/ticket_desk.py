@@ -23,10 +23,12 @@ the wrap-up again with the agent's input.
 
 from __future__ import annotations
 
+import asyncio
 import contextlib
 import logging
 from collections.abc import Callable
 from datetime import UTC, datetime
+from functools import partial
 
 from PySide6.QtCore import QObject, Qt, QTimer
 from PySide6.QtGui import QKeySequence
@@ -111,6 +113,7 @@ class TicketDesk(QObject):
         window.knowledgeRequested.connect(self.open_knowledge)
         session.connectivityChanged.connect(self._on_connectivity)
         self._stopped = False  # the session outlives the window: its signals may still come
+        self._tasks: set[asyncio.Task] = set()
 
         self.my_work = MyWorkPanel()
         self.my_work.ticketOpened.connect(self.open_ticket)
@@ -234,8 +237,31 @@ class TicketDesk(QObject):
         )
         form.resize(1100, 700)
         self.forms.hold(form)
+        form.finished.connect(partial(self._on_form_finished, ticket.id))
         form.show()
         return form
+
+    async def start(self) -> None:
+        """No form is open yet: whatever was attached to a ticket never saved is an orphan."""
+        try:
+            await self.attachments.discard_drafts()
+        except Exception:  # a broken cache must not stop the desktop from starting
+            log.exception("attachments of unsaved tickets could not be checked")
+
+    def _on_form_finished(self, ticket_id: str, _result: int = 0) -> None:
+        """A form closed: if its ticket was never saved, its attachments go with it (not at stop:
+        the cache worker is closing then; the next start sweeps them)."""
+        if self._stopped:
+            return
+        task = asyncio.ensure_future(self._discard_drafts(ticket_id))
+        self._tasks.add(task)
+        task.add_done_callback(self._tasks.discard)
+
+    async def _discard_drafts(self, ticket_id: str) -> None:
+        try:
+            await self.attachments.discard_drafts(ticket_id)
+        except Exception:
+            log.exception("attachments of unsaved ticket %s could not be discarded", ticket_id)
 
     def refresh_lists(self) -> None:
         now = self.clock()

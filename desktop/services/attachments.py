@@ -133,6 +133,24 @@ class AttachmentService:
         log.info("attachment %s (%s, %d bytes) stored for ticket %s", record.id, record.name, size, ticket_id)
         return record
 
+    async def discard_drafts(self, ticket_id: str | None = None) -> int:
+        """Forget what was attached to a new ticket that was closed without Save (`ticket_id`),
+        or to any such ticket (None, at start-up): the records, their queued pushes and the
+        copies in the cache folder. Otherwise they would wait in the outbox for a ticket that
+        will never come. Returns how many went."""
+        gone = await self.ops.run(CacheStore.discard_draft_attachments, ticket_id)
+        for data in gone:
+            try:
+                attachment = Attachment.from_dict({k: v for k, v in data.items() if k != "version"})
+            except (TypeError, ValueError):
+                continue
+            path = self.local_path(attachment)
+            path.unlink(missing_ok=True)
+            AttachmentUploader.marker(path).unlink(missing_ok=True)
+        if gone:
+            log.info("attachments of unsaved tickets discarded: %s", [d.get("id") for d in gone])
+        return len(gone)
+
     def _copy_hashing(self, source: Path, target_dir: Path) -> tuple[str, int, Path]:
         digest = hashlib.sha256()
         size = 0

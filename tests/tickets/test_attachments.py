@@ -319,3 +319,76 @@ async def test_attachments_pulled_from_other_desktops_are_not_uploaded_from_here
         mine.write_bytes(b"mine")
         own = await service.attach("T9", mine)
         assert [a.id for a in AttachmentUploader(None, service).pending()] == [own.id]
+
+
+async def test_files_attached_to_a_ticket_closed_without_save_are_forgotten(
+    seeded_central_sqlite, tmp_path, qtbot, monkeypatch
+):
+    """Real desktop: attach to a new ticket, close the form without Save: nothing waits in the
+    outbox for a ticket that will never come, the copy is gone. A saved ticket's file stays. An
+    orphan left by a crash (no close) is swept at the next start."""
+    import asyncio
+    import secrets
+
+    from desktop.config import Settings
+    from desktop.desks.root import DesktopApp
+
+    central = seeded_central_sqlite
+    cache = tmp_path / "cache.sqlite3"
+
+    async def started() -> DesktopApp:
+        api = CentralApi(central.url)
+        session = await api.login("1001", "demo")
+        settings = Settings(central_url=central.url, cache_path=str(cache), cti_port=0)
+        runtime = DesktopApp(settings, api, session, cti_token=secrets.token_urlsafe(16))
+        qtbot.addWidget(runtime.window)
+        await runtime.start(initial_sync=False)
+        runtime.window.card.current_customer_id = lambda: "C0000001"  # type: ignore[method-assign]
+        return runtime
+
+    async def until(predicate, what: str) -> None:
+        loop = asyncio.get_running_loop()
+        deadline = loop.time() + 10
+        while not predicate():
+            assert loop.time() < deadline, what
+            await asyncio.sleep(0.02)
+
+    file = tmp_path / "photo.jpg"
+    file.write_bytes(b"\xff\xd8" + b"p" * 1000)
+    runtime = await started()
+    try:
+        form = runtime.tickets.open_new_ticket()
+        await _choose(qtbot, form, monkeypatch, [file])
+        [dropped] = runtime.tickets.attachments.for_ticket(form.ticket.id)
+        copy = runtime.tickets.attachments.local_path(dropped)
+        assert copy.exists()
+        form.reject()  # closed without Save
+        await until(lambda: not runtime.tickets.attachments.for_ticket(dropped.ticket_id), "discarded")
+        assert not copy.exists()
+        assert ("attachment", dropped.id) not in _outbox(runtime.store)
+
+        kept_form = runtime.tickets.open_new_ticket()
+        await _choose(qtbot, kept_form, monkeypatch, [file])
+        kept_form.ticket.fault_description = "saved with its photo"
+        await runtime.tickets.tickets.save(kept_form.ticket)
+        kept_form.reject()
+        [kept] = runtime.tickets.attachments.for_ticket(kept_form.ticket.id)
+
+        crashed = runtime.tickets.open_new_ticket()
+        await _choose(qtbot, crashed, monkeypatch, [file])
+        [orphan] = runtime.tickets.attachments.for_ticket(crashed.ticket.id)
+        runtime.tickets._stopped = True  # as if the desktop died with the form open: no close hook
+        crashed.reject()
+    finally:
+        await runtime.stop()
+    with CacheStore(cache) as store:
+        assert ("attachment", orphan.id) in _outbox(store)
+
+    runtime = await started()
+    try:
+        ids = [a.id for a in runtime.tickets.attachments.all()]
+        assert orphan.id not in ids and kept.id in ids
+        assert not runtime.tickets.attachments.local_path(orphan).exists()
+        assert runtime.tickets.attachments.local_path(kept).exists()
+    finally:
+        await runtime.stop()
