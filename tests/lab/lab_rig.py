@@ -189,10 +189,11 @@ async def calldesk_cli(username: str, *args: str) -> tuple[int, str]:
     return int(proc.returncode or 0), out.decode(errors="replace").strip()
 
 
-def record_result(section: str, entries: list[dict[str, Any]]) -> None:
-    """Merge one test's findings into docs/lab-results/workspace.json (one key per test)."""
+def record_result(section: str, entries: list[dict[str, Any]], results: Path = RESULTS) -> None:
+    """Merge one test's findings into a docs/lab-results JSON (workspace.json unless told; one
+    key per test)."""
     data: dict[str, Any] = {}
-    if RESULTS.exists():
-        data = json.loads(RESULTS.read_text(encoding="utf-8"))
+    if results.exists():
+        data = json.loads(results.read_text(encoding="utf-8"))
     data[section] = entries
-    RESULTS.write_text(json.dumps(data, ensure_ascii=False, indent=1) + "\n", encoding="utf-8")
+    results.write_text(json.dumps(data, ensure_ascii=False, indent=1) + "\n", encoding="utf-8")
