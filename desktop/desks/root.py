@@ -297,6 +297,8 @@ class DesktopApp:
         if self._stopped:
             return
         self._stopped = True
+        # Late signals (a pull finishing while sync stops) must not paint views being torn down.
+        self.tickets.stop_painting()
         await self.settings_desk.stop()
         if self.queue_history is not None:
             await self.queue_history.stop()

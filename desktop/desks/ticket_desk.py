@@ -332,6 +332,10 @@ class TicketDesk(QObject):
         dialog.required = False  # logged by hand: the agent may cancel
         return dialog
 
+    def stop_painting(self) -> None:
+        """Shutdown has begun: nothing from the cache is painted into the card any more."""
+        self._stopped = True
+
     def stop(self) -> None:
         """Stop the refresh timer and close the forms this desk opened."""
         self._stopped = True
