@@ -198,14 +198,18 @@ def _waits_for_ticket(conn: sqlite3.Connection, entry: OutboxEntry, queued: set[
     if entry.entity != "attachment" or entry.op != "upsert" or not isinstance(entry.payload, dict):
         return False
     ticket_id = str(entry.payload.get("ticket_id") or "")
-    if not ticket_id:
-        return False
+    return bool(ticket_id) and ticket_state(conn, ticket_id, queued) != "cached"
+
+
+def ticket_state(conn: sqlite3.Connection, ticket_id: str, queued: set[tuple[str, str]]) -> str:
+    """Where an attachment's ticket is: "queued" (saved here, not pushed yet), "cached" (on the
+    server and in the cache) or "unknown" (a new ticket never saved). `queued`: pending_keys()."""
     if ("ticket", ticket_id) in queued:
-        return True
+        return "queued"
     cached = conn.execute(
         "SELECT 1 FROM local_records WHERE entity = 'ticket' AND id = ? LIMIT 1", (ticket_id,)
     ).fetchone()
-    return cached is None
+    return "unknown" if cached is None else "cached"
 
 
 def count(conn: sqlite3.Connection) -> int:

@@ -65,10 +65,10 @@ def discard_draft_attachments(conn: sqlite3.Connection, ticket_id: str | None = 
             owner = str(record.get("ticket_id") or "")
             if ticket_id is not None and owner != ticket_id:
                 continue
-            if ("attachment", record["id"]) not in queued or ("ticket", owner) in queued:
-                continue  # synced from the server, or its ticket is on the way
-            if replica.local_record(conn, "ticket", owner) is not None:
-                continue
+            if ("attachment", record["id"]) not in queued:
+                continue  # synced from the server: not ours to drop
+            if outbox.ticket_state(conn, owner, queued) != "unknown":
+                continue  # its ticket is saved: the attachment waits for it
             conn.execute("DELETE FROM outbox WHERE entity = 'attachment' AND entity_id = ?", (record["id"],))
             conn.execute("DELETE FROM local_records WHERE entity = 'attachment' AND id = ?", (record["id"],))
             gone.append(record)
