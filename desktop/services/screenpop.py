@@ -327,6 +327,12 @@ class ScreenPopService(QObject):
         return window, "loading" if self._online() else "offline"
 
     def _spawn(self, coro) -> None:
-        task = asyncio.ensure_future(coro)
+        try:
+            loop = asyncio.get_running_loop()
+        except RuntimeError:  # no loop runs (a synchronous caller): nothing would ever await it
+            coro.close()
+            log.debug("screen pop background work skipped: no running event loop")
+            return
+        task = loop.create_task(coro)
         self._tasks.add(task)
         task.add_done_callback(self._tasks.discard)
