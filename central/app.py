@@ -570,7 +570,7 @@ def create_app(
 
     install_probe_routes(app, engine, hub)
     deps = RouteDeps(engine, Principal, ApiError, _ERRORS, auth.load_actor, to_utc)
-    install_notify_routes(app, deps, hub, current_epoch)
+    install_notify_routes(app, deps, hub, current_epoch, lambda: state.pop_key)
     install_ticket_routes(app, deps)
     install_push_routes(app, deps, retention_days=push_retention_days, pop_index_key=state.pop_key)
     install_attachment_routes(app, deps)

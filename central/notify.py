@@ -21,7 +21,7 @@ import asyncio
 import contextlib
 import logging
 import time
-from collections.abc import Callable
+from collections.abc import Awaitable, Callable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -37,11 +37,26 @@ DEFAULT_MIN_INTERVAL_S = 0.5
 CHANNEL_PREFIX = "calldesk_feed_"  # + the schema of change_log (migration 0011)
 
 
+@dataclass(frozen=True, slots=True)
+class Notice:
+    """The feed moved from `since` to `seq`; `pages` holds the `changes` event of that step per
+    role (central/notify_pages.py), or is None when only the head is known."""
+
+    seq: int
+    since: int
+    pages: Mapping[str, bytes] | None = None
+
+
+PageSource = Callable[[int, int], Awaitable[Mapping[str, bytes] | None]]
+
+
 @dataclass(eq=False)
 class Subscriber:
-    """One notification stream: seqs to send, and `gone` once it must end (dropped or closing)."""
+    """One notification stream: notices to send, and `gone` once it must end (dropped or
+    closing). `role` is set when the desktop asked for the changes themselves."""
 
-    queue: asyncio.Queue[int]
+    queue: asyncio.Queue[Notice]
+    role: str | None = None
     gone: asyncio.Event = field(default_factory=asyncio.Event)
     reason: str = ""
 
@@ -73,6 +88,10 @@ class NotificationHub:
         self.source_connected = False  # the LISTEN connection (always True for SQLite)
         self._subscribers: set[Subscriber] = set()
         self._loop: asyncio.AbstractEventLoop | None = None
+        # Builds the pages a notice carries; one build at a time, in seq order (central/notify_pages.py)
+        self.page_source: PageSource | None = None
+        self._target = 0
+        self._building: asyncio.Task[None] | None = None
 
     def bind(self, loop: asyncio.AbstractEventLoop) -> None:
         self._loop = loop
@@ -81,8 +100,8 @@ class NotificationHub:
     def subscribers(self) -> int:
         return len(self._subscribers)
 
-    def subscribe(self) -> Subscriber:
-        subscriber = Subscriber(asyncio.Queue(self.queue_size))
+    def subscribe(self, role: str | None = None) -> Subscriber:
+        subscriber = Subscriber(asyncio.Queue(self.queue_size), role)
         if self.closing:
             subscriber.end("closing")
         self._subscribers.add(subscriber)
@@ -112,13 +131,37 @@ class NotificationHub:
 
     def _send(self, seq: int) -> None:
         self._last_sent = time.monotonic()
-        self.head = seq
+        if self.page_source is None or self._loop is None:
+            self._deliver(Notice(seq, self.head))
+            return
+        self._target = max(self._target, seq)
+        if self._building is None or self._building.done():
+            self._building = self._loop.create_task(self._build_pages(), name="notify-pages")
+
+    async def _build_pages(self) -> None:
+        """Notices in seq order, each with its pages: a head that arrives during a build is
+        sent (with everything since the last one) when the build ends."""
+        assert self.page_source is not None
+        while self._target > self.head and not self.closing:
+            since, seq = self.head, self._target
+            if since == 0:  # the first head this process heard of: nothing to step from
+                self._deliver(Notice(seq, since))
+                continue
+            try:
+                pages = await self.page_source(since, seq)
+            except Exception:  # the plain head still goes out: desktops pull
+                log.exception("notify: the changes %d..%d could not be built", since, seq)
+                pages = None
+            self._deliver(Notice(seq, since, pages))
+
+    def _deliver(self, notice: Notice) -> None:
+        self.head = notice.seq
         self.published += 1
         for subscriber in list(self._subscribers):
             if subscriber.gone.is_set():
                 continue
             try:
-                subscriber.queue.put_nowait(seq)
+                subscriber.queue.put_nowait(notice)
             except asyncio.QueueFull:
                 self.dropped += 1
                 subscriber.end("slow")
@@ -136,6 +179,8 @@ class NotificationHub:
         if self._flush is not None:
             self._flush.cancel()
             self._flush = None
+        if self._building is not None:
+            self._building.cancel()
         for subscriber in list(self._subscribers):
             subscriber.end("closing")
 

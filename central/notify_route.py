@@ -7,7 +7,9 @@ The desktop holds one per session and pulls the change feed when told (docs/sync
     event: feed
     data: {"seq":1234,"epoch":"9f2c..."}
 
-and a comment line (`: keep-alive`) goes out every `keepalive_s` so proxies and the client can
+or, on a stream opened with `?changes=1`, the step's changes themselves as an `event: changes`
+(central/notify_pages.py), so a desktop that is current needs no pull. A comment line
+(`: keep-alive`) goes out every `keepalive_s` so proxies and the client can
 tell a quiet feed from a dead connection. The first event (the current head) is sent at once.
 The stream ends when the access token expires (the desktop reconnects with a fresh one), when
 the account is disabled or the sign-in revoked (checked every `recheck_s`), when the client
@@ -24,14 +26,15 @@ import logging
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Any, TypeAlias
+from typing import TYPE_CHECKING, Annotated, Any, TypeAlias
 
-from fastapi import FastAPI
+from fastapi import FastAPI, Query
 from starlette.responses import Response
 from starlette.types import Message, Receive, Scope, Send
 
 from central import auth, tokens
-from central.notify import NotificationHub, Subscriber, read_head
+from central.notify import Notice, NotificationHub, Subscriber, read_head
+from central.notify_pages import PageBuilder
 from central.route_deps import RouteDeps
 
 log = logging.getLogger(__name__)
@@ -115,17 +118,25 @@ class NotificationStream(Response):
                 if gone in done or sub.gone.is_set():
                     return sub.reason or "closing"
                 if getter in done:
-                    seq = getter.result()
-                    # Several queued heads: only the newest matters.
+                    notices = [getter.result()]
                     while not sub.queue.empty():
-                        seq = max(seq, sub.queue.get_nowait())
-                    chunk = feed_event(seq, self.hub.epoch)
+                        notices.append(sub.queue.get_nowait())
+                    chunk = self._events(notices)
                 else:
                     chunk = b": keep-alive\n\n"
                 if not await self._send(send, chunk):
                     return "slow"
         finally:
             gone.cancel()
+
+    def _events(self, notices: list[Notice]) -> bytes:
+        """What the queued notices say to this subscriber: each step's changes (a chain, each
+        starting where the one before ended) when it asked for them and they were built, else
+        only the newest head."""
+        role = self.subscriber.role
+        if role is not None and all(n.pages is not None and role in n.pages for n in notices):
+            return b"".join(n.pages[role] for n in notices if n.pages is not None)
+        return feed_event(max(n.seq for n in notices), self.hub.epoch)
 
     async def _send(self, send: Send, body: bytes, *, more_body: bool = True) -> bool:
         """False when the client did not take it within send_timeout_s (it is then dropped)."""
@@ -153,9 +164,12 @@ def install_routes(
     deps: RouteDeps,
     hub: NotificationHub,
     epoch: Callable[[], str],
+    key: Callable[[], bytes],
     settings: StreamSettings | None = None,
 ) -> None:
-    """Add GET /api/v1/sync/notifications to `app` (central.app.create_app calls this)."""
+    """Add GET /api/v1/sync/notifications to `app` (central.app.create_app calls this); the hub
+    builds the pages of `?changes=1` streams from `engine`, with the feed `epoch` and the pop
+    `key` of the data minimisation."""
     if TYPE_CHECKING:
         principal: TypeAlias = auth.Principal  # deps.principal: Annotated[auth.Principal, Depends(...)]
     else:
@@ -163,12 +177,16 @@ def install_routes(
     engine = deps.engine
     stream_settings = settings or StreamSettings()
     app.state.notify_settings = stream_settings
+    hub.page_source = app.state.notify_pages = PageBuilder(engine, key, epoch)
     first_use = asyncio.Lock()  # a thousand desktops connecting at start read the epoch once
 
     stream_answer: dict[str, Any] = {"content": {"text/event-stream": {}}}
 
     @app.get(PATH, response_model=None, responses={**deps.errors, 200: stream_answer})
-    async def notifications(who: principal) -> Response:
+    async def notifications(
+        who: principal,
+        changes: Annotated[bool, Query(description="send each step's changes, not only the head")] = False,
+    ) -> Response:
         if hub.epoch is None or hub.head == 0:
             async with first_use:
                 if hub.epoch is None:
@@ -194,5 +212,9 @@ def install_routes(
                 return True
 
         return NotificationStream(
-            hub, hub.subscribe(), app.state.notify_settings, float(who.expires_at), still_allowed
+            hub,
+            hub.subscribe(who.role if changes else None),
+            app.state.notify_settings,
+            float(who.expires_at),
+            still_allowed,
         )

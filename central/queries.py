@@ -179,7 +179,7 @@ def _encode_change(seq: int, entity: str, entity_id: str, op: str, version: int,
     return f'{head[:-1]},"data":{data if data is not None else "null"}}}'
 
 
-def _change_columns() -> list[Any]:
+def change_columns() -> list[Any]:
     return [
         change_log.c.seq,
         change_log.c.entity,
@@ -193,7 +193,7 @@ def _change_columns() -> list[Any]:
 DataFilter = Callable[[str, str | None], str | None]
 
 
-def _encode_rows(rows: Sequence[Row], data_filter: DataFilter | None) -> list[str]:
+def encode_rows(rows: Sequence[Row], data_filter: DataFilter | None) -> list[str]:
     if data_filter is None:
         return [_encode_change(r.seq, r.entity, r.entity_id, r.op, r.version, r.data) for r in rows]
     return [
@@ -237,14 +237,14 @@ def _changes_after(
     """Up to `limit` encoded changes after `since` (and `where`), the seq to go on from, and
     whether more follow (one row past the limit is read to tell)."""
     rows = conn.execute(
-        sa.select(*_change_columns())
+        sa.select(*change_columns())
         .where(change_log.c.seq > since, *where)
         .order_by(change_log.c.seq)
         .limit(limit + 1)
     ).all()
     has_more = len(rows) > limit
     rows = rows[:limit]
-    return _encode_rows(rows, data_filter), int(rows[-1].seq if rows else since), has_more
+    return encode_rows(rows, data_filter), int(rows[-1].seq if rows else since), has_more
 
 
 def feed_head(conn: Connection) -> int:

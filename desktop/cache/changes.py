@@ -125,6 +125,19 @@ def apply_changes_report(
     return ApplyReport(applied=applied - bad, skipped=page.skipped + bad, last_seq=new_seq)
 
 
+def apply_feed_step(
+    conn: sqlite3.Connection, since: int, changes: object, next_since: int
+) -> ApplyReport | None:
+    """A page the notification stream carried (changes after `since` up to `next_since`):
+    applied as a pulled page, but only where the cache stands exactly at `since`. Anywhere else
+    (behind, ahead, mid-bootstrap: the stored seq is 0 until a bootstrap ends) nothing is
+    written and None says "pull". Only the worker thread writes the cursor, so the check holds
+    until the page is in."""
+    if since <= 0 or next_since < since or last_seq(conn) != since:
+        return None
+    return apply_changes_report(conn, changes, next_since)
+
+
 def apply_bootstrap_page(conn: sqlite3.Connection, changes: object, state: dict[str, str]) -> ApplyReport:
     """One bootstrap page (docs/sync-protocol.md "Bootstrap") and its cursor, in ONE transaction.
 

@@ -158,6 +158,10 @@ class CacheStore:
         """One change-feed page and the new `since` in ONE transaction (see changes.py)."""
         return _changes.apply_changes_report(self._conn, changes, next_since, feed_complete)
 
+    def apply_feed_step(self, since: int, changes: list[Any], next_since: int) -> ApplyReport | None:
+        """A streamed page, applied only if the cache stands at `since` (see changes.py)."""
+        return _changes.apply_feed_step(self._conn, since, changes, next_since)
+
     def apply_bootstrap_page(self, changes: list[Any], state: dict[str, str]) -> ApplyReport:
         """One bootstrap page and its cursor in ONE transaction (see changes.py)."""
         return _changes.apply_bootstrap_page(self._conn, changes, state)
@@ -168,6 +172,10 @@ class CacheStore:
     def bootstrap_state(self) -> dict[str, str]:
         """Every sync_state key starting with `bootstrap_` (empty: no bootstrap begun)."""
         return bootstrap.bootstrap_state(self._conn)
+
+    def feed_epoch(self) -> str | None:
+        """The feed epoch this cache was filled under (None: not known yet)."""
+        return statements.get_state(self._conn, FEED_EPOCH_KEY)
 
     def adopt_feed_epoch(self, epoch: str) -> str | None:
         """The feed epoch this cache was filled under; `epoch` is stored if there is none yet (a

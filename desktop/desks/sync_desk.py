@@ -135,15 +135,17 @@ class SyncDesk(QObject):
                 await self.uploader.run()
                 return result
 
+            pull = self.pull_sync()
             self.connectivity = ConnectivityService(
                 push_then_upload,
-                self.pull_sync().run_incremental,
+                pull.run_incremental,
                 self.store.outbox_count,
                 on_state=self.session.set_connectivity,
                 on_outbox=self._on_outbox_count,
                 interval_s=float(self.settings.sync_poll_seconds),
                 # the server says when to pull (polling is the fallback); see Settings.feed_notifications
                 channel=FeedChannel(self.api) if self.settings.feed_notifications else None,
+                apply_step=pull.apply_step,  # a current cache takes the streamed changes, no pull
             )
         self.connectivity.report_outbox()
         self.connectivity.start()

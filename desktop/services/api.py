@@ -415,7 +415,9 @@ class CentralApi:
         _require(body.get("results"), list, "'results'")
         return body
 
-    async def stream_request(self, path: str, read_timeout_s: float) -> httpx.Request:
+    async def stream_request(
+        self, path: str, read_timeout_s: float, params: dict[str, str] | None = None
+    ) -> httpx.Request:
         """A GET for a long-lived stream (feed notifications) with a fresh token, for `send_stream`."""
         if self._insecure_problem:
             raise ApiError(None, "insecure_transport", self._insecure_problem)
@@ -427,7 +429,7 @@ class CentralApi:
         if self.token:
             headers["Authorization"] = f"Bearer {self.token}"
         timeout = httpx.Timeout(10.0, read=read_timeout_s)
-        return self._client.build_request("GET", path, headers=headers, timeout=timeout)
+        return self._client.build_request("GET", path, headers=headers, timeout=timeout, params=params)
 
     async def send_stream(self, request: httpx.Request) -> httpx.Response:
         """Send `request` without reading its body (close the response when done)."""

@@ -9,7 +9,9 @@ With a notification channel (desktop.services.notifications.FeedChannel) the ser
 the feed moved and a pull follows within `notify_jitter_s` (spread so a floor of desktops does
 not pull in the same millisecond); while the channel is up the poll only runs every
 `channel_interval_s` as a safety net, and when it drops the ordinary poll (with its backoff)
-takes over until it is back.
+takes over until it is back. When the channel carries the changes themselves (`apply_step`
+given), a step that starts where the cache stands is applied at once, with no pull; any other
+step (the cache is behind, ahead or busy elsewhere) only says "pull", as above.
 """
 
 from __future__ import annotations
@@ -23,6 +25,7 @@ from dataclasses import dataclass
 from typing import Protocol
 
 from desktop.services.api import ApiError
+from desktop.services.notifications import FeedStep
 from desktop.services.sync import SyncError
 
 log = logging.getLogger(__name__)
@@ -45,7 +48,10 @@ class Backoff:
 
 class Channel(Protocol):
     def start(
-        self, on_feed: Callable[[int], None], on_state: Callable[[bool], None] | None = None
+        self,
+        on_feed: Callable[[int], None],
+        on_state: Callable[[bool], None] | None = None,
+        on_step: Callable[[FeedStep], None] | None = None,
     ) -> None: ...
 
     async def stop(self) -> None: ...
@@ -68,6 +74,7 @@ class ConnectivityService:
         channel: Channel | None = None,
         channel_interval_s: float = 120.0,
         notify_jitter_s: float = 0.5,
+        apply_step: Callable[[FeedStep], Awaitable[int | None]] | None = None,
         rand: Callable[[], float] = random.random,
     ) -> None:
         self._push = push
@@ -92,6 +99,10 @@ class ConnectivityService:
         self.last_seq = 0  # where the last pull left the cache (skip notifications at or below it)
         self._pull_due: asyncio.TimerHandle | None = None
         self._timer: asyncio.TimerHandle | None = None
+        self._apply_step = apply_step
+        self._steps: list[FeedStep] = []  # applied in arrival order by one task
+        self._stepping: asyncio.Task[None] | None = None
+        self.steps_applied = 0
 
     async def cycle(self) -> bool:
         """One push + pull. True when both went through."""
@@ -126,6 +137,36 @@ class ConnectivityService:
             return
         self._pull_due = self._loop.call_later(self.notify_jitter_s * self._rand(), self._notified_pull)
 
+    def feed_step(self, step: FeedStep) -> None:
+        """The server sent the changes from `step.since` to `step.next_since`."""
+        if step.next_since <= self.last_seq or self._loop is None:
+            return
+        if self._apply_step is None:
+            self.feed_moved(step.next_since)
+            return
+        self._steps.append(step)
+        if self._stepping is None or self._stepping.done():
+            self._stepping = self._loop.create_task(self._apply_steps())
+
+    async def _apply_steps(self) -> None:
+        assert self._apply_step is not None
+        while self._steps:
+            step = self._steps.pop(0)
+            if step.next_since <= self.last_seq:
+                continue
+            try:
+                seq = await self._apply_step(step)
+            except asyncio.CancelledError:
+                raise
+            except Exception as exc:  # a cache that cannot be written: the pull reports it
+                log.info("connectivity: a streamed page was not applied (%s); pulling", exc)
+                seq = None
+            if seq is None:
+                self.feed_moved(step.next_since)
+            else:
+                self.steps_applied += 1
+                self.last_seq = max(self.last_seq, seq)
+
     def _notified_pull(self) -> None:
         self._pull_due = None
         self.kick()
@@ -159,12 +200,19 @@ class ConnectivityService:
             self._loop = asyncio.get_event_loop()
             self._task = self._loop.create_task(self._run())
             if self.channel is not None:
-                self.channel.start(self.feed_moved, self.channel_state)
+                on_step = self.feed_step if self._apply_step is not None else None
+                self.channel.start(self.feed_moved, self.channel_state, on_step)
 
     async def stop(self) -> None:
         if self._pull_due is not None:
             self._pull_due.cancel()
             self._pull_due = None
+        self._steps.clear()
+        if self._stepping is not None:
+            self._stepping.cancel()
+            with contextlib.suppress(asyncio.CancelledError, Exception):
+                await self._stepping
+            self._stepping = None
         if self.channel is not None:
             await self.channel.stop()
             self.channel_up = False

@@ -2,6 +2,9 @@
 
 Holds one server-sent event stream per session and calls `on_feed(seq)` when the server says
 the change feed moved; ConnectivityService then pulls at once instead of waiting for its poll.
+With `on_step` the stream is opened with `?changes=1` and the server sends each step's changes
+(`event: changes`, central/notify_pages.py): `on_step(FeedStep)`, which a current cache applies
+without a pull. A step that is too big, malformed or not for this cache only says "pull".
 Headless (httpx, no Qt). The stream drops (server restart, network, token expiry): `on_state
 (False)`, the poll takes over, and the channel reconnects with backoff and jitter, so a floor of
 desktops does not come back in step. Whatever the server sends is untrusted: lines that are too
@@ -25,8 +28,10 @@ from desktop.services.api import ApiError, CentralApi
 log = logging.getLogger(__name__)
 
 PATH = "/api/v1/sync/notifications"
-MAX_LINE = 4096  # an event line is ~60 bytes; anything far longer is not ours
-MAX_EVENT_DATA = 8192
+MAX_PAGE_EVENT = 320 * 1024  # the server streams pages up to 256 KiB (central/notify_pages.py)
+MAX_LINE = MAX_PAGE_EVENT  # a feed event line is ~60 bytes, a changes line one page
+MAX_EVENT_DATA = MAX_PAGE_EVENT
+MAX_STEP_CHANGES = 1000
 MAX_LOGGED_PER_STREAM = 5  # bad lines logged per connection (a hostile server must not flood the log)
 
 
@@ -131,6 +136,50 @@ def feed_seq(event: SseEvent) -> int | None:
     return seq
 
 
+@dataclass(frozen=True, slots=True)
+class FeedStep:
+    """The feed moved from `since` to `next_since`, and these are the changes in between, as a
+    pull from `since` would have answered them."""
+
+    since: int
+    next_since: int
+    changes: list[object]
+    epoch: str | None
+
+
+def _seq(value: object) -> int | None:
+    if isinstance(value, int) and not isinstance(value, bool) and 0 <= value < 2**62:
+        return value
+    return None
+
+
+def feed_step(event: SseEvent) -> FeedStep | int | None:
+    """A `changes` event as a FeedStep; its `next_since` alone (an int: pull) when the page is
+    unusable but says where the feed is; None (logged) when nothing in it can be trusted. The
+    changes themselves are checked record by record where they are applied, as pulled ones are."""
+    if event.event != "changes":
+        return None
+    try:
+        body = json.loads(event.data)
+    except ValueError:
+        log.warning("notifications: ignored a changes event that is not JSON")
+        return None
+    if not isinstance(body, dict):
+        log.warning("notifications: ignored a changes event that is not an object")
+        return None
+    since, next_since = _seq(body.get("since")), _seq(body.get("next_since"))
+    if since is None or next_since is None or next_since < since:
+        log.warning("notifications: ignored a changes event without a usable since/next_since")
+        return None
+    changes, epoch = body.get("changes"), body.get("epoch")
+    if not isinstance(changes, list) or len(changes) > MAX_STEP_CHANGES:
+        log.warning("notifications: a changes event without a usable list of changes; pulling instead")
+        return next_since
+    if not (isinstance(epoch, str) and 0 < len(epoch) <= 64):
+        epoch = None
+    return FeedStep(since, next_since, changes, epoch)
+
+
 class FeedChannel:
     """`on_feed(seq)` per notification; `on_state(up)` when the stream comes up or drops."""
 
@@ -152,12 +201,19 @@ class FeedChannel:
         self.failures = 0
         self.connects = 0
         self.notifications = 0
+        self.steps = 0
         self.on_feed: Callable[[int], None] | None = None
         self.on_state: Callable[[bool], None] | None = None
+        self.on_step: Callable[[FeedStep], None] | None = None
         self._task: asyncio.Task[None] | None = None
 
-    def start(self, on_feed: Callable[[int], None], on_state: Callable[[bool], None] | None = None) -> None:
-        self.on_feed, self.on_state = on_feed, on_state
+    def start(
+        self,
+        on_feed: Callable[[int], None],
+        on_state: Callable[[bool], None] | None = None,
+        on_step: Callable[[FeedStep], None] | None = None,
+    ) -> None:
+        self.on_feed, self.on_state, self.on_step = on_feed, on_state, on_step
         if self._task is None or self._task.done():
             self._task = asyncio.get_event_loop().create_task(self.run())
 
@@ -190,7 +246,8 @@ class FeedChannel:
             await asyncio.sleep(self.next_delay())
 
     async def _hold(self) -> None:
-        request = await self.api.stream_request(PATH, self.idle_timeout_s)
+        params = {"changes": "1"} if self.on_step is not None else None
+        request = await self.api.stream_request(PATH, self.idle_timeout_s, params)
         response = await self.api.send_stream(request)
         try:
             if response.status_code == 401 and await self.api.renew_token():
@@ -203,22 +260,27 @@ class FeedChannel:
             parser = SseParser()
             async for chunk in response.aiter_bytes():
                 for event in parser.feed(chunk):
-                    seq = feed_seq(event)
-                    if seq is None:
+                    said = feed_step(event) if event.event == "changes" else feed_seq(event)
+                    if said is None:
                         continue
                     self.failures = 0
                     self._set_up(True)
                     self.notifications += 1
-                    self._deliver(seq)
+                    self._deliver(said)
             raise ApiError(None, "closed", "the server ended the notification stream")
         finally:
             await response.aclose()
 
-    def _deliver(self, seq: int) -> None:
-        if self.on_feed is None:
-            return
+    def _deliver(self, said: FeedStep | int) -> None:
         try:
-            self.on_feed(seq)
+            if isinstance(said, FeedStep):
+                self.steps += 1
+                if self.on_step is not None:
+                    self.on_step(said)
+                    return
+                said = said.next_since
+            if self.on_feed is not None:
+                self.on_feed(said)
         except Exception:
             log.exception("notifications: feed callback failed")
 

@@ -25,6 +25,7 @@ from calldesk_domain.models import format_ts
 from desktop.cache import outbox
 from desktop.cache.store import ApplyReport, CacheStore
 from desktop.services.api import ApiError, CentralApi, ChangePage, WindowPage
+from desktop.services.notifications import FeedStep
 from desktop.services.ops import CacheOps, CacheUnavailable
 from desktop.services.pop_key_sync import adopt_pop_key
 
@@ -210,6 +211,18 @@ class PullSync:
     async def run_incremental(self) -> SyncResult:
         """A later poll: the same paging from the stored seq, usually one small page."""
         return await self.run()
+
+    async def apply_step(self, step: FeedStep) -> int | None:
+        """A page the notification stream carried: applied when the cache stands at its `since`
+        under the same feed epoch; returns the new stored seq, or None when it was not for this
+        cache (the caller pulls instead). Raises SyncError when the cache cannot be written."""
+        if step.epoch is None:
+            return None
+        stored = await self._ops.run(CacheStore.feed_epoch)
+        if stored != step.epoch:  # a restore (or a cache from before epochs): the pull decides
+            return None
+        report = await self._ops.run(CacheStore.apply_feed_step, step.since, step.changes, step.next_since)
+        return None if report is None else report.last_seq
 
     # ---- bootstrap ------------------------------------------------------------------------
 

@@ -20,7 +20,7 @@ from desktop.cache.outbox import new_id
 from desktop.cache.store import CacheStore
 from desktop.services.api import CentralApi
 from desktop.services.connectivity import ConnectivityService
-from desktop.services.notifications import FeedChannel, SseParser
+from desktop.services.notifications import MAX_LINE, FeedChannel, SseParser
 from desktop.services.push import PushSync
 from desktop.services.sync import PullSync
 
@@ -124,7 +124,7 @@ HOSTILE = (
     b"HTTP/1.1 200 OK\r\ncontent-type: text/event-stream\r\ncache-control: no-cache\r\n\r\n"
     b": keep-alive\n\n"
     + b"data: "
-    + b"x" * 20000
+    + b"x" * (2 * MAX_LINE)
     + b"\n\n"
     + b"event: feed\ndata: \xff\xfe not utf-8\n\n"
     + b"event: feed\ndata: {not json\n\n"

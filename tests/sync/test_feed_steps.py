@@ -1,0 +1,273 @@
+"""The notification stream carries the changes themselves (`?changes=1`, central/notify_pages.py):
+a desktop whose cache is current applies them with no pull; everyone else pulls. Real central
+API on loopback, real cache files, the real push/pull/apply code; the hostile-server test feeds
+raw bytes from a socket."""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import logging
+import socket
+import threading
+import uuid
+from pathlib import Path
+
+import httpx
+from test_feed_notifications import until
+
+from desktop.cache.outbox import new_id
+from desktop.cache.store import CacheStore
+from desktop.services.api import CentralApi
+from desktop.services.connectivity import ConnectivityService
+from desktop.services.notifications import FeedChannel, FeedStep, SseParser
+from desktop.services.push import PushSync
+from desktop.services.sync import PullSync
+
+
+class SteppingDesktop:
+    """A headless desktop that takes streamed changes; `pulls` counts its real pulls."""
+
+    def __init__(self, url: str, token: str, path: Path) -> None:
+        self.api = CentralApi(url, token=token, max_retries=0, timeout=10)
+        self.store = CacheStore(path)
+        self.channel = FeedChannel(self.api, backoff_base_s=0.2, backoff_cap_s=1.0)
+        self.sync = PullSync(self.api, path)
+        self.pulls = 0
+
+        async def pull() -> object:
+            self.pulls += 1
+            return await self.sync.run_incremental()
+
+        self.service = ConnectivityService(
+            PushSync(self.api, path).run,
+            pull,
+            self.store.outbox_count,
+            interval_s=600,
+            channel=self.channel,
+            channel_interval_s=600.0,
+            notify_jitter_s=0.05,
+            apply_step=self.sync.apply_step,
+        )
+
+    def has_note(self, note_id: str) -> bool:
+        return self.store.local_record("note", note_id) is not None
+
+    async def write_note(self, customer_id: str, text: str) -> str:
+        note_id = new_id()
+        self.store.write_local("note", {"id": note_id, "customer_id": customer_id, "text": text})
+        self.service.kick()
+        return note_id
+
+    async def close(self) -> None:
+        await self.service.stop()
+        await self.api.aclose()
+        self.store.close()
+
+
+async def _online(*desks: SteppingDesktop) -> None:
+    for desk in desks:
+        desk.service.start()
+    await until(lambda: all(d.service.state == "online" and d.channel.up for d in desks), 60, "online")
+    # settled: the pulls the start-up caused are over
+    await until(lambda: all(d.service.state == "online" for d in desks), 10, "settled")
+
+
+async def test_a_current_desktop_applies_the_streamed_changes_without_pulling(seeded_central, tmp_path):
+    central = seeded_central
+    customer = central.sample_customer()["id"]
+    a = SteppingDesktop(central.url, central.token, tmp_path / "a.sqlite3")
+    b = SteppingDesktop(central.url, central.token_for("1002"), tmp_path / "b.sqlite3")
+    try:
+        await _online(a, b)
+        await asyncio.sleep(0.5)
+        pulls_before = b.pulls
+        for round_ in range(3):
+            note_id = await a.write_note(customer, f"from A #{round_}")
+            took = await until(lambda n=note_id: b.has_note(n), 5, "the note on desktop B")
+            assert took < 2.0, f"visible after {took:.2f} s"
+        assert b.service.steps_applied >= 1
+        assert b.pulls == pulls_before, "B pulled although the stream carried the changes"
+        await until(
+            lambda: b.store.last_seq() == b.service.last_seq, 5, "the service knows where the cache is"
+        )
+    finally:
+        await a.close()
+        await b.close()
+
+
+async def test_a_step_that_does_not_start_at_the_cache_is_not_applied_and_a_pull_follows(
+    seeded_central_sqlite, tmp_path
+):
+    central = seeded_central_sqlite
+    customer = central.sample_customer()["id"]
+    b = SteppingDesktop(central.url, central.token_for("1002"), tmp_path / "b.sqlite3")
+    try:
+        await _online(b)
+        at = b.store.last_seq()
+        epoch = b.store.feed_epoch()
+        forged = {
+            "seq": at + 1,
+            "entity": "note",
+            "id": "N-FORGED",
+            "op": "upsert",
+            "version": 1,
+            "data": {"id": "N-FORGED", "customer_id": customer, "text": "replayed"},
+        }
+        pulls = b.pulls
+        # a replay of an old step (behind the cache), one from a gap ahead, and a foreign epoch
+        b.service.feed_step(FeedStep(at - 1, at + 1, [forged], epoch))
+        b.service.feed_step(FeedStep(at + 5, at + 6, [forged], epoch))
+        b.service.feed_step(FeedStep(at, at + 1, [forged], "another-epoch"))
+        await until(lambda: b.pulls > pulls, 5, "a pull instead")
+        await until(lambda: b.service.state == "online", 5, "the pull done")
+        assert not b.has_note("N-FORGED")
+        assert b.service.steps_applied == 0
+    finally:
+        await b.close()
+
+
+def _push_customer(central, username: str, record: dict, base: int) -> None:
+    mutation = {
+        "client_id": str(uuid.uuid4()),
+        "entity": "customer",
+        "id": record["id"],
+        "op": "upsert",
+        "base_version": base,
+        "data": record,
+    }
+    response = httpx.post(
+        f"{central.url}/api/v1/sync/push",
+        json={"mutations": [mutation]},
+        headers={
+            "Authorization": f"Bearer {central.token_for(username)}",
+            "Idempotency-Key": str(uuid.uuid4()),
+        },
+        timeout=20,
+    )
+    assert response.status_code == 200 and response.json()["results"][0]["status"] == "applied", response.text
+
+
+def _streamed_customer(central, username: str, customer_id: str, started: threading.Event) -> dict:
+    """The customer record as the `changes` stream of `username` carries it (a blocking client
+    in a thread: leaving an async httpx stream early leaves httpcore's generators to the GC)."""
+    headers = {"Authorization": f"Bearer {central.token_for(username)}"}
+    with httpx.Client(base_url=central.url, timeout=20) as client, client.stream(
+        "GET", "/api/v1/sync/notifications", params={"changes": "1"}, headers=headers
+    ) as response:
+        assert response.status_code == 200
+        parser = SseParser()
+        for chunk in response.iter_bytes():
+            for event in parser.feed(chunk):
+                started.set()
+                if event.event != "changes":
+                    continue
+                for change in json.loads(event.data)["changes"]:
+                    if change["entity"] == "customer" and change["id"] == customer_id:
+                        return change["data"]
+    raise AssertionError("the stream ended")
+
+
+async def test_streamed_customers_are_minimised_for_an_agent_as_pulled_ones_are(seeded_central_sqlite):
+    from calldesk_domain.phone import mask
+
+    central = seeded_central_sqlite
+    sample = central.sample_customer()
+    with central.client() as client:
+        detail = client.get(f"/api/v1/customers/{sample['id']}", headers=_bearer(central, "super")).json()
+    record = {**detail["customer"], "email": "streamed@example.com"}
+    agent_up, super_up = threading.Event(), threading.Event()
+    agent = asyncio.ensure_future(
+        asyncio.to_thread(_streamed_customer, central, "1001", sample["id"], agent_up)
+    )
+    staff = asyncio.ensure_future(
+        asyncio.to_thread(_streamed_customer, central, "super", sample["id"], super_up)
+    )
+    await until(lambda: agent_up.is_set() and super_up.is_set(), 20, "both streams open")
+    await asyncio.to_thread(_push_customer, central, "super", record, record["version"])
+    as_agent, as_staff = await asyncio.wait_for(asyncio.gather(agent, staff), 20)
+    assert as_agent["email"] == as_staff["email"] == "streamed@example.com"
+    assert sorted(p["e164"] for p in as_staff["phones"]) == sorted(sample["phones"])
+    assert sorted(p["e164"] for p in as_agent["phones"]) == sorted(mask(n) for n in sample["phones"])
+    assert all(p.get("key") for p in as_agent["phones"])
+
+
+def _bearer(central, username: str) -> dict[str, str]:
+    return {"Authorization": f"Bearer {central.token_for(username)}"}
+
+
+async def test_a_step_too_big_to_stream_is_only_announced_and_desktops_pull(seeded_central_sqlite, tmp_path):
+    central = seeded_central_sqlite
+    central.server._server.config.app.state.notify_pages.max_changes = 2
+    customer = central.sample_customer()["id"]
+    a = SteppingDesktop(central.url, central.token, tmp_path / "a.sqlite3")
+    b = SteppingDesktop(central.url, central.token_for("1002"), tmp_path / "b.sqlite3")
+    try:
+        await _online(a, b)
+        pulls = b.pulls
+        ids = [new_id() for _ in range(5)]
+        for note_id in ids:  # five changes in one push: more than the page may carry
+            a.store.write_local("note", {"id": note_id, "customer_id": customer, "text": "bulk"})
+        a.service.kick()
+        await until(lambda: all(b.has_note(n) for n in ids), 10, "the notes on B")
+        assert b.pulls > pulls
+    finally:
+        await a.close()
+        await b.close()
+
+
+HOSTILE_STEPS = (
+    b"HTTP/1.1 200 OK\r\ncontent-type: text/event-stream\r\n\r\n"
+    + b"event: changes\ndata: {not json\n\n"
+    + b'event: changes\ndata: {"since": 10, "next_since": 9, "changes": []}\n\n'
+    + b'event: changes\ndata: {"since": "10", "next_since": 12, "changes": []}\n\n'
+    + b'event: changes\ndata: {"since": true, "next_since": 12, "changes": []}\n\n'
+    + b"event: changes\ndata: [10, 12]\n\n"
+    + b'event: changes\ndata: {"since": 10, "next_since": 12, "changes": "lots"}\n\n'
+    + b'event: changes\ndata: {"since": 12, "next_since": 13, "epoch": "e", "changes": [{"seq": 13}]}\n\n'
+)
+
+
+def _raw_server(payload: bytes) -> tuple[socket.socket, threading.Event, list[bytes]]:
+    listener = socket.socket()
+    listener.bind(("127.0.0.1", 0))
+    listener.listen(4)
+    done = threading.Event()
+    requests: list[bytes] = []
+
+    def serve() -> None:
+        while not done.is_set():
+            try:
+                conn, _ = listener.accept()
+            except OSError:
+                return
+            requests.append(conn.recv(65536))
+            for start in range(0, len(payload), 333):
+                conn.sendall(payload[start : start + 333])
+            done.wait(5)
+            conn.close()
+
+    threading.Thread(target=serve, daemon=True).start()
+    return listener, done, requests
+
+
+async def test_hostile_changes_events_are_ignored_or_only_announce_a_head(caplog):
+    caplog.set_level(logging.WARNING, logger="desktop.services.notifications")
+    listener, done, requests = _raw_server(HOSTILE_STEPS)
+    api = CentralApi(f"http://127.0.0.1:{listener.getsockname()[1]}", token="t", max_retries=0)
+    channel = FeedChannel(api, backoff_base_s=5)
+    heads: list[int] = []
+    steps: list[FeedStep] = []
+    try:
+        channel.start(heads.append, None, steps.append)
+        await until(lambda: steps != [], 10, "the good step")
+        assert b"changes=1" in requests[0].split(b"\r\n")[0]
+        assert heads == [12]  # the page without a usable list of changes: only "pull to 12"
+        assert steps == [FeedStep(12, 13, [{"seq": 13}], "e")]
+    finally:
+        done.set()
+        await channel.stop()
+        await api.aclose()
+        listener.close()
+    messages = " | ".join(r.getMessage() for r in caplog.records)
+    assert "not JSON" in messages and "since/next_since" in messages and "not an object" in messages
