@@ -175,9 +175,9 @@ async def test_notifications_within_the_interval_are_merged_into_the_newest_head
     sub = hub.subscribe()
     for seq in (10, 11, 12, 13):
         hub.publish(seq)
-    assert sub.queue.get_nowait() == 10 and sub.queue.empty()
+    assert sub.queue.get_nowait().seq == 10 and sub.queue.empty()
     await asyncio.sleep(0.35)
-    assert sub.queue.get_nowait() == 13 and sub.queue.empty()
+    assert sub.queue.get_nowait().seq == 13 and sub.queue.empty()
     assert hub.published == 2
 
 
