@@ -4,14 +4,18 @@
         --db postgresql://calldesk:calldesk@127.0.0.1:5432/calldesk_test --out /tmp/load.json
 
 Each desktop (asyncio, httpx: the calls the desktop sync makes) holds the notification channel
-(GET /api/v1/sync/notifications), pulls the change feed when told (GET /api/v1/sync/changes
-from its own cursor, within a 0-0.5 s jitter as ConnectivityService does), and the floor
+as the desktop does (GET /api/v1/sync/notifications?changes=1, parsed and checked with the
+desktop's own SseParser and feed_step): a step that starts at its cursor is taken as it comes
+(the desktop applies it, no request), anything else makes it pull the change feed (GET
+/api/v1/sync/changes from its own cursor, within a 0-0.5 s jitter as ConnectivityService does).
+`--no-steps` holds the plain channel and pulls on every notification (the design before steps,
+for comparison). The floor
 pushes tickets and contact logs (POST /api/v1/sync/push, one mutation each) at `--rate` writes
 per second in total, from random desktops. The server runs in its own process group on a fresh
 schema of `--db` (dropped afterwards) seeded with `--customers` customers.
 
 Reported: pull and push latency p50/p99/max; visible_ms (from a push's start until EVERY other
-desktop has pulled that change) p50/p99/max; errors; the server's CPU per worker and the
+desktop has that change, by a step or a pull) p50/p99/max; errors; the server's CPU per worker and the
 database's share of the server-side CPU (postgres processes vs API workers, psutil); and the
 API/direct ratio: the same feed query + head + session check run straight through psycopg in
 this process during the run, against the API's pull latency.
@@ -21,6 +25,7 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import functools
 import json
 import os
 import random
@@ -43,11 +48,12 @@ import httpx  # noqa: E402
 import psutil  # noqa: E402
 import sqlalchemy as sa  # noqa: E402
 from _common import summary_ms, write_result  # noqa: E402
+from _sse_stream import hold_stream  # noqa: E402
 from central_serve import ServeFailed, free_port, start_serve, stop_group, wait_ready  # noqa: E402
 
 from calldesk_domain.models import format_ts  # noqa: E402
 from calldesk_domain.tickets import new_ticket  # noqa: E402
-from desktop.services.notifications import SseParser, feed_seq  # noqa: E402
+from desktop.services.notifications import FeedStep, SseEvent, SseParser, feed_seq, feed_step  # noqa: E402
 
 NOTIFY_JITTER_S = 0.5
 
@@ -77,6 +83,7 @@ class Floor:
     written: dict[str, tuple[float, int]] = field(default_factory=dict)  # id -> (t0, writer)
     seen_by: dict[str, int] = field(default_factory=dict)
     notifications: int = 0
+    steps_taken: int = 0
     running: bool = True
 
     def error(self, what: str) -> None:
@@ -93,12 +100,37 @@ class Floor:
             del self.written[entity_id]
 
 
+_DECODED: dict[tuple[str, str], FeedStep | int | None] = {}
+
+
+def decoded(event: SseEvent) -> FeedStep | int | None:
+    """What the desktop's feed_step/feed_seq make of `event`. Every desktop of a role receives
+    the same bytes; each parses its own stream, but the JSON of an identical page is decoded
+    once per process: on the floor each PC decodes on its own CPU, and 2,000 decodes of the same
+    page on this machine's cores would measure the load generator, not the server."""
+    key = (event.event, event.data)
+    if key not in _DECODED:
+        if len(_DECODED) > 64:
+            _DECODED.clear()
+        _DECODED[key] = feed_step(event) if event.event == "changes" else feed_seq(event)
+    return _DECODED[key]
+
+
 class Desk:
     def __init__(
-        self, index: int, client: httpx.AsyncClient, token: str, agent: str, floor: Floor, since: int
+        self,
+        index: int,
+        client: httpx.AsyncClient,
+        token: str,
+        agent: str,
+        floor: Floor,
+        since: int,
+        steps: bool = True,
     ):
+        self.steps = steps
         self.index = index
         self.client = client
+        self.token = token
         self.headers = {"Authorization": f"Bearer {token}"}
         self.agent = agent
         self.floor = floor
@@ -107,30 +139,53 @@ class Desk:
         self._pull_task: asyncio.Task[None] | None = None
         self._again = False
 
-    async def hold_channel(self) -> None:
+    async def hold_channel(self, host: str, port: int) -> None:
+        target = "/api/v1/sync/notifications" + ("?changes=1" if self.steps else "")
         while self.floor.running:
+            read = functools.partial(self.read, SseParser())
             try:
-                async with self.client.stream(
-                    "GET",
-                    "/api/v1/sync/notifications",
-                    headers=self.headers,
-                    timeout=httpx.Timeout(30, read=60),
-                ) as response:
-                    if response.status_code != 200:
-                        self.floor.error(f"notify_http_{response.status_code}")
-                        await asyncio.sleep(1)
-                        continue
-                    parser = SseParser()
-                    async for chunk in response.aiter_bytes():
-                        for event in parser.feed(chunk):
-                            seq = feed_seq(event)
-                            if seq is not None:
-                                self.floor.notifications += 1
-                                self.told(seq)
-            except (httpx.HTTPError, OSError) as exc:
-                if self.floor.running:
-                    self.floor.error(f"notify_{type(exc).__name__}")
-                    await asyncio.sleep(1)
+                ended = await hold_stream(host, port, target, self.token, read)
+            except OSError as exc:
+                ended = type(exc).__name__
+            if self.floor.running:
+                self.floor.error(f"notify_{ended}")
+                await asyncio.sleep(1)
+
+    def read(self, parser: SseParser, body: bytes) -> None:
+        for event in parser.feed(body):
+            said = decoded(event)
+            if said is None:
+                continue
+            self.floor.notifications += 1
+            if isinstance(said, FeedStep):
+                self.take(said)
+            else:
+                self.told(said)
+
+    async def safety_poll(self, interval_s: float) -> None:
+        """The poll a desktop keeps while its channel is up (ConnectivityService.channel_interval_s),
+        first at a random point of the interval, as a floor's desktops started at random times."""
+        await asyncio.sleep(random.random() * interval_s)
+        while self.floor.running:
+            if self._pull_task is None or self._pull_task.done():
+                self._pull_task = asyncio.ensure_future(self._pull_soon(jitter=False))
+            await asyncio.sleep(interval_s)
+
+    def take(self, step: FeedStep) -> None:
+        """A step the cursor stands in is applied from the cursor on (as CacheStore.apply_feed_step
+        does); a step past it (a gap) is a pull; one wholly behind it is old news."""
+        if step.next_since <= self.since:
+            return
+        if step.since > self.since:
+            self.told(step.next_since)
+            return
+        now = time.perf_counter()
+        for change in step.changes:
+            if isinstance(change, dict) and change.get("seq", 0) > self.since:
+                self.floor.pulled(self.index, change.get("id", ""), now)
+        self.since = step.next_since
+        self.known = max(self.known, step.next_since)
+        self.floor.steps_taken += 1
 
     def told(self, seq: int) -> None:
         if seq <= self.known:
@@ -141,8 +196,9 @@ class Desk:
             return
         self._pull_task = asyncio.ensure_future(self._pull_soon())
 
-    async def _pull_soon(self) -> None:
-        await asyncio.sleep(random.random() * NOTIFY_JITTER_S)
+    async def _pull_soon(self, jitter: bool = True) -> None:
+        if jitter:
+            await asyncio.sleep(random.random() * NOTIFY_JITTER_S)
         while True:
             self._again = False
             await self.pull()
@@ -167,8 +223,9 @@ class Desk:
             now = time.perf_counter()
             self.floor.pulls.append(now - started)
             for change in body["changes"]:
-                self.floor.pulled(self.index, change["id"], now)
-            self.since = body["next_since"]
+                if change["seq"] > self.since:
+                    self.floor.pulled(self.index, change["id"], now)
+            self.since = max(self.since, body["next_since"])
             has_more = body["has_more"]
 
     async def push(self, n: int) -> None:
@@ -343,8 +400,13 @@ async def run_floor(
     limits = httpx.Limits(max_connections=2, max_keepalive_connections=2)
     clients = [httpx.AsyncClient(base_url=url, limits=limits, timeout=30, verify=tls) for _ in creds]
     try:
-        desks = [Desk(i, clients[i], token, agent, floor, head) for i, (token, agent) in enumerate(creds)]
-        channels = [asyncio.ensure_future(d.hold_channel()) for d in desks]
+        desks = [
+            Desk(i, clients[i], token, agent, floor, head, steps=not args.no_steps)
+            for i, (token, agent) in enumerate(creds)
+        ]
+        where = httpx.URL(url)
+        channels = [asyncio.ensure_future(d.hold_channel(where.host, where.port or 80)) for d in desks]
+        channels += [asyncio.ensure_future(d.safety_poll(args.poll_s)) for d in desks]
         await asyncio.sleep(min(30.0, 2.0 + args.desktops / 200))  # everyone connected
         direct: list[float] = []
         since = [head]
@@ -359,6 +421,7 @@ async def run_floor(
             task.add_done_callback(writes.discard)
             since[0] = max(since[0], max(d.since for d in desks[:10]))
             await asyncio.sleep(max(0.0, started + n / args.rate - time.perf_counter()))
+        write_seconds = time.perf_counter() - started
         if writes:
             await asyncio.wait(writes, timeout=30)
         drain = time.perf_counter()
@@ -373,7 +436,7 @@ async def run_floor(
         await asyncio.gather(*(client.aclose() for client in clients), return_exceptions=True)
     if unseen:
         floor.errors["not_visible_everywhere_within_10s"] = unseen
-    return {"floor": floor, "direct": direct, "writes": n, "write_seconds": time.perf_counter() - started}
+    return {"floor": floor, "direct": direct, "writes": n, "write_seconds": write_seconds}
 
 
 def main() -> None:
@@ -391,6 +454,12 @@ def main() -> None:
         "--notify-interval", type=float, default=1.0, help="the server's --notify-interval (default 1.0 s)"
     )
     parser.add_argument("--port", type=int, default=0)
+    parser.add_argument(
+        "--poll-s", type=float, default=120.0, help="each desktop's safety poll while its channel is up"
+    )
+    parser.add_argument(
+        "--no-steps", action="store_true", help="plain notifications and a pull for each (the old design)"
+    )
     args = parser.parse_args()
     if not args.db.startswith("postgresql"):
         raise SystemExit("--db must be a PostgreSQL URL (or set CALLDESK_TEST_PG_URL)")
@@ -453,6 +522,7 @@ def main() -> None:
         "seconds": args.seconds,
         "rate_target_per_s": args.rate,
         "notify_interval_s": args.notify_interval,
+        "safety_poll_s": args.poll_s,
         "writes": result["writes"],
         "writes_per_s": round(result["writes"] / result["write_seconds"], 1),
         "pull_p50_ms": pulls["p50_ms"],
@@ -466,7 +536,9 @@ def main() -> None:
         "visible_p99_ms": visible["p99_ms"],
         "visible_max_ms": visible["max_ms"],
         "visible_writes": visible["n"],
+        "design": "pull per notification" if args.no_steps else "changes in the stream (steps)",
         "notifications_received": floor.notifications,
+        "steps_taken": floor.steps_taken,
         "errors": sum(floor.errors.values()),
         "error_kinds": floor.errors,
         "server_cpu_s_per_worker": worker_cpu,

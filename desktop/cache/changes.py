@@ -128,14 +128,23 @@ def apply_changes_report(
 def apply_feed_step(
     conn: sqlite3.Connection, since: int, changes: object, next_since: int
 ) -> ApplyReport | None:
-    """A page the notification stream carried (changes after `since` up to `next_since`):
-    applied as a pulled page, but only where the cache stands exactly at `since`. Anywhere else
-    (behind, ahead, mid-bootstrap: the stored seq is 0 until a bootstrap ends) nothing is
-    written and None says "pull". Only the worker thread writes the cursor, so the check holds
-    until the page is in."""
-    if since <= 0 or next_since < since or last_seq(conn) != since:
+    """A page the notification stream carried (every change after `since` up to `next_since`):
+    applied as a pulled page where the cache stands within it. At `since` the whole page goes
+    in; past `since` (a pull already brought part of it: a pull reads up to the database's head,
+    which runs ahead of the last notice) only the changes after the cache's seq. Behind `since`
+    (a gap), at or past `next_since`, or mid-bootstrap (the stored seq is 0 until a bootstrap
+    ends) nothing is written and None says "pull". Only the worker thread writes the cursor, so
+    the check holds until the page is in."""
+    at = last_seq(conn)
+    if since <= 0 or not since <= at < next_since or not isinstance(changes, list):
         return None
+    if at > since:
+        changes = [c for c in changes if isinstance(c, dict) and _seq_after(c.get("seq"), at)]
     return apply_changes_report(conn, changes, next_since)
+
+
+def _seq_after(seq: object, at: int) -> bool:
+    return isinstance(seq, int) and not isinstance(seq, bool) and seq > at
 
 
 def apply_bootstrap_page(conn: sqlite3.Connection, changes: object, state: dict[str, str]) -> ApplyReport:

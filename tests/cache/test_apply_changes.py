@@ -244,3 +244,33 @@ def test_random_junk_never_crashes_and_never_loses_good_rows(store: CacheStore, 
     assert report.applied + report.skipped == len(junk) + 1
     assert store.pop_card("GOOD") is not None
     store.apply_changes([delete(50_001, "customer", "GOOD")])
+
+
+def test_a_streamed_step_goes_in_only_where_the_cache_stands_within_it(filled_store: CacheStore) -> None:
+    at = filled_store.last_seq()
+    first = upsert(at + 1, "customer", customer("C001", "第一步", ["+8613811110001"], version=5))
+    second = upsert(at + 2, "customer", customer("C002", "第二步", ["+8613811110002"], version=5))
+    before = _snapshot(filled_store)
+    # a gap (the step starts past the cache), a step wholly behind it, a bootstrap's seq 0
+    assert filled_store.apply_feed_step(at + 1, [second], at + 2) is None
+    assert filled_store.apply_feed_step(at - 3, [first], at) is None
+    assert filled_store.apply_feed_step(0, [first], at + 1) is None
+    assert _snapshot(filled_store) == before and filled_store.last_seq() == at
+
+    report = filled_store.apply_feed_step(at, [first], at + 1)  # exactly at the cache
+    assert report is not None and filled_store.last_seq() == at + 1
+    assert filled_store.pop_card("C001").name == "第一步"
+
+
+def test_a_step_a_pull_already_half_brought_applies_only_what_is_new(filled_store: CacheStore) -> None:
+    at = filled_store.last_seq()
+    pulled = upsert(at + 1, "customer", customer("C001", "拉取的", ["+8613811110001"], version=5))
+    filled_store.apply_changes_report([pulled], next_since=at + 1)  # a pull ran ahead of the notice
+    # the step from `at` carries an older write of C001 (a record rewritten since) and a new C002
+    stale = upsert(at + 1, "customer", customer("C001", "旧的", ["+8613811110009"], version=9))
+    fresh = upsert(at + 2, "customer", customer("C002", "新的", ["+8613811110002"], version=5))
+    report = filled_store.apply_feed_step(at, [stale, fresh, "junk"], at + 2)
+    assert report is not None and report.applied == 1
+    assert filled_store.last_seq() == at + 2
+    assert filled_store.pop_card("C001").name == "拉取的"  # seq at+1 was already in: not applied again
+    assert filled_store.pop_card("C002").name == "新的"

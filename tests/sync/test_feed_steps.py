@@ -96,7 +96,7 @@ async def test_a_current_desktop_applies_the_streamed_changes_without_pulling(se
         await b.close()
 
 
-async def test_a_step_that_does_not_start_at_the_cache_is_not_applied_and_a_pull_follows(
+async def test_a_replayed_gapped_or_foreign_step_is_not_applied_and_a_pull_follows(
     seeded_central_sqlite, tmp_path
 ):
     central = seeded_central_sqlite
@@ -116,7 +116,7 @@ async def test_a_step_that_does_not_start_at_the_cache_is_not_applied_and_a_pull
         }
         pulls = b.pulls
         # a replay of an old step (behind the cache), one from a gap ahead, and a foreign epoch
-        b.service.feed_step(FeedStep(at - 1, at + 1, [forged], epoch))
+        b.service.feed_step(FeedStep(at - 2, at, [{**forged, "seq": at}], epoch))
         b.service.feed_step(FeedStep(at + 5, at + 6, [forged], epoch))
         b.service.feed_step(FeedStep(at, at + 1, [forged], "another-epoch"))
         await until(lambda: b.pulls > pulls, 5, "a pull instead")
