@@ -21,7 +21,7 @@ import asyncio
 import contextlib
 import logging
 import time
-from collections.abc import Awaitable, Callable, Mapping
+from collections.abc import Awaitable, Callable, Coroutine, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -57,6 +57,7 @@ class Subscriber:
 
     queue: asyncio.Queue[Notice]
     role: str | None = None
+    owner: Any = None  # who opened it (central.notify_guard.StreamOwner), re-checked while open
     gone: asyncio.Event = field(default_factory=asyncio.Event)
     reason: str = ""
 
@@ -92,6 +93,7 @@ class NotificationHub:
         self.page_source: PageSource | None = None
         self._target = 0
         self._building: asyncio.Task[None] | None = None
+        self._beside: set[asyncio.Task[None]] = set()
 
     def bind(self, loop: asyncio.AbstractEventLoop) -> None:
         self._loop = loop
@@ -100,8 +102,8 @@ class NotificationHub:
     def subscribers(self) -> int:
         return len(self._subscribers)
 
-    def subscribe(self, role: str | None = None) -> Subscriber:
-        subscriber = Subscriber(asyncio.Queue(self.queue_size), role)
+    def subscribe(self, role: str | None = None, owner: Any = None) -> Subscriber:
+        subscriber = Subscriber(asyncio.Queue(self.queue_size), role, owner)
         if self.closing:
             subscriber.end("closing")
         self._subscribers.add(subscriber)
@@ -109,6 +111,16 @@ class NotificationHub:
 
     def unsubscribe(self, subscriber: Subscriber) -> None:
         self._subscribers.discard(subscriber)
+
+    def live(self) -> list[Subscriber]:
+        return [s for s in self._subscribers if not s.gone.is_set()]
+
+    def run_beside(self, coro: Coroutine[Any, Any, None], name: str) -> None:
+        """Run a helper of the streams (the sign-in re-check) until the hub closes."""
+        if self.closing or self._loop is None:
+            coro.close()
+            return
+        self._beside.add(self._loop.create_task(coro, name=name))
 
     def publish(self, seq: int) -> None:
         """The feed reached `seq` (older or repeated heads are ignored). Call on the loop.
@@ -181,6 +193,8 @@ class NotificationHub:
             self._flush = None
         if self._building is not None:
             self._building.cancel()
+        for task in self._beside:
+            task.cancel()
         for subscriber in list(self._subscribers):
             subscriber.end("closing")
 

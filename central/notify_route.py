@@ -12,7 +12,8 @@ or, on a stream opened with `?changes=1`, the step's changes themselves as an `e
 (`: keep-alive`) goes out every `keepalive_s` so proxies and the client can
 tell a quiet feed from a dead connection. The first event (the current head) is sent at once.
 The stream ends when the access token expires (the desktop reconnects with a fresh one), when
-the account is disabled or the sign-in revoked (checked every `recheck_s`), when the client
+the account is disabled, the sign-in revoked or the role changed (checked every `recheck_s`
+for all streams at once, central/notify_guard.py), when the client
 stops reading (a send blocked for `send_timeout_s`, or its queue full: dropped and counted), or
 when the server shuts down.
 
@@ -32,8 +33,9 @@ from fastapi import FastAPI, Query
 from starlette.responses import Response
 from starlette.types import Message, Receive, Scope, Send
 
-from central import auth, tokens
+from central import auth
 from central.notify import Notice, NotificationHub, Subscriber, read_head
+from central.notify_guard import SessionGuard, StreamOwner
 from central.notify_pages import PageBuilder
 from central.route_deps import RouteDeps
 
@@ -66,7 +68,6 @@ class NotificationStream(Response):
         subscriber: Subscriber,
         settings: StreamSettings,
         ends_at: float,
-        still_allowed: Callable[[], bool],
     ) -> None:
         super().__init__(headers={"Cache-Control": "no-cache", "X-Accel-Buffering": "no"})
         # A stream has no length: chunked transfer (Response put a Content-Length: 0 in).
@@ -75,7 +76,6 @@ class NotificationStream(Response):
         self.subscriber = subscriber
         self.settings = settings
         self.ends_at = ends_at
-        self.still_allowed = still_allowed
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         disconnected = asyncio.ensure_future(_wait_disconnect(receive))
@@ -94,17 +94,11 @@ class NotificationStream(Response):
 
     async def _pump(self, send: Send, disconnected: asyncio.Future[None]) -> str:
         sub, settings = self.subscriber, self.settings
-        next_check = time.monotonic() + settings.recheck_s
         gone = asyncio.ensure_future(sub.gone.wait())
         try:
             while True:
                 if time.time() >= self.ends_at:
                     return "token_expired"
-                if time.monotonic() >= next_check:
-                    next_check = time.monotonic() + settings.recheck_s
-                    if not await asyncio.to_thread(self.still_allowed):
-                        log.info("notify: stream ended: the sign-in is no longer valid")
-                        return "revoked"
                 getter = asyncio.ensure_future(sub.queue.get())
                 wait = max(0.01, min(settings.keepalive_s, self.ends_at - time.time()))
                 waiting: set[asyncio.Future[Any]] = {getter, gone, disconnected}
@@ -179,6 +173,12 @@ def install_routes(
     app.state.notify_settings = stream_settings
     hub.page_source = app.state.notify_pages = PageBuilder(engine, key, epoch)
     first_use = asyncio.Lock()  # a thousand desktops connecting at start read the epoch once
+    guard = app.state.notify_guard = SessionGuard(
+        engine,
+        lambda: [(s.owner, s.end) for s in hub.live() if s.owner is not None],
+        lambda: float(app.state.notify_settings.recheck_s),
+    )
+    guard_started: list[bool] = []  # on the first stream: the serving loop runs by then
 
     stream_answer: dict[str, Any] = {"content": {"text/event-stream": {}}}
 
@@ -193,28 +193,13 @@ def install_routes(
                     hub.epoch = await asyncio.to_thread(epoch)
                 if hub.head == 0:  # the feed source has not read the head yet (just started)
                     hub.publish(await asyncio.to_thread(read_head, engine))
-        claims = tokens.Claims(
-            who.user_id,
-            who.username,
-            who.role,
-            who.agent_id,
-            who.display_name,
-            who.session_id,
-            who.expires_at,
-        )
-
-        def still_allowed() -> bool:
-            try:
-                with engine.connect() as conn:
-                    return auth.current_principal(conn, claims) is not None
-            except Exception as exc:  # the database is down: keep the stream, check again later
-                log.info("notify: sign-in re-check failed: %s", exc)
-                return True
-
+        if not guard_started:
+            guard_started.append(True)
+            hub.run_beside(guard.run(), "notify-guard")
+        owner = StreamOwner(who.user_id, who.username, who.session_id, who.role)
         return NotificationStream(
             hub,
-            hub.subscribe(who.role if changes else None),
+            hub.subscribe(who.role if changes else None, owner),
             app.state.notify_settings,
             float(who.expires_at),
-            still_allowed,
         )

@@ -10,6 +10,7 @@ import json
 import logging
 import socket
 import threading
+import time
 import uuid
 from pathlib import Path
 
@@ -152,9 +153,12 @@ def _streamed_customer(central, username: str, customer_id: str, started: thread
     """The customer record as the `changes` stream of `username` carries it (a blocking client
     in a thread: leaving an async httpx stream early leaves httpcore's generators to the GC)."""
     headers = {"Authorization": f"Bearer {central.token_for(username)}"}
-    with httpx.Client(base_url=central.url, timeout=20) as client, client.stream(
-        "GET", "/api/v1/sync/notifications", params={"changes": "1"}, headers=headers
-    ) as response:
+    with (
+        httpx.Client(base_url=central.url, timeout=20) as client,
+        client.stream(
+            "GET", "/api/v1/sync/notifications", params={"changes": "1"}, headers=headers
+        ) as response,
+    ):
         assert response.status_code == 200
         parser = SseParser()
         for chunk in response.iter_bytes():
@@ -271,3 +275,51 @@ async def test_hostile_changes_events_are_ignored_or_only_announce_a_head(caplog
         listener.close()
     messages = " | ".join(r.getMessage() for r in caplog.records)
     assert "not JSON" in messages and "since/next_since" in messages and "not an object" in messages
+
+
+def _read_until_closed(central, username: str, opened: threading.Event) -> float:
+    """Seconds from the first event until the server ends the stream."""
+    headers = _bearer(central, username)
+    with (
+        httpx.Client(base_url=central.url, timeout=30) as client,
+        client.stream(
+            "GET", "/api/v1/sync/notifications", params={"changes": "1"}, headers=headers
+        ) as response,
+    ):
+        assert response.status_code == 200
+        started = 0.0
+        for _chunk in response.iter_bytes():
+            if not started:
+                started = time.monotonic()
+                opened.set()
+        return time.monotonic() - started
+
+
+async def test_streams_end_when_the_sign_in_is_revoked_or_the_role_changes(seeded_central_sqlite):
+    import dataclasses
+
+    import sqlalchemy as sa
+
+    from central.auth import revoke_user_sessions
+    from central.tables import users
+
+    central = seeded_central_sqlite
+    app = central.server._server.config.app
+    app.state.notify_settings = dataclasses.replace(app.state.notify_settings, recheck_s=0.3)
+    opened = {name: threading.Event() for name in ("1001", "super", "1002")}
+    streams = {
+        name: asyncio.ensure_future(asyncio.to_thread(_read_until_closed, central, name, event))
+        for name, event in opened.items()
+    }
+    await until(lambda: all(e.is_set() for e in opened.values()), 20, "three streams open")
+    with central.engine.begin() as conn:
+        user_id = conn.execute(sa.select(users.c.id).where(users.c.username == "1001")).scalar_one()
+        revoke_user_sessions(conn, user_id)
+        conn.execute(users.update().where(users.c.username == "super").values(role="agent"))
+    revoked, demoted = await asyncio.wait_for(asyncio.gather(streams["1001"], streams["super"]), 10)
+    assert revoked < 5 and demoted < 5
+    await asyncio.sleep(1.0)  # three more checks: the untouched sign-in keeps its stream
+    assert not streams["1002"].done()
+    assert app.state.notify_guard.ended == 2
+    app.state.notify.close()  # ends the last stream
+    await asyncio.wait_for(streams["1002"], 10)
