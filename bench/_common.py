@@ -66,6 +66,7 @@ class LagMeter:
         from PySide6.QtCore import Qt, QTimer
 
         self.lags: list[float] = []
+        self.ticks: list[float] = []  # perf_counter() of each tick: when a lag happened
         self._last = 0.0
         self.timer = QTimer()
         self.timer.setTimerType(Qt.TimerType.PreciseTimer)
@@ -74,6 +75,7 @@ class LagMeter:
 
     def start(self) -> None:
         self.lags.clear()
+        self.ticks.clear()
         self._last = time.perf_counter()
         self.timer.start()
 
@@ -84,4 +86,5 @@ class LagMeter:
     def _tick(self) -> None:
         now = time.perf_counter()
         self.lags.append(max(0.0, now - self._last - LAG_TIMER_MS / 1000))
+        self.ticks.append(now)
         self._last = now
