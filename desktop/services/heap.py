@@ -20,6 +20,14 @@ def settle() -> None:
     _settled = True
 
 
+def settle_survivors() -> None:
+    """Right after a full collection: what survived it joins the settled heap (no second
+    collection). Frozen objects are still freed by reference counting; only a reference cycle
+    among them that is dropped later waits for `unsettle()` (the app's end) to be collected."""
+    if _settled:
+        gc.freeze()
+
+
 def unsettle() -> None:
     """Give the frozen heap back to the collector (the app or a test session is ending)."""
     global _settled

@@ -78,3 +78,49 @@ def test_interpreter_settings_are_the_apps_not_a_services(qapp):
     for module in services.glob("*.py"):
         text = module.read_text(encoding="utf-8")
         assert "setswitchinterval" not in text and "gc.disable" not in text, module.name
+
+
+def _full_collection_due() -> None:
+    """Make the collector's next tick a full collection, as ~100 s of ticks would."""
+    for _ in range(gc.get_threshold()[2] - gc.get_count()[2]):
+        gc.collect(1)
+
+
+def test_survivors_of_a_full_collection_join_the_settled_heap(qapp, qtbot):
+    """The day's data (made after start-up) must not be walked by every later full collection:
+    once the heap is settled, what survives a full collection is frozen too; garbage made
+    afterwards is still collected, and the data is given back at the end."""
+    collector = QtThreadCollector(interval_ms=60_000)  # ticks driven by hand below
+    collector.start()
+    try:
+        collector.settle()
+        days_data = [_Node() for _ in range(1000)]
+        frozen = gc.get_freeze_count()
+        _full_collection_due()
+        collector.collect()
+        assert gc.get_freeze_count() >= frozen + len(days_data)
+        walked = {id(o) for o in gc.get_objects()}  # what a full collection walks now
+        assert not any(id(node) in walked for node in days_data)
+        a, b = _Node(), _Node()
+        a.other, b.other = b, a
+        ref = weakref.ref(a)
+        del a, b
+        _full_collection_due()
+        collector.collect()
+        assert ref() is None
+    finally:
+        collector.stop()
+    assert not heap.is_settled() and gc.get_freeze_count() == 0
+    assert any(id(node) in {id(o) for o in gc.get_objects()} for node in days_data)
+
+
+def test_before_the_heap_is_settled_a_full_collection_freezes_nothing(qapp):
+    heap.unsettle()
+    collector = QtThreadCollector(interval_ms=60_000)
+    collector.start()
+    try:
+        _full_collection_due()
+        collector.collect()
+        assert gc.get_freeze_count() == 0
+    finally:
+        collector.stop()
