@@ -67,6 +67,7 @@ class LagMeter:
 
         self.lags: list[float] = []
         self.ticks: list[float] = []  # perf_counter() of each tick: when a lag happened
+        self.cpu_ticks: list[float] = []  # thread_time() of each tick: was the loop busy, or preempted
         self._last = 0.0
         self.timer = QTimer()
         self.timer.setTimerType(Qt.TimerType.PreciseTimer)
@@ -76,6 +77,7 @@ class LagMeter:
     def start(self) -> None:
         self.lags.clear()
         self.ticks.clear()
+        self.cpu_ticks.clear()
         self._last = time.perf_counter()
         self.timer.start()
 
@@ -87,4 +89,5 @@ class LagMeter:
         now = time.perf_counter()
         self.lags.append(max(0.0, now - self._last - LAG_TIMER_MS / 1000))
         self.ticks.append(now)
+        self.cpu_ticks.append(time.thread_time())
         self._last = now
