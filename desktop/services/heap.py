@@ -23,7 +23,8 @@ def settle() -> None:
 def settle_survivors() -> None:
     """Right after a full collection: what survived it joins the settled heap (no second
     collection). Frozen objects are still freed by reference counting; only a reference cycle
-    among them that is dropped later waits for `unsettle()` (the app's end) to be collected."""
+    among them that is dropped later waits for `unsettle()` to be collected (the collector's
+    daily full collection, desktop/qt_gc.py, or the app's end)."""
     if _settled:
         gc.freeze()
 

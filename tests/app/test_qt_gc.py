@@ -1,8 +1,9 @@
 import gc
 import threading
 import weakref
+from datetime import datetime
 
-from desktop.qt_gc import QtThreadCollector
+from desktop.qt_gc import DEEP_HOUR, QtThreadCollector
 from desktop.services import heap
 
 
@@ -124,3 +125,51 @@ def test_before_the_heap_is_settled_a_full_collection_freezes_nothing(qapp):
         assert gc.get_freeze_count() == 0
     finally:
         collector.stop()
+
+
+class _Clock:
+    def __init__(self, now: datetime) -> None:
+        self.now = now
+
+    def __call__(self) -> datetime:
+        return self.now
+
+
+def test_a_cycle_dropped_after_it_was_settled_is_collected_at_the_next_daily_deep_hour(qapp):
+    """Survivors of a full collection are frozen, so a cycle among them that is dropped later
+    escapes the next full collections; the daily full collection of the whole heap (the first
+    one from DEEP_HOUR local time on, once a day) takes it."""
+    clock = _Clock(datetime(2026, 12, 3, 10, 0))
+    collector = QtThreadCollector(interval_ms=60_000, clock=clock)
+    collector.start()
+    try:
+        collector.settle()
+        a, b = _Node(), _Node()
+        a.other, b.other = b, a
+        ref = weakref.ref(a)
+        _full_collection_due()
+        collector.collect()  # the cycle is alive: settled with the survivors
+        del a, b
+        clock.now = datetime(2026, 12, 4, 2, 59)  # past midnight, before the deep hour
+        _full_collection_due()
+        collector.collect()
+        assert ref() is not None
+        clock.now = datetime(2026, 12, 4, DEEP_HOUR, 1)
+        _full_collection_due()
+        collector.collect()
+        assert ref() is None
+        assert heap.is_settled() and gc.get_freeze_count() > 0  # settled again afterwards
+        # once that day: the next full collection settles as usual
+        c, d = _Node(), _Node()
+        c.other, d.other = d, c
+        ref = weakref.ref(c)
+        _full_collection_due()
+        collector.collect()
+        del c, d
+        clock.now = datetime(2026, 12, 4, 23, 0)
+        _full_collection_due()
+        collector.collect()
+        assert ref() is not None
+    finally:
+        collector.stop()
+    assert ref() is None  # stop() gives the heap back and collects it
