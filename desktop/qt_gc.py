@@ -71,8 +71,9 @@ class QtThreadCollector(QObject):
             # What survived a full collection is the day's data (calls, intervals, agent states,
             # cached records) and lives on: settle it too, so the next full collection walks
             # only what was made since the last one instead of everything since start-up (a
-            # supervisor's heap grows ~1.3 objects per CTI event: 140 ms of UI thread per
-            # collection after an hour at 50 events/s, growing all day; bench_supervisor --explain).
+            # supervisor's heap grows ~1.3 objects per CTI event: 100-170 ms of UI thread
+            # per collection after an hour at 50 events/s, growing all day; bench_supervisor
+            # --explain, docs/supervisor.md).
             heap.settle_survivors()
         return found
 
@@ -89,8 +90,7 @@ class QtThreadCollector(QObject):
     def _collect_whole_heap(self) -> int:
         self._deep_done = self._clock().date()
         heap.unsettle()
-        found = gc.collect()
-        heap.settle()
+        found = heap.settle()
         log.info("daily full collection of the settled heap: %d unreachable objects", found)
         return found
 

@@ -13,11 +13,13 @@ import gc
 _settled = False
 
 
-def settle() -> None:
+def settle() -> int:
+    """Collect in full, then freeze what survived; returns the unreachable objects found."""
     global _settled
-    gc.collect()
+    found = gc.collect()
     gc.freeze()
     _settled = True
+    return found
 
 
 def settle_survivors() -> None:
