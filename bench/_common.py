@@ -66,6 +66,8 @@ class LagMeter:
         from PySide6.QtCore import Qt, QTimer
 
         self.lags: list[float] = []
+        self.ticks: list[float] = []  # perf_counter() of each tick: when a lag happened
+        self.cpu_ticks: list[float] = []  # thread_time() of each tick: was the loop busy, or preempted
         self._last = 0.0
         self.timer = QTimer()
         self.timer.setTimerType(Qt.TimerType.PreciseTimer)
@@ -74,6 +76,8 @@ class LagMeter:
 
     def start(self) -> None:
         self.lags.clear()
+        self.ticks.clear()
+        self.cpu_ticks.clear()
         self._last = time.perf_counter()
         self.timer.start()
 
@@ -84,4 +88,6 @@ class LagMeter:
     def _tick(self) -> None:
         now = time.perf_counter()
         self.lags.append(max(0.0, now - self._last - LAG_TIMER_MS / 1000))
+        self.ticks.append(now)
+        self.cpu_ticks.append(time.thread_time())
         self._last = now

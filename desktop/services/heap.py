@@ -13,11 +13,22 @@ import gc
 _settled = False
 
 
-def settle() -> None:
+def settle() -> int:
+    """Collect in full, then freeze what survived; returns the unreachable objects found."""
     global _settled
-    gc.collect()
+    found = gc.collect()
     gc.freeze()
     _settled = True
+    return found
+
+
+def settle_survivors() -> None:
+    """Right after a full collection: what survived it joins the settled heap (no second
+    collection). Frozen objects are still freed by reference counting; only a reference cycle
+    among them that is dropped later waits for `unsettle()` to be collected (the collector's
+    daily full collection, desktop/qt_gc.py, or the app's end)."""
+    if _settled:
+        gc.freeze()
 
 
 def unsettle() -> None:

@@ -4,6 +4,12 @@ Rebuilding a chart's series and axes costs little in Python but a great deal in 
 runs afterwards (tens of milliseconds on the UI thread for each queue change of the wallboard's
 cycle), so the series and axes live as long as the charts: a new queue or a new interval only
 changes categories, values and the calls axis range, and only what differs.
+
+New categories (an interval boundary, or a queue whose intervals differ) cost each chart a
+relabel and a layout (~7 ms of UI thread each, bench/bench_supervisor.py --explain); in the
+same loop turn as the board's snapshot that made the worst stall of the supervisor view. So the
+SL chart takes its new categories one loop turn after the calls chart: the stall is split, and
+for that turn the SL chart still shows its previous, consistent labels and line.
 """
 
 from __future__ import annotations
@@ -16,7 +22,7 @@ from PySide6.QtCharts import (
     QLineSeries,
     QValueAxis,
 )
-from PySide6.QtCore import QPointF, Qt
+from PySide6.QtCore import QPointF, Qt, QTimer
 from PySide6.QtGui import QColor
 
 from calldesk_domain.board import IntervalPoint
@@ -57,6 +63,11 @@ class IntervalCharts:
         self.sl_line.attachAxis(sl_y)
         self._shape: tuple[str, tuple[object, ...]] | None = None
         self._values: tuple[tuple[int, int, float | None], ...] | None = None
+        self._sl_points: tuple[IntervalPoint, ...] = ()
+        self._sl_relabel = QTimer(self.sl_chart)  # dies with the chart
+        self._sl_relabel.setSingleShot(True)
+        self._sl_relabel.setInterval(0)
+        self._sl_relabel.timeout.connect(self._show_sl)
 
     def set_labels(self, offered: str, answered: str) -> None:
         self.offered.setLabel(offered)
@@ -72,8 +83,9 @@ class IntervalCharts:
         if not new_shape and values == self._values:
             return
         top = float(max([1, *(p.offered for p in points)]))
-        if new_shape:
-            self._set_categories(points)
+        labels = _labels(points) if new_shape else None
+        if labels is not None:
+            self._set_categories(labels)
             if self.calls_y.max() != top or self.calls_y.min() != 0:
                 self.calls_y.setRange(0, top)
         elif self.calls_y.max() < top:
@@ -85,16 +97,31 @@ class IntervalCharts:
                 self.offered.replace(index, float(point.offered))
             if self.answered.at(index) != point.answered:
                 self.answered.replace(index, float(point.answered))
+        self._sl_points = points
+        if self._sl_relabel.isActive():
+            return  # the pending turn draws these points
+        if labels is not None and self.sl_x.categories() != labels:
+            self._sl_relabel.start()
+        else:
+            self._show_sl()
+
+    def sl_shown(self) -> tuple[list[str], list[tuple[float, float]]]:
+        """The SL chart's categories and line points, as drawn."""
+        return self.sl_x.categories(), [(p.x(), p.y()) for p in self.sl_line.points()]
+
+    def _show_sl(self) -> None:
+        points = self._sl_points
+        labels = _labels(points)
+        if self.sl_x.categories() != labels:
+            self.sl_x.setCategories(labels)
         line = [QPointF(i, p.sl_pct) for i, p in enumerate(points) if p.sl_pct is not None]
         if self.sl_line.points() != line:
             self.sl_line.replace(line)
 
-    def _set_categories(self, points: tuple[IntervalPoint, ...]) -> None:
-        labels = [p.start.strftime("%H:%M") for p in points]
-        for axis in (self.calls_x, self.sl_x):
-            if axis.categories() != labels:
-                axis.setCategories(labels)
-        count = len(points)
+    def _set_categories(self, labels: list[str]) -> None:
+        if self.calls_x.categories() != labels:
+            self.calls_x.setCategories(labels)
+        count = len(labels)
         for bar_set in (self.offered, self.answered):
             if bar_set.count() > count:
                 bar_set.remove(count, bar_set.count() - count)
@@ -103,3 +130,7 @@ class IntervalCharts:
 
     def bars_shown(self) -> list[tuple[float, float]]:
         return [(self.offered.at(i), self.answered.at(i)) for i in range(self.offered.count())]
+
+
+def _labels(points: tuple[IntervalPoint, ...]) -> list[str]:
+    return [p.start.strftime("%H:%M") for p in points]

@@ -1,0 +1,114 @@
+"""The wallboard's charts at a 15-minute interval boundary, driven by a real board: only what
+changed is touched (no relabel for new values or for a queue with the same intervals), and the
+relabel a boundary needs is split over two loop turns (calls chart at once, SL chart one turn
+later) so it does not add up with the board's snapshot into one long UI stall."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from zoneinfo import ZoneInfo
+
+from desktop.cti.events import CallEvent, CallEventKind, QueueEvent, QueueEventKind
+from desktop.services.supervisor import SupervisorBoard
+from desktop.views.wallboard import Wallboard
+from desktop.views.wallboard_charts import CHART_INTERVALS
+
+SHANGHAI = ZoneInfo("Asia/Shanghai")
+T0 = 1_800_000_000.0  # 16:00 in Shanghai
+QUARTER = 900.0
+
+
+class Clock:
+    def __init__(self, now: float) -> None:
+        self.now = now
+
+    def __call__(self) -> float:
+        return self.now
+
+
+def call(board: SupervisorBoard, queue: str, call_id: str, joined: float, answered: bool = True) -> None:
+    board.feed(QueueEvent(QueueEventKind.JOIN, queue, joined, call_id=call_id))
+    if answered:
+        board.feed(CallEvent(CallEventKind.ANSWERED, call_id, joined + 5, queue=queue, agent="1001"))
+    else:
+        board.feed(QueueEvent(QueueEventKind.ABANDON, queue, joined + 40, call_id=call_id, wait_s=40))
+
+
+def labels(first: int, count: int = CHART_INTERVALS) -> list[str]:
+    return [
+        datetime.fromtimestamp(T0 + QUARTER * i, SHANGHAI).strftime("%H:%M")
+        for i in range(first, first + count)
+    ]
+
+
+def line_of(board: SupervisorBoard, queue: str) -> list[tuple[float, float]]:
+    """The SL line the board's last snapshot asks for."""
+    assert board.last_snapshot is not None
+    points = board.last_snapshot.intervals[queue][-CHART_INTERVALS:]
+    return [(float(i), p.sl_pct) for i, p in enumerate(points) if p.sl_pct is not None]
+
+
+def test_an_interval_boundary_relabels_each_chart_once_and_the_sl_chart_a_turn_later(qtbot) -> None:
+    clock = Clock(T0 + QUARTER * 16 + 60)
+    board = SupervisorBoard(SHANGHAI, clock=clock, tick_ms=0)
+    wall = Wallboard(zone=SHANGHAI, cycle_ms=0)
+    qtbot.addWidget(wall)
+    board.snapshot_ready.connect(wall.show_snapshot)
+    for interval in range(17):  # a call in each of 17 intervals; the chart shows the last 16
+        for queue in ("q", "r"):
+            call(board, queue, f"{queue}{interval}", T0 + QUARTER * interval + 1, answered=interval % 2 == 0)
+    board.refresh()
+    charts = wall.charts
+    qtbot.waitUntil(lambda: charts.sl_shown()[0] == labels(1), timeout=2000)
+    assert charts.calls_x.categories() == labels(1)
+    relabels = {"calls": 0, "sl": 0}
+    charts.calls_x.categoriesChanged.connect(lambda: relabels.__setitem__("calls", relabels["calls"] + 1))
+    charts.sl_x.categoriesChanged.connect(lambda: relabels.__setitem__("sl", relabels["sl"] + 1))
+    axes = [id(a) for chart in (wall.calls_chart, wall.sl_chart) for a in chart.axes()]
+
+    # new values in the current interval: bars and line move, no axis is relabelled
+    call(board, "q", "q16b", T0 + QUARTER * 16 + 30)
+    board.refresh()
+    assert wall.chart_bars()[-1] == (2.0, 2.0)
+    assert charts.sl_shown()[1] == line_of(board, "q")
+    shown_before_boundary = charts.sl_shown()
+    # the other queue has the same intervals: shown without a relabel
+    wall.next_queue()
+    assert wall.current_queue() == "r" and wall.chart_bars()[-1] == (1.0, 1.0)
+    wall.next_queue()
+    qtbot.wait(20)
+    assert relabels == {"calls": 0, "sl": 0}
+
+    # the boundary: the first call of interval 17
+    clock.now = T0 + QUARTER * 17 + 10
+    call(board, "q", "q17", T0 + QUARTER * 17 + 1, answered=False)
+    board.refresh()
+    assert charts.calls_x.categories() == labels(2) and relabels["calls"] == 1
+    assert wall.chart_bars()[-1] == (1.0, 0.0) and len(wall.chart_bars()) == CHART_INTERVALS
+    # the SL chart still shows its previous labels and line, consistent with each other...
+    sl_labels, sl_line = charts.sl_shown()
+    assert (sl_labels, sl_line) == shown_before_boundary and relabels["sl"] == 0
+    # ...and follows on the next loop turn, with the newest points
+    call(board, "q", "q17b", T0 + QUARTER * 17 + 2)
+    board.refresh()
+    assert relabels["sl"] == 0
+    qtbot.waitUntil(lambda: charts.sl_shown()[0] == labels(2), timeout=2000)
+    assert relabels == {"calls": 1, "sl": 1}
+    assert charts.sl_shown()[1] == line_of(board, "q") != shown_before_boundary[1]
+    assert [id(a) for chart in (wall.calls_chart, wall.sl_chart) for a in chart.axes()] == axes
+
+
+def test_the_sl_chart_follows_a_relabel_even_when_the_wallboard_is_closed_first(qtbot) -> None:
+    """The pending turn belongs to the chart: closing and deleting the wallboard in between
+    neither raises nor draws into a deleted chart."""
+    clock = Clock(T0 + QUARTER + 60)
+    board = SupervisorBoard(SHANGHAI, clock=clock, tick_ms=0)
+    wall = Wallboard(zone=SHANGHAI, cycle_ms=0)
+    board.snapshot_ready.connect(wall.show_snapshot)
+    call(board, "q", "c0", T0 + 1)
+    call(board, "q", "c1", T0 + QUARTER + 1)
+    board.refresh()
+    board.snapshot_ready.disconnect(wall.show_snapshot)
+    wall.close()
+    wall.deleteLater()
+    qtbot.wait(30)
