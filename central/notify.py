@@ -28,6 +28,7 @@ from typing import Any
 import sqlalchemy as sa
 from sqlalchemy.engine import URL, Engine
 
+from central.notify_guard import StreamOwner
 from central.tables import change_log
 
 log = logging.getLogger(__name__)
@@ -57,7 +58,7 @@ class Subscriber:
 
     queue: asyncio.Queue[Notice]
     role: str | None = None
-    owner: Any = None  # who opened it (central.notify_guard.StreamOwner), re-checked while open
+    owner: StreamOwner | None = None  # who opened it, re-checked while open (notify_guard.py)
     gone: asyncio.Event = field(default_factory=asyncio.Event)
     reason: str = ""
 
@@ -102,7 +103,7 @@ class NotificationHub:
     def subscribers(self) -> int:
         return len(self._subscribers)
 
-    def subscribe(self, role: str | None = None, owner: Any = None) -> Subscriber:
+    def subscribe(self, role: str | None = None, owner: StreamOwner | None = None) -> Subscriber:
         subscriber = Subscriber(asyncio.Queue(self.queue_size), role, owner)
         if self.closing:
             subscriber.end("closing")

@@ -11,7 +11,7 @@ import json
 import logging
 import sqlite3
 from dataclasses import dataclass
-from typing import Any, NamedTuple
+from typing import Any, NamedTuple, TypeGuard
 
 from desktop.cache import outbox, replica, rows
 from desktop.cache.statements import Transaction, last_seq, set_state, write_rows
@@ -88,12 +88,16 @@ class Collapsed(NamedTuple):
     max_seq: int  # the largest seq seen, bad rows included
 
 
+def _seq_after(seq: object, at: int) -> TypeGuard[int]:
+    return isinstance(seq, int) and not isinstance(seq, bool) and seq > at
+
+
 def collapse(changes: object, max_seq: int) -> Collapsed:
     latest: dict[RecordKey, Change] = {}
     skipped = 0
     for index, raw in enumerate(changes if isinstance(changes, list) else []):
         seq = raw.get("seq") if isinstance(raw, dict) else None
-        if isinstance(seq, int) and not isinstance(seq, bool) and seq > max_seq:
+        if _seq_after(seq, max_seq):
             max_seq = seq
         try:
             change = parse_change(raw)
@@ -141,10 +145,6 @@ def apply_feed_step(
     if at > since:
         changes = [c for c in changes if isinstance(c, dict) and _seq_after(c.get("seq"), at)]
     return apply_changes_report(conn, changes, next_since)
-
-
-def _seq_after(seq: object, at: int) -> bool:
-    return isinstance(seq, int) and not isinstance(seq, bool) and seq > at
 
 
 def apply_bootstrap_page(conn: sqlite3.Connection, changes: object, state: dict[str, str]) -> ApplyReport:

@@ -10,8 +10,9 @@ the feed moved and a pull follows within `notify_jitter_s` (spread so a floor of
 not pull in the same millisecond); while the channel is up the poll only runs every
 `channel_interval_s` as a safety net, and when it drops the ordinary poll (with its backoff)
 takes over until it is back. When the channel carries the changes themselves (`apply_step`
-given), a step that starts where the cache stands is applied at once, with no pull; any other
-step (the cache is behind, ahead or busy elsewhere) only says "pull", as above.
+given), a step the cache stands within is applied at once, with no pull (from the cache's seq
+on: desktop.cache.changes.apply_feed_step); a step wholly behind the cache is old news; any
+other (a gap, another epoch, a cache that cannot be written) only says "pull", as above.
 """
 
 from __future__ import annotations

@@ -120,6 +120,12 @@ class SseParser:
             log.warning("notifications: ignored %s from the server", what)
 
 
+def _seq(value: object) -> int | None:
+    if isinstance(value, int) and not isinstance(value, bool) and 0 <= value < 2**62:
+        return value
+    return None
+
+
 def feed_seq(event: SseEvent) -> int | None:
     """The seq of a `feed` event, or None (logged) for anything else."""
     if event.event != "feed":
@@ -129,10 +135,9 @@ def feed_seq(event: SseEvent) -> int | None:
     except ValueError:
         log.warning("notifications: ignored a feed event that is not JSON")
         return None
-    seq = body.get("seq") if isinstance(body, dict) else None
-    if not isinstance(seq, int) or isinstance(seq, bool) or not 0 <= seq < 2**62:
+    seq = _seq(body.get("seq")) if isinstance(body, dict) else None
+    if seq is None:
         log.warning("notifications: ignored a feed event without a usable seq")
-        return None
     return seq
 
 
@@ -145,12 +150,6 @@ class FeedStep:
     next_since: int
     changes: list[object]
     epoch: str | None
-
-
-def _seq(value: object) -> int | None:
-    if isinstance(value, int) and not isinstance(value, bool) and 0 <= value < 2**62:
-        return value
-    return None
 
 
 def feed_step(event: SseEvent) -> FeedStep | int | None:
