@@ -167,6 +167,23 @@ class SeededCentral:
     def client(self, **kwargs: Any) -> httpx.Client:
         return httpx.Client(base_url=self.url, headers=self.headers, timeout=10, **kwargs)
 
+    def push_upsert(self, username: str, entity: str, record: dict, base: int | None = None) -> dict:
+        """POST /api/v1/sync/push of one upsert of `record` as `username`; its result."""
+        mutation = {"client_id": str(uuid.uuid4()), "entity": entity, "id": record["id"], "op": "upsert"}
+        if base is not None:
+            mutation["base_version"] = base
+        response = httpx.post(
+            f"{self.url}/api/v1/sync/push",
+            json={"mutations": [{**mutation, "data": record}]},
+            headers={
+                "Authorization": f"Bearer {self.token_for(username)}",
+                "Idempotency-Key": str(uuid.uuid4()),
+            },
+            timeout=20,
+        )
+        assert response.status_code == 200, response.text
+        return response.json()["results"][0]
+
     def go_offline(self) -> None:
         """Stop the server; its port stays reserved, so `.url` refuses connections until close()."""
         self.server.stop()

@@ -5,7 +5,6 @@ staff read them in full, and an agent's push of the masked phones keeps the full
 from __future__ import annotations
 
 import base64
-import uuid
 
 import httpx
 import pytest
@@ -56,25 +55,7 @@ def test_an_agent_reads_masked_keyed_numbers_everywhere_staff_in_full(seeded_cen
 
 
 def _push(seeded, username: str, record: dict, base: int) -> dict:
-    mutation = {
-        "client_id": str(uuid.uuid4()),
-        "entity": "customer",
-        "id": record["id"],
-        "op": "upsert",
-        "base_version": base,
-        "data": record,
-    }
-    response = httpx.post(
-        f"{seeded.url}/api/v1/sync/push",
-        json={"mutations": [mutation]},
-        headers={
-            "Authorization": f"Bearer {seeded.token_for(username)}",
-            "Idempotency-Key": str(uuid.uuid4()),
-        },
-        timeout=20,
-    )
-    assert response.status_code == 200, response.text
-    return response.json()["results"][0]
+    return seeded.push_upsert(username, "customer", record, base)
 
 
 def test_an_agents_edit_with_masked_phones_keeps_the_full_numbers(seeded_central_sqlite):

@@ -11,7 +11,6 @@ import logging
 import socket
 import threading
 import time
-import uuid
 from pathlib import Path
 
 import httpx
@@ -128,27 +127,6 @@ async def test_a_replayed_gapped_or_foreign_step_is_not_applied_and_a_pull_follo
         await b.close()
 
 
-def _push_customer(central, username: str, record: dict, base: int) -> None:
-    mutation = {
-        "client_id": str(uuid.uuid4()),
-        "entity": "customer",
-        "id": record["id"],
-        "op": "upsert",
-        "base_version": base,
-        "data": record,
-    }
-    response = httpx.post(
-        f"{central.url}/api/v1/sync/push",
-        json={"mutations": [mutation]},
-        headers={
-            "Authorization": f"Bearer {central.token_for(username)}",
-            "Idempotency-Key": str(uuid.uuid4()),
-        },
-        timeout=20,
-    )
-    assert response.status_code == 200 and response.json()["results"][0]["status"] == "applied", response.text
-
-
 def _streamed_customer(central, username: str, customer_id: str, started: threading.Event) -> dict:
     """The customer record as the `changes` stream of `username` carries it (a blocking client
     in a thread: leaving an async httpx stream early leaves httpcore's generators to the GC)."""
@@ -188,7 +166,8 @@ async def test_streamed_customers_are_minimised_for_an_agent_as_pulled_ones_are(
         asyncio.to_thread(_streamed_customer, central, "super", sample["id"], super_up)
     )
     await until(lambda: agent_up.is_set() and super_up.is_set(), 20, "both streams open")
-    await asyncio.to_thread(_push_customer, central, "super", record, record["version"])
+    pushed = await asyncio.to_thread(central.push_upsert, "super", "customer", record, record["version"])
+    assert pushed["status"] == "applied", pushed
     as_agent, as_staff = await asyncio.wait_for(asyncio.gather(agent, staff), 20)
     assert as_agent["email"] == as_staff["email"] == "streamed@example.com"
     assert sorted(p["e164"] for p in as_staff["phones"]) == sorted(sample["phones"])
