@@ -26,20 +26,30 @@ from desktop.services.sync import PullSync
 
 
 class Desktop:
-    """A headless desktop: cache file, API client, background push + pull, notification channel."""
+    """A headless desktop: cache file, API client, background push + pull, notification channel.
+    `steps`: it takes the changes the stream carries (tests/sync/test_feed_steps.py); `pulls`
+    counts its real pulls."""
 
-    def __init__(self, url: str, token: str, path: Path, *, poll_s: float) -> None:
+    def __init__(self, url: str, token: str, path: Path, *, poll_s: float, steps: bool = False) -> None:
         self.api = CentralApi(url, token=token, max_retries=0, timeout=10)
         self.store = CacheStore(path)
         self.channel = FeedChannel(self.api, backoff_base_s=0.2, backoff_cap_s=1.0)
+        self.sync = PullSync(self.api, path)
+        self.pulls = 0
+
+        async def pull() -> object:
+            self.pulls += 1
+            return await self.sync.run_incremental()
+
         self.service = ConnectivityService(
             PushSync(self.api, path).run,
-            PullSync(self.api, path).run_incremental,
+            pull,
             self.store.outbox_count,
             interval_s=poll_s,
             channel=self.channel,
             channel_interval_s=600.0,
             notify_jitter_s=0.05,
+            apply_step=self.sync.apply_step if steps else None,
         )
 
     def has_note(self, note_id: str) -> bool:
@@ -139,11 +149,14 @@ HOSTILE = (
 )
 
 
-def _hostile_server() -> tuple[socket.socket, threading.Event]:
+def hostile_server(payload: bytes, piece: int) -> tuple[socket.socket, threading.Event, list[bytes]]:
+    """A socket server that answers every connection with `payload` in `piece`-byte sends (lines
+    split across reads); the requests it got are kept."""
     listener = socket.socket()
     listener.bind(("127.0.0.1", 0))
     listener.listen(4)
     done = threading.Event()
+    requests: list[bytes] = []
 
     def serve() -> None:
         while not done.is_set():
@@ -151,19 +164,19 @@ def _hostile_server() -> tuple[socket.socket, threading.Event]:
                 conn, _ = listener.accept()
             except OSError:
                 return
-            conn.recv(65536)
-            for start in range(0, len(HOSTILE), 777):  # in odd pieces: lines split across reads
-                conn.sendall(HOSTILE[start : start + 777])
+            requests.append(conn.recv(65536))
+            for start in range(0, len(payload), piece):
+                conn.sendall(payload[start : start + piece])
             done.wait(5)
             conn.close()
 
     threading.Thread(target=serve, daemon=True).start()
-    return listener, done
+    return listener, done, requests
 
 
 async def test_garbage_from_the_server_is_ignored_with_a_log_and_the_good_event_gets_through(caplog):
     caplog.set_level(logging.WARNING, logger="desktop.services.notifications")
-    listener, done = _hostile_server()
+    listener, done, _requests = hostile_server(HOSTILE, 777)
     api = CentralApi(f"http://127.0.0.1:{listener.getsockname()[1]}", token="t", max_retries=0)
     channel = FeedChannel(api, backoff_base_s=5)
     seen: list[int] = []

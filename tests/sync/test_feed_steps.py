@@ -8,82 +8,28 @@ from __future__ import annotations
 import asyncio
 import json
 import logging
-import socket
 import threading
 import time
-from pathlib import Path
 
 import httpx
-from test_feed_notifications import until
+from test_feed_notifications import Desktop, _online, _write_note, hostile_server, until
 
 from desktop.cache.outbox import new_id
-from desktop.cache.store import CacheStore
 from desktop.services.api import CentralApi
-from desktop.services.connectivity import ConnectivityService
 from desktop.services.notifications import FeedChannel, FeedStep, SseParser
-from desktop.services.push import PushSync
-from desktop.services.sync import PullSync
-
-
-class SteppingDesktop:
-    """A headless desktop that takes streamed changes; `pulls` counts its real pulls."""
-
-    def __init__(self, url: str, token: str, path: Path) -> None:
-        self.api = CentralApi(url, token=token, max_retries=0, timeout=10)
-        self.store = CacheStore(path)
-        self.channel = FeedChannel(self.api, backoff_base_s=0.2, backoff_cap_s=1.0)
-        self.sync = PullSync(self.api, path)
-        self.pulls = 0
-
-        async def pull() -> object:
-            self.pulls += 1
-            return await self.sync.run_incremental()
-
-        self.service = ConnectivityService(
-            PushSync(self.api, path).run,
-            pull,
-            self.store.outbox_count,
-            interval_s=600,
-            channel=self.channel,
-            channel_interval_s=600.0,
-            notify_jitter_s=0.05,
-            apply_step=self.sync.apply_step,
-        )
-
-    def has_note(self, note_id: str) -> bool:
-        return self.store.local_record("note", note_id) is not None
-
-    async def write_note(self, customer_id: str, text: str) -> str:
-        note_id = new_id()
-        self.store.write_local("note", {"id": note_id, "customer_id": customer_id, "text": text})
-        self.service.kick()
-        return note_id
-
-    async def close(self) -> None:
-        await self.service.stop()
-        await self.api.aclose()
-        self.store.close()
-
-
-async def _online(*desks: SteppingDesktop) -> None:
-    for desk in desks:
-        desk.service.start()
-    await until(lambda: all(d.service.state == "online" and d.channel.up for d in desks), 60, "online")
-    # settled: the pulls the start-up caused are over
-    await until(lambda: all(d.service.state == "online" for d in desks), 10, "settled")
 
 
 async def test_a_current_desktop_applies_the_streamed_changes_without_pulling(seeded_central, tmp_path):
     central = seeded_central
     customer = central.sample_customer()["id"]
-    a = SteppingDesktop(central.url, central.token, tmp_path / "a.sqlite3")
-    b = SteppingDesktop(central.url, central.token_for("1002"), tmp_path / "b.sqlite3")
+    a = Desktop(central.url, central.token, tmp_path / "a.sqlite3", poll_s=600, steps=True)
+    b = Desktop(central.url, central.token_for("1002"), tmp_path / "b.sqlite3", poll_s=600, steps=True)
     try:
         await _online(a, b)
         await asyncio.sleep(0.5)
         pulls_before = b.pulls
         for round_ in range(3):
-            note_id = await a.write_note(customer, f"from A #{round_}")
+            note_id = await _write_note(a, customer, f"from A #{round_}")
             took = await until(lambda n=note_id: b.has_note(n), 5, "the note on desktop B")
             assert took < 2.0, f"visible after {took:.2f} s"
         assert b.service.steps_applied >= 1
@@ -101,7 +47,7 @@ async def test_a_replayed_gapped_or_foreign_step_is_not_applied_and_a_pull_follo
 ):
     central = seeded_central_sqlite
     customer = central.sample_customer()["id"]
-    b = SteppingDesktop(central.url, central.token_for("1002"), tmp_path / "b.sqlite3")
+    b = Desktop(central.url, central.token_for("1002"), tmp_path / "b.sqlite3", poll_s=600, steps=True)
     try:
         await _online(b)
         at = b.store.last_seq()
@@ -183,8 +129,8 @@ async def test_a_step_too_big_to_stream_is_only_announced_and_desktops_pull(seed
     central = seeded_central_sqlite
     central.server._server.config.app.state.notify_pages.max_changes = 2
     customer = central.sample_customer()["id"]
-    a = SteppingDesktop(central.url, central.token, tmp_path / "a.sqlite3")
-    b = SteppingDesktop(central.url, central.token_for("1002"), tmp_path / "b.sqlite3")
+    a = Desktop(central.url, central.token, tmp_path / "a.sqlite3", poll_s=600, steps=True)
+    b = Desktop(central.url, central.token_for("1002"), tmp_path / "b.sqlite3", poll_s=600, steps=True)
     try:
         await _online(a, b)
         pulls = b.pulls
@@ -211,32 +157,9 @@ HOSTILE_STEPS = (
 )
 
 
-def _raw_server(payload: bytes) -> tuple[socket.socket, threading.Event, list[bytes]]:
-    listener = socket.socket()
-    listener.bind(("127.0.0.1", 0))
-    listener.listen(4)
-    done = threading.Event()
-    requests: list[bytes] = []
-
-    def serve() -> None:
-        while not done.is_set():
-            try:
-                conn, _ = listener.accept()
-            except OSError:
-                return
-            requests.append(conn.recv(65536))
-            for start in range(0, len(payload), 333):
-                conn.sendall(payload[start : start + 333])
-            done.wait(5)
-            conn.close()
-
-    threading.Thread(target=serve, daemon=True).start()
-    return listener, done, requests
-
-
 async def test_hostile_changes_events_are_ignored_or_only_announce_a_head(caplog):
     caplog.set_level(logging.WARNING, logger="desktop.services.notifications")
-    listener, done, requests = _raw_server(HOSTILE_STEPS)
+    listener, done, requests = hostile_server(HOSTILE_STEPS, 333)
     api = CentralApi(f"http://127.0.0.1:{listener.getsockname()[1]}", token="t", max_retries=0)
     channel = FeedChannel(api, backoff_base_s=5)
     heads: list[int] = []
