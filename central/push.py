@@ -324,15 +324,29 @@ def _apply_unminimised(
         return _result(client_id, "rejected", server=server, version=version, message=message, field=field)
     if entity.prepare is not None:
         data = entity.prepare(data)
-    writes.write_records(conn, entity_name, [data])
+    # the record is locked (`_lock_keys`) and its version was read above: not read again
+    writes.apply_changes(
+        conn, entity_name, upserts=[data], last_versions={} if version is None else {record_id: version}
+    )
     stored, new_version, new_seq = _live(conn, entity_name, record_id)
     return _result(client_id, "applied", version=new_version, seq=new_seq, server=stored)
 
 
-def _lock(conn: Connection) -> None:
-    """Take the writers' lock before reading push_results, so two concurrent pushes of the same
-    client_id cannot both miss it (same lock as central.writes)."""
-    writes._lock_writers(conn)
+def _lock_keys(mutation: dict[str, Any]) -> list[str]:
+    """What a mutation locks before it reads anything: its client_id (so two concurrent pushes
+    of it cannot both miss push_results), its record (versions) and, for an attachment, the
+    ticket whose owner authorises it. Ids are bounded and only hashed."""
+    keys = [_client_key(mutation["client_id"])]
+    entity, record_id, data = mutation.get("entity"), mutation.get("id"), mutation.get("data")
+    if isinstance(entity, str) and isinstance(record_id, str):
+        keys.append(writes.record_key(entity[:32], record_id[:256]))
+        if entity == "attachment" and isinstance(data, dict) and isinstance(data.get("ticket_id"), str):
+            keys.append(writes.record_key("ticket", data["ticket_id"][:256]))
+    return [_CONTROL.sub("", key) for key in keys]
+
+
+def _client_key(client_id: str) -> str:
+    return _CONTROL.sub("", f"push {client_id}")
 
 
 def _store_result(
@@ -351,42 +365,101 @@ def _store_result(
     )
 
 
+def _apply_locked(
+    conn: Connection,
+    mutation: dict[str, Any],
+    actor: policy.Actor,
+    pop_index_key: bytes | None,
+    stored: Any,
+) -> tuple[dict[str, Any], bool]:
+    """(result, new): one mutation in `conn`, whose transaction holds its locks (`_lock_keys`);
+    `stored` is its push_results row if the client_id was pushed before (then nothing is
+    applied: the stored result, or a refusal when another user pushed that client_id)."""
+    client_id = mutation["client_id"]
+    if stored is not None:
+        if stored.user_id is not None and stored.user_id != actor.user_id:
+            return _result(client_id, "rejected", message=policy.FORBIDDEN, field="client_id"), False
+        return stored.result, False
+    handler = _HANDLERS.get(str(mutation.get("entity")))
+    problem = None if handler is not None else _check_shape(mutation)
+    if problem is not None:
+        result = _result(client_id, "rejected", message=problem[1], field=problem[0])
+    elif handler is not None:
+        result = handler(conn, mutation, actor)
+    else:
+        result = _apply_one(conn, mutation, actor, pop_index_key)
+    _store_result(conn, mutation, result, actor)
+    return result, True
+
+
+def _stored_results(conn: Connection, client_ids: list[str]) -> dict[str, Any]:
+    rows = conn.execute(
+        sa.select(push_results.c.client_id, push_results.c.result, push_results.c.user_id).where(
+            push_results.c.client_id.in_(client_ids)
+        )
+    )
+    return {row.client_id: row for row in rows}
+
+
+def _settled(conn: Connection, results: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """The results with each applied write's committed seq, in one query. On PostgreSQL a change
+    row takes its final seq when its transaction commits (migration 0014): a seq read inside the
+    write is provisional. The answer is the record's committed seq (this write's, or a later
+    write's of the same record: this write is in the feed by then), found through the
+    client_id's push_results row (which names the record)."""
+    if conn.dialect.name != "postgresql":
+        return results
+    client_ids = [r["client_id"] for r in results if isinstance(r, dict) and r.get("seq") is not None]
+    if not client_ids:
+        return results
+    rows = conn.execute(
+        sa.select(push_results.c.client_id, change_log.c.seq)
+        .join(
+            change_log,
+            sa.and_(
+                change_log.c.entity == push_results.c.entity,
+                change_log.c.entity_id == push_results.c.entity_id,
+            ),
+        )
+        .where(push_results.c.client_id.in_(client_ids))
+    )
+    seqs = {row.client_id: row.seq for row in rows}
+    return [
+        {**result, "seq": seqs[result["client_id"]]}
+        if isinstance(result, dict) and result.get("seq") is not None and result.get("client_id") in seqs
+        else result
+        for result in results
+    ]
+
+
 def apply_mutation(
     engine: Engine, mutation: dict[str, Any], actor: policy.Actor, pop_index_key: bytes | None = None
 ) -> dict[str, Any]:
     """Apply one mutation in its own transaction as `actor`; a client_id the same user pushed
     before returns its stored result (another user's client_id is refused, never answered)."""
     client_id = mutation["client_id"]
-    handler = _HANDLERS.get(str(mutation.get("entity")))
-    problem = None if handler is not None else _check_shape(mutation)
     try:
         with engine.begin() as conn:
-            _lock(conn)
-            stored = conn.execute(
-                sa.select(push_results.c.result, push_results.c.user_id).where(
-                    push_results.c.client_id == client_id
-                )
-            ).first()
-            if stored is not None:
-                if stored.user_id is not None and stored.user_id != actor.user_id:
-                    return _result(client_id, "rejected", message=policy.FORBIDDEN, field="client_id")
-                return stored.result
-            if problem is not None:
-                result = _result(client_id, "rejected", message=problem[1], field=problem[0])
-            elif handler is not None:
-                result = handler(conn, mutation, actor)
-            else:
-                result = _apply_one(conn, mutation, actor, pop_index_key)
-            _store_result(conn, mutation, result, actor)
+            writes.lock_records(conn, _lock_keys(mutation))
+            stored = _stored_results(conn, [client_id]).get(client_id)
+            result, new = _apply_locked(conn, mutation, actor, pop_index_key, stored)
+            if not new:
+                return _settled(conn, [result])[0]
+        if result.get("seq") is None or engine.dialect.name != "postgresql":
             return result
-    except (ValueError, TypeError, sa.exc.IntegrityError, sa.exc.DataError) as exc:
+        with engine.connect() as conn:
+            return _settled(conn, [result])[0]
+    except _REFUSED as exc:
         # The record could not be written (e.g. a value the table refuses): refuse it for good.
         log.warning("push: %s %s rejected: %s", mutation.get("entity"), mutation.get("id"), exc)
         result = _result(client_id, "rejected", message=f"record refused by the server: {exc}"[:300])
         with engine.begin() as conn:
-            _lock(conn)
+            writes.lock_records(conn, [_client_key(client_id)])
             _store_result(conn, mutation, result, actor)
         return result
+
+
+_REFUSED = (ValueError, TypeError, sa.exc.IntegrityError, sa.exc.DataError)
 
 
 def scoped_key(user_id: int, key: str) -> str:
@@ -395,11 +468,46 @@ def scoped_key(user_id: int, key: str) -> str:
     return hashlib.sha256(f"{user_id}\x00{key}".encode()).hexdigest()
 
 
-def stored_response(engine: Engine, key: str) -> dict[str, Any] | None:
-    with engine.connect() as conn:
-        return conn.execute(
-            sa.select(idempotency_keys.c.response).where(idempotency_keys.c.key == key)
-        ).scalar_one_or_none()
+def _idempotency_lock(key: str) -> str:
+    return f"idempotency {key}"
+
+
+def _stored_response(conn: Connection, key: str) -> dict[str, Any] | None:
+    return conn.execute(
+        sa.select(idempotency_keys.c.response).where(idempotency_keys.c.key == key)
+    ).scalar_one_or_none()
+
+
+def _push_in_one_transaction(
+    engine: Engine,
+    key: str,
+    mutations: list[dict[str, Any]],
+    actor: policy.Actor,
+    pop_index_key: bytes | None,
+) -> tuple[dict[str, Any], bool]:
+    """The usual push: every lock taken at once (sorted, so concurrent pushes cannot deadlock on
+    them), the mutations, their results and the idempotency record in ONE transaction: a few
+    round trips instead of two transactions per mutation. Raises what a mutation raised (the
+    caller then applies them one transaction each, so one bad record refuses only itself)."""
+    keys = [_idempotency_lock(key)] + [lock for mutation in mutations for lock in _lock_keys(mutation)]
+    with engine.begin() as conn:
+        writes.lock_records(conn, keys)
+        first = _stored_response(conn, key)
+        if first is not None:
+            return {**first, "results": _settled(conn, first.get("results") or [])}, True
+        stored = _stored_results(conn, [mutation["client_id"] for mutation in mutations])
+        results = [
+            _apply_locked(conn, mutation, actor, pop_index_key, stored.get(mutation["client_id"]))[0]
+            for mutation in mutations
+        ]
+        response = {"results": results, "server_time": format_ts(datetime.now(UTC))}
+        conn.execute(
+            idempotency_keys.insert().values(key=key, response=response, created_at=datetime.now(UTC))
+        )
+    if engine.dialect.name == "postgresql" and any(result.get("seq") is not None for result in results):
+        with engine.connect() as conn:
+            response = {**response, "results": _settled(conn, results)}
+    return response, False
 
 
 def push(
@@ -412,22 +520,28 @@ def push(
     """(response, replayed). A key this user sent before returns the stored response and
     applies nothing."""
     key = scoped_key(actor.user_id, key)
-    stored = stored_response(engine, key)
-    if stored is not None:
-        return stored, True
+    try:
+        return _push_in_one_transaction(engine, key, mutations, actor, pop_index_key)
+    except (*_REFUSED, sa.exc.OperationalError) as exc:
+        # A record the table refuses, or a deadlock the database broke (a customer's delete
+        # locking its orders while a push holds one): nothing of the push was written.
+        log.info("push: applying %d mutation(s) one by one after: %s", len(mutations), exc)
     results = [apply_mutation(engine, mutation, actor, pop_index_key) for mutation in mutations]
     response = {"results": results, "server_time": format_ts(datetime.now(UTC))}
     with engine.begin() as conn:
-        _lock(conn)
-        first = conn.execute(
-            sa.select(idempotency_keys.c.response).where(idempotency_keys.c.key == key)
-        ).scalar_one_or_none()
+        writes.lock_records(conn, [_idempotency_lock(key)])
+        first = _stored_response(conn, key)
         if first is not None:  # the same key raced us: both answers agree per client_id
-            return first, True
+            return {**first, "results": _settled(conn, first.get("results") or [])}, True
         conn.execute(
             idempotency_keys.insert().values(key=key, response=response, created_at=datetime.now(UTC))
         )
     return response, False
+
+
+def stored_response(engine: Engine, key: str) -> dict[str, Any] | None:
+    with engine.connect() as conn:
+        return _stored_response(conn, key)
 
 
 # ---- retention -----------------------------------------------------------------------------

@@ -40,7 +40,7 @@ from central.push import register_entity
 from central.route_deps import RouteDeps
 from central.schemas import ErrorResponse
 from central.tables import SERVICE_TABLES, contacts, kb_articles, tickets
-from central.writes import _append_changes, _last_versions, _lock_writers
+from central.writes import _append_changes, _last_versions, lock_records, record_key
 
 log = logging.getLogger(__name__)
 
@@ -137,7 +137,7 @@ def save_record(
     issues = _issues(entity, data, now.date())
     if issues:
         raise RecordInvalid(issues)
-    _lock_writers(conn)
+    lock_records(conn, [record_key(entity, data["id"])])
     previous = _existing(conn, entity, data["id"])
     if entity == "ticket":
         record = _server_ticket(Ticket.from_dict(data), previous, now).to_dict()

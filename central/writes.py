@@ -9,9 +9,14 @@ through `apply_changes`, which in the caller's transaction:
 3. compacts the change log: deletes the record's previous change row and appends a new one with
    a fresh, higher `seq` (so the feed holds exactly one live row per record, tombstones included).
 
-Writers are serialised before they read versions: on PostgreSQL with a transaction-level
-advisory lock (so change rows also commit in `seq` order and a feed reader can never skip a
-sequence number that commits later), on SQLite by taking the database write lock up front.
+Writers of the same record are serialised before they read its version. On PostgreSQL each
+writer takes transaction-level advisory locks on the records it writes (`lock_records`), and
+change rows take their final `seq` at commit, under one database-wide advisory lock held only
+for the commit (a deferred trigger, migration 0014): rows commit in `seq` order, so a feed
+reader can never skip a sequence number that commits later, yet writers of different records
+never wait for each other's round trips. Bulk writers (seed, import) take that lock up front
+(`lock_writers`) and keep it to commit. On SQLite every writer takes the database write lock up
+front.
 """
 
 from __future__ import annotations
@@ -30,7 +35,9 @@ from calldesk_domain.models import ENTITY_TYPES, format_ts, parse_ts
 from central.tables import ENTITY_TABLES, change_log, customer_phones
 
 _CHUNK = 500
-_PG_LOCK_KEY = 0x6361_6C6C  # "call": serialises change-log writers on PostgreSQL
+_FEW_ROWS = 16  # PostgreSQL: up to this many rows are INSERTed, more are COPied
+_PG_LOCK_KEY = 0x6361_6C6C  # "call": orders change-log commits on PostgreSQL (migration 0014)
+_PG_KEY_SPACE = 0x6364_6B79  # "cdky": the space of per-record / per-key locks (two-int form)
 
 # Parent -> children whose rows must get tombstones when the parent is deleted.
 _CHILDREN = ("order", "points", "service", "marketing")
@@ -89,7 +96,8 @@ def _bulk_insert(conn: Connection, table: sa.Table, rows: list[dict[str, Any]]) 
 
     SQLite: executemany of tuples after the same per-type bind processors SQLAlchemy would apply
     (JSON, DateTime). PostgreSQL: COPY FROM STDIN on the same connection (same transaction),
-    JSON columns sent as text; psycopg's executemany sends one statement per row.
+    JSON columns sent as text; psycopg's executemany sends one statement per row. A few rows
+    (a push's write) are one plain INSERT.
     """
     if not rows:
         return
@@ -99,6 +107,10 @@ def _bulk_insert(conn: Connection, table: sa.Table, rows: list[dict[str, Any]]) 
     columns = ", ".join(quote(key) for key in keys)
     fallback = dialect._json_serializer or json.dumps
     json_keys = {key for key in keys if isinstance(table.c[key].type, sa.JSON)}
+    if dialect.name == "postgresql" and len(rows) <= _FEW_ROWS:
+        # COPY costs two round trips to the server; a few rows go in one INSERT.
+        conn.execute(table.insert(), rows)
+        return
     if dialect.name == "postgresql":
         raw = conn.connection.driver_connection
         assert raw is not None
@@ -133,13 +145,47 @@ def _bulk_insert(conn: Connection, table: sa.Table, rows: list[dict[str, Any]]) 
 
 
 def _lock_writers(conn: Connection) -> None:
-    """Serialise writers before the versions are read, so two writes never share a version."""
+    """Take the database-wide writers' lock now and keep it to commit (bulk writers)."""
     if conn.dialect.name == "postgresql":
-        conn.execute(sa.text("SELECT pg_advisory_xact_lock(:key)"), {"key": _PG_LOCK_KEY})
+        # The setting tells the commit trigger (migration 0014) these seqs are already in order.
+        conn.execute(
+            sa.text("SELECT pg_advisory_xact_lock(:key), set_config('calldesk.writers_locked', 'on', true)"),
+            {"key": _PG_LOCK_KEY},
+        )
     elif conn.dialect.name == "sqlite":
-        # pysqlite runs SELECTs outside a transaction until the first write: a no-op write
-        # opens the transaction and takes SQLite's write lock (waiting on busy_timeout) now.
-        conn.execute(change_log.delete().where(sa.false()))
+        _take_sqlite_write_lock(conn)
+
+
+def _take_sqlite_write_lock(conn: Connection) -> None:
+    # pysqlite runs SELECTs outside a transaction until the first write: a no-op write opens the
+    # transaction and takes SQLite's write lock (waiting on busy_timeout) now.
+    conn.execute(change_log.delete().where(sa.false()))
+
+
+def record_key(entity: str, entity_id: str) -> str:
+    return f"record\x1f{entity}\x1f{entity_id}"
+
+
+def lock_records(conn: Connection, keys: Iterable[str]) -> None:
+    """Serialise this transaction with every other that locks one of `keys` (`record_key(...)`
+    for a record; callers add their own kinds, e.g. a push's client_id), until commit.
+
+    PostgreSQL: one transaction-level advisory lock per key, taken in one statement in the
+    order of their hashes (so two writers locking overlapping sets cannot deadlock). Two keys
+    that share a hash only serialise two unrelated writes. SQLite: the database write lock."""
+    wanted = sorted(set(keys))
+    if not wanted:
+        return
+    if conn.dialect.name == "postgresql":
+        conn.execute(
+            sa.text(
+                "SELECT count(pg_advisory_xact_lock(:space, h)) FROM "
+                "(SELECT DISTINCT hashtext(k) AS h FROM unnest(CAST(:keys AS text[])) AS k ORDER BY h) AS s"
+            ),
+            {"space": _PG_KEY_SPACE, "keys": wanted},
+        )
+    elif conn.dialect.name == "sqlite":
+        _take_sqlite_write_lock(conn)
 
 
 def _last_versions(conn: Connection, entity: str, ids: Sequence[str]) -> dict[str, int]:
@@ -232,8 +278,10 @@ def _append_changes(
 
 
 def lock_writers(conn: Connection) -> None:
-    """Take the writers' lock now (see the module docstring): a caller that reads versions or
-    stored records before calling `apply_changes` takes it first, so what it read stays true."""
+    """Take the database-wide writers' lock now and keep it to commit (see the module docstring):
+    a bulk writer that reads versions or stored records of many records before calling
+    `apply_changes` takes it first, so what it read stays true. Ordinary writers lock only
+    their records (`lock_records`)."""
     _lock_writers(conn)
 
 
@@ -255,16 +303,21 @@ def apply_changes(
     customer also deletes (and tombstones) its orders, points, service records and marketing
     touches.
 
-    For bulk writers (the importer), which already hold the writers' lock (`lock_writers`):
+    `last_versions`, from a caller that already holds the lock of every upserted record (the
+    importer: the writers' lock, `lock_writers`; a push: `lock_records`), is the change log's
+    version of every upserted id that has a change row (ids missing from it have none), read
+    under that lock, so it is neither locked nor read again. For bulk writers,
     `normalized=True` promises the upserts are exactly `to_dict()` output with unique ids (they
-    are not copied through the dataclass again; their `version` is set in place), and
-    `last_versions` is the change log's version of every upserted id that has a change row
-    (ids missing from it have none), read under the lock, so it is not read again.
+    are not copied through the dataclass again; their `version` is set in place).
     """
     table = _table(entity)
     if not upserts and not deletes:
         return {}
-    _lock_writers(conn)
+    if fresh:
+        _lock_writers(conn)
+    elif last_versions is None:  # (with last_versions the caller holds the records' locks)
+        ids = [str(record.get("id")) for record in upserts] + [str(entity_id) for entity_id in deletes]
+        lock_records(conn, [record_key(entity, entity_id) for entity_id in ids])
     versions: dict[str, int] = {}
     if upserts:
         versions.update(
@@ -361,6 +414,7 @@ def _delete(conn: Connection, entity: str, table: sa.Table, ids: list[str]) -> d
                     ).scalars()
                 )
             if child_ids:
+                lock_records(conn, [record_key(child, child_id) for child_id in child_ids])
                 _delete(conn, child, child_table, child_ids)
         # Explicit, not left to ON DELETE CASCADE: a connection without PRAGMA foreign_keys
         # would otherwise leave the phones behind.
