@@ -19,6 +19,7 @@ from dataclasses import replace
 from datetime import UTC, datetime
 from typing import Annotated, Any, Literal
 
+import anyio.to_thread
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 from fastapi import Depends, FastAPI, Path, Query, Request
 from fastapi.exceptions import RequestValidationError
@@ -44,6 +45,7 @@ from central.integrations.ticket_sync import install_routes as install_ticket_sy
 from central.limits import BodyLimitMiddleware, quiet_access_log
 from central.notify import DEFAULT_MIN_INTERVAL_S, NotificationHub, start_source
 from central.notify_route import install_routes as install_notify_routes
+from central.pool_defaults import DEFAULT_MAX_OVERFLOW, DEFAULT_POOL_SIZE
 from central.probes import install_routes as install_probe_routes
 from central.push import DEFAULT_RETENTION_DAYS
 from central.push import install_routes as install_push_routes
@@ -71,9 +73,6 @@ from central.update_policy import install_routes as install_update_policy_routes
 
 log = logging.getLogger(__name__)
 
-# FastAPI runs sync endpoints on a 40-thread pool: let most of them hold a connection.
-DEFAULT_POOL_SIZE = 10
-DEFAULT_MAX_OVERFLOW = 30
 
 _HTTP_CODES = {
     400: "bad_request",
@@ -232,8 +231,9 @@ def create_app(
     older than `push_retention_days` are purged (central.push.PushRetention); overdue hand-offs
     are escalated every `escalation_interval_s` (central.escalation; 0 turns the job off).
     Access tokens are signed with `signing_key` (default: central.tokens.load_signing_key(), created
-    on first use). Each process (uvicorn worker) keeps `pool_size` database connections and opens
-    up to `max_overflow` more under load (`calldesk central serve --pool-size/--max-overflow`)."""
+    on first use). Each process (uvicorn worker) keeps `pool_size` database connections, runs at
+    most `pool_size` requests at once on its thread pool and opens up to `max_overflow` more
+    connections for the rest (`calldesk central serve --pool-size/--max-overflow`)."""
     engine = make_engine(db_url, pool_size=pool_size, max_overflow=max_overflow)
     state = _State(engine, signing_key or tokens.load_signing_key())
     hub = NotificationHub(min_interval_s=notify_interval_s)
@@ -249,6 +249,7 @@ def create_app(
 
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+        anyio.to_thread.current_default_thread_limiter().total_tokens = pool_size
         job = asyncio.create_task(escalation.run_forever()) if escalation_interval_s > 0 else None
         feed_source = start_source(hub, engine)
         on_shutdown_signal(hub.close_threadsafe)

@@ -11,10 +11,8 @@ from sqlalchemy.exc import OperationalError, SQLAlchemyError
 from calldesk_domain.loopback import is_loopback
 from central import cli_data
 from central.db import DEFAULT_DB_URL, DatabaseUrlError, check_connection, make_engine, parse_db_url
+from central.pool_defaults import DEFAULT_MAX_OVERFLOW, DEFAULT_POOL_SIZE
 from central.push import DEFAULT_RETENTION_DAYS
-
-DEFAULT_POOL_SIZE = 10  # the same as central.app's (not imported: FastAPI is slow to import)
-DEFAULT_MAX_OVERFLOW = 30
 
 log = logging.getLogger(__name__)
 
@@ -57,7 +55,8 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
         "--pool-size",
         type=int,
         default=DEFAULT_POOL_SIZE,
-        help=f"database connections each worker keeps open (default {DEFAULT_POOL_SIZE})",
+        help="database connections each worker keeps open, and the requests it runs at once "
+        f"(default {DEFAULT_POOL_SIZE})",
     )
     serve.add_argument(
         "--max-overflow",

@@ -479,18 +479,19 @@ def _stored_response(conn: Connection, key: str) -> dict[str, Any] | None:
 
 
 def _push_in_one_transaction(
-    engine: Engine,
+    conn: Connection,
     key: str,
     mutations: list[dict[str, Any]],
     actor: policy.Actor,
     pop_index_key: bytes | None,
 ) -> tuple[dict[str, Any], bool]:
     """The usual push: every lock taken at once (sorted, so concurrent pushes cannot deadlock on
-    them), the mutations, their results and the idempotency record in ONE transaction: a few
-    round trips instead of two transactions per mutation. Raises what a mutation raised (the
-    caller then applies them one transaction each, so one bad record refuses only itself)."""
+    them), the mutations, their results and the idempotency record in ONE transaction on `conn`
+    (which must not be in one): a few round trips instead of two transactions per mutation.
+    Raises what a mutation raised (the caller then applies them one transaction each, so one bad
+    record refuses only itself)."""
     keys = [_idempotency_lock(key)] + [lock for mutation in mutations for lock in _lock_keys(mutation)]
-    with engine.begin() as conn:
+    with conn.begin():
         writes.lock_records(conn, keys)
         first = _stored_response(conn, key)
         if first is not None:
@@ -504,9 +505,8 @@ def _push_in_one_transaction(
         conn.execute(
             idempotency_keys.insert().values(key=key, response=response, created_at=datetime.now(UTC))
         )
-    if engine.dialect.name == "postgresql" and any(result.get("seq") is not None for result in results):
-        with engine.connect() as conn:
-            response = {**response, "results": _settled(conn, results)}
+    if conn.dialect.name == "postgresql" and any(result.get("seq") is not None for result in results):
+        response = {**response, "results": _settled(conn, results)}
     return response, False
 
 
@@ -519,16 +519,32 @@ def push(
 ) -> tuple[dict[str, Any], bool]:
     """(response, replayed). A key this user sent before returns the stored response and
     applies nothing."""
+    with engine.connect() as conn:
+        return push_on(conn, engine, key, mutations, actor, pop_index_key)
+
+
+def push_on(
+    conn: Connection,
+    engine: Engine,
+    key: str,
+    mutations: list[dict[str, Any]],
+    actor: policy.Actor,
+    pop_index_key: bytes | None = None,
+) -> tuple[dict[str, Any], bool]:
+    """`push` on a connection the caller already holds (not in a transaction): the route reads
+    the caller's actor on it first, so a push checks out one pooled connection, not three."""
     key = scoped_key(actor.user_id, key)
     try:
-        return _push_in_one_transaction(engine, key, mutations, actor, pop_index_key)
+        return _push_in_one_transaction(conn, key, mutations, actor, pop_index_key)
     except (*_REFUSED, sa.exc.OperationalError) as exc:
         # A record the table refuses, or a deadlock the database broke (a customer's delete
         # locking its orders while a push holds one): nothing of the push was written.
         log.info("push: applying %d mutation(s) one by one after: %s", len(mutations), exc)
+        if conn.in_transaction():
+            conn.rollback()
     results = [apply_mutation(engine, mutation, actor, pop_index_key) for mutation in mutations]
     response = {"results": results, "server_time": format_ts(datetime.now(UTC))}
-    with engine.begin() as conn:
+    with conn.begin():
         writes.lock_records(conn, [_idempotency_lock(key)])
         first = _stored_response(conn, key)
         if first is not None:  # the same key raced us: both answers agree per client_id
@@ -643,10 +659,11 @@ def install_routes(
                     422, "validation_error", f"client_id {mutation.client_id} appears twice", "client_id"
                 )
             seen.add(mutation.client_id)
+        mutations = [m.model_dump() for m in body.mutations]
         with deps.engine.connect() as conn:
             actor = deps.load_actor(conn, who)
-        mutations = [m.model_dump() for m in body.mutations]
-        response, replayed = push(deps.engine, key, mutations, actor, pop_index_key)
+            conn.rollback()  # (ends the read, so the push can begin its transaction)
+            response, replayed = push_on(conn, deps.engine, key, mutations, actor, pop_index_key)
         retention.maybe_purge()
         headers = {"Idempotent-Replayed": "true"} if replayed else None
         return JSONResponse(response, headers=headers)
