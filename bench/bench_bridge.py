@@ -149,11 +149,13 @@ def stamp(event: CtiEvent) -> CtiEvent:
 
 
 # ---- the desktops (client process) ---------------------------------------------------------------
-def client_main(port: int, desktops: int, seconds: float, ramp_per_s: float, conn: Any) -> None:
-    conn.send(asyncio.run(_clients(port, desktops, seconds, ramp_per_s)))
+def client_main(port: int, share: range, seconds: float, ramp_per_s: float, conn: Any) -> None:
+    conn.send(asyncio.run(_clients(port, share, seconds, ramp_per_s)))
 
 
-async def _clients(port: int, desktops: int, seconds: float, ramp_per_s: float) -> dict[str, Any]:
+async def _clients(port: int, share: range, seconds: float, ramp_per_s: float) -> dict[str, Any]:
+    """The desktops numbered in `share` (a client process's part of the floor)."""
+    desktops = len(share)
     latencies: list[int] = []
     counts = {"lines": 0, "connected": 0, "connect_retries": 0, "gave_up": 0}
 
@@ -201,7 +203,7 @@ async def _clients(port: int, desktops: int, seconds: float, ramp_per_s: float) 
     tasks = []
     batch = 50
     for start in range(0, desktops, batch):
-        tasks += [asyncio.create_task(one(i)) for i in range(start, min(desktops, start + batch))]
+        tasks += [asyncio.create_task(one(i)) for i in share[start : start + batch]]
         await asyncio.sleep(batch / ramp_per_s)
     # read until the server closes every connection after its run (or give up much later)
     _done, pending_tasks = await asyncio.wait(tasks, timeout=seconds + desktops / ramp_per_s + 180.0)
@@ -239,7 +241,7 @@ def _rss_kib() -> int:
 
 
 async def run_bridge(
-    desktops: int, calls_per_s: float, seconds: float, ramp_per_s: float = 400.0
+    desktops: int, calls_per_s: float, seconds: float, ramp_per_s: float = 400.0, client_processes: int = 1
 ) -> dict[str, Any]:
     server = BridgeServer(
         SimulatedPbx(),
@@ -264,6 +266,7 @@ async def run_bridge(
         lambda: server.stats.sessions,
         close,
         ramp_per_s,
+        client_processes,
     )
     result["connected"] = connected_now[0]
     result["rss_per_connection_kib"] = round((result.pop("rss_connected") - rss0) / desktops, 2)
@@ -279,7 +282,7 @@ async def run_bridge(
 
 
 async def run_baseline(
-    desktops: int, calls_per_s: float, seconds: float, ramp_per_s: float = 400.0
+    desktops: int, calls_per_s: float, seconds: float, ramp_per_s: float = 400.0, client_processes: int = 1
 ) -> dict[str, Any]:
     writers: dict[int, asyncio.StreamWriter] = {}
 
@@ -315,7 +318,9 @@ async def run_baseline(
             writer.transport.abort()
         server.close()
 
-    result = await _drive(port, desktops, calls_per_s, seconds, emit, lambda: len(writers), close, ramp_per_s)
+    result = await _drive(
+        port, desktops, calls_per_s, seconds, emit, lambda: len(writers), close, ramp_per_s, client_processes
+    )
     result.pop("rss_connected")
     return result
 
@@ -336,12 +341,19 @@ async def _drive(
     connected: Any,
     close: Any,
     ramp_per_s: float = 400.0,
+    client_processes: int = 1,
 ) -> dict[str, Any]:
-    parent, child = mp.get_context("spawn").Pipe()
-    proc = mp.get_context("spawn").Process(
-        target=client_main, args=(port, desktops, seconds, ramp_per_s, child)
-    )
-    proc.start()
+    # The desktops are other machines: their reading must not be what is measured. One client
+    # process per share of the floor (--client-processes) so reading can use every core left.
+    spawn = mp.get_context("spawn")
+    pipes, procs = [], []
+    for k in range(client_processes):
+        parent, child = spawn.Pipe()
+        share = range(k, desktops, client_processes)
+        args = (port, share, seconds, ramp_per_s / client_processes, child)
+        procs.append(spawn.Process(target=client_main, args=args))
+        pipes.append(parent)
+        procs[-1].start()
     ramp_s = time.monotonic()
     deadline = ramp_s + desktops / ramp_per_s + 60
     while connected() < desktops and time.monotonic() < deadline:
@@ -354,9 +366,11 @@ async def _drive(
     calls, achieved = await _play(emit, desktops, calls_per_s, seconds)
     cpu = (time.process_time() - cpu0) / (time.monotonic() - wall0)
     await close()
-    data = await asyncio.to_thread(parent.recv)
-    await asyncio.to_thread(proc.join, 30)
-    latencies = [n / 1e9 for n in data["latencies_ns"]]
+    parts = [await asyncio.to_thread(pipe.recv) for pipe in pipes]
+    for proc in procs:
+        await asyncio.to_thread(proc.join, 30)
+    data = {key: sum(part[key] for part in parts) for key in ("lines", "connect_retries", "gave_up")}
+    latencies = [n / 1e9 for part in parts for n in part["latencies_ns"]]
     return {
         "connected": connected(),
         "ramp_s": round(ramp_s, 1),
@@ -397,11 +411,18 @@ def main() -> int:
     parser.add_argument("--calls-per-s", type=float, default=200.0)
     parser.add_argument("--seconds", type=float, default=30.0)
     parser.add_argument("--ramp-per-s", type=float, default=400.0, help="new desktop connections a second")
+    parser.add_argument(
+        "--client-processes",
+        type=int,
+        default=2,
+        help="processes the simulated desktops are spread over (default 2: one per core here)",
+    )
     args = parser.parse_args()
     if not raise_fd_limit(args.desktops):
         return 2
-    baseline = asyncio.run(run_baseline(args.desktops, args.calls_per_s, args.seconds, args.ramp_per_s))
-    bridge = asyncio.run(run_bridge(args.desktops, args.calls_per_s, args.seconds, args.ramp_per_s))
+    load = (args.desktops, args.calls_per_s, args.seconds, args.ramp_per_s, args.client_processes)
+    baseline = asyncio.run(run_baseline(*load))
+    bridge = asyncio.run(run_bridge(*load))
     ratio = {
         k: round(bridge["latency"][k] / baseline["latency"][k], 2) if baseline["latency"][k] else None
         for k in ("p50_ms", "p99_ms", "max_ms")
@@ -410,6 +431,7 @@ def main() -> int:
         "desktops": args.desktops,
         "calls_per_s": args.calls_per_s,
         "seconds": args.seconds,
+        "client_processes": args.client_processes,
         "bridge": bridge,
         "bare_asyncio_fanout": baseline,
         "ratio_bridge_to_bare": ratio,
