@@ -297,3 +297,31 @@ def test_own_uuid_bridge_is_not_a_transfer_and_a_hangup_ends() -> None:
     end = {**CC, "CC-Cause": "Terminated", "CC-Agent": "1001@default"}
     (ended,) = n.feed(ev(w.callcenter("member-queue-end", T0 + 12, 4, end, chan)))
     assert ended.kind is CallEventKind.ENDED
+
+
+@pytest.mark.parametrize(
+    ("cancel", "cid", "caller"),
+    [
+        ("NONE", "13800138000", "+8613800138000"),
+        ("TIMEOUT", "13800138000", "+8613800138000"),
+        ("NONE", "anonymous", None),
+    ],
+)
+def test_a_missed_call_keeps_the_callers_number(cancel: str, cid: str, caller: str | None) -> None:
+    """What an agent's missed-call list is built from on FreeSWITCH, as it is on Asterisk: the
+    abandon or timeout carries the caller's E.164 (None when withheld) over the wire, under the
+    queue's mod_callcenter name (the name the user record's queues hold)."""
+    from calldesk_domain.missed_calls import MissedCalls
+
+    n = EslNormalizer()
+    missed = MissedCalls(["sales@default"])
+    cc = {**CC, "CC-Member-CID-Number": cid}
+    chan = w.channel("CHANNEL_CREATE", T0, 1, S, cid=cid)
+    events = n.feed(ev(chan)) + n.feed(ev(w.callcenter("member-queue-start", T0 + 1, 2, cc, chan)))
+    cc_end = {**cc, "CC-Cause": "Cancel", "CC-Cancel-Reason": cancel}
+    events += n.feed(ev(w.callcenter("member-queue-end", T0 + 21, 3, cc_end)))
+    events += n.feed(ev(w.channel("CHANNEL_HANGUP_COMPLETE", T0 + 22, 4, S, cid=cid, call_state="HANGUP")))
+    for event in events:
+        missed.feed(json.loads(json.dumps(to_wire(event))))
+    [call] = missed.calls()
+    assert (call.queue, call.caller, round(call.wait_s)) == ("sales@default", caller, 20)
