@@ -1,6 +1,7 @@
 """Transfers in AMI (BlindTransfer, AttendedTransfer; Asterisk 11's Transfer) -> call.transferred,
-as a mixin of AmiNormalizer. The event names the agent who transferred (the transferring channel's
-interface) so that the bridge ends that agent's ring leg, not the one the transfer reached."""
+as a mixin of AmiNormalizer (an AttendedTransfer into a three-way conference is none). The event
+names the agent who transferred (the transferring channel's interface) so that the bridge ends
+that agent's ring leg, not the one the transfer reached."""
 
 from __future__ import annotations
 
@@ -41,6 +42,11 @@ class TransfersMixin:
 
     def _on_attended_transfer(self, m: AmiMessage, ts: float) -> list[CtiEvent]:
         if m.headers.get("Result", "Success") != "Success":
+            return []
+        if m.headers.get("DestType") == "Threeway":
+            # `*3` during a consult (atxferthreeway): caller, agent and target share one bridge
+            # and the agent is still on the call, so nothing was transferred away; the call ends
+            # as any other (tests/traces/ami-lab/conference.ami).
             return []
         call = self._call_of_any(m, "OrigTransferer", "OrigBridge", "SecondTransferer", "TransferTarget")
         if call is None:

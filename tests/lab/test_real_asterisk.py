@@ -95,6 +95,9 @@ async def wait_quietly(runtime: Any, lab: Lab, iface: str) -> None:
     await until(lambda: not runtime.session.calls(), 60, "calls ended")
     if runtime.calls.wrapup.isVisible():
         runtime.calls.wrapup.end_button.click()
+        # the desktop's own unpause must land first: arriving after the next step's pause of
+        # this agent (the lab's AMI), it would unpause them again (seen: 1002 rang for 1001)
+        await until(lambda: runtime.session.agent_state != "acw", 10, "wrap-up ended at the PBX")
     lab.ami("QueuePause", f"Interface={iface}", "Paused=false")
     await until(lambda: "paused" not in lab.member_line("sales", iface), 10, "unpaused")
 
@@ -315,10 +318,12 @@ async def test_wrapup_pause_and_call_controls(
             await asyncio.sleep(5)
             bar.buttons[Control.CONFERENCE].click()
             await asyncio.sleep(4)
+            bridges = lab.cli("bridge show all")
+            on_call = bar.phase is CallPhase.CONFERENCE and bool(d1.session.calls())
             steps.note(
-                "conference after a consult",
-                "done" in bar.status.text(),
-                bridges=lab.cli("bridge show all"),
+                "conference after a consult: the agent stays on the call",
+                "done" in bar.status.text() and on_call,
+                bridges=bridges,
                 **bar_state(d1),
             )
         except AssertionError as exc:
