@@ -335,18 +335,18 @@ def _apply_unminimised(
 def _lock_keys(mutation: dict[str, Any]) -> list[str]:
     """What a mutation locks before it reads anything: its client_id (so two concurrent pushes
     of it cannot both miss push_results), its record (versions) and, for an attachment, the
-    ticket whose owner authorises it. Ids are bounded and only hashed."""
+    ticket whose owner authorises it. Ids are bounded and only hashed (`writes.lock_records`)."""
     keys = [_client_key(mutation["client_id"])]
     entity, record_id, data = mutation.get("entity"), mutation.get("id"), mutation.get("data")
     if isinstance(entity, str) and isinstance(record_id, str):
         keys.append(writes.record_key(entity[:32], record_id[:256]))
         if entity == "attachment" and isinstance(data, dict) and isinstance(data.get("ticket_id"), str):
             keys.append(writes.record_key("ticket", data["ticket_id"][:256]))
-    return [_CONTROL.sub("", key) for key in keys]
+    return keys
 
 
 def _client_key(client_id: str) -> str:
-    return _CONTROL.sub("", f"push {client_id}")
+    return f"push {client_id}"
 
 
 def _store_result(
@@ -478,6 +478,25 @@ def _stored_response(conn: Connection, key: str) -> dict[str, Any] | None:
     ).scalar_one_or_none()
 
 
+def _respond_once(
+    conn: Connection, key: str, locks: list[str], make_results: Callable[[], list[dict[str, Any]]]
+) -> tuple[dict[str, Any], bool]:
+    """(response, replayed), in one transaction on `conn` (which must not be in one): `locks`
+    and the key's own taken at once (sorted, so concurrent pushes cannot deadlock on them); a key
+    stored before is answered from the store, else `make_results()` runs and its response is
+    kept under the key."""
+    with conn.begin():
+        writes.lock_records(conn, [_idempotency_lock(key), *locks])
+        first = _stored_response(conn, key)
+        if first is not None:  # a replay, or the same key raced us: answers agree per client_id
+            return {**first, "results": _settled(conn, first.get("results") or [])}, True
+        response = {"results": make_results(), "server_time": format_ts(datetime.now(UTC))}
+        conn.execute(
+            idempotency_keys.insert().values(key=key, response=response, created_at=datetime.now(UTC))
+        )
+    return response, False
+
+
 def _push_in_one_transaction(
     conn: Connection,
     key: str,
@@ -485,29 +504,23 @@ def _push_in_one_transaction(
     actor: policy.Actor,
     pop_index_key: bytes | None,
 ) -> tuple[dict[str, Any], bool]:
-    """The usual push: every lock taken at once (sorted, so concurrent pushes cannot deadlock on
-    them), the mutations, their results and the idempotency record in ONE transaction on `conn`
-    (which must not be in one): a few round trips instead of two transactions per mutation.
-    Raises what a mutation raised (the caller then applies them one transaction each, so one bad
-    record refuses only itself)."""
-    keys = [_idempotency_lock(key)] + [lock for mutation in mutations for lock in _lock_keys(mutation)]
-    with conn.begin():
-        writes.lock_records(conn, keys)
-        first = _stored_response(conn, key)
-        if first is not None:
-            return {**first, "results": _settled(conn, first.get("results") or [])}, True
+    """The usual push: the mutations, their results and the idempotency record in ONE
+    transaction: a few round trips instead of two transactions per mutation. Raises what a
+    mutation raised (the caller then applies them one transaction each, so one bad record
+    refuses only itself)."""
+
+    def apply_all() -> list[dict[str, Any]]:
         stored = _stored_results(conn, [mutation["client_id"] for mutation in mutations])
-        results = [
+        return [
             _apply_locked(conn, mutation, actor, pop_index_key, stored.get(mutation["client_id"]))[0]
             for mutation in mutations
         ]
-        response = {"results": results, "server_time": format_ts(datetime.now(UTC))}
-        conn.execute(
-            idempotency_keys.insert().values(key=key, response=response, created_at=datetime.now(UTC))
-        )
-    if conn.dialect.name == "postgresql" and any(result.get("seq") is not None for result in results):
-        response = {**response, "results": _settled(conn, results)}
-    return response, False
+
+    locks = [lock for mutation in mutations for lock in _lock_keys(mutation)]
+    response, replayed = _respond_once(conn, key, locks, apply_all)
+    if replayed:
+        return response, True
+    return {**response, "results": _settled(conn, response["results"])}, False
 
 
 def push(
@@ -542,22 +555,9 @@ def push_on(
         log.info("push: applying %d mutation(s) one by one after: %s", len(mutations), exc)
         if conn.in_transaction():
             conn.rollback()
+    # each result is settled by its own transaction already
     results = [apply_mutation(engine, mutation, actor, pop_index_key) for mutation in mutations]
-    response = {"results": results, "server_time": format_ts(datetime.now(UTC))}
-    with conn.begin():
-        writes.lock_records(conn, [_idempotency_lock(key)])
-        first = _stored_response(conn, key)
-        if first is not None:  # the same key raced us: both answers agree per client_id
-            return {**first, "results": _settled(conn, first.get("results") or [])}, True
-        conn.execute(
-            idempotency_keys.insert().values(key=key, response=response, created_at=datetime.now(UTC))
-        )
-    return response, False
-
-
-def stored_response(engine: Engine, key: str) -> dict[str, Any] | None:
-    with engine.connect() as conn:
-        return _stored_response(conn, key)
+    return _respond_once(conn, key, [], lambda: results)
 
 
 # ---- retention -----------------------------------------------------------------------------

@@ -172,8 +172,9 @@ def lock_records(conn: Connection, keys: Iterable[str]) -> None:
 
     PostgreSQL: one transaction-level advisory lock per key, taken in one statement in the
     order of their hashes (so two writers locking overlapping sets cannot deadlock). Two keys
-    that share a hash only serialise two unrelated writes. SQLite: the database write lock."""
-    wanted = sorted(set(keys))
+    that share a hash only serialise two unrelated writes (so a NUL, which PostgreSQL text
+    cannot hold, is dropped before hashing). SQLite: the database write lock."""
+    wanted = sorted({key.replace("\x00", "") for key in keys})
     if not wanted:
         return
     if conn.dialect.name == "postgresql":

@@ -169,12 +169,17 @@ class SeededCentral:
 
     def push_upsert(self, username: str, entity: str, record: dict, base: int | None = None) -> dict:
         """POST /api/v1/sync/push of one upsert of `record` as `username`; its result."""
-        mutation = {"client_id": str(uuid.uuid4()), "entity": entity, "id": record["id"], "op": "upsert"}
+        mutation = {"entity": entity, "id": record["id"], "op": "upsert", "data": record}
         if base is not None:
             mutation["base_version"] = base
+        return self.push_one(username, mutation)
+
+    def push_one(self, username: str, mutation: dict) -> dict:
+        """POST /api/v1/sync/push of one `mutation` (a fresh client_id unless it has one) as
+        `username`, under a fresh Idempotency-Key; its result."""
         response = httpx.post(
             f"{self.url}/api/v1/sync/push",
-            json={"mutations": [{**mutation, "data": record}]},
+            json={"mutations": [{"client_id": str(uuid.uuid4()), **mutation}]},
             headers={
                 "Authorization": f"Bearer {self.token_for(username)}",
                 "Idempotency-Key": str(uuid.uuid4()),

@@ -17,17 +17,7 @@ from calldesk_domain.models import format_ts
 
 def _push(seeded, username: str, mutation: dict, client_id: str | None = None) -> dict:
     mutation = {"client_id": client_id or str(uuid.uuid4()), "entity": "audit", "op": "upsert", **mutation}
-    response = httpx.post(
-        f"{seeded.url}/api/v1/sync/push",
-        json={"mutations": [mutation]},
-        headers={
-            "Authorization": f"Bearer {seeded.token_for(username)}",
-            "Idempotency-Key": str(uuid.uuid4()),
-        },
-        timeout=20,
-    )
-    assert response.status_code == 200, response.text
-    return response.json()["results"][0]
+    return seeded.push_one(username, mutation)
 
 
 def _event(customer: str, **extra) -> dict:

@@ -100,21 +100,6 @@ def _new(entity: str, record_id: str, owner: str, parent: str) -> dict[str, Any]
     }[entity]()
 
 
-def _push(seeded, username: str, mutation: dict[str, Any]) -> dict[str, Any]:
-    mutation = {"client_id": str(uuid.uuid4()), **mutation}
-    response = httpx.post(
-        f"{seeded.url}/api/v1/sync/push",
-        json={"mutations": [mutation]},
-        headers={
-            "Authorization": f"Bearer {seeded.token_for(username)}",
-            "Idempotency-Key": str(uuid.uuid4()),
-        },
-        timeout=20,
-    )
-    assert response.status_code == 200, response.text
-    return response.json()["results"][0]
-
-
 def _expected(scope: policy.Scope | None, mine: bool) -> str:
     if scope is None:
         return "forbidden"
@@ -170,7 +155,7 @@ def test_pushed_mutation_matrix_follows_the_policy_table(seeded_central_sqlite, 
                     }
                 else:
                     mutation = {"entity": entity, "id": record_id, "op": "delete", "base_version": version}
-            result = _push(seeded, username, mutation)
+            result = seeded.push_one(username, mutation)
             if result["status"] == "rejected":
                 assert result["message"] == "forbidden", result
                 assert result["field"], result
@@ -192,7 +177,7 @@ def _customer_update(seeded, username: str, change: dict[str, Any]) -> dict[str,
         "base_version": version,
         "data": data,
     }
-    return _push(seeded, username, mutation)
+    return seeded.push_one(username, mutation)
 
 
 @pytest.mark.parametrize(
@@ -228,7 +213,7 @@ def test_leaving_money_fields_out_keeps_them(seeded_central_sqlite):
         "base_version": version,
         "data": partial,
     }
-    result = _push(seeded, "1001", mutation)
+    result = seeded.push_one("1001", mutation)
     assert result["status"] == "applied"
     assert result["server"]["points_balance"] == 500
 
@@ -236,10 +221,10 @@ def test_leaving_money_fields_out_keeps_them(seeded_central_sqlite):
 def test_contact_logs_are_written_as_the_caller_and_tickets_keep_their_author(seeded_central_sqlite):
     seeded = seeded_central_sqlite
     forged = _contact("CL-forged", "1002")
-    result = _push(seeded, "1001", {"entity": "contact", "id": "CL-forged", "op": "upsert", "data": forged})
+    result = seeded.push_one("1001", {"entity": "contact", "id": "CL-forged", "op": "upsert", "data": forged})
     assert result["status"] == "applied" and result["server"]["agent_id"] == "1001"
     ticket = {**_ticket("T-author", "1002"), "assignee_agent": "", "assignee_group": ""}
-    result = _push(seeded, "1001", {"entity": "ticket", "id": "T-author", "op": "upsert", "data": ticket})
+    result = seeded.push_one("1001", {"entity": "ticket", "id": "T-author", "op": "upsert", "data": ticket})
     assert result["status"] == "applied" and result["server"]["created_by"] == "1001"
 
 
@@ -249,15 +234,13 @@ def test_ticket_history_cannot_be_rewritten_below_admin(seeded_central_sqlite):
     version = seeded.write("ticket", ticket)
     forged = {**ticket, "history": []}
     for username, status in (("1001", "rejected"), ("admin", "applied")):
-        result = _push(
-            seeded,
+        result = seeded.push_one(
             username,
             {"entity": "ticket", "id": "T-history", "op": "upsert", "base_version": version, "data": forged},
         )
         assert result["status"] == status, result
     appended = {**ticket, "history": [*ticket["history"], {**ticket["history"][0], "action": "note"}]}
-    result = _push(
-        seeded,
+    result = seeded.push_one(
         "1001",
         {"entity": "ticket", "id": "T-history", "op": "upsert", "base_version": version, "data": appended},
     )
