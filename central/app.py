@@ -34,7 +34,7 @@ from calldesk_domain.phone import normalize
 from central import admin, auth, history_push, policy, pop_key, queries, tokens
 from central.access_log import AccessLogMiddleware
 from central.attachments import install_routes as install_attachment_routes
-from central.db import make_engine
+from central.db import make_engine, single_reads
 from central.escalation import DEFAULT_INTERVAL_S as DEFAULT_ESCALATION_INTERVAL_S
 from central.escalation import EscalationJob
 from central.feed_epoch import feed_epoch
@@ -286,6 +286,7 @@ def create_app(
     _install_error_handlers(app)
 
     bearer = HTTPBearer(auto_error=False, description="token from POST /api/v1/auth/token")
+    sign_in_reads = single_reads(engine)
 
     def principal(
         request: Request,
@@ -296,7 +297,7 @@ def create_app(
         claims = tokens.verify(state.public_key, credentials.credentials.strip())
         if claims is None:
             raise ApiError(401, "invalid_token", "invalid or expired token; log in again")
-        with engine.connect() as conn:
+        with sign_in_reads.connect() as conn:
             found = auth.current_principal(conn, claims)
         if found is None:
             raise ApiError(

@@ -82,6 +82,15 @@ def make_engine(db_url: str | URL, **kwargs) -> Engine:
     return sa.create_engine(url, pool_pre_ping=True, json_serializer=_json_dumps, **kwargs)
 
 
+def single_reads(engine: Engine) -> Engine:
+    """`engine` for reads of one statement (a sign-in check, a committed seq): on PostgreSQL in
+    autocommit, so such a read is one round trip, not BEGIN + read + ROLLBACK. In an API worker
+    busy with a thousand streams every round trip also waits for the GIL: a push made 22 of them."""
+    if engine.dialect.name == "postgresql":
+        return engine.execution_options(isolation_level="AUTOCOMMIT")
+    return engine
+
+
 def check_connection(engine: Engine) -> None:
     """Open one connection so a wrong host/password fails now with a clear OperationalError."""
     with engine.connect() as conn:

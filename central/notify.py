@@ -53,19 +53,58 @@ PageSource = Callable[[int, int], Awaitable[Mapping[str, bytes] | None]]
 
 @dataclass(eq=False)
 class Subscriber:
-    """One notification stream: notices to send, and `gone` once it must end (dropped or
-    closing). `role` is set when the desktop asked for the changes themselves."""
+    """One notification stream: the notices not yet sent (at most `limit`), and `ended` (with
+    its `reason`) once it must end (dropped or closing). `role` is set when the desktop asked
+    for the changes themselves.
 
-    queue: asyncio.Queue[Notice]
+    Its stream waits on one future per wake-up, resolved by a notice or the end: at 2,000
+    streams a notification per second each, an asyncio.Queue getter task plus asyncio.wait
+    per notice was a third of an API worker's CPU (bench/bench_central_load.py)."""
+
+    limit: int
     role: str | None = None
     owner: StreamOwner | None = None  # who opened it, re-checked while open (notify_guard.py)
-    gone: asyncio.Event = field(default_factory=asyncio.Event)
+    ended: bool = False
     reason: str = ""
+    notices: list[Notice] = field(default_factory=list)
+    _wake: asyncio.Future[None] | None = field(default=None, repr=False)
+
+    def offer(self, notice: Notice) -> bool:
+        """Queue `notice`; False when `limit` notices are already waiting (the client is not
+        reading)."""
+        if len(self.notices) >= self.limit:
+            return False
+        self.notices.append(notice)
+        self._wake_up()
+        return True
+
+    def take(self) -> list[Notice]:
+        notices, self.notices = self.notices, []
+        return notices
 
     def end(self, reason: str) -> None:
-        if not self.gone.is_set():
+        if not self.ended:
+            self.ended = True
             self.reason = reason
-            self.gone.set()
+            self._wake_up()
+
+    async def wait(self, timeout_s: float) -> None:
+        """Until a notice is waiting, the stream ended, or `timeout_s` passed."""
+        if self.notices or self.ended:
+            return
+        loop = asyncio.get_running_loop()
+        self._wake = wake = loop.create_future()
+        timer = loop.call_later(timeout_s, self._wake_up)
+        try:
+            await wake
+        finally:
+            timer.cancel()
+            self._wake = None
+
+    def _wake_up(self) -> None:
+        wake = self._wake
+        if wake is not None and not wake.done():
+            wake.set_result(None)
 
 
 class NotificationHub:
@@ -104,7 +143,7 @@ class NotificationHub:
         return len(self._subscribers)
 
     def subscribe(self, role: str | None = None, owner: StreamOwner | None = None) -> Subscriber:
-        subscriber = Subscriber(asyncio.Queue(self.queue_size), role, owner)
+        subscriber = Subscriber(self.queue_size, role, owner)
         if self.closing:
             subscriber.end("closing")
         self._subscribers.add(subscriber)
@@ -114,7 +153,7 @@ class NotificationHub:
         self._subscribers.discard(subscriber)
 
     def live(self) -> list[Subscriber]:
-        return [s for s in self._subscribers if not s.gone.is_set()]
+        return [s for s in self._subscribers if not s.ended]
 
     def run_beside(self, coro: Coroutine[Any, Any, None], name: str) -> None:
         """Run a helper of the streams (the sign-in re-check) until the hub closes."""
@@ -171,11 +210,9 @@ class NotificationHub:
         self.head = notice.seq
         self.published += 1
         for subscriber in list(self._subscribers):
-            if subscriber.gone.is_set():
+            if subscriber.ended:
                 continue
-            try:
-                subscriber.queue.put_nowait(notice)
-            except asyncio.QueueFull:
+            if not subscriber.offer(notice):
                 self.dropped += 1
                 subscriber.end("slow")
                 log.warning("notify: a subscriber fell %d notifications behind; dropped", self.queue_size)

@@ -78,50 +78,34 @@ class NotificationStream(Response):
         self.ends_at = ends_at
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        sub = self.subscriber
         disconnected = asyncio.ensure_future(_wait_disconnect(receive))
+        disconnected.add_done_callback(lambda _: sub.end("disconnected"))
         try:
             await send({"type": "http.response.start", "status": 200, "headers": self.raw_headers})
             first = f"retry: {self.settings.retry_ms}\n\n".encode("ascii")
             if await self._send(send, first + feed_event(self.hub.head, self.hub.epoch)):
-                reason = await self._pump(send, disconnected)
+                reason = await self._pump(send)
                 if reason != "disconnected":
                     await self._send(send, b"", more_body=False)
         finally:
-            self.hub.unsubscribe(self.subscriber)
+            self.hub.unsubscribe(sub)
             disconnected.cancel()
             with contextlib.suppress(asyncio.CancelledError, Exception):
                 await disconnected
 
-    async def _pump(self, send: Send, disconnected: asyncio.Future[None]) -> str:
+    async def _pump(self, send: Send) -> str:
         sub, settings = self.subscriber, self.settings
-        gone = asyncio.ensure_future(sub.gone.wait())
-        try:
-            while True:
-                if time.time() >= self.ends_at:
-                    return "token_expired"
-                getter = asyncio.ensure_future(sub.queue.get())
-                wait = max(0.01, min(settings.keepalive_s, self.ends_at - time.time()))
-                waiting: set[asyncio.Future[Any]] = {getter, gone, disconnected}
-                done, _ = await asyncio.wait(waiting, timeout=wait, return_when=asyncio.FIRST_COMPLETED)
-                if getter not in done:
-                    getter.cancel()
-                    with contextlib.suppress(asyncio.CancelledError):
-                        await getter
-                if disconnected in done:
-                    return "disconnected"
-                if gone in done or sub.gone.is_set():
-                    return sub.reason or "closing"
-                if getter in done:
-                    notices = [getter.result()]
-                    while not sub.queue.empty():
-                        notices.append(sub.queue.get_nowait())
-                    chunk = self._events(notices)
-                else:
-                    chunk = b": keep-alive\n\n"
-                if not await self._send(send, chunk):
-                    return "slow"
-        finally:
-            gone.cancel()
+        while True:
+            if time.time() >= self.ends_at:
+                return "token_expired"
+            await sub.wait(max(0.01, min(settings.keepalive_s, self.ends_at - time.time())))
+            if sub.ended:
+                return sub.reason or "closing"
+            notices = sub.take()
+            chunk = self._events(notices) if notices else b": keep-alive\n\n"
+            if not await self._send(send, chunk):
+                return "slow"
 
     def _events(self, notices: list[Notice]) -> bytes:
         """What the queued notices say to this subscriber: each step's changes (a chain, each
@@ -136,7 +120,8 @@ class NotificationStream(Response):
         """False when the client did not take it within send_timeout_s (it is then dropped)."""
         message: Message = {"type": "http.response.body", "body": body, "more_body": more_body}
         try:
-            await asyncio.wait_for(send(message), self.settings.send_timeout_s)
+            async with asyncio.timeout(self.settings.send_timeout_s):
+                await send(message)
         except TimeoutError:
             self.hub.dropped += 1
             log.warning("notify: a client took no data for %.0f s; dropped", self.settings.send_timeout_s)

@@ -1,0 +1,389 @@
+"""One share of bench_central_load's simulated floor, run in its own process.
+
+The load generator is split over `--client-processes` processes (as bench_bridge's readers
+are): one process holding 2,000 streams spent its whole core parsing them, its event loop
+lagged a few hundred milliseconds behind every notification burst, and that lag was counted as
+the server's latency. Each share holds its desktops' streams, pushes its part of the write rate
+from its own desktops and pulls when told; it reports what it measured, timed with
+time.monotonic (one clock for every process of the machine), and bench_central_load merges the
+shares: a write is visible when every share has it on every one of its desktops.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import functools
+import gc
+import random
+import ssl
+import time
+import uuid
+from dataclasses import dataclass, field
+from multiprocessing.connection import Connection
+from typing import Any
+
+import httpx
+from _sse_stream import hold_stream
+
+from calldesk_domain.models import format_ts
+from calldesk_domain.tickets import new_ticket
+from desktop.services.notifications import FeedStep, SseEvent, SseParser, feed_seq, feed_step
+
+NOTIFY_JITTER_S = 0.5
+DRAIN_MIN_S = 3.0  # after the last write: foreign writes still on their way
+DRAIN_MAX_S = 10.0
+
+
+@dataclass(frozen=True)
+class ShareConfig:
+    url: str
+    db_url: str
+    creds: list[tuple[str, str]]  # (token, agent id) of this share's desktops
+    first_index: int  # desktops are numbered across the floor: share k holds k, k+K, k+2K...
+    stride: int
+    seconds: float
+    rate: float  # this share's writes per second
+    head: int
+    poll_s: float
+    steps: bool
+    direct_baseline: bool
+
+
+@dataclass
+class Floor:
+    """What one share's desktops share: the measurements and the writes in flight."""
+
+    desktops: int
+    pulls: list[float] = field(default_factory=list)
+    pushes: list[float] = field(default_factory=list)
+    errors: dict[str, int] = field(default_factory=dict)
+    written: dict[str, tuple[float, int]] = field(default_factory=dict)  # id -> (t0, writer desk)
+    seen_by: dict[str, int] = field(default_factory=dict)
+    complete: dict[str, float] = field(default_factory=dict)  # id -> when all desks (but its writer) had it
+    notifications: int = 0
+    steps_taken: int = 0
+    running: bool = True
+
+    def error(self, what: str) -> None:
+        self.errors[what] = self.errors.get(what, 0) + 1
+
+    def pulled(self, desk: int, entity_id: str, now: float) -> None:
+        if entity_id in self.complete:
+            return
+        write = self.written.get(entity_id)
+        if write is not None and write[1] == desk:
+            return
+        count = self.seen_by.get(entity_id, 0) + 1
+        if count >= self.desktops - (1 if write is not None else 0):
+            self.complete[entity_id] = now
+            self.seen_by.pop(entity_id, None)
+        else:
+            self.seen_by[entity_id] = count
+
+    def settled(self) -> bool:
+        """No change half-way through this share, and every write of it seen by all of it."""
+        return not self.seen_by and all(entity_id in self.complete for entity_id in self.written)
+
+
+_DECODED: dict[tuple[str, str], FeedStep | int | None] = {}
+
+
+def decoded(event: SseEvent) -> FeedStep | int | None:
+    """What the desktop's feed_step/feed_seq make of `event`. Every desktop of a role receives
+    the same bytes; each parses its own stream, but the JSON of an identical page is decoded
+    once per process: on the floor each PC decodes on its own CPU, and 2,000 decodes of the same
+    page on this machine's cores would measure the load generator, not the server."""
+    key = (event.event, event.data)
+    if key not in _DECODED:
+        if len(_DECODED) > 64:
+            _DECODED.clear()
+        _DECODED[key] = feed_step(event) if event.event == "changes" else feed_seq(event)
+    return _DECODED[key]
+
+
+class Desk:
+    def __init__(
+        self,
+        index: int,
+        client: httpx.AsyncClient,
+        token: str,
+        agent: str,
+        floor: Floor,
+        since: int,
+        steps: bool = True,
+    ):
+        self.steps = steps
+        self.index = index
+        self.client = client
+        self.token = token
+        self.headers = {"Authorization": f"Bearer {token}"}
+        self.agent = agent
+        self.floor = floor
+        self.since = since
+        self.known = since
+        self._pull_task: asyncio.Task[None] | None = None
+        self._again = False
+
+    async def hold_channel(self, host: str, port: int) -> None:
+        target = "/api/v1/sync/notifications" + ("?changes=1" if self.steps else "")
+        while self.floor.running:
+            read = functools.partial(self.read, SseParser())
+            try:
+                ended = await hold_stream(host, port, target, self.token, read)
+            except OSError as exc:
+                ended = type(exc).__name__
+            if self.floor.running:
+                self.floor.error(f"notify_{ended}")
+                await asyncio.sleep(1)
+
+    def read(self, parser: SseParser, body: bytes) -> None:
+        for event in parser.feed(body):
+            said = decoded(event)
+            if said is None:
+                continue
+            self.floor.notifications += 1
+            if isinstance(said, FeedStep):
+                self.take(said)
+            else:
+                self.told(said)
+
+    async def safety_poll(self, interval_s: float) -> None:
+        """The poll a desktop keeps while its channel is up (ConnectivityService.channel_interval_s),
+        first at a random point of the interval, as a floor's desktops started at random times."""
+        await asyncio.sleep(random.random() * interval_s)
+        while self.floor.running:
+            if self._pull_task is None or self._pull_task.done():
+                self._pull_task = asyncio.ensure_future(self._pull_soon(jitter=False))
+            await asyncio.sleep(interval_s)
+
+    def take(self, step: FeedStep) -> None:
+        """A step the cursor stands in is applied from the cursor on (as CacheStore.apply_feed_step
+        does); a step past it (a gap) is a pull; one wholly behind it is old news."""
+        if step.next_since <= self.since:
+            return
+        if step.since > self.since:
+            self.told(step.next_since)
+            return
+        now = time.monotonic()
+        for change in step.changes:
+            if isinstance(change, dict) and change.get("seq", 0) > self.since:
+                self.floor.pulled(self.index, change.get("id", ""), now)
+        self.since = step.next_since
+        self.known = max(self.known, step.next_since)
+        self.floor.steps_taken += 1
+
+    def told(self, seq: int) -> None:
+        if seq <= self.known:
+            return
+        self.known = seq
+        if self._pull_task is not None and not self._pull_task.done():
+            self._again = True
+            return
+        self._pull_task = asyncio.ensure_future(self._pull_soon())
+
+    async def _pull_soon(self, jitter: bool = True) -> None:
+        if jitter:
+            await asyncio.sleep(random.random() * NOTIFY_JITTER_S)
+        while True:
+            self._again = False
+            await self.pull()
+            if not self._again or not self.floor.running:
+                return
+
+    async def pull(self) -> None:
+        has_more = True
+        while has_more:
+            started = time.monotonic()
+            try:
+                response = await self.client.get(
+                    "/api/v1/sync/changes", params={"since": self.since, "limit": 1000}, headers=self.headers
+                )
+            except httpx.HTTPError as exc:
+                self.floor.error(f"pull_{type(exc).__name__}")
+                return
+            if response.status_code != 200:
+                self.floor.error(f"pull_http_{response.status_code}")
+                return
+            body = response.json()
+            now = time.monotonic()
+            self.floor.pulls.append(now - started)
+            for change in body["changes"]:
+                if change["seq"] > self.since:
+                    self.floor.pulled(self.index, change["id"], now)
+            self.since = max(self.since, body["next_since"])
+            has_more = body["has_more"]
+
+    async def push(self, n: int) -> None:
+        now = datetime_now()
+        if n % 2:
+            record_id = f"CL-{uuid.uuid4().hex[:16]}"
+            entity, data = (
+                "contact",
+                {
+                    "id": record_id,
+                    "call_id": "call-" + record_id,
+                    "agent_id": self.agent,
+                    "customer_id": f"C{1 + n % 500:07d}",
+                    "direction": "inbound",
+                    "channel": "phone",
+                    "disposition": "resolved",
+                    "notes": "bench",
+                    "ticket_id": "",
+                    "started_at": format_ts(now),
+                },
+            )
+        else:
+            record_id = f"T-{uuid.uuid4().hex[:16]}"
+            ticket = new_ticket(record_id, f"C{1 + n % 500:07d}", self.agent, now, category="consultation")
+            ticket.fault_description = "bench"
+            entity, data = "ticket", ticket.to_dict()
+        mutation = {
+            "client_id": str(uuid.uuid4()),
+            "entity": entity,
+            "id": record_id,
+            "op": "upsert",
+            "data": data,
+        }
+        started = time.monotonic()
+        self.floor.written[record_id] = (started, self.index)
+        try:
+            response = await self.client.post(
+                "/api/v1/sync/push",
+                json={"mutations": [mutation]},
+                headers={**self.headers, "Idempotency-Key": str(uuid.uuid4())},
+            )
+        except httpx.HTTPError as exc:
+            self.floor.error(f"push_{type(exc).__name__}")
+            self.floor.written.pop(record_id, None)
+            return
+        self.floor.pushes.append(time.monotonic() - started)
+        status = response.json()["results"][0]["status"] if response.status_code == 200 else None
+        if status != "applied":
+            self.floor.error(f"push_{response.status_code}_{status}")
+            self.floor.written.pop(record_id, None)
+
+
+def datetime_now() -> Any:
+    from datetime import UTC, datetime
+
+    return datetime.now(UTC)
+
+
+async def direct_baseline(db_url: str, floor: Floor, since: list[int], out: list[float]) -> None:
+    """The pull's SQL (session check, page, head) straight through psycopg, a few times a second."""
+    import psycopg
+
+    from central.db import parse_db_url
+    from central.notify import libpq_url
+
+    async with await psycopg.AsyncConnection.connect(
+        libpq_url(parse_db_url(db_url)), autocommit=True
+    ) as conn:
+        while floor.running:
+            cursor = max(0, since[0] - 5)
+            started = time.monotonic()
+            await (
+                await conn.execute(
+                    "SELECT u.role FROM users u JOIN sessions s ON s.user_id = u.id "
+                    "WHERE u.id = 1 AND u.active"
+                )
+            ).fetchall()
+            await (
+                await conn.execute(
+                    "SELECT seq, entity, entity_id, op, version, CAST(data AS TEXT) FROM change_log "
+                    "WHERE seq > %s ORDER BY seq LIMIT 1001",
+                    (cursor,),
+                )
+            ).fetchall()
+            await (await conn.execute("SELECT max(seq) FROM change_log")).fetchone()
+            out.append(time.monotonic() - started)
+            await asyncio.sleep(0.2)
+
+
+async def run_share(config: ShareConfig, link: Connection) -> dict[str, Any]:
+    """Connect this share's desktops, say "ready", write from the start time the parent sends
+    until `seconds` later, drain, and return what was measured."""
+    floor = Floor(len(config.creds))
+    # One client per desktop (as on the floor: its own two connections). A shared pool of
+    # thousands of connections costs httpcore O(connections) per request; one SSL context for
+    # all, since building one per client is 0.15 s.
+    tls = ssl.create_default_context()
+    limits = httpx.Limits(max_connections=2, max_keepalive_connections=2)
+    clients = [
+        httpx.AsyncClient(base_url=config.url, limits=limits, timeout=30, verify=tls) for _ in config.creds
+    ]
+    loop = asyncio.get_running_loop()
+    try:
+        desks = [
+            Desk(i, clients[i], token, agent, floor, config.head, steps=config.steps)
+            for i, (token, agent) in enumerate(config.creds)
+        ]
+        where = httpx.URL(config.url)
+        channels = [asyncio.ensure_future(d.hold_channel(where.host, where.port or 80)) for d in desks]
+        channels += [asyncio.ensure_future(d.safety_poll(config.poll_s)) for d in desks]
+        await asyncio.sleep(min(30.0, 2.0 + len(desks) / 200))  # everyone connected
+        gc.collect()
+        gc.freeze()  # the desks, clients and parsers are here for the run: not scanned again
+        link.send("ready")
+        start_at = await loop.run_in_executor(None, link.recv)
+        await asyncio.sleep(max(0.0, start_at - time.monotonic()))
+        cpu_start = time.process_time()
+        direct: list[float] = []
+        since = [config.head]
+        baseline = (
+            asyncio.ensure_future(direct_baseline(config.db_url, floor, since, direct))
+            if config.direct_baseline
+            else None
+        )
+        writes: set[asyncio.Task[None]] = set()
+        started = time.monotonic()
+        n = 0
+        while time.monotonic() - started < config.seconds:
+            task = asyncio.ensure_future(
+                desks[random.randrange(len(desks))].push(config.first_index + n * config.stride)
+            )
+            n += 1
+            writes.add(task)
+            task.add_done_callback(writes.discard)
+            since[0] = max(since[0], max(d.since for d in desks[:10]))
+            await asyncio.sleep(max(0.0, started + n / config.rate - time.monotonic()))
+        write_seconds = time.monotonic() - started
+        if writes:
+            await asyncio.wait(writes, timeout=30)
+        drain = time.monotonic()
+        while time.monotonic() - drain < DRAIN_MAX_S and not (
+            time.monotonic() - drain >= DRAIN_MIN_S and floor.settled()
+        ):
+            await asyncio.sleep(0.1)
+        floor.running = False
+        cpu_s = time.process_time() - cpu_start
+        tasks = [*channels, *([baseline] if baseline is not None else [])]
+        for task in tasks:
+            task.cancel()
+        await asyncio.gather(*tasks, return_exceptions=True)
+    finally:
+        await asyncio.gather(*(client.aclose() for client in clients), return_exceptions=True)
+    return {
+        "desktops": floor.desktops,
+        "pulls": floor.pulls,
+        "pushes": floor.pushes,
+        "errors": floor.errors,
+        "written": {entity_id: t0 for entity_id, (t0, _) in floor.written.items()},
+        "complete": floor.complete,
+        "notifications": floor.notifications,
+        "steps_taken": floor.steps_taken,
+        "writes": n,
+        "write_seconds": write_seconds,
+        "direct": direct,
+        "cpu_s": cpu_s,
+        "wall_s": time.monotonic() - started,
+    }
+
+
+def share_main(config: ShareConfig, link: Connection) -> None:
+    """The entry of one share's process (multiprocessing, spawn)."""
+    try:
+        link.send(asyncio.run(run_share(config, link)))
+    except BaseException as exc:  # the parent must hear of it, not wait for ever
+        link.send({"failed": f"{type(exc).__name__}: {exc}"})
+        raise
