@@ -22,6 +22,8 @@ from fastapi import FastAPI
 log = logging.getLogger(__name__)
 
 ENV = "CALLDESK_CENTRAL_SERVE"
+GIL_SWITCH_S = 0.0005  # (Python's default is 5 ms)
+GC_YOUNG_THRESHOLD = 20_000  # allocations between young collections (Python's default: 700)
 LOG_FORMAT = "%(asctime)s %(levelname)s %(process)d %(name)s: %(message)s"
 
 
@@ -67,12 +69,10 @@ def tune_worker_runtime() -> None:
     - The collector: the app's objects (routes, metadata, compiled statements) are moved out of
       the generations it scans (gc.freeze), and young collections run less often.
     """
-    switch_s = float(os.environ.get("CALLDESK_GIL_SWITCH_S", "0.0005"))
-    sys.setswitchinterval(switch_s)
-    if os.environ.get("CALLDESK_GC_FREEZE", "1") == "1":
-        gc.collect()
-        gc.freeze()
-        gc.set_threshold(int(os.environ.get("CALLDESK_GC_GEN0", "20000")), 20, 20)
+    sys.setswitchinterval(GIL_SWITCH_S)
+    gc.collect()
+    gc.freeze()
+    gc.set_threshold(GC_YOUNG_THRESHOLD, 20, 20)
     log.debug("worker runtime: switch interval %.4f s, gc %s", sys.getswitchinterval(), gc.get_threshold())
 
 

@@ -7,6 +7,7 @@ import json
 import logging
 import os
 import signal
+import subprocess
 import sys
 import threading
 import time
@@ -369,3 +370,14 @@ def test_serve_two_workers_over_tls(central_sqlite_url, tmp_path: Path):
     finally:
         stop_group(proc, signal.SIGTERM)
         log_file.close()
+
+
+def test_a_worker_process_tunes_its_interpreter_for_streams_and_round_trips():
+    code = (
+        "import gc, sys; from central.serving import tune_worker_runtime, GIL_SWITCH_S, GC_YOUNG_THRESHOLD;"
+        "before = sys.getswitchinterval(); tune_worker_runtime();"
+        "print(before, sys.getswitchinterval() == GIL_SWITCH_S, gc.get_freeze_count() > 1000,"
+        " gc.get_threshold()[0] == GC_YOUNG_THRESHOLD)"
+    )
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=60, check=True)
+    assert out.stdout.split() == ["0.005", "True", "True", "True"], out.stdout + out.stderr

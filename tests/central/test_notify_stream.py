@@ -140,3 +140,18 @@ async def test_the_stream_ends_when_its_token_expires_and_when_the_server_closes
     await asyncio.wait_for(open_task, 2)
     assert expiring.bodies[-1] == b"" and open_.bodies[-1] == b""  # each response was ended
     assert hub.subscribers == 0
+
+
+async def test_a_large_fan_out_gives_the_loop_back_between_slices():
+    from central.notify import FAN_OUT_SLICE
+
+    hub = NotificationHub(min_interval_s=0)
+    hub.bind(asyncio.get_running_loop())
+    subs = [hub.subscribe() for _ in range(FAN_OUT_SLICE * 4)]
+    seen_midway: list[int] = []
+    fan_out = asyncio.ensure_future(hub._fan_out(Notice(9, 8)))
+    await asyncio.sleep(0)  # the fan-out's first slice runs
+    seen_midway.append(sum(1 for s in subs if s.notices))  # another handler of the loop, mid-way
+    await fan_out
+    assert 0 < seen_midway[0] < len(subs)
+    assert all([n.seq for n in s.take()] == [9] for s in subs) and hub.head == 9
