@@ -338,10 +338,6 @@ def main() -> None:
         "client_cpu_util": round(result["client_cpu_s"] / result["client_wall_s"], 3),
         "fd_limit": fds,
         "note": "client and server share the machine's cores; the direct baseline runs in the client",
-        "server_tuning": {
-            "gil_switch_s": os.environ.get("CALLDESK_GIL_SWITCH_S", "default"),
-            "gc_freeze": os.environ.get("CALLDESK_GC_FREEZE", "default"),
-        },
     }
     path = write_result(f"central_load_{args.desktops}", payload, args.out)
     print(json.dumps({k: v for k, v in payload.items() if not isinstance(v, dict)}, indent=1))
