@@ -21,7 +21,7 @@ import logging
 import re
 import threading
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from typing import TYPE_CHECKING, Annotated, Any, TypeAlias
@@ -349,20 +349,22 @@ def _client_key(client_id: str) -> str:
     return f"push {client_id}"
 
 
+def _result_row(mutation: dict[str, Any], result: dict[str, Any], actor: policy.Actor) -> dict[str, Any]:
+    return {
+        "client_id": mutation["client_id"],
+        "user_id": actor.user_id,
+        # bookkeeping columns only: a refused mutation may carry NULs PostgreSQL cannot store
+        "entity": _CONTROL.sub("", str(mutation.get("entity")))[:32],
+        "entity_id": _CONTROL.sub("", str(mutation.get("id")))[:64],
+        "result": result,
+        "created_at": datetime.now(UTC),
+    }
+
+
 def _store_result(
     conn: Connection, mutation: dict[str, Any], result: dict[str, Any], actor: policy.Actor
 ) -> None:
-    conn.execute(
-        push_results.insert().values(
-            client_id=mutation["client_id"],
-            user_id=actor.user_id,
-            # bookkeeping columns only: a refused mutation may carry NULs PostgreSQL cannot store
-            entity=_CONTROL.sub("", str(mutation.get("entity")))[:32],
-            entity_id=_CONTROL.sub("", str(mutation.get("id")))[:64],
-            result=result,
-            created_at=datetime.now(UTC),
-        )
-    )
+    conn.execute(push_results.insert().values(_result_row(mutation, result, actor)))
 
 
 def _apply_locked(
@@ -371,10 +373,12 @@ def _apply_locked(
     actor: policy.Actor,
     pop_index_key: bytes | None,
     stored: Any,
+    pending: list[dict[str, Any]] | None = None,
 ) -> tuple[dict[str, Any], bool]:
     """(result, new): one mutation in `conn`, whose transaction holds its locks (`_lock_keys`);
     `stored` is its push_results row if the client_id was pushed before (then nothing is
-    applied: the stored result, or a refusal when another user pushed that client_id)."""
+    applied: the stored result, or a refusal when another user pushed that client_id). A new
+    result is stored now, or added to `pending` for the caller to store before it commits."""
     client_id = mutation["client_id"]
     if stored is not None:
         if stored.user_id is not None and stored.user_id != actor.user_id:
@@ -388,7 +392,10 @@ def _apply_locked(
         result = handler(conn, mutation, actor)
     else:
         result = _apply_one(conn, mutation, actor, pop_index_key)
-    _store_result(conn, mutation, result, actor)
+    if pending is None:
+        _store_result(conn, mutation, result, actor)
+    else:
+        pending.append(_result_row(mutation, result, actor))
     return result, True
 
 
@@ -481,28 +488,60 @@ def _idempotency_lock(key: str) -> str:
     return f"idempotency {key}"
 
 
-def _stored_response(conn: Connection, key: str) -> dict[str, Any] | None:
-    return conn.execute(
-        sa.select(idempotency_keys.c.response).where(idempotency_keys.c.key == key)
-    ).scalar_one_or_none()
+def _stored(
+    conn: Connection, key: str, client_ids: Sequence[str]
+) -> tuple[dict[str, Any] | None, dict[str, Any]]:
+    """(the response stored under `key` or None, the push_results rows of `client_ids`), in
+    one statement."""
+    by_key = sa.select(
+        sa.literal("").label("client_id"),
+        idempotency_keys.c.response.label("result"),
+        sa.cast(sa.null(), sa.Integer).label("user_id"),
+    ).where(idempotency_keys.c.key == key)
+    query = (
+        sa.union_all(
+            by_key,
+            sa.select(push_results.c.client_id, push_results.c.result, push_results.c.user_id).where(
+                push_results.c.client_id.in_(list(client_ids))
+            ),
+        )
+        if client_ids
+        else by_key
+    )
+    response, results = None, {}
+    for row in conn.execute(query):
+        if row.client_id == "":  # (a client_id is never empty: MutationIn)
+            response = row.result
+        else:
+            results[row.client_id] = row
+    return response, results
+
+
+MakeResults = Callable[[dict[str, Any]], tuple[list[dict[str, Any]], list[dict[str, Any]]]]
 
 
 def _respond_once(
-    conn: Connection, key: str, locks: list[str], make_results: Callable[[], list[dict[str, Any]]]
+    conn: Connection, key: str, locks: list[str], make_results: MakeResults, client_ids: Sequence[str] = ()
 ) -> tuple[dict[str, Any], bool]:
     """(response, replayed), in one transaction on `conn` (the one it is in, else a new one): `locks`
     and the key's own taken at once (sorted, so concurrent pushes cannot deadlock on them); a key
-    stored before is answered from the store, else `make_results()` runs and its response is
-    kept under the key."""
+    stored before is answered from the store, else `make_results(stored push_results rows of
+    client_ids)` gives (results, push_results rows to store), and they are stored with the
+    response under the key (one statement on PostgreSQL)."""
     with conn.get_transaction() or conn.begin():
         writes.lock_records(conn, [_idempotency_lock(key), *locks])
-        first = _stored_response(conn, key)
+        first, stored = _stored(conn, key, client_ids)
         if first is not None:  # a replay, or the same key raced us: answers agree per client_id
             return {**first, "results": _settled(conn, first.get("results") or [])}, True
-        response = {"results": make_results(), "server_time": format_ts(datetime.now(UTC))}
-        conn.execute(
-            idempotency_keys.insert().values(key=key, response=response, created_at=datetime.now(UTC))
-        )
+        results, rows = make_results(stored)
+        response = {"results": results, "server_time": format_ts(datetime.now(UTC))}
+        keep = idempotency_keys.insert().values(key=key, response=response, created_at=datetime.now(UTC))
+        if rows and conn.dialect.name == "postgresql":
+            conn.execute(keep.add_cte(push_results.insert().values(rows).cte("stored_results")))
+        else:
+            if rows:
+                conn.execute(push_results.insert().values(rows))
+            conn.execute(keep)
     return response, False
 
 
@@ -518,15 +557,17 @@ def _push_in_one_transaction(
     mutation raised (the caller then applies them one transaction each, so one bad record
     refuses only itself)."""
 
-    def apply_all() -> list[dict[str, Any]]:
-        stored = _stored_results(conn, [mutation["client_id"] for mutation in mutations])
-        return [
-            _apply_locked(conn, mutation, actor, pop_index_key, stored.get(mutation["client_id"]))[0]
+    def apply_all(stored: dict[str, Any]) -> tuple[list[dict[str, Any]], list[dict[str, Any]]]:
+        pending: list[dict[str, Any]] = []
+        results = [
+            _apply_locked(conn, mutation, actor, pop_index_key, stored.get(mutation["client_id"]), pending)[0]
             for mutation in mutations
         ]
+        return results, pending
 
     locks = [lock for mutation in mutations for lock in _lock_keys(mutation)]
-    response, replayed = _respond_once(conn, key, locks, apply_all)
+    client_ids = [mutation["client_id"] for mutation in mutations]
+    response, replayed = _respond_once(conn, key, locks, apply_all, client_ids)
     if replayed:
         return response, True
     return {**response, "results": _settled_after_commit(conn, response["results"])}, False
@@ -567,7 +608,7 @@ def push_on(
             conn.rollback()
     # each result is settled by its own transaction already
     results = [apply_mutation(engine, mutation, actor, pop_index_key) for mutation in mutations]
-    return _respond_once(conn, key, [], lambda: results)
+    return _respond_once(conn, key, [], lambda _stored: (results, []))
 
 
 # ---- retention -----------------------------------------------------------------------------
