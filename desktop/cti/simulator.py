@@ -277,8 +277,11 @@ class CtiSimulator:
         else:
             leave, ringing, answered, ended = rest
             async with self._offer_turn:
+                if self.pbx.offer_delay() != 0.0:
+                    log.info("simulator: call %s waits in the queue: %s", call, self._why_no_offer())
                 await self.wait_for_agent()
                 leave["wait_s"] = round(time.monotonic() - joined, 3)
+                log.debug("simulator: call %s rings after %.2f s in the queue", call, leave["wait_s"])
                 await self._send_now(leave)
                 await self._send_now(ringing)
             await asyncio.sleep(max(0.0, ring_s))
@@ -293,6 +296,13 @@ class CtiSimulator:
     async def _send_now(self, event: dict[str, Any]) -> None:
         event["ts"] = time.time()
         await self.send(event)
+
+    def _why_no_offer(self) -> str:
+        if self.pbx.paused:
+            return f"agent {self.agent} is paused ({self.pbx.reason or 'no reason'})"
+        if self.pbx.calls:
+            return f"agent {self.agent} is on a call"
+        return f"agent {self.agent} is in the queue's wrapuptime"
 
     async def wait_for_agent(self, timeout_s: float | None = None) -> bool:
         """Wait until the simulated PBX may ring this agent (not paused, not on a call, past the
