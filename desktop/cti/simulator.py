@@ -322,7 +322,8 @@ class CtiSimulator:
                 await asyncio.wait_for(self._pbx_changed.wait(), timeout)
 
     async def run(self, calls: int, interval_s: float) -> int:
-        """Play `calls` calls, one starting every `interval_s` seconds (phases fit inside it)."""
+        """Play `calls` calls, one starting every `interval_s` seconds (phases fit inside it), or as
+        soon as the last one is over when it waited for the agent longer than that."""
         cycle = max(interval_s, 0.0)
         for _ in range(calls):
             started = time.monotonic()
