@@ -6,6 +6,10 @@ command with the same parser the real connectors use, and accepts only what a PB
 a ringing call, hold an answered one, complete a consult that exists, pause with a reason. What it
 accepts it also reports back as events (`agent.pause`, `call.held`, a click-to-dial call's
 `call.answered`), because the desktop must show the state the PBX reports, never its own guess.
+
+It also keeps the queue's rule for offering calls (`offer_delay`): like an Asterisk queue member,
+a paused agent (wrap-up's `acw` pause, `calldesk agent pause`, a supervisor's force) or one already
+on a call is offered no call; the caller waits in the queue until the agent is free again.
 """
 
 from __future__ import annotations
@@ -39,29 +43,57 @@ _STATE_AFTER = {
     "call.unheld": TALKING,
 }
 MAX_CALLS = 1000  # a long demo must not grow this without bound
+_CALL_GONE = frozenset({"call.ended", "call.transferred", "queue.abandon", "queue.timeout"})
 
 
 class SimulatedPbx:
-    """Call states seen on the wire + the commands' answers. Pure: no sockets, a clock to inject."""
+    """Call states seen on the wire + the commands' answers. Pure: no sockets, a clock to inject.
 
-    def __init__(self, agent: str, clock: Callable[[], float] = time.time) -> None:
+    `wrapuptime_s` is the queue's wrapuptime (Asterisk queues.conf): after an answered call ends,
+    no call is offered to the agent for that long, so the desktop's `acw` pause, sent when it sees
+    the end, arrives before the next call can ring."""
+
+    def __init__(self, agent: str, clock: Callable[[], float] = time.time, wrapuptime_s: float = 0.0) -> None:
         self.agent = agent
         self.clock = clock
+        self.wrapuptime_s = max(0.0, wrapuptime_s)
         self.calls: dict[str, str] = {}  # call id -> state
         self.paused: bool | None = None
         self.reason = ""
+        self._offer_after = float("-inf")  # clock time the wrapuptime of the last call ends
+
+    def offer_delay(self) -> float | None:
+        """Seconds until the queue may ring this agent: 0.0 now; None while the agent is paused or
+        on a call (no call is offered until that changes)."""
+        if self.paused or self.calls:
+            return None
+        return max(0.0, self._offer_after - self.clock())
 
     def observe(self, event: dict[str, Any]) -> None:
         """Follow an event the simulator sent to the desktop."""
         call_id, kind = event.get("call_id"), event.get("type")
+        if kind in ("agent.pause", "agent.state"):
+            self._observe_agent(event)
+            return
         if not isinstance(call_id, str) or not isinstance(kind, str):
             return
-        if kind in ("call.ended", "call.transferred", "queue.abandon", "queue.timeout"):
-            self.calls.pop(call_id, None)
+        if kind in _CALL_GONE:
+            state = self.calls.pop(call_id, None)
+            if state is not None and state != RINGING:  # an answered call: the wrapuptime starts
+                self._offer_after = self.clock() + self.wrapuptime_s
         elif kind in _STATE_AFTER:
             self.calls[call_id] = _STATE_AFTER[kind]
             while len(self.calls) > MAX_CALLS:
                 self.calls.pop(next(iter(self.calls)))
+
+    def _observe_agent(self, event: dict[str, Any]) -> None:
+        """A pause the PBX reported for this agent (a script's, or one a command made) is its state."""
+        paused = event.get("paused")
+        if event.get("agent", self.agent) != self.agent or not isinstance(paused, bool):
+            return
+        self.paused = paused
+        reason = event.get("reason")
+        self.reason = reason if paused and isinstance(reason, str) else ""
 
     def handle(self, wire: Any) -> tuple[CommandOutcome, list[dict[str, Any]]]:
         """A command line's answer and the events that follow it (already applied here)."""

@@ -4,6 +4,8 @@ Used by `calldesk demo`, the tests and the benchmarks, and by hand as `calldesk 
 It speaks exactly the public protocol (docs/cti-protocol.md): hello, one JSON event per line,
 and it answers every command it is sent with a `command.result` the way a PBX would
 (desktop/cti/sim_pbx.py: answer a ringing call, pause with a reason, refuse what makes no sense).
+Its calls wait in the queue while that PBX would offer them to no one: the agent paused (wrap-up,
+`calldesk agent pause`) or on a call; they ring when the agent is free again.
 Callers are sent raw, the way PBXs send them (13800138000, 008613800138000, 010-12345678,
 "anonymous"), so the desktop's normalisation is exercised too.
 """
@@ -24,7 +26,7 @@ from typing import Any
 
 from desktop.cti.events import EventDecodeError, from_wire
 from desktop.cti.listener import DEFAULT_PORT, PROTOCOL_VERSION
-from desktop.cti.sim_pbx import SimulatedPbx
+from desktop.cti.sim_pbx import RINGING, SimulatedPbx
 
 log = logging.getLogger(__name__)
 
@@ -65,7 +67,10 @@ class CtiSimulator:
 
     `numbers` are E.164 numbers of known customers; a call comes from one of them, sent in a raw
     PBX form, except `unknown_ratio` of calls (a number not in the list) and `withheld_ratio`
-    (anonymous). `abandon_ratio` of calls hang up while queued (`queue.abandon`).
+    (anonymous). `abandon_ratio` of calls hang up while queued (`queue.abandon`), after their
+    `wait_s`, whether or not the agent was free. The others wait in the queue at least `wait_s`,
+    then until the simulated PBX may offer them (`SimulatedPbx.offer_delay`), one at a time in the
+    order they joined; `wrapuptime_s` is its queue's wrapuptime.
     """
 
     def __init__(
@@ -83,6 +88,7 @@ class CtiSimulator:
         dnis: Sequence[str] = DEFAULT_DNIS,
         seed: int | None = None,
         connect_timeout_s: float = 5.0,
+        wrapuptime_s: float = 0.0,
     ) -> None:
         self.host, self.port, self.token, self.agent = host, port, token, agent
         self.numbers = list(numbers)
@@ -97,13 +103,15 @@ class CtiSimulator:
         self.events_sent = 0
         self.calls_played = 0
         self.commands_received: list[dict[str, Any]] = []
-        self.pbx = SimulatedPbx(agent)  # answers commands like a PBX, from the calls played
+        self.pbx = SimulatedPbx(agent, wrapuptime_s=wrapuptime_s)  # answers commands like a PBX
         self.errors_received: list[dict[str, Any]] = []
         self.pongs_received = 0
         self._reader: asyncio.StreamReader | None = None
         self._writer: asyncio.StreamWriter | None = None
         self._reader_task: asyncio.Task[None] | None = None
         self._pong: asyncio.Event = asyncio.Event()
+        self._pbx_changed = asyncio.Event()  # the agent's state may have changed: look again
+        self._offer_turn = asyncio.Lock()  # queued calls are offered one at a time, first come first
 
     # -- connection ---------------------------------------------------------------------------
     @property
@@ -169,6 +177,7 @@ class CtiSimulator:
         if message.get("type", "").split(".")[0] in ("call", "queue", "agent"):
             self.events_sent += 1
             self.pbx.observe(message)
+            self._pbx_changed.set()
         if drain:
             await self._writer.drain()
 
@@ -252,27 +261,69 @@ class CtiSimulator:
         ring_s: float = 0.5,
         talk_s: float = 2.0,
     ) -> str:
-        """Play one call in real time: join, wait, ring, answer, talk, end (or abandon). Returns call_id."""
+        """Play one call in real time: join, wait (longer while the agent is paused or busy), ring,
+        answer, talk, end; or join and abandon after `wait_s`. A call the desktop answered or
+        ended by command is not answered or ended again. Returns call_id."""
         events = self.call_events(
             caller, call_id=call_id, queue=queue, dnis=dnis, abandon=abandon, wait_s=wait_s, talk_s=talk_s
         )
-        pauses = {
-            "queue.abandon": wait_s,
-            "queue.leave": wait_s,
-            "call.answered": ring_s,
-            "call.ended": talk_s,
-        }
-        for event in events:
-            delay = pauses.get(event["type"], 0.0)
-            if delay > 0:
-                await asyncio.sleep(delay)
-            event["ts"] = time.time()
-            await self.send(event)
+        join, *rest = events
+        call = str(join["call_id"])
+        joined = time.monotonic()
+        await self._send_now(join)
+        await asyncio.sleep(max(0.0, wait_s))
+        if rest[0]["type"] == "queue.abandon":
+            await self._send_now(rest[0])
+        else:
+            leave, ringing, answered, ended = rest
+            async with self._offer_turn:
+                if self.pbx.offer_delay() != 0.0:
+                    log.info("simulator: call %s waits in the queue: %s", call, self._why_no_offer())
+                await self.wait_for_agent()
+                leave["wait_s"] = round(time.monotonic() - joined, 3)
+                log.debug("simulator: call %s rings after %.2f s in the queue", call, leave["wait_s"])
+                await self._send_now(leave)
+                await self._send_now(ringing)
+            await asyncio.sleep(max(0.0, ring_s))
+            if self.pbx.calls.get(call) == RINGING:  # not answered from the desktop meanwhile
+                await self._send_now(answered)
+            await asyncio.sleep(max(0.0, talk_s))
+            if call in self.pbx.calls:  # not hung up or transferred from the desktop meanwhile
+                await self._send_now(ended)
         self.calls_played += 1
-        return str(events[0]["call_id"])
+        return call
+
+    async def _send_now(self, event: dict[str, Any]) -> None:
+        event["ts"] = time.time()
+        await self.send(event)
+
+    def _why_no_offer(self) -> str:
+        if self.pbx.paused:
+            return f"agent {self.agent} is paused ({self.pbx.reason or 'no reason'})"
+        if self.pbx.calls:
+            return f"agent {self.agent} is on a call"
+        return f"agent {self.agent} is in the queue's wrapuptime"
+
+    async def wait_for_agent(self, timeout_s: float | None = None) -> bool:
+        """Wait until the simulated PBX may ring this agent (not paused, not on a call, past the
+        wrapuptime). False if `timeout_s` passed first."""
+        loop = asyncio.get_running_loop()
+        deadline = None if timeout_s is None else loop.time() + timeout_s
+        while True:
+            self._pbx_changed.clear()
+            delay = self.pbx.offer_delay()
+            if delay == 0.0:
+                return True
+            left = None if deadline is None else deadline - loop.time()
+            if left is not None and left <= 0:
+                return False
+            timeout = left if delay is None else delay if left is None else min(delay, left)
+            with contextlib.suppress(TimeoutError):  # a wrapuptime ended, or the caller's deadline
+                await asyncio.wait_for(self._pbx_changed.wait(), timeout)
 
     async def run(self, calls: int, interval_s: float) -> int:
-        """Play `calls` calls, one starting every `interval_s` seconds (phases fit inside it)."""
+        """Play `calls` calls, one starting every `interval_s` seconds (phases fit inside it), or as
+        soon as the last one is over when it waited for the agent longer than that."""
         cycle = max(interval_s, 0.0)
         for _ in range(calls):
             started = time.monotonic()
@@ -381,6 +432,7 @@ class CtiSimulator:
             log.warning("simulator: command without an id ignored: %r", command)
             return
         outcome, events = self.pbx.handle(command)
+        self._pbx_changed.set()
         result: dict[str, Any] = {
             "type": "command.result",
             "id": command_id,

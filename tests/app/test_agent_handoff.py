@@ -100,6 +100,28 @@ async def test_an_unknown_or_empty_reason_is_refused_with_a_non_zero_exit(desk: 
     assert desk.pbx is not None and desk.pbx.commands_received == []  # nothing reached the PBX
 
 
+async def test_no_call_rings_while_paused_from_the_command_line_and_the_waiting_one_rings_on_ready(
+    desk: Desk,
+) -> None:
+    def kinds() -> list[str]:
+        return [e.wire_type for e in desk.events if getattr(e, "call_id", None) == "cli-q"]
+
+    assert desk.pbx is not None
+    assert await desk.cli("agent", "pause", "--reason", "lunch") == (0, "paused (lunch)", "")
+    call = asyncio.ensure_future(
+        desk.pbx.play_call(
+            "13800138000", call_id="cli-q", abandon=False, wait_s=0.01, ring_s=0.01, talk_s=0.01
+        )
+    )
+    await asyncio.sleep(1.0)  # due after 0.01 s
+    await desk.pbx.ping()
+    assert kinds() == ["queue.join"] and not call.done()
+    assert await desk.cli("agent", "ready") == (0, "ready", "")
+    await asyncio.wait_for(call, 10)
+    await desk.pbx.ping()
+    assert kinds() == ["queue.join", "queue.leave", "call.ringing", "call.answered", "call.ended"]
+
+
 async def test_dial_originates_and_prints_the_pbx_answer(desk: Desk) -> None:
     code, out, err = await desk.cli("dial", "tel:+86 138 0013 8000")
     assert (code, out, err) == (0, "dialling +8613800138000", "")

@@ -43,3 +43,5 @@ def test_demo_pops_its_calls_saves_screenshots_and_exits_when_done(tmp_path: Pat
     assert len(pictures) == len(lines), (pictures, lines)
     assert all(p.read_bytes().startswith(b"\x89PNG") for p in pictures)
     assert f"{len(lines)} pops painted" in done.stderr
+    if len(lines) > 1:  # the next call waited for the wrap-up of the first (seed 1 plays two)
+        assert "waits in the queue: agent 1001 is paused (acw)" in done.stderr, done.stderr[-3000:]

@@ -78,3 +78,70 @@ def test_an_ended_call_takes_no_commands_and_spying_is_unsupported() -> None:
     assert pbx.handle({"action": "dtmf", "call_id": "c-1", "digits": "1"})[0].status is OutcomeStatus.REFUSED
     assert pbx.handle({"action": "listen", "target": "1002"})[0].status is OutcomeStatus.UNSUPPORTED
     assert pbx.handle({"action": "warp"})[0].status is OutcomeStatus.INVALID
+
+
+class FakeClock:
+    def __init__(self, now: float = 1000.0) -> None:
+        self.now = now
+
+    def __call__(self) -> float:
+        return self.now
+
+
+def _call(pbx: SimulatedPbx, kind: str, call_id: str = "c-1") -> None:
+    pbx.observe({"type": kind, "call_id": call_id, "agent": "1001", "ts": 1.0})
+
+
+def test_a_paused_agent_is_offered_no_call_until_unpaused() -> None:
+    pbx = SimulatedPbx("1001", clock=FakeClock())
+    assert pbx.offer_delay() == 0.0  # nothing known yet: a member the queue may ring
+    for reason in ("acw", "lunch"):  # wrap-up's pause and any other reason alike
+        assert pbx.handle({"action": "pause", "reason": reason})[0].ok
+        assert pbx.offer_delay() is None
+    assert pbx.handle({"action": "unpause"})[0].ok
+    assert pbx.offer_delay() == 0.0
+
+
+def test_an_agent_on_a_call_is_offered_no_second_one() -> None:
+    pbx = SimulatedPbx("1001", clock=FakeClock())
+    for kind in ("call.ringing", "call.answered", "call.held", "call.unheld"):
+        _call(pbx, kind)
+        assert pbx.offer_delay() is None, kind
+    assert pbx.handle({"action": "hangup", "call_id": "c-1"})[0].ok
+    assert pbx.offer_delay() == 0.0
+    outcome, _ = pbx.handle({"action": "dial", "target": "13800138000"})
+    assert outcome.ok and pbx.offer_delay() is None  # an outbound call is a call too
+
+
+def test_the_wrapuptime_follows_an_answered_call_only() -> None:
+    clock = FakeClock()
+    pbx = SimulatedPbx("1001", clock=clock, wrapuptime_s=2.0)
+    _call(pbx, "call.ringing")
+    _call(pbx, "call.ended")  # the caller gave up while it rang: nothing to wrap up
+    assert pbx.offer_delay() == 0.0
+    _call(pbx, "call.ringing", "c-2")
+    _call(pbx, "call.answered", "c-2")
+    clock.now += 50
+    _call(pbx, "call.ended", "c-2")
+    assert pbx.offer_delay() == 2.0
+    clock.now += 1.5
+    assert pbx.offer_delay() == 0.5
+    clock.now += 0.5
+    assert pbx.offer_delay() == 0.0
+    assert pbx.handle({"action": "pause", "reason": "acw"})[0].ok  # the desktop's wrap-up
+    clock.now += 60
+    assert pbx.offer_delay() is None
+
+
+def test_pauses_reported_for_this_agent_count_and_others_do_not() -> None:
+    pbx = SimulatedPbx("1001", clock=FakeClock())
+    pbx.observe({"type": "agent.pause", "agent": "1002", "paused": True, "reason": "lunch", "ts": 1.0})
+    assert pbx.offer_delay() == 0.0
+    assert pbx.handle({"action": "force.pause", "target": "1002", "reason": "meeting"})[0].ok
+    assert pbx.offer_delay() == 0.0 and pbx.paused is None
+    pbx.observe({"type": "agent.pause", "agent": "1001", "paused": True, "reason": "break", "ts": 2.0})
+    assert pbx.offer_delay() is None and pbx.reason == "break"
+    pbx.observe({"type": "agent.pause", "agent": "1001", "paused": "yes", "ts": 3.0})  # not a pause
+    assert pbx.paused is True
+    assert pbx.handle({"action": "force.ready", "target": "1001"})[0].ok  # a supervisor's ready
+    assert pbx.offer_delay() == 0.0 and pbx.reason == ""

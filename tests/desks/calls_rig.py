@@ -42,10 +42,12 @@ class CallsDesk:
     desktop: DesktopApp
     sims: list[CtiSimulator] = field(default_factory=list)
 
-    async def pbx(self) -> CtiSimulator:
+    async def pbx(self, *, wrapuptime_s: float = 0.0) -> CtiSimulator:
         listener = self.desktop.cti.listener
         assert listener is not None
-        sim = CtiSimulator(port=listener.port, token=self.desktop.cti_token, agent="1001")
+        sim = CtiSimulator(
+            port=listener.port, token=self.desktop.cti_token, agent="1001", wrapuptime_s=wrapuptime_s
+        )
         self.sims.append(sim)
         await sim.connect()
         await wait_until(lambda: "1001" in listener.connected_agents(), what="source connected")
@@ -54,9 +56,10 @@ class CallsDesk:
 
 @contextlib.asynccontextmanager
 async def calls_desk(
-    central: Any, tmp_path: Path, qtbot: Any, *, require_contact: bool = False
+    central: Any, tmp_path: Path, qtbot: Any, *, require_contact: bool = False, wrapup_seconds: int = 30
 ) -> AsyncIterator[CallsDesk]:
-    """Start the desktop (cache in `tmp_path`, wrap-up 30 s); on leaving, stop it, then every PBX."""
+    """Start the desktop (cache in `tmp_path`, wrap-up 30 s unless told); on leaving, stop it, then
+    every PBX."""
     api = CentralApi(central.url)
     login = await api.login("1001", "demo")
     settings = Settings(
@@ -64,7 +67,7 @@ async def calls_desk(
         cache_path=str(tmp_path / "cache.sqlite3"),
         cti_port=0,
         require_contact_before_ready=require_contact,
-        wrapup_seconds=30,
+        wrapup_seconds=wrapup_seconds,
     )
     desktop = DesktopApp(settings, api, login, cti_token=secrets.token_urlsafe(16))
     qtbot.addWidget(desktop.window)
