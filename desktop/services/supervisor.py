@@ -2,9 +2,15 @@
 
 The desks layer connects the CTI stream a supervisor's desktop receives (queue, agent, call and
 pbx events) to `feed()`, the bridge/API link state to `source_down()` / `source_up()`, and
-`snapshot_ready` to the queue panel, agent grid and wallboard. A burst of events costs one
+each view (queue panel, agent grid, wallboard) to `add_view()`. A burst of events costs one
 snapshot per `refresh_ms` (the UI never redraws per event), and a one-second tick keeps
 "time in state" and "longest wait" moving when nothing happens.
+
+Views get a snapshot one loop turn apart, in the order they were added: the first in the
+snapshot's own turn, the next once the loop has run again (its repaints and other timers
+included). All of it in one turn (snapshot, panel, grid, wallboard, then their repaints and the
+charts' scene update) was the supervisor bench's busiest frame, ~30 ms of UI thread; split, no
+turn holds more than one view's update and repaint. `snapshot_ready` is still emitted at once.
 """
 
 from __future__ import annotations
@@ -26,6 +32,10 @@ log = logging.getLogger(__name__)
 
 REFRESH_MS = 250
 TICK_MS = 1000
+
+
+class _View(QObject):
+    show = Signal(object)  # BoardSnapshot, to one view
 
 
 class SupervisorBoard(QObject):
@@ -55,6 +65,12 @@ class SupervisorBoard(QObject):
         self._stale: float | None = None
         self.last_snapshot: BoardSnapshot | None = None
         self.bad_events = 0
+        self._views: list[tuple[Callable[[BoardSnapshot], object], _View]] = []
+        self._next_view = 0  # the view the pending turn hands `last_snapshot` to
+        self._view_turn = QTimer(self)
+        self._view_turn.setSingleShot(True)
+        self._view_turn.setInterval(0)
+        self._view_turn.timeout.connect(self._show_next)
 
     def start(self) -> None:
         self._tick.start()
@@ -63,6 +79,26 @@ class SupervisorBoard(QObject):
     def stop(self) -> None:
         self._tick.stop()
         self._pending.stop()
+        self._view_turn.stop()
+
+    def add_view(self, show: Callable[[BoardSnapshot], object]) -> None:
+        """`show(snapshot)` for every snapshot from now on, one loop turn after the view added
+        before it (see the module's docstring); the last snapshot at once if there is one."""
+        view = _View(self)
+        view.show.connect(show)  # a signal: Qt forgets a widget's slot when the widget is deleted
+        self._views.append((show, view))
+        if self.last_snapshot is not None:
+            view.show.emit(self.last_snapshot)
+
+    def remove_view(self, show: Callable[[BoardSnapshot], object]) -> None:
+        for position, (added, view) in enumerate(self._views):
+            if added == show:
+                del self._views[position]
+                view.show.disconnect()
+                view.deleteLater()
+                if position < self._next_view:
+                    self._next_view -= 1
+                return
 
     def feed(self, event: CtiEvent) -> None:
         """One normalised event. A bad one is logged and counted, never raised into the caller."""
@@ -115,4 +151,18 @@ class SupervisorBoard(QObject):
             self._stale = snapshot.stale_since
             self.stale_changed.emit(snapshot.stale_since)
         self.snapshot_ready.emit(snapshot)
+        # a pending turn that has not reached every view yet: the ones it did not reach get
+        # this newer snapshot, and the ones it did get it again from the first view on
+        self._next_view = 0
+        self._show_next()
         return snapshot
+
+    def _show_next(self) -> None:
+        snapshot = self.last_snapshot
+        if snapshot is None or self._next_view >= len(self._views):
+            return
+        view = self._views[self._next_view][1]
+        self._next_view += 1
+        if self._next_view < len(self._views):
+            self._view_turn.start()
+        view.show.emit(snapshot)

@@ -1,0 +1,120 @@
+"""The board hands each snapshot to its views one loop turn apart (SupervisorBoard.add_view): the
+first view in the snapshot's own turn, each next one after the loop ran again, so no single turn
+holds every view's update and repaint. Every view still ends on the newest figures."""
+
+from __future__ import annotations
+
+from zoneinfo import ZoneInfo
+
+from PySide6.QtCore import QTimer
+
+from calldesk_domain.board import BoardSnapshot
+from desktop.cti.events import (
+    AgentEvent,
+    AgentEventKind,
+    CallEvent,
+    CallEventKind,
+    QueueEvent,
+    QueueEventKind,
+)
+from desktop.services.supervisor import SupervisorBoard
+from desktop.views.supervisor_page import SupervisorPage
+from desktop.views.wallboard import Wallboard
+
+SHANGHAI = ZoneInfo("Asia/Shanghai")
+T0 = 1_800_000_000.0
+OFFERED = 3  # queue panel column
+
+
+class Clock:
+    def __init__(self, now: float) -> None:
+        self.now = now
+
+    def __call__(self) -> float:
+        return self.now
+
+
+def _board(clock: Clock) -> SupervisorBoard:
+    return SupervisorBoard(SHANGHAI, clock=clock, refresh_ms=10_000, tick_ms=0)
+
+
+def _calls(board: SupervisorBoard, queue: str, first: int, count: int) -> None:
+    for n in range(first, first + count):
+        call_id = f"{queue}-{n}"
+        board.feed(QueueEvent(QueueEventKind.JOIN, queue, T0 + n, call_id=call_id))
+        board.feed(CallEvent(CallEventKind.ANSWERED, call_id, T0 + n + 4, queue=queue, agent="1001"))
+
+
+def test_each_view_gets_the_snapshot_in_its_own_loop_turn_in_the_order_added(qtbot) -> None:
+    board = _board(Clock(T0 + 60))
+    seen: list[tuple[str, float]] = []
+    for name in ("panel", "grid", "wallboard"):
+        board.add_view(lambda snapshot, name=name: seen.append((name, snapshot.now)))
+    snapshot = board.refresh()
+    assert seen == [("panel", snapshot.now)]  # the first in the snapshot's own turn
+    # work the loop does meanwhile (a repaint, another timer) runs between two views
+    QTimer.singleShot(0, lambda: seen.append(("loop", 0.0)))
+    qtbot.waitUntil(lambda: len(seen) == 4, timeout=2000)
+    now = snapshot.now
+    assert seen == [("panel", now), ("loop", 0.0), ("grid", now), ("wallboard", now)]
+
+
+def test_a_newer_snapshot_before_every_view_had_the_last_reaches_all_of_them(qtbot) -> None:
+    clock = Clock(T0 + 60)
+    board = _board(clock)
+    seen: dict[str, list[float]] = {"panel": [], "grid": [], "wallboard": []}
+    for shown in seen.values():
+        board.add_view(lambda snapshot, shown=shown: shown.append(snapshot.now))
+    board.refresh()
+    clock.now = T0 + 61
+    board.refresh()  # the grid and the wallboard never got the first: they get only the newest
+    qtbot.waitUntil(lambda: bool(seen["wallboard"]), timeout=2000)
+    qtbot.wait(20)
+    assert seen == {"panel": [T0 + 60, T0 + 61], "grid": [T0 + 61], "wallboard": [T0 + 61]}
+
+
+def test_the_page_and_the_wallboard_show_the_new_figures_after_their_turns(qtbot) -> None:
+    clock = Clock(T0 + 120)
+    board = _board(clock)
+    page = SupervisorPage(zone=SHANGHAI)
+    wall = Wallboard(zone=SHANGHAI, cycle_ms=0)
+    for widget in (page, wall):
+        qtbot.addWidget(widget)
+    for show in (*page.views(), wall.show_snapshot):
+        board.add_view(show)
+    board.feed(AgentEvent(AgentEventKind.ADDED, "1001", T0, queue="sales"))
+    _calls(board, "sales", 0, 3)
+    board.refresh()
+    assert page.queue_panel.cell_text("sales", OFFERED) == "3"  # the first view: at once
+    qtbot.waitUntil(lambda: wall.chart_bars() == [(3.0, 3.0)], timeout=2000)
+    assert page.agent_grid.model.rows and page.agent_grid.model.rows[0].agent == "1001"
+    assert wall.current_queue() == "sales"
+
+    _calls(board, "sales", 10, 2)  # a burst, then the tick
+    clock.now += 1
+    board.refresh()
+    assert page.queue_panel.cell_text("sales", OFFERED) == "5"
+    qtbot.waitUntil(lambda: wall.chart_bars() == [(5.0, 5.0)], timeout=2000)
+    assert page.agent_grid.model.now == wall.snapshot.now == board.last_snapshot.now  # type: ignore[union-attr]
+
+
+def test_a_view_added_late_shows_the_last_snapshot_and_a_removed_or_deleted_one_nothing(qtbot) -> None:
+    clock = Clock(T0 + 60)
+    board = _board(clock)
+    first: list[BoardSnapshot] = []
+    board.add_view(first.append)
+    board.refresh()
+    wall = Wallboard(zone=SHANGHAI, cycle_ms=0)
+    board.add_view(wall.show_snapshot)
+    assert wall.snapshot is board.last_snapshot  # at once, as View > Wallboard opens it
+    late: list[BoardSnapshot] = []
+    board.add_view(late.append)
+    board.remove_view(late.append)
+    board.refresh()
+    wall.close()
+    wall.deleteLater()  # deleted while its turn is pending: the board neither raises nor calls it
+    qtbot.wait(30)
+    clock.now += 1
+    board.refresh()
+    qtbot.wait(30)
+    assert len(first) == 3 and len(late) == 1
