@@ -28,6 +28,9 @@ from PySide6.QtGui import QColor
 from calldesk_domain.board import IntervalPoint
 
 CHART_INTERVALS = 16  # the last four hours of 15-minute intervals
+# 16 "HH:mm" labels side by side need more than the ~36 px an interval gets in a chart half of a
+# 1366 px wide wallboard (Qt cut them to "1…"); upright they need only a line's height each
+LABELS_ANGLE = -90
 
 
 class IntervalCharts:
@@ -43,6 +46,7 @@ class IntervalCharts:
         self.bars.append(self.answered)
         self.calls_chart.addSeries(self.bars)
         self.calls_x = QBarCategoryAxis()
+        self.calls_x.setLabelsAngle(LABELS_ANGLE)
         self.calls_y = QValueAxis()
         self.calls_y.setRange(0, 1)
         self.calls_y.setLabelFormat("%d")
@@ -54,6 +58,7 @@ class IntervalCharts:
         self.sl_line.setColor(QColor("#1565c0"))
         self.sl_chart.addSeries(self.sl_line)
         self.sl_x = QBarCategoryAxis()
+        self.sl_x.setLabelsAngle(LABELS_ANGLE)
         sl_y = QValueAxis()
         sl_y.setRange(0, 100)
         sl_y.setLabelFormat("%d")

@@ -112,3 +112,43 @@ def test_the_sl_chart_follows_a_relabel_even_when_the_wallboard_is_closed_first(
     wall.close()
     wall.deleteLater()
     qtbot.wait(30)
+
+
+def test_sixteen_interval_labels_fit_in_full_at_1366_px_in_english_and_chinese(qtbot, qapp) -> None:
+    """Side by side, 16 "HH:mm" labels did not fit the ~36 px an interval gets in half of a 1366 px
+    wallboard (Qt cut them to "1…"): upright, each needs a line's height across and its full width
+    down, and the plot keeps most of its height."""
+    from PySide6.QtGui import QFontMetricsF
+
+    from desktop.views.i18n import install_translator, load_fonts
+
+    load_fonts(qapp)
+    clock = Clock(T0 + QUARTER * 16 + 60)
+    board = SupervisorBoard(SHANGHAI, clock=clock, tick_ms=0)
+    for interval in range(17):
+        call(board, "售后服务", f"c{interval}", T0 + QUARTER * interval + 1)
+    snapshot = board.refresh()
+    try:
+        for language in ("zh_CN", "en"):
+            install_translator(qapp, language)
+            wall = Wallboard(zone=SHANGHAI, cycle_ms=0)
+            qtbot.addWidget(wall)
+            wall.show_snapshot(snapshot)
+            wall.resize(1366, 768)
+            wall.show()
+            charts = wall.charts
+            qtbot.waitUntil(lambda: charts.sl_shown()[0] == labels(1), timeout=2000)  # noqa: B023
+            qtbot.wait(50)  # the charts' layout
+            for chart, axis in ((wall.calls_chart, charts.calls_x), (wall.sl_chart, charts.sl_x)):
+                assert axis.categories() == labels(1) and axis.labelsAngle() == -90
+                metrics = QFontMetricsF(axis.labelsFont())
+                plot = chart.plotArea()
+                room = plot.width() / CHART_INTERVALS
+                assert room < max(metrics.horizontalAdvance(text) for text in labels(1)) + 8  # flat: cut
+                assert room >= metrics.height()  # upright: each label has its line
+                below = chart.size().height() - plot.bottom()  # axis labels, legend, margins
+                assert below >= max(metrics.horizontalAdvance(text) for text in labels(1))
+                assert plot.height() >= 100
+            wall.close()
+    finally:
+        install_translator(qapp, "en")
