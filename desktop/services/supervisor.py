@@ -20,7 +20,7 @@ import time
 from collections.abc import Callable, Iterable, Mapping
 from datetime import tzinfo
 
-from PySide6.QtCore import QObject, QTimer, Signal
+from PySide6.QtCore import QObject, Qt, QTimer, Signal
 
 from calldesk_domain.agent_metrics import AgentInterval
 from calldesk_domain.board import AgentDay, BoardSnapshot
@@ -32,6 +32,7 @@ log = logging.getLogger(__name__)
 
 REFRESH_MS = 250
 TICK_MS = 1000
+TICK_PHASE_S = 0.5  # where in each second of the monotonic clock the tick falls (see start())
 
 
 class _View(QObject):
@@ -61,7 +62,12 @@ class SupervisorBoard(QObject):
         self._pending.timeout.connect(self.refresh)
         self._tick = QTimer(self)
         self._tick.setInterval(tick_ms)
+        self._tick.setTimerType(Qt.TimerType.PreciseTimer)  # keeps the phase start() gives it
         self._tick.timeout.connect(self.refresh)
+        self._tick_phase = QTimer(self)
+        self._tick_phase.setSingleShot(True)
+        self._tick_phase.setTimerType(Qt.TimerType.PreciseTimer)
+        self._tick_phase.timeout.connect(self._tick.start)
         self._stale: float | None = None
         self.last_snapshot: BoardSnapshot | None = None
         self.bad_events = 0
@@ -73,10 +79,15 @@ class SupervisorBoard(QObject):
         self._view_turn.timeout.connect(self._show_next)
 
     def start(self) -> None:
-        self._tick.start()
+        # Qt's (coarse) one-second timers fire together on the monotonic clock's whole seconds:
+        # the Qt-thread collector, the desk's link poll, often the wallboard's cycle. The tick,
+        # the board's largest slice, runs half a second off them, not in the same loop pass.
+        self._tick.stop()
+        self._tick_phase.start(round((TICK_PHASE_S - time.monotonic()) % 1.0 * 1000))
         self.refresh()
 
     def stop(self) -> None:
+        self._tick_phase.stop()
         self._tick.stop()
         self._pending.stop()
         self._view_turn.stop()

@@ -4,6 +4,7 @@ holds every view's update and repaint. Every view still ends on the newest figur
 
 from __future__ import annotations
 
+import time
 from zoneinfo import ZoneInfo
 
 from PySide6.QtCore import QTimer
@@ -118,3 +119,24 @@ def test_a_view_added_late_shows_the_last_snapshot_and_a_removed_or_deleted_one_
     board.refresh()
     qtbot.wait(30)
     assert len(first) == 3 and len(late) == 1
+
+
+def test_the_tick_runs_half_a_second_off_the_coarse_one_second_timers(qtbot) -> None:
+    """Qt's coarse one-second timers (the Qt-thread collector, the desk's link poll) all fire on the
+    monotonic clock's whole seconds; the board's tick (a snapshot and the first view) keeps off them."""
+    board = SupervisorBoard(SHANGHAI, clock=Clock(T0), refresh_ms=10_000, tick_ms=1000)
+    ticks: list[float] = []
+    coarse: list[float] = []
+    board.add_view(lambda _snapshot: ticks.append(time.monotonic() % 1.0))
+    other = QTimer()
+    other.setInterval(1000)
+    other.timeout.connect(lambda: coarse.append(time.monotonic() % 1.0))
+    other.start()
+    board.start()
+    try:
+        qtbot.waitUntil(lambda: len(ticks) >= 3 and len(coarse) >= 2, timeout=4000)
+    finally:
+        board.stop()
+        other.stop()
+    assert all(abs(phase - 0.5) < 0.2 for phase in ticks[1:]), ticks  # [0]: start() itself
+    assert all(min(phase, 1.0 - phase) < 0.2 for phase in coarse), coarse
