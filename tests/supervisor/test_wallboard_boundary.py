@@ -11,7 +11,7 @@ from zoneinfo import ZoneInfo
 from desktop.cti.events import CallEvent, CallEventKind, QueueEvent, QueueEventKind
 from desktop.services.supervisor import SupervisorBoard
 from desktop.views.wallboard import Wallboard
-from desktop.views.wallboard_charts import CHART_INTERVALS
+from desktop.views.wallboard_charts import CHART_INTERVALS, calls_scale
 
 SHANGHAI = ZoneInfo("Asia/Shanghai")
 T0 = 1_800_000_000.0  # 16:00 in Shanghai
@@ -152,3 +152,26 @@ def test_sixteen_interval_labels_fit_in_full_at_1366_px_in_english_and_chinese(q
             wall.close()
     finally:
         install_translator(qapp, "en")
+
+
+def test_the_calls_axis_has_round_steps_and_moves_only_when_a_bar_passes_its_top(qtbot) -> None:
+    assert [calls_scale(n) for n in (0, 1, 4, 7, 12, 43, 86, 321)] == [
+        (1.0, 2), (1.0, 2), (4.0, 5), (8.0, 5), (15.0, 4), (50.0, 6), (100.0, 6), (400.0, 5),
+    ]  # fmt: skip
+    clock = Clock(T0 + 600)
+    board = SupervisorBoard(SHANGHAI, clock=clock, tick_ms=0)
+    wall = Wallboard(zone=SHANGHAI, cycle_ms=0)
+    qtbot.addWidget(wall)
+    board.snapshot_ready.connect(wall.show_snapshot)
+    axis = wall.charts.calls_y
+    for n in range(12):
+        call(board, "q", f"c{n}", T0 + n)
+    board.refresh()
+    assert (axis.min(), axis.max(), axis.tickCount()) == (0.0, 15.0, 4)  # 0, 5, 10, 15
+    tops: list[float] = []
+    axis.maxChanged.connect(tops.append)
+    for n in range(12, 16):  # the growing interval: a layout only when it passes 15
+        call(board, "q", f"c{n}", T0 + n)
+        board.refresh()
+    assert wall.chart_bars() == [(16.0, 16.0)]
+    assert tops == [20.0] and axis.tickCount() == 5
