@@ -6,11 +6,12 @@ each view (queue panel, agent grid, wallboard) to `add_view()`. A burst of event
 snapshot per `refresh_ms` (the UI never redraws per event), and a one-second tick keeps
 "time in state" and "longest wait" moving when nothing happens.
 
-Views get a snapshot one loop turn apart, in the order they were added: the first in the
-snapshot's own turn, the next once the loop has run again (its repaints and other timers
-included). All of it in one turn (snapshot, panel, grid, wallboard, then their repaints and the
-charts' scene update) was the supervisor bench's busiest frame, ~30 ms of UI thread; split, no
-turn holds more than one view's update and repaint. `snapshot_ready` is still emitted at once.
+Views get a snapshot one loop turn apart, in the order they were added: the first once the loop
+has run after the snapshot's turn, each next one once it has run again (the previous view's
+repaint and other timers included). All of it in one turn (snapshot, panel, grid, wallboard,
+then their repaints and the charts' scene update) was the supervisor bench's busiest frame,
+~30 ms of UI thread; split, no turn holds more than the snapshot or one view's update and
+repaint. `snapshot_ready` is still emitted at once.
 """
 
 from __future__ import annotations
@@ -32,7 +33,7 @@ log = logging.getLogger(__name__)
 
 REFRESH_MS = 250
 TICK_MS = 1000
-TICK_PHASE_S = 0.5  # where in each second of the monotonic clock the tick falls (see start())
+TICK_PHASE_S = 0.125  # where in each second of the monotonic clock the tick falls (see start())
 
 
 class _View(QObject):
@@ -79,9 +80,10 @@ class SupervisorBoard(QObject):
         self._view_turn.timeout.connect(self._show_next)
 
     def start(self) -> None:
-        # Qt's (coarse) one-second timers fire together on the monotonic clock's whole seconds:
-        # the Qt-thread collector, the desk's link poll, often the wallboard's cycle. The tick,
-        # the board's largest slice, runs half a second off them, not in the same loop pass.
+        # Qt moves coarse timers (the default) onto preferred fractions of the monotonic clock's
+        # seconds, .0 first, then .5, .25/.75, .2/.4/.6/.8...: the Qt-thread collector, the desk's
+        # link poll and the wallboard's cycle end up firing in one loop pass. The tick, the
+        # board's largest slice, is a precise timer at .125, a fraction no second-long timer takes.
         self._tick.stop()
         self._tick_phase.start(round((TICK_PHASE_S - time.monotonic()) % 1.0 * 1000))
         self.refresh()
@@ -94,7 +96,8 @@ class SupervisorBoard(QObject):
 
     def add_view(self, show: Callable[[BoardSnapshot], object]) -> None:
         """`show(snapshot)` for every snapshot from now on, one loop turn after the view added
-        before it (see the module's docstring); the last snapshot at once if there is one."""
+        before it (the first: one turn after the snapshot; see the module's docstring); the last
+        snapshot at once if there is one."""
         view = _View(self)
         view.show.connect(show)  # a signal: Qt forgets a widget's slot when the widget is deleted
         self._views.append((show, view))
@@ -162,10 +165,11 @@ class SupervisorBoard(QObject):
             self._stale = snapshot.stale_since
             self.stale_changed.emit(snapshot.stale_since)
         self.snapshot_ready.emit(snapshot)
-        # a pending turn that has not reached every view yet: the ones it did not reach get
-        # this newer snapshot, and the ones it did get it again from the first view on
+        # a hand-over under way that has not reached every view yet: the ones it did not reach
+        # get this newer snapshot, and the ones it did get it again from the first view on
         self._next_view = 0
-        self._show_next()
+        if self._views:
+            self._view_turn.start()
         return snapshot
 
     def _show_next(self) -> None:
