@@ -9,7 +9,9 @@ New categories (an interval boundary, or a queue whose intervals differ) cost ea
 relabel and a layout (~7 ms of UI thread each, bench/bench_supervisor.py --explain); in the
 same loop turn as the board's snapshot that made the worst stall of the supervisor view. So the
 SL chart takes its new categories one loop turn after the calls chart: the stall is split, and
-for that turn the SL chart still shows its previous, consistent labels and line.
+for that turn the SL chart still shows its previous, consistent labels and line. The same for
+the wallboard's cycle to another queue: the calls chart's new bars and axis cost a scene update
+and a layout (~12 ms in all), the SL chart's line follows in the next turn.
 """
 
 from __future__ import annotations
@@ -107,7 +109,7 @@ class IntervalCharts:
         self._sl_points = points
         if self._sl_relabel.isActive():
             return  # the pending turn draws these points
-        if labels is not None and self.sl_x.categories() != labels:
+        if labels is not None:  # a new queue or interval: the calls chart's layout is enough for a turn
             self._sl_relabel.start()
         else:
             self._show_sl()

@@ -175,3 +175,24 @@ def test_the_calls_axis_has_round_steps_and_moves_only_when_a_bar_passes_its_top
         board.refresh()
     assert wall.chart_bars() == [(16.0, 16.0)]
     assert tops == [20.0] and axis.tickCount() == 5
+
+
+def test_the_cycle_to_another_queue_draws_its_sl_line_a_loop_turn_after_its_bars(qtbot) -> None:
+    clock = Clock(T0 + QUARTER * 2 + 60)
+    board = SupervisorBoard(SHANGHAI, clock=clock, tick_ms=0)
+    wall = Wallboard(zone=SHANGHAI, cycle_ms=0)
+    qtbot.addWidget(wall)
+    board.snapshot_ready.connect(wall.show_snapshot)
+    for interval in range(3):
+        call(board, "q", f"q{interval}", T0 + QUARTER * interval + 1)  # answered: SL 100 %
+        call(board, "r", f"r{interval}", T0 + QUARTER * interval + 1, answered=interval != 1)
+    call(board, "r", "r2b", T0 + QUARTER * 2 + 2)
+    board.refresh()
+    charts = wall.charts
+    qtbot.waitUntil(lambda: charts.sl_shown()[1] == line_of(board, "q"), timeout=2000)
+    q_line = charts.sl_shown()[1]
+    wall.next_queue()
+    assert wall.current_queue() == "r" and wall.chart_bars() == [(1.0, 1.0), (1.0, 0.0), (2.0, 2.0)]
+    assert charts.sl_shown()[1] == q_line  # still the previous queue's line, whole, for a turn
+    qtbot.waitUntil(lambda: charts.sl_shown()[1] == line_of(board, "r"), timeout=2000)
+    assert line_of(board, "r") != q_line
