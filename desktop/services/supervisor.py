@@ -178,6 +178,10 @@ class SupervisorBoard(QObject):
             return
         view = self._views[self._next_view][1]
         self._next_view += 1
-        if self._next_view < len(self._views):
-            self._view_turn.start()
-        view.show.emit(snapshot)
+        try:
+            view.show.emit(snapshot)
+        finally:
+            # started once the view is done: a timer that fell due meanwhile (another view's
+            # repaint, input, the collector) comes first; started before, the next view would
+            if self._next_view < len(self._views) and not self._view_turn.isActive():
+                self._view_turn.start()

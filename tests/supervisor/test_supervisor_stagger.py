@@ -8,7 +8,7 @@ from __future__ import annotations
 import time
 from zoneinfo import ZoneInfo
 
-from PySide6.QtCore import QTimer
+from PySide6.QtCore import Qt, QTimer
 
 from calldesk_domain.board import BoardSnapshot
 from desktop.cti.events import (
@@ -63,6 +63,30 @@ def test_the_snapshot_and_each_view_get_their_own_loop_turn_in_the_order_added(q
     assert seen == []  # the snapshot's own turn holds no view
     qtbot.waitUntil(lambda: len(seen) == 4, timeout=2000)
     assert seen == [("panel", now), ("loop", 0.0), ("grid", now), ("wallboard", now)]
+
+
+def test_a_timer_that_fell_due_while_a_view_worked_runs_before_the_next_view(qtbot) -> None:
+    """The bench's lag meter, an input's timer, the collector: what fell due during a long view
+    update gets the loop before the next view does."""
+    board = _board(Clock(T0 + 60))
+    seen: list[str] = []
+    due = QTimer()
+    due.setSingleShot(True)
+    due.setTimerType(Qt.TimerType.PreciseTimer)
+    due.timeout.connect(lambda: seen.append("timer"))
+
+    def panel(_snapshot: BoardSnapshot) -> None:
+        seen.append("panel")
+        due.start(1)
+        busy_until = time.perf_counter() + 0.01  # a 10 ms update
+        while time.perf_counter() < busy_until:
+            pass
+
+    board.add_view(panel)
+    board.add_view(lambda _snapshot: seen.append("grid"))
+    board.refresh()
+    qtbot.waitUntil(lambda: len(seen) == 3, timeout=2000)
+    assert seen == ["panel", "timer", "grid"]
 
 
 def test_a_newer_snapshot_before_every_view_had_the_last_reaches_all_of_them(qtbot) -> None:
