@@ -83,7 +83,7 @@ class SupervisorBoard(QObject):
         # Qt moves coarse timers (the default) onto preferred fractions of the monotonic clock's
         # seconds, .0 first, then .5, .25/.75, .2/.4/.6/.8...: the Qt-thread collector, the desk's
         # link poll and the wallboard's cycle end up firing in one loop pass. The tick, the
-        # board's largest slice, is a precise timer at .125, a fraction no second-long timer takes.
+        # board's largest slice, is a precise timer at .125, a fraction they do not settle on.
         self._tick.stop()
         self._tick_phase.start(round((TICK_PHASE_S - time.monotonic()) % 1.0 * 1000))
         self.refresh()
@@ -181,7 +181,7 @@ class SupervisorBoard(QObject):
         try:
             view.show.emit(snapshot)
         finally:
-            # started once the view is done: a timer that fell due meanwhile (another view's
-            # repaint, input, the collector) comes first; started before, the next view would
+            # started once the view is done: a timer that fell due meanwhile (the bench's lag
+            # meter, input's, the collector's) comes first; started before, the next view would
             if self._next_view < len(self._views) and not self._view_turn.isActive():
                 self._view_turn.start()
