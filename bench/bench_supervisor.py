@@ -5,7 +5,8 @@
         [--settle-first] [--explain]
 
 A 1366x768 supervisor window (queue panel over agent grid) and a 1366x768 wallboard window, all
-fed by one `SupervisorBoard` (the production path: coalesced snapshots every 250 ms plus the 1 s tick).
+fed by one `SupervisorBoard` (the production path: coalesced snapshots every 250 ms plus the 1 s tick,
+each view added with `add_view` as the supervisor desk adds them: one loop turn apart).
 Phase 1 (idle): the same window shown (and painted once, before measuring), no events, the board
 stopped, for `--seconds / 2`.
 Phase 2 (load): `desktop.cti.floor.FloorSimulator` events at about `--rate` events/s, fed in real
@@ -122,6 +123,7 @@ def instrument(ex: Explainer, board: SupervisorBoard, wall: Wallboard, names: di
         ex.name(obj, name)
     ex.name(board._pending, "board.refresh")  # coalesced snapshot
     ex.name(board._tick, "board.tick")
+    ex.name(board._view_turn, "board.next view")  # the next view's turn (SupervisorBoard.add_view)
     ex.name(wall.cycle_timer, "wallboard.cycle")
     model = board.model
 
@@ -198,7 +200,7 @@ def main(argv: list[str] | None = None) -> int:
     ex = Explainer() if args.explain else None
     slots = (("panel", panel.show_snapshot), ("grid", grid.show_snapshot), ("wallboard", wall.show_snapshot))
     for label, slot in slots:
-        board.snapshot_ready.connect(ex.wrap(f"{label}.show_snapshot", slot) if ex else slot)
+        board.add_view(ex.wrap(f"{label}.show_snapshot", slot) if ex else slot)  # as the desk does
     for shown in (window, wall):
         shown.resize(1366, 768)
         shown.show()

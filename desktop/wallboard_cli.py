@@ -114,7 +114,7 @@ def _show(args: argparse.Namespace, zone: ZoneInfo, token: str, replayed: list[C
     live = not replayed
     board = SupervisorBoard(zone, args.sl_threshold, clock=(time.time if live else lambda: clock[0]))
     wall = Wallboard(zone=zone, cycle_ms=int(args.cycle * 1000))
-    board.snapshot_ready.connect(wall.show_snapshot)
+    board.add_view(wall.show_snapshot)  # its own loop turn, after the snapshot's
     wall.resize(1366, 768)
     wall.showFullScreen() if args.fullscreen else wall.show()
     timers: list[QTimer] = []

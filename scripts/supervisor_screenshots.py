@@ -4,7 +4,8 @@
 
 Per language (zh_CN, en): the queue panel, the agent grid and the wallboard (live, and with the
 "stale since" banner), the Supervisor tab with its Export day to CSV button and the export
-dialog, fed by 50 minutes of a simulated floor of 40 agents in 4 queues.
+dialog, fed by 50 minutes of a simulated floor of 40 agents in 4 queues; the wallboard by four
+and a half hours of a quieter floor, so that its charts hold the most intervals they show (16).
 """
 
 from __future__ import annotations
@@ -13,6 +14,7 @@ import argparse
 import os
 import sys
 import time
+from dataclasses import replace
 from datetime import date
 from pathlib import Path
 from zoneinfo import ZoneInfo
@@ -23,6 +25,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 from PySide6.QtCore import QCoreApplication
 from PySide6.QtWidgets import QApplication, QWidget
 
+from calldesk_domain.board import BoardSnapshot
 from desktop.cti.floor import FloorSimulator
 from desktop.services.supervisor import SupervisorBoard
 from desktop.views.agent_grid import AgentDayDialog, AgentGrid
@@ -52,6 +55,21 @@ def save(app: QApplication, widget: QWidget, path: Path, size: tuple[int, int]) 
     print(path)
 
 
+def _long_day(end: float) -> BoardSnapshot:
+    """The board after 4.5 hours of a floor: 16 intervals and more in each queue's chart."""
+    sim = FloorSimulator(
+        agents=40,
+        calls_per_s=0.3,
+        start_ts=end - 270 * 60,
+        seed=3,
+        queue_names=("售后服务", "售前咨询", "VIP专线", "complaints"),
+        queue_timeout_s=90,
+    )
+    board = SupervisorBoard(ZONE, teams=TEAMS, clock=lambda: end, tick_ms=0)
+    board.feed_many(sim.events_until(end))
+    return board.refresh()
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--out", type=Path, default=ROOT / "docs" / "screenshots")
@@ -75,6 +93,7 @@ def main(argv: list[str] | None = None) -> int:
     board.feed_many(sim.events_until(end))
     clock[0] = end
     snapshot = board.refresh()
+    wall_snapshot = _long_day(end)
     for language in ("zh_CN", "en"):
         install_translator(app, language)
         panel = QueuePanel()
@@ -86,12 +105,10 @@ def main(argv: list[str] | None = None) -> int:
         dialog = AgentDayDialog(board.agent_day(snapshot.agents[0].agent), ZONE)
         save(app, dialog, args.out / f"supervisor-agent-day-{language}.png", (520, 420))
         wall = Wallboard(zone=ZONE, cycle_ms=0)
-        wall.show_snapshot(snapshot)
+        wall.show_snapshot(wall_snapshot)
         save(app, wall, args.out / f"wallboard-{language}.png", (1366, 768))
-        board.source_down("bridge unreachable")
-        wall.show_snapshot(board.refresh())
+        wall.show_snapshot(replace(wall_snapshot, stale_since=end - 90, stale_detail="bridge unreachable"))
         save(app, wall, args.out / f"wallboard-stale-{language}.png", (1366, 768))
-        board.source_up()
         page = SupervisorPage(zone=ZONE)  # its "Export day to CSV…" button, top right
         page.show_snapshot(snapshot)
         save(app, page, args.out / f"supervisor-export-button-{language}.png", (1366, 768))

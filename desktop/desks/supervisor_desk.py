@@ -117,7 +117,8 @@ class SupervisorDesk(QObject):
             self.page.agent_grid.agent_actions, cti, session, parent=self
         )
 
-        self.board.snapshot_ready.connect(self.page.show_snapshot)
+        for show in self.page.views():  # each in its own loop turn (SupervisorBoard.add_view)
+            self.board.add_view(show)
         self.page.agent_activated.connect(self.show_agent_day)
         self.page.wallboard_requested.connect(self.open_wallboard)
         screenpop.queueEvent.connect(self.board.feed)
@@ -155,6 +156,7 @@ class SupervisorDesk(QObject):
         self.board.stop()
         wall, self.wallboard = self.wallboard, None
         if wall is not None:
+            self.board.remove_view(wall.show_snapshot)
             wall.cycle_timer.stop()
             with contextlib.suppress(RuntimeError):  # already deleted with its window
                 wall.close()
@@ -206,9 +208,7 @@ class SupervisorDesk(QObject):
         wall = self.wallboard
         if wall is None:
             wall = Wallboard(self.config.thresholds, self.config.zone)
-            self.board.snapshot_ready.connect(wall.show_snapshot)
-            if self.board.last_snapshot is not None:
-                wall.show_snapshot(self.board.last_snapshot)
+            self.board.add_view(wall.show_snapshot)  # shows the last snapshot at once
             self.wallboard = wall
         wall.showFullScreen()
         wall.raise_()

@@ -46,6 +46,8 @@ from desktop.views.supervisor_format import (
 )
 
 AGENT_ROLE = Qt.ItemDataRole.UserRole + 1
+_DISPLAY, _AGENT = int(Qt.ItemDataRole.DisplayRole), int(AGENT_ROLE)
+_ROLES = frozenset({_DISPLAY, _AGENT, int(Qt.ItemDataRole.ForegroundRole)})
 FILTER_COLUMN = 1  # its key holds what the filter looks at: team and queues
 ANY = ""  # the "all teams / all queues" filter value
 Index = QModelIndex | QPersistentModelIndex
@@ -132,17 +134,16 @@ class AgentTableModel(QAbstractTableModel):
         ][section]
 
     def data(self, index: Index, role: int = Qt.ItemDataRole.DisplayRole) -> Any:
-        if not index.isValid():
+        # a repaint asks each cell for seven roles, each a call from Qt into Python; the roles no
+        # cell has are answered before anything else is looked at (ints: no enum comparisons)
+        if role not in _ROLES or not index.isValid():
             return None
         row = self.rows[index.row()]
-        column = index.column()
-        if role == AGENT_ROLE:
+        if role == _DISPLAY:
+            return self._text(row, index.column())
+        if role == _AGENT:
             return row.agent
-        if role == Qt.ItemDataRole.DisplayRole:
-            return self._text(row, column)
-        if role == Qt.ItemDataRole.ForegroundRole and column == 2:
-            return ACTIVITY_COLOURS[row.activity]
-        return None
+        return ACTIVITY_COLOURS[row.activity] if index.column() == 2 else None
 
     def _text(self, row: AgentRow, column: int) -> str:
         if column == 0:

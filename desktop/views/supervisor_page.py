@@ -6,6 +6,7 @@ Fed only by `BoardSnapshot`s and a count; emits intents (`agent_activated`, `wal
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from datetime import tzinfo
 
 from PySide6.QtCore import QEvent, Qt, Signal
@@ -64,8 +65,16 @@ class SupervisorPage(QWidget):
         self._retranslate()
 
     def show_snapshot(self, snapshot: BoardSnapshot) -> None:
+        for show in self.views():
+            show(snapshot)
+
+    def views(self) -> tuple[Callable[[BoardSnapshot], None], ...]:
+        """The page's parts that take a snapshot, each apart (the board hands them one loop
+        turn apart): the queue panel with the stale banner, then the agent grid."""
+        return (self.show_queues, self.agent_grid.show_snapshot)
+
+    def show_queues(self, snapshot: BoardSnapshot) -> None:
         self.queue_panel.show_snapshot(snapshot)
-        self.agent_grid.show_snapshot(snapshot)
         if snapshot.stale_since is None:
             self.stale_label.hide()
         else:

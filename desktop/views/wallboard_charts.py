@@ -9,10 +9,14 @@ New categories (an interval boundary, or a queue whose intervals differ) cost ea
 relabel and a layout (~7 ms of UI thread each, bench/bench_supervisor.py --explain); in the
 same loop turn as the board's snapshot that made the worst stall of the supervisor view. So the
 SL chart takes its new categories one loop turn after the calls chart: the stall is split, and
-for that turn the SL chart still shows its previous, consistent labels and line.
+for that turn the SL chart still shows its previous, consistent labels and line. The same for
+the wallboard's cycle to another queue: the calls chart's new bars and axis cost a scene update
+and a layout (~12 ms in all), the SL chart's line follows in the next turn.
 """
 
 from __future__ import annotations
+
+import math
 
 from PySide6.QtCharts import (
     QBarCategoryAxis,
@@ -28,6 +32,9 @@ from PySide6.QtGui import QColor
 from calldesk_domain.board import IntervalPoint
 
 CHART_INTERVALS = 16  # the last four hours of 15-minute intervals
+# 16 "HH:mm" labels side by side need more than the ~36 px an interval gets in a chart half of a
+# 1366 px wide wallboard (Qt cut them to "1…"); upright they need only a line's height each
+LABELS_ANGLE = -90
 
 
 class IntervalCharts:
@@ -43,6 +50,7 @@ class IntervalCharts:
         self.bars.append(self.answered)
         self.calls_chart.addSeries(self.bars)
         self.calls_x = QBarCategoryAxis()
+        self.calls_x.setLabelsAngle(LABELS_ANGLE)
         self.calls_y = QValueAxis()
         self.calls_y.setRange(0, 1)
         self.calls_y.setLabelFormat("%d")
@@ -54,6 +62,7 @@ class IntervalCharts:
         self.sl_line.setColor(QColor("#1565c0"))
         self.sl_chart.addSeries(self.sl_line)
         self.sl_x = QBarCategoryAxis()
+        self.sl_x.setLabelsAngle(LABELS_ANGLE)
         sl_y = QValueAxis()
         sl_y.setRange(0, 100)
         sl_y.setLabelFormat("%d")
@@ -82,14 +91,14 @@ class IntervalCharts:
         new_shape = shape != self._shape
         if not new_shape and values == self._values:
             return
-        top = float(max([1, *(p.offered for p in points)]))
+        top, ticks = calls_scale(max([1, *(p.offered for p in points)]))
         labels = _labels(points) if new_shape else None
         if labels is not None:
             self._set_categories(labels)
             if self.calls_y.max() != top or self.calls_y.min() != 0:
-                self.calls_y.setRange(0, top)
+                self._set_calls_top(top, ticks, reset=True)
         elif self.calls_y.max() < top:
-            self.calls_y.setMax(top)
+            self._set_calls_top(top, ticks, reset=False)
         self._shape = shape
         self._values = values
         for index, point in enumerate(points):
@@ -100,7 +109,7 @@ class IntervalCharts:
         self._sl_points = points
         if self._sl_relabel.isActive():
             return  # the pending turn draws these points
-        if labels is not None and self.sl_x.categories() != labels:
+        if labels is not None:  # a new queue or interval: the calls chart's layout is enough for a turn
             self._sl_relabel.start()
         else:
             self._show_sl()
@@ -128,8 +137,32 @@ class IntervalCharts:
             elif bar_set.count() < count:
                 bar_set.append([0.0] * (count - bar_set.count()))
 
+    def _set_calls_top(self, top: float, ticks: int, reset: bool) -> None:
+        if reset:
+            self.calls_y.setRange(0, top)
+        else:
+            self.calls_y.setMax(top)
+        if self.calls_y.tickCount() != ticks:
+            self.calls_y.setTickCount(ticks)
+
     def bars_shown(self) -> list[tuple[float, float]]:
         return [(self.offered.at(i), self.answered.at(i)) for i in range(self.offered.count())]
+
+
+def calls_scale(most: float) -> tuple[float, int]:
+    """The calls axis' top and tick count for a tallest bar of `most` calls: a whole number of
+    round steps (1, 2 or 5 x 10^n calls), at most five. A new top costs the chart a layout
+    (~3.5 ms of UI thread, more than the bars): with round steps the axis moves only when a bar
+    passes the top, not with each call of a growing interval, and its labels are round numbers."""
+    most = max(1.0, float(most))
+    power = 1.0
+    while True:
+        for multiple in (1, 2, 5):
+            step = multiple * power
+            if most <= 5 * step:
+                steps = math.ceil(most / step)
+                return steps * step, steps + 1
+        power *= 10
 
 
 def _labels(points: tuple[IntervalPoint, ...]) -> list[str]:

@@ -11,7 +11,7 @@ from zoneinfo import ZoneInfo
 from desktop.cti.events import CallEvent, CallEventKind, QueueEvent, QueueEventKind
 from desktop.services.supervisor import SupervisorBoard
 from desktop.views.wallboard import Wallboard
-from desktop.views.wallboard_charts import CHART_INTERVALS
+from desktop.views.wallboard_charts import CHART_INTERVALS, calls_scale
 
 SHANGHAI = ZoneInfo("Asia/Shanghai")
 T0 = 1_800_000_000.0  # 16:00 in Shanghai
@@ -112,3 +112,87 @@ def test_the_sl_chart_follows_a_relabel_even_when_the_wallboard_is_closed_first(
     wall.close()
     wall.deleteLater()
     qtbot.wait(30)
+
+
+def test_sixteen_interval_labels_fit_in_full_at_1366_px_in_english_and_chinese(qtbot, qapp) -> None:
+    """Side by side, 16 "HH:mm" labels did not fit the ~36 px an interval gets in half of a 1366 px
+    wallboard (Qt cut them to "1…"): upright, each needs a line's height across and its full width
+    down, and the plot keeps most of its height."""
+    from PySide6.QtGui import QFontMetricsF
+
+    from desktop.views.i18n import install_translator, load_fonts
+
+    load_fonts(qapp)
+    clock = Clock(T0 + QUARTER * 16 + 60)
+    board = SupervisorBoard(SHANGHAI, clock=clock, tick_ms=0)
+    for interval in range(17):
+        call(board, "售后服务", f"c{interval}", T0 + QUARTER * interval + 1)
+    snapshot = board.refresh()
+    try:
+        for language in ("zh_CN", "en"):
+            install_translator(qapp, language)
+            wall = Wallboard(zone=SHANGHAI, cycle_ms=0)
+            qtbot.addWidget(wall)
+            wall.show_snapshot(snapshot)
+            wall.resize(1366, 768)
+            wall.show()
+            charts = wall.charts
+            qtbot.waitUntil(lambda: charts.sl_shown()[0] == labels(1), timeout=2000)  # noqa: B023
+            qtbot.wait(50)  # the charts' layout
+            for chart, axis in ((wall.calls_chart, charts.calls_x), (wall.sl_chart, charts.sl_x)):
+                assert axis.categories() == labels(1) and axis.labelsAngle() == -90
+                metrics = QFontMetricsF(axis.labelsFont())
+                plot = chart.plotArea()
+                room = plot.width() / CHART_INTERVALS
+                assert room < max(metrics.horizontalAdvance(text) for text in labels(1)) + 8  # flat: cut
+                assert room >= metrics.height()  # upright: each label has its line
+                below = chart.size().height() - plot.bottom()  # axis labels, legend, margins
+                assert below >= max(metrics.horizontalAdvance(text) for text in labels(1))
+                assert plot.height() >= 100
+            wall.close()
+    finally:
+        install_translator(qapp, "en")
+
+
+def test_the_calls_axis_has_round_steps_and_moves_only_when_a_bar_passes_its_top(qtbot) -> None:
+    assert [calls_scale(n) for n in (0, 1, 4, 7, 12, 43, 86, 321)] == [
+        (1.0, 2), (1.0, 2), (4.0, 5), (8.0, 5), (15.0, 4), (50.0, 6), (100.0, 6), (400.0, 5),
+    ]  # fmt: skip
+    clock = Clock(T0 + 600)
+    board = SupervisorBoard(SHANGHAI, clock=clock, tick_ms=0)
+    wall = Wallboard(zone=SHANGHAI, cycle_ms=0)
+    qtbot.addWidget(wall)
+    board.snapshot_ready.connect(wall.show_snapshot)
+    axis = wall.charts.calls_y
+    for n in range(12):
+        call(board, "q", f"c{n}", T0 + n)
+    board.refresh()
+    assert (axis.min(), axis.max(), axis.tickCount()) == (0.0, 15.0, 4)  # 0, 5, 10, 15
+    tops: list[float] = []
+    axis.maxChanged.connect(tops.append)
+    for n in range(12, 16):  # the growing interval: a layout only when it passes 15
+        call(board, "q", f"c{n}", T0 + n)
+        board.refresh()
+    assert wall.chart_bars() == [(16.0, 16.0)]
+    assert tops == [20.0] and axis.tickCount() == 5
+
+
+def test_the_cycle_to_another_queue_draws_its_sl_line_a_loop_turn_after_its_bars(qtbot) -> None:
+    clock = Clock(T0 + QUARTER * 2 + 60)
+    board = SupervisorBoard(SHANGHAI, clock=clock, tick_ms=0)
+    wall = Wallboard(zone=SHANGHAI, cycle_ms=0)
+    qtbot.addWidget(wall)
+    board.snapshot_ready.connect(wall.show_snapshot)
+    for interval in range(3):
+        call(board, "q", f"q{interval}", T0 + QUARTER * interval + 1)  # answered: SL 100 %
+        call(board, "r", f"r{interval}", T0 + QUARTER * interval + 1, answered=interval != 1)
+    call(board, "r", "r2b", T0 + QUARTER * 2 + 2)
+    board.refresh()
+    charts = wall.charts
+    qtbot.waitUntil(lambda: charts.sl_shown()[1] == line_of(board, "q"), timeout=2000)
+    q_line = charts.sl_shown()[1]
+    wall.next_queue()
+    assert wall.current_queue() == "r" and wall.chart_bars() == [(1.0, 1.0), (1.0, 0.0), (2.0, 2.0)]
+    assert charts.sl_shown()[1] == q_line  # still the previous queue's line, whole, for a turn
+    qtbot.waitUntil(lambda: charts.sl_shown()[1] == line_of(board, "r"), timeout=2000)
+    assert line_of(board, "r") != q_line
