@@ -399,13 +399,15 @@ def _apply_locked(
     return result, True
 
 
-def _stored_results(conn: Connection, client_ids: list[str]) -> dict[str, Any]:
-    rows = conn.execute(
-        sa.select(push_results.c.client_id, push_results.c.result, push_results.c.user_id).where(
-            push_results.c.client_id.in_(client_ids)
-        )
+def _results_of(client_ids: Sequence[str]) -> sa.Select[Any]:
+    """The push_results rows (client_id, result, user_id) of `client_ids`."""
+    return sa.select(push_results.c.client_id, push_results.c.result, push_results.c.user_id).where(
+        push_results.c.client_id.in_(list(client_ids))
     )
-    return {row.client_id: row for row in rows}
+
+
+def _stored_results(conn: Connection, client_ids: list[str]) -> dict[str, Any]:
+    return {row.client_id: row for row in conn.execute(_results_of(client_ids))}
 
 
 def _settled(conn: Connection, results: list[dict[str, Any]]) -> list[dict[str, Any]]:
@@ -498,16 +500,7 @@ def _stored(
         idempotency_keys.c.response.label("result"),
         sa.cast(sa.null(), sa.Integer).label("user_id"),
     ).where(idempotency_keys.c.key == key)
-    query = (
-        sa.union_all(
-            by_key,
-            sa.select(push_results.c.client_id, push_results.c.result, push_results.c.user_id).where(
-                push_results.c.client_id.in_(list(client_ids))
-            ),
-        )
-        if client_ids
-        else by_key
-    )
+    query = sa.union_all(by_key, _results_of(client_ids)) if client_ids else by_key
     response, results = None, {}
     for row in conn.execute(query):
         if row.client_id == "":  # (a client_id is never empty: MutationIn)
