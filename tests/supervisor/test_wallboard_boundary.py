@@ -26,6 +26,15 @@ class Clock:
         return self.now
 
 
+def board_and_wallboard(qtbot, clock: Clock) -> tuple[SupervisorBoard, Wallboard]:
+    """A board on `clock` whose snapshots go to a wallboard (no tick, no cycling: the test drives)."""
+    board = SupervisorBoard(SHANGHAI, clock=clock, tick_ms=0)
+    wall = Wallboard(zone=SHANGHAI, cycle_ms=0)
+    qtbot.addWidget(wall)
+    board.snapshot_ready.connect(wall.show_snapshot)
+    return board, wall
+
+
 def call(board: SupervisorBoard, queue: str, call_id: str, joined: float, answered: bool = True) -> None:
     board.feed(QueueEvent(QueueEventKind.JOIN, queue, joined, call_id=call_id))
     if answered:
@@ -50,10 +59,7 @@ def line_of(board: SupervisorBoard, queue: str) -> list[tuple[float, float]]:
 
 def test_an_interval_boundary_relabels_each_chart_once_and_the_sl_chart_a_turn_later(qtbot) -> None:
     clock = Clock(T0 + QUARTER * 16 + 60)
-    board = SupervisorBoard(SHANGHAI, clock=clock, tick_ms=0)
-    wall = Wallboard(zone=SHANGHAI, cycle_ms=0)
-    qtbot.addWidget(wall)
-    board.snapshot_ready.connect(wall.show_snapshot)
+    board, wall = board_and_wallboard(qtbot, clock)
     for interval in range(17):  # a call in each of 17 intervals; the chart shows the last 16
         for queue in ("q", "r"):
             call(board, queue, f"{queue}{interval}", T0 + QUARTER * interval + 1, answered=interval % 2 == 0)
@@ -159,10 +165,7 @@ def test_the_calls_axis_has_round_steps_and_moves_only_when_a_bar_passes_its_top
         (1.0, 2), (1.0, 2), (4.0, 5), (8.0, 5), (15.0, 4), (50.0, 6), (100.0, 6), (400.0, 5),
     ]  # fmt: skip
     clock = Clock(T0 + 600)
-    board = SupervisorBoard(SHANGHAI, clock=clock, tick_ms=0)
-    wall = Wallboard(zone=SHANGHAI, cycle_ms=0)
-    qtbot.addWidget(wall)
-    board.snapshot_ready.connect(wall.show_snapshot)
+    board, wall = board_and_wallboard(qtbot, clock)
     axis = wall.charts.calls_y
     for n in range(12):
         call(board, "q", f"c{n}", T0 + n)
@@ -179,10 +182,7 @@ def test_the_calls_axis_has_round_steps_and_moves_only_when_a_bar_passes_its_top
 
 def test_the_cycle_to_another_queue_draws_its_sl_line_a_loop_turn_after_its_bars(qtbot) -> None:
     clock = Clock(T0 + QUARTER * 2 + 60)
-    board = SupervisorBoard(SHANGHAI, clock=clock, tick_ms=0)
-    wall = Wallboard(zone=SHANGHAI, cycle_ms=0)
-    qtbot.addWidget(wall)
-    board.snapshot_ready.connect(wall.show_snapshot)
+    board, wall = board_and_wallboard(qtbot, clock)
     for interval in range(3):
         call(board, "q", f"q{interval}", T0 + QUARTER * interval + 1)  # answered: SL 100 %
         call(board, "r", f"r{interval}", T0 + QUARTER * interval + 1, answered=interval != 1)
