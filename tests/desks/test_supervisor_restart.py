@@ -9,7 +9,9 @@ from __future__ import annotations
 import asyncio
 import secrets
 import time
+from datetime import datetime
 from pathlib import Path
+from zoneinfo import ZoneInfo
 
 import pytest
 from hypothesis import given, settings
@@ -55,10 +57,27 @@ async def _wait(predicate, timeout_s: float = 8.0, what: str = "condition") -> N
         await asyncio.sleep(0.02)
 
 
+def _zone_well_inside_its_day(now: float) -> str:
+    """A zone whose local time is between 01:00 and 23:00, so that the day's work the test
+    stamps 15 minutes back is still "today" there: run near Shanghai's midnight (16:00 UTC),
+    the answered call would otherwise belong to yesterday and, rightly, not be counted."""
+    for zone in ("Asia/Shanghai", "Europe/London", "America/New_York"):
+        hour = datetime.fromtimestamp(now, ZoneInfo(zone)).hour
+        if 1 <= hour < 23:
+            return zone
+    raise AssertionError("no zone away from midnight")  # the three are 5 and 8 hours apart
+
+
 async def _app(central, cache: Path, user: str, qtbot) -> DesktopApp:
     api = CentralApi(central.url)
     login = await api.login(user, "demo")
-    settings = Settings(central_url=central.url, cache_path=str(cache), cti_port=0, wrapup_seconds=30)
+    settings = Settings(
+        central_url=central.url,
+        cache_path=str(cache),
+        cti_port=0,
+        wrapup_seconds=30,
+        timezone=_zone_well_inside_its_day(time.time()),
+    )
     app = DesktopApp(settings, api, login, cti_token=secrets.token_urlsafe(16))
     qtbot.addWidget(app.window)
     await app.start(initial_sync=False)
