@@ -15,18 +15,20 @@ import asyncio
 import functools
 import gc
 import random
-import ssl
 import time
 import uuid
 from dataclasses import dataclass, field
 from multiprocessing.connection import Connection
 from typing import Any
+from urllib.parse import urlsplit
 
-import httpx
+import orjson
+from _light_http import HttpFailed, LightHttp
 from _sse_stream import hold_stream
 
 from calldesk_domain.models import format_ts
 from calldesk_domain.tickets import new_ticket
+from desktop.services.api import KEEPALIVE_S
 from desktop.services.notifications import FeedStep, SseEvent, SseParser, feed_seq, feed_step
 
 NOTIFY_JITTER_S = 0.5
@@ -105,7 +107,7 @@ class Desk:
     def __init__(
         self,
         index: int,
-        client: httpx.AsyncClient,
+        http: LightHttp,
         token: str,
         agent: str,
         floor: Floor,
@@ -114,7 +116,7 @@ class Desk:
     ):
         self.steps = steps
         self.index = index
-        self.client = client
+        self.http = http
         self.token = token
         self.headers = {"Authorization": f"Bearer {token}"}
         self.agent = agent
@@ -195,16 +197,16 @@ class Desk:
         while has_more:
             started = time.monotonic()
             try:
-                response = await self.client.get(
-                    "/api/v1/sync/changes", params={"since": self.since, "limit": 1000}, headers=self.headers
+                status, payload = await self.http.request(
+                    "GET", f"/api/v1/sync/changes?since={self.since}&limit=1000", self.headers
                 )
-            except httpx.HTTPError as exc:
-                self.floor.error(f"pull_{type(exc).__name__}")
+            except HttpFailed as exc:
+                self.floor.error(f"pull_{exc.kind}")
                 return
-            if response.status_code != 200:
-                self.floor.error(f"pull_http_{response.status_code}")
+            if status != 200:
+                self.floor.error(f"pull_http_{status}")
                 return
-            body = response.json()
+            body = orjson.loads(payload)
             now = time.monotonic()
             self.floor.pulls.append(now - started)
             for change in body["changes"]:
@@ -247,19 +249,20 @@ class Desk:
         started = time.monotonic()
         self.floor.written[record_id] = (started, self.index)
         try:
-            response = await self.client.post(
+            code, payload = await self.http.request(
+                "POST",
                 "/api/v1/sync/push",
-                json={"mutations": [mutation]},
-                headers={**self.headers, "Idempotency-Key": str(uuid.uuid4())},
+                {**self.headers, "Idempotency-Key": str(uuid.uuid4())},
+                orjson.dumps({"mutations": [mutation]}),
             )
-        except httpx.HTTPError as exc:
-            self.floor.error(f"push_{type(exc).__name__}")
+        except HttpFailed as exc:
+            self.floor.error(f"push_{exc.kind}")
             self.floor.written.pop(record_id, None)
             return
         self.floor.pushes.append(time.monotonic() - started)
-        status = response.json()["results"][0]["status"] if response.status_code == 200 else None
+        status = orjson.loads(payload)["results"][0]["status"] if code == 200 else None
         if status != "applied":
-            self.floor.error(f"push_{response.status_code}_{status}")
+            self.floor.error(f"push_{code}_{status}")
             self.floor.written.pop(record_id, None)
 
 
@@ -304,22 +307,18 @@ async def run_share(config: ShareConfig, link: Connection) -> dict[str, Any]:
     """Connect this share's desktops, say "ready", write from the start time the parent sends
     until `seconds` later, drain, and return what was measured."""
     floor = Floor(len(config.creds))
-    # One client per desktop (as on the floor: its own two connections). A shared pool of
-    # thousands of connections costs httpcore O(connections) per request; one SSL context for
-    # all, since building one per client is 0.15 s.
-    tls = ssl.create_default_context()
-    limits = httpx.Limits(max_connections=2, max_keepalive_connections=2)
-    clients = [
-        httpx.AsyncClient(base_url=config.url, limits=limits, timeout=30, verify=tls) for _ in config.creds
-    ]
+    # One request connection per desktop, kept as the desktop's httpx client keeps it (plus its
+    # notification stream): on the floor, two connections per desktop.
+    where = urlsplit(config.url)
+    host, port = where.hostname or "127.0.0.1", where.port or 80
+    clients = [LightHttp(host, port, keepalive_s=KEEPALIVE_S) for _ in config.creds]
     loop = asyncio.get_running_loop()
     try:
         desks = [
             Desk(i, clients[i], token, agent, floor, config.head, steps=config.steps)
             for i, (token, agent) in enumerate(config.creds)
         ]
-        where = httpx.URL(config.url)
-        channels = [asyncio.ensure_future(d.hold_channel(where.host, where.port or 80)) for d in desks]
+        channels = [asyncio.ensure_future(d.hold_channel(host, port)) for d in desks]
         channels += [asyncio.ensure_future(d.safety_poll(config.poll_s)) for d in desks]
         await asyncio.sleep(min(30.0, 2.0 + len(desks) / 200))  # everyone connected
         gc.collect()
@@ -362,7 +361,8 @@ async def run_share(config: ShareConfig, link: Connection) -> dict[str, Any]:
             task.cancel()
         await asyncio.gather(*tasks, return_exceptions=True)
     finally:
-        await asyncio.gather(*(client.aclose() for client in clients), return_exceptions=True)
+        for client in clients:
+            client.close()
     return {
         "desktops": floor.desktops,
         "pulls": floor.pulls,

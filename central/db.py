@@ -8,7 +8,9 @@ from __future__ import annotations
 
 import json
 import logging
+import select
 from pathlib import Path
+from typing import Any
 
 import sqlalchemy as sa
 from sqlalchemy.engine import URL, Engine, make_url
@@ -79,7 +81,37 @@ def make_engine(db_url: str | URL, **kwargs) -> Engine:
         engine = sa.create_engine(url, connect_args={"timeout": 10}, json_serializer=_json_dumps, **kwargs)
         sa.event.listen(engine, "connect", _sqlite_on_connect)
         return engine
-    return sa.create_engine(url, pool_pre_ping=True, json_serializer=_json_dumps, **kwargs)
+    engine = sa.create_engine(url, json_serializer=_json_dumps, **kwargs)
+    sa.event.listen(engine.pool, "checkout", _refuse_if_closed_by_server)
+    return engine
+
+
+def _refuse_if_closed_by_server(dbapi_connection: Any, _record: Any, _proxy: Any) -> None:
+    """The pool's liveness check at checkout, without a round trip. A pooled connection is idle:
+    everything it was sent has been answered and read, so a socket with something to read means
+    PostgreSQL ended it (a restart, pg_terminate_backend, an idle timeout: an error message and
+    EOF) or spoke unasked; either way the pool drops it and opens another (DisconnectionError).
+    `pool_pre_ping` sent a `SELECT 1` per checkout instead: on a host busy with pushes every round
+    trip is a thread waiting for a CPU and the GIL (docs/deployment.md "What a desktop costs")."""
+    if getattr(dbapi_connection, "closed", False) or getattr(dbapi_connection, "broken", False):
+        raise sa.exc.DisconnectionError("the connection was closed")
+    try:
+        readable = _readable(dbapi_connection.fileno())
+    except (OSError, ValueError) as exc:  # a socket already gone
+        raise sa.exc.DisconnectionError(f"the connection's socket is unusable: {exc}") from exc
+    if readable:
+        raise sa.exc.DisconnectionError("PostgreSQL closed the connection (or sent something unasked)")
+
+
+def _readable(fd: int) -> bool:
+    """Whether `fd` has something to read (or hung up), without waiting. poll() where there is
+    one: select() refuses descriptors past 1023, and a worker holding a thousand streams has
+    them; Windows has no poll() and its select() has no such limit."""
+    if hasattr(select, "poll"):
+        poller = select.poll()
+        poller.register(fd, select.POLLIN)
+        return bool(poller.poll(0))
+    return bool(select.select([fd], [], [], 0)[0])
 
 
 def single_reads(engine: Engine) -> Engine:

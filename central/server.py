@@ -12,6 +12,7 @@ import uvicorn
 
 from central.app import create_app
 from central.migrate import upgrade
+from central.serving import IDLE_KEEPALIVE_S
 
 log = logging.getLogger(__name__)
 
@@ -81,6 +82,7 @@ def start_in_thread(
         access_log=False,
         lifespan="on",
         timeout_graceful_shutdown=5,
+        timeout_keep_alive=IDLE_KEEPALIVE_S,
         ssl_certfile=tls[0] if tls else None,
         ssl_keyfile=tls[1] if tls else None,
     )

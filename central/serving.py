@@ -24,6 +24,11 @@ log = logging.getLogger(__name__)
 ENV = "CALLDESK_CENTRAL_SERVE"
 GIL_SWITCH_S = 0.0005  # (Python's default is 5 ms)
 GC_YOUNG_THRESHOLD = 20_000  # allocations between young collections (Python's default: 700)
+# How long an idle keep-alive connection stays open. Longer than a desktop keeps one
+# (desktop/services/api.py KEEPALIVE_S): the client always closes first, so it never sends a
+# request on a connection the server is closing (a reset, a failed push); and a desktop pushing
+# every few tens of seconds reuses its connection instead of a new TCP (and TLS) handshake.
+IDLE_KEEPALIVE_S = 75
 LOG_FORMAT = "%(asctime)s %(levelname)s %(process)d %(name)s: %(message)s"
 
 
@@ -110,5 +115,6 @@ def run(
         ssl_keyfile=key,
         timeout_graceful_shutdown=int(max(1, shutdown_timeout_s)),
         backlog=4096,  # thousands of desktops reconnecting at once after a restart
+        timeout_keep_alive=IDLE_KEEPALIVE_S,
         lifespan="on",
     )

@@ -19,6 +19,7 @@ class TcpProxy:
         self.block_streams = False
         self.refuse_all = False
         self.stream_requests = 0
+        self.bytes_up = 0  # client -> server, all connections
         self._listener = socket.socket()
         self._listener.bind(("127.0.0.1", 0))
         self._listener.listen(64)
@@ -59,13 +60,16 @@ class TcpProxy:
         with self._lock:
             self._open.update((client, upstream))
         upstream.sendall(first)
+        self.bytes_up += len(first)
         threading.Thread(target=self._pump, args=(upstream, client), daemon=True).start()
-        self._pump(client, upstream)
+        self._pump(client, upstream, up=True)
 
-    def _pump(self, source: socket.socket, sink: socket.socket) -> None:
+    def _pump(self, source: socket.socket, sink: socket.socket, up: bool = False) -> None:
         try:
             while data := source.recv(65536):
                 sink.sendall(data)
+                if up:
+                    self.bytes_up += len(data)
         except OSError:
             pass
         finally:

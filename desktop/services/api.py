@@ -141,6 +141,13 @@ def _records(body: dict[str, Any], key: str) -> list[Any]:
     return [_record(key, item) for item in items]
 
 
+# An idle connection to the API is kept this long (httpx's default is 5 s): a desktop pushing
+# or polling every few tens of seconds reuses it rather than opening a TCP and TLS connection
+# each time. Shorter than the server keeps one (central/serving.py IDLE_KEEPALIVE_S, and the
+# 60 s idle timeout common to load balancers), so the desktop always closes first and never
+# sends a request on a connection the server is closing.
+KEEPALIVE_S = 50.0
+
 TokenRefresher = Callable[[], Awaitable[str | None]]
 
 
@@ -187,6 +194,9 @@ class CentralApi:
             base_url=self.base_url,
             verify=ssl_verify,
             timeout=timeout,
+            limits=httpx.Limits(
+                max_connections=100, max_keepalive_connections=20, keepalive_expiry=KEEPALIVE_S
+            ),
             transport=transport,
             headers={"User-Agent": "CallDesk/0.1", "Accept": "application/json"},
         )

@@ -381,3 +381,21 @@ def test_a_worker_process_tunes_its_interpreter_for_streams_and_round_trips():
     )
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=60, check=True)
     assert out.stdout.split() == ["0.005", "True", "True", "True"], out.stdout + out.stderr
+
+
+async def test_a_desktop_closes_an_idle_connection_before_the_api_does(seeded_central_sqlite):
+    """The desktop keeps an idle connection KEEPALIVE_S (not httpx's 5 s: a push every few tens
+    of seconds reuses it) and the API keeps one longer, so the desktop never sends a request on
+    a connection the server is closing (bench: push_ReadError / pull_RemoteProtocolError)."""
+    from central.serving import IDLE_KEEPALIVE_S
+    from desktop.services.api import KEEPALIVE_S, CentralApi
+
+    assert 5 < KEEPALIVE_S < min(IDLE_KEEPALIVE_S, 60)  # 60: the usual load balancer idle timeout
+    assert seeded_central_sqlite.server._server.config.timeout_keep_alive == IDLE_KEEPALIVE_S
+    api = CentralApi(seeded_central_sqlite.url)
+    try:
+        await api.login("1001", "demo")
+        pool = api._client._transport._pool  # httpx keeps its limits on the connection pool
+        assert pool._keepalive_expiry == KEEPALIVE_S
+    finally:
+        await api.aclose()
