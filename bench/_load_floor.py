@@ -57,6 +57,10 @@ class Floor:
 
     desktops: int
     pulls: list[float] = field(default_factory=list)
+    # pulls begun while the floor was still connecting (2,000 streams opening at once): a
+    # start-up storm, reported on its own
+    startup_pulls: list[float] = field(default_factory=list)
+    measuring: bool = False
     pushes: list[float] = field(default_factory=list)
     errors: dict[str, int] = field(default_factory=dict)
     written: dict[str, tuple[float, int]] = field(default_factory=dict)  # id -> (t0, writer desk)
@@ -208,7 +212,7 @@ class Desk:
                 return
             body = orjson.loads(payload)
             now = time.monotonic()
-            self.floor.pulls.append(now - started)
+            (self.floor.pulls if self.floor.measuring else self.floor.startup_pulls).append(now - started)
             for change in body["changes"]:
                 if change["seq"] > self.since:
                     self.floor.pulled(self.index, change["id"], now)
@@ -327,6 +331,7 @@ async def run_share(config: ShareConfig, link: Connection) -> dict[str, Any]:
         start_at = await loop.run_in_executor(None, link.recv)
         await asyncio.sleep(max(0.0, start_at - time.monotonic()))
         cpu_start = time.process_time()
+        floor.measuring = True
         direct: list[float] = []
         since = [config.head]
         baseline = (
@@ -366,6 +371,7 @@ async def run_share(config: ShareConfig, link: Connection) -> dict[str, Any]:
     return {
         "desktops": floor.desktops,
         "pulls": floor.pulls,
+        "startup_pulls": floor.startup_pulls,
         "pushes": floor.pushes,
         "errors": floor.errors,
         "written": {entity_id: t0 for entity_id, (t0, _) in floor.written.items()},

@@ -26,7 +26,7 @@ from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse, Response
 from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 from pydantic import BaseModel, Field
-from sqlalchemy.engine import Engine
+from sqlalchemy.engine import Connection, Engine
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
 import central
@@ -45,11 +45,11 @@ from central.integrations.ticket_sync import install_routes as install_ticket_sy
 from central.limits import BodyLimitMiddleware, quiet_access_log
 from central.notify import DEFAULT_MIN_INTERVAL_S, NotificationHub, start_source
 from central.notify_route import install_routes as install_notify_routes
-from central.pool_defaults import DEFAULT_MAX_OVERFLOW, DEFAULT_POOL_SIZE
+from central.pool_defaults import DEFAULT_MAX_OVERFLOW, DEFAULT_POOL_SIZE, DEFAULT_THREADS
 from central.probes import install_routes as install_probe_routes
 from central.push import DEFAULT_RETENTION_DAYS
 from central.push import install_routes as install_push_routes
-from central.route_deps import RouteDeps
+from central.route_deps import Caller, RouteDeps
 from central.schemas import (
     BootstrapChangesResponse,
     BootstrapCountsResponse,
@@ -226,14 +226,15 @@ def create_app(
     pool_size: int = DEFAULT_POOL_SIZE,
     max_overflow: int = DEFAULT_MAX_OVERFLOW,
     notify_interval_s: float = DEFAULT_MIN_INTERVAL_S,
+    threads: int = DEFAULT_THREADS,
 ) -> FastAPI:
     """The API bound to the (already migrated) database at `db_url`. Push idempotency records
     older than `push_retention_days` are purged (central.push.PushRetention); overdue hand-offs
     are escalated every `escalation_interval_s` (central.escalation; 0 turns the job off).
     Access tokens are signed with `signing_key` (default: central.tokens.load_signing_key(), created
-    on first use). Each process (uvicorn worker) keeps `pool_size` database connections, runs at
-    most `pool_size` requests at once on its thread pool and opens up to `max_overflow` more
-    connections for the rest (`calldesk central serve --pool-size/--max-overflow`)."""
+    on first use). Each process (uvicorn worker) runs at most `threads` requests at once on its
+    thread pool, keeps `pool_size` database connections and opens up to `max_overflow` more
+    (`calldesk central serve --threads/--pool-size/--max-overflow`, central/pool_defaults.py)."""
     engine = make_engine(db_url, pool_size=pool_size, max_overflow=max_overflow)
     state = _State(engine, signing_key or tokens.load_signing_key())
     hub = NotificationHub(min_interval_s=notify_interval_s)
@@ -249,7 +250,7 @@ def create_app(
 
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
-        anyio.to_thread.current_default_thread_limiter().total_tokens = pool_size
+        anyio.to_thread.current_default_thread_limiter().total_tokens = threads
         job = asyncio.create_task(escalation.run_forever()) if escalation_interval_s > 0 else None
         feed_source = start_source(hub, engine)
         on_shutdown_signal(hub.close_threadsafe)
@@ -288,17 +289,18 @@ def create_app(
     bearer = HTTPBearer(auto_error=False, description="token from POST /api/v1/auth/token")
     sign_in_reads = single_reads(engine)
 
-    def principal(
-        request: Request,
-        credentials: Annotated[HTTPAuthorizationCredentials | None, Depends(bearer)],
-    ) -> auth.Principal:
+    def verified_claims(credentials: HTTPAuthorizationCredentials | None) -> tokens.Claims:
         if credentials is None or not credentials.credentials.strip():
             raise ApiError(401, "unauthorized", "missing bearer token; get one from POST /api/v1/auth/token")
         claims = tokens.verify(state.public_key, credentials.credentials.strip())
         if claims is None:
             raise ApiError(401, "invalid_token", "invalid or expired token; log in again")
-        with sign_in_reads.connect() as conn:
-            found = auth.current_principal(conn, claims)
+        return claims
+
+    def signed_in_on(conn: Connection, request: Request, claims: tokens.Claims) -> auth.Principal:
+        """The caller as the database says now (sign-in not ended, account active, its role),
+        allowed this route by central.policy, read on `conn`; else 401 or 403."""
+        found = auth.current_principal(conn, claims)
         if found is None:
             raise ApiError(
                 401, "invalid_token", "this sign-in was ended or the account disabled; log in again"
@@ -314,7 +316,26 @@ def create_app(
             )
         return found
 
+    def principal(
+        request: Request,
+        credentials: Annotated[HTTPAuthorizationCredentials | None, Depends(bearer)],
+    ) -> auth.Principal:
+        claims = verified_claims(credentials)
+        with sign_in_reads.connect() as conn:
+            return signed_in_on(conn, request, claims)
+
+    async def caller(
+        request: Request,
+        credentials: Annotated[HTTPAuthorizationCredentials | None, Depends(bearer)],
+    ) -> Caller:
+        """For the busiest routes (push, pull): the token checked here, on the event loop (no
+        database, no thread); the route then checks the sign-in first thing on the connection it
+        works on (`Caller.signed_in`), instead of a pooled connection and a thread of its own."""
+        claims = verified_claims(credentials)
+        return Caller(claims, lambda conn: signed_in_on(conn, request, claims))
+
     Principal = Annotated[auth.Principal, Depends(principal)]
+    SignedCaller = Annotated[Caller, Depends(caller)]
 
     @app.post(
         "/api/v1/auth/token",
@@ -474,11 +495,12 @@ def create_app(
         responses={200: {"model": ChangesResponse}, **_ERRORS},
     )
     def changes(
-        who: Principal,
+        signed: SignedCaller,
         since: Annotated[int, Query(ge=0, le=2**62)] = 0,
         limit: Annotated[int, Query(ge=1, le=5000)] = 1000,
     ) -> Response:
         with engine.connect() as conn:
+            who = signed.signed_in(conn)
             encoded, next_since, remaining = queries.changes_page(
                 conn, since, limit, pop_key.feed_filter(who.role, state.pop_key)
             )
@@ -571,7 +593,7 @@ def create_app(
         return JSONResponse({"counts": counts, "server_time": server_time()})
 
     install_probe_routes(app, engine, hub)
-    deps = RouteDeps(engine, Principal, ApiError, _ERRORS, auth.load_actor, to_utc)
+    deps = RouteDeps(engine, Principal, ApiError, _ERRORS, auth.load_actor, to_utc, SignedCaller)
     install_notify_routes(app, deps, hub, current_epoch, lambda: state.pop_key)
     install_ticket_routes(app, deps)
     install_push_routes(app, deps, retention_days=push_retention_days, pop_index_key=state.pop_key)

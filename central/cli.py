@@ -11,7 +11,7 @@ from sqlalchemy.exc import OperationalError, SQLAlchemyError
 from calldesk_domain.loopback import is_loopback
 from central import cli_data
 from central.db import DEFAULT_DB_URL, DatabaseUrlError, check_connection, make_engine, parse_db_url
-from central.pool_defaults import DEFAULT_MAX_OVERFLOW, DEFAULT_POOL_SIZE
+from central.pool_defaults import DEFAULT_MAX_OVERFLOW, DEFAULT_POOL_SIZE, DEFAULT_THREADS
 from central.push import DEFAULT_RETENTION_DAYS
 
 log = logging.getLogger(__name__)
@@ -52,11 +52,17 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
         "--workers", type=int, default=1, help="worker processes behind the one port (default 1)"
     )
     serve.add_argument(
+        "--threads",
+        type=int,
+        default=DEFAULT_THREADS,
+        help=f"requests each worker runs at once (default {DEFAULT_THREADS}; more threads share one "
+        "GIL and slow a busy worker down: raise it only for a slow database link)",
+    )
+    serve.add_argument(
         "--pool-size",
         type=int,
         default=DEFAULT_POOL_SIZE,
-        help="database connections each worker keeps open, and the requests it runs at once "
-        f"(default {DEFAULT_POOL_SIZE})",
+        help=f"database connections each worker keeps open (default {DEFAULT_POOL_SIZE})",
     )
     serve.add_argument(
         "--max-overflow",
@@ -242,6 +248,11 @@ def _serve(args: argparse.Namespace) -> int:
         return _fail(f"--workers must be 1..64, not {args.workers}")
     if not 1 <= args.pool_size <= 500 or not 0 <= args.max_overflow <= 500:
         return _fail("--pool-size must be 1..500 and --max-overflow 0..500")
+    if not 1 <= args.threads <= args.pool_size + args.max_overflow:
+        return _fail(
+            f"--threads must be 1..{args.pool_size + args.max_overflow} (--pool-size + --max-overflow: "
+            f"each request thread needs a database connection), not {args.threads}"
+        )
     if not 0 < args.shutdown_timeout <= 3600:
         return _fail(f"--shutdown-timeout must be above 0 and at most 3600, not {args.shutdown_timeout}")
     if not 0 <= args.notify_interval <= 60:
@@ -254,6 +265,7 @@ def _serve(args: argparse.Namespace) -> int:
         args.pool_size,
         args.max_overflow,
         args.notify_interval,
+        threads=args.threads,
     )
     try:
         serving.run(

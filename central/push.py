@@ -34,8 +34,8 @@ from sqlalchemy.engine import Connection, Engine
 
 from calldesk_domain.models import Tier, format_ts, parse_ts
 from calldesk_domain.phone import normalize
-from central import audit_push, auth, policy, pop_key, writes
-from central.route_deps import RouteDeps
+from central import audit_push, policy, pop_key, writes
+from central.route_deps import Caller, RouteDeps
 from central.tables import (
     ENTITY_TABLES,
     audit_events,
@@ -681,31 +681,32 @@ def install_routes(
     """Add POST /api/v1/sync/push to `app` (called by central.app.create_app). `pop_index_key`:
     masked numbers pushed by roles that may not see numbers are put back (central/pop_key.py)."""
     if TYPE_CHECKING:
-        principal: TypeAlias = auth.Principal  # deps.principal is Annotated[auth.Principal, Depends(...)]
+        signed_caller: TypeAlias = Caller  # deps.caller is Annotated[Caller, Depends(...)]
     else:
-        principal = deps.principal
+        signed_caller = deps.caller
     retention = PushRetention(deps.engine, retention_days)
     app.state.push_retention = retention
 
     @app.post("/api/v1/sync/push", response_model=None, responses=deps.errors)
     def sync_push(
-        who: principal,
+        caller: signed_caller,
         body: PushRequest,
         idempotency_key: Annotated[
             str, Header(alias="Idempotency-Key", min_length=1, max_length=64, pattern=_KEY_PATTERN)
         ],
     ) -> JSONResponse:
         key = idempotency_key.strip()
-        seen: set[str] = set()
-        for mutation in body.mutations:
-            if mutation.client_id in seen:
-                raise deps.api_error(
-                    422, "validation_error", f"client_id {mutation.client_id} appears twice", "client_id"
-                )
-            seen.add(mutation.client_id)
-        mutations = [m.model_dump() for m in body.mutations]
         with deps.engine.connect() as conn:
-            actor = deps.load_actor(conn, who)  # (begins the push's transaction: no round trip to end it)
+            # the sign-in and the actor read begin the push's transaction: no round trip to end it
+            actor = deps.load_actor(conn, caller.signed_in(conn))
+            seen: set[str] = set()
+            for mutation in body.mutations:
+                if mutation.client_id in seen:
+                    raise deps.api_error(
+                        422, "validation_error", f"client_id {mutation.client_id} appears twice", "client_id"
+                    )
+                seen.add(mutation.client_id)
+            mutations = [m.model_dump() for m in body.mutations]
             response, replayed = push_on(conn, deps.engine, key, mutations, actor, pop_index_key)
         retention.maybe_purge()
         headers = {"Idempotent-Replayed": "true"} if replayed else None

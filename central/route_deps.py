@@ -16,6 +16,16 @@ from central import policy
 
 
 @dataclass(frozen=True)
+class Caller:
+    """A request's verified token; `signed_in(conn)` is the principal dependency's database half
+    (sign-in still valid, account active, role allowed the route: else ApiError 401/403), read
+    on the route's own connection. Call it before anything else."""
+
+    claims: Any  # central.tokens.Claims
+    signed_in: Callable[[Connection], Any]  # -> central.auth.Principal
+
+
+@dataclass(frozen=True)
 class RouteDeps:
     engine: Engine
     # Annotated[auth.Principal, Depends(principal)]: the signed-in caller, role checked against
@@ -26,3 +36,5 @@ class RouteDeps:
     load_actor: Callable[[Connection, Any], policy.Actor]  # the caller's role, team and reach
     # a time bound as UTC; out of range is a 422 naming the field (central.app.to_utc)
     to_utc: Callable[[datetime | None, str], datetime | None]
+    # Annotated[Caller, Depends(...)]: the token checked, the sign-in left to the route
+    caller: Any = None

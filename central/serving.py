@@ -41,6 +41,7 @@ class ServeOptions:
     max_overflow: int
     notify_interval_s: float = 0.5
     log_level: str = "info"
+    threads: int = 4  # central.pool_defaults.DEFAULT_THREADS (the CLI always passes it)
 
 
 def app_from_env() -> FastAPI:
@@ -59,6 +60,7 @@ def app_from_env() -> FastAPI:
         pool_size=options.pool_size,
         max_overflow=options.max_overflow,
         notify_interval_s=options.notify_interval_s,
+        threads=options.threads,
     )
     tune_worker_runtime()
     return app
@@ -96,10 +98,11 @@ def run(
 
     os.environ[ENV] = json.dumps(asdict(options))
     log.info(
-        "central API on %s:%d with %d worker(s), pool %d+%d each",
+        "central API on %s:%d with %d worker(s), %d request threads and pool %d+%d each",
         host,
         port,
         workers,
+        options.threads,
         options.pool_size,
         options.max_overflow,
     )

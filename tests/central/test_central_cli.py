@@ -152,3 +152,18 @@ def test_serve_on_an_unmigrated_database_creates_the_schema(tmp_path):
     finally:
         process.terminate()
         process.communicate(timeout=15)
+
+
+@pytest.mark.parametrize(
+    ("flags", "message"),
+    [
+        (["--threads", "0"], "--threads must be 1..18"),
+        (["--threads", "12", "--pool-size", "4", "--max-overflow", "2"], "--threads must be 1..6"),
+        (["--pool-size", "0"], "--pool-size must be 1..500"),
+        (["--workers", "0"], "--workers must be 1..64"),
+    ],
+)
+def test_serve_refuses_unusable_worker_sizes_before_it_starts(central_sqlite_url, flags, message):
+    result = calldesk("serve", "--db", central_sqlite_url, *flags)
+    assert result.returncode == 2, result.stderr
+    assert message in result.stderr and "Traceback" not in result.stderr

@@ -258,11 +258,21 @@ def test_postgresql_going_away_makes_the_api_not_ready_and_it_recovers_without_a
         schema.close()
 
 
+def _worker_serving(workers: list, port: int):
+    """The worker process holding an established connection on `port`, if any."""
+    for worker in workers:
+        for conn in worker.net_connections(kind="tcp"):
+            if conn.status == "ESTABLISHED" and conn.laddr and conn.laddr.port == port:
+                return worker
+    return None
+
+
 @pytest.mark.skipif(sys.platform == "win32", reason="finds the worker processes by POSIX process groups")
 async def test_an_api_worker_killed_mid_push_loses_and_doubles_nothing(seeded_central_sqlite, tmp_path: Path):
-    """`serve --workers 2`; a desktop pushes 300 notes in batches while one worker is killed
-    (SIGKILL) under it. The desktop retries with the same Idempotency-Key (the other worker, or
-    the one uvicorn starts again, answers): every note is on the server exactly once."""
+    """`serve --workers 2`; a desktop pushes 600 notes in batches while the worker its kept
+    connection is on is killed (SIGKILL) under it. The desktop retries with the same
+    Idempotency-Key (the other worker, or the one uvicorn starts again, answers): every note is
+    on the server exactly once."""
     import psutil
     import sqlalchemy as sa
 
@@ -281,17 +291,23 @@ async def test_an_api_worker_killed_mid_push_loses_and_doubles_nothing(seeded_ce
     customer = central.sample_customer()["id"]
     try:
         await asyncio.to_thread(wait_ready, base, proc)
-        ids = [f"N-kill-{i:03d}" for i in range(300)]
+        ids = [f"N-kill-{i:03d}" for i in range(600)]
         for note_id in ids:
             store.write_local("note", {"id": note_id, "customer_id": customer, "text": f"kill {note_id}"})
         workers = [
             p for p in psutil.Process(proc.pid).children() if "resource_tracker" not in " ".join(p.cmdline())
         ]
         assert len(workers) == 2
-        push = asyncio.ensure_future(PushSync(api, store.path, batch_size=50).run())
-        await asyncio.sleep(0.4)
-        assert not push.done()  # the kill lands mid-push
-        workers[0].kill()
+        push = asyncio.ensure_future(PushSync(api, store.path, batch_size=10).run())
+        # the desktop keeps one connection: kill the worker it is on
+        serving = None
+        for _ in range(500):
+            serving = _worker_serving(workers, port)
+            if serving is not None or push.done():
+                break
+            await asyncio.sleep(0.01)
+        assert serving is not None and not push.done()  # the kill lands mid-push
+        serving.kill()
         await push
         for _ in range(20):  # what the first run could not push (a batch whose answer was lost)
             if store.outbox_count() == 0:
@@ -399,3 +415,34 @@ async def test_a_desktop_closes_an_idle_connection_before_the_api_does(seeded_ce
         assert pool._keepalive_expiry == KEEPALIVE_S
     finally:
         await api.aclose()
+
+
+def test_a_worker_runs_at_most_its_threads_requests_at_once(central_sqlite_url):
+    """`threads` bounds the sync requests a worker runs at once (the rest wait their turn):
+    six slow requests on a 2-thread worker never overlap more than two at a time."""
+    from fastapi.testclient import TestClient
+
+    from central.app import create_app
+    from central.migrate import upgrade
+
+    upgrade(central_sqlite_url)
+    app = create_app(central_sqlite_url, escalation_interval_s=0, threads=2)
+    running, peak, lock = [0], [0], threading.Lock()
+
+    @app.get("/slow-for-test")
+    def slow() -> dict:
+        with lock:
+            running[0] += 1
+            peak[0] = max(peak[0], running[0])
+        time.sleep(0.2)
+        with lock:
+            running[0] -= 1
+        return {}
+
+    with TestClient(app) as client:
+        threads = [threading.Thread(target=client.get, args=("/slow-for-test",)) for _ in range(6)]
+        for thread in threads:
+            thread.start()
+        for thread in threads:
+            thread.join(10)
+    assert peak[0] == 2

@@ -159,3 +159,44 @@ def test_many_addresses_failures_lock_the_address(seeded_central_sqlite):
         throttle.failed(name, "10.0.0.1")
     assert throttle.retry_after("fresh-name", "10.0.0.1") > 0
     assert throttle.retry_after("fresh-name", "10.0.0.2") == 0
+
+
+@pytest.mark.parametrize("end", ["logout", "disable"])
+def test_push_and_pull_check_the_sign_in_on_their_own_connection(seeded_central, end):
+    """Push and pull read the sign-in first thing on the connection they work on (not in a
+    dependency of their own): an ended sign-in or a disabled account is refused with 401 there
+    too, and a refused push writes nothing, not even its Idempotency-Key."""
+    seeded = seeded_central
+    access = _login(seeded).json()["access_token"]
+    headers = {"Authorization": f"Bearer {access}"}
+    pull = httpx.get(f"{seeded.url}/api/v1/sync/changes", params={"since": 0, "limit": 1}, headers=headers)
+    assert pull.status_code == 200
+    if end == "logout":
+        assert httpx.post(f"{seeded.url}/api/v1/auth/logout", headers=headers, timeout=10).status_code == 204
+    else:
+        with seeded.engine.begin() as conn:
+            update_user(conn, "1001", active=False)
+    mutation = {
+        "client_id": "c-after-" + end,
+        "entity": "note",
+        "id": "N-after-" + end,
+        "op": "upsert",
+        "data": {"customer_id": "C0000001", "text": "written after the sign-in ended"},
+    }
+    push = httpx.post(
+        f"{seeded.url}/api/v1/sync/push",
+        json={"mutations": [mutation]},
+        headers={**headers, "Idempotency-Key": "key-after-" + end},
+        timeout=10,
+    )
+    pull = httpx.get(f"{seeded.url}/api/v1/sync/changes", params={"since": 0, "limit": 1}, headers=headers)
+    for response in (push, pull):
+        assert response.status_code == 401, response.text
+        assert response.json()["error"]["code"] == "invalid_token"
+    with seeded.engine.connect() as conn:
+        stored = conn.exec_driver_sql(
+            "SELECT (SELECT count(*) FROM push_results WHERE client_id = 'c-after-" + end + "'),"
+            " (SELECT count(*) FROM notes WHERE id = 'N-after-" + end + "'),"
+            " (SELECT count(*) FROM idempotency_keys)"
+        ).one()
+    assert tuple(stored) == (0, 0, 0)
