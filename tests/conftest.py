@@ -5,6 +5,7 @@ Area-specific fixtures live in tests/<area>/conftest.py, not here.
 
 from __future__ import annotations
 
+import faulthandler
 import gc
 import os
 import tempfile
@@ -94,10 +95,30 @@ def pytest_asyncio_loop_factories(config, item):
 
 @pytest.hookimpl(wrapper=True)
 def pytest_runtest_protocol(item: pytest.Item, nextitem: pytest.Item | None):
-    """A test still running after 100 s prints what its asyncio tasks await (tests/stall_report.py)."""
-    watch = stall_report.start_watch(item.nodeid, item.config.stash.get(fault_handler_stderr_fd_key, None))
+    """A test still running after 100 s prints what its asyncio tasks await (tests/stall_report.py);
+    one that declares a longer run with `@pytest.mark.timeout(S)` (the lifecycle test's 200
+    cycles take ~4 min) only after S/2."""
+    watch = stall_report.start_watch(
+        item.nodeid,
+        item.config.stash.get(fault_handler_stderr_fd_key, None),
+        max(stall_report.STALL_AFTER_S, _half_declared_run_s(item)),
+    )
     try:
         return (yield)
     finally:
         if watch is not None:
             watch.cancel()
+
+
+def _half_declared_run_s(item: pytest.Item) -> float:
+    marker = item.get_closest_marker("timeout")
+    return float(marker.args[0]) / 2 if marker is not None and marker.args else 0.0
+
+
+def pytest_runtest_setup(item: pytest.Item) -> None:
+    """faulthandler_timeout's thread dump, likewise pushed back for a test that declares a long
+    run (pytest arms it for every test; this re-arms the one timer faulthandler has)."""
+    later = _half_declared_run_s(item)
+    fd = item.config.stash.get(fault_handler_stderr_fd_key, None)
+    if fd is not None and later > float(item.config.getini("faulthandler_timeout") or 0) > 0:
+        faulthandler.dump_traceback_later(later, file=fd)

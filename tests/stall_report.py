@@ -25,8 +25,8 @@ def remember_loop(loop: asyncio.AbstractEventLoop) -> asyncio.AbstractEventLoop:
     return loop
 
 
-def _describe(loop: asyncio.AbstractEventLoop, nodeid: str) -> str:
-    lines = [f"\n=== stall report: {nodeid} still running after {STALL_AFTER_S:.0f} s; pending tasks ==="]
+def _describe(loop: asyncio.AbstractEventLoop, nodeid: str, after_s: float) -> str:
+    lines = [f"\n=== stall report: {nodeid} still running after {after_s:.0f} s; pending tasks ==="]
     try:
         tasks = list(asyncio.all_tasks(loop))
     except RuntimeError as exc:  # the task set changed under us
@@ -58,7 +58,7 @@ def _await_chain(coro: object, limit: int) -> list:
     return frames
 
 
-def start_watch(nodeid: str, fd: int | None) -> threading.Timer | None:
+def start_watch(nodeid: str, fd: int | None, after_s: float = STALL_AFTER_S) -> threading.Timer | None:
     if fd is None:
         return None
 
@@ -67,9 +67,9 @@ def start_watch(nodeid: str, fd: int | None) -> threading.Timer | None:
         if loop is None or loop.is_closed():
             return
         with contextlib.suppress(OSError):
-            os.write(fd, _describe(loop, nodeid).encode("utf-8", "replace"))
+            os.write(fd, _describe(loop, nodeid, after_s).encode("utf-8", "replace"))
 
-    timer = threading.Timer(STALL_AFTER_S, report)
+    timer = threading.Timer(after_s, report)
     timer.daemon = True
     timer.start()
     return timer
