@@ -39,7 +39,6 @@ class LightHttp:
         self._writer: asyncio.StreamWriter | None = None
         self._idle_since = 0.0
         self._turn = asyncio.Lock()
-        self.connections = 0
 
     async def request(
         self, method: str, target: str, headers: dict[str, str], body: bytes | None = None
@@ -63,7 +62,6 @@ class LightHttp:
             self.close()
         if self._writer is None or self._writer.is_closing():
             self._reader, self._writer = await asyncio.open_connection(self.host, self.port, limit=MAX_HEAD)
-            self.connections += 1
         assert self._reader is not None and self._writer is not None
         lines = [f"{method} {target} HTTP/1.1", f"Host: {self.host}:{self.port}", "Accept: application/json"]
         lines += [f"{name}: {value}" for name, value in headers.items()]

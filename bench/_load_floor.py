@@ -57,7 +57,7 @@ class Floor:
 
     desktops: int
     pulls: list[float] = field(default_factory=list)
-    # pulls begun while the floor was still connecting (2,000 streams opening at once): a
+    # pulls answered while the floor was still connecting (2,000 streams opening at once): a
     # start-up storm, reported on its own
     startup_pulls: list[float] = field(default_factory=list)
     measuring: bool = False

@@ -18,7 +18,7 @@ schema of `--db` (dropped afterwards) seeded with `--customers` customers. The d
 is its own PC, and one process parsing 2,000 streams lagged behind every notification burst
 and counted its own lag as the server's.
 
-Reported: pull and push latency p50/p99/max (pulls begun before the first write, while every
+Reported: pull and push latency p50/p99/max (pulls answered before the first write, while every
 desktop was still opening its stream, are reported apart as startup_pull_p99_ms); visible_ms
 (from a push's start until EVERY other desktop has that change, by a step or a pull)
 p50/p99/max; errors; the server's CPU per worker and the database's share of the server-side
@@ -325,7 +325,7 @@ def main() -> None:
         "pull_p99_ms": pulls["p99_ms"],
         "pull_max_ms": pulls["max_ms"],
         "pulls": pulls["n"],
-        # pulls begun before the first write, while 2,000 streams were opening at once
+        # pulls answered before the first write, while 2,000 streams were opening at once
         "startup_pull_p99_ms": summary_ms(result["startup_pulls"])["p99_ms"],
         "startup_pulls": len(result["startup_pulls"]),
         "push_p50_ms": pushes["p50_ms"],

@@ -332,7 +332,7 @@ def create_app(
         database, no thread); the route then checks the sign-in first thing on the connection it
         works on (`Caller.signed_in`), instead of a pooled connection and a thread of its own."""
         claims = verified_claims(credentials)
-        return Caller(claims, lambda conn: signed_in_on(conn, request, claims))
+        return Caller(lambda conn: signed_in_on(conn, request, claims))
 
     Principal = Annotated[auth.Principal, Depends(principal)]
     SignedCaller = Annotated[Caller, Depends(caller)]

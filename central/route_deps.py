@@ -17,11 +17,10 @@ from central import policy
 
 @dataclass(frozen=True)
 class Caller:
-    """A request's verified token; `signed_in(conn)` is the principal dependency's database half
-    (sign-in still valid, account active, role allowed the route: else ApiError 401/403), read
-    on the route's own connection. Call it before anything else."""
+    """A request whose token verified; `signed_in(conn)` is the principal dependency's database
+    half (sign-in still valid, account active, role allowed the route: else ApiError 401/403),
+    read on the route's own connection. Call it before anything else."""
 
-    claims: Any  # central.tokens.Claims
     signed_in: Callable[[Connection], Any]  # -> central.auth.Principal
 
 
@@ -37,4 +36,4 @@ class RouteDeps:
     # a time bound as UTC; out of range is a 422 naming the field (central.app.to_utc)
     to_utc: Callable[[datetime | None, str], datetime | None]
     # Annotated[Caller, Depends(...)]: the token checked, the sign-in left to the route
-    caller: Any = None
+    caller: Any

@@ -19,6 +19,8 @@ from dataclasses import asdict, dataclass
 
 from fastapi import FastAPI
 
+from central.pool_defaults import DEFAULT_THREADS
+
 log = logging.getLogger(__name__)
 
 ENV = "CALLDESK_CENTRAL_SERVE"
@@ -41,7 +43,7 @@ class ServeOptions:
     max_overflow: int
     notify_interval_s: float = 0.5
     log_level: str = "info"
-    threads: int = 4  # central.pool_defaults.DEFAULT_THREADS (the CLI always passes it)
+    threads: int = DEFAULT_THREADS
 
 
 def app_from_env() -> FastAPI:

@@ -60,7 +60,7 @@ class TcpProxy:
         with self._lock:
             self._open.update((client, upstream))
         upstream.sendall(first)
-        self.bytes_up += len(first)
+        self._count_up(len(first))
         threading.Thread(target=self._pump, args=(upstream, client), daemon=True).start()
         self._pump(client, upstream, up=True)
 
@@ -69,12 +69,16 @@ class TcpProxy:
             while data := source.recv(65536):
                 sink.sendall(data)
                 if up:
-                    self.bytes_up += len(data)
+                    self._count_up(len(data))
         except OSError:
             pass
         finally:
             for sock in (source, sink):
                 self._drop(sock)
+
+    def _count_up(self, n: int) -> None:
+        with self._lock:  # one pump thread per connection
+            self.bytes_up += n
 
     def _drop(self, sock: socket.socket) -> None:
         with self._lock:
