@@ -33,6 +33,7 @@ import central
 from calldesk_domain.phone import normalize
 from central import admin, auth, history_push, policy, pop_key, queries, tokens
 from central.access_log import AccessLogMiddleware
+from central.admission import AdmissionGate, AdmissionMiddleware
 from central.attachments import install_routes as install_attachment_routes
 from central.db import make_engine, single_reads
 from central.escalation import DEFAULT_INTERVAL_S as DEFAULT_ESCALATION_INTERVAL_S
@@ -45,7 +46,13 @@ from central.integrations.ticket_sync import install_routes as install_ticket_sy
 from central.limits import BodyLimitMiddleware, quiet_access_log
 from central.notify import DEFAULT_MIN_INTERVAL_S, NotificationHub, start_source
 from central.notify_route import install_routes as install_notify_routes
-from central.pool_defaults import DEFAULT_MAX_OVERFLOW, DEFAULT_POOL_SIZE, DEFAULT_THREADS
+from central.pool_defaults import (
+    DEFAULT_MAX_OVERFLOW,
+    DEFAULT_MAX_QUEUE,
+    DEFAULT_POOL_SIZE,
+    DEFAULT_QUEUE_WAIT_S,
+    DEFAULT_THREADS,
+)
 from central.probes import install_routes as install_probe_routes
 from central.push import DEFAULT_RETENTION_DAYS
 from central.push import install_routes as install_push_routes
@@ -227,6 +234,8 @@ def create_app(
     max_overflow: int = DEFAULT_MAX_OVERFLOW,
     notify_interval_s: float = DEFAULT_MIN_INTERVAL_S,
     threads: int = DEFAULT_THREADS,
+    queue_wait_s: float = DEFAULT_QUEUE_WAIT_S,
+    max_queue: int = DEFAULT_MAX_QUEUE,
 ) -> FastAPI:
     """The API bound to the (already migrated) database at `db_url`. Push idempotency records
     older than `push_retention_days` are purged (central.push.PushRetention); overdue hand-offs
@@ -234,7 +243,9 @@ def create_app(
     Access tokens are signed with `signing_key` (default: central.tokens.load_signing_key(), created
     on first use). Each process (uvicorn worker) runs at most `threads` requests at once on its
     thread pool, keeps `pool_size` database connections and opens up to `max_overflow` more
-    (`calldesk central serve --threads/--pool-size/--max-overflow`, central/pool_defaults.py)."""
+    (`calldesk central serve --threads/--pool-size/--max-overflow`, central/pool_defaults.py).
+    A request that gets no slot within `queue_wait_s`, or finds `max_queue` waiting, is answered
+    503 with Retry-After (central/admission.py)."""
     engine = make_engine(db_url, pool_size=pool_size, max_overflow=max_overflow)
     state = _State(engine, signing_key or tokens.load_signing_key())
     hub = NotificationHub(min_interval_s=notify_interval_s)
@@ -281,6 +292,8 @@ def create_app(
     app.state.escalation = escalation
     app.state.notify = hub
     app.add_middleware(BodyLimitMiddleware)  # inside ServerTimeMiddleware: a 413 carries the time too
+    app.state.admission = AdmissionGate(2 * threads, queue_wait_s, max_queue)
+    app.add_middleware(AdmissionMiddleware, gate=app.state.admission)  # a 503 carries the time too
     app.add_middleware(ServerTimeMiddleware)
     app.add_middleware(AccessLogMiddleware)  # outermost: sees every answer, 413s included
     quiet_access_log()

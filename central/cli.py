@@ -11,7 +11,13 @@ from sqlalchemy.exc import OperationalError, SQLAlchemyError
 from calldesk_domain.loopback import is_loopback
 from central import cli_data
 from central.db import DEFAULT_DB_URL, DatabaseUrlError, check_connection, make_engine, parse_db_url
-from central.pool_defaults import DEFAULT_MAX_OVERFLOW, DEFAULT_POOL_SIZE, DEFAULT_THREADS
+from central.pool_defaults import (
+    DEFAULT_MAX_OVERFLOW,
+    DEFAULT_MAX_QUEUE,
+    DEFAULT_POOL_SIZE,
+    DEFAULT_QUEUE_WAIT_S,
+    DEFAULT_THREADS,
+)
 from central.push import DEFAULT_RETENTION_DAYS
 
 log = logging.getLogger(__name__)
@@ -57,6 +63,21 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
         default=DEFAULT_THREADS,
         help=f"requests each worker runs at once (default {DEFAULT_THREADS}; more threads share one "
         "GIL and slow a busy worker down: raise it only for a slow database link)",
+    )
+    serve.add_argument(
+        "--queue-wait",
+        type=float,
+        default=DEFAULT_QUEUE_WAIT_S,
+        metavar="S",
+        help=f"answer 503 with Retry-After to a request that gets no slot within S seconds "
+        f"(default {DEFAULT_QUEUE_WAIT_S:g}; keep it under the desktops' 10 s timeout)",
+    )
+    serve.add_argument(
+        "--max-queue",
+        type=int,
+        default=DEFAULT_MAX_QUEUE,
+        help=f"requests that may wait for a slot in each worker; more are answered 503 at once "
+        f"(default {DEFAULT_MAX_QUEUE})",
     )
     serve.add_argument(
         "--pool-size",
@@ -257,6 +278,10 @@ def _serve(args: argparse.Namespace) -> int:
         return _fail(f"--shutdown-timeout must be above 0 and at most 3600, not {args.shutdown_timeout}")
     if not 0 <= args.notify_interval <= 60:
         return _fail(f"--notify-interval must be 0..60 seconds, not {args.notify_interval}")
+    if not 0 <= args.queue_wait <= 60:
+        return _fail(f"--queue-wait must be 0..60 seconds, not {args.queue_wait}")
+    if not 0 <= args.max_queue <= 100_000:
+        return _fail(f"--max-queue must be 0..100000, not {args.max_queue}")
     upgrade(args.db)
     options = serving.ServeOptions(
         args.db,
@@ -266,6 +291,8 @@ def _serve(args: argparse.Namespace) -> int:
         args.max_overflow,
         args.notify_interval,
         threads=args.threads,
+        queue_wait_s=args.queue_wait,
+        max_queue=args.max_queue,
     )
     try:
         serving.run(

@@ -17,3 +17,8 @@ worker's samples at 2,000 desktops.)
 DEFAULT_THREADS = 4
 DEFAULT_POOL_SIZE = 8
 DEFAULT_MAX_OVERFLOW = 10
+# Load shedding (central/admission.py): a request waits at most this long for one of its worker's
+# slots (twice `threads`), well under the 10 s a desktop waits for an answer; at most this many
+# wait per worker. Past either: 503 with Retry-After.
+DEFAULT_QUEUE_WAIT_S = 3.0
+DEFAULT_MAX_QUEUE = 1000

@@ -2,10 +2,15 @@
 
 - `/live`: the process answers (a load balancer or orchestrator restarts it when not).
 - `/ready`: this worker can serve: its database answers. 503 while it does not (PostgreSQL down
-  or restarting); it turns 200 again by itself once the database is back (the pool pre-pings
-  and reconnects), no API restart needed. Also says how the notification channel stands.
+  or restarting); it turns 200 again by itself once the database is back (the pool drops
+  connections PostgreSQL ended and opens new ones), no API restart needed. Also says how the
+  notification channel stands.
 - `/health`: as before (desktops and monitoring use it): 200 with the backend when the database
   answers, 503 otherwise.
+
+The probes' database check runs on a thread of its own, not the request threads: a worker whose
+request threads are all busy (an overload, central/admission.py) is busy, not dead, and its
+probes must still answer.
 """
 
 from __future__ import annotations
@@ -13,6 +18,7 @@ from __future__ import annotations
 import logging
 import os
 
+import anyio.to_thread
 import sqlalchemy as sa
 from fastapi import FastAPI
 from fastapi.responses import JSONResponse
@@ -41,9 +47,16 @@ def _unavailable(message: str) -> JSONResponse:
 
 
 def install_routes(app: FastAPI, engine: Engine, hub: NotificationHub) -> None:
+    own_thread: list[anyio.CapacityLimiter] = []  # made on first use: it needs the running loop
+
+    async def db_problem() -> str | None:
+        if not own_thread:
+            own_thread.append(anyio.CapacityLimiter(1))
+        return await anyio.to_thread.run_sync(_db_problem, engine, limiter=own_thread[0])
+
     @app.get("/health", response_model=None, responses={200: {"model": HealthResponse}})
-    def health() -> JSONResponse:
-        problem = _db_problem(engine)
+    async def health() -> JSONResponse:
+        problem = await db_problem()
         if problem is not None:
             log.error("health check: database unreachable: %s", problem)
             return _unavailable("database unreachable")
@@ -54,8 +67,8 @@ def install_routes(app: FastAPI, engine: Engine, hub: NotificationHub) -> None:
         return JSONResponse({"status": "ok", "pid": os.getpid()})
 
     @app.get("/ready", response_model=None, responses={503: {"model": ErrorResponse}})
-    def ready() -> JSONResponse:
-        problem = _db_problem(engine)
+    async def ready() -> JSONResponse:
+        problem = await db_problem()
         if problem is not None:
             log.warning("readiness: database unreachable: %s", problem)
             return _unavailable("database unreachable; not ready")

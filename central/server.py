@@ -6,7 +6,9 @@ import logging
 import socket
 import threading
 import time
+from collections.abc import Mapping
 from dataclasses import dataclass, field
+from typing import Any
 
 import uvicorn
 
@@ -60,18 +62,19 @@ def start_in_thread(
     timeout: float = 20.0,
     escalation_interval_s: float | None = None,
     tls: tuple[str, str] | None = None,
+    app_options: Mapping[str, Any] | None = None,
 ) -> RunningServer:
     """Migrate (unless told not to), then serve `db_url` on host:port (0 = a free port) in a
     daemon thread; returns once the socket accepts connections. `tls` = (certificate file, key
-    file) serves HTTPS. Raises RuntimeError if the server fails to start within `timeout` seconds.
+    file) serves HTTPS; `app_options` go to create_app (threads=1, queue_wait_s=0.5...). Raises
+    RuntimeError if the server fails to start within `timeout` seconds.
     """
     if migrate:
         upgrade(db_url)
-    app = (
-        create_app(db_url)
-        if escalation_interval_s is None
-        else create_app(db_url, escalation_interval_s=escalation_interval_s)
-    )
+    options = dict(app_options or {})
+    if escalation_interval_s is not None:
+        options["escalation_interval_s"] = escalation_interval_s
+    app = create_app(db_url, **options)
     sock = socket.socket(socket.AF_INET6 if ":" in host else socket.AF_INET, socket.SOCK_STREAM)
     sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
     sock.bind((host, port))

@@ -19,7 +19,7 @@ from dataclasses import asdict, dataclass
 
 from fastapi import FastAPI
 
-from central.pool_defaults import DEFAULT_THREADS
+from central.pool_defaults import DEFAULT_MAX_QUEUE, DEFAULT_QUEUE_WAIT_S, DEFAULT_THREADS
 
 log = logging.getLogger(__name__)
 
@@ -44,6 +44,8 @@ class ServeOptions:
     notify_interval_s: float = 0.5
     log_level: str = "info"
     threads: int = DEFAULT_THREADS
+    queue_wait_s: float = DEFAULT_QUEUE_WAIT_S
+    max_queue: int = DEFAULT_MAX_QUEUE
 
 
 def app_from_env() -> FastAPI:
@@ -63,6 +65,8 @@ def app_from_env() -> FastAPI:
         max_overflow=options.max_overflow,
         notify_interval_s=options.notify_interval_s,
         threads=options.threads,
+        queue_wait_s=options.queue_wait_s,
+        max_queue=options.max_queue,
     )
     tune_worker_runtime()
     return app
@@ -100,13 +104,16 @@ def run(
 
     os.environ[ENV] = json.dumps(asdict(options))
     log.info(
-        "central API on %s:%d with %d worker(s), %d request threads and pool %d+%d each",
+        "central API on %s:%d with %d worker(s), %d request threads, pool %d+%d and a %g s queue "
+        "wait (at most %d waiting) each",
         host,
         port,
         workers,
         options.threads,
         options.pool_size,
         options.max_overflow,
+        options.queue_wait_s,
+        options.max_queue,
     )
     uvicorn.run(
         "central.serving:app_from_env",

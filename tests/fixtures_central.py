@@ -32,6 +32,9 @@ seeded_central          a running server on a database seeded with SEED_CUSTOMER
                           .max_seq() latest change-feed seq
                         Each test gets its own copy of the data: edits never leak between tests.
 seeded_central_sqlite   the same on SQLite only (fast: copies a session-wide seeded template).
+serve_seeded_sqlite     a factory: serve_seeded_sqlite(threads=1, queue_wait_s=0.5, ...) starts a
+                        server with those create_app options on a fresh copy of that SQLite data
+                        and returns its SeededCentral (stopped when the test ends).
 seeded_central_shared   like seeded_central but MODULE-scoped: one server for all tests of a module.
                         For read-only tests only (do not write through it or edit its data).
                         SeededCentral.go_offline() stops the server but keeps its port bound (not
@@ -47,7 +50,7 @@ import socket
 import sqlite3
 import sys
 import uuid
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
 
@@ -286,10 +289,10 @@ def mint_token(engine: Any, principal: Any, lifetime_s: int | None = None) -> st
     return auth.issue_token(key, principal, lifetime_s=lifetime_s)
 
 
-def _serve(db_url: str) -> Iterator[SeededCentral]:
+def _serve(db_url: str, **app_options: Any) -> Iterator[SeededCentral]:
     from central.server import start_in_thread
 
-    server = start_in_thread(db_url)
+    server = start_in_thread(db_url, app_options=app_options)
     central = SeededCentral(server, db_url)
     try:
         yield central
@@ -321,6 +324,24 @@ def seeded_central_sqlite(_seeded_sqlite_template: Path, tmp_path: Path) -> Iter
     target = tmp_path / "central.db"
     _copy_sqlite(_seeded_sqlite_template, target)
     yield from _serve(f"sqlite:///{target}")
+
+
+@pytest.fixture
+def serve_seeded_sqlite(
+    _seeded_sqlite_template: Path, tmp_path: Path
+) -> Iterator[Callable[..., SeededCentral]]:
+    running: list[Iterator[SeededCentral]] = []
+
+    def serve(**app_options: Any) -> SeededCentral:
+        target = tmp_path / f"central-{len(running)}.db"
+        _copy_sqlite(_seeded_sqlite_template, target)
+        served = _serve(f"sqlite:///{target}", **app_options)
+        running.append(served)
+        return next(served)
+
+    yield serve
+    for served in running:
+        next(served, None)  # runs _serve's finally: the server stops
 
 
 class _PgTemplate:

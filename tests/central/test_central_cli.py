@@ -161,6 +161,9 @@ def test_serve_on_an_unmigrated_database_creates_the_schema(tmp_path):
         (["--threads", "12", "--pool-size", "4", "--max-overflow", "2"], "--threads must be 1..6"),
         (["--pool-size", "0"], "--pool-size must be 1..500"),
         (["--workers", "0"], "--workers must be 1..64"),
+        (["--queue-wait", "-1"], "--queue-wait must be 0..60 seconds"),
+        (["--queue-wait", "nan"], "--queue-wait must be 0..60 seconds"),
+        (["--max-queue", "-5"], "--max-queue must be 0..100000"),
     ],
 )
 def test_serve_refuses_unusable_worker_sizes_before_it_starts(central_sqlite_url, flags, message):
