@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import asyncio
 import time
+from typing import NamedTuple
 
 from _sse_stream import _ChunkedDecoder
 
@@ -25,6 +26,12 @@ class HttpFailed(Exception):
     def __init__(self, kind: str) -> None:
         super().__init__(kind)
         self.kind = kind
+
+
+class Answer(NamedTuple):
+    status: int
+    body: bytes
+    retry_after: float | None  # the Retry-After header in seconds, when the server sent one
 
 
 class LightHttp:
@@ -42,8 +49,8 @@ class LightHttp:
 
     async def request(
         self, method: str, target: str, headers: dict[str, str], body: bytes | None = None
-    ) -> tuple[int, bytes]:
-        """(status, body). Raises HttpFailed."""
+    ) -> Answer:
+        """Raises HttpFailed."""
         async with self._turn:
             try:
                 async with asyncio.timeout(self.timeout_s):
@@ -57,7 +64,7 @@ class LightHttp:
 
     async def _exchange(
         self, method: str, target: str, headers: dict[str, str], body: bytes | None
-    ) -> tuple[int, bytes]:
+    ) -> Answer:
         if self._writer is not None and time.monotonic() - self._idle_since > self.keepalive_s:
             self.close()
         if self._writer is None or self._writer.is_closing():
@@ -83,7 +90,7 @@ class LightHttp:
         if fields.get(b"connection", b"").lower() == b"close":
             self.close()
         self._idle_since = time.monotonic()
-        return status, payload
+        return Answer(status, payload, _seconds(fields.get(b"retry-after")))
 
     async def _chunked(self) -> bytes:
         assert self._reader is not None
@@ -99,3 +106,10 @@ class LightHttp:
         if self._writer is not None:
             self._writer.close()
         self._reader = self._writer = None
+
+
+def _seconds(value: bytes | None) -> float | None:
+    try:
+        return max(0.0, float(value)) if value else None
+    except ValueError:
+        return None

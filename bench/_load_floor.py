@@ -32,6 +32,8 @@ from desktop.services.api import KEEPALIVE_S
 from desktop.services.notifications import FeedStep, SseEvent, SseParser, feed_seq, feed_step
 
 NOTIFY_JITTER_S = 0.5
+RETRY_AFTER_CAP_S = 30.0  # CentralApi's retry_after_cap
+SHED_STREAM_WAIT_S = (1.0, 4.0)  # a refused stream is opened again after a random wait
 DRAIN_MIN_S = 3.0  # after the last write: foreign writes still on their way
 DRAIN_MAX_S = 10.0
 
@@ -63,6 +65,15 @@ class Floor:
     measuring: bool = False
     pushes: list[float] = field(default_factory=list)
     errors: dict[str, int] = field(default_factory=dict)
+    # 503s the server shed (central/admission.py): the desktop waits Retry-After and asks again,
+    # as CentralApi does; a push stays in its outbox until stored, so a shed request is a delay
+    shed: dict[str, int] = field(default_factory=dict)
+    # for the run's timeline: when each push began (seconds from the start of the writes) and
+    # took, and when each shed answer and error came
+    t0: float = 0.0
+    push_starts: list[float] = field(default_factory=list)
+    shed_times: list[float] = field(default_factory=list)
+    error_times: list[float] = field(default_factory=list)
     written: dict[str, tuple[float, int]] = field(default_factory=dict)  # id -> (t0, writer desk)
     seen_by: dict[str, int] = field(default_factory=dict)
     complete: dict[str, float] = field(default_factory=dict)  # id -> when all desks (but its writer) had it
@@ -72,6 +83,12 @@ class Floor:
 
     def error(self, what: str) -> None:
         self.errors[what] = self.errors.get(what, 0) + 1
+        self.error_times.append(time.monotonic() - self.t0)
+
+    async def shed_wait(self, what: str, retry_after: float | None) -> None:
+        self.shed[what] = self.shed.get(what, 0) + 1
+        self.shed_times.append(time.monotonic() - self.t0)
+        await asyncio.sleep(min(retry_after if retry_after is not None else 1.0, RETRY_AFTER_CAP_S))
 
     def pulled(self, desk: int, entity_id: str, now: float) -> None:
         if entity_id in self.complete:
@@ -138,7 +155,11 @@ class Desk:
                 ended = await hold_stream(host, port, target, self.token, read)
             except OSError as exc:
                 ended = type(exc).__name__
-            if self.floor.running:
+            if not self.floor.running:
+                return
+            if ended == "http_503":
+                await self.floor.shed_wait("notify", random.uniform(*SHED_STREAM_WAIT_S))
+            else:
                 self.floor.error(f"notify_{ended}")
                 await asyncio.sleep(1)
 
@@ -201,12 +222,15 @@ class Desk:
         while has_more:
             started = time.monotonic()
             try:
-                status, payload = await self.http.request(
+                status, payload, retry_after = await self.http.request(
                     "GET", f"/api/v1/sync/changes?since={self.since}&limit=1000", self.headers
                 )
             except HttpFailed as exc:
                 self.floor.error(f"pull_{exc.kind}")
                 return
+            if status == 503 and self.floor.running:
+                await self.floor.shed_wait("pull", retry_after)
+                continue
             if status != 200:
                 self.floor.error(f"pull_http_{status}")
                 return
@@ -252,18 +276,22 @@ class Desk:
         }
         started = time.monotonic()
         self.floor.written[record_id] = (started, self.index)
-        try:
-            code, payload = await self.http.request(
-                "POST",
-                "/api/v1/sync/push",
-                {**self.headers, "Idempotency-Key": str(uuid.uuid4())},
-                orjson.dumps({"mutations": [mutation]}),
-            )
-        except HttpFailed as exc:
-            self.floor.error(f"push_{exc.kind}")
-            self.floor.written.pop(record_id, None)
-            return
-        self.floor.pushes.append(time.monotonic() - started)
+        headers = {**self.headers, "Idempotency-Key": str(uuid.uuid4())}
+        body = orjson.dumps({"mutations": [mutation]})
+        while True:
+            try:
+                code, payload, retry_after = await self.http.request(
+                    "POST", "/api/v1/sync/push", headers, body
+                )
+            except HttpFailed as exc:
+                self.floor.error(f"push_{exc.kind}")
+                self.floor.written.pop(record_id, None)
+                return
+            if code != 503:
+                break
+            await self.floor.shed_wait("push", retry_after)  # the same key: stored once
+        self.floor.pushes.append(time.monotonic() - started)  # shed waits included
+        self.floor.push_starts.append(started - self.floor.t0)
         status = orjson.loads(payload)["results"][0]["status"] if code == 200 else None
         if status != "applied":
             self.floor.error(f"push_{code}_{status}")
@@ -330,6 +358,7 @@ async def run_share(config: ShareConfig, link: Connection) -> dict[str, Any]:
         link.send("ready")
         start_at = await loop.run_in_executor(None, link.recv)
         await asyncio.sleep(max(0.0, start_at - time.monotonic()))
+        floor.t0 = start_at
         cpu_start = time.process_time()
         floor.measuring = True
         direct: list[float] = []
@@ -374,6 +403,10 @@ async def run_share(config: ShareConfig, link: Connection) -> dict[str, Any]:
         "startup_pulls": floor.startup_pulls,
         "pushes": floor.pushes,
         "errors": floor.errors,
+        "shed": floor.shed,
+        "push_starts": floor.push_starts,
+        "shed_times": floor.shed_times,
+        "error_times": floor.error_times,
         "written": {entity_id: t0 for entity_id, (t0, _) in floor.written.items()},
         "complete": floor.complete,
         "notifications": floor.notifications,

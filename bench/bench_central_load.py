@@ -30,12 +30,14 @@ the first share's process during the run, against the API's pull latency.
 from __future__ import annotations
 
 import argparse
+import contextlib
 import json
 import multiprocessing as mp
 import os
 import subprocess
 import sys
 import tempfile
+import threading
 import time
 import uuid
 from pathlib import Path
@@ -52,7 +54,7 @@ from _common import summary_ms, write_result  # noqa: E402
 from _load_floor import ShareConfig, share_main  # noqa: E402
 from central_serve import ServeFailed, free_port, start_serve, stop_group, wait_ready  # noqa: E402
 
-from central.pool_defaults import DEFAULT_THREADS  # noqa: E402
+from central.pool_defaults import DEFAULT_MAX_QUEUE, DEFAULT_QUEUE_WAIT_S, DEFAULT_THREADS  # noqa: E402
 
 
 def raise_fd_limit(wanted: int) -> int:
@@ -139,6 +141,52 @@ def postgres_processes() -> list[psutil.Process]:
     return found
 
 
+def stall_database(start_at: float, at_s: float, for_s: float) -> None:
+    """Freeze every PostgreSQL process (SIGSTOP) `at_s` seconds into the writes for `for_s`
+    seconds: a database that stops answering for a while (a storage hiccup, a failover), after
+    which the API must drain what piled up and recover. Needs the right to signal them (root or
+    the postgres user; PostgreSQL on this host)."""
+    time.sleep(max(0.0, start_at + at_s - time.monotonic()))
+    frozen = []
+    try:
+        for proc in postgres_processes():
+            try:
+                proc.suspend()
+                frozen.append(proc)
+            except psutil.Error as exc:
+                print(f"stall: cannot suspend PostgreSQL process {proc.pid}: {exc}", file=sys.stderr)
+        print(f"stall: {len(frozen)} PostgreSQL processes frozen for {for_s:g} s", file=sys.stderr)
+        time.sleep(for_s)
+    finally:
+        for proc in frozen:
+            with contextlib.suppress(psutil.Error):  # it ended meanwhile
+                proc.resume()
+
+
+def timeline(result: dict[str, Any], seconds: float, step_s: float = 10.0) -> list[dict[str, Any]]:
+    """Per `step_s` window of the writes: pushes begun, their p50/p99 (ms), shed answers, errors."""
+    windows = []
+    starts, durations = result["push_starts"], result["pushes_timed"]
+    end = max([seconds, *starts, *result["shed_times"], *result["error_times"]])
+    t = 0.0
+    while t < end:
+        took = sorted(d for s, d in zip(starts, durations, strict=True) if t <= s < t + step_s)
+        windows.append(
+            {
+                "from_s": t,
+                "pushes": len(took),
+                "push_p50_ms": round(took[len(took) // 2] * 1000, 1) if took else None,
+                "push_p99_ms": round(took[min(len(took) - 1, int(len(took) * 0.99))] * 1000, 1)
+                if took
+                else None,
+                "shed": sum(1 for x in result["shed_times"] if t <= x < t + step_s),
+                "errors": sum(1 for x in result["error_times"] if t <= x < t + step_s),
+            }
+        )
+        t += step_s
+    return [w for w in windows if w["pushes"] or w["shed"] or w["errors"]]
+
+
 # ---- the floor, in shares (bench/_load_floor.py) ------------------------------------------
 
 
@@ -177,7 +225,16 @@ def run_floor(
         start_at = time.monotonic() + 0.5
         for link in links:
             link.send(start_at)
+        stall = (
+            threading.Thread(target=stall_database, args=(start_at, *args.stall_db), daemon=True)
+            if args.stall_db
+            else None
+        )
+        if stall is not None:
+            stall.start()
         results = [link.recv() for link in links]
+        if stall is not None:
+            stall.join()
     finally:
         for proc in procs:
             proc.join(60)
@@ -201,17 +258,25 @@ def merge_shares(results: list[dict[str, Any]]) -> dict[str, Any]:
         else:
             unseen += 1
     errors: dict[str, int] = {}
+    shed: dict[str, int] = {}
     for result in results:
         for kind, count in result["errors"].items():
             errors[kind] = errors.get(kind, 0) + count
+        for kind, count in result["shed"].items():
+            shed[kind] = shed.get(kind, 0) + count
     if unseen:
         errors["not_visible_everywhere_within_10s"] = unseen
     return {
         "pulls": [v for r in results for v in r["pulls"]],
         "startup_pulls": [v for r in results for v in r["startup_pulls"]],
         "pushes": [v for r in results for v in r["pushes"]],
+        "push_starts": [v for r in results for v in r["push_starts"]],
+        "pushes_timed": [v for r in results for v in r["pushes"]],  # in push_starts' order
+        "shed_times": [v for r in results for v in r["shed_times"]],
+        "error_times": [v for r in results for v in r["error_times"]],
         "visible": visible,
         "errors": errors,
+        "shed": shed,
         "notifications": sum(r["notifications"] for r in results),
         "steps_taken": sum(r["steps_taken"] for r in results),
         "writes": sum(r["writes"] for r in results),
@@ -221,6 +286,16 @@ def merge_shares(results: list[dict[str, Any]]) -> dict[str, Any]:
         "client_wall_s": max(r["wall_s"] for r in results),
         "client_processes": len(results),
     }
+
+
+def _stall(text: str) -> tuple[float, float]:
+    try:
+        at_s, for_s = (float(part) for part in text.split(","))
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"expected AT,SECONDS (e.g. 40,15), not {text!r}") from None
+    if not (at_s >= 0 and 0 < for_s <= 600):
+        raise argparse.ArgumentTypeError(f"AT must be >= 0 and SECONDS 0..600, not {text!r}")
+    return at_s, for_s
 
 
 def main() -> None:
@@ -239,6 +314,22 @@ def main() -> None:
     )
     parser.add_argument(
         "--threads", type=int, default=None, help="the server's --threads per worker (default: the server's)"
+    )
+    parser.add_argument(
+        "--stall-db",
+        type=_stall,
+        default=None,
+        metavar="AT,SECONDS",
+        help="freeze PostgreSQL AT seconds into the writes for SECONDS (SIGSTOP; root or postgres)",
+    )
+    parser.add_argument(
+        "--max-queue", type=int, default=None, help="the server's --max-queue (default: the server's)"
+    )
+    parser.add_argument(
+        "--queue-wait",
+        type=float,
+        default=None,
+        help="the server's --queue-wait, seconds (default: the server's)",
     )
     parser.add_argument("--port", type=int, default=0)
     parser.add_argument(
@@ -269,6 +360,10 @@ def main() -> None:
         notify = ("--notify-interval", str(args.notify_interval))
         if args.threads is not None:
             notify += ("--threads", str(args.threads))
+        if args.queue_wait is not None:
+            notify += ("--queue-wait", str(args.queue_wait))
+        if args.max_queue is not None:
+            notify += ("--max-queue", str(args.max_queue))
         proc = start_serve(db_url, port, server_log, *notify, workers=args.workers, cwd=ROOT)
         try:
             wait_ready(url, proc, timeout=180)
@@ -315,6 +410,8 @@ def main() -> None:
         "desktops": args.desktops,
         "workers": args.workers,
         "threads_per_worker": args.threads if args.threads is not None else DEFAULT_THREADS,
+        "queue_wait_s": args.queue_wait if args.queue_wait is not None else DEFAULT_QUEUE_WAIT_S,
+        "max_queue": args.max_queue if args.max_queue is not None else DEFAULT_MAX_QUEUE,
         "seconds": args.seconds,
         "rate_target_per_s": args.rate,
         "notify_interval_s": args.notify_interval,
@@ -340,6 +437,12 @@ def main() -> None:
         "steps_taken": result["steps_taken"],
         "errors": sum(result["errors"].values()),
         "error_kinds": result["errors"],
+        # requests the server answered 503 (load shedding) and the desktop asked again after
+        # Retry-After; push latency includes those waits
+        "shed": sum(result["shed"].values()),
+        "shed_kinds": result["shed"],
+        "db_stall": {"at_s": args.stall_db[0], "for_s": args.stall_db[1]} if args.stall_db else None,
+        "timeline": timeline(result, args.seconds),
         "server_cpu_s_per_worker": worker_cpu,
         "server_cpu_util_per_worker": {pid: round(s / wall, 3) for pid, s in worker_cpu.items()},
         "db_cpu_s": round(db_cpu, 2),
@@ -354,7 +457,7 @@ def main() -> None:
         "note": "client and server share the machine's cores; the direct baseline runs in the client",
     }
     path = write_result(f"central_load_{args.desktops}", payload, args.out)
-    print(json.dumps({k: v for k, v in payload.items() if not isinstance(v, dict)}, indent=1))
+    print(json.dumps({k: v for k, v in payload.items() if not isinstance(v, dict | list)}, indent=1))
     print(f"written to {path}")
 
 

@@ -27,21 +27,37 @@ import logging
 import random
 import time
 from collections import deque
+from collections.abc import Callable
 
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 log = logging.getLogger(__name__)
 
 UNGATED_PATHS = frozenset({"/health", "/live", "/ready"})
-RETRY_AFTER_S = (1, 4)  # inclusive range of the whole seconds a shed request is told to wait
+# A queue that empties within BURST_S is a burst (2,000 desktops reconnecting at once): requests
+# wait up to the gate's max_wait_s. A queue standing longer is an overload: new arrivals wait at
+# most STANDING_WAIT_S. Served first come, first served, every request of a standing queue would
+# otherwise wait the full max_wait_s (measured: after a 15 s database stall, every answered
+# request took 3 s while the queue never drained).
+BURST_S = 1.0
+STANDING_WAIT_S = 0.25
+# Whole seconds a shed request is told to wait (inclusive ranges, spread so the shed desktops do
+# not come back together); longer once the queue has stood OVERLOADED_S, so that retries stop
+# feeding the overload they meet.
+RETRY_AFTER_S = (1, 4)
+OVERLOADED_S = 5.0
+RETRY_AFTER_OVERLOADED_S = (5, 15)
 REPORT_EVERY_S = 10.0
 
 
 class AdmissionGate:
     """`capacity` holders at once; waiters served first come, first served, for `max_wait_s` at
-    most; no more than `max_queue` waiters. Used from one event loop."""
+    most (STANDING_WAIT_S once the queue has stood BURST_S); no more than `max_queue` waiters.
+    Used from one event loop. `clock` is for tests."""
 
-    def __init__(self, capacity: int, max_wait_s: float, max_queue: int) -> None:
+    def __init__(
+        self, capacity: int, max_wait_s: float, max_queue: int, clock: Callable[[], float] = time.monotonic
+    ) -> None:
         if capacity < 1 or max_wait_s < 0 or max_queue < 0:
             raise ValueError("capacity >= 1, max_wait_s >= 0 and max_queue >= 0")
         self.capacity = capacity
@@ -52,6 +68,25 @@ class AdmissionGate:
         self._waiters: deque[asyncio.Future[bool]] = deque()  # done ones are skipped, not removed
         self.admitted = 0
         self.shed = 0
+        self._clock = clock
+        self._queue_since: float | None = None  # when the queue last went from empty to not
+
+    def standing_s(self) -> float:
+        """How long the queue has not been empty (0 when it is)."""
+        return 0.0 if self._queue_since is None else self._clock() - self._queue_since
+
+    def wait_limit_s(self) -> float:
+        standing = self.standing_s()
+        return self.max_wait_s if standing < BURST_S else min(self.max_wait_s, STANDING_WAIT_S)
+
+    def retry_after_s(self) -> int:
+        span = RETRY_AFTER_OVERLOADED_S if self.standing_s() >= OVERLOADED_S else RETRY_AFTER_S
+        return random.randint(*span)
+
+    def _dequeued(self) -> None:
+        self.waiting -= 1
+        if not self.waiting:
+            self._queue_since = None
 
     async def enter(self) -> bool:
         """True once the caller holds a slot (it must call `leave`); False if it is shed."""
@@ -65,9 +100,12 @@ class AdmissionGate:
         loop = asyncio.get_running_loop()
         # True: a leaving holder handed its slot over; False: the wait ran out (shed)
         waiter: asyncio.Future[bool] = loop.create_future()
+        limit = self.wait_limit_s()
         self._waiters.append(waiter)
+        if not self.waiting:
+            self._queue_since = self._clock()
         self.waiting += 1
-        timer = loop.call_later(self.max_wait_s, self._expire, waiter)
+        timer = loop.call_later(limit, self._expire, waiter)
         try:
             admitted = await waiter
         except asyncio.CancelledError:
@@ -75,7 +113,7 @@ class AdmissionGate:
             # or just after a slot reached it: then the slot passes on instead of vanishing.
             timer.cancel()
             if waiter.cancelled():
-                self.waiting -= 1
+                self._dequeued()
             elif waiter.result():
                 self.leave()
             raise
@@ -87,7 +125,7 @@ class AdmissionGate:
     def _expire(self, waiter: asyncio.Future[bool]) -> None:
         if not waiter.done():
             waiter.set_result(False)
-            self.waiting -= 1
+            self._dequeued()
             self.shed += 1
 
     def leave(self) -> None:
@@ -96,7 +134,7 @@ class AdmissionGate:
             waiter = self._waiters.popleft()
             if not waiter.done():
                 waiter.set_result(True)  # the slot passes on; `running` is unchanged
-                self.waiting -= 1
+                self._dequeued()
                 return
         self.running -= 1
 
@@ -116,7 +154,7 @@ class AdmissionMiddleware:
             return
         if not await self.gate.enter():
             self._report()
-            await _overloaded(send, self.gate.max_wait_s)
+            await _overloaded(send, self.gate.retry_after_s())
             return
         held = True
 
@@ -144,29 +182,29 @@ class AdmissionMiddleware:
         shed = self.gate.shed - self._reported_shed
         log.warning(
             "overloaded: %d request(s) answered 503 in the last %.0f s (%d running, %d waiting, "
-            "capacity %d, wait limit %g s)",
+            "capacity %d, wait limit now %g s, queue standing %.1f s)",
             shed,
             now - self._reported_at,
             self.gate.running,
             self.gate.waiting,
             self.gate.capacity,
-            self.gate.max_wait_s,
+            self.gate.wait_limit_s(),
+            self.gate.standing_s(),
         )
         self._reported_at, self._reported_shed = now, self.gate.shed
 
 
-async def _overloaded(send: Send, max_wait_s: float) -> None:
+async def _overloaded(send: Send, retry_after_s: int) -> None:
     body = json.dumps(
         {
             "error": {
                 "code": "overloaded",
-                "message": f"the server is busy (no request slot within {max_wait_s:g} s); retry after "
-                "the Retry-After seconds",
+                "message": "the server is busy; retry after the Retry-After seconds",
                 "field": None,
             }
         }
     ).encode()
-    retry_after = str(random.randint(*RETRY_AFTER_S))
+    retry_after = str(retry_after_s)
     await send(
         {
             "type": "http.response.start",

@@ -89,6 +89,11 @@ _STATUS_MESSAGES = {
     404: "Not found on the central server.",
     429: "The central server is busy (too many requests). Try again in a moment.",
 }
+# by the server's error code, where one status means several things (503: busy or database down)
+_CODE_MESSAGES = {
+    "overloaded": "The central server is busy right now. CallDesk keeps your work locally and sends "
+    "it by itself when the server has room.",
+}
 
 
 def error_from(response: httpx.Response) -> ApiError:
@@ -105,7 +110,9 @@ def error_from(response: httpx.Response) -> ApiError:
         field = error.get("field") if isinstance(error.get("field"), str) else None
     if status == 401:
         code = "unauthorized" if code == f"http_{status}" else code
-    human = _STATUS_MESSAGES.get(status)
+    human = _CODE_MESSAGES.get(code) or _STATUS_MESSAGES.get(status)
+    if code in _CODE_MESSAGES:
+        message = None  # the server's own words add nothing an agent can act on
     if human is None:
         human = (
             f"The central server failed (HTTP {status}). Try again later; your work is kept locally."

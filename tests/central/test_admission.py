@@ -23,7 +23,14 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from central.admission import RETRY_AFTER_S, AdmissionGate
+from central.admission import (
+    BURST_S,
+    OVERLOADED_S,
+    RETRY_AFTER_OVERLOADED_S,
+    RETRY_AFTER_S,
+    STANDING_WAIT_S,
+    AdmissionGate,
+)
 
 
 def run(coro):
@@ -107,6 +114,35 @@ def test_a_cancelled_waiter_gives_back_a_slot_it_was_handed():
         assert await asyncio.wait_for(after, 1)
         gate.leave()
         assert (gate.running, gate.waiting) == (0, 0)
+
+    run(scenario())
+
+
+def test_a_standing_queue_shortens_the_wait_and_lengthens_retry_after_until_it_empties():
+    """A burst may wait the gate's full limit; a queue that has not emptied for BURST_S is an
+    overload: new arrivals wait STANDING_WAIT_S at most, and once it has stood OVERLOADED_S the
+    shed are told to stay away longer. Both reset when the queue empties."""
+
+    async def scenario() -> None:
+        now = [100.0]
+        gate = AdmissionGate(capacity=1, max_wait_s=5, max_queue=10, clock=lambda: now[0])
+        assert await gate.enter()
+        assert gate.wait_limit_s() == 5 and RETRY_AFTER_S[0] <= gate.retry_after_s() <= RETRY_AFTER_S[1]
+        first = asyncio.create_task(gate.enter())  # the queue starts standing at 100.0
+        await asyncio.sleep(0.01)
+        now[0] += BURST_S
+        assert gate.wait_limit_s() == STANDING_WAIT_S
+        started = time.monotonic()
+        assert not await gate.enter()  # shed after the short wait, not after 5 s
+        assert STANDING_WAIT_S * 0.8 <= time.monotonic() - started < 2.0
+        now[0] += OVERLOADED_S
+        told = {gate.retry_after_s() for _ in range(200)}
+        assert min(told) >= RETRY_AFTER_OVERLOADED_S[0] and max(told) <= RETRY_AFTER_OVERLOADED_S[1]
+        gate.leave()  # the slot goes to `first`: the queue is empty again
+        assert await first
+        assert gate.standing_s() == 0 and gate.wait_limit_s() == 5
+        assert max(gate.retry_after_s() for _ in range(50)) <= RETRY_AFTER_S[1]
+        gate.leave()
 
     run(scenario())
 

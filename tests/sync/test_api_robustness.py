@@ -83,6 +83,36 @@ async def test_429_honours_retry_after_seconds_and_dates() -> None:
     assert recorder.sleeps == [3.0, 0.0, 30.0]
 
 
+async def test_a_shed_request_waits_the_servers_retry_after_and_ends_in_a_busy_message() -> None:
+    """The central API's load shedding (central/admission.py) answers 503 `overloaded` with a
+    Retry-After: that wait is taken instead of the client's own backoff, and when every retry is
+    shed the agent reads that the server is busy and the work is kept, not that it failed."""
+    from central.admission import AdmissionGate, AdmissionMiddleware
+
+    async def full(scope, receive, send) -> None:  # never reached: the gate is full
+        raise AssertionError("a shed request reached the app")
+
+    gate = AdmissionGate(capacity=1, max_wait_s=0, max_queue=0)
+    assert await gate.enter()  # the one slot is taken
+    server = AdmissionMiddleware(full, gate)
+    api = CentralApi(
+        "http://central.invalid",
+        token="t0",
+        transport=httpx.ASGITransport(app=server),
+        sleep=(recorder := Recorder()).sleep,
+        allow_insecure_http=True,
+        max_retries=2,
+    )
+    with pytest.raises(ApiError) as caught:
+        await api.lookup("13800138000")
+    await api.aclose()
+    assert len(recorder.sleeps) == 2 and all(1.0 <= s <= 4.0 and s == int(s) for s in recorder.sleeps)
+    assert (caught.value.status, caught.value.code) == (503, "overloaded")
+    assert "busy" in caught.value.message and "locally" in caught.value.message
+    assert "failed" not in caught.value.message
+    assert gate.shed == 3
+
+
 async def test_retries_are_bounded_and_end_in_a_clear_error() -> None:
     calls = []
 
