@@ -22,7 +22,6 @@ must not take a busy worker for a dead one.
 from __future__ import annotations
 
 import asyncio
-import json
 import logging
 import random
 import time
@@ -30,6 +29,8 @@ from collections import deque
 from collections.abc import Callable
 
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
+
+from central.limits import send_error
 
 log = logging.getLogger(__name__)
 
@@ -197,25 +198,10 @@ class AdmissionMiddleware:
 
 
 async def _overloaded(send: Send, retry_after_s: int) -> None:
-    body = json.dumps(
-        {
-            "error": {
-                "code": "overloaded",
-                "message": "the server is busy; retry after the Retry-After seconds",
-                "field": None,
-            }
-        }
-    ).encode()
-    retry_after = str(retry_after_s)
-    await send(
-        {
-            "type": "http.response.start",
-            "status": 503,
-            "headers": [
-                (b"content-type", b"application/json"),
-                (b"content-length", str(len(body)).encode()),
-                (b"retry-after", retry_after.encode()),
-            ],
-        }
+    await send_error(
+        send,
+        503,
+        "overloaded",
+        "the server is busy; retry after the Retry-After seconds",
+        [(b"retry-after", str(retry_after_s).encode())],
     )
-    await send({"type": "http.response.body", "body": body})

@@ -104,23 +104,25 @@ def _content_length(scope: Scope) -> int | None:
 
 async def _too_large(send: Send, scope: Scope, limit: int) -> None:
     log.warning("%s %s: body over %d bytes refused (413)", scope["method"], scope["path"], limit)
-    body = json.dumps(
-        {
-            "error": {
-                "code": "payload_too_large",
-                "message": f"request body larger than {limit} bytes",
-                "field": None,
-            }
-        }
-    ).encode()
+    await send_error(
+        send, 413, "payload_too_large", f"request body larger than {limit} bytes", [(b"connection", b"close")]
+    )
+
+
+async def send_error(
+    send: Send, status: int, code: str, message: str, headers: list[tuple[bytes, bytes]]
+) -> None:
+    """Answer {"error": {code, message, field: null}} with `status` straight on ASGI, for
+    middleware that refuses a request before the app (and its error handlers) sees it."""
+    body = json.dumps({"error": {"code": code, "message": message, "field": None}}).encode()
     await send(
         {
             "type": "http.response.start",
-            "status": 413,
+            "status": status,
             "headers": [
                 (b"content-type", b"application/json"),
                 (b"content-length", str(len(body)).encode()),
-                (b"connection", b"close"),
+                *headers,
             ],
         }
     )
