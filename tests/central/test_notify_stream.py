@@ -155,3 +155,32 @@ async def test_a_large_fan_out_gives_the_loop_back_between_slices():
     await fan_out
     assert 0 < seen_midway[0] < len(subs)
     assert all([n.seq for n in s.take()] == [9] for s in subs) and hub.head == 9
+
+
+async def test_a_fan_out_is_spread_over_a_share_of_the_interval():
+    from central.notify import FAN_OUT_SLICE, FAN_OUT_SPREAD_SHARE
+
+    interval = 0.4
+    hub = NotificationHub(min_interval_s=interval)
+    hub.bind(asyncio.get_running_loop())
+    subs = [hub.subscribe() for _ in range(FAN_OUT_SLICE * 4)]
+    started = time.monotonic()
+    fan_out = asyncio.ensure_future(hub._fan_out(Notice(9, 8)))
+    await asyncio.sleep(0.01)
+    early = sum(1 for s in subs if s.notices)
+    await fan_out
+    took = time.monotonic() - started
+    spread = FAN_OUT_SPREAD_SHARE * interval
+    assert early == FAN_OUT_SLICE  # the first slice at once, the next one a pause later
+    assert spread * 0.9 <= took < spread + 0.5
+    assert all([n.seq for n in s.take()] == [9] for s in subs) and hub.head == 9
+
+
+async def test_a_fan_out_within_one_slice_does_not_wait():
+    hub = NotificationHub(min_interval_s=5)
+    hub.bind(asyncio.get_running_loop())
+    subs = [hub.subscribe() for _ in range(10)]
+    started = time.monotonic()
+    await hub._fan_out(Notice(3, 2))
+    assert time.monotonic() - started < 0.5
+    assert all([n.seq for n in s.take()] == [3] for s in subs)
