@@ -180,9 +180,11 @@ class CallsDesk(QObject):
         info = self.session.call(call_id) if call_id else None
         if info is None:
             self.bar.set_call(CallPhase.IDLE, None)
+            self.window.set_call_phase(CallPhase.IDLE)
             return
         phase = self._phase_by_command.get(info.call_id) or phase_of(info.state)
         self.bar.set_call(phase, info.call_id if phase is not CallPhase.IDLE else None)
+        self.window.set_call_phase(phase)
 
     # -- after-call work -------------------------------------------------------------------------
     def _on_call_ended(self, info: CallInfo, _event: CallEvent) -> None:

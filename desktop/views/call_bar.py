@@ -1,5 +1,7 @@
-"""The call bar at the top of the window: who is on the line, which hotline and queue, and for how
-long. Its height never changes between idle and in-call, so the card below never jumps."""
+"""The call bar at the top of the window: where the call stands (ringing, on call, on hold...), who
+is on the line, which hotline and queue, and for how long: the ring time while it rings, the talk
+time from the answer. Its height never changes between idle and in-call, so the card below never
+jumps."""
 
 from __future__ import annotations
 
@@ -10,7 +12,10 @@ from datetime import datetime
 from PySide6.QtCore import QEvent, QTimer
 from PySide6.QtWidgets import QFrame, QHBoxLayout, QLabel, QWidget
 
+from calldesk_domain.call_controls import CallPhase
 from desktop.views import display
+
+_RINGING = (CallPhase.RINGING, CallPhase.OUTBOUND_RINGING)
 
 
 class CallBar(QFrame):
@@ -20,6 +25,8 @@ class CallBar(QFrame):
         self._clock = clock
         self._started_at: float | None = None
         self._call: tuple[str, str, str] | None = None
+        # what CTI says of the current call (CallsDesk); None until it says anything
+        self._phase: CallPhase | None = None
         self._state = QLabel()
         self._state.setObjectName("callState")
         self._caller = QLabel()
@@ -50,6 +57,20 @@ class CallBar(QFrame):
         self._repolish()
         self._render()
         self._ticker.start()
+
+    def set_phase(self, phase: CallPhase) -> None:
+        """Where the current call stands. The timer starts again at the answer: while the call
+        rings it counts the ring, then the talk."""
+        if phase is self._phase:
+            return
+        answered = self._phase in _RINGING and phase not in _RINGING and phase is not CallPhase.IDLE
+        self._phase = phase
+        if answered and self._call is not None:
+            self._started_at = self._clock()
+        self._render()
+
+    def phase_text(self) -> str:
+        return self._state.text()
 
     def clear_call(self) -> None:
         self._ticker.stop()
@@ -84,7 +105,7 @@ class CallBar(QFrame):
             self._timer_label.setText("")
             return
         caller, dnis_label, queue = self._call
-        self._state.setText(self.tr("On call"))
+        self._state.setText(self._phase_label())
         self._caller.setText(caller or self.tr("Withheld number"))
         parts = []
         if dnis_label:
@@ -93,6 +114,17 @@ class CallBar(QFrame):
             parts.append(self.tr("Queue: %1").replace("%1", queue))
         self._route.setText("   ·   ".join(parts))
         self._tick()
+
+    def _phase_label(self) -> str:
+        labels = {
+            CallPhase.RINGING: self.tr("Ringing"),
+            CallPhase.OUTBOUND_RINGING: self.tr("Calling"),
+            CallPhase.HELD: self.tr("On hold"),
+            CallPhase.CONSULTING: self.tr("Consulting"),
+            CallPhase.CONFERENCE: self.tr("Conference"),
+        }
+        # no word from CTI yet, or it already says idle while the ended call is still shown
+        return labels.get(self._phase, self.tr("On call")) if self._phase is not None else self.tr("On call")
 
     def _repolish(self) -> None:
         self.style().unpolish(self)

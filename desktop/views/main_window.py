@@ -24,6 +24,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from calldesk_domain.call_controls import CallPhase
 from calldesk_domain.popcard import PopCard
 from calldesk_domain.vocabulary import LANGUAGE_NAMES
 from desktop.views.banner import Banner, BannerArea
@@ -159,6 +160,10 @@ class MainWindow(QMainWindow):
 
     def clear_call(self) -> None:
         self.call_bar.clear_call()
+
+    def set_call_phase(self, phase: CallPhase) -> None:
+        """Where the current call stands, as CTI says (the call bar shows it)."""
+        self.call_bar.set_phase(phase)
 
     def add_above_card(self, widget: QWidget) -> None:
         """A row between the notices and the card (the call controls, the after-call work)."""

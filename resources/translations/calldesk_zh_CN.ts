@@ -459,6 +459,26 @@
         <translation>就绪：来电时将自动弹出客户资料。</translation>
     </message>
     <message>
+        <source>Ringing</source>
+        <translation>振铃中</translation>
+    </message>
+    <message>
+        <source>Calling</source>
+        <translation>呼叫中</translation>
+    </message>
+    <message>
+        <source>On hold</source>
+        <translation>保持中</translation>
+    </message>
+    <message>
+        <source>Consulting</source>
+        <translation>咨询中</translation>
+    </message>
+    <message>
+        <source>Conference</source>
+        <translation>三方会议中</translation>
+    </message>
+    <message>
         <source>On call</source>
         <translation>通话中</translation>
     </message>

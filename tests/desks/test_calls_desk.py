@@ -35,6 +35,9 @@ async def test_ring_answer_hangup_then_after_call_work_ended_early(
         await ring(sim, desktop, seeded_central_sqlite.sample_customer()["mobile"])
         assert enabled(bar, Control.ANSWER) and enabled(bar, Control.HANGUP)
         assert not enabled(bar, Control.TRANSFER) and not enabled(bar, Control.HOLD)
+        call_bar = desktop.window.call_bar
+        await wait_until(lambda: call_bar.in_call(), what="the pop on the call bar")
+        assert call_bar.phase_text() == "Ringing"  # not "On call" while Answer is still offered
 
         click(qtbot, bar, Control.ANSWER)
         assert bar.is_pending(Control.ANSWER) and not enabled(bar, Control.ANSWER)
@@ -43,6 +46,7 @@ async def test_ring_answer_hangup_then_after_call_work_ended_early(
         await wait_until(lambda: bar.status.text() == "Answer: done. simulated answer", what="answer result")
         assert enabled(bar, Control.HANGUP) and enabled(bar, Control.TRANSFER)
         assert not enabled(bar, Control.ANSWER)
+        assert call_bar.phase_text() == "On call"
 
         click(qtbot, bar, Control.HANGUP)
         await wait_until(lambda: bar.status.text() == "Hang up: done. simulated hangup", what="hangup result")

@@ -9,6 +9,7 @@ import pytest
 from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QApplication
 
+from calldesk_domain.call_controls import CallPhase
 from desktop.views.banner import BannerArea
 from desktop.views.call_bar import CallBar
 from desktop.views.main_window import MainWindow
@@ -174,6 +175,34 @@ def test_call_bar_timer_ticks_every_second(qtbot):
     fake_now[0] += 10
     qtbot.wait(1200)
     assert bar.timer_text() == ""
+
+
+def test_call_bar_says_where_the_call_stands_and_times_the_talk_from_the_answer(qtbot):
+    fake_now = [1000.0]
+    bar = CallBar(clock=lambda: fake_now[0])
+    qtbot.addWidget(bar)
+    bar.set_phase(CallPhase.RINGING)  # CTI may say it before the pop reaches the bar
+    bar.show_call("138****5678", "品牌服务热线", "售后", 1000.0)
+    assert bar.phase_text() == "Ringing"
+    fake_now[0] += 12
+    bar._tick()
+    assert bar.timer_text() == "00:12"  # the ring
+    bar.set_phase(CallPhase.TALKING)
+    assert bar.phase_text() == "On call" and bar.timer_text() == "00:00"  # the talk, from the answer
+    fake_now[0] += 40
+    bar.set_phase(CallPhase.HELD)
+    assert bar.phase_text() == "On hold" and bar.timer_text() == "00:40"
+    bar.set_phase(CallPhase.TALKING)
+    assert bar.timer_text() == "00:40"  # back from hold: the same call, not restarted
+    bar.set_phase(CallPhase.CONSULTING)
+    assert bar.phase_text() == "Consulting"
+    bar.set_phase(CallPhase.IDLE)
+    assert bar.phase_text() == "On call"  # CTI idle while the ended call is still shown
+    bar.clear_call()
+    assert bar.phase_text() == "No call"
+    bar.set_phase(CallPhase.OUTBOUND_RINGING)
+    bar.show_call("138****0000", "Outbound call", "", fake_now[0])
+    assert bar.phase_text() == "Calling"
 
 
 def test_window_call_timer_runs_on_the_real_clock(window, qtbot):

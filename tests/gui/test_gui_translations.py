@@ -15,6 +15,7 @@ from PySide6.QtCore import Qt, QTranslator
 from PySide6.QtGui import QFontDatabase
 from PySide6.QtWidgets import QAbstractButton, QLabel
 
+from calldesk_domain.call_controls import CallPhase
 from desktop.views.i18n import install_translator, load_fonts
 from desktop.views.main_window import MainWindow
 from desktop.views.paths import translations_dir
@@ -148,6 +149,9 @@ def test_runtime_switch_retranslates_visible_labels(qapp, qtbot):
     assert window.status.connection_label.text() == "● 正在同步…"
     assert window.status.sync_text() == "同步 100 / 1,000 · 约剩 1 分 15 秒"
     assert window.call_bar._state.text() == "通话中"
+    window.set_call_phase(CallPhase.HELD)
+    assert window.call_bar.phase_text() == "保持中"
+    window.set_call_phase(CallPhase.TALKING)
     assert window.file_menu.title() == "文件(&F)"
 
     install_translator(qapp, "en")
