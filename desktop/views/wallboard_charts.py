@@ -35,6 +35,10 @@ CHART_INTERVALS = 16  # the last four hours of 15-minute intervals
 # 16 "HH:mm" labels side by side need more than the ~36 px an interval gets in a chart half of a
 # 1366 px wide wallboard (Qt cut them to "1…"); upright they need only a line's height each
 LABELS_ANGLE = -90
+# The SL axis runs a little past 100 %: a line at 100 % (a good interval) drawn on the plot's top
+# edge merged with the frame and read as no line at all. Its ticks stay at 0, 20 ... 100.
+SL_AXIS_TOP = 108.0
+SL_TICK_STEP = 20.0
 
 
 class IntervalCharts:
@@ -63,8 +67,11 @@ class IntervalCharts:
         self.sl_chart.addSeries(self.sl_line)
         self.sl_x = QBarCategoryAxis()
         self.sl_x.setLabelsAngle(LABELS_ANGLE)
-        sl_y = QValueAxis()
-        sl_y.setRange(0, 100)
+        self.sl_y = sl_y = QValueAxis()
+        sl_y.setRange(0, SL_AXIS_TOP)
+        sl_y.setTickType(QValueAxis.TickType.TicksDynamic)
+        sl_y.setTickAnchor(0)
+        sl_y.setTickInterval(SL_TICK_STEP)
         sl_y.setLabelFormat("%d")
         self.sl_chart.addAxis(self.sl_x, Qt.AlignmentFlag.AlignBottom)
         self.sl_chart.addAxis(sl_y, Qt.AlignmentFlag.AlignLeft)

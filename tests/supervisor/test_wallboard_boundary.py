@@ -196,3 +196,22 @@ def test_the_cycle_to_another_queue_draws_its_sl_line_a_loop_turn_after_its_bars
     assert charts.sl_shown()[1] == q_line  # still the previous queue's line, whole, for a turn
     qtbot.waitUntil(lambda: charts.sl_shown()[1] == line_of(board, "r"), timeout=2000)
     assert line_of(board, "r") != q_line
+
+
+def test_an_sl_of_100_percent_is_drawn_below_the_plots_top_edge(qtbot) -> None:
+    clock = Clock(T0 + QUARTER * 2 + 60)
+    board, wall = board_and_wallboard(qtbot, clock)
+    wall.resize(1366, 768)
+    wall.show()
+    for interval in range(3):  # every call answered at once: SL 100 % in each interval
+        call(board, "q", f"q{interval}", T0 + QUARTER * interval + 1)
+    board.refresh()
+    charts = wall.charts
+    qtbot.waitUntil(lambda: len(charts.sl_shown()[1]) == 3, timeout=2000)
+    assert all(y == 100.0 for _, y in charts.sl_shown()[1])
+    qtbot.wait(50)  # the chart lays out its plot area
+    plot = wall.sl_chart.plotArea()
+    top_of_line = wall.sl_chart.mapToPosition(charts.sl_line.at(0), charts.sl_line).y()
+    assert plot.height() > 0 and top_of_line - plot.top() >= 3  # not on the frame
+    ticks = charts.sl_y
+    assert ticks.tickInterval() == 20 and ticks.tickAnchor() == 0 and ticks.max() > 100
