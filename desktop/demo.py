@@ -128,7 +128,7 @@ def _run_desktop(args: argparse.Namespace, workdir: Path, central_url: str, numb
 
     from desktop import interpreter
     from desktop.config import Settings
-    from desktop.cti.simulator import CtiSimulator
+    from desktop.cti.simulator import DEFAULT_PATIENCE_S, CtiSimulator
     from desktop.desks.root import DesktopApp
     from desktop.qt_gc import QtThreadCollector
     from desktop.qt_loop import QtLoop
@@ -203,6 +203,7 @@ def _run_desktop(args: argparse.Namespace, workdir: Path, central_url: str, numb
                 unknown_ratio=args.unknown_ratio,
                 seed=args.seed,
                 wrapuptime_s=DEMO_WRAPUPTIME_S,
+                patience_s=DEFAULT_PATIENCE_S,
             )
             await simulator.connect()
             sim_task = asyncio.ensure_future(

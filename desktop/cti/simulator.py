@@ -33,6 +33,9 @@ log = logging.getLogger(__name__)
 DEFAULT_QUEUES = ("售前咨询", "售后服务", "投诉建议", "VIP专线")
 DEFAULT_DNIS = ("4008123456", "4008123457", "8008205678")
 WITHHELD_FORMS = ("anonymous", "unknown", "")
+# A queued caller hangs up after this long (`calldesk cti simulate --patience`, the demo): callers
+# waiting for ever behind a paused agent made a queue that never lost a call.
+DEFAULT_PATIENCE_S = 60.0
 
 
 class CtiHelloError(ConnectionError):
@@ -70,7 +73,8 @@ class CtiSimulator:
     (anonymous). `abandon_ratio` of calls hang up while queued (`queue.abandon`), after their
     `wait_s`, whether or not the agent was free. The others wait in the queue at least `wait_s`,
     then until the simulated PBX may offer them (`SimulatedPbx.offer_delay`), one at a time in the
-    order they joined; `wrapuptime_s` is its queue's wrapuptime.
+    order they joined; `wrapuptime_s` is its queue's wrapuptime. A caller kept waiting longer than
+    `patience_s` (from joining; None: for ever) hangs up (`queue.abandon`).
     """
 
     def __init__(
@@ -89,6 +93,7 @@ class CtiSimulator:
         seed: int | None = None,
         connect_timeout_s: float = 5.0,
         wrapuptime_s: float = 0.0,
+        patience_s: float | None = None,
     ) -> None:
         self.host, self.port, self.token, self.agent = host, port, token, agent
         self.numbers = list(numbers)
@@ -96,6 +101,7 @@ class CtiSimulator:
         self.unknown_ratio = unknown_ratio
         self.withheld_ratio = withheld_ratio
         self.abandon_ratio = abandon_ratio
+        self.patience_s = patience_s
         self.queues = list(queues)
         self.dnis = list(dnis)
         self.rng = random.Random(seed)
@@ -274,16 +280,10 @@ class CtiSimulator:
         await asyncio.sleep(max(0.0, wait_s))
         if rest[0]["type"] == "queue.abandon":
             await self._send_now(rest[0])
+        elif not await self._offered(call, rest[0], rest[1], joined):
+            await self._send_now(_abandoned(rest[0], time.monotonic() - joined))
         else:
-            leave, ringing, answered, ended = rest
-            async with self._offer_turn:
-                if self.pbx.offer_delay() != 0.0:
-                    log.info("simulator: call %s waits in the queue: %s", call, self._why_no_offer())
-                await self.wait_for_agent()
-                leave["wait_s"] = round(time.monotonic() - joined, 3)
-                log.debug("simulator: call %s rings after %.2f s in the queue", call, leave["wait_s"])
-                await self._send_now(leave)
-                await self._send_now(ringing)
+            answered, ended = rest[2], rest[3]
             await asyncio.sleep(max(0.0, ring_s))
             if self.pbx.calls.get(call) == RINGING:  # not answered from the desktop meanwhile
                 await self._send_now(answered)
@@ -292,6 +292,37 @@ class CtiSimulator:
                 await self._send_now(ended)
         self.calls_played += 1
         return call
+
+    async def _offered(
+        self, call: str, leave: dict[str, Any], ringing: dict[str, Any], joined: float
+    ) -> bool:
+        """Wait for this call's turn and a free agent, then ring it; False when the caller's
+        `patience_s` (counted from joining the queue) ran out first: the caller hangs up."""
+
+        def left() -> float | None:
+            if self.patience_s is None:
+                return None
+            return max(0.0, self.patience_s - (time.monotonic() - joined))
+
+        try:
+            async with asyncio.timeout(left()):
+                await self._offer_turn.acquire()  # a cancelled acquire leaves the lock free
+        except TimeoutError:
+            log.info("simulator: call %s hung up after %.0f s waiting its turn", call, self.patience_s)
+            return False
+        try:
+            if self.pbx.offer_delay() != 0.0:
+                log.info("simulator: call %s waits in the queue: %s", call, self._why_no_offer())
+            if not await self.wait_for_agent(left()):
+                log.info("simulator: call %s hung up after %.0f s in the queue", call, self.patience_s)
+                return False
+            leave["wait_s"] = round(time.monotonic() - joined, 3)
+            log.debug("simulator: call %s rings after %.2f s in the queue", call, leave["wait_s"])
+            await self._send_now(leave)
+            await self._send_now(ringing)
+            return True
+        finally:
+            self._offer_turn.release()
 
     async def _send_now(self, event: dict[str, Any]) -> None:
         event["ts"] = time.time()
@@ -448,6 +479,11 @@ class CtiSimulator:
 
 
 # -- `calldesk cti simulate` -------------------------------------------------------------------
+def _abandoned(leave: dict[str, Any], waited_s: float) -> dict[str, Any]:
+    """The `queue.abandon` of a call that would have left the queue with `leave`."""
+    return {**leave, "type": "queue.abandon", "position": 1, "wait_s": round(waited_s, 3)}
+
+
 def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--host", default="127.0.0.1", help="the desktop's CTI address (loopback)")
     parser.add_argument("--port", type=int, default=DEFAULT_PORT, help="the desktop's CTI port")
@@ -468,11 +504,20 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     )
     parser.add_argument("--duration", type=float, default=10.0, help="...for this many seconds (with --rate)")
     parser.add_argument("--seed", type=int, help="random seed for repeatable traffic")
+    parser.add_argument(
+        "--patience",
+        type=float,
+        default=DEFAULT_PATIENCE_S,
+        help="a queued caller hangs up after this many seconds (0: waits for ever)",
+    )
 
 
 def run(args: argparse.Namespace) -> int:
     """Entry point of `calldesk cti simulate`; returns the process exit code."""
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+    if not 0 <= args.patience <= 86400:  # nan too
+        log.error("simulate: --patience must be 0..86400 seconds, not %s", args.patience)
+        return 2
     try:
         numbers = _read_numbers(args.numbers) if args.numbers else []
         script = _read_script(args.script) if args.script else None
@@ -487,6 +532,7 @@ def run(args: argparse.Namespace) -> int:
         numbers,
         unknown_ratio=args.unknown_ratio,
         seed=args.seed,
+        patience_s=args.patience or None,
     )
     try:
         asyncio.run(_simulate(simulator, args, script))

@@ -199,6 +199,8 @@ def test_cli_failures_exit_non_zero(threaded, tmp_path):
     invalid.write_text('{"type":"call.ringing"}\n', encoding="utf-8")
     assert simulator_cli.run(cli_args("--port", port, "--token", TOKEN, "--script", str(invalid))) == 2
     assert simulator_cli.run(cli_args("--port", "1", "--token", TOKEN, "--calls", "1")) == 1
+    for patience in ("-1", "nan", "1e9"):
+        assert simulator_cli.run(cli_args("--port", port, "--token", TOKEN, "--patience", patience)) == 2
     assert threaded.received.events == []
 
 

@@ -133,3 +133,26 @@ async def test_wait_for_agent_gives_up_at_its_timeout_and_follows_the_wrapuptime
         assert await sim.wait_for_agent(timeout_s=0.2) is False  # inside the wrapuptime
         assert await sim.wait_for_agent(timeout_s=5) is True
         assert 0.4 <= time.monotonic() - started < 2
+
+
+async def test_a_caller_kept_waiting_past_their_patience_hangs_up(listener, received):
+    async with CtiSimulator(port=listener.port, token=TOKEN, agent="1001", seed=3, patience_s=0.4) as sim:
+        await state_command(listener, sim, "pause", "lunch")
+        first = asyncio.ensure_future(
+            sim.play_call(call_id="p-1", abandon=False, wait_s=0.01, ring_s=0.01, talk_s=0.01)
+        )
+        await asyncio.sleep(0.05)
+        second = asyncio.ensure_future(  # waits its turn behind p-1: patience runs there too
+            sim.play_call(call_id="p-2", abandon=False, wait_s=0.01, ring_s=0.01, talk_s=0.01)
+        )
+        await asyncio.wait_for(asyncio.gather(first, second), 5)
+        await sim.ping()
+        assert kinds(received, "p-1") == ["queue.join", "queue.abandon"]
+        assert kinds(received, "p-2") == ["queue.join", "queue.abandon"]
+        abandon = next(e for e, _ in received.events if e.wire_type == "queue.abandon")
+        assert abandon.wait_s is not None and 0.35 <= abandon.wait_s < 2.0
+        await state_command(listener, sim, "unpause")  # the lock was given back: the next call rings
+        third = sim.play_call(call_id="p-3", abandon=False, wait_s=0.01, ring_s=0.01, talk_s=0.01)
+        await asyncio.wait_for(third, 5)
+        await sim.ping()
+    assert kinds(received, "p-3") == WHOLE_CALL
