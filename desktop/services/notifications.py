@@ -24,6 +24,7 @@ from dataclasses import dataclass
 import httpx
 
 from desktop.services.api import ApiError, CentralApi
+from desktop.services.api_answers import retry_after_seconds
 
 log = logging.getLogger(__name__)
 
@@ -205,6 +206,7 @@ class FeedChannel:
         self.on_state: Callable[[bool], None] | None = None
         self.on_step: Callable[[FeedStep], None] | None = None
         self._task: asyncio.Task[None] | None = None
+        self._server_wait: float | None = None  # the Retry-After of the last refusal
 
     def start(
         self,
@@ -225,8 +227,14 @@ class FeedChannel:
         self._set_up(False)
 
     def next_delay(self) -> float:
+        """The backoff before the next attempt; never shorter than the Retry-After of a server that
+        refused the stream (503 overloaded, 429), spread over half as long again so a floor shed
+        at once does not come back at once."""
         delay = min(self.backoff_cap_s, self.backoff_base_s * 2 ** max(self.failures - 1, 0))
-        return delay * (0.5 + self.rand() / 2)
+        delay *= 0.5 + self.rand() / 2
+        if self._server_wait is not None:
+            delay = max(delay, min(self._server_wait, self.backoff_cap_s) * (1 + self.rand() / 2))
+        return delay
 
     async def run(self) -> None:
         while True:
@@ -242,7 +250,9 @@ class FeedChannel:
                 log.exception("notifications: unexpected error in the channel")
             self._set_up(False)
             self.failures += 1
-            await asyncio.sleep(self.next_delay())
+            delay = self.next_delay()
+            self._server_wait = None
+            await asyncio.sleep(delay)
 
     async def _hold(self) -> None:
         params = {"changes": "1"} if self.on_step is not None else None
@@ -252,6 +262,7 @@ class FeedChannel:
             if response.status_code == 401 and await self.api.renew_token():
                 raise ApiError(401, "unauthorized", "token renewed; reconnecting")
             if response.status_code != 200:
+                self._server_wait = retry_after_seconds(response)
                 raise ApiError(response.status_code, f"http_{response.status_code}", "notifications refused")
             if not response.headers.get("content-type", "").startswith("text/event-stream"):
                 raise ApiError(200, "bad_response", "the notification channel is not an event stream")

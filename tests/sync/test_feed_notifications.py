@@ -5,6 +5,7 @@ the only thing between them and the server in the fault tests is a TCP proxy (te
 from __future__ import annotations
 
 import asyncio
+import itertools
 import logging
 import socket
 import threading
@@ -205,3 +206,49 @@ def test_the_parser_takes_any_bytes_in_any_pieces(data: bytes, cuts: list[int]):
     events += parser.feed(data[at:])
     if b"\r" not in data:  # a \r at a piece's end waits for its \n; same lines otherwise
         assert [(e.event, e.data) for e in events] == [(e.event, e.data) for e in whole]
+
+
+SHED_BODY = b'{"error":{"code":"overloaded","message":"the server is busy, again"}}'
+SHED = (
+    b"HTTP/1.1 503 Service Unavailable\r\ncontent-type: application/json\r\nretry-after: 1\r\n"
+    + b"connection: close\r\ncontent-length: %d\r\n\r\n" % len(SHED_BODY)
+    + SHED_BODY
+)
+
+
+def refusing_server(answer: bytes) -> tuple[socket.socket, list[float]]:
+    """Answers every connection with `answer` and closes it; keeps when each one came."""
+    listener = socket.socket()
+    listener.bind(("127.0.0.1", 0))
+    listener.listen(8)
+    came: list[float] = []
+
+    def serve() -> None:
+        while True:
+            try:
+                conn, _ = listener.accept()
+            except OSError:
+                return
+            came.append(time.monotonic())
+            conn.recv(65536)
+            conn.sendall(answer)
+            conn.close()
+
+    threading.Thread(target=serve, daemon=True).start()
+    return listener, came
+
+
+async def test_a_shed_stream_waits_the_servers_retry_after_not_its_own_short_backoff():
+    listener, came = refusing_server(SHED)
+    api = CentralApi(f"http://127.0.0.1:{listener.getsockname()[1]}", token="t", max_retries=0)
+    channel = FeedChannel(api, backoff_base_s=0.05, rand=lambda: 0.0)  # its own backoff: 25 ms
+    try:
+        channel.start(lambda _seq: None)
+        await until(lambda: len(came) >= 3, 10, "three attempts")
+    finally:
+        await channel.stop()
+        await api.aclose()
+        listener.close()
+    gaps = [b - a for a, b in itertools.pairwise(came)]
+    assert all(gap >= 0.95 for gap in gaps[:2]), gaps  # Retry-After: 1, not 25-50 ms
+    assert not channel.up
