@@ -163,8 +163,36 @@ def stall_database(start_at: float, at_s: float, for_s: float) -> None:
                 proc.resume()
 
 
-def timeline(result: dict[str, Any], seconds: float, step_s: float = 10.0) -> list[dict[str, Any]]:
-    """Per `step_s` window of the writes: pushes begun, their p50/p99 (ms), shed answers, errors."""
+def sample_host(
+    start_at: float, stop: threading.Event, out: list[dict[str, float]], step_s: float = 10.0
+) -> None:
+    """The machine's CPU per `step_s` window of the writes, in % of all its cores: busy, and
+    stolen by the hypervisor for other guests (steal). The slow spells of the long runs came with
+    steal: the host took back part of the 2 cores the API, PostgreSQL and the generator share."""
+    time.sleep(max(0.0, start_at - time.monotonic()))
+    before, t = psutil.cpu_times(), 0.0
+    while not stop.wait(max(0.0, start_at + t + step_s - time.monotonic())):
+        now = psutil.cpu_times()
+        delta = {field: getattr(now, field) - getattr(before, field) for field in now._fields}
+        total = sum(v for k, v in delta.items() if k not in ("guest", "guest_nice")) or 1.0
+        idle = delta.get("idle", 0.0) + delta.get("iowait", 0.0)
+        steal = delta.get("steal", 0.0)
+        out.append(
+            {
+                "from_s": t,
+                "busy_pct": round(100 * (total - idle - steal) / total, 1),
+                "steal_pct": round(100 * steal / total, 1),
+            }
+        )
+        before, t = now, t + step_s
+
+
+def timeline(
+    result: dict[str, Any], seconds: float, step_s: float = 10.0, host: list[dict[str, float]] | None = None
+) -> list[dict[str, Any]]:
+    """Per `step_s` window of the writes: pushes begun, their p50/p99 (ms), shed answers, errors,
+    and the machine's busy and stolen CPU (sample_host)."""
+    host_at = {h["from_s"]: h for h in host or []}
     windows = []
     starts, durations = result["push_starts"], result["pushes_timed"]
     end = max([seconds, *starts, *result["shed_times"], *result["error_times"]])
@@ -181,6 +209,8 @@ def timeline(result: dict[str, Any], seconds: float, step_s: float = 10.0) -> li
                 else None,
                 "shed": sum(1 for x in result["shed_times"] if t <= x < t + step_s),
                 "errors": sum(1 for x in result["error_times"] if t <= x < t + step_s),
+                "host_busy_pct": host_at.get(t, {}).get("busy_pct"),
+                "host_steal_pct": host_at.get(t, {}).get("steal_pct"),
             }
         )
         t += step_s
@@ -232,7 +262,13 @@ def run_floor(
         )
         if stall is not None:
             stall.start()
+        host: list[dict[str, float]] = []
+        host_stop = threading.Event()
+        sampler = threading.Thread(target=sample_host, args=(start_at, host_stop, host), daemon=True)
+        sampler.start()
         results = [link.recv() for link in links]
+        host_stop.set()
+        sampler.join()
         if stall is not None:
             stall.join()
     finally:
@@ -243,7 +279,7 @@ def run_floor(
     failed = [r["failed"] for r in results if "failed" in r]
     if failed:
         raise SystemExit(f"a share of the floor failed: {failed[0]}")
-    return merge_shares(results)
+    return {**merge_shares(results), "host": host}
 
 
 def merge_shares(results: list[dict[str, Any]]) -> dict[str, Any]:
@@ -286,6 +322,10 @@ def merge_shares(results: list[dict[str, Any]]) -> dict[str, Any]:
         "client_wall_s": max(r["wall_s"] for r in results),
         "client_processes": len(results),
     }
+
+
+def _mean(values: list[float]) -> float | None:
+    return round(sum(values) / len(values), 1) if values else None
 
 
 def _stall(text: str) -> tuple[float, float]:
@@ -442,7 +482,11 @@ def main() -> None:
         "shed": sum(result["shed"].values()),
         "shed_kinds": result["shed"],
         "db_stall": {"at_s": args.stall_db[0], "for_s": args.stall_db[1]} if args.stall_db else None,
-        "timeline": timeline(result, args.seconds),
+        "timeline": timeline(result, args.seconds, host=result["host"]),
+        # the machine's CPU over the writes, % of all its cores: busy, and taken by the hypervisor
+        "host_busy_pct": _mean([h["busy_pct"] for h in result["host"]]),
+        "host_steal_pct": _mean([h["steal_pct"] for h in result["host"]]),
+        "host_steal_max_pct": max((h["steal_pct"] for h in result["host"]), default=None),
         "server_cpu_s_per_worker": worker_cpu,
         "server_cpu_util_per_worker": {pid: round(s / wall, 3) for pid, s in worker_cpu.items()},
         "db_cpu_s": round(db_cpu, 2),
