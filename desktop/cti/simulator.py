@@ -280,16 +280,17 @@ class CtiSimulator:
         await asyncio.sleep(max(0.0, wait_s))
         if rest[0]["type"] == "queue.abandon":
             await self._send_now(rest[0])
-        elif not await self._offered(call, rest[0], rest[1], joined):
-            await self._send_now(_abandoned(rest[0], time.monotonic() - joined))
         else:
-            answered, ended = rest[2], rest[3]
-            await asyncio.sleep(max(0.0, ring_s))
-            if self.pbx.calls.get(call) == RINGING:  # not answered from the desktop meanwhile
-                await self._send_now(answered)
-            await asyncio.sleep(max(0.0, talk_s))
-            if call in self.pbx.calls:  # not hung up or transferred from the desktop meanwhile
-                await self._send_now(ended)
+            leave, ringing, answered, ended = rest
+            if not await self._offered(call, leave, ringing, joined):
+                await self._send_now(_abandoned(leave, time.monotonic() - joined))
+            else:
+                await asyncio.sleep(max(0.0, ring_s))
+                if self.pbx.calls.get(call) == RINGING:  # not answered from the desktop meanwhile
+                    await self._send_now(answered)
+                await asyncio.sleep(max(0.0, talk_s))
+                if call in self.pbx.calls:  # not hung up or transferred from the desktop meanwhile
+                    await self._send_now(ended)
         self.calls_played += 1
         return call
 
@@ -478,12 +479,12 @@ class CtiSimulator:
                 await self.send({**event, "ts": time.time()})
 
 
-# -- `calldesk cti simulate` -------------------------------------------------------------------
 def _abandoned(leave: dict[str, Any], waited_s: float) -> dict[str, Any]:
     """The `queue.abandon` of a call that would have left the queue with `leave`."""
     return {**leave, "type": "queue.abandon", "position": 1, "wait_s": round(waited_s, 3)}
 
 
+# -- `calldesk cti simulate` -------------------------------------------------------------------
 def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--host", default="127.0.0.1", help="the desktop's CTI address (loopback)")
     parser.add_argument("--port", type=int, default=DEFAULT_PORT, help="the desktop's CTI port")

@@ -179,11 +179,10 @@ class CallsDesk(QObject):
         call_id = self.session.current_call_id
         info = self.session.call(call_id) if call_id else None
         if info is None:
-            self.bar.set_call(CallPhase.IDLE, None)
-            self.window.set_call_phase(CallPhase.IDLE)
-            return
-        phase = self._phase_by_command.get(info.call_id) or phase_of(info.state)
-        self.bar.set_call(phase, info.call_id if phase is not CallPhase.IDLE else None)
+            phase = CallPhase.IDLE
+        else:
+            phase = self._phase_by_command.get(info.call_id) or phase_of(info.state)
+        self.bar.set_call(phase, info.call_id if info is not None and phase is not CallPhase.IDLE else None)
         self.window.set_call_phase(phase)
 
     # -- after-call work -------------------------------------------------------------------------

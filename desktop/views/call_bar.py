@@ -116,15 +116,15 @@ class CallBar(QFrame):
         self._tick()
 
     def _phase_label(self) -> str:
-        labels = {
+        # no word from CTI yet (None), talking, or idle while the ended call is still shown
+        labels: dict[CallPhase | None, str] = {
             CallPhase.RINGING: self.tr("Ringing"),
             CallPhase.OUTBOUND_RINGING: self.tr("Calling"),
             CallPhase.HELD: self.tr("On hold"),
             CallPhase.CONSULTING: self.tr("Consulting"),
             CallPhase.CONFERENCE: self.tr("Conference"),
         }
-        # no word from CTI yet, or it already says idle while the ended call is still shown
-        return labels.get(self._phase, self.tr("On call")) if self._phase is not None else self.tr("On call")
+        return labels.get(self._phase, self.tr("On call"))
 
     def _repolish(self) -> None:
         self.style().unpolish(self)
