@@ -56,7 +56,10 @@ class IntervalCharts:
         self.calls_x = QBarCategoryAxis()
         self.calls_x.setLabelsAngle(LABELS_ANGLE)
         self.calls_y = QValueAxis()
-        self.calls_y.setRange(0, 1)
+        # as calls_scale sets it: show() leaves an axis whose top is already right untouched
+        top, ticks = calls_scale(1)
+        self.calls_y.setRange(0, top)
+        self.calls_y.setTickCount(ticks)
         self.calls_y.setLabelFormat("%d")
         self.calls_chart.addAxis(self.calls_x, Qt.AlignmentFlag.AlignBottom)
         self.calls_chart.addAxis(self.calls_y, Qt.AlignmentFlag.AlignLeft)

@@ -215,3 +215,14 @@ def test_an_sl_of_100_percent_is_drawn_below_the_plots_top_edge(qtbot) -> None:
     assert plot.height() > 0 and top_of_line - plot.top() >= 3  # not on the frame
     ticks = charts.sl_y
     assert ticks.tickInterval() == 20 and ticks.tickAnchor() == 0 and ticks.max() > 100
+
+
+def test_a_quiet_queue_gets_the_calls_axis_of_its_scale_not_qts_default_ticks(qtbot) -> None:
+    clock = Clock(T0 + QUARTER * 2 + 60)
+    board, wall = board_and_wallboard(qtbot, clock)
+    for interval in range(3):  # one call an interval: the axis' top stays at 1
+        call(board, "q", f"q{interval}", T0 + QUARTER * interval + 1)
+    board.refresh()
+    axis = wall.charts.calls_y
+    assert (axis.min(), axis.max()) == (0, 1)
+    assert axis.tickCount() == calls_scale(1)[1] == 2  # 0 and 1, not 0, 0, 0, 0, 1 (Qt's 5 ticks)
